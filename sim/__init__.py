@@ -1,0 +1,3 @@
+"""gridsim: discrete-event simulation of cadre deployment in grid governance."""
+
+__version__ = "0.1.0"

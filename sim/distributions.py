@@ -1,0 +1,165 @@
+"""Probability distributions named in scenario files, drawn from numpy Generators.
+
+Every distribution is a pydantic model tagged by ``dist`` so that a scenario
+file names it as data (``{dist = "lognormal", mean = 3, cv = 0.8}``); a bare
+number is shorthand for ``{dist = "fixed", value = N}``.  Durations are hours.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, ValidationInfo, model_validator
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def mean_value(self) -> float:
+        raise NotImplementedError
+
+
+class Exponential(_Dist):
+    dist: Literal["exponential"]
+    mean: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean, n)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class LogNormal(_Dist):
+    """Lognormal given by its own mean and coefficient of variation (not mu, sigma)."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = np.log1p(self.cv**2)
+        mu = np.log(self.mean) - sigma2 / 2
+        return rng.lognormal(mu, np.sqrt(sigma2), n)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Gamma(_Dist):
+    """Gamma given by mean and coefficient of variation (shape = 1/cv^2)."""
+
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = 1.0 / self.cv**2
+        return rng.gamma(shape, self.mean / shape, n)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Fixed(_Dist):
+    dist: Literal["fixed"]
+    value: float = Field(ge=0)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    @property
+    def mean_value(self) -> float:
+        return self.value
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Uniform":
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+    @property
+    def mean_value(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Empirical(_Dist):
+    """Resamples (with replacement) the values of one column of a CSV file.
+
+    ``file`` is relative to the scenario file; the values are read once, when
+    the scenario is loaded, so that a missing file or column is a load error.
+    """
+
+    dist: Literal["empirical"]
+    file: str
+    column: str
+    values: tuple[float, ...] = ()
+
+    @model_validator(mode="after")
+    def _load(self, info: ValidationInfo) -> "Empirical":
+        if self.values:
+            return self
+        base = Path((info.context or {}).get("base_dir", "."))
+        path = base / self.file
+        if not path.is_file():
+            raise ValueError(f"CSV file not found: {path}")
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if self.column not in (reader.fieldnames or []):
+                raise ValueError(
+                    f"column {self.column!r} not in {path} (columns: {', '.join(reader.fieldnames or [])})"
+                )
+            vals = []
+            for lineno, row in enumerate(reader, start=2):
+                try:
+                    v = float(row[self.column])
+                except (TypeError, ValueError):
+                    raise ValueError(f"{path} line {lineno}: {self.column}={row[self.column]!r} is not a number")
+                if v < 0 or not np.isfinite(v):
+                    raise ValueError(f"{path} line {lineno}: {self.column}={v} must be a finite number >= 0")
+                vals.append(v)
+        if not vals:
+            raise ValueError(f"{path} has no rows")
+        object.__setattr__(self, "values", tuple(vals))
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values), n)
+
+    @property
+    def mean_value(self) -> float:
+        return float(np.mean(self.values))
+
+
+def _number_is_fixed(v: Any) -> Any:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return {"dist": "fixed", "value": v}
+    return v
+
+
+_Tagged = Annotated[
+    Union[Exponential, LogNormal, Gamma, Fixed, Uniform, Empirical],
+    Field(discriminator="dist"),
+]
+# A distribution field in a scenario: a tagged table, or a bare number meaning "fixed".
+Distribution = Annotated[_Tagged, BeforeValidator(_number_is_fixed)]
+DIST_NAMES = ("exponential", "lognormal", "gamma", "fixed", "uniform", "empirical")

@@ -1,0 +1,47 @@
+"""Cadres and duty groups (cadres sharing one weekly schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.model.clock import WeeklySchedule
+from sim.model.dispatch import Unit
+
+OFF, IDLE, BUSY = 0, 1, 2
+
+
+class Cadre:
+    __slots__ = ("id", "role", "home", "unit", "visits", "state", "issue", "since", "remaining",
+                 "token", "on_since", "visiting_since", "travel_due")
+
+    def __init__(self, cid: int, role: int, home: int, unit: Unit, visits: bool):
+        self.id = cid
+        self.role = role  # index into ROLES
+        self.home = home  # grid index, -1 for police and escalation staff
+        self.unit = unit
+        self.visits = visits  # does this cadre visit households when idle
+        self.state = OFF
+        self.issue = -1  # issue in hand (being worked, or held over a shift end)
+        self.since = 0.0  # when the current stretch of work began
+        self.remaining = 0.0  # work left on the issue in hand
+        self.token = 0  # bumps to invalidate a scheduled completion
+        self.on_since = 0.0
+        self.visiting_since = -1.0  # -1 when not visiting
+        self.travel_due = 0.0
+
+
+@dataclass
+class DutyGroup:
+    """Cadres whose on/off duty changes happen together: one event per change, not one per cadre."""
+
+    name: str
+    role: int
+    normal: WeeklySchedule
+    wartime_schedule: WeeklySchedule | None  # None when wartime does not call this role
+    members: list[Cadre] = field(default_factory=list)
+    on: bool = False
+    token: int = 0
+    schedule: WeeklySchedule | None = None
+
+    def __post_init__(self) -> None:
+        self.schedule = self.normal

@@ -1,0 +1,98 @@
+"""Model time: hours since midnight of the calendar's start date, and weekly schedules."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+WEEK = 168.0
+# Event times computed from schedules carry rounding error; a flip within _EPS hours counts as passed.
+_EPS = 1e-7
+
+
+class Clock:
+    """Maps model hours to weekday, hour of day and month."""
+
+    def __init__(self, start: dt.date):
+        self.start = start
+        self.offset = start.weekday() * 24.0  # hour-of-week of model time 0 (Monday 00:00 = 0)
+
+    def hour_of_week(self, t: np.ndarray | float) -> np.ndarray | float:
+        return (t + self.offset) % WEEK
+
+    def weekday(self, t: np.ndarray) -> np.ndarray:
+        return (self.hour_of_week(t) // 24).astype(int)
+
+    def hour_of_day(self, t: np.ndarray) -> np.ndarray:
+        return (np.asarray(t) % 24).astype(int)
+
+    def month(self, t: np.ndarray) -> np.ndarray:
+        """Month index 0..11 of each time."""
+        base = np.datetime64(self.start, "s")
+        stamps = base + (np.asarray(t) * 3600).astype("timedelta64[s]")
+        return stamps.astype("datetime64[M]").astype(int) % 12
+
+
+class WeeklySchedule:
+    """On-duty intervals repeating every week, in hours of the week.
+
+    Built from (weekdays, start_hour, end_hour); adjacent intervals merge, so a
+    cadre on duty 0-24 every day is simply always on duty and never changes.
+    """
+
+    def __init__(self, days: Iterable[int], start_hour: float, end_hour: float, clock: Clock):
+        spans = sorted((d * 24.0 + start_hour, d * 24.0 + end_hour) for d in set(days))
+        merged: list[list[float]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        # a span ending at the week's end joins one starting at 0
+        if len(merged) > 1 and merged[-1][1] >= WEEK and merged[0][0] <= 0:
+            merged[0][0] = merged[-1][0] - WEEK
+            merged.pop()
+        self.spans = [(a, b) for a, b in merged]
+        self.always = len(self.spans) == 1 and self.spans[0][1] - self.spans[0][0] >= WEEK
+        self.never = not self.spans
+        self.clock = clock
+        # flip points within one week, sorted, and the state just after each
+        flips = []
+        for a, b in self.spans:
+            flips.append((a % WEEK, True))
+            flips.append((b % WEEK, False))
+        flips.sort()
+        self._times = [f[0] for f in flips]
+        self._after = [f[1] for f in flips]
+
+    def on_duty(self, t: float) -> bool:
+        if self.always or self.never:
+            return self.always
+        w = self.clock.hour_of_week(t) + _EPS
+        i = bisect.bisect_right(self._times, w) - 1
+        return self._after[i]  # i == -1 wraps to the last flip of the week, as wanted
+
+    def next_change(self, t: float) -> float:
+        """The first time strictly after ``t`` at which the on-duty state flips (inf if never)."""
+        if self.always or self.never:
+            return math.inf
+        w = self.clock.hour_of_week(t)
+        i = bisect.bisect_right(self._times, w + _EPS)
+        week_start = t - w
+        if i < len(self._times):
+            return week_start + self._times[i]
+        return week_start + WEEK + self._times[0]
+
+    def duty_hours(self, t0: float, t1: float) -> float:
+        """On-duty hours within [t0, t1] (used to check the simulation's own bookkeeping)."""
+        total, t, on = 0.0, t0, self.on_duty(t0)
+        while t < t1:
+            nxt = min(self.next_change(t), t1)
+            if on:
+                total += nxt - t
+            t, on = nxt, not on
+        return total

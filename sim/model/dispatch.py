@@ -1,0 +1,58 @@
+"""Dispatch units: a queue of issues and the idle cadres that may serve it.
+
+A unit is a grid (``own_grid``), a community pool (``community_pool``), a
+police grid, or an escalation level's office.  Queues are priority heaps keyed
+by (priority, report time, issue id): non-preemptive priority, first come first
+served within a priority.  Idle cadres are kept per unit and, in pools, per
+home grid, so that finding a cadre is O(1) whatever the size of the district.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.model.cadres import Cadre
+
+
+class Unit:
+    __slots__ = ("name", "queue", "idle", "idle_by_grid", "pooled")
+
+    def __init__(self, name: str, pooled: bool = False):
+        self.name = name
+        self.queue: list[tuple[int, float, int]] = []
+        self.idle: dict[int, Cadre] = {}  # insertion-ordered set, keyed by cadre id
+        self.idle_by_grid: dict[int, dict[int, Cadre]] = {}
+        self.pooled = pooled
+
+    def push(self, priority: int, report_t: float, issue: int) -> None:
+        heapq.heappush(self.queue, (priority, report_t, issue))
+
+    def pop(self) -> int | None:
+        return heapq.heappop(self.queue)[2] if self.queue else None
+
+    def add_idle(self, cadre: Cadre) -> None:
+        self.idle[cadre.id] = cadre
+        if self.pooled:
+            self.idle_by_grid.setdefault(cadre.home, {})[cadre.id] = cadre
+
+    def remove_idle(self, cadre: Cadre) -> None:
+        del self.idle[cadre.id]
+        if self.pooled:
+            del self.idle_by_grid[cadre.home][cadre.id]
+
+    def take_idle(self, grid: int) -> Cadre | None:
+        """An idle cadre for an issue in ``grid``: one living in that grid if any (no travel)."""
+        if not self.idle:
+            return None
+        if self.pooled:
+            local = self.idle_by_grid.get(grid)
+            if local:
+                cadre = local.popitem()[1]
+                del self.idle[cadre.id]
+            else:
+                cadre = self.idle.popitem()[1]
+                del self.idle_by_grid[cadre.home][cadre.id]
+            return cadre
+        return self.idle.popitem()[1]

@@ -1,0 +1,504 @@
+"""The SimPy model: issues flow through dispatch units to cadres on shifts.
+
+Events (all SimPy timeouts with callbacks, one pending per chain):
+- an issue arrives (one chain through the pre-drawn, time-sorted issue table);
+- a hidden issue is reported by its resident after its delay;
+- a grid's visiting cursor reaches a hidden issue (one pending per grid);
+- a cadre completes a stretch of work;
+- a duty group comes on or goes off duty (one event for all its cadres);
+- an emergency starts or ends.
+No event scans the district: each touches one issue, one cadre, one grid or
+one duty group, so the cost per issue does not grow with the district's size.
+
+Semantics (documented in docs/scenario-reference.md):
+- a task unfinished at a cadre's shift end stays with that cadre and resumes
+  at its next shift (``resume``), or goes back to the front of its unit's
+  queue, keeping the work already done (``handback``);
+- issues are served by priority, then by report time, non-preemptively;
+- an escalated issue is first taken in at the grid (intake time), then queued
+  at its level's office (community, street or district department);
+- idle on-duty cadres with a home grid visit households (see visits.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
+from sim.model.clock import Clock, WeeklySchedule
+from sim.model.dispatch import Unit
+from sim.model.district import District, build_district
+from sim.model.issues import IssueTable, generate_issues
+from sim.model.records import ROLES, TASK, VISIT, Records
+from sim.model.visits import GridVisits
+from sim.scenario import WEEKDAYS, Scenario, Shift
+
+NAN = math.nan
+
+
+def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
+    """Home grid of each sunk cadre: round-robin (``equal``) or by largest remainder on households."""
+    count, n = scenario.cadres.sunk.count, district.n
+    if scenario.cadres.sunk.allocation == "equal":
+        return np.arange(count) % n
+    quota = count * district.households / district.households.sum()
+    per_grid = np.floor(quota).astype(int)
+    short = count - per_grid.sum()
+    per_grid[np.argsort(-(quota - per_grid), kind="stable")[:short]] += 1
+    return np.repeat(np.arange(n), per_grid)
+
+
+def sunk_days(scenario: Scenario, homes: np.ndarray) -> list[tuple[str, ...]]:
+    """Service days of each sunk cadre, staggered within and across grids (see scenario.Sunk)."""
+    sunk = scenario.cadres.sunk
+    days = sunk.service_days
+    k = sunk.days_per_cadre or len(days)
+    rank = np.zeros(len(homes), int)
+    seen: dict[int, int] = {}
+    for i, h in enumerate(homes.tolist()):
+        rank[i] = seen.get(h, 0)
+        seen[h] = rank[i] + 1
+    out = []
+    for i, h in enumerate(homes.tolist()):
+        first = (rank[i] + h) * k
+        out.append(tuple(sorted({days[(first + j) % len(days)] for j in range(k)}, key=WEEKDAYS.index)))
+    return out
+
+
+class Simulation:
+    def __init__(self, scenario: Scenario, seeds: np.random.SeedSequence):
+        self.sc = scenario
+        self.env = simpy.Environment()
+        self.clock = Clock(scenario.calendar.start)
+        self.horizon = scenario.horizon_hours
+        self.d = build_district(scenario)
+        self.table: IssueTable = generate_issues(scenario, self.d, seeds)
+        self.events = 0
+        self._issue_state()
+        self._build_roster()
+        pace = scenario.visits.households_per_hour
+        self.visits = [GridVisits(int(h), pace) for h in self.d.households.tolist()]
+        self.visiting_allowed = scenario.visits.enabled
+        self.handback = scenario.dispatch.at_shift_end == "handback"
+        self.work_log: list[tuple[int, float, float, int, int]] = []
+        self.duty_log: list[tuple[int, float, float]] = []
+        # wartime mode
+        wt = scenario.wartime
+        self.backlog = 0
+        self.backlog_trigger = wt.trigger in ("backlog", "both")
+        self.enter_n = wt.enter_backlog_per_grid * self.d.n
+        self.exit_n = wt.exit_backlog_per_grid * self.d.n
+        self.backlog_on = False
+        self.scheduled_on = 0
+        self.war_on = False
+        self.war_periods: list[list[float]] = []
+
+    # ------------------------------------------------------------ set-up
+
+    def _issue_state(self) -> None:
+        t = self.table
+        n = len(t)
+        types = [self.sc.issue_types[name] for name in t.type_names]
+        self.i_grid = t.grid.tolist()
+        self.i_level = t.level.tolist()
+        self.i_prio = [types[k].priority for k in t.type.tolist()]
+        self.i_service = t.service.tolist()
+        self.i_intake = t.intake.tolist()
+        self.i_travel = t.travel.tolist()
+        self.report = [NAN] * n
+        self.start = [NAN] * n
+        self.end = [NAN] * n
+        self.found = [False] * n
+        self.stage = [0] * n
+        self.remaining = [0.0] * n
+        police_types = {k for k, name in enumerate(t.type_names) if name in set(self.sc.cadres.police.types)}
+        self.i_police = [k in police_types for k in t.type.tolist()]
+        self.i_hidden = t.hidden.tolist()
+        self.i_delay = t.report_delay.tolist()
+        self.i_offset = t.visit_offset.tolist()
+        self.i_occur = t.occur.tolist()
+
+    def _build_roster(self) -> None:
+        sc, d = self.sc, self.d
+        pooled = sc.dispatch.rule == "community_pool"
+        if pooled:
+            pools = [Unit(f"pool {c}", pooled=True) for c in d.community_names]
+            self.grid_unit = [pools[c] for c in d.community.tolist()]
+        else:
+            self.grid_unit = [Unit(f"grid {gid}") for gid in d.ids]
+        self.police_of = d.police_unit.tolist()
+        self.police_units = [Unit(f"police {u + 1}") for u in range(d.n_police_units)]
+        self.comm_of = d.community.tolist()
+        self.street_of = d.street.tolist()
+        self.level_units = [
+            [Unit(f"community {c}") for c in d.community_names],
+            [Unit(f"street {s}") for s in d.street_names],
+            [Unit("department")],
+        ]
+        self.cadres: list[Cadre] = []
+        self.groups: dict[str, DutyGroup] = {}
+        wt = sc.wartime
+        war_days = range(7)
+
+        def group(name: str, role: str, shift: Shift, days: tuple[str, ...] | None = None) -> DutyGroup:
+            if name not in self.groups:
+                day_idx = [WEEKDAYS.index(x) for x in (days or shift.days)]
+                war = None
+                if wt.trigger != "off" and role in wt.roles:
+                    war = WeeklySchedule(war_days, wt.start_hour, wt.end_hour, self.clock)
+                normal = WeeklySchedule(day_idx, shift.start_hour, shift.end_hour, self.clock)
+                self.groups[name] = DutyGroup(name, ROLES.index(role), normal, war)
+            return self.groups[name]
+
+        def add(role: str, home: int, unit: Unit, visits: bool, grp: DutyGroup) -> None:
+            c = Cadre(len(self.cadres), ROLES.index(role), home, unit, visits)
+            self.cadres.append(c)
+            grp.members.append(c)
+
+        gw = sc.cadres.grid_workers
+        if gw.per_grid:
+            grp = group("grid_workers", "grid_workers", gw)
+            for g in range(d.n):
+                for _ in range(gw.per_grid):
+                    add("grid_workers", g, self.grid_unit[g], gw.visits, grp)
+        sunk = sc.cadres.sunk
+        homes = allocate_sunk(sc, d)
+        for h, days in zip(homes.tolist(), sunk_days(sc, homes)):
+            add("sunk", h, self.grid_unit[h], sunk.visits, group("sunk " + "+".join(days), "sunk", sunk, days))
+        pol = sc.cadres.police
+        for unit in self.police_units:
+            for _ in range(pol.officers_per_unit):
+                add("police", -1, unit, False, group("police", "police", pol))
+        for lv, role in enumerate(("community", "street", "department")):
+            spec = getattr(sc.levels, role)
+            for unit in self.level_units[lv]:
+                for _ in range(spec.staff_per_unit):
+                    add(role, -1, unit, False, group(role, role, spec))
+
+    # ------------------------------------------------------------ event plumbing
+
+    def _at(self, time: float, fn, value) -> None:
+        ev = Timeout(self.env, max(time - self.env.now, 0.0), value)
+        ev.callbacks.append(fn)
+        self.events += 1
+
+    def run(self) -> Records:
+        if len(self.table):
+            self._at(self.table.occur[0], self._arrive, 0)
+        for grp in self.groups.values():
+            if grp.schedule.on_duty(0.0):
+                self._set_group(grp, True)
+            self._schedule_group(grp)
+        if self.sc.wartime.trigger in ("scheduled", "both"):
+            for em in self.sc.emergencies:
+                if em.wartime:
+                    a, b = self.sc.emergency_window(em)
+                    if a < self.horizon and b > 0:
+                        self._at(max(a, 0.0), self._emergency, +1)
+                        if b < self.horizon:
+                            self._at(b, self._emergency, -1)
+        self.env.run(until=self.horizon)
+        return self._finish()
+
+    # ------------------------------------------------------------ issues
+
+    def _arrive(self, ev: Timeout) -> None:
+        i = ev.value
+        now = self.env.now
+        if i + 1 < len(self.table):
+            self._at(self.i_occur[i + 1], self._arrive, i + 1)
+        if not self.i_hidden[i]:
+            self._report(i)
+            return
+        delay = self.i_delay[i]
+        if now + delay < self.horizon:
+            self._at(now + delay, self._self_report, i)
+        offset = self.i_offset[i]
+        if math.isfinite(offset) and self.sc.visits.enabled:
+            g = self.i_grid[i]
+            self.visits[g].add_hidden(now, offset, i)
+            self._reschedule_discovery(g)
+
+    def _self_report(self, ev: Timeout) -> None:
+        if math.isnan(self.report[ev.value]):
+            self._report(ev.value)
+
+    def _report(self, i: int) -> None:
+        self.report[i] = self.env.now
+        self.backlog += 1
+        if self.backlog_trigger:
+            self._check_backlog()
+        g = self.i_grid[i]
+        self.remaining[i] = self.i_service[i] if self.i_level[i] == 0 else self.i_intake[i]
+        if self.i_police[i] and self.police_of[g] >= 0:
+            unit = self.police_units[self.police_of[g]]
+        else:
+            unit = self.grid_unit[g]
+        self._enqueue(unit, i)
+
+    def _enqueue(self, unit: Unit, i: int) -> None:
+        cadre = unit.take_idle(self.i_grid[i])
+        if cadre is None:
+            unit.push(self.i_prio[i], self.report[i], i)
+        else:
+            self._stop_visiting(cadre)
+            self._start(cadre, i)
+
+    def _resolve_or_escalate(self, i: int) -> None:
+        if self.stage[i] == 0 and self.i_level[i] > 0:
+            self.stage[i] = 1
+            self.remaining[i] = self.i_service[i]
+            g, lv = self.i_grid[i], self.i_level[i]
+            where = (self.comm_of[g], self.street_of[g], 0)[lv - 1]
+            self._enqueue(self.level_units[lv - 1][where], i)
+            return
+        self.end[i] = self.env.now
+        self.backlog -= 1
+        if self.backlog_trigger:
+            self._check_backlog()
+
+    # ------------------------------------------------------------ cadres at work
+
+    def _start(self, c: Cadre, i: int) -> None:
+        now = self.env.now
+        c.state = BUSY
+        c.issue = i
+        if math.isnan(self.start[i]):
+            self.start[i] = now
+        work = self.remaining[i]
+        if c.unit.pooled and c.home != self.i_grid[i]:
+            work += self.i_travel[i]
+        c.remaining = work
+        self._work(c)
+
+    def _work(self, c: Cadre) -> None:
+        c.since = self.env.now
+        c.token += 1
+        self._at(c.since + c.remaining, self._complete, (c, c.token))
+
+    def _complete(self, ev: Timeout) -> None:
+        c, token = ev.value
+        if token != c.token:
+            return
+        i = c.issue
+        self.work_log.append((c.id, c.since, self.env.now, TASK, i))
+        c.issue = -1
+        self._resolve_or_escalate(i)
+        self._become_idle(c)
+
+    def _become_idle(self, c: Cadre) -> None:
+        i = c.unit.pop()
+        if i is not None:
+            self._start(c, i)
+            return
+        c.state = IDLE
+        c.unit.add_idle(c)
+        self._start_visiting(c)
+
+    def _start_visiting(self, c: Cadre) -> None:
+        if c.visits and self.visiting_allowed and c.home >= 0:
+            c.visiting_since = self.env.now
+            self.visits[c.home].change_visitors(c.visiting_since, +1)
+            self._reschedule_discovery(c.home)
+
+    def _stop_visiting(self, c: Cadre) -> None:
+        if c.visiting_since >= 0:
+            now = self.env.now
+            self.work_log.append((c.id, c.visiting_since, now, VISIT, -1))
+            self.visits[c.home].change_visitors(now, -1)
+            c.visiting_since = -1.0
+
+    # ------------------------------------------------------------ visits find hidden issues
+
+    def _reschedule_discovery(self, g: int) -> None:
+        gv = self.visits[g]
+        t = gv.next_discovery(self.env.now)
+        if t < gv.due - 1e-9 and t < self.horizon:
+            gv.token += 1
+            gv.due = t
+            self._at(t, self._discover, (g, gv.token))
+
+    def _discover(self, ev: Timeout) -> None:
+        g, token = ev.value
+        gv = self.visits[g]
+        if token != gv.token:
+            return
+        gv.due = math.inf
+        for i in gv.found(self.env.now):
+            if math.isnan(self.report[i]):
+                self.found[i] = True
+                self._report(i)
+        self._reschedule_discovery(g)
+
+    # ------------------------------------------------------------ shifts
+
+    def _schedule_group(self, grp: DutyGroup) -> None:
+        t = grp.schedule.next_change(self.env.now)
+        if t < self.horizon:
+            self._at(t, self._toggle_group, (grp, grp.token))
+
+    def _toggle_group(self, ev: Timeout) -> None:
+        grp, token = ev.value
+        if token != grp.token:
+            return
+        on = grp.schedule.on_duty(self.env.now)
+        if on != grp.on:
+            self._set_group(grp, on)
+        self._schedule_group(grp)
+
+    def _set_group(self, grp: DutyGroup, on: bool) -> None:
+        grp.on = on
+        if on:
+            for c in grp.members:
+                self._go_on(c)
+            return
+        handed_back = []
+        for c in grp.members:
+            i = self._go_off(c)
+            if i >= 0:
+                handed_back.append((c.unit, i))
+        for unit, i in handed_back:
+            self._enqueue(unit, i)
+
+    def _go_on(self, c: Cadre) -> None:
+        c.on_since = self.env.now
+        if c.issue >= 0:  # a task held over from the last shift
+            c.state = BUSY
+            self._work(c)
+        else:
+            self._become_idle(c)
+
+    def _go_off(self, c: Cadre) -> int:
+        """Take a cadre off duty; return the issue it hands back (or -1)."""
+        now = self.env.now
+        handed = -1
+        if c.state == BUSY:
+            self.work_log.append((c.id, c.since, now, TASK, c.issue))
+            c.remaining -= now - c.since
+            c.token += 1
+            if self.handback:
+                handed = c.issue
+                self.remaining[handed] = c.remaining
+                c.issue = -1
+        elif c.state == IDLE:
+            c.unit.remove_idle(c)
+            self._stop_visiting(c)
+        c.state = OFF
+        self.duty_log.append((c.id, c.on_since, now))
+        return handed
+
+    # ------------------------------------------------------------ wartime
+
+    def _emergency(self, ev: Timeout) -> None:
+        self.scheduled_on += ev.value
+        self._update_mode()
+
+    def _check_backlog(self) -> None:
+        if not self.backlog_on and self.backlog > self.enter_n:
+            self.backlog_on = True
+            self._update_mode()
+        elif self.backlog_on and self.backlog < self.exit_n:
+            self.backlog_on = False
+            self._update_mode()
+
+    def _update_mode(self) -> None:
+        on = self.scheduled_on > 0 or self.backlog_on
+        if on == self.war_on:
+            return
+        now = self.env.now
+        self.war_on = on
+        if on:
+            self.war_periods.append([now, self.horizon])
+        else:
+            self.war_periods[-1][1] = now
+        pause = self.sc.wartime.pause_visits and self.sc.visits.enabled
+        if pause and on:
+            self.visiting_allowed = False
+            for c in self.cadres:
+                self._stop_visiting(c)
+        for grp in self.groups.values():
+            if grp.wartime_schedule is None:
+                continue
+            grp.schedule = grp.wartime_schedule if on else grp.normal
+            grp.token += 1
+            want = grp.schedule.on_duty(now)
+            if want != grp.on:
+                self._set_group(grp, want)
+            self._schedule_group(grp)
+        if pause and not on:
+            self.visiting_allowed = True
+            for c in self.cadres:
+                if c.state == IDLE and c.visiting_since < 0:
+                    self._start_visiting(c)
+
+    # ------------------------------------------------------------ the horizon
+
+    def _finish(self) -> Records:
+        now = self.horizon
+        location = np.zeros(len(self.table), int)
+        for c in self.cadres:
+            if c.state == BUSY:
+                self.work_log.append((c.id, c.since, now, TASK, c.issue))
+            if c.state != OFF:
+                self._stop_visiting(c)
+                self.duty_log.append((c.id, c.on_since, now))
+            if c.issue >= 0:
+                location[c.issue] += 1
+        units = self.grid_unit + self.police_units + [u for lv in self.level_units for u in lv]
+        for unit in {id(u): u for u in units}.values():
+            for _, _, i in unit.queue:
+                location[i] += 1
+        report = np.array(self.report)
+        end = np.array(self.end)
+        location += np.isnan(report).astype(int) + (~np.isnan(end)).astype(int)
+        for gv in self.visits:
+            gv.change_visitors(now, 0)
+        work = np.array(self.work_log, dtype=float).reshape(-1, 5)
+        duty = np.array(self.duty_log, dtype=float).reshape(-1, 3)
+        cadre_group = [""] * len(self.cadres)
+        for grp in self.groups.values():
+            for c in grp.members:
+                cadre_group[c.id] = grp.name
+        types = self.table.type.tolist()
+        type_specs = [self.sc.issue_types[n] for n in self.table.type_names]
+        level = np.array(self.i_level)
+        return Records(
+            issues=self.table,
+            report=report,
+            start=np.array(self.start),
+            end=end,
+            found_by_visit=np.array(self.found, dtype=bool),
+            resolved_level=np.where(np.isnan(end), -1, level),
+            priority=np.array(self.i_prio, dtype=int),
+            sla_hours=np.array([type_specs[k].sla_hours for k in types], dtype=float),
+            work_cadre=work[:, 0].astype(int),
+            work_start=work[:, 1],
+            work_end=work[:, 2],
+            work_kind=work[:, 3].astype(int),
+            work_issue=work[:, 4].astype(int),
+            duty_cadre=duty[:, 0].astype(int),
+            duty_start=duty[:, 1],
+            duty_end=duty[:, 2],
+            cadre_role=np.array([c.role for c in self.cadres], dtype=int),
+            cadre_home=np.array([c.home for c in self.cadres], dtype=int),
+            cadre_group=cadre_group,
+            visit_times=[np.array(gv.times) for gv in self.visits],
+            visit_values=[np.array(gv.values) for gv in self.visits],
+            wartime=np.array(self.war_periods, dtype=float).reshape(-1, 2),
+            emergencies=np.array([self.sc.emergency_window(e) for e in self.sc.emergencies], dtype=float).reshape(-1, 2),
+            district=self.d,
+            horizon=self.horizon,
+            warmup=self.sc.warmup_hours,
+            target_interval_hours=self.sc.visits.target_interval_days * 24.0,
+            events=self.events,
+            location_count=location,
+        )
+
+
+def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
+    """Run one replication of ``scenario`` with the replication's SeedSequence."""
+    return Simulation(scenario, seeds).run()
