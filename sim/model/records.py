@@ -9,7 +9,7 @@ import numpy as np
 from sim.model.district import District
 from sim.model.issues import IssueTable
 
-ROLES = ("grid_workers", "sunk", "police", "community", "street", "department")
+from sim.scenario import ROLES  # noqa: E402  (one list of roles, shared with the schema)
 TASK, VISIT = 0, 1  # kinds of work in the work log
 
 
@@ -44,6 +44,7 @@ class Records:
     horizon: float
     warmup: float
     target_interval_hours: float
+    visits_enabled: bool
     events: int
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
 

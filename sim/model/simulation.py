@@ -169,11 +169,15 @@ class Simulation:
         homes = allocate_sunk(sc, d)
         for h, days in zip(homes.tolist(), sunk_days(sc, homes)):
             add("sunk", h, self.grid_unit[h], sunk.visits, group("sunk " + "+".join(days), "sunk", sunk, days))
+        # offices that no issue can reach are not part of the model (nor of its cadre hours)
         pol = sc.cadres.police
-        for unit in self.police_units:
-            for _ in range(pol.officers_per_unit):
-                add("police", -1, unit, False, group("police", "police", pol))
+        if pol.types:
+            for unit in self.police_units:
+                for _ in range(pol.officers_per_unit):
+                    add("police", -1, unit, False, group("police", "police", pol))
         for lv, role in enumerate(("community", "street", "department")):
+            if not any(it.level.get(role, 0.0) > 0 for it in sc.issue_types.values()):
+                continue
             spec = getattr(sc.levels, role)
             for unit in self.level_units[lv]:
                 for _ in range(spec.staff_per_unit):
@@ -494,6 +498,7 @@ class Simulation:
             horizon=self.horizon,
             warmup=self.sc.warmup_hours,
             target_interval_hours=self.sc.visits.target_interval_days * 24.0,
+            visits_enabled=self.sc.visits.enabled,
             events=self.events,
             location_count=location,
         )

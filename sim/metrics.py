@@ -1,0 +1,137 @@
+"""Per-replication metrics from a replication's records (names and units: DESIGN.md).
+
+Issue metrics count issues that *occur* after the warm-up; state metrics
+(backlog, coverage, utilization, cadre hours) are time averages or totals over
+the window [warm-up, horizon].  Durations are hours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.records import ROLES, TASK, Records
+
+COVERAGE_STEP_HOURS = 1.0  # coverage is sampled on this grid of times to average it
+
+
+def _share(num: float, den: float) -> float:
+    return float(num / den) if den else float("nan")
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else float("nan")
+
+
+def _pct(x: np.ndarray, q: float) -> float:
+    return float(np.percentile(x, q)) if x.size else float("nan")
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Length of each [start, end] inside [a, b]."""
+    return np.clip(np.minimum(end, b) - np.maximum(start, a), 0.0, None)
+
+
+def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
+    """Known open issues (reported or discovered, not yet resolved) as a step function.
+
+    Returns the change times and the backlog just after each change.
+    """
+    rep = r.report[~np.isnan(r.report)]
+    end = r.end[~np.isnan(r.end)]
+    times = np.concatenate([rep, end])
+    steps = np.concatenate([np.ones(rep.size), -np.ones(end.size)])
+    order = np.lexsort((steps, times))  # at equal times, resolutions (-1) before reports
+    return times[order], np.cumsum(steps[order])
+
+
+def backlog_stats(r: Records) -> tuple[float, float]:
+    """Time-average and maximum backlog over the window."""
+    t, level = backlog_series(r)
+    a, b = r.warmup, r.horizon
+    before = level[t < a]
+    start_level = before[-1] if before.size else 0.0
+    inside = (t >= a) & (t < b)
+    knots = np.concatenate([[a], t[inside], [b]])
+    values = np.concatenate([[start_level], level[inside]])
+    area = float(np.sum(values * np.diff(knots)))
+    return area / (b - a), float(values.max())
+
+
+def visited(r: Records, g: int, t: np.ndarray) -> np.ndarray:
+    """Cumulative households visited in grid g by times t.
+
+    Before time 0 the district is assumed to have been visited at exactly the
+    target pace (all households once per interval): a neutral start that the
+    warm-up should cover.
+    """
+    h = r.district.households[g]
+    inside = np.interp(t, r.visit_times[g], r.visit_values[g])
+    return np.where(t < 0, h * t / r.target_interval_hours, inside)
+
+
+def coverage_by_grid(r: Records, times: np.ndarray) -> np.ndarray:
+    """(grids, times) share of households visited within the target interval before each time."""
+    T = r.target_interval_hours
+    out = np.empty((r.district.n, times.size))
+    for g in range(r.district.n):
+        recent = visited(r, g, times) - visited(r, g, times - T)
+        out[g] = np.minimum(1.0, recent / r.district.households[g])
+    return out
+
+
+def coverage_times(r: Records) -> np.ndarray:
+    return np.arange(r.warmup, r.horizon, COVERAGE_STEP_HOURS) + COVERAGE_STEP_HOURS / 2
+
+
+def compute_metrics(r: Records) -> dict[str, float]:
+    a, b = r.warmup, r.horizon
+    m = r.issues.occur >= a
+    arrived = int(m.sum())
+    reported = m & ~np.isnan(r.report)
+    resolved = m & ~np.isnan(r.end)
+    started = m & ~np.isnan(r.start)
+    res_h = (r.end - r.report)[resolved]
+    true_h = (r.end - r.issues.occur)[resolved]
+    hidden = m & r.issues.hidden
+
+    out: dict[str, float] = {
+        "issues_arrived": float(arrived),
+        "issues_reported": float(reported.sum()),
+        "issues_resolved": float(resolved.sum()),
+        "completion_rate": _share(resolved.sum(), arrived),
+        "completion_rate_reported": _share((resolved & reported).sum(), reported.sum()),
+        "wait_hours_mean": _mean((r.start - r.report)[started]),
+        "resolution_hours_mean": _mean(res_h),
+        "resolution_hours_p50": _pct(res_h, 50),
+        "resolution_hours_p90": _pct(res_h, 90),
+        "resolution_hours_p95": _pct(res_h, 95),
+        "true_resolution_hours_mean": _mean(true_h),
+        "true_resolution_hours_p90": _pct(true_h, 90),
+        "sla_attainment": _share((resolved & (r.end - r.report <= r.sla_hours)).sum(), arrived),
+        "escalation_rate": _share((resolved & (r.resolved_level > 0)).sum(), resolved.sum()),
+        "hidden_found_by_visit_share": _share((hidden & r.found_by_visit).sum(), hidden.sum()),
+    }
+    out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
+
+    if r.visits_enabled:
+        cov = coverage_by_grid(r, coverage_times(r)).mean(axis=1)
+        out["coverage_mean"] = float(cov.mean())
+        out["coverage_min_grid"] = float(cov.min())
+        out["households_visited"] = float(sum(
+            min(r.district.households[g], np.diff(visited(r, g, np.array([a, b])))[0]) for g in range(r.district.n)
+        ))
+
+    duty = _overlap(r.duty_start, r.duty_end, a, b)
+    busy = np.where(r.work_kind == TASK, _overlap(r.work_start, r.work_end, a, b), 0.0)
+    duty_role = np.bincount(r.cadre_role[r.duty_cadre], weights=duty, minlength=len(ROLES))
+    busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(ROLES))
+    present = np.bincount(r.cadre_role, minlength=len(ROLES)) > 0
+    for k, role in enumerate(ROLES):
+        if present[k]:
+            out[f"utilization_{role}"] = _share(busy_role[k], duty_role[k])
+    out["cadre_hours_on_duty"] = float(duty.sum())
+    out["wartime_cadre_hours"] = float(
+        sum(_overlap(r.duty_start, r.duty_end, max(s, a), min(e, b)).sum() for s, e in r.wartime if e > a and s < b)
+    )
+    out["wartime_hours"] = float(sum(max(0.0, min(e, b) - max(s, a)) for s, e in r.wartime))
+    return out
