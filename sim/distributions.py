@@ -15,8 +15,22 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, ValidationInfo, model_validator
 
 
+class FieldError(ValueError):
+    """A model validator's complaint about one of its fields.
+
+    Raised inside ``model_validator``s so that the error report names the field
+    (``path``, relative to the model: ``"high"`` or ``("units", 0, "grids")``)
+    and its ``value`` instead of the whole table.
+    """
+
+    def __init__(self, path: str | tuple[str | int, ...], value: Any, message: str):
+        super().__init__(message)
+        self.path = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+        self.value = value
+
+
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
@@ -91,7 +105,7 @@ class Uniform(_Dist):
     @model_validator(mode="after")
     def _ordered(self) -> "Uniform":
         if self.high < self.low:
-            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+            raise FieldError("high", self.high, f"must be >= low ({self.low})")
         return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -121,24 +135,26 @@ class Empirical(_Dist):
         base = Path((info.context or {}).get("base_dir", "."))
         path = base / self.file
         if not path.is_file():
-            raise ValueError(f"CSV file not found: {path}")
+            raise FieldError("file", self.file, f"CSV file not found: {path} (paths are relative to the scenario's folder)")
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             if self.column not in (reader.fieldnames or []):
-                raise ValueError(
-                    f"column {self.column!r} not in {path} (columns: {', '.join(reader.fieldnames or [])})"
+                raise FieldError(
+                    "column", self.column, f"not a column of {path}; columns: {', '.join(reader.fieldnames or []) or 'none'}"
                 )
             vals = []
             for lineno, row in enumerate(reader, start=2):
                 try:
-                    v = float(row[self.column])
-                except (TypeError, ValueError):
-                    raise ValueError(f"{path} line {lineno}: {self.column}={row[self.column]!r} is not a number")
-                if v < 0 or not np.isfinite(v):
-                    raise ValueError(f"{path} line {lineno}: {self.column}={v} must be a finite number >= 0")
+                    v = float(row[self.column] or "")
+                except ValueError:
+                    v = float("nan")
+                if not (v >= 0 and np.isfinite(v)):
+                    raise FieldError(
+                        "file", self.file, f"{path} line {lineno}: {self.column} = {row[self.column]!r}; must be a finite number >= 0"
+                    )
                 vals.append(v)
         if not vals:
-            raise ValueError(f"{path} has no rows")
+            raise FieldError("file", self.file, f"{path} has no rows")
         object.__setattr__(self, "values", tuple(vals))
         return self
 
@@ -153,6 +169,11 @@ class Empirical(_Dist):
 def _number_is_fixed(v: Any) -> Any:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return {"dist": "fixed", "value": v}
+    if not isinstance(v, (dict, BaseModel)):
+        raise ValueError(
+            "must be a number (a fixed value) or a table such as {dist = \"exponential\", mean = 2}; "
+            f"dist is one of: {', '.join(DIST_NAMES)}"
+        )
     return v
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.records import ROLES, TASK, Records
+from sim.model.records import ROLES, Records
 
 COVERAGE_STEP_HOURS = 1.0  # coverage is sampled on this grid of times to average it
 
@@ -121,17 +121,22 @@ def compute_metrics(r: Records) -> dict[str, float]:
             min(r.district.households[g], np.diff(visited(r, g, np.array([a, b])))[0]) for g in range(r.district.n)
         ))
 
-    duty = _overlap(r.duty_start, r.duty_end, a, b)
-    busy = np.where(r.work_kind == TASK, _overlap(r.work_start, r.work_end, a, b), 0.0)
-    duty_role = np.bincount(r.cadre_role[r.duty_cadre], weights=duty, minlength=len(ROLES))
+    # duty rows are per duty group: weight each by the group's number of cadres
+    size = r.group_size[r.group_duty]
+    group_role = np.zeros(len(r.group_names), int)
+    group_role[r.cadre_group] = r.cadre_role
+    duty = _overlap(r.group_start, r.group_end, a, b) * size
+    busy = _overlap(r.work_start, r.work_end, a, b)
+    duty_role = np.bincount(group_role[r.group_duty], weights=duty, minlength=len(ROLES))
     busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(ROLES))
     present = np.bincount(r.cadre_role, minlength=len(ROLES)) > 0
     for k, role in enumerate(ROLES):
         if present[k]:
             out[f"utilization_{role}"] = _share(busy_role[k], duty_role[k])
     out["cadre_hours_on_duty"] = float(duty.sum())
-    out["wartime_cadre_hours"] = float(
-        sum(_overlap(r.duty_start, r.duty_end, max(s, a), min(e, b)).sum() for s, e in r.wartime if e > a and s < b)
-    )
+    out["wartime_cadre_hours"] = float(sum(
+        (_overlap(r.group_start, r.group_end, max(s, a), min(e, b)) * size).sum()
+        for s, e in r.wartime if e > a and s < b
+    ))
     out["wartime_hours"] = float(sum(max(0.0, min(e, b) - max(s, a)) for s, e in r.wartime))
     return out

@@ -16,10 +16,13 @@ import builtins
 import copy
 import csv
 import datetime as dt
+import difflib
+import json
 import re
 import tomllib
+import types
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import tomli_w
 from pydantic import (
@@ -36,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import DIST_NAMES, Distribution, Fixed
+from sim.distributions import DIST_NAMES, Distribution, FieldError, Fixed
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAY_ALIASES = {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
@@ -66,7 +69,7 @@ class ScenarioError(Exception):
 def _weekday(v: Any) -> str:
     if isinstance(v, str) and v.strip().lower() in _WEEKDAY_ALIASES:
         return WEEKDAYS[_WEEKDAY_ALIASES[v.strip().lower()]]
-    raise ValueError(f"{v!r} is not a weekday name; allowed: {', '.join(WEEKDAYS)}")
+    raise ValueError(f"{v!r} is not a weekday name; allowed: {', '.join(WEEKDAYS)} (or full names, any case)")
 
 
 def _weekday_list(v: Any) -> Any:
@@ -82,7 +85,21 @@ Hour = Annotated[float, Field(ge=0, le=24)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, v: Any, info: ValidationInfo) -> Any:
+        # pydantic would quietly read `count = true` as 1
+        if isinstance(v, bool) and not _admits(cls.model_fields[info.field_name].annotation, (bool, Any)):
+            number = _admits(cls.model_fields[info.field_name].annotation, (int, float))
+            raise ValueError("true/false is not allowed here" + ("; give a number" if number else ""))
+        return v
+
+
+def _admits(tp: Any, kinds: tuple[Any, ...]) -> bool:
+    """Whether annotation ``tp`` mentions one of ``kinds`` at its top level (through Annotated/unions)."""
+    return any(t in kinds for t in _candidates(tp))
 
 
 class Shift(_Model):
@@ -95,9 +112,9 @@ class Shift(_Model):
     @model_validator(mode="after")
     def _hours_ordered(self) -> "Shift":
         if self.end_hour <= self.start_hour:
-            raise ValueError(
-                f"end_hour ({self.end_hour}) must be after start_hour ({self.start_hour}); "
-                "shifts past midnight are not supported"
+            raise FieldError(
+                "end_hour", self.end_hour,
+                f"must be after start_hour ({self.start_hour}); shifts past midnight are not supported",
             )
         return self
 
@@ -124,7 +141,7 @@ class Calendar(_Model):
     @model_validator(mode="after")
     def _warmup_inside(self) -> "Calendar":
         if self.warmup_days >= self.horizon_days:
-            raise ValueError(f"warmup_days ({self.warmup_days}) must be less than horizon_days ({self.horizon_days})")
+            raise FieldError("warmup_days", self.warmup_days, f"must be less than horizon_days ({self.horizon_days})")
         return self
 
 
@@ -153,9 +170,9 @@ class GridGenerator(_Model):
     @model_validator(mode="after")
     def _nesting(self) -> "GridGenerator":
         if self.communities > self.count:
-            raise ValueError(f"communities ({self.communities}) cannot exceed count ({self.count})")
+            raise FieldError("communities", self.communities, f"cannot exceed count ({self.count})")
         if self.streets > self.communities:
-            raise ValueError(f"streets ({self.streets}) cannot exceed communities ({self.communities})")
+            raise FieldError("streets", self.streets, f"cannot exceed communities ({self.communities})")
         return self
 
 
@@ -170,35 +187,41 @@ class Grids(_Model):
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> "Grids":
         given = [k for k in ("list", "generate", "csv") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of list, generate, csv (got {', '.join(given) or 'none'})")
+        if not given:
+            raise ValueError("give one of list (inline grids), generate or csv (a file); none is given")
+        if len(given) > 1:
+            raise FieldError(given[1], getattr(self, given[1]), f"give only one of list, generate, csv ({given[0]} is also given)")
         if self.list is not None:
             if not self.list:
-                raise ValueError("grid list is empty: give at least one grid")
+                raise FieldError("list", [], 'is empty; give at least one grid, e.g. [{id = "G1", households = 1000}]')
             rows = tuple(self.list)
         elif self.csv is not None:
-            rows = _read_grid_csv(Path((info.context or {}).get("base_dir", ".")) / self.csv)
+            rows = _read_grid_csv(self.csv, Path((info.context or {}).get("base_dir", ".")))
         else:
             rows = ()
-        ids = [r.id for r in rows]
-        if len(set(ids)) != len(ids):
-            dup = sorted({i for i in ids if ids.count(i) > 1})
-            raise ValueError(f"grid ids must be unique; repeated: {', '.join(dup[:5])}")
+        seen: set[str] = set()
+        for i, r in enumerate(rows):
+            if r.id in seen:
+                where = ("list", i, "id") if self.list is not None else "csv"
+                raise FieldError(where, r.id if self.list is not None else self.csv, f"grid id {r.id!r} is repeated; ids must be unique")
+            seen.add(r.id)
         object.__setattr__(self, "rows", rows)
         return self
 
 
-def _read_grid_csv(path: Path) -> tuple[GridSpec, ...]:
+def _read_grid_csv(name: str, base_dir: Path) -> tuple[GridSpec, ...]:
+    path = base_dir / name
     if not path.is_file():
-        raise ValueError(f"grid CSV file not found: {path}")
+        raise FieldError("csv", name, f"grid CSV file not found: {path} (paths are relative to the scenario's folder)")
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
         missing = [c for c in ("id", "households") if c not in cols]
         if missing:
-            raise ValueError(
+            raise FieldError(
+                "csv", name,
                 f"{path} lacks column(s) {', '.join(missing)}; needs id, households "
-                f"(optional: community, street, population); has: {', '.join(cols) or 'nothing'}"
+                f"(optional: community, street, population); has: {', '.join(cols) or 'nothing'}",
             )
         rows = []
         for lineno, raw in enumerate(reader, start=2):
@@ -206,11 +229,10 @@ def _read_grid_csv(path: Path) -> tuple[GridSpec, ...]:
             try:
                 rows.append(GridSpec.model_validate(data))
             except ValidationError as e:
-                err = e.errors()[0]
-                field = ".".join(str(p) for p in err["loc"])
-                raise ValueError(f"{path} line {lineno}: {field}={err.get('input')!r}: {err['msg']}") from None
+                p = _problems(e, data, root=GridSpec)[0]
+                raise FieldError("csv", name, f"{path} line {lineno}: {p.render()}") from None
     if not rows:
-        raise ValueError(f"grid CSV {path} has no rows: give at least one grid")
+        raise FieldError("csv", name, f"{path} has no rows; give at least one grid")
     return tuple(rows)
 
 
@@ -228,12 +250,14 @@ class Profile(_Model):
     def _not_all_zero(self) -> "Profile":
         for name in ("weekday", "hour", "month"):
             if sum(getattr(self, name)) <= 0:
-                raise ValueError(f"{name} weights are all zero: at least one must be positive")
+                raise FieldError(name, getattr(self, name), "weights are all zero; at least one must be positive")
         return self
 
 
 def _level_shares(v: Any) -> Any:
     if isinstance(v, str):
+        if v not in LEVELS:
+            raise ValueError(f"{v!r} is not a level; allowed: {', '.join(LEVELS)} (or a table of shares)")
         return {v: 1.0}
     return v
 
@@ -289,8 +313,9 @@ class Sunk(Shift):
     @model_validator(mode="after")
     def _days_per_cadre_fits(self) -> "Sunk":
         if self.days_per_cadre is not None and self.days_per_cadre > len(self.service_days):
-            raise ValueError(
-                f"days_per_cadre ({self.days_per_cadre}) cannot exceed the number of service_days ({len(self.service_days)})"
+            raise FieldError(
+                "days_per_cadre", self.days_per_cadre,
+                f"cannot exceed the number of service_days ({len(self.service_days)})",
             )
         return self
 
@@ -349,7 +374,9 @@ class Visits(_Model):
 
 class Emergency(_Model):
     name: str = "emergency"
-    start: dt.datetime | dt.date | NonNegativeFloat = Field(description="date/datetime, or day offset from calendar.start")
+    start: dt.datetime | dt.date | NonNegativeFloat = Field(
+        description="a date, a date-time, or a number of days (>= 0) after calendar.start"
+    )
     duration_days: PositiveFloat
     multipliers: dict[str, NonNegativeFloat] = {}
     wartime: bool = True
@@ -367,11 +394,11 @@ class Wartime(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> "Wartime":
         if self.end_hour <= self.start_hour:
-            raise ValueError(f"end_hour ({self.end_hour}) must be after start_hour ({self.start_hour})")
+            raise FieldError("end_hour", self.end_hour, f"must be after start_hour ({self.start_hour})")
         if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
-            raise ValueError(
-                f"exit_backlog_per_grid ({self.exit_backlog_per_grid}) must be below "
-                f"enter_backlog_per_grid ({self.enter_backlog_per_grid})"
+            raise FieldError(
+                "exit_backlog_per_grid", self.exit_backlog_per_grid,
+                f"must be below enter_backlog_per_grid ({self.enter_backlog_per_grid})",
             )
         return self
 
@@ -396,26 +423,24 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _cross_refs(self) -> "Scenario":
-        types = set(self.issue_types)
+        types = f"defined issue types: {', '.join(self.issue_types)}"
         for i, em in enumerate(self.emergencies):
-            bad = sorted(set(em.multipliers) - types)
-            if bad:
-                raise ValueError(
-                    f"emergencies[{i}].multipliers names unknown issue type(s) {', '.join(bad)}; "
-                    f"defined: {', '.join(sorted(types))}"
-                )
-        bad = sorted(set(self.cadres.police.types) - types)
-        if bad:
-            raise ValueError(f"cadres.police.types names unknown issue type(s) {', '.join(bad)}; defined: {', '.join(sorted(types))}")
-        if self.cadres.police.units is not None and self.grids.rows:
-            ids = {g.id for g in self.grids.rows}
-            for i, u in enumerate(self.cadres.police.units):
-                unknown = [g for g in u.grids if g not in ids]
-                if unknown:
-                    raise ValueError(f"cadres.police.units[{i}].grids names unknown grid(s) {', '.join(unknown[:5])}")
+            for name, m in em.multipliers.items():
+                if name not in self.issue_types:
+                    raise FieldError(("emergencies", i, "multipliers", name), m, f"{name!r} is not an issue type; {types}")
+        for i, name in enumerate(self.cadres.police.types):
+            if name not in self.issue_types:
+                raise FieldError(("cadres", "police", "types", i), name, f"not an issue type; {types}")
+        ids = {g.id for g in self.grids.rows}
+        for i, u in enumerate(self.cadres.police.units or []):
+            for j, g in enumerate(u.grids):
+                if ids and g not in ids:
+                    raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {_few(ids)}")
         for name in self.policies:
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-                raise ValueError(f"policy name {name!r} may use only letters, digits, _ . -")
+                raise FieldError(("policies", name), _NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
+        if self.policy is not None and self.policy not in self.policies:
+            raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
         return self
 
     # -- derived
@@ -440,24 +465,198 @@ class Scenario(_Model):
         return start, start + em.duration_days * 24.0
 
 
+# ---------------------------------------------------------------- error reports
+
+_NOTHING = object()  # a problem with no value to show (a missing field)
+
+
+class _Problem(NamedTuple):
+    path: tuple[str | int, ...]  # as written in the file: table keys, list indices
+    value: Any
+    message: str
+
+    def render(self, prefix: tuple[str | int, ...] = (), note: str = "") -> str:
+        where = _dotted(prefix + self.path) or "(top level)"
+        shown = "" if self.value is _NOTHING else f" = {_show(self.value)}"
+        return f"{where}{shown}: {self.message}{note}"
+
+
+def _dotted(parts: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) if isinstance(p, int) or re.fullmatch(r"[A-Za-z0-9_-]+", p) else json.dumps(p) for p in parts)
+
+
+def _show(v: Any, limit: int = 80) -> str:
+    """A value as it would be written in TOML (inline), shortened."""
+    text = _inline(v)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _inline(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(map(_inline, v)) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_dotted((str(k),))} = {_inline(x)}" for k, x in v.items()) + "}"
+    return repr(v)
+
+
+def _few(names: Any, n: int = 10) -> str:
+    names = sorted(names)
+    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+
+
+def _candidates(tp: Any) -> list[Any]:
+    """The types a value of annotation ``tp`` may have (Annotated and None stripped, unions spread)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _candidates(get_args(tp)[0])
+    if origin in (Union, types.UnionType):
+        return [t for a in get_args(tp) if a is not type(None) for t in _candidates(a)]
+    return [tp]
+
+
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel)
+
+
+def _keys(cands: list[Any]) -> list[str] | None:
+    """The keys a table of one of these types may have, or None if it is not a table of a model."""
+    model = next((t for t in cands if _is_model(t)), None)
+    return None if model is None else [k for k, f in model.model_fields.items() if not f.exclude]
+
+
+def _walk(root: type[BaseModel], loc: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], list[Any], Any]:
+    """Follow a pydantic error location through the schema.
+
+    Returns the path as written in the file (pydantic's union member labels such
+    as a distribution's tag, and its ``[key]`` marker, dropped), the candidate
+    types at its end (empty if unknown) and the FieldInfo when it ends at a field.
+    """
+    path: list[str | int] = []
+    cands: list[Any] = [root]
+    field = None
+    for part in loc:
+        if part == "[key]":
+            continue
+        step = next(filter(None, (_step(t, part) for t in cands)), None)
+        if step:
+            cands, field = step
+            path.append(part)
+        elif len(cands) > 1 or str(part).startswith("function-"):  # a union member's label
+            cands = [t for t in cands if _is_model(t) and _tag(t) == part] or cands
+        else:
+            path.append(part)
+            cands, field = [], None
+    return tuple(path), cands, field
+
+
+def _step(t: Any, part: str | int) -> tuple[list[Any], Any] | None:
+    if _is_model(t) and part in t.model_fields:
+        f = t.model_fields[part]
+        return _candidates(f.annotation), f
+    origin, args = get_origin(t), get_args(t)
+    if origin in (list, tuple) and isinstance(part, int):
+        return _candidates(args[0]), None
+    if origin is dict and isinstance(part, str):
+        return _candidates(args[1]), None
+    return None
+
+
+def _tag(t: type[BaseModel]) -> Any:
+    f = t.model_fields.get("dist")
+    return get_args(f.annotation)[0] if f is not None else None
+
+
+def _as_written(data: Any, path: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], Any]:
+    """The value at ``path`` in the input; a plain value met on the way (``service_time = 3``,
+    ``service_days = "Mon+Thu"``) stands for the whole table or list below it."""
+    node = data
+    for i, part in enumerate(path):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, (dict, list)):
+            return path, _NOTHING
+        else:
+            return path[:i], node
+    return path, node
+
+
+def _tidy(msg: str) -> str:
+    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg).replace(" after validation", "")
+    return re.sub(r"^(Input|List|Dictionary|String|Tuple|Set) should ", "must ", msg)
+
+
+def _explain(e: dict[str, Any], root: type[BaseModel]) -> _Problem:
+    """One pydantic error as (path in the file, offending value, what is allowed)."""
+    path, cands, _ = _walk(root, e["loc"])
+    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input", _NOTHING)
+    if isinstance(ctx.get("error"), FieldError):
+        err = ctx["error"]
+        path, value, msg = path + err.path, err.value, str(err)
+    elif kind == "extra_forbidden":
+        allowed = _keys(_walk(root, e["loc"][:-1])[1]) or []
+        near = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        msg = "unknown key" + (f" (did you mean {near[0]}?)" if near else "") + f"; allowed keys: {', '.join(allowed)}"
+    elif kind in ("missing", "union_tag_not_found"):
+        path += ("dist",) if kind == "union_tag_not_found" else ()
+        value, msg = _NOTHING, "required field is missing"
+        if kind == "union_tag_not_found":
+            msg += f"; allowed: {', '.join(DIST_NAMES)}"
+    elif kind == "union_tag_invalid":
+        path, value = path + ("dist",), ctx.get("tag")
+        msg = f"unknown distribution; allowed: {', '.join(DIST_NAMES)}"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        keys = _keys(cands)
+        msg = "must be a table" + (f" with keys among: {', '.join(keys)}" if keys else "")
+    elif "[key]" in e["loc"]:
+        value, msg = _NOTHING, "key not allowed: " + _tidy(e["msg"])
+    else:
+        msg = _tidy(e["msg"])
+    return _Problem(path, value, msg)
+
+
+def _problems(err: ValidationError, data: Any, root: type[BaseModel] | None = None) -> list[_Problem]:
+    """Turn a ValidationError into problems naming the field path, the value as written and what is allowed."""
+    root = root or Scenario
+    found: dict[tuple[str | int, ...], _Problem] = {}
+    for e in err.errors(include_url=False):
+        p = _explain(e, root)
+        path, written = _as_written(data, p.path)
+        p = p._replace(path=path, value=p.value if p.value is _NOTHING or written is _NOTHING else written)
+        if path in found:  # several members of a union each refused the value
+            field = _walk(root, e["loc"])[2]
+            allowed = f"must be {field.description}" if field is not None and field.description else None
+            p = p._replace(message=allowed or f"{found[path].message}; or {p.message}")
+        found[path] = p
+    return list(found.values())
+
+
 # ---------------------------------------------------------------- loading
 
 
-def _toml_error(path: Path, err: tomllib.TOMLDecodeError) -> ScenarioError:
-    return ScenarioError(path, [f"malformed TOML: {err}"])
-
-
 def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; a malformed one is a :class:`ScenarioError` naming the line."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, ["file not found"])
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise _toml_error(path, err) from None
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         raise ScenarioError(path, [f"not UTF-8 text: {err}"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"at line (\d+)", str(err))
+        lines = text.splitlines()
+        line = lines[int(m.group(1)) - 1].strip() if m and int(m.group(1)) <= len(lines) else ""
+        raise ScenarioError(path, [f"malformed TOML: {err}" + (f": {line[:80]}" if line else "")]) from None
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -518,24 +717,6 @@ def _list_item(node: list, part: str, parts: list[str]) -> Any:
     return node[_list_index(node, part, parts)]
 
 
-def _format_validation_error(err: ValidationError, prefix: str = "") -> list[str]:
-    problems = []
-    for e in err.errors(include_url=False):
-        # pydantic puts the chosen union member into the path; it is not a key in the file
-        loc = [str(p) for i, p in enumerate(e["loc"])
-               if not (str(p) in DIST_NAMES and i < len(e["loc"]) - 1) and not str(p).startswith("function-")]
-        field = prefix + ".".join(loc) if loc else (prefix.rstrip(".") or "(top level)")
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (not a field of this table; check the spelling in docs/scenario-reference.md)"
-        elif e["type"] == "missing":
-            msg = "required field is missing"
-        value = e.get("input")
-        shown = "" if e["type"] == "missing" or isinstance(value, dict) else f" = {value!r}"
-        problems.append(f"{field}{shown}: {msg}")
-    return problems
-
-
 def load_scenario(
     path: str | Path,
     policy: str | None = None,
@@ -547,6 +728,20 @@ def load_scenario(
     return build_scenario(data, path, policy, overrides)
 
 
+def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[str, Any]:
+    policies = data.get("policies", {})
+    if not isinstance(policies, dict):
+        raise ScenarioError(path, [f"policies = {_show(policies)}: must be a table of named policies"])
+    if policy not in policies:
+        raise ScenarioError(path, [f"--policy {policy}: no such policy; defined policies: {', '.join(policies) or 'none'}"])
+    patch = policies[policy]
+    if not isinstance(patch, dict):
+        raise ScenarioError(path, [f"{_dotted(('policies', policy))} = {_show(patch)}: must be a table"])
+    if "policies" in patch:
+        raise ScenarioError(path, [f"{_dotted(('policies', policy, 'policies'))}: a policy cannot define policies"])
+    return {k: v for k, v in patch.items() if k != "description"}
+
+
 def merge_inputs(
     data: dict[str, Any],
     path: str | Path,
@@ -554,21 +749,9 @@ def merge_inputs(
     overrides: list[tuple[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The scenario table exactly as it is run: base, then the policy's patch, then ``--set`` overrides."""
-    policies = data.get("policies", {})
-    if not isinstance(policies, dict):
-        raise ScenarioError(path, [f"policies = {policies!r}: must be a table of named policies"])
     merged = data
     if policy is not None:
-        if policy not in policies:
-            allowed = ", ".join(policies) or "none defined"
-            raise ScenarioError(path, [f"policy {policy!r} is not defined; defined policies: {allowed}"])
-        patch = policies[policy]
-        if not isinstance(patch, dict):
-            raise ScenarioError(path, [f"policies.{policy} = {patch!r}: must be a table"])
-        patch = {k: v for k, v in patch.items() if k != "description"}
-        if "policies" in patch:
-            raise ScenarioError(path, [f"policies.{policy}.policies: a policy cannot define policies"])
-        merged = deep_merge(data, patch)
+        merged = deep_merge(data, _policy_patch(data, path, policy))
         merged["policy"] = policy
     for key, value in overrides or []:
         try:
@@ -576,6 +759,29 @@ def merge_inputs(
         except ValueError as e:
             raise ScenarioError(path, [str(e)]) from None
     return merged
+
+
+def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
+    """Whether the value at ``path`` comes from ``patch`` (a policy's partial scenario)."""
+    for part in path:
+        if not isinstance(patch, dict):
+            return True  # the patch sets a whole value (or list) above the path
+        if part not in patch:
+            return False
+        patch = patch[part]
+    return True
+
+
+def _render(p: _Problem, policy: str | None, patch: dict[str, Any], overrides: list[tuple[str, Any]]) -> str:
+    """Say where a problem came from: a ``--set`` override, the chosen policy, or the file itself."""
+    direct = [k for k, _ in overrides if p.path and [str(x) for x in p.path[: len(k.split("."))]] == k.split(".")[: len(p.path)]]
+    if direct:
+        return p.render(note=f" (from --set {direct[-1]})")
+    if policy is not None and _covers(patch, p.path):
+        return p.render(prefix=("policies", policy), note=f" (set by policy {policy!r})")
+    notes = [f"with policy {policy!r}"] if policy is not None else []
+    notes += [f"after --set {', '.join(k for k, _ in overrides)}"] if overrides else []
+    return p.render(note=f" ({'; '.join(notes)})" if notes else "")
 
 
 def build_scenario(
@@ -590,12 +796,8 @@ def build_scenario(
     try:
         return Scenario.model_validate(merged, context={"base_dir": path.parent})
     except ValidationError as err:
-        problems = _format_validation_error(err)
-        if policy is not None:
-            problems = [f"{p} (with policy {policy!r})" for p in problems]
-        if overrides:
-            problems = [f"{p} (after --set {', '.join(k for k, _ in overrides)})" for p in problems]
-        raise ScenarioError(path, problems) from None
+        patch = _policy_patch(data, path, policy) if policy is not None else {}
+        raise ScenarioError(path, [_render(p, policy, patch, overrides or []) for p in _problems(err, merged)]) from None
 
 
 def dump_toml(data: dict[str, Any]) -> str:

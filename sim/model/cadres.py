@@ -12,7 +12,7 @@ OFF, IDLE, BUSY = 0, 1, 2
 
 class Cadre:
     __slots__ = ("id", "role", "home", "unit", "visits", "state", "issue", "since", "remaining",
-                 "token", "on_since", "visiting_since", "travel_due")
+                 "token", "visiting")
 
     def __init__(self, cid: int, role: int, home: int, unit: Unit, visits: bool):
         self.id = cid
@@ -25,21 +25,21 @@ class Cadre:
         self.since = 0.0  # when the current stretch of work began
         self.remaining = 0.0  # work left on the issue in hand
         self.token = 0  # bumps to invalidate a scheduled completion
-        self.on_since = 0.0
-        self.visiting_since = -1.0  # -1 when not visiting
-        self.travel_due = 0.0
+        self.visiting = False
 
 
 @dataclass
 class DutyGroup:
     """Cadres whose on/off duty changes happen together: one event per change, not one per cadre."""
 
+    index: int
     name: str
     role: int
     normal: WeeklySchedule
     wartime_schedule: WeeklySchedule | None  # None when wartime does not call this role
     members: list[Cadre] = field(default_factory=list)
     on: bool = False
+    on_since: float = 0.0
     token: int = 0
     schedule: WeeklySchedule | None = None
 

@@ -10,7 +10,6 @@ from sim.model.district import District
 from sim.model.issues import IssueTable
 
 from sim.scenario import ROLES  # noqa: E402  (one list of roles, shared with the schema)
-TASK, VISIT = 0, 1  # kinds of work in the work log
 
 
 @dataclass
@@ -23,19 +22,19 @@ class Records:
     resolved_level: np.ndarray  # 0..3, -1 if open
     priority: np.ndarray
     sla_hours: np.ndarray
-    # work log: one row per stretch of work (task, including any travel, or visiting)
+    # work log: one row per stretch of work on an issue (including any travel)
     work_cadre: np.ndarray
     work_start: np.ndarray
     work_end: np.ndarray
-    work_kind: np.ndarray
     work_issue: np.ndarray
-    # duty log: one row per stretch on duty
-    duty_cadre: np.ndarray
-    duty_start: np.ndarray
-    duty_end: np.ndarray
+    # duty log: one row per stretch on duty of a duty group (all its cadres share it)
+    group_names: list[str]
+    group_duty: np.ndarray  # group index of each row
+    group_start: np.ndarray
+    group_end: np.ndarray
+    cadre_group: np.ndarray  # per cadre, index into group_names
     cadre_role: np.ndarray  # per cadre, index into ROLES
     cadre_home: np.ndarray  # per cadre, grid index or -1
-    cadre_group: list[str]  # per cadre, its duty group's name
     visit_times: list[np.ndarray]  # per grid, breakpoints of the cumulative households-visited curve
     visit_values: list[np.ndarray]
     wartime: np.ndarray  # (k, 2) start, end of each wartime period
@@ -45,8 +44,24 @@ class Records:
     warmup: float
     target_interval_hours: float
     visits_enabled: bool
-    events: int
+    events: int  # SimPy events the model scheduled
+    transitions: int  # cadre on/off duty changes, handled in batches by group events
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
+
+    @property
+    def group_size(self) -> np.ndarray:
+        return np.bincount(self.cadre_group, minlength=len(self.group_names))
+
+    def cadre_duty(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The duty log expanded to one row per cadre and stretch: (cadre, start, end)."""
+        members = [np.flatnonzero(self.cadre_group == g) for g in range(len(self.group_names))]
+        rows = [(members[g], s, e) for g, s, e in zip(self.group_duty.tolist(), self.group_start, self.group_end)]
+        if not rows:
+            return np.zeros(0, int), np.zeros(0), np.zeros(0)
+        cadre = np.concatenate([m for m, _, _ in rows])
+        start = np.concatenate([np.full(m.size, s) for m, s, _ in rows])
+        end = np.concatenate([np.full(m.size, e) for m, _, e in rows])
+        return cadre, start, end
 
     def conservation(self) -> np.ndarray:
         """Arrived minus (resolved + hidden + queued + in hand) per (grid, type), counted at the horizon.

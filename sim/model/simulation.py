@@ -33,7 +33,7 @@ from sim.model.clock import Clock, WeeklySchedule
 from sim.model.dispatch import Unit
 from sim.model.district import District, build_district
 from sim.model.issues import IssueTable, generate_issues
-from sim.model.records import ROLES, TASK, VISIT, Records
+from sim.model.records import ROLES, Records
 from sim.model.visits import GridVisits
 from sim.scenario import WEEKDAYS, Scenario, Shift
 
@@ -84,8 +84,9 @@ class Simulation:
         self.visits = [GridVisits(int(h), pace) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
         self.handback = scenario.dispatch.at_shift_end == "handback"
-        self.work_log: list[tuple[int, float, float, int, int]] = []
-        self.duty_log: list[tuple[int, float, float]] = []
+        self.work_log: list[tuple[int, float, float, int]] = []
+        self.transitions = 0  # cadres coming on or going off duty (batched into group events)
+        self.duty_log: list[tuple[int, float, float]] = []  # (group, start, end)
         # wartime mode
         wt = scenario.wartime
         self.backlog = 0
@@ -151,7 +152,7 @@ class Simulation:
                 if wt.trigger != "off" and role in wt.roles:
                     war = WeeklySchedule(war_days, wt.start_hour, wt.end_hour, self.clock)
                 normal = WeeklySchedule(day_idx, shift.start_hour, shift.end_hour, self.clock)
-                self.groups[name] = DutyGroup(name, ROLES.index(role), normal, war)
+                self.groups[name] = DutyGroup(len(self.groups), name, ROLES.index(role), normal, war)
             return self.groups[name]
 
         def add(role: str, home: int, unit: Unit, visits: bool, grp: DutyGroup) -> None:
@@ -289,7 +290,7 @@ class Simulation:
         if token != c.token:
             return
         i = c.issue
-        self.work_log.append((c.id, c.since, self.env.now, TASK, i))
+        self.work_log.append((c.id, c.since, self.env.now, i))
         c.issue = -1
         self._resolve_or_escalate(i)
         self._become_idle(c)
@@ -304,17 +305,20 @@ class Simulation:
         self._start_visiting(c)
 
     def _start_visiting(self, c: Cadre) -> None:
-        if c.visits and self.visiting_allowed and c.home >= 0:
-            c.visiting_since = self.env.now
-            self.visits[c.home].change_visitors(c.visiting_since, +1)
-            self._reschedule_discovery(c.home)
+        if c.visits and self.visiting_allowed:
+            c.visiting = True
+            self._visitors(c.home, +1)
 
     def _stop_visiting(self, c: Cadre) -> None:
-        if c.visiting_since >= 0:
-            now = self.env.now
-            self.work_log.append((c.id, c.visiting_since, now, VISIT, -1))
-            self.visits[c.home].change_visitors(now, -1)
-            c.visiting_since = -1.0
+        if c.visiting:
+            c.visiting = False
+            self._visitors(c.home, -1)
+
+    def _visitors(self, g: int, delta: int) -> None:
+        gv = self.visits[g]
+        gv.change_visitors(self.env.now, delta)
+        if delta > 0 and gv.hidden:
+            self._reschedule_discovery(g)
 
     # ------------------------------------------------------------ visits find hidden issues
 
@@ -355,45 +359,52 @@ class Simulation:
         self._schedule_group(grp)
 
     def _set_group(self, grp: DutyGroup, on: bool) -> None:
+        """Bring a whole duty group on or off duty.
+
+        The hot path of shift changes, so the per-cadre steps of _become_idle and
+        _start/_stop_visiting are inlined, and visiting changes are summed per grid.
+        """
+        now = self.env.now
         grp.on = on
-        if on:
-            for c in grp.members:
-                self._go_on(c)
-            return
+        self.transitions += len(grp.members)
+        per_grid: dict[int, int] = {}
         handed_back = []
-        for c in grp.members:
-            i = self._go_off(c)
-            if i >= 0:
-                handed_back.append((c.unit, i))
+        if on:
+            grp.on_since = now
+            allowed = self.visiting_allowed
+            for c in grp.members:
+                if c.issue >= 0:  # a task held over from the last shift
+                    c.state = BUSY
+                    self._work(c)
+                elif c.unit.queue:
+                    self._start(c, c.unit.pop())
+                else:
+                    c.state = IDLE
+                    c.unit.add_idle(c)
+                    if c.visits and allowed:
+                        c.visiting = True
+                        per_grid[c.home] = per_grid.get(c.home, 0) + 1
+        else:
+            self.duty_log.append((grp.index, grp.on_since, now))
+            for c in grp.members:
+                if c.state == BUSY:
+                    self.work_log.append((c.id, c.since, now, c.issue))
+                    c.remaining -= now - c.since
+                    c.token += 1
+                    if self.handback:
+                        self.remaining[c.issue] = c.remaining
+                        handed_back.append((c.unit, c.issue))
+                        c.issue = -1
+                elif c.state == IDLE:
+                    c.unit.remove_idle(c)
+                    if c.visiting:
+                        c.visiting = False
+                        per_grid[c.home] = per_grid.get(c.home, 0) - 1
+                c.state = OFF
+        for g, delta in per_grid.items():
+            self._visitors(g, delta)
         for unit, i in handed_back:
             self._enqueue(unit, i)
-
-    def _go_on(self, c: Cadre) -> None:
-        c.on_since = self.env.now
-        if c.issue >= 0:  # a task held over from the last shift
-            c.state = BUSY
-            self._work(c)
-        else:
-            self._become_idle(c)
-
-    def _go_off(self, c: Cadre) -> int:
-        """Take a cadre off duty; return the issue it hands back (or -1)."""
-        now = self.env.now
-        handed = -1
-        if c.state == BUSY:
-            self.work_log.append((c.id, c.since, now, TASK, c.issue))
-            c.remaining -= now - c.since
-            c.token += 1
-            if self.handback:
-                handed = c.issue
-                self.remaining[handed] = c.remaining
-                c.issue = -1
-        elif c.state == IDLE:
-            c.unit.remove_idle(c)
-            self._stop_visiting(c)
-        c.state = OFF
-        self.duty_log.append((c.id, c.on_since, now))
-        return handed
 
     # ------------------------------------------------------------ wartime
 
@@ -436,7 +447,7 @@ class Simulation:
         if pause and not on:
             self.visiting_allowed = True
             for c in self.cadres:
-                if c.state == IDLE and c.visiting_since < 0:
+                if c.state == IDLE and not c.visiting:
                     self._start_visiting(c)
 
     # ------------------------------------------------------------ the horizon
@@ -446,12 +457,12 @@ class Simulation:
         location = np.zeros(len(self.table), int)
         for c in self.cadres:
             if c.state == BUSY:
-                self.work_log.append((c.id, c.since, now, TASK, c.issue))
-            if c.state != OFF:
-                self._stop_visiting(c)
-                self.duty_log.append((c.id, c.on_since, now))
+                self.work_log.append((c.id, c.since, now, c.issue))
             if c.issue >= 0:
                 location[c.issue] += 1
+        for grp in self.groups.values():
+            if grp.on:
+                self.duty_log.append((grp.index, grp.on_since, now))
         units = self.grid_unit + self.police_units + [u for lv in self.level_units for u in lv]
         for unit in {id(u): u for u in units}.values():
             for _, _, i in unit.queue:
@@ -461,12 +472,11 @@ class Simulation:
         location += np.isnan(report).astype(int) + (~np.isnan(end)).astype(int)
         for gv in self.visits:
             gv.change_visitors(now, 0)
-        work = np.array(self.work_log, dtype=float).reshape(-1, 5)
+        work = np.array(self.work_log, dtype=float).reshape(-1, 4)
         duty = np.array(self.duty_log, dtype=float).reshape(-1, 3)
-        cadre_group = [""] * len(self.cadres)
+        cadre_group = np.zeros(len(self.cadres), int)
         for grp in self.groups.values():
-            for c in grp.members:
-                cadre_group[c.id] = grp.name
+            cadre_group[[c.id for c in grp.members]] = grp.index
         types = self.table.type.tolist()
         type_specs = [self.sc.issue_types[n] for n in self.table.type_names]
         level = np.array(self.i_level)
@@ -482,11 +492,11 @@ class Simulation:
             work_cadre=work[:, 0].astype(int),
             work_start=work[:, 1],
             work_end=work[:, 2],
-            work_kind=work[:, 3].astype(int),
-            work_issue=work[:, 4].astype(int),
-            duty_cadre=duty[:, 0].astype(int),
-            duty_start=duty[:, 1],
-            duty_end=duty[:, 2],
+            work_issue=work[:, 3].astype(int),
+            group_names=list(self.groups),
+            group_duty=duty[:, 0].astype(int),
+            group_start=duty[:, 1],
+            group_end=duty[:, 2],
             cadre_role=np.array([c.role for c in self.cadres], dtype=int),
             cadre_home=np.array([c.home for c in self.cadres], dtype=int),
             cadre_group=cadre_group,
@@ -500,6 +510,7 @@ class Simulation:
             target_interval_hours=self.sc.visits.target_interval_days * 24.0,
             visits_enabled=self.sc.visits.enabled,
             events=self.events,
+            transitions=self.transitions,
             location_count=location,
         )
 
