@@ -1,0 +1,79 @@
+"""The command line end to end: results folder contract, exit codes, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MMC = ROOT / "scenarios" / "validation" / "mmc.toml"
+SHORT = ["--set", "calendar.horizon_days=20", "--set", "calendar.warmup_days=2"]
+CONTRACT_METRICS = [
+    "issues_arrived", "completion_rate", "completion_rate_reported", "wait_hours_mean",
+    "resolution_hours_mean", "resolution_hours_p50", "resolution_hours_p90", "resolution_hours_p95",
+    "true_resolution_hours_mean", "true_resolution_hours_p90", "sla_attainment", "backlog_mean",
+    "backlog_max", "cadre_hours_on_duty", "wartime_cadre_hours", "escalation_rate",
+]
+
+
+def run_cli(tmp_path: Path, *args: str) -> tuple[int, Path]:
+    out = tmp_path / "out"
+    code = main(["run", str(MMC), *SHORT, "--replications", "3", "--out", str(out), "--quiet", *args])
+    return code, out
+
+
+def test_run_writes_the_results_folder(tmp_path, capsys):
+    code, out = run_cli(tmp_path, "--records")
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "completion_rate" in printed and "95% CI" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    for name in CONTRACT_METRICS + ["utilization_grid_workers"]:
+        m = summary["metrics"][name]
+        assert set(m) == {"mean", "std", "ci95", "n"} and m["n"] == 3, name
+    assert summary["seeds"]["root"] == 1 and summary["versions"]["simpy"]
+    rows = list(csv.DictReader((out / "replications.csv").open()))
+    assert [r["replication"] for r in rows] == ["0", "1", "2"]
+    mean = sum(float(r["wait_hours_mean"]) for r in rows) / 3
+    assert mean == pytest.approx(summary["metrics"]["wait_hours_mean"]["mean"])
+    resolved = tomllib.loads((out / "scenario.resolved.toml").read_text())
+    assert resolved["calendar"]["horizon_days"] == 20  # the overrides are in the resolved input
+    assert len(list((out / "records").glob("*.parquet"))) == 3
+
+
+def test_same_seed_same_numbers_other_seed_different(tmp_path):
+    assert run_cli(tmp_path / "a", "--seed", "5")[0] == 0
+    assert run_cli(tmp_path / "b", "--seed", "5")[0] == 0
+    assert run_cli(tmp_path / "c", "--seed", "6")[0] == 0
+    read = lambda d: (d / "out" / "replications.csv").read_text()  # noqa: E731
+    assert read(tmp_path / "a") == read(tmp_path / "b")
+    assert read(tmp_path / "a") != read(tmp_path / "c")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["run", "missing.toml"], "file not found"),
+    (["run", str(MMC), "--set", "cadres.grid_workers.per_grid=-1"], "cadres.grid_workers.per_grid"),
+    (["run", str(MMC), "--set", "nonsense"], "KEY=VALUE"),
+    (["run", str(MMC), "--policy", "nope"], "nope"),
+    (["run", str(MMC), "--replications", "0"], "--replications"),
+    (["validate", str(MMC), "--bogus"], "unrecognized arguments"),
+])
+def test_bad_input_exits_2_without_traceback(args, needle):
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_validate_prints_what_the_file_defines(capsys):
+    assert main(["validate", str(MMC)]) == 0
+    out = capsys.readouterr().out
+    assert "grids: 1 in 1 communities" in out and "valid" in out
