@@ -603,15 +603,14 @@ def _explain(e: dict[str, Any], root: type[BaseModel]) -> _Problem:
     elif kind == "extra_forbidden":
         allowed = _keys(_walk(root, e["loc"][:-1])[1]) or []
         near = difflib.get_close_matches(str(path[-1]), allowed, n=1)
-        msg = "unknown key" + (f" (did you mean {near[0]}?)" if near else "") + f"; allowed keys: {', '.join(allowed)}"
-    elif kind in ("missing", "union_tag_not_found"):
-        path += ("dist",) if kind == "union_tag_not_found" else ()
+        msg = "unknown key" + (f" (did you mean {near[0]}?)" if near else "")
+        msg += f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+    elif kind == "missing":
         value, msg = _NOTHING, "required field is missing"
-        if kind == "union_tag_not_found":
-            msg += f"; allowed: {', '.join(DIST_NAMES)}"
-    elif kind == "union_tag_invalid":
-        path, value = path + ("dist",), ctx.get("tag")
-        msg = f"unknown distribution; allowed: {', '.join(DIST_NAMES)}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):  # the distribution's `dist`
+        path, value = path + ("dist",), ctx.get("tag", _NOTHING)
+        msg = "unknown distribution" if kind == "union_tag_invalid" else "required field is missing"
+        msg += f"; allowed: {', '.join(DIST_NAMES)}"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         keys = _keys(cands)
         msg = "must be a table" + (f" with keys among: {', '.join(keys)}" if keys else "")
