@@ -14,10 +14,20 @@ import time
 import traceback
 from pathlib import Path
 
-
-from sim.experiment import MetricSummary, Replication, run_replications, summarize_replications
+from sim.experiment import (
+    MetricSummary,
+    Replication,
+    run_replications,
+    summarize_replications,
+)
 from sim.model.district import build_district
-from sim.results import atomic_write, default_dir, records_parquet, replications_csv, summary_json
+from sim.results import (
+    atomic_write,
+    default_dir,
+    records_parquet,
+    replications_csv,
+    summary_json,
+)
 from sim.scenario import (
     ROLES,
     Scenario,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.records import ROLES, Records
+from sim.model.records import Records
+from sim.scenario import ROLES
 
 COVERAGE_STEP_HOURS = 1.0  # coverage is sampled on this grid of times to average it
 

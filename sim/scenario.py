@@ -16,13 +16,10 @@ import builtins
 import copy
 import csv
 import datetime as dt
-import difflib
-import json
 import re
 import tomllib
-import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import (
@@ -39,7 +36,8 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import DIST_NAMES, Distribution, FieldError, Fixed
+from sim.distributions import Distribution, FieldError, Fixed
+from sim.messages import NOTHING, Problem, candidates, dotted, few, problems, show
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAY_ALIASES = {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
@@ -99,7 +97,7 @@ class _Model(BaseModel):
 
 def _admits(tp: Any, kinds: tuple[Any, ...]) -> bool:
     """Whether annotation ``tp`` mentions one of ``kinds`` at its top level (through Annotated/unions)."""
-    return any(t in kinds for t in _candidates(tp))
+    return any(t in kinds for t in candidates(tp))
 
 
 class Shift(_Model):
@@ -229,7 +227,7 @@ def _read_grid_csv(name: str, base_dir: Path) -> tuple[GridSpec, ...]:
             try:
                 rows.append(GridSpec.model_validate(data))
             except ValidationError as e:
-                p = _problems(e, data, root=GridSpec)[0]
+                p = problems(e, data, root=GridSpec)[0]
                 raise FieldError("csv", name, f"{path} line {lineno}: {p.render()}") from None
     if not rows:
         raise FieldError("csv", name, f"{path} has no rows; give at least one grid")
@@ -435,10 +433,10 @@ class Scenario(_Model):
         for i, u in enumerate(self.cadres.police.units or []):
             for j, g in enumerate(u.grids):
                 if ids and g not in ids:
-                    raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {_few(ids)}")
+                    raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         for name in self.policies:
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-                raise FieldError(("policies", name), _NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
+                raise FieldError(("policies", name), NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
         if self.policy is not None and self.policy not in self.policies:
             raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
         return self
@@ -463,178 +461,6 @@ class Scenario(_Model):
         else:
             start = float(s) * 24.0
         return start, start + em.duration_days * 24.0
-
-
-# ---------------------------------------------------------------- error reports
-
-_NOTHING = object()  # a problem with no value to show (a missing field)
-
-
-class _Problem(NamedTuple):
-    path: tuple[str | int, ...]  # as written in the file: table keys, list indices
-    value: Any
-    message: str
-
-    def render(self, prefix: tuple[str | int, ...] = (), note: str = "") -> str:
-        where = _dotted(prefix + self.path) or "(top level)"
-        shown = "" if self.value is _NOTHING else f" = {_show(self.value)}"
-        return f"{where}{shown}: {self.message}{note}"
-
-
-def _dotted(parts: tuple[str | int, ...]) -> str:
-    return ".".join(str(p) if isinstance(p, int) or re.fullmatch(r"[A-Za-z0-9_-]+", p) else json.dumps(p) for p in parts)
-
-
-def _show(v: Any, limit: int = 80) -> str:
-    """A value as it would be written in TOML (inline), shortened."""
-    text = _inline(v)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _inline(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (dt.date, dt.time)):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(map(_inline, v)) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_dotted((str(k),))} = {_inline(x)}" for k, x in v.items()) + "}"
-    return repr(v)
-
-
-def _few(names: Any, n: int = 10) -> str:
-    names = sorted(names)
-    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
-
-
-def _candidates(tp: Any) -> list[Any]:
-    """The types a value of annotation ``tp`` may have (Annotated and None stripped, unions spread)."""
-    origin = get_origin(tp)
-    if origin is Annotated:
-        return _candidates(get_args(tp)[0])
-    if origin in (Union, types.UnionType):
-        return [t for a in get_args(tp) if a is not type(None) for t in _candidates(a)]
-    return [tp]
-
-
-def _is_model(t: Any) -> bool:
-    return isinstance(t, type) and issubclass(t, BaseModel)
-
-
-def _keys(cands: list[Any]) -> list[str] | None:
-    """The keys a table of one of these types may have, or None if it is not a table of a model."""
-    model = next((t for t in cands if _is_model(t)), None)
-    return None if model is None else [k for k, f in model.model_fields.items() if not f.exclude]
-
-
-def _walk(root: type[BaseModel], loc: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], list[Any], Any]:
-    """Follow a pydantic error location through the schema.
-
-    Returns the path as written in the file (pydantic's union member labels such
-    as a distribution's tag, and its ``[key]`` marker, dropped), the candidate
-    types at its end (empty if unknown) and the FieldInfo when it ends at a field.
-    """
-    path: list[str | int] = []
-    cands: list[Any] = [root]
-    field = None
-    for part in loc:
-        if part == "[key]":
-            continue
-        step = next(filter(None, (_step(t, part) for t in cands)), None)
-        if step:
-            cands, field = step
-            path.append(part)
-        elif len(cands) > 1 or str(part).startswith("function-"):  # a union member's label
-            cands = [t for t in cands if _is_model(t) and _tag(t) == part] or cands
-        else:
-            path.append(part)
-            cands, field = [], None
-    return tuple(path), cands, field
-
-
-def _step(t: Any, part: str | int) -> tuple[list[Any], Any] | None:
-    if _is_model(t) and part in t.model_fields:
-        f = t.model_fields[part]
-        return _candidates(f.annotation), f
-    origin, args = get_origin(t), get_args(t)
-    if origin in (list, tuple) and isinstance(part, int):
-        return _candidates(args[0]), None
-    if origin is dict and isinstance(part, str):
-        return _candidates(args[1]), None
-    return None
-
-
-def _tag(t: type[BaseModel]) -> Any:
-    f = t.model_fields.get("dist")
-    return get_args(f.annotation)[0] if f is not None else None
-
-
-def _as_written(data: Any, path: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], Any]:
-    """The value at ``path`` in the input; a plain value met on the way (``service_time = 3``,
-    ``service_days = "Mon+Thu"``) stands for the whole table or list below it."""
-    node = data
-    for i, part in enumerate(path):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(node, (dict, list)):
-            return path, _NOTHING
-        else:
-            return path[:i], node
-    return path, node
-
-
-def _tidy(msg: str) -> str:
-    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg).replace(" after validation", "")
-    return re.sub(r"^(Input|List|Dictionary|String|Tuple|Set) should ", "must ", msg)
-
-
-def _explain(e: dict[str, Any], root: type[BaseModel]) -> _Problem:
-    """One pydantic error as (path in the file, offending value, what is allowed)."""
-    path, cands, _ = _walk(root, e["loc"])
-    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input", _NOTHING)
-    if isinstance(ctx.get("error"), FieldError):
-        err = ctx["error"]
-        path, value, msg = path + err.path, err.value, str(err)
-    elif kind == "extra_forbidden":
-        allowed = _keys(_walk(root, e["loc"][:-1])[1]) or []
-        near = difflib.get_close_matches(str(path[-1]), allowed, n=1)
-        msg = "unknown key" + (f" (did you mean {near[0]}?)" if near else "")
-        msg += f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-    elif kind == "missing":
-        value, msg = _NOTHING, "required field is missing"
-    elif kind in ("union_tag_invalid", "union_tag_not_found"):  # the distribution's `dist`
-        path, value = path + ("dist",), ctx.get("tag", _NOTHING)
-        msg = "unknown distribution" if kind == "union_tag_invalid" else "required field is missing"
-        msg += f"; allowed: {', '.join(DIST_NAMES)}"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        keys = _keys(cands)
-        msg = "must be a table" + (f" with keys among: {', '.join(keys)}" if keys else "")
-    elif "[key]" in e["loc"]:
-        value, msg = _NOTHING, "key not allowed: " + _tidy(e["msg"])
-    else:
-        msg = _tidy(e["msg"])
-    return _Problem(path, value, msg)
-
-
-def _problems(err: ValidationError, data: Any, root: type[BaseModel] | None = None) -> list[_Problem]:
-    """Turn a ValidationError into problems naming the field path, the value as written and what is allowed."""
-    root = root or Scenario
-    found: dict[tuple[str | int, ...], _Problem] = {}
-    for e in err.errors(include_url=False):
-        p = _explain(e, root)
-        path, written = _as_written(data, p.path)
-        p = p._replace(path=path, value=p.value if p.value is _NOTHING or written is _NOTHING else written)
-        if path in found:  # several members of a union each refused the value
-            field = _walk(root, e["loc"])[2]
-            allowed = f"must be {field.description}" if field is not None and field.description else None
-            p = p._replace(message=allowed or f"{found[path].message}; or {p.message}")
-        found[path] = p
-    return list(found.values())
 
 
 # ---------------------------------------------------------------- loading
@@ -730,14 +556,14 @@ def load_scenario(
 def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[str, Any]:
     policies = data.get("policies", {})
     if not isinstance(policies, dict):
-        raise ScenarioError(path, [f"policies = {_show(policies)}: must be a table of named policies"])
+        raise ScenarioError(path, [f"policies = {show(policies)}: must be a table of named policies"])
     if policy not in policies:
         raise ScenarioError(path, [f"--policy {policy}: no such policy; defined policies: {', '.join(policies) or 'none'}"])
     patch = policies[policy]
     if not isinstance(patch, dict):
-        raise ScenarioError(path, [f"{_dotted(('policies', policy))} = {_show(patch)}: must be a table"])
+        raise ScenarioError(path, [f"{dotted(('policies', policy))} = {show(patch)}: must be a table"])
     if "policies" in patch:
-        raise ScenarioError(path, [f"{_dotted(('policies', policy, 'policies'))}: a policy cannot define policies"])
+        raise ScenarioError(path, [f"{dotted(('policies', policy, 'policies'))}: a policy cannot define policies"])
     return {k: v for k, v in patch.items() if k != "description"}
 
 
@@ -771,7 +597,7 @@ def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
     return True
 
 
-def _render(p: _Problem, policy: str | None, patch: dict[str, Any], overrides: list[tuple[str, Any]]) -> str:
+def _render(p: Problem, policy: str | None, patch: dict[str, Any], overrides: list[tuple[str, Any]]) -> str:
     """Say where a problem came from: a ``--set`` override, the chosen policy, or the file itself."""
     direct = [k for k, _ in overrides if p.path and [str(x) for x in p.path[: len(k.split("."))]] == k.split(".")[: len(p.path)]]
     if direct:
@@ -796,7 +622,7 @@ def build_scenario(
         return Scenario.model_validate(merged, context={"base_dir": path.parent})
     except ValidationError as err:
         patch = _policy_patch(data, path, policy) if policy is not None else {}
-        raise ScenarioError(path, [_render(p, policy, patch, overrides or []) for p in _problems(err, merged)]) from None
+        raise ScenarioError(path, [_render(p, policy, patch, overrides or []) for p in problems(err, merged, Scenario)]) from None
 
 
 def dump_toml(data: dict[str, Any]) -> str:

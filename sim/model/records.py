@@ -9,8 +9,6 @@ import numpy as np
 from sim.model.district import District
 from sim.model.issues import IssueTable
 
-from sim.scenario import ROLES  # noqa: E402  (one list of roles, shared with the schema)
-
 
 @dataclass
 class Records:
@@ -33,7 +31,7 @@ class Records:
     group_start: np.ndarray
     group_end: np.ndarray
     cadre_group: np.ndarray  # per cadre, index into group_names
-    cadre_role: np.ndarray  # per cadre, index into ROLES
+    cadre_role: np.ndarray  # per cadre, index into sim.scenario.ROLES
     cadre_home: np.ndarray  # per cadre, grid index or -1
     visit_times: list[np.ndarray]  # per grid, breakpoints of the cumulative households-visited curve
     visit_values: list[np.ndarray]

@@ -33,9 +33,9 @@ from sim.model.clock import Clock, WeeklySchedule
 from sim.model.dispatch import Unit
 from sim.model.district import District, build_district
 from sim.model.issues import IssueTable, generate_issues
-from sim.model.records import ROLES, Records
+from sim.model.records import Records
 from sim.model.visits import GridVisits
-from sim.scenario import WEEKDAYS, Scenario, Shift
+from sim.scenario import ROLES, WEEKDAYS, Scenario, Shift
 
 NAN = math.nan
 
