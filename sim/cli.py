@@ -27,6 +27,7 @@ from sim.results import (
     records_parquet,
     replications_csv,
     summary_json,
+    wartime_csv,
 )
 from sim.scenario import (
     ROLES,
@@ -163,6 +164,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for rep in run_replications(sc, n, seed, keep_records=args.records):
         done.append((policy, rep))
         atomic_write(out / "replications.csv", replications_csv(done))
+        atomic_write(out / "wartime.csv", wartime_csv(done))
         if rep.records is not None:
             records_parquet(rep.records, out / "records" / f"{policy}-rep{rep.index:03d}.parquet")
         say(f"  replication {rep.index + 1}/{n} done ({time.perf_counter() - t0:.1f} s)")

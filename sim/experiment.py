@@ -54,13 +54,15 @@ class Replication:
     index: int
     spawn_key: tuple[int, ...]
     metrics: dict[str, float]
+    wartime: list[tuple[float, float]]  # (start, end) hours of each wartime period
     records: Records | None = field(default=None, repr=False)
 
 
 def run_replication(scenario: Scenario, seeds: np.random.SeedSequence, index: int,
                     keep_records: bool = False) -> Replication:
     rec = simulate(scenario, seeds)
-    return Replication(index, tuple(seeds.spawn_key), compute_metrics(rec), rec if keep_records else None)
+    wartime = [(float(a), float(b)) for a, b in rec.wartime]
+    return Replication(index, tuple(seeds.spawn_key), compute_metrics(rec), wartime, rec if keep_records else None)
 
 
 def run_replications(scenario: Scenario, replications: int, seed: int, keep_records: bool = False,

@@ -70,6 +70,17 @@ def replications_csv(rows: list[tuple[str, Replication]]) -> str:
     return buf.getvalue()
 
 
+def wartime_csv(rows: list[tuple[str, Replication]]) -> str:
+    """When wartime mode was on: one row per period, policy and replication (hours since the start)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["policy", "replication", "start_hours", "end_hours"])
+    for policy, rep in rows:
+        for a, b in rep.wartime:
+            w.writerow([policy, rep.index, a, b])
+    return buf.getvalue()
+
+
 def summary_json(metrics: dict[str, MetricSummary], meta: dict[str, Any]) -> str:
     doc = dict(meta)
     doc["metrics"] = {name: s.to_dict() for name, s in metrics.items()}
