@@ -100,15 +100,14 @@ def _admits(tp: Any, kinds: tuple[Any, ...]) -> bool:
     return any(t in kinds for t in candidates(tp))
 
 
-class Shift(_Model):
-    """Working days and hours (local clock, within one day; end > start)."""
+class Hours(_Model):
+    """Daily working hours on the local clock, within one day (end > start)."""
 
-    days: Weekdays = list(WEEKDAYS[:5])
     start_hour: Hour = 8.0
     end_hour: Hour = 17.0
 
     @model_validator(mode="after")
-    def _hours_ordered(self) -> "Shift":
+    def _hours_ordered(self) -> "Hours":
         if self.end_hour <= self.start_hour:
             raise FieldError(
                 "end_hour", self.end_hour,
@@ -116,9 +115,11 @@ class Shift(_Model):
             )
         return self
 
-    @property
-    def weekday_set(self) -> frozenset[int]:
-        return frozenset(WEEKDAYS.index(d) for d in self.days)
+
+class Shift(Hours):
+    """Working days and hours."""
+
+    days: Weekdays = list(WEEKDAYS[:5])
 
 
 # ---------------------------------------------------------------- calendar and grids
@@ -292,12 +293,13 @@ class GridWorkers(Shift):
     visits: bool = True
 
 
-class Sunk(Shift):
+class Sunk(Hours):
     """Sunk cadres: ``count`` office staff allocated to grids, serving on ``service_days``.
 
-    Each cadre serves ``days_per_cadre`` of the listed days; cadre i takes the days
-    from position (i * days_per_cadre) onwards, cyclically, so with five days and
-    one day per cadre the cadres are staggered evenly over the week.
+    Each cadre serves ``days_per_cadre`` of the listed days.  The j-th cadre of
+    grid g takes them from position (g + j) * days_per_cadre onwards, cyclically,
+    so with five days and one day per cadre the cadres of every grid, and of the
+    district, are spread evenly over the week.
     """
 
     count: int = Field(default=0, ge=0)
@@ -323,8 +325,8 @@ class PoliceUnit(_Model):
 
 
 class Police(Shift):
-    """Police grids: each covers ``grids_per_unit`` consecutive grids (or the explicit ``units``)
-    and takes the issue types listed in ``types``."""
+    """Police grids: ``count`` blocks of consecutive grids (or the explicit ``units``), whose
+    officers take the issue types listed in ``types`` for their grids (they do not visit)."""
 
     units: list[PoliceUnit] | None = None
     count: int = Field(default=0, ge=0, description="number of police grids when units is not given")
@@ -333,7 +335,6 @@ class Police(Shift):
     days: Weekdays = list(WEEKDAYS)
     start_hour: Hour = 8.0
     end_hour: Hour = 20.0
-    visits: bool = False
 
 
 class Level(Shift):
@@ -379,8 +380,16 @@ class Emergency(_Model):
     multipliers: dict[str, NonNegativeFloat] = {}
     wartime: bool = True
 
+    @model_validator(mode="after")
+    def _local_time(self) -> "Emergency":
+        if isinstance(self.start, dt.datetime) and self.start.tzinfo is not None:
+            raise FieldError("start", self.start, "give a local date-time without a UTC offset, e.g. 2022-07-21T06:00:00")
+        return self
 
-class Wartime(_Model):
+
+class Wartime(Hours):
+    """Wartime mode: the named roles add these hours, every day, to their normal shifts."""
+
     trigger: Literal["off", "scheduled", "backlog", "both"] = "scheduled"
     roles: list[Literal["grid_workers", "sunk", "police", "community", "street", "department"]] = ["grid_workers", "sunk"]
     start_hour: Hour = 7.0
@@ -390,9 +399,7 @@ class Wartime(_Model):
     exit_backlog_per_grid: NonNegativeFloat = 2.0
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Wartime":
-        if self.end_hour <= self.start_hour:
-            raise FieldError("end_hour", self.end_hour, f"must be after start_hour ({self.start_hour})")
+    def _thresholds_ordered(self) -> "Wartime":
         if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
             raise FieldError(
                 "exit_backlog_per_grid", self.exit_backlog_per_grid,

@@ -79,7 +79,7 @@ def test_unknown_key_lists_allowed_keys(tmp_path):
     msg = error(write(tmp_path, BASE + "\n[cadres.sunk]\ncuont = 800\n"))
     assert "cadres.sunk.cuont = 800" in msg
     assert "unknown key" in msg and "did you mean count?" in msg
-    assert "allowed keys: days, start_hour, end_hour, count, allocation, service_days" in msg
+    assert "allowed keys: start_hour, end_hour, count, allocation, service_days, days_per_cadre" in msg
 
 
 def test_unknown_top_level_table(tmp_path):
@@ -397,3 +397,9 @@ def test_parse_value_keeps_plain_words_as_strings():
     assert parse_value("2024-03-01") == dt.date(2024, 3, 1)
     assert parse_value("[1, 2]") == [1, 2]
     assert parse_value("{a = 1}") == {"a": 1}
+
+
+def test_emergency_start_with_utc_offset_is_refused(tmp_path):
+    text = BASE + '\n[[emergencies]]\nstart = 2024-01-10T06:00:00+08:00\nduration_days = 2\n'
+    msg = error(write(tmp_path, text))
+    assert "emergencies.0.start" in msg and "without a UTC offset" in msg

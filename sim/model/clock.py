@@ -40,14 +40,14 @@ class Clock:
 class WeeklySchedule:
     """On-duty intervals repeating every week, in hours of the week.
 
-    Built from (weekdays, start_hour, end_hour); adjacent intervals merge, so a
-    cadre on duty 0-24 every day is simply always on duty and never changes.
+    Overlapping and adjacent intervals merge, so a cadre on duty 0-24 every day
+    is simply always on duty and never changes.
     """
 
-    def __init__(self, days: Iterable[int], start_hour: float, end_hour: float, clock: Clock):
-        spans = sorted((d * 24.0 + start_hour, d * 24.0 + end_hour) for d in set(days))
+    def __init__(self, spans: Iterable[tuple[float, float]], clock: Clock):
+        self.raw = sorted(spans)
         merged: list[list[float]] = []
-        for a, b in spans:
+        for a, b in self.raw:
             if merged and a <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], b)
             else:
@@ -68,6 +68,14 @@ class WeeklySchedule:
         flips.sort()
         self._times = [f[0] for f in flips]
         self._after = [f[1] for f in flips]
+
+    @classmethod
+    def daily(cls, days: Iterable[int], start_hour: float, end_hour: float, clock: Clock) -> "WeeklySchedule":
+        """On duty from start_hour to end_hour on each of ``days`` (0 = Monday)."""
+        return cls([(d * 24.0 + start_hour, d * 24.0 + end_hour) for d in set(days)], clock)
+
+    def union(self, other: "WeeklySchedule") -> "WeeklySchedule":
+        return WeeklySchedule(self.raw + other.raw, self.clock)
 
     def on_duty(self, t: float) -> bool:
         if self.always or self.never:

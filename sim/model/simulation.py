@@ -13,7 +13,8 @@ one duty group, so the cost per issue does not grow with the district's size.
 Semantics (documented in docs/scenario-reference.md):
 - a task unfinished at a cadre's shift end stays with that cadre and resumes
   at its next shift (``resume``), or goes back to the front of its unit's
-  queue, keeping the work already done (``handback``);
+  queue (in its place by priority and report time), keeping the work already
+  done (``handback``);
 - issues are served by priority, then by report time, non-preemptively;
 - an escalated issue is first taken in at the grid (intake time), then queued
   at its level's office (community, street or district department);
@@ -35,7 +36,7 @@ from sim.model.district import District, build_district
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records
 from sim.model.visits import GridVisits
-from sim.scenario import ROLES, WEEKDAYS, Scenario, Shift
+from sim.scenario import ROLES, WEEKDAYS, Hours, Scenario
 
 NAN = math.nan
 
@@ -143,15 +144,14 @@ class Simulation:
         self.cadres: list[Cadre] = []
         self.groups: dict[str, DutyGroup] = {}
         wt = sc.wartime
-        war_days = range(7)
 
-        def group(name: str, role: str, shift: Shift, days: tuple[str, ...] | None = None) -> DutyGroup:
+        def group(name: str, role: str, shift: Hours, days: tuple[str, ...] | None = None) -> DutyGroup:
             if name not in self.groups:
                 day_idx = [WEEKDAYS.index(x) for x in (days or shift.days)]
+                normal = WeeklySchedule.daily(day_idx, shift.start_hour, shift.end_hour, self.clock)
                 war = None
-                if wt.trigger != "off" and role in wt.roles:
-                    war = WeeklySchedule(war_days, wt.start_hour, wt.end_hour, self.clock)
-                normal = WeeklySchedule(day_idx, shift.start_hour, shift.end_hour, self.clock)
+                if wt.trigger != "off" and role in wt.roles:  # wartime hours add to the normal shifts
+                    war = normal.union(WeeklySchedule.daily(range(7), wt.start_hour, wt.end_hour, self.clock))
                 self.groups[name] = DutyGroup(len(self.groups), name, ROLES.index(role), normal, war)
             return self.groups[name]
 
