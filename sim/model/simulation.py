@@ -413,12 +413,18 @@ class Simulation:
         self._update_mode()
 
     def _check_backlog(self) -> None:
+        # The mode changes in an event of its own at this same instant, never inside the
+        # report or resolution that crossed the threshold: that event's cadre and issue
+        # are mid-change, and a duty change must not see them half done.
         if not self.backlog_on and self.backlog > self.enter_n:
             self.backlog_on = True
-            self._update_mode()
+            self._at(self.env.now, self._mode_event, None)
         elif self.backlog_on and self.backlog < self.exit_n:
             self.backlog_on = False
-            self._update_mode()
+            self._at(self.env.now, self._mode_event, None)
+
+    def _mode_event(self, ev: Timeout) -> None:
+        self._update_mode()
 
     def _update_mode(self) -> None:
         on = self.scheduled_on > 0 or self.backlog_on
