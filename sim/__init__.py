@@ -1,3 +1,17 @@
-"""gridsim: discrete-event simulation of cadre deployment in grid governance."""
+"""gridsim: discrete-event simulation of cadre deployment in grid governance.
 
-__version__ = "0.1.0"
+``sim.run``, ``sim.compare`` and ``sim.sweep`` are the Python API (see sim.api).
+"""
+
+__version__ = "0.2.0"
+
+_API = ("run", "compare", "sweep", "Options")
+
+
+def __getattr__(name: str):
+    # imported on first use, so that `import sim.model` stays light
+    if name in _API:
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,7 +1,8 @@
-"""The ``gridsim`` command line: a thin layer over scenario loading and experiments.
+"""The ``gridsim`` command line: a thin layer over ``sim.api``.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (message names file, field,
-value and what is allowed; no traceback), 1 anything else.
+value and what is allowed; no traceback), 1 anything else, including runs
+that failed inside the model (they are listed in failures.csv).
 """
 
 from __future__ import annotations
@@ -10,37 +11,17 @@ import argparse
 import math
 import os
 import sys
-import time
 import traceback
-from pathlib import Path
 
-from sim.experiment import (
-    MetricSummary,
-    Replication,
-    run_replications,
-    summarize_replications,
-)
+from sim import api
+from sim.campaign import CampaignError
+from sim.executors import ExecutorError
+from sim.experiment import MetricSummary
 from sim.model.district import build_district
-from sim.results import (
-    atomic_write,
-    default_dir,
-    records_parquet,
-    replications_csv,
-    summary_json,
-    wartime_csv,
-)
-from sim.scenario import (
-    ROLES,
-    Scenario,
-    ScenarioError,
-    dump_toml,
-    load_scenario,
-    merge_inputs,
-    parse_set,
-    read_toml,
-)
+from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
+from sim.sweep import DesignError
 
-# The metrics shown in the terminal table, with their unit; every metric goes to the files.
+# The metrics shown in the terminal tables, with their unit; every metric goes to the files.
 SHOWN = [
     ("issues_arrived", "issues"),
     ("completion_rate", "%"),
@@ -59,16 +40,22 @@ SHOWN = [
     ("cadre_hours_on_duty", "h"),
     ("wartime_cadre_hours", "h"),
 ]
+UNITS = dict(SHOWN)
 
 EPILOG = """\
 examples:
   gridsim validate scenarios/baota.toml
-  gridsim run scenarios/baota.toml --replications 10
-  gridsim run scenarios/baota.toml --policy staggered_days --set cadres.sunk.count=800
-  gridsim run scenarios/baota.toml --set cadres.sunk.service_days=Mon+Thu --records
+  gridsim run scenarios/baota.toml --policy staggered_days --replications 20
+  gridsim run scenarios/baota.toml --set cadres.sunk.count=800 --set cadres.sunk.service_days=Mon+Thu
+  gridsim compare scenarios/baota.toml --policies baseline,staggered_days,pooled --replications 30
+  gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:200 \\
+                --vary cadres.sunk.service_days=Wed,Mon+Thu --replications 10
+  gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:1 --design lhs --samples 64
 
-exit codes: 0 success, 2 bad input (the message names file, field, value and
-what is allowed), 1 anything else.  Scenario fields: docs/scenario-reference.md.
+exit codes: 0 success; 2 bad input (the message names file, field, value and
+what is allowed); 1 anything else, including runs that failed (failures.csv).
+Scenario fields: docs/scenario-reference.md.  Seeds and common random numbers:
+README.md, "Reproducibility".
 """
 
 
@@ -76,41 +63,117 @@ class UsageError(Exception):
     """Bad command-line input (exit code 2)."""
 
 
+def _replications(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= 1, or auto") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: must be >= 1")
+    return n
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= 1") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: must be >= 1")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= 0") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{n}: must be >= 0")
+    return n
+
+
+def _precision(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number between 0 and 1, e.g. 0.05") from None
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"{x}: must be between 0 and 1 (0.05 = within 5% of the mean)")
+    return x
+
+
+def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    if policy:
+        p.add_argument("--policy", metavar="NAME", help="apply this named policy from the file's [policies] table")
+    p.add_argument("--replications", type=_replications, metavar="N|auto",
+                   help="replications per variant (default: the file's 'replications'); 'auto' adds "
+                   "replications until the 95%% CI of --precision-metric is within --precision of its mean")
+    p.add_argument("--precision", type=_precision, default=0.05, metavar="P",
+                   help="with --replications auto: target CI half-width / |mean| (default 0.05)")
+    p.add_argument("--precision-metric", default="resolution_hours_mean", metavar="METRIC",
+                   help="with --replications auto: the metric whose CI must reach the precision "
+                   "(default resolution_hours_mean)")
+    p.add_argument("--max-replications", type=_positive_int, default=200, metavar="N",
+                   help="with --replications auto: stop there even if the precision is not reached (default 200)")
+    p.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's 'seed')")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a field by dotted path, e.g. cadres.sunk.count=800 (repeatable); "
+                   "VALUE is read as TOML (numbers, true/false, [lists]), else as text; Mon+Thu is a weekday list")
+    p.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-<command>-<timestamp>/)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="finish an interrupted command in its folder DIR: give the same command again plus "
+                   "--resume DIR; finished runs are kept, the missing ones are run")
+    p.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster instead, e.g. tcp://10.0.0.5:8786 "
+                   "(start one with 'dask scheduler' and 'dask worker ADDRESS')")
+    p.add_argument("--records", action="store_true",
+                   help="also write per-issue records, one Parquet file per run, in DIR/records/ "
+                   "(on a cluster the folder must be shared with the workers)")
+    p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="gridsim",
-        description="Discrete-event simulation of cadre deployment in grid governance.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="gridsim", description="Discrete-event simulation of cadre deployment "
+                                "in grid governance.", epilog=EPILOG, formatter_class=fmt)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser(
-        "run",
-        help="run a scenario's replications and summarise its metrics",
-        description="Run N replications of a scenario (optionally under one of its named policies), "
-        "print the main metrics with 95%% confidence intervals, and write a results folder holding "
-        "scenario.resolved.toml, summary.json and replications.csv (and records/ with --records).",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    run.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
-    run.add_argument("--policy", metavar="NAME", help="apply this named policy from the file's [policies] table")
-    run.add_argument("--replications", type=int, metavar="N", help="replications (default: the file's 'replications')")
-    run.add_argument("--seed", type=int, metavar="S", help="root seed (default: the file's 'seed')")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a field by dotted path, e.g. cadres.sunk.count=800 (repeatable); "
-                     "VALUE is read as TOML (numbers, true/false, [lists]), else as text; Mon+Thu is a weekday list")
-    run.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-run-<timestamp>/)")
-    run.add_argument("--records", action="store_true", help="also write per-issue records, one Parquet file per replication")
-    run.add_argument("--quiet", action="store_true", help="print only the results table")
+    run = sub.add_parser("run", help="run a scenario's replications and summarise its metrics", epilog=EPILOG,
+                         formatter_class=fmt, description="Run replications of a scenario (optionally under "
+                         "one of its policies), print the main metrics with 95%% confidence intervals, and write "
+                         "a results folder (scenario.resolved.toml, summary.json, replications.csv, runs/).")
+    _common(run)
 
-    val = sub.add_parser(
-        "validate",
-        help="check a scenario file and print what it defines",
-        description="Check a scenario file (and each of its policies) and print what it defines. "
-        "Exit 0 when valid, 2 with a message naming each problem otherwise.",
-    )
+    cmp_ = sub.add_parser("compare", help="run policies on common random numbers and compare them", epilog=EPILOG,
+                          formatter_class=fmt, description="Run every policy on the same random numbers "
+                          "(replication k of each policy sees the same issues), print each metric per policy "
+                          "with its 95%% CI and its paired difference from the first policy (marked * where "
+                          "the paired CI excludes zero), and write comparison.csv besides the usual files.")
+    _common(cmp_, policy=False)
+    cmp_.add_argument("--policies", metavar="A,B,...",
+                      help="policies to compare, the first is the reference (default: all, in file order)")
+
+    sw = sub.add_parser("sweep", help="run a design of parameter values", epilog=EPILOG, formatter_class=fmt,
+                        description="Vary scenario fields over a full factorial (--design grid) or a Latin "
+                        "hypercube (--design lhs --samples N); every point runs the same replications "
+                        "(common random numbers). Writes points.csv (one row per point: means and 95%% CIs) "
+                        "and replications.csv (one row per point and replication).")
+    _common(sw)
+    sw.add_argument("--vary", action="append", default=[], metavar="KEY=SPEC", required=True,
+                    help="a field and its values: a list (600,800,1000; Wed,Mon+Thu) or a range LO:HI:STEP "
+                    "(600:1400:200, inclusive); repeatable")
+    sw.add_argument("--design", choices=["grid", "lhs"], default="grid",
+                    help="grid: every combination (default); lhs: --samples points by Latin hypercube")
+    sw.add_argument("--samples", type=_positive_int, metavar="N", help="points of an lhs design")
+
+    val = sub.add_parser("validate", help="check a scenario file and print what it defines",
+                         description="Check a scenario file (and each of its policies) and print what it "
+                         "defines. Exit 0 when valid, 2 with a message naming each problem otherwise.")
     val.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     return p
 
@@ -125,68 +188,112 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.2f}"
 
 
-def results_table(metrics: dict[str, MetricSummary]) -> str:
-    rows = [("metric", "unit", "mean", "95% CI", "n")]
-    for name, unit in SHOWN:
-        s = metrics.get(name)
-        if s is None:
-            continue
-        ci = "-" if not math.isfinite(s.ci95[0]) else f"[{_fmt(s.ci95[0], unit)}, {_fmt(s.ci95[1], unit)}]"
-        rows.append((name, unit, _fmt(s.mean, unit), ci, str(s.n)))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+def _ci(s: MetricSummary, unit: str) -> str:
+    return "-" if not math.isfinite(s.ci95[0]) else f"[{_fmt(s.ci95[0], unit)}, {_fmt(s.ci95[1], unit)}]"
+
+
+def _table(rows: list[tuple[str, ...]], right_from: int) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i < right_from else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    if args.replications is not None and args.replications < 1:
-        raise UsageError(f"--replications {args.replications}: must be a whole number >= 1")
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: must be a whole number >= 0")
+def results_table(metrics: dict[str, MetricSummary]) -> str:
+    rows = [("metric", "unit", "mean", "95% CI", "n")]
+    rows += [(name, unit, _fmt(metrics[name].mean, unit), _ci(metrics[name], unit), str(metrics[name].n))
+             for name, unit in SHOWN if name in metrics]
+    return _table(rows, 2)
+
+
+def comparison_table(result: api.Comparison) -> str:
+    base = result.policies[0]
+    rows = [("metric", "unit", "policy", "mean", "95% CI", f"diff vs {base}", "paired 95% CI", "")]
+    for name, unit in SHOWN:
+        if name not in result.summaries[base]:
+            continue
+        for p in result.policies:
+            s = result.summaries[p][name]
+            d = result.differences.get(p, {}).get(name)
+            if d is None:
+                rows.append((name, unit, p, _fmt(s.mean, unit), _ci(s, unit), "", "", ""))
+                continue
+            excl = math.isfinite(d.ci95[0]) and (d.ci95[0] > 0 or d.ci95[1] < 0)
+            rows.append(("", "", p, _fmt(s.mean, unit), _ci(s, unit), _fmt(d.mean, unit), _ci(d, unit),
+                         "*" if excl else ""))
+    return _table(rows, 3) + "\n* the paired 95% CI of the difference excludes zero (% metrics in percentage points)"
+
+
+def sweep_table(result: api.Sweep) -> str:
+    keys = [f.key for f in result.factors]
+    shown = [n for n in ("resolution_hours_mean", "resolution_hours_p90", "coverage_mean", "completion_rate",
+                         "cadre_hours_on_duty") if any(n in s for s in result.summaries.values())]
+    rows = [("point", *[k.split(".")[-1] for k in keys], "n", *shown)]
+    for pid, params in result.points.items():
+        s = result.summaries[pid]
+        n = max((m.n for m in s.values()), default=0)
+        rows.append((pid, *[str(api.show_param(params[k])) for k in keys], str(n),
+                     *[_fmt(s[m].mean, UNITS.get(m, "")) if m in s else "-" for m in shown]))
+    return _table(rows, 1 + len(keys))
+
+
+def _options(args: argparse.Namespace) -> api.Options:
     try:
         overrides = parse_set(args.set)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    path = Path(args.scenario)
-    sc = load_scenario(path, args.policy, overrides)
-    n = args.replications or sc.replications
-    seed = sc.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else default_dir(sc.name, "run")
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "scenario.resolved.toml", dump_toml(merge_inputs(read_toml(path), path, args.policy, overrides)))
+    if args.resume and args.out:
+        raise UsageError("give --out or --resume, not both: --resume DIR writes into DIR")
+    if args.workers and args.scheduler:
+        raise UsageError("give --workers or --scheduler, not both")
+    return api.Options(
+        overrides=overrides, replications=args.replications, seed=args.seed, precision=args.precision,
+        precision_metric=args.precision_metric, max_replications=args.max_replications,
+        out=args.resume or args.out, resume=bool(args.resume), workers=args.workers, scheduler=args.scheduler,
+        records=args.records, quiet=args.quiet,
+    )
 
-    policy = args.policy or "base"
-    done: list[tuple[str, Replication]] = []
-    t0 = time.perf_counter()
-    say = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    say(f"gridsim: {sc.name} policy {policy}: {n} replication(s), seed {seed} -> {out}")
-    for rep in run_replications(sc, n, seed, keep_records=args.records):
-        done.append((policy, rep))
-        atomic_write(out / "replications.csv", replications_csv(done))
-        atomic_write(out / "wartime.csv", wartime_csv(done))
-        if rep.records is not None:
-            records_parquet(rep.records, out / "records" / f"{policy}-rep{rep.index:03d}.parquet")
-        say(f"  replication {rep.index + 1}/{n} done ({time.perf_counter() - t0:.1f} s)")
-    summary = summarize_replications([rep for _, rep in done])
-    meta = {
-        "command": "run",
-        "scenario": sc.name,
-        "scenario_file": str(path),
-        "policy": args.policy,
-        "overrides": [f"{k}={v}" for k, v in overrides],
-        "replications": n,
-        "seeds": {"root": seed, "scheme": "numpy SeedSequence(root).spawn(replications); streams per name inside"},
-        "warmup_days": sc.calendar.warmup_days,
-        "horizon_days": sc.calendar.horizon_days,
-        "wall_seconds": round(time.perf_counter() - t0, 3),
-    }
-    atomic_write(out / "summary.json", summary_json(summary, meta))
-    print(f"{sc.name} — policy {policy} — {n} replication(s), seed {seed}, "
-          f"warm-up {sc.calendar.warmup_days:g} of {sc.calendar.horizon_days:g} days")
-    print(results_table(summary))
-    print(f"results: {out}")
+
+def _report_end(result: api.Result) -> int:
+    for v, check in result.warmup.items():
+        if not check["long_enough"]:
+            print(f"gridsim: warning: {v}: MSER-5 on the daily backlog suggests a warm-up of "
+                  f"{check['mser5_median_days']:g} days (median over replications); the scenario has "
+                  f"{check['warmup_days']:g}. Consider a longer calendar.warmup_days.", file=sys.stderr)
+    print(f"results: {result.out}")
+    if result.failures:
+        print(f"gridsim: {len(result.failures)} run(s) failed; the others completed. "
+              f"See {result.out / 'failures.csv'}; first: {result.failures[0].key}: "
+              f"{result.failures[0].error.splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    result = api.run(args.scenario, args.policy, options=_options(args))
+    print(f"{result.scenario_name} — policy {result.variant} — {result.replications} replication(s), "
+          f"seed {result.seed}, warm-up {result.warmup_days:g} of {result.horizon_days:g} days")
+    print(results_table(result.summaries[result.variant]))
+    return _report_end(result)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    policies = [p.strip() for p in args.policies.split(",") if p.strip()] if args.policies else None
+    result = api.compare(args.scenario, policies, options=_options(args))
+    print(f"{result.scenario_name} — {len(result.policies)} policies on common random numbers — "
+          f"{result.replications} replication(s) each, seed {result.seed}")
+    print(comparison_table(result))
+    return _report_end(result)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    result = api.sweep(args.scenario, args.vary, design=args.design, samples=args.samples,
+                       policy=args.policy, options=_options(args))
+    print(f"{result.scenario_name} — sweep ({args.design}) of {len(result.points)} point(s) — "
+          f"{result.replications} replication(s) each, seed {result.seed}")
+    print(sweep_table(result))
+    return _report_end(result)
 
 
 def describe(sc: Scenario) -> str:
@@ -219,28 +326,33 @@ def describe(sc: Scenario) -> str:
     return "\n".join(lines)
 
 
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    path = Path(args.scenario)
-    sc = load_scenario(path)
+    sc = load_scenario(args.scenario)
     for name in sc.policies:  # every policy must validate too
-        load_scenario(path, name)
+        load_scenario(args.scenario, name)
     print(describe(sc))
-    print(f"{path}: valid" + (f" (and its {len(sc.policies)} policies)" if sc.policies else ""))
+    print(f"{args.scenario}: valid" + (f" (and its {len(sc.policies)} policies)" if sc.policies else ""))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate}
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+        return commands[args.command](args)
     except ScenarioError as e:
         print(f"gridsim: error: {e.render()}", file=sys.stderr)
         return 2
-    except UsageError as e:
+    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError) as e:
         print(f"gridsim: error: {e}", file=sys.stderr)
         return 2
+    except api.Interrupted as e:
+        print(f"gridsim: interrupted; every finished run is saved in {e.out}. Run the same command "
+              f"with --resume {e.out} to finish the rest.", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
-        print("gridsim: interrupted; finished replications are in the results folder", file=sys.stderr)
+        print("gridsim: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # a bug, not bad input: say so, keep the traceback for the report
         print(f"gridsim: internal error: {type(e).__name__}: {e}", file=sys.stderr)

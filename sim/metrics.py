@@ -58,6 +58,36 @@ def backlog_stats(r: Records) -> tuple[float, float]:
     return area / (b - a), float(values.max())
 
 
+def daily_backlog(r: Records) -> np.ndarray:
+    """Time-average backlog of each whole day from time 0 to the horizon."""
+    t, level = backlog_series(r)
+    knots = np.concatenate([[0.0], t, [r.horizon]])
+    values = np.concatenate([[0.0], level])  # the level on [knots[i], knots[i+1])
+    area = np.concatenate([[0.0], np.cumsum(values * np.diff(knots))])
+    days = np.arange(0.0, r.horizon + 1e-9, 24.0)
+    return np.diff(np.interp(days, knots, area)) / 24.0
+
+
+def mser5_truncation_days(r: Records) -> float:
+    """MSER-5 warm-up estimate on the daily backlog: days to delete so the rest looks stationary.
+
+    Batch means of 5 days Y_1..Y_m; MSER(d) = sum_{i>d} (Y_i - mean_d)^2 / (m - d)^2,
+    minimised over d <= m/2 (White 1997; Hoad, Robinson & Davies 2010).
+    """
+    y = daily_backlog(r)
+    m = y.size // 5
+    if m < 4:
+        return float("nan")
+    b = y[: m * 5].reshape(m, 5).mean(axis=1)
+    best, best_d = np.inf, 0
+    for d in range(m // 2 + 1):
+        tail = b[d:]
+        stat = float(((tail - tail.mean()) ** 2).sum()) / tail.size**2
+        if stat < best:
+            best, best_d = stat, d
+    return float(best_d * 5)
+
+
 def visited(r: Records, g: int, t: np.ndarray) -> np.ndarray:
     """Cumulative households visited in grid g by times t.
 

@@ -1,4 +1,16 @@
-"""The results folder of a command (contract in DESIGN.md), written atomically file by file."""
+"""The results folder of a command (contract in DESIGN.md), written so that nothing is lost.
+
+Layout:
+    command.json             the command's inputs (scenario, variants, seed, ...), for --resume
+    scenario.resolved.toml   the exact input after policy and overrides (per variant for compare/sweep)
+    runs/<variant>/rNNNN.json  one file per finished run, written atomically as it finishes
+    replications.csv         one row per variant and replication (rebuilt from runs/)
+    summary.json             {"metrics": {name: {mean, std, ci95, n}}} (+ per variant for compare/sweep)
+    wartime.csv              when wartime mode was on, per variant and replication
+    failures.csv             runs that raised, with their parameters, seed and error
+A run file is the unit of crash safety: an interrupted command leaves only
+whole run files, and ``--resume`` skips every run whose file holds metrics.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +22,14 @@ import math
 import os
 import platform
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim import __version__
-from sim.experiment import MetricSummary, Replication
+from sim.experiment import MetricSummary, RunOutcome, metric_names
 from sim.model import Records
 
 
@@ -51,41 +64,108 @@ def versions() -> dict[str, str]:
             "numpy": numpy.__version__, "scipy": scipy.__version__, "pydantic": pydantic.__version__}
 
 
-def _cell(x: Any) -> Any:
+def _clean(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
-        return ""
+        return None
     return x
 
 
-def replications_csv(rows: list[tuple[str, Replication]]) -> str:
-    names: list[str] = []
-    for _, rep in rows:
-        names += [n for n in rep.metrics if n not in names]
+class RunStore:
+    """The runs/ folder: one JSON file per finished run."""
+
+    def __init__(self, root: Path):
+        self.root = root / "runs"
+
+    def path(self, key: str) -> Path:
+        return self.root / f"{key}.json"
+
+    def write(self, o: RunOutcome) -> None:
+        doc = {"variant": o.variant, "replication": o.replication, "seed": o.seed,
+               "metrics": {k: _clean(v) for k, v in o.metrics.items()} if o.metrics is not None else None,
+               "wartime": o.wartime, "warmup_needed_days": _clean(o.warmup_needed_days),
+               "error": o.error, "wall_seconds": o.wall_seconds}
+        atomic_write(self.path(o.key), json.dumps(doc) + "\n")
+
+    def load(self) -> list[RunOutcome]:
+        out = []
+        for p in sorted(self.root.glob("*/r*.json")):
+            d = json.loads(p.read_text())
+            metrics = None if d["metrics"] is None else {
+                k: (math.nan if v is None else v) for k, v in d["metrics"].items()}
+            out.append(RunOutcome(d["variant"], d["replication"], d["seed"], metrics,
+                                  [tuple(w) for w in d["wartime"]],
+                                  math.nan if d["warmup_needed_days"] is None else d["warmup_needed_days"],
+                                  d["error"], d["wall_seconds"]))
+        return out
+
+    def finished(self) -> set[str]:
+        """Keys of the runs that completed (failed runs are tried again on resume)."""
+        return {o.key for o in self.load() if o.ok}
+
+
+def _cell(x: Any) -> Any:
+    return "" if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["policy", "replication", "seed_spawn_key", *names])
-    for policy, rep in rows:
-        key = "-".join(map(str, rep.spawn_key))
-        w.writerow([policy, rep.index, key, *(_cell(rep.metrics.get(n, math.nan)) for n in names)])
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_cell(x) for x in r])
     return buf.getvalue()
 
 
-def wartime_csv(rows: list[tuple[str, Replication]]) -> str:
-    """When wartime mode was on: one row per period, policy and replication (hours since the start)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["policy", "replication", "start_hours", "end_hours"])
-    for policy, rep in rows:
-        for a, b in rep.wartime:
-            w.writerow([policy, rep.index, a, b])
-    return buf.getvalue()
+def replications_csv(outcomes: list[RunOutcome], label: str = "policy",
+                     params: dict[str, dict[str, Any]] | None = None) -> str:
+    """One row per variant and replication, in a fixed order (not the order runs finished)."""
+    names = metric_names(outcomes)
+    keys = list(next(iter(params.values())).keys()) if params else []
+    rows = sorted((o for o in outcomes if o.ok), key=lambda o: (o.variant, o.replication))
+    return csv_text([label, *keys, "replication", "seed", *names],
+                ([o.variant, *[_param(params[o.variant][k]) for k in keys], o.replication, o.seed,
+                  *[o.metrics.get(n, math.nan) for n in names]] for o in rows))
 
 
-def summary_json(metrics: dict[str, MetricSummary], meta: dict[str, Any]) -> str:
-    doc = dict(meta)
-    doc["metrics"] = {name: s.to_dict() for name, s in metrics.items()}
-    doc["versions"] = versions()
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+def _param(v: Any) -> Any:
+    return "+".join(map(str, v)) if isinstance(v, list) else v
+
+
+def points_csv(points: dict[str, dict[str, Any]], summaries: dict[str, dict[str, MetricSummary]],
+               names: list[str]) -> str:
+    """One row per sweep point: its parameters, n, and each metric's mean and 95% CI."""
+    keys = list(next(iter(points.values())).keys())
+    header = ["point", *keys, "n", *[f"{m}_{s}" for m in names for s in ("mean", "ci_lo", "ci_hi")]]
+    rows = []
+    for pid, params in points.items():
+        s = summaries[pid]
+        cells: list[Any] = []
+        for m in names:
+            x = s.get(m)
+            cells += [math.nan] * 3 if x is None else [x.mean, x.ci95[0], x.ci95[1]]
+        n = max((x.n for x in s.values()), default=0)
+        rows.append([pid, *[_param(params[k]) for k in keys], n, *cells])
+    return csv_text(header, rows)
+
+
+def wartime_csv(outcomes: list[RunOutcome], label: str = "policy") -> str:
+    rows = sorted((o for o in outcomes if o.ok), key=lambda o: (o.variant, o.replication))
+    return csv_text([label, "replication", "start_hours", "end_hours"],
+                ([o.variant, o.replication, a, b] for o in rows for a, b in o.wartime))
+
+
+def failures_csv(outcomes: list[RunOutcome], label: str = "policy") -> str:
+    rows = sorted((o for o in outcomes if not o.ok), key=lambda o: (o.variant, o.replication))
+    return csv_text([label, "replication", "seed", "error"],
+                ([o.variant, o.replication, o.seed, (o.error or "").strip().splitlines()[0]] for o in rows))
+
+
+def summary_dict(metrics: dict[str, MetricSummary]) -> dict[str, Any]:
+    return {name: s.to_dict() for name, s in metrics.items()}
+
+
+def write_json(path: Path, doc: dict[str, Any]) -> None:
+    atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def records_parquet(rec: Records, path: Path) -> None:

@@ -26,7 +26,7 @@ CONTRACT_METRICS = [
 
 def run_cli(tmp_path: Path, *args: str) -> tuple[int, Path]:
     out = tmp_path / "out"
-    code = main(["run", str(MMC), *SHORT, "--replications", "3", "--out", str(out), "--quiet", *args])
+    code = main(["run", str(MMC), *SHORT, "--replications", "3", "--out", str(out), "--quiet", "--workers", "1", *args])
     return code, out
 
 
