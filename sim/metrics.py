@@ -142,6 +142,11 @@ def compute_metrics(r: Records) -> dict[str, float]:
         "escalation_rate": _share((resolved & (r.resolved_level > 0)).sum(), resolved.sum()),
         "hidden_found_by_visit_share": _share((hidden & r.found_by_visit).sum(), hidden.sum()),
     }
+    for k, name in enumerate(r.issues.type_names):  # per type: what arrived, became known, got resolved
+        of_type = r.issues.type == k
+        out[f"arrived_{name}"] = float((m & of_type).sum())
+        out[f"reported_{name}"] = float((reported & of_type).sum())
+        out[f"resolved_{name}"] = float((resolved & of_type).sum())
     out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
 
     if r.visits_enabled:

@@ -408,6 +408,16 @@ class Wartime(Hours):
         return self
 
 
+class Target(_Model):
+    """A published figure the scenario should reproduce (checked by ``gridsim calibrate``)."""
+
+    metric: str = Field(min_length=1, description="a metric name as in summary.json")
+    value: float
+    tolerance: PositiveFloat = Field(default=0.1, description="accepted relative error |simulated - value| / |value|")
+    source: str = ""
+    note: str = ""
+
+
 class Scenario(_Model):
     name: str = Field(default="scenario", pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
@@ -422,6 +432,7 @@ class Scenario(_Model):
     dispatch: Dispatch = Dispatch()
     visits: Visits = Visits()
     emergencies: list[Emergency] = []
+    targets: list[Target] = []
     wartime: Wartime = Wartime()
     policies: dict[str, dict[str, Any]] = {}
     policy: str | None = Field(default=None, description="set by the loader: the policy applied")
