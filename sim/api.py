@@ -30,6 +30,7 @@ from sim.results import (
     csv_text,
     default_dir,
     failures_csv,
+    grids_csv,
     points_csv,
     replications_csv,
     summary_dict,
@@ -37,6 +38,7 @@ from sim.results import (
     wartime_csv,
     write_json,
 )
+from sim.model.district import build_district
 from sim.scenario import Scenario, ScenarioError, load_scenario, merge_inputs, read_toml
 from sim.sweep import Factor, make_design, point_id
 
@@ -172,9 +174,10 @@ def _plan(command: str, path: Path, variants: dict[str, tuple[Scenario, dict[str
           extra: dict[str, Any] | None = None) -> Plan:
     first = next(iter(variants.values()))[0]
     reps = first.replications if o.replications == 0 else o.replications
-    return Plan(command, str(path), {v: sc for v, (sc, _) in variants.items()},
-                {v: t for v, (_, t) in variants.items()}, first.seed if o.seed is None else o.seed, reps,
-                o.precision, o.precision_metric, o.max_replications, o.records, extra or {})
+    return Plan(command=command, scenario_file=str(path), variants={v: sc for v, (sc, _) in variants.items()},
+                resolved={v: t for v, (_, t) in variants.items()}, seed=first.seed if o.seed is None else o.seed,
+                replications=reps, precision=o.precision, precision_metric=o.precision_metric,
+                max_replications=o.max_replications, records=o.records, extra=extra or {})
 
 
 def _execute(plan: Plan, o: Options, label: str) -> tuple[Path, list[RunOutcome], int, dict[str, Any]]:
@@ -186,6 +189,8 @@ def _execute(plan: Plan, o: Options, label: str) -> tuple[Path, list[RunOutcome]
     except KeyboardInterrupt:
         raise Interrupted(out) from None
     atomic_write(out / "wartime.csv", wartime_csv(outcomes, label))
+    if plan.series:  # the layout the per-grid figure draws
+        atomic_write(out / "grids.csv", grids_csv(build_district(first)))
     fails = [x for x in outcomes if not x.ok]
     if fails:
         atomic_write(out / "failures.csv", failures_csv(outcomes, label))
@@ -268,7 +273,7 @@ def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: 
             e.problems = [f"{p} (sweep point {pid}: {params})" for p in e.problems]
             raise
     extra = {"design": design, "samples": samples, "vary": vary, "policy": policy}
-    plan = _plan("sweep", path, variants, o, extra)
+    plan = replace(_plan("sweep", path, variants, o, extra), series=False)
     out, outcomes, n, meta = _execute(plan, o, "point")
     res = _result(Sweep, plan, out, outcomes, n, factors=factors, points=ids)
     atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))

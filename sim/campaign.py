@@ -55,6 +55,7 @@ class Plan:
     precision_metric: str = "resolution_hours_mean"
     max_replications: int = 200
     records: bool = False
+    series: bool = True  # keep each run's series for figures (off for sweeps: they plot metrics)
     extra: dict[str, Any] = field(default_factory=dict)  # design, factors: kept in command.json
 
     def fingerprint(self) -> str:
@@ -158,7 +159,7 @@ def execute_plan(plan: Plan, out: Path, *, workers: int | None = None, scheduler
     with open_executor(workers, scheduler) as executor:
         while True:
             done = store.finished()
-            tasks = [RunTask(v, k, plan.seed, sc, records_dir)
+            tasks = [RunTask(v, k, plan.seed, sc, records_dir, plan.series)
                      for k in range(n) for v, sc in plan.variants.items()]
             todo = [t for t in tasks if t.key not in done]
             progress.start(len(tasks), len(tasks) - len(todo))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from sim.metrics import compute_metrics, mser5_truncation_days
+from sim.metrics import compute_metrics, mser5_truncation_days, run_series
 from sim.model import simulate
 from sim.scenario import Scenario
 
@@ -78,6 +78,7 @@ class RunTask:
     seed: int
     scenario: Scenario
     records_dir: str | None = None  # where to write this run's per-issue Parquet, if asked
+    series: bool = False  # keep the run's series for figures (run and compare, not big sweeps)
 
     @property
     def key(self) -> str:
@@ -94,6 +95,7 @@ class RunOutcome:
     warmup_needed_days: float = math.nan  # MSER-5 truncation point of the daily backlog
     error: str | None = None
     wall_seconds: float = 0.0
+    series: dict[str, list[float]] | None = field(default=None, repr=False)
 
     @property
     def key(self) -> str:
@@ -118,7 +120,7 @@ def execute(task: RunTask) -> RunOutcome:
         return RunOutcome(
             task.variant, task.replication, task.seed, compute_metrics(rec),
             [(float(a), float(b)) for a, b in rec.wartime], mser5_truncation_days(rec),
-            wall_seconds=time.perf_counter() - t0,
+            wall_seconds=time.perf_counter() - t0, series=run_series(rec) if task.series else None,
         )
     except Exception as e:  # recorded with the run's parameters; the others go on
         return RunOutcome(task.variant, task.replication, task.seed, None,

@@ -176,3 +176,36 @@ def compute_metrics(r: Records) -> dict[str, float]:
     ))
     out["wartime_hours"] = float(sum(max(0.0, min(e, b) - max(s, a)) for s, e in r.wartime))
     return out
+
+
+QUANTILES = np.linspace(0.0, 1.0, 101)  # resolution-time distribution kept as percentiles 0..100
+
+
+def run_series(r: Records) -> dict[str, list[float]]:
+    """What the briefing figures need from one run, small enough to keep per run (a few kB).
+
+    Daily series cover the whole horizon (day 0 first); distributions and per-grid
+    values cover issues occurring after the warm-up, like the metrics.
+    """
+    m = r.issues.occur >= r.warmup
+    resolved = m & ~np.isnan(r.end)
+    res_h = r.end - r.report
+    out: dict[str, list[float]] = {"backlog_daily": daily_backlog(r).tolist()}
+    days = np.arange(0.0, r.horizon, 24.0) + 24.0
+    if r.visits_enabled:
+        out["coverage_daily"] = coverage_by_grid(r, np.minimum(days, r.horizon)).mean(axis=0).tolist()
+        out["grid_coverage"] = coverage_by_grid(r, coverage_times(r)).mean(axis=1).tolist()
+    out["resolution_quantiles"] = np.quantile(res_h[resolved], QUANTILES).tolist() if resolved.any() else []
+    for k, name in enumerate(r.issues.type_names):
+        sel = resolved & (r.issues.type == k)
+        out[f"resolution_quantiles_{name}"] = np.quantile(res_h[sel], QUANTILES).tolist() if sel.any() else []
+    grid = r.issues.grid[resolved]
+    p90 = np.full(r.district.n, np.nan)
+    order = np.argsort(grid, kind="stable")
+    bounds = np.searchsorted(grid[order], np.arange(r.district.n + 1))
+    vals = res_h[resolved][order]
+    for g in range(r.district.n):
+        if bounds[g + 1] > bounds[g]:
+            p90[g] = np.percentile(vals[bounds[g]:bounds[g + 1]], 90)
+    out["grid_resolution_p90"] = p90.tolist()
+    return out

@@ -31,6 +31,7 @@ import numpy as np
 from sim import __version__
 from sim.experiment import MetricSummary, RunOutcome, metric_names
 from sim.model import Records
+from sim.model.district import District
 
 
 def default_dir(scenario_name: str, command: str, root: str | Path = "results") -> Path:
@@ -38,11 +39,21 @@ def default_dir(scenario_name: str, command: str, root: str | Path = "results") 
     return Path(root) / f"{scenario_name}-{command}-{stamp}"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone makes files private (0600)
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
@@ -84,11 +95,20 @@ class RunStore:
                "metrics": {k: _clean(v) for k, v in o.metrics.items()} if o.metrics is not None else None,
                "wartime": o.wartime, "warmup_needed_days": _clean(o.warmup_needed_days),
                "error": o.error, "wall_seconds": o.wall_seconds}
+        if o.series is not None:  # before the run file: a run file on disk means the run is complete
+            atomic_write(self.series_path(o.key), json.dumps(o.series, allow_nan=True) + "\n")
         atomic_write(self.path(o.key), json.dumps(doc) + "\n")
+
+    def series_path(self, key: str) -> Path:
+        return self.root / f"{key}.series.json"
+
+    def load_series(self, key: str) -> dict[str, list[float]] | None:
+        p = self.series_path(key)
+        return json.loads(p.read_text()) if p.is_file() else None
 
     def load(self) -> list[RunOutcome]:
         out = []
-        for p in sorted(self.root.glob("*/r*.json")):
+        for p in sorted(self.root.glob("*/r*[0-9].json")):
             d = json.loads(p.read_text())
             metrics = None if d["metrics"] is None else {
                 k: (math.nan if v is None else v) for k, v in d["metrics"].items()}
@@ -158,6 +178,13 @@ def failures_csv(outcomes: list[RunOutcome], label: str = "policy") -> str:
     rows = sorted((o for o in outcomes if not o.ok), key=lambda o: (o.variant, o.replication))
     return csv_text([label, "replication", "seed", "error"],
                 ([o.variant, o.replication, o.seed, (o.error or "").strip().splitlines()[0]] for o in rows))
+
+
+def grids_csv(d: District) -> str:
+    """The district's layout: grid id, community, street, households (in model order)."""
+    return csv_text(["grid", "community", "street", "households"],
+                    ([gid, d.community_names[c], d.street_names[st], int(h)]
+                     for gid, c, st, h in zip(d.ids, d.community.tolist(), d.street.tolist(), d.households.tolist())))
 
 
 def summary_dict(metrics: dict[str, MetricSummary]) -> dict[str, Any]:
