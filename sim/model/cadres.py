@@ -12,7 +12,7 @@ OFF, IDLE, BUSY = 0, 1, 2
 
 class Cadre:
     __slots__ = ("id", "role", "home", "unit", "visits", "state", "issue", "since", "remaining",
-                 "token", "visiting")
+                 "token", "visiting", "travel_left")
 
     def __init__(self, cid: int, role: int, home: int, unit: Unit, visits: bool):
         self.id = cid
@@ -26,6 +26,7 @@ class Cadre:
         self.remaining = 0.0  # work left on the issue in hand
         self.token = 0  # bumps to invalidate a scheduled completion
         self.visiting = False
+        self.travel_left = 0.0  # part of ``remaining`` that is travel to the issue's grid
 
 
 @dataclass

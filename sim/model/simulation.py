@@ -274,10 +274,8 @@ class Simulation:
         c.issue = i
         if math.isnan(self.start[i]):
             self.start[i] = now
-        work = self.remaining[i]
-        if c.unit.pooled and c.home != self.i_grid[i]:
-            work += self.i_travel[i]
-        c.remaining = work
+        c.travel_left = self.i_travel[i] if c.unit.pooled and c.home != self.i_grid[i] else 0.0
+        c.remaining = self.remaining[i] + c.travel_left
         self._work(c)
 
     def _work(self, c: Cadre) -> None:
@@ -390,9 +388,10 @@ class Simulation:
                 if c.state == BUSY:
                     self.work_log.append((c.id, c.since, now, c.issue))
                     c.remaining -= now - c.since
+                    c.travel_left = max(0.0, c.travel_left - (now - c.since))
                     c.token += 1
-                    if self.handback:
-                        self.remaining[c.issue] = c.remaining
+                    if self.handback:  # the issue keeps its own work left; travel is the next cadre's
+                        self.remaining[c.issue] = c.remaining - c.travel_left
                         handed_back.append((c.unit, c.issue))
                         c.issue = -1
                 elif c.state == IDLE:
