@@ -231,7 +231,7 @@ def run(scenario: str | Path, policy: str | None = None, *, options: Options | N
 def compare(scenario: str | Path, policies: list[str] | None = None, replications: int | None = 0, *,
             options: Options | None = None, **kw) -> Comparison:
     """Every policy on common random numbers; differences from the first policy are paired."""
-    o = _opts(options, {"replications": replications, **kw})
+    o = _opts(options, {**({"replications": replications} if replications != 0 else {}), **kw})
     path = Path(scenario)
     if policies is None:
         policies = list(load_scenario(path, None, o.overrides).policies)
