@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import traceback
+from pathlib import Path
 
 from sim import api
 from sim.campaign import CampaignError
@@ -19,6 +20,7 @@ from sim.executors import ExecutorError
 from sim.experiment import MetricSummary
 from sim.model.district import build_district
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
+from sim.plots import PlotError
 from sim.sweep import DesignError
 
 # The metrics shown in the terminal tables, with their unit; every metric goes to the files.
@@ -135,6 +137,8 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
                    help="also write per-issue records, one Parquet file per run, in DIR/records/ "
                    "(on a cluster the folder must be shared with the workers)")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
+    p.add_argument("--plot", action="store_true", help="make the figures (PNG, English) right after the run, "
+                   "as 'gridsim plot DIR' would")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -170,6 +174,25 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--design", choices=["grid", "lhs"], default="grid",
                     help="grid: every combination (default); lhs: --samples points by Latin hypercube")
     sw.add_argument("--samples", type=_positive_int, metavar="N", help="points of an lhs design")
+
+    pl = sub.add_parser("plot", help="make the briefing figures of a results folder",
+                        description="Write to RESULTS_DIR/figures/ every figure that fits what the folder holds "
+                        "(run: backlog, resolution-time ECDF, coverage, utilization, per-grid maps; compare: "
+                        "policy means and paired differences; sweep: metrics against parameters, heat maps). "
+                        "Made from the folder's files only; the model is not re-run.")
+    pl.add_argument("results", metavar="RESULTS_DIR", help="a folder written by run, compare or sweep")
+    pl.add_argument("--format", choices=["png", "pdf", "svg"], default="png", help="png (default), or vector pdf/svg")
+    pl.add_argument("--lang", choices=["en", "zh"], default="en",
+                    help="labels in English (default) or Chinese (needs a CJK font: apt-get install fonts-noto-cjk)")
+    pl.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
+                    help="sweep heat maps outline the points meeting every target, in the metric's unit "
+                    "(default: resolution_hours_p90<=72 and coverage_mean>=0.95); repeatable")
+
+    rp = sub.add_parser("report", help="write a one-to-two page report (PDF and Markdown) of a results folder",
+                        description="Write RESULTS_DIR/report.pdf and report.md: the scenario in a few lines, the "
+                        "key table with 95%% CIs, the most telling figures, and the method (STRESS-DES items: "
+                        "run length, warm-up, replications, common random numbers, seeds, software).")
+    rp.add_argument("results", metavar="RESULTS_DIR", help="a folder written by run, compare or sweep")
 
     val = sub.add_parser("validate", help="check a scenario file and print what it defines",
                          description="Check a scenario file (and each of its policies) and print what it "
@@ -270,12 +293,40 @@ def _report_end(result: api.Result) -> int:
     return 0
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.plots import parse_target, plot_folder
+
+    targets = [parse_target(t) for t in args.target] or None
+    written = plot_folder(args.results, args.format, args.lang, targets)
+    for p in written:
+        print(p)
+    print(f"{len(written)} figure(s) in {Path(args.results) / 'figures'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    md, pdf = write_report(args.results)
+    print(f"report: {pdf}\n        {md}")
+    return 0
+
+
+def _after_run(args: argparse.Namespace, result: api.Result) -> int:
+    code = _report_end(result)
+    if getattr(args, "plot", False):
+        from sim.plots import plot_folder
+
+        print(f"figures: {len(plot_folder(result.out))} in {result.out / 'figures'}")
+    return code
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     result = api.run(args.scenario, args.policy, options=_options(args))
     print(f"{result.scenario_name} — policy {result.variant} — {result.replications} replication(s), "
           f"seed {result.seed}, warm-up {result.warmup_days:g} of {result.horizon_days:g} days")
     print(results_table(result.summaries[result.variant]))
-    return _report_end(result)
+    return _after_run(args, result)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -284,7 +335,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"{result.scenario_name} — {len(result.policies)} policies on common random numbers — "
           f"{result.replications} replication(s) each, seed {result.seed}")
     print(comparison_table(result))
-    return _report_end(result)
+    return _after_run(args, result)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -293,7 +344,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"{result.scenario_name} — sweep ({args.design}) of {len(result.points)} point(s) — "
           f"{result.replications} replication(s) each, seed {result.seed}")
     print(sweep_table(result))
-    return _report_end(result)
+    return _after_run(args, result)
 
 
 def describe(sc: Scenario) -> str:
@@ -338,13 +389,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate}
+    commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate,
+                "plot": cmd_plot, "report": cmd_report}
     try:
         return commands[args.command](args)
     except ScenarioError as e:
         print(f"gridsim: error: {e.render()}", file=sys.stderr)
         return 2
-    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError) as e:
+    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError, PlotError) as e:
         print(f"gridsim: error: {e}", file=sys.stderr)
         return 2
     except api.Interrupted as e:
@@ -354,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gridsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. head: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as e:  # a bug, not bad input: say so, keep the traceback for the report
         print(f"gridsim: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         if os.environ.get("GRIDSIM_DEBUG"):

@@ -60,10 +60,11 @@ LABELS: dict[str, dict[str, str]] = {
         "t_grid_cov": "Where visits fall short: coverage by grid",
         "t_policy": "Policies compared: means and 95% CIs", "t_forest": "Difference from {base} (paired 95% CI)",
         "diff_pct": "difference from {base} (% of its mean)",
-        "t_sweep": "{metric} against {param}", "t_heat": "{metric}: where targets are met",
+        "t_sweep": "{metric} against {param}", "t_heat": "{metric} by design point",
         "emergency": "emergency", "wartime": "wartime mode", "warmup": "warm-up", "all_types": "all issues",
         "sla": "dotted: SLA of each type", "mean_band": "mean, 95% CI", "daily": "daily mean",
-        "weekly_band": "7-day mean, 95% CI", "meets": "meets targets", "street": "street", "community": "community",
+        "meets": "outlined: meets every target",
+        "weekly_band": "7-day mean, 95% CI", "street": "street", "community": "community",
         "source": "gridsim · {scenario} · {what} · {n} replications · seed {seed}",
         "grid_workers": "grid workers", "sunk": "sunk cadres", "police": "police", "community_role": "community office",
         "street_role": "street office", "department": "departments",
@@ -81,10 +82,10 @@ LABELS: dict[str, dict[str, str]] = {
         "t_grid_p90": "各网格办理时长（第90百分位）", "t_grid_cov": "各网格入户走访覆盖率",
         "t_policy": "方案比较：均值与95%置信区间", "t_forest": "与{base}方案之差（配对95%置信区间）",
         "diff_pct": "与{base}之差（占其均值的%）",
-        "t_sweep": "{metric}随{param}的变化", "t_heat": "{metric}：达标区域",
+        "t_sweep": "{metric}随{param}的变化", "t_heat": "各方案点的{metric}",
         "emergency": "突发事件", "wartime": "战时状态", "warmup": "预热期", "all_types": "全部事项",
         "sla": "虚线：各类事项办理时限", "mean_band": "均值及95%置信区间", "daily": "日均值",
-        "weekly_band": "7日均值及95%置信区间", "meets": "达标", "street": "街道", "community": "社区",
+        "weekly_band": "7日均值及95%置信区间", "meets": "框出：全部指标达标", "street": "街道", "community": "社区",
         "source": "gridsim · {scenario} · {what} · {n}次重复 · 随机种子 {seed}",
         "grid_workers": "网格员", "sunk": "下沉干部", "police": "警格民警", "community_role": "社区",
         "street_role": "街道", "department": "区级部门",
@@ -220,9 +221,12 @@ class Figures:
         return self.label({"community": "community_role", "street": "street_role"}.get(role, role))
 
     def source(self, fig, what: str) -> None:
+        """The source line, just below everything else drawn (so it never covers an axis label)."""
         seed = self.f.summary.get("seeds", {}).get("root", "?")
-        fig.text(0.0, -0.07, self.label("source", scenario=self.f.summary.get("scenario", "?"), what=what,
-                                        n=self.f.n, seed=seed), fontsize=5.5, color="#555555", ha="left", va="top")
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        fig.text(box.x0 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(),
+                 self.label("source", scenario=self.f.summary.get("scenario", "?"), what=what, n=self.f.n, seed=seed),
+                 fontsize=5.5, color="#555555", ha="left", va="top")
 
     def save(self, fig, name: str, what: str) -> Path:
         self.source(fig, what)
@@ -525,13 +529,17 @@ def heatmaps(fg: Figures, pts, factors: list[str], targets: list[tuple[str, str,
         ax.grid(False)
         for i in range(len(ys)):
             for j in range(len(xs)):
+                if np.isfinite(z[i, j]) and len(xs) * len(ys) <= 60:
+                    ax.text(j, i, f"{z[i, j]:.3g}", ha="center", va="center", fontsize=5.5,
+                            color="white" if im.norm(z[i, j]) < 0.5 else "black")
                 if ok[i, j]:
-                    ax.add_patch(fg.plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="white", lw=1.6))
+                    ax.add_patch(fg.plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec=PALETTE[3], lw=1.8))
         cb = fig.colorbar(im, ax=ax)
         cb.set_label(fg.label(m))
-        rule = " & ".join(f"{k.replace('_hours', '')} {op} {v:g}" for k, op, v in targets)
-        ax.set(xlabel=fx, ylabel=fy, title=fg.label("t_heat", metric=fg.label(m).split(" (")[0].split("（")[0]))
-        ax.text(0, -0.32, f"□ {fg.label('meets')}: {rule}", transform=ax.transAxes, fontsize=6)
+        rule = " & ".join(f"{k} {op} {v:g}" for k, op, v in targets)
+        ax.set(xlabel=fx, ylabel=fy)
+        ax.set_title(fg.label("t_heat", metric=fg.label(m).split(" (")[0].split("（")[0])
+                     + f"\n{fg.label('meets')} (□): {rule}", fontsize=7)
         fg.save(fig, f"heatmap-{m}", f"sweep of {fx}, {fy}")
 
 

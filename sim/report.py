@@ -1,0 +1,215 @@
+"""A one-to-two page report of a results folder: Markdown and PDF twins.
+
+Its contents follow the STRESS-DES checklist (Monks et al. 2019) for what a
+simulation study must state: objective, model logic, data sources,
+experimentation (run length, warm-up, replications, common random numbers,
+seeds), implementation (software and versions) and where the input lives.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from sim.plots import Folder, plot_folder
+
+ROWS = [("completion_rate", "completion (all issues)", "%"), ("completion_rate_reported", "completion (reported)", "%"),
+        ("resolution_hours_mean", "resolution, mean", "d"), ("resolution_hours_p90", "resolution, p90", "d"),
+        ("sla_attainment", "within SLA", "%"), ("coverage_mean", "visit coverage, mean", "%"),
+        ("coverage_min_grid", "visit coverage, worst grid", "%"), ("backlog_mean", "open issues, mean", ""),
+        ("cadre_hours_on_duty", "cadre-days on duty", "k")]
+
+
+def _fmt(v: float | None, unit: str) -> str:
+    if v is None or not math.isfinite(v):
+        return "–"
+    if unit == "%":
+        return f"{100 * v:.1f}%"
+    if unit == "d":
+        return f"{v / 24:.2f} d"
+    if unit == "k":
+        return f"{v / 8:,.0f}"
+    return f"{v:,.1f}"
+
+
+def _cell(m: dict[str, Any] | None, unit: str) -> str:
+    if not m:
+        return "–"
+    lo, hi = m["ci95"]
+    ci = "" if lo is None else f" [{_fmt(lo, unit)}, {_fmt(hi, unit)}]"
+    return _fmt(m["mean"], unit) + ci
+
+
+def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the report's table, for run and compare folders (sweeps: first points)."""
+    s = f.summary
+    if f.command == "compare":
+        pols = s["policies"]
+        head = ["metric", *pols]
+        rows = []
+        for name, label, unit in ROWS:
+            if name not in s["by_policy"][pols[0]]["metrics"]:
+                continue
+            row = [label]
+            for p in pols:
+                cell = _cell(s["by_policy"][p]["metrics"][name], unit)
+                d = s["differences"].get(p, {}).get("metrics", {}).get(name)
+                if d and d["ci95"][0] is not None and (d["ci95"][0] > 0 or d["ci95"][1] < 0):
+                    cell += " *"
+                row.append(cell)
+            rows.append(row)
+        return head, rows
+    if f.command == "sweep":
+        keys = [x["key"].split(".")[-1] for x in s["factors"]]
+        head = ["point", *keys, "resolution p90", "coverage"]
+        rows = [[pid, *["+".join(map(str, v)) if isinstance(v, list) else str(v) for v in p["params"].values()],
+                 _cell(p["metrics"].get("resolution_hours_p90"), "d"), _cell(p["metrics"].get("coverage_mean"), "%")]
+                for pid, p in list(s["points"].items())[:12]]
+        return head, rows
+    return ["metric", "mean [95% CI]"], [[label, _cell(s["metrics"].get(name), unit)]
+                                        for name, label, unit in ROWS if name in s["metrics"]]
+
+
+def scenario_lines(f: Folder) -> list[str]:
+    sc = f.scenario
+    cal = sc.get("calendar", {})
+    grids = sc.get("grids", {})
+    n_grids = grids.get("generate", {}).get("count") or len(grids.get("list", []) or []) or "from CSV"
+    cad = sc.get("cadres", {})
+    sunk = cad.get("sunk", {})
+    lines = [
+        f"**{sc.get('name', '?')}**: {sc.get('description', '').strip()}",
+        f"{n_grids} grids; {cad.get('grid_workers', {}).get('per_grid', 1)} grid worker(s) per grid; "
+        f"{sunk.get('count', 0)} sunk cadres on {'+'.join(sunk.get('service_days', ['Wed']))}.",
+        f"Issue types: {', '.join(sc.get('issue_types', {}))}. "
+        f"Emergencies: {', '.join(e.get('name', 'emergency') for e in sc.get('emergencies', [])) or 'none'}; "
+        f"wartime trigger: {sc.get('wartime', {}).get('trigger', 'scheduled')}.",
+        f"Run length {cal.get('horizon_days', 365)} days from {cal.get('start', '?')}, "
+        f"of which the first {cal.get('warmup_days', 28)} are warm-up.",
+    ]
+    if f.command == "compare":
+        lines.append(f"Policies compared: {', '.join(f.summary['policies'])} (reference: {f.summary['reference']}).")
+    return lines
+
+
+def method(f: Folder) -> str:
+    s = f.summary
+    seeds = s.get("seeds", {})
+    checks = s.get("warmup_check", {})
+    mser = "; ".join(f"{v}: MSER-5 suggests {c['mser5_median_days']:g} days ({'enough' if c['long_enough'] else 'NOT enough'})"
+                     for v, c in checks.items())
+    ver = s.get("versions", {})
+    return (
+        "Objective: estimate how fast issues are resolved, how fully households are visited, and at what cost in "
+        "cadre time, under the scenario's staffing policy(ies). Model: a discrete-event simulation (gridsim "
+        f"{ver.get('gridsim', '?')}, SimPy {ver.get('simpy', '?')}, Python {ver.get('python', '?')}) of issues "
+        "arriving per grid as non-homogeneous Poisson processes, some hidden until a household visit or a delayed "
+        "report, served by grid workers and sunk cadres on weekly shifts, escalated to community, street and "
+        "department offices, with wartime mode in emergencies. Data: the figures cited in the scenario file "
+        "(scenario.resolved.toml in this folder); every other number there is marked as an assumption. "
+        f"Experimentation: {s.get('replications', '?')} independent replications per variant, each "
+        f"{s.get('horizon_days', '?')} days with the first {s.get('warmup_days', '?')} discarded as warm-up "
+        f"({mser or 'no warm-up check'}); root seed {seeds.get('root', '?')}, replication k of every variant "
+        "seeded by SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random "
+        "numbers) and differences are paired. Intervals are Student-t 95% confidence intervals over replications; "
+        "* marks a paired difference from the reference whose interval excludes zero."
+    )
+
+
+def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
+    names = {p.stem: p for p in written}
+    if f.command == "compare":
+        v = f.summary["reference"]
+        order = ["differences", f"backlog-{v}", f"grid-coverage-{v}"]
+    elif f.command == "sweep":
+        order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
+    else:
+        v = f.variants[0]
+        order = [f"backlog-{v}", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
+    return [names[n] for n in order if n in names][:3]
+
+
+def write_report(path: str | Path) -> tuple[Path, Path]:
+    """Write report.md and report.pdf into the folder; return their paths."""
+    f = Folder.load(path)
+    pngs = plot_folder(f.path, "png", "en")
+    figs = telling_figures(f, pngs)
+    head, rows = key_table(f)
+    title = f"gridsim report: {f.summary.get('scenario', '?')} ({f.command})"
+
+    md = [f"# {title}", "", "## Scenario", "", *[f"- {x}" for x in scenario_lines(f)], "",
+          "## Key results (mean [95% CI])", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+          *["| " + " | ".join(r) + " |" for r in rows], ""]
+    if f.command == "compare":
+        md += ["\\* the paired 95% CI of the difference from the reference excludes zero.", ""]
+    md += ["## Figures", "", *[f"![{p.stem}](figures/{p.name})" for p in figs], "", "## Method", "", method(f), ""]
+    md_path = f.path / "report.md"
+    from sim.results import atomic_write
+
+    atomic_write(md_path, "\n".join(md))
+    pdf_path = f.path / "report.pdf"
+    _pdf(pdf_path, title, scenario_lines(f), head, rows, figs, method(f), f.command == "compare")
+    return md_path, pdf_path
+
+
+def _pdf(path: Path, title: str, scen: list[str], head: list[str], rows: list[list[str]], figs: list[Path],
+         meth: str, starred: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    a4 = (8.27, 11.69)
+    with PdfPages(path, metadata={"Title": title, "Creator": "gridsim"}) as pdf:
+        fig = plt.figure(figsize=a4)
+        y = 0.95
+        fig.text(0.08, y, title, fontsize=14, weight="bold")
+        y -= 0.04
+        fig.text(0.08, y, "Scenario", fontsize=11, weight="bold")
+        for line in scen:
+            for w in textwrap.wrap(line.replace("**", ""), 105):
+                y -= 0.018
+                fig.text(0.08, y, w, fontsize=8)
+        y -= 0.035
+        fig.text(0.08, y, "Key results (mean [95% CI])", fontsize=11, weight="bold")
+        height = 0.022 * (len(rows) + 1)
+        ax = fig.add_axes([0.08, y - 0.01 - height, 0.84, height])
+        ax.axis("off")
+        table = ax.table(cellText=rows, colLabels=head, loc="upper left", cellLoc="left", colLoc="left")
+        table.auto_set_font_size(False)
+        table.set_fontsize(7 if len(head) <= 4 else 6)
+        table.scale(1, 1.15)
+        y -= height + 0.02
+        if starred:
+            fig.text(0.08, y + 0.015, "* the paired 95% CI of the difference from the reference excludes zero.",
+                     fontsize=7)
+        fig.text(0.08, y - 0.01, "Method", fontsize=11, weight="bold")
+        for w in textwrap.wrap(meth, 120):
+            y -= 0.017
+            fig.text(0.08, y - 0.01, w, fontsize=7.5)
+        if figs:  # one figure on the first page when it fits
+            space = y - 0.05
+            if space > 0.22:
+                img = mpimg.imread(figs[0])
+                h = min(space - 0.02, 0.84 * img.shape[0] / img.shape[1] * a4[0] / a4[1])
+                axf = fig.add_axes([0.08, 0.04, 0.84, h])
+                axf.imshow(img)
+                axf.axis("off")
+                figs = figs[1:]
+        pdf.savefig(fig)
+        plt.close(fig)
+        if figs:
+            fig = plt.figure(figsize=a4)
+            slot = 0.9 / len(figs)
+            for i, p in enumerate(figs):
+                img = mpimg.imread(p)
+                axf = fig.add_axes([0.1, 0.95 - (i + 1) * slot, 0.8, slot - 0.02])
+                axf.imshow(img)
+                axf.axis("off")
+            pdf.savefig(fig)
+            plt.close(fig)
+
