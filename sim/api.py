@@ -40,7 +40,7 @@ from sim.results import (
 )
 from sim.model.district import build_district
 from sim.scenario import Scenario, ScenarioError, load_scenario, merge_inputs, read_toml
-from sim.sweep import Factor, make_design, point_id
+from sim.designs import Factor, make_design, point_id
 
 
 class ApiError(Exception):

@@ -21,7 +21,7 @@ from sim.experiment import MetricSummary
 from sim.model.district import build_district
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
 from sim.plots import PlotError
-from sim.sweep import DesignError
+from sim.designs import DesignError
 
 # The metrics shown in the terminal tables, with their unit; every metric goes to the files.
 SHOWN = [
