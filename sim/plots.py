@@ -307,9 +307,10 @@ def run_figures(fg: Figures, variant: str) -> None:
         fg.shade_periods(ax, variant)
         ax.fill_between(days, 100 * lo, 100 * hi, color=PALETTE[2], alpha=0.25, lw=0)
         ax.plot(days, 100 * mean, color=PALETTE[2], label=fg.label("mean_band"))
+        bottom = max(0.0, 5 * math.floor((100 * np.nanmin(lo) - 4) / 5))  # the data's range, not 0-100
         ax.set(xlabel=fg.label("day"), ylabel=fg.label("coverage"), title=fg.label("t_coverage"),
-               xlim=(0, days[-1] + 0.5), ylim=(0, 105))
-        ax.legend(loc="lower left", ncols=2)
+               xlim=(0, days[-1] + 0.5), ylim=(bottom, 100.5))
+        ax.legend(loc="lower right", ncols=2)
         fg.save(fig, f"coverage-{variant}", what)
 
     fig, ax = fg.plt.subplots()
