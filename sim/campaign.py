@@ -156,7 +156,7 @@ def execute_plan(plan: Plan, out: Path, *, workers: int | None = None, scheduler
     progress = Progress(quiet)
     records_dir = str(out / "records") if plan.records else None
     n = plan.replications or AUTO_START
-    with open_executor(workers, scheduler) as executor:
+    with open_executor(workers, scheduler) as (executor, slots):
         while True:
             done = store.finished()
             tasks = [RunTask(v, k, plan.seed, sc, records_dir, plan.series)
@@ -171,7 +171,7 @@ def execute_plan(plan: Plan, out: Path, *, workers: int | None = None, scheduler
                     on_outcome(o)
 
             try:
-                execute_runs(todo, executor, finished)
+                execute_runs(todo, executor, finished, slots)
             finally:
                 progress.close()
             if plan.replications is not None:

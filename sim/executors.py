@@ -27,8 +27,6 @@ def default_workers() -> int:
 class InlineExecutor(Executor):
     """Runs each task at once, in this process: one worker without a pool's start-up cost."""
 
-    _max_workers = 1
-
     def submit(self, fn, /, *args, **kwargs) -> Future:
         fut: Future = Future()
         try:
@@ -41,8 +39,9 @@ class InlineExecutor(Executor):
 
 
 @contextmanager
-def open_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
-    """A process pool of ``workers`` (default: all cores; 1 runs in this process), or a Dask cluster's executor."""
+def open_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Executor, int]]:
+    """A process pool of ``workers`` (default: all cores; 1 runs in this process), or a Dask cluster's
+    executor; with the number of runs it can work on at once (a cluster's total worker threads)."""
     if scheduler:
         try:
             from distributed import Client
@@ -53,15 +52,15 @@ def open_executor(workers: int | None = None, scheduler: str | None = None) -> I
         except (OSError, TimeoutError) as e:
             raise ExecutorError(f"--scheduler {scheduler}: cannot connect ({e}); start one with 'dask scheduler'") from None
         try:
-            yield client.get_executor()
+            yield client.get_executor(), max(1, sum(client.nthreads().values()))
         finally:
             client.close()
         return
     n = workers or default_workers()
     if n == 1:
-        yield InlineExecutor()
+        yield InlineExecutor(), 1
         return
     # "spawn" keeps workers free of the parent's threads (progress bar, Dask) and behaves
     # the same on every platform; the start-up cost is paid once per pool.
     with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+        yield pool, n

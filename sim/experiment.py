@@ -129,14 +129,15 @@ def execute(task: RunTask) -> RunOutcome:
 
 
 def execute_runs(tasks: list[RunTask], executor: Executor, on_done: Callable[[RunOutcome], None],
-                 window: int | None = None) -> None:
+                 slots: int = 1) -> None:
     """Submit ``tasks`` to ``executor`` and hand each outcome to ``on_done`` as it finishes.
 
-    At most ``window`` runs are in flight (default: 2 per worker, at least 4), so
-    memory stays flat however long the list, and a Ctrl-C loses only those.
+    At most two runs per slot (worker) are in flight, so memory stays flat however
+    long the list, every worker always has its next run queued, and a Ctrl-C
+    loses only the runs in flight.
     """
     todo = deque(tasks)
-    window = window or max(4, 2 * (getattr(executor, "_max_workers", 2) or 2))
+    window = 2 * max(1, slots)
     running: dict[Future, RunTask] = {}
     try:
         while todo or running:
