@@ -1,0 +1,161 @@
+"""Calibration: does a scenario reproduce the published figures written in its ``[[targets]]``?
+
+    import sim.calibrate as cal
+    c = cal.calibrate("scenarios/dalad.toml", replications=10, workers=2)
+    print(cal.calibration_table(c))
+
+The scenario is run as ``sim.api.run`` runs it (same seeding, same results
+folder), and each target's metric is set against its published value:
+simulated mean, Student-t 95% CI over replications, relative error
+``(mean - value) / |value|``, and whether ``|relative error| <= tolerance``.
+A missed target is a finding, reported in the table; it is not an error.
+``calibration.csv`` goes into the results folder next to the usual files.
+
+Targets are read after the policy and the ``--set`` overrides are applied,
+so a policy may carry targets of its own (a policy's ``targets`` list
+replaces the base list, as lists do).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sim import api
+from sim.experiment import MetricSummary
+from sim.metrics import compute_metrics
+from sim.model import simulate
+from sim.results import atomic_write, csv_text, default_dir
+from sim.scenario import Scenario, Target, load_scenario
+
+CSV_COLUMNS = ["metric", "target", "tolerance", "source", "simulated_mean", "ci_lo", "ci_hi",
+               "relative_error", "within", "n", "note"]
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """One published figure against the simulated metric."""
+
+    target: Target
+    simulated: MetricSummary
+
+    @property
+    def relative_error(self) -> float:
+        """(simulated mean - target) / |target|; the absolute error when the target is 0."""
+        m, v = self.simulated.mean, self.target.value
+        if not math.isfinite(m):
+            return math.nan
+        return (m - v) / abs(v) if v != 0 else m - v
+
+    @property
+    def within(self) -> bool:
+        e = self.relative_error
+        return math.isfinite(e) and abs(e) <= self.target.tolerance + 1e-12
+
+
+@dataclass
+class Calibration:
+    scenario_name: str
+    policy: str | None
+    checks: list[TargetCheck]
+    run: api.RunResult
+
+    @property
+    def out(self) -> Path:
+        return self.run.out
+
+    @property
+    def all_within(self) -> bool:
+        return all(c.within for c in self.checks)
+
+    def check(self, metric: str) -> TargetCheck:
+        """The (first) check of ``metric``."""
+        for c in self.checks:
+            if c.target.metric == metric:
+                return c
+        raise KeyError(f"no target for metric {metric!r}; targets: {', '.join(c.target.metric for c in self.checks)}")
+
+
+def available_metrics(sc: Scenario) -> list[str]:
+    """The metric names a run of ``sc`` produces (from one run over a one-day horizon)."""
+    import numpy as np
+
+    short = sc.model_copy(update={"calendar": sc.calendar.model_copy(update={"horizon_days": 1.0, "warmup_days": 0.0})})
+    return sorted(compute_metrics(simulate(short, np.random.SeedSequence(0))))
+
+
+def _check_targets(path: Path, sc: Scenario) -> None:
+    if not sc.targets:
+        where = f" (policy {sc.policy})" if sc.policy else ""
+        raise api.ApiError(f"{path}{where}: defines no [[targets]]; nothing to calibrate. "
+                           "Add e.g. [[targets]] metric = \"completion_rate_reported\", value = 0.99, "
+                           "tolerance = 0.01, source = \"...\"")
+    names = available_metrics(sc)
+    bad = [(i, t) for i, t in enumerate(sc.targets) if t.metric not in names]
+    if bad:
+        lines = [f"targets.{i}.metric = {t.metric!r} is not a metric of this scenario" for i, t in bad]
+        raise api.ApiError(f"{path}: " + "; ".join(lines) + ". Available metrics: " + ", ".join(names))
+
+
+def calibrate(scenario: str | Path, policy: str | None = None, *, options: api.Options | None = None,
+              **kw) -> Calibration:
+    """Run the scenario (as ``sim.api.run``) and check every target; writes calibration.csv into the results folder.
+
+    Raises ``sim.api.ApiError`` when the scenario has no targets or a target names an unknown metric.
+    """
+    o = api._opts(options, kw)
+    path = Path(scenario)
+    sc = load_scenario(path, policy, o.overrides)
+    _check_targets(path, sc)
+    if o.out is None:
+        o = replace(o, out=default_dir(sc.name, "calibrate"))
+    res = api.run(path, policy, options=o)
+    metrics = res.summaries[res.variant]
+    nan = MetricSummary(math.nan, math.nan, (math.nan, math.nan), 0)
+    checks = [TargetCheck(t, metrics.get(t.metric, nan)) for t in sc.targets]
+    cal = Calibration(sc.name, policy, checks, res)
+    atomic_write(res.out / "calibration.csv", calibration_csv(cal))
+    return cal
+
+
+def calibration_csv(cal: Calibration) -> str:
+    rows = ([c.target.metric, c.target.value, c.target.tolerance, c.target.source, c.simulated.mean,
+             c.simulated.ci95[0], c.simulated.ci95[1], c.relative_error, c.within, c.simulated.n, c.target.note]
+            for c in cal.checks)
+    return csv_text(CSV_COLUMNS, rows)
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "-"
+    if abs(x) >= 1000 or (abs(x) >= 10 and x == round(x)):
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:.1f}"
+    if abs(x) >= 1:
+        return f"{x:.2f}"
+    return f"{x:.4f}"
+
+
+def calibration_table(cal: Calibration) -> str:
+    """Plain-text table: metric, target, tolerance, simulated mean, 95% CI, relative error, verdict, source."""
+    rows = [("metric", "target", "tol", "simulated", "95% CI", "rel. error", "", "source")]
+    for c in cal.checks:
+        s, t = c.simulated, c.target
+        ci = "-" if not math.isfinite(s.ci95[0]) else f"[{_num(s.ci95[0])}, {_num(s.ci95[1])}]"
+        err = "-" if not math.isfinite(c.relative_error) else f"{100 * c.relative_error:+.1f}%"
+        rows.append((t.metric, _num(t.value), f"{100 * t.tolerance:g}%", _num(s.mean), ci, err,
+                     "ok" if c.within else "MISSED", t.source))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i in (0, 6, 7) else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
+    lines.insert(1, "-" * max(len(x) for x in lines))
+    met = sum(c.within for c in cal.checks)
+    lines.append(f"{met} of {len(cal.checks)} target(s) within tolerance "
+                 "(tolerance: accepted |relative error|; MISSED is a finding: see the target's note)")
+    notes = [f"  {c.target.metric}: {c.target.note}" for c in cal.checks if not c.within and c.target.note]
+    if notes:
+        lines.append("notes on missed targets:")
+        lines.extend(notes)
+    return "\n".join(lines)
