@@ -65,46 +65,27 @@ class UsageError(Exception):
     """Bad command-line input (exit code 2)."""
 
 
-def _replications(text: str) -> int | None:
-    if text == "auto":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= 1, or auto") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n}: must be >= 1")
-    return n
+def _number(cast: type, ok, allowed: str, auto: bool = False):
+    """An argparse type: ``cast`` the text, check ``ok(value)``, else say what is ``allowed``."""
+
+    def parse(text: str):
+        if auto and text == "auto":
+            return None
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: {allowed}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{value}: {allowed}")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= 1") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n}: must be >= 1")
-    return n
-
-
-def _seed(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number >= 0") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{n}: must be >= 0")
-    return n
-
-
-def _precision(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: a number between 0 and 1, e.g. 0.05") from None
-    if not 0 < x < 1:
-        raise argparse.ArgumentTypeError(f"{x}: must be between 0 and 1 (0.05 = within 5% of the mean)")
-    return x
+_positive_int = _number(int, lambda n: n >= 1, "a whole number >= 1")
+_replications = _number(int, lambda n: n >= 1, "a whole number >= 1, or auto", auto=True)
+_seed = _number(int, lambda n: n >= 0, "a whole number >= 0")
+_precision = _number(float, lambda x: 0 < x < 1, "a number between 0 and 1 (0.05 = within 5% of the mean)")
 
 
 def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
@@ -149,14 +130,14 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario's replications and summarise its metrics", epilog=EPILOG,
                          formatter_class=fmt, description="Run replications of a scenario (optionally under "
-                         "one of its policies), print the main metrics with 95%% confidence intervals, and write "
+                         "one of its policies), print the main metrics with 95% confidence intervals, and write "
                          "a results folder (scenario.resolved.toml, summary.json, replications.csv, runs/).")
     _common(run)
 
     cmp_ = sub.add_parser("compare", help="run policies on common random numbers and compare them", epilog=EPILOG,
                           formatter_class=fmt, description="Run every policy on the same random numbers "
                           "(replication k of each policy sees the same issues), print each metric per policy "
-                          "with its 95%% CI and its paired difference from the first policy (marked * where "
+                          "with its 95% CI and its paired difference from the first policy (marked * where "
                           "the paired CI excludes zero), and write comparison.csv besides the usual files.")
     _common(cmp_, policy=False)
     cmp_.add_argument("--policies", metavar="A,B,...",
@@ -165,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="run a design of parameter values", epilog=EPILOG, formatter_class=fmt,
                         description="Vary scenario fields over a full factorial (--design grid) or a Latin "
                         "hypercube (--design lhs --samples N); every point runs the same replications "
-                        "(common random numbers). Writes points.csv (one row per point: means and 95%% CIs) "
+                        "(common random numbers). Writes points.csv (one row per point: means and 95% CIs) "
                         "and replications.csv (one row per point and replication).")
     _common(sw)
     sw.add_argument("--vary", action="append", default=[], metavar="KEY=SPEC", required=True,
@@ -190,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="write a one-to-two page report (PDF and Markdown) of a results folder",
                         description="Write RESULTS_DIR/report.pdf and report.md: the scenario in a few lines, the "
-                        "key table with 95%% CIs, the most telling figures, and the method (STRESS-DES items: "
+                        "key table with 95% CIs, the most telling figures, and the method (STRESS-DES items: "
                         "run length, warm-up, replications, common random numbers, seeds, software).")
     rp.add_argument("results", metavar="RESULTS_DIR", help="a folder written by run, compare or sweep")
 
