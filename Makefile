@@ -37,6 +37,7 @@ run: setup
 
 bench: setup
 	$(VENV)/bin/python benchmarks/bench_model.py
+	$(VENV)/bin/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -73,8 +73,8 @@ class Plan:
 class Progress:
     """A progress bar on a terminal, plain lines otherwise, nothing when quiet."""
 
-    def __init__(self, quiet: bool, stream=sys.stderr):
-        self.quiet, self.stream = quiet, stream
+    def __init__(self, quiet: bool, stream=None):
+        self.quiet, self.stream = quiet, stream or sys.stderr  # looked up now: stderr may be redirected
         self.bar = None
         self.total = self.done = 0
         self.t0 = time.perf_counter()

@@ -92,7 +92,7 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     if policy:
         p.add_argument("--policy", metavar="NAME", help="apply this named policy from the file's [policies] table")
-    p.add_argument("--replications", type=_replications, metavar="N|auto",
+    p.add_argument("--replications", type=_replications, default=0, metavar="N|auto",  # 0: the file's
                    help="replications per variant (default: the file's 'replications'); 'auto' adds "
                    "replications until the 95%% CI of --precision-metric is within --precision of its mean")
     p.add_argument("--precision", type=_precision, default=0.05, metavar="P",
@@ -183,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
                          "calibration.csv into the results folder besides the usual files.")
     cal.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) with [[targets]]")
     cal.add_argument("--policy", metavar="NAME", help="apply this named policy (its targets, if it has its own)")
-    cal.add_argument("--replications", type=_positive_int, metavar="N",
+    cal.add_argument("--replications", type=_positive_int, default=0, metavar="N",  # 0: the file's
                      help="replications (default: the file's 'replications')")
     cal.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's 'seed')")
     cal.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

@@ -200,7 +200,7 @@ def test_auto_replications_run_stops_at_the_precision_and_extends_a_fixed_run(tm
 def test_auto_replications_compare_reaches_the_precision_for_every_policy(tmp_path):
     path = mmc_with_policies(tmp_path)
     out = tmp_path / "auto"
-    short = ["--set", "calendar.horizon_days=60"]
+    short = ["--set", "calendar.horizon_days=100"]  # 10 -> 20 replications
     proc = cli("compare", path, *short, "--replications", "auto", "--precision", "0.05", "--workers", "1",
                "--out", out)
     assert proc.returncode == 0, proc.stderr
