@@ -8,16 +8,18 @@ The sweep is the issue's example shape on scenarios/baota.toml:
         --vary cadres.sunk.service_days=Wed,Mon+Thu --replications 4 --quiet --out DIR \\
         [--workers 1 | --workers 2 | --scheduler tcp://127.0.0.1:PORT]
 
-i.e. 8 x 2 = 16 points x 4 replications = 64 runs of a full year each (about 1.2 s a
+i.e. 8 x 2 = 16 points x 4 replications = 64 runs of a full year each (about 1.3 s a
 run, so process start-up does not dominate).  Each command runs as its own process,
 as a user would start it, so its wall time includes interpreter start-up and, for
---workers 2, starting the process pool.  The Dask cluster (a distributed.LocalCluster
-with 2 worker processes of 1 thread each, on loopback) is started once before the
-timings, like an existing cluster; its start-up time is printed separately.
+--workers 2, starting the process pool.  Each Dask timing gets a fresh
+distributed.LocalCluster (2 worker processes x 1 thread, on loopback), started before
+the clock starts, like an existing cluster.  Dask is timed twice: with its statistical
+profiler off, as the README recommends for gridsim workers, and with Dask's defaults,
+whose profiler samples the worker's stack every 10 ms and slows each run down.
 
-The three executors are timed in turn within each repeat (1, 2, Dask, 1, 2, Dask, ...)
-so that drift in the machine's load hits them alike; the figures are medians over
-the repeats.  Every command's replications.csv must be byte-identical.
+The executors are timed in turn within each repeat (1, 2, Dask, Dask, 1, 2, ...) so
+that drift in the machine's load hits them alike; the figures are medians over the
+repeats.  Every command's replications.csv must be byte-identical.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,13 +63,32 @@ def run_seconds(out: Path) -> list[float]:
     return [json.loads(p.read_text())["wall_seconds"] for p in (out / "runs").glob("*/r*[0-9].json")]
 
 
+@contextmanager
+def dask_cluster(profiler: bool) -> Iterator[str]:
+    """A LocalCluster of 2 worker processes x 1 thread on loopback; yields its scheduler address."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": profiler}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
+EXECUTORS = {  # name: (gridsim options, Dask profiler on/off or None for no cluster)
+    "1 worker (in-process)": (["--workers", "1"], None),
+    "2 workers (process pool)": (["--workers", "2"], None),
+    "Dask, 2 workers, profiler off": (["--scheduler"], False),
+    "Dask, 2 workers, Dask defaults": (["--scheduler"], True),
+}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3, help="timings per executor; the median is shown (default 3)")
     ap.add_argument("--horizon", type=int, default=365, help="days per run (default 365, the file's year)")
     ap.add_argument("--replications", type=int, default=4, help="per point; 16 points (default 4: 64 runs)")
     args = ap.parse_args()
-    from distributed import LocalCluster
 
     n_runs = 16 * args.replications
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -73,35 +96,28 @@ def main() -> None:
     print(f"machine: {cores} cores usable, load average {load:.2f} at start"
           + ("  (other work is running: figures will be noisy)" if load > 0.5 else ""))
     tmp = Path(tempfile.mkdtemp(prefix="gridsim-bench-sweep-"))
-    t = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as cluster:
-        cluster_start = time.perf_counter() - t
-        executors = {
-            "1 worker (in-process)": ["--workers", "1"],
-            "2 workers (process pool)": ["--workers", "2"],
-            "Dask LocalCluster, 2 workers": ["--scheduler", cluster.scheduler_address],
-        }
-        times: dict[str, list[float]] = {name: [] for name in executors}
-        csvs: dict[str, set[bytes]] = {name: set() for name in executors}
-        per_run: list[float] = []
-        for r in range(args.repeats):
-            for i, (name, ex) in enumerate(executors.items()):
-                out = tmp / f"r{r}-e{i}"
-                times[name].append(timed(command(args.replications, args.horizon, out, ex)))
-                csvs[name].add((out / "replications.csv").read_bytes())
-                if i == 0:
-                    per_run += run_seconds(out)
-                print(f"  repeat {r + 1}/{args.repeats}: {name:<30} {times[name][-1]:6.1f} s", flush=True)
+    times: dict[str, list[float]] = {name: [] for name in EXECUTORS}
+    csvs: dict[str, set[bytes]] = {name: set() for name in EXECUTORS}
+    per_run: dict[str, list[float]] = {name: [] for name in EXECUTORS}
+    for r in range(args.repeats):
+        for i, (name, (options, profiler)) in enumerate(EXECUTORS.items()):
+            out = tmp / f"r{r}-e{i}"
+            with (dask_cluster(profiler) if profiler is not None else nullcontext("")) as address:
+                cmd = command(args.replications, args.horizon, out, options + ([address] if address else []))
+                times[name].append(timed(cmd))
+            csvs[name].add((out / "replications.csv").read_bytes())
+            per_run[name] += run_seconds(out)
+            print(f"  repeat {r + 1}/{args.repeats}: {name:<32} {times[name][-1]:6.1f} s", flush=True)
     print()
     print(f"sweep of {n_runs} runs (16 points x {args.replications} replications of baota.toml, "
-          f"{args.horizon} days each; one run takes {statistics.median(per_run):.2f} s, median on 1 worker)")
-    print(f"wall time of the whole command, median of {args.repeats} (min-max):")
+          f"{args.horizon} days each)")
+    print(f"wall time of the whole command, median of {args.repeats} (min-max), and one run's time inside it:")
     base = statistics.median(times["1 worker (in-process)"])
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"  {name:<30} {med:6.1f} s  ({min(ts):.1f}-{max(ts):.1f})   speed-up vs 1 worker {base / med:4.2f}x")
-    print(f"Dask LocalCluster start-up (not in the times above): {cluster_start:.1f} s")
+        print(f"  {name:<32} {med:6.1f} s  ({min(ts):.1f}-{max(ts):.1f})   speed-up vs 1 worker {base / med:4.2f}x"
+              f"   one run {statistics.median(per_run[name]):.2f} s")
+    print("Dask clusters start before each timing and stop after it (start-up not timed).")
     identical = len(set().union(*csvs.values())) == 1
     print(f"replications.csv byte-identical across executors and repeats: {identical}")
     print("command:", " ".join(command(args.replications, args.horizon, Path("DIR"), ["--workers", "N"])))

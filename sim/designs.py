@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.scenario import parse_value
 
@@ -81,6 +80,8 @@ def lhs_design(factors: list[Factor], samples: int, seed: int) -> list[dict[str,
     if samples < 1:
         raise DesignError(f"--samples {samples}: must be >= 1")
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32 - 2,)))  # not a replication stream
+    from scipy.stats import qmc  # only Latin hypercube designs pay its import time
+
     u = qmc.LatinHypercube(d=len(factors), rng=rng).random(samples)
     return [{f.key: f.snap(float(u[i, j])) for j, f in enumerate(factors)} for i in range(samples)]
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from sim.metrics import compute_metrics, mser5_truncation_days, run_series
 from sim.model import simulate
@@ -59,6 +58,8 @@ def summarize(values: Iterable[float]) -> MetricSummary:
     mean = float(x.mean())
     if n == 1:
         return MetricSummary(mean, math.nan, (math.nan, math.nan), 1)
+    from scipy import stats  # here, not at the top: workers never summarize, and it costs 0.7 s to import
+
     std = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n))
     return MetricSummary(mean, std, (mean - half, mean + half), n)
