@@ -37,9 +37,16 @@ COMPARE = ["compare", str(BAOTA), "--policies", "baseline,two_days", "--replicat
 COMPARE_RUNS = 16
 
 
+def _sigint_default() -> None:
+    # A shell starts background jobs (`make test &`) with SIGINT ignored, and Python then
+    # never turns SIGINT into KeyboardInterrupt: give the command a terminal's default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], *more: object) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "sim.cli", *args, *map(str, more)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_sigint_default)
 
 
 def run_files(out: Path) -> list[Path]:
