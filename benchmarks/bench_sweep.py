@@ -13,9 +13,9 @@ run, so process start-up does not dominate).  Each command runs as its own proce
 as a user would start it, so its wall time includes interpreter start-up and, for
 --workers 2, starting the process pool.  Each Dask timing gets a fresh
 distributed.LocalCluster (2 worker processes x 1 thread, on loopback), started before
-the clock starts, like an existing cluster.  Dask is timed twice: with its statistical
-profiler off, as the README recommends for gridsim workers, and with Dask's defaults,
-whose profiler samples the worker's stack every 10 ms and slows each run down.
+the clock starts, like an existing cluster.  Dask is timed twice: with the worker
+settings gridsim ships (deploy/dask/gridsim.yaml: profiler off, the event loop's
+periodic checks once a second) and with Dask's defaults.
 
 The executors are timed in turn within each repeat (1, 2, Dask, Dask, 1, 2, ...) so
 that drift in the machine's load hits them alike; the figures are medians over the
@@ -63,24 +63,39 @@ def run_seconds(out: Path) -> list[float]:
     return [json.loads(p.read_text())["wall_seconds"] for p in (out / "runs").glob("*/r*[0-9].json")]
 
 
+WORKER_SETTINGS = ROOT / "deploy" / "dask" / "gridsim.yaml"
+
+
+def dotted(tree: dict, prefix: str = "") -> dict[str, object]:
+    """{"a": {"b": 1}} -> {"a.b": 1}: dask.config.set replaces nested dicts whole."""
+    out: dict[str, object] = {}
+    for k, v in tree.items():
+        out.update(dotted(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
 @contextmanager
-def dask_cluster(profiler: bool) -> Iterator[str]:
+def dask_cluster(settings: dict[str, object]) -> Iterator[str]:
     """A LocalCluster of 2 worker processes x 1 thread on loopback; yields its scheduler address."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.profile.enabled": profiler}), \
+    with dask.config.set(settings), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                          dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
-EXECUTORS = {  # name: (gridsim options, Dask profiler on/off or None for no cluster)
-    "1 worker (in-process)": (["--workers", "1"], None),
-    "2 workers (process pool)": (["--workers", "2"], None),
-    "Dask, 2 workers, profiler off": (["--scheduler"], False),
-    "Dask, 2 workers, Dask defaults": (["--scheduler"], True),
-}
+def executors() -> dict[str, tuple[list[str], dict[str, object] | None]]:
+    """name: (gridsim options, Dask settings, or None for no cluster)."""
+    import yaml  # a Dask dependency
+
+    return {
+        "1 worker (in-process)": (["--workers", "1"], None),
+        "2 workers (process pool)": (["--workers", "2"], None),
+        "Dask, 2 workers, gridsim.yaml": (["--scheduler"], dotted(yaml.safe_load(WORKER_SETTINGS.read_text()))),
+        "Dask, 2 workers, Dask defaults": (["--scheduler"], {}),
+    }
 
 
 def main() -> None:
@@ -96,13 +111,14 @@ def main() -> None:
     print(f"machine: {cores} cores usable, load average {load:.2f} at start"
           + ("  (other work is running: figures will be noisy)" if load > 0.5 else ""))
     tmp = Path(tempfile.mkdtemp(prefix="gridsim-bench-sweep-"))
-    times: dict[str, list[float]] = {name: [] for name in EXECUTORS}
-    csvs: dict[str, set[bytes]] = {name: set() for name in EXECUTORS}
-    per_run: dict[str, list[float]] = {name: [] for name in EXECUTORS}
+    todo = executors()
+    times: dict[str, list[float]] = {name: [] for name in todo}
+    csvs: dict[str, set[bytes]] = {name: set() for name in todo}
+    per_run: dict[str, list[float]] = {name: [] for name in todo}
     for r in range(args.repeats):
-        for i, (name, (options, profiler)) in enumerate(EXECUTORS.items()):
+        for i, (name, (options, settings)) in enumerate(todo.items()):
             out = tmp / f"r{r}-e{i}"
-            with (dask_cluster(profiler) if profiler is not None else nullcontext("")) as address:
+            with (dask_cluster(settings) if settings is not None else nullcontext("")) as address:
                 cmd = command(args.replications, args.horizon, out, options + ([address] if address else []))
                 times[name].append(timed(cmd))
             csvs[name].add((out / "replications.csv").read_bytes())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -176,3 +177,24 @@ def test_one_failing_run_does_not_sink_the_sweep(tmp_path, monkeypatch, engine):
     assert main([str(a) for a in FAIL_SWEEP] + ["--workers", "1", "--quiet", "--out", str(clean)]) == 0
     assert (out / "replications.csv").read_bytes() == (clean / "replications.csv").read_bytes()
     assert (out / "points.csv").read_bytes() == (clean / "points.csv").read_bytes()
+
+
+def test_shipped_dask_worker_settings_are_real_dask_keys_and_load_with_dask_config():
+    """deploy/dask/gridsim.yaml (README: DASK_CONFIG=deploy/dask): a misspelt key would be ignored
+    by Dask without a word, so every key must exist in Dask's defaults and take the file's value."""
+    import dask
+    import yaml
+
+    def leaves(tree: dict, prefix: str = ""):
+        for k, v in tree.items():
+            yield from leaves(v, f"{prefix}{k}.") if isinstance(v, dict) else [(f"{prefix}{k}", v)]
+
+    settings = dict(leaves(yaml.safe_load((ROOT / "deploy" / "dask" / "gridsim.yaml").read_text())))
+    assert "distributed.worker.profile.enabled" in settings
+    for key in settings:
+        dask.config.get(key)  # KeyError if Dask has no such setting
+    probe = "import json, dask, distributed; print(json.dumps({k: dask.config.get(k) for k in %r}))" % list(settings)
+    env = {**os.environ, "DASK_CONFIG": str(ROOT / "deploy" / "dask")}
+    loaded = json.loads(subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                                       check=True).stdout)
+    assert loaded == settings
