@@ -113,7 +113,9 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
     p.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on an existing Dask cluster instead, e.g. tcp://10.0.0.5:8786 "
-                   "(start one with 'dask scheduler' and 'dask worker ADDRESS')")
+                   "(start one with 'dask scheduler' and, on each worker machine, "
+                   "'DASK_CONFIG=deploy/dask dask worker ADDRESS --nthreads 1': gridsim's worker settings "
+                   "keep runs as fast as in a local pool)")
     p.add_argument("--records", action="store_true",
                    help="also write per-issue records, one Parquet file per run, in DIR/records/ "
                    "(on a cluster the folder must be shared with the workers)")
