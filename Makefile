@@ -9,7 +9,7 @@ ARGS ?=
 
 .PHONY: setup fonts test test-fast run bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sim/__init__.py  # the version lives in sim/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'

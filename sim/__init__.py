@@ -3,7 +3,7 @@
 ``sim.run``, ``sim.compare`` and ``sim.sweep`` are the Python API (see sim.api).
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _API = ("run", "compare", "sweep", "Options")
 

@@ -88,6 +88,7 @@ class Result:
     summaries: dict[str, dict[str, MetricSummary]]  # variant -> metric -> summary
     warmup: dict[str, Any]
     label: str = "variant"
+    warnings: list[str] = field(default_factory=list)  # what makes the numbers less trustworthy
 
     @property
     def failures(self) -> list[RunOutcome]:
@@ -201,14 +202,23 @@ def _execute(plan: Plan, o: Options, label: str) -> tuple[Path, list[RunOutcome]
             "seeds": {"root": plan.seed, "scheme": "replication k of every variant: "
                       "SeedSequence(root, spawn_key=(k,)); streams derived from it by name"},
             "warmup_days": first.calendar.warmup_days, "horizon_days": first.calendar.horizon_days,
-            "runs_failed": len(fails), "versions": versions()}
+            "runs_failed": len(fails), "warnings": measurement_warnings(plan), "versions": versions()}
     return out, outcomes, n, meta
+
+
+def measurement_warnings(plan: Plan) -> list[str]:
+    """The scenario's measurement warnings, once each, over every variant."""
+    out: list[str] = []
+    for sc in plan.variants.values():
+        out += [w for w in sc.measurement_warnings() if w not in out]
+    return out
 
 
 def _result(cls, plan: Plan, out: Path, outcomes: list[RunOutcome], n: int, **kw) -> Result:
     first = next(iter(plan.variants.values()))
     return cls(plan.command, first.name, out, plan.seed, n, first.calendar.warmup_days,
-               first.calendar.horizon_days, outcomes, summaries(outcomes, plan), warmup_check(outcomes, plan), **kw)
+               first.calendar.horizon_days, outcomes, summaries(outcomes, plan), warmup_check(outcomes, plan),
+               warnings=measurement_warnings(plan), **kw)
 
 
 # ---------------------------------------------------------------- the three commands

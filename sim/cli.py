@@ -1,6 +1,6 @@
 """The ``gridsim`` command line: a thin layer over ``sim.api``.
 
-Exit codes (DESIGN.md): 0 success, 2 bad input (message names file, field,
+Exit codes (README, "Commands"): 0 success, 2 bad input (message names file, field,
 value and what is allowed; no traceback), 1 anything else, including runs
 that failed inside the model (they are listed in failures.csv).
 """
@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from sim import api
+from sim import __version__, api
 from sim.campaign import CampaignError
 from sim.executors import ExecutorError
 from sim.experiment import MetricSummary
@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(prog="gridsim", description="Discrete-event simulation of cadre deployment "
                                 "in grid governance.", epilog=EPILOG, formatter_class=fmt)
+    p.add_argument("--version", action="version", version=f"gridsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario's replications and summarise its metrics", epilog=EPILOG,
@@ -281,6 +282,8 @@ def _options(args: argparse.Namespace) -> api.Options:
 
 
 def _report_end(result: api.Result) -> int:
+    for w in result.warnings:
+        print(f"gridsim: warning: {w}", file=sys.stderr)
     for v, check in result.warmup.items():
         if not check["long_enough"]:
             print(f"gridsim: warning: {v}: MSER-5 on the daily backlog suggests a warm-up of "
@@ -365,7 +368,8 @@ def describe(sc: Scenario) -> str:
     c = sc.cadres
     lines = [
         f"scenario {sc.name}: {sc.description}".rstrip(": "),
-        f"  calendar: from {sc.calendar.start}, {sc.calendar.horizon_days:g} days, warm-up {sc.calendar.warmup_days:g} days",
+        f"  calendar: from {sc.calendar.start}, {sc.calendar.horizon_days:g} days, warm-up {sc.calendar.warmup_days:g} days, "
+        f"drain up to {sc.calendar.drain_days:g} days",
         f"  grids: {d.n} in {d.n_communities} communities, {d.n_streets} streets; "
         f"{int(d.households.sum()):,} households (per grid {d.households.min()}-{d.households.max()})",
         "  issue types: " + ", ".join(
@@ -396,6 +400,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for name in sc.policies:  # every policy must validate too
         load_scenario(args.scenario, name)
     print(describe(sc))
+    for w in sc.measurement_warnings():
+        print(f"gridsim: warning: {w}", file=sys.stderr)
     print(f"{args.scenario}: valid" + (f" (and its {len(sc.policies)} policies)" if sc.policies else ""))
     return 0
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.metrics import compute_metrics, mser5_truncation_days, run_series
+from sim.metrics import compute_metrics, mser5_truncation_days, run_series, wartime_periods
 from sim.model import simulate
 from sim.scenario import Scenario
 
@@ -68,6 +68,11 @@ def summarize(values: Iterable[float]) -> MetricSummary:
 def replication_seed(seed: int, k: int) -> np.random.SeedSequence:
     """Replication k's SeedSequence: the k-th child of SeedSequence(seed)."""
     return np.random.SeedSequence(seed, spawn_key=(k,))
+
+
+def seed_sequence_text(seed: int, k: int) -> str:
+    """Replication k's seed as Python: ``simulate(scenario, <this>)`` reproduces that one run alone."""
+    return f"SeedSequence({seed}, spawn_key=({k},))"
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def execute(task: RunTask) -> RunOutcome:
             records_parquet(rec, Path(task.records_dir) / f"{task.variant}-r{task.replication:04d}.parquet")
         return RunOutcome(
             task.variant, task.replication, task.seed, compute_metrics(rec),
-            [(float(a), float(b)) for a, b in rec.wartime], mser5_truncation_days(rec),
+            wartime_periods(rec), mser5_truncation_days(rec),
             wall_seconds=time.perf_counter() - t0, series=run_series(rec) if task.series else None,
         )
     except Exception as e:  # recorded with the run's parameters; the others go on

@@ -1,8 +1,11 @@
-"""Per-replication metrics from a replication's records (names and units: DESIGN.md).
+"""Per-replication metrics from a replication's records (definitions: docs/metrics.md).
 
-Issue metrics count issues that *occur* after the warm-up; state metrics
-(backlog, coverage, utilization, cadre hours) are time averages or totals over
-the window [warm-up, horizon].  Durations are hours.
+Issue metrics count issues that *occur* in the window [warm-up, horizon).
+Times to resolution follow every such issue to its resolution, in the drain
+after the horizon if need be (so they are not censored); counts and rates
+"by the horizon" stop at the horizon.  State metrics (backlog, coverage,
+utilization, cadre hours) are time averages or totals over the window.
+Durations are hours.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
 
     Returns the change times and the backlog just after each change.
     """
-    rep = r.report[~np.isnan(r.report)]
-    end = r.end[~np.isnan(r.end)]
+    rep = r.report[r.report < r.horizon]
+    end = r.end[r.end < r.horizon]
     times = np.concatenate([rep, end])
     steps = np.concatenate([np.ones(rep.size), -np.ones(end.size)])
     order = np.lexsort((steps, times))  # at equal times, resolutions (-1) before reports
@@ -89,19 +92,18 @@ def mser5_truncation_days(r: Records) -> float:
 
 
 def visited(r: Records, g: int, t: np.ndarray) -> np.ndarray:
-    """Cumulative households visited in grid g by times t.
-
-    Before time 0 the district is assumed to have been visited at exactly the
-    target pace (all households once per interval): a neutral start that the
-    warm-up should cover.
-    """
-    h = r.district.households[g]
-    inside = np.interp(t, r.visit_times[g], r.visit_values[g])
-    return np.where(t < 0, h * t / r.target_interval_hours, inside)
+    """Cumulative households visited in grid g by times t (none before time 0: the model
+    knows no visit it did not make)."""
+    return np.interp(t, r.visit_times[g], r.visit_values[g], left=0.0)
 
 
 def coverage_by_grid(r: Records, times: np.ndarray) -> np.ndarray:
-    """(grids, times) share of households visited within the target interval before each time."""
+    """(grids, times) share of households visited within the target interval before each time.
+
+    Only visits the model made count: in the first interval of a run a household
+    not yet visited is not covered, so coverage ramps up from 0 (a warm-up of at
+    least one target interval keeps that ramp out of the metrics).
+    """
     T = r.target_interval_hours
     out = np.empty((r.district.n, times.size))
     for g in range(r.district.n):
@@ -116,19 +118,23 @@ def coverage_times(r: Records) -> np.ndarray:
 
 def compute_metrics(r: Records) -> dict[str, float]:
     a, b = r.warmup, r.horizon
-    m = r.issues.occur >= a
+    m = r.issues.occur >= a  # the issues of the window (all occur before the horizon)
     arrived = int(m.sum())
-    reported = m & ~np.isnan(r.report)
-    resolved = m & ~np.isnan(r.end)
+    reported = m & (r.report < b)  # known by the horizon
+    resolved = m & (r.end < b)  # resolved by the horizon
+    done = m & ~np.isnan(r.end)  # resolved, in the drain after the horizon if need be
     started = m & ~np.isnan(r.start)
-    res_h = (r.end - r.report)[resolved]
-    true_h = (r.end - r.issues.occur)[resolved]
+    res_h = (r.end - r.report)[done]
+    true_h = (r.end - r.issues.occur)[done]
     hidden = m & r.issues.hidden
 
     out: dict[str, float] = {
         "issues_arrived": float(arrived),
         "issues_reported": float(reported.sum()),
+        "issues_known_in_window": float(((r.report >= a) & (r.report < b)).sum()),
         "issues_resolved": float(resolved.sum()),
+        "issues_open_at_horizon": float(arrived - resolved.sum()),
+        "issues_unresolved_at_run_end": float(arrived - done.sum()),
         "completion_rate": _share(resolved.sum(), arrived),
         "completion_rate_reported": _share((resolved & reported).sum(), reported.sum()),
         "wait_hours_mean": _mean((r.start - r.report)[started]),
@@ -138,8 +144,8 @@ def compute_metrics(r: Records) -> dict[str, float]:
         "resolution_hours_p95": _pct(res_h, 95),
         "true_resolution_hours_mean": _mean(true_h),
         "true_resolution_hours_p90": _pct(true_h, 90),
-        "sla_attainment": _share((resolved & (r.end - r.report <= r.sla_hours)).sum(), arrived),
-        "escalation_rate": _share((resolved & (r.resolved_level > 0)).sum(), resolved.sum()),
+        "sla_attainment": _share((done & (r.end - r.report <= r.sla_hours)).sum(), arrived),
+        "escalation_rate": _share((done & (r.resolved_level > 0)).sum(), done.sum()),
         "hidden_found_by_visit_share": _share((hidden & r.found_by_visit).sum(), hidden.sum()),
     }
     for k, name in enumerate(r.issues.type_names):  # per type: what arrived, became known, got resolved
@@ -170,12 +176,15 @@ def compute_metrics(r: Records) -> dict[str, float]:
         if present[k]:
             out[f"utilization_{role}"] = _share(busy_role[k], duty_role[k])
     out["cadre_hours_on_duty"] = float(duty.sum())
-    out["wartime_cadre_hours"] = float(sum(
-        (_overlap(r.group_start, r.group_end, max(s, a), min(e, b)) * size).sum()
-        for s, e in r.wartime if e > a and s < b
-    ))
-    out["wartime_hours"] = float(sum(max(0.0, min(e, b) - max(s, a)) for s, e in r.wartime))
+    war = wartime_periods(r, a)
+    out["wartime_cadre_hours"] = float(sum((_overlap(r.group_start, r.group_end, s, e) * size).sum() for s, e in war))
+    out["wartime_hours"] = float(sum(e - s for s, e in war))
     return out
+
+
+def wartime_periods(r: Records, since: float = 0.0) -> list[tuple[float, float]]:
+    """Wartime periods clipped to [since, horizon] (the drain after the horizon is not measured)."""
+    return [(max(float(s), since), min(float(e), r.horizon)) for s, e in r.wartime if e > since and s < r.horizon]
 
 
 QUANTILES = np.linspace(0.0, 1.0, 101)  # resolution-time distribution kept as percentiles 0..100
@@ -188,7 +197,7 @@ def run_series(r: Records) -> dict[str, list[float]]:
     values cover issues occurring after the warm-up, like the metrics.
     """
     m = r.issues.occur >= r.warmup
-    resolved = m & ~np.isnan(r.end)
+    resolved = m & ~np.isnan(r.end)  # with the drain: every issue of the window, as in the metrics
     res_h = r.end - r.report
     out: dict[str, list[float]] = {"backlog_daily": daily_backlog(r).tolist()}
     days = np.arange(0.0, r.horizon, 24.0) + 24.0

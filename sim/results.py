@@ -1,4 +1,4 @@
-"""The results folder of a command (contract in DESIGN.md), written so that nothing is lost.
+"""The results folder of a command (documented in README, "Results folder"), written so that nothing is lost.
 
 Layout:
     command.json             the command's inputs (scenario, variants, seed, ...), for --resume
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from sim import __version__
-from sim.experiment import MetricSummary, RunOutcome, metric_names
+from sim.experiment import MetricSummary, RunOutcome, metric_names, seed_sequence_text
 from sim.model import Records
 from sim.model.district import District
 
@@ -142,9 +142,10 @@ def replications_csv(outcomes: list[RunOutcome], label: str = "policy",
     names = metric_names(outcomes)
     keys = list(next(iter(params.values())).keys()) if params else []
     rows = sorted((o for o in outcomes if o.ok), key=lambda o: (o.variant, o.replication))
-    return csv_text([label, *keys, "replication", "seed", *names],
+    return csv_text([label, *keys, "replication", "seed", "seed_sequence", *names],
                 ([o.variant, *[_param(params[o.variant][k]) for k in keys], o.replication, o.seed,
-                  *[o.metrics.get(n, math.nan) for n in names]] for o in rows))
+                  seed_sequence_text(o.seed, o.replication), *[o.metrics.get(n, math.nan) for n in names]]
+                 for o in rows))
 
 
 def _param(v: Any) -> Any:
@@ -176,8 +177,9 @@ def wartime_csv(outcomes: list[RunOutcome], label: str = "policy") -> str:
 
 def failures_csv(outcomes: list[RunOutcome], label: str = "policy") -> str:
     rows = sorted((o for o in outcomes if not o.ok), key=lambda o: (o.variant, o.replication))
-    return csv_text([label, "replication", "seed", "error"],
-                ([o.variant, o.replication, o.seed, (o.error or "").strip().splitlines()[0]] for o in rows))
+    return csv_text([label, "replication", "seed", "seed_sequence", "error"],
+                ([o.variant, o.replication, o.seed, seed_sequence_text(o.seed, o.replication),
+                  (o.error or "").strip().splitlines()[0]] for o in rows))
 
 
 def grids_csv(d: District) -> str:
@@ -207,6 +209,13 @@ def records_parquet(rec: Records, path: Path) -> None:
         "grid": pa.DictionaryArray.from_arrays(t.grid.astype(np.int32), rec.district.ids),
         "occurred_h": t.occur,
         "hidden": t.hidden,
+        # what was drawn for the issue before the run (the same under every policy: CRN)
+        "report_delay_h": t.report_delay,
+        "service_h": t.service,
+        "intake_h": t.intake,
+        "travel_h": t.travel,
+        "escalation_level": t.level,
+        "visit_offset": t.visit_offset,
         "reported_h": rec.report,
         "found_by_visit": rec.found_by_visit,
         "started_h": rec.start,

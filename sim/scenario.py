@@ -129,6 +129,9 @@ class Calendar(_Model):
     start: dt.date = dt.date(2022, 1, 3)
     horizon_days: PositiveFloat = 365.0
     warmup_days: NonNegativeFloat = 28.0
+    # After the horizon the run goes on without new arrivals until the issues of the
+    # window are resolved, for at most this long (0: no drain, resolution times censored).
+    drain_days: NonNegativeFloat = 365.0
 
     @field_validator("start", mode="before")
     @classmethod
@@ -479,6 +482,26 @@ class Scenario(_Model):
         else:
             start = float(s) * 24.0
         return start, start + em.duration_days * 24.0
+
+    def measurement_warnings(self) -> list[str]:
+        """What in this scenario makes a metric less trustworthy than the user may think."""
+        out = []
+        cal, v = self.calendar, self.visits
+        if v.enabled and cal.warmup_days < v.target_interval_days:
+            out.append(
+                f"calendar.warmup_days = {cal.warmup_days:g} is shorter than visits.target_interval_days = "
+                f"{v.target_interval_days:g}: the run starts with no visit history, so coverage is biased low over "
+                f"the first {v.target_interval_days - cal.warmup_days:g} days of the window; "
+                f"set warmup_days >= {v.target_interval_days:g} for steady-state coverage")
+        if v.enabled and cal.horizon_days - cal.warmup_days < v.target_interval_days:
+            out.append(
+                f"the measurement window (horizon_days - warmup_days = {cal.horizon_days - cal.warmup_days:g} days) "
+                f"is shorter than visits.target_interval_days = {v.target_interval_days:g}: coverage there is "
+                f"the share visited since the window began, not within a full interval")
+        if cal.drain_days == 0:
+            out.append("calendar.drain_days = 0: issues still open at the horizon are left out of resolution "
+                       "times and SLA attainment, which are then biased low (censored)")
+        return out
 
 
 # ---------------------------------------------------------------- loading

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.metrics import wartime_periods
 from sim.model import simulate
 from sim.scenario import ROLES, WEEKDAYS, Scenario, build_scenario
 
@@ -234,6 +235,7 @@ def sunk_days_seen(sc: Scenario, r, duty: list[tuple[float, float]]) -> set[int]
 
 def check_invariants(sc: Scenario, r) -> None:
     H = r.horizon
+    E = r.run_end  # the horizon, or the end of the drain after it
     n = len(r.report)
     occur, report, start, end = r.issues.occur, r.report, r.start, r.end
 
@@ -243,20 +245,27 @@ def check_invariants(sc: Scenario, r) -> None:
     assert not cons.any(), f"issues lost or duplicated per (grid, type):\n{cons}"
     assert (r.location_count == 1).all(), "an issue is in no place, or in two"
 
+    # the drain: it goes on until every issue of the window is resolved, or to its limit
+    counted_open = (occur >= r.warmup) & np.isnan(end)
+    limit = H + sc.calendar.drain_days * 24.0
+    assert E == pytest.approx(limit) if counted_open.any() else E <= limit + EPS
+    if E > H + EPS and not counted_open.any():
+        assert E == pytest.approx(np.nanmax(end[occur >= r.warmup])), "the drain went on after its last issue"
+
     # times
     assert np.all((occur >= 0) & (occur < H))
     assert np.all(np.diff(occur) >= 0)
     known = ~np.isnan(report)
     assert np.all(report[known] >= occur[known] - EPS)
-    assert np.all(report[known] <= H)
+    assert np.all(report[known] <= E)
     assert np.all(np.isnan(start[~known])), "an unreported issue was started"
     st = ~np.isnan(start)
     assert np.all(start[st] >= report[st] - EPS), "start before report (negative wait)"
-    assert np.all(start[st] <= H)
+    assert np.all(start[st] <= E)
     done = ~np.isnan(end)
     assert np.all(st[done]), "an issue resolved without being started"
     assert np.all(end[done] >= start[done] - EPS)
-    assert np.all(end[done] <= H + EPS)
+    assert np.all(end[done] <= E + EPS)
     assert np.all((r.resolved_level >= 0) == done)
     assert np.all(r.resolved_level[done] == r.issues.level[done])
     assert np.all(~r.found_by_visit | known)
@@ -268,7 +277,7 @@ def check_invariants(sc: Scenario, r) -> None:
     # work log (tasks; visiting is checked on the cursor below)
     ws, we, wc, wi = r.work_start, r.work_end, r.work_cadre, r.work_issue
     assert np.all(we >= ws - EPS)
-    assert np.all((ws >= -EPS) & (we <= H + EPS))
+    assert np.all((ws >= -EPS) & (we <= E + EPS))
     assert np.all((wi >= 0) & (wi < n)), f"task rows for no issue (issue {wi[(wi < 0) | (wi >= n)][:3]}) at {ws[(wi < 0) | (wi >= n)][:3]}"
     assert np.all((wc >= 0) & (wc < len(r.cadre_role)))
 
@@ -278,13 +287,14 @@ def check_invariants(sc: Scenario, r) -> None:
         for (a0, b0), (a1, b1) in zip(rows, rows[1:]):
             assert a1 >= b0 - EPS, f"cadre {c}: overlapping duty intervals {(a0, b0)} {(a1, b1)}"
         for a, b in rows:
-            assert -EPS <= a <= b + EPS and b <= H + EPS
+            assert -EPS <= a <= b + EPS and b <= E + EPS
     for c in np.unique(wc).tolist():
         sel = np.flatnonzero(wc == c)
         iv = sorted(zip(ws[sel].tolist(), we[sel].tolist()))
         rows = duty[c]
         for a, b in iv:
-            assert any(s - EPS <= a and b <= e + EPS for s, e in rows), (
+            # inside a duty interval, and not starting at its very end (no work starts as a shift ends)
+            assert any(s - EPS <= a < e - 1e-9 and b <= e + EPS for s, e in rows), (
                 f"cadre {c} ({ROLES[r.cadre_role[c]]}) works {a:.4f}-{b:.4f} outside its duty intervals"
             )
         for (a0, b0), (a1, b1) in zip(iv, iv[1:]):
@@ -292,7 +302,7 @@ def check_invariants(sc: Scenario, r) -> None:
 
     # tasks lie within their issue's [start, end] and one issue is worked by one cadre at a time
     ti, ts, te = wi, ws, we
-    stop = np.where(done, end, H)
+    stop = np.where(done, end, E)
     assert np.all(ts >= start[ti] - EPS) and np.all(te <= stop[ti] + EPS)
     order = np.lexsort((ts, ti))
     same = ti[order][1:] == ti[order][:-1]
@@ -326,7 +336,7 @@ def check_invariants(sc: Scenario, r) -> None:
         else:
             days = {WEEKDAYS.index(d) for d in spec.days}
         war_hours = (wt.start_hour, wt.end_hour) if war_on and role in wt.roles else None
-        want = expected_duty(days, spec.start_hour, spec.end_hour, H, sc.calendar.start, r.wartime, war_hours)
+        want = expected_duty(days, spec.start_hour, spec.end_hour, E, sc.calendar.start, r.wartime, war_hours)
         got = merge(rows)
         assert len(got) == len(want) and np.allclose(got, want, atol=1e-6), (
             f"cadre {c} ({role}): duty {got[:6]}... differs from the schedule {want[:6]}..."
@@ -335,7 +345,7 @@ def check_invariants(sc: Scenario, r) -> None:
     # wartime periods: ordered, disjoint, inside the run
     wp = r.wartime
     assert wp.shape[1] == 2
-    assert np.all(wp[:, 1] >= wp[:, 0]) and np.all(wp[:, 0] >= 0) and np.all(wp[:, 1] <= H + EPS)
+    assert np.all(wp[:, 1] >= wp[:, 0]) and np.all(wp[:, 0] >= 0) and np.all(wp[:, 1] <= E + EPS)
     assert np.all(wp[1:, 0] >= wp[:-1, 1])
 
     # visiting cursor
@@ -416,7 +426,7 @@ def test_variants_exercise_what_they_claim():
     assert away.sum() > 5, "no pooled cadre ever served another grid"
     r = simulate(make(VARIANTS["hidden"]), np.random.SeedSequence(0))
     assert r.found_by_visit.sum() > 5 and (r.issues.hidden & ~r.found_by_visit & ~np.isnan(r.report)).sum() > 0
-    assert np.isnan(r.report).sum() > 0
+    assert (~(r.report < r.horizon)).sum() > 0, "no issue still hidden at the horizon"
     r = simulate(make(VARIANTS["wartime_backlog"]), np.random.SeedSequence(0))
     assert len(r.wartime) >= 2
     r = simulate(make(VARIANTS["everything"]), np.random.SeedSequence(0))
@@ -459,8 +469,10 @@ def test_sunk_wednesday_cadres_work_only_on_wednesdays(at_shift_end):
         assert moving > 10
         cadre, start, end = r.cadre_duty()
         dsel = r.cadre_role[cadre] == sunk
-        assert dsel.sum() == 6 * 6  # 6 cadres, 6 Wednesdays in 42 days from a Thursday
-        for a, b in zip(start[dsel], end[dsel]):
+        in_window = start < r.horizon
+        assert (dsel & in_window).sum() == 6 * 6  # 6 cadres, 6 Wednesdays in 42 days from a Thursday
+        whole = dsel & (end < r.run_end)  # a shift the drain's end cut short ends elsewhere
+        for a, b in zip(start[whole], end[whole]):
             assert weekdays_touched(a, b) == {wed}
             assert a % 24 == pytest.approx(9) and b % 24 == pytest.approx(17)
         # the grid workers are off on weekends
@@ -550,7 +562,9 @@ def test_emergency_past_horizon_and_started_before():
     r = run_checked(sc, 0)
     H = sc.horizon_hours
     # the first began 5 days before the start (2024-01-04) and lasts 6 days: on from 0 to 24 h
-    assert r.wartime.tolist() == [[0.0, 24.0], [30 * 24.0, H]]
+    assert wartime_periods(r) == [(0.0, 24.0), (30 * 24.0, H)]
+    # in the drain after the horizon the emergency goes on: wartime lasts to its end or the run's
+    assert r.wartime[1, 1] == pytest.approx(min(50 * 24.0, r.run_end))
 
 
 def backlog_steps(r) -> tuple[np.ndarray, np.ndarray]:
@@ -586,7 +600,7 @@ def check_backlog_trigger(sc: Scenario, r) -> int:
         assert s in set(times.tolist()), f"wartime starts at {s}, not at a change of the backlog"
         assert value_at(s) > enter and value_before(s) <= enter, (
             f"wartime started at {s} with backlog {value_before(s)} -> {value_at(s)}, threshold {enter}")
-        if e < r.horizon:
+        if e < r.run_end:
             assert value_at(e) < leave and value_before(e) >= leave, (
                 f"wartime ended at {e} with backlog {value_before(e)} -> {value_at(e)}, threshold {leave}")
         inside = (times > s) & (times < e)
@@ -618,7 +632,7 @@ def test_wartime_ending_at_a_resolution_sends_the_resolver_off_duty_cleanly():
     for mode in ("resume", "handback"):
         sc = make(patched(VARIANTS["wartime_backlog"], {"dispatch": {"at_shift_end": mode}}))
         r = simulate(sc, np.random.SeedSequence(0))
-        ends = r.wartime[r.wartime[:, 1] < r.horizon, 1]
+        ends = r.wartime[r.wartime[:, 1] < r.run_end, 1]
         assert len(ends) >= 2
         assert np.isin(ends, r.end).all(), "backlog wartime should end at a resolution"
         assert (r.work_issue >= 0).all(), f"{mode}: task rows for issue -1 at {r.work_start[r.work_issue < 0]}"

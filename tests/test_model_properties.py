@@ -21,6 +21,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.metrics import wartime_periods
 from sim.model import simulate
 from sim.scenario import WEEKDAYS, build_scenario
 
@@ -165,7 +166,7 @@ def test_invariants_on_random_scenarios(data, seed):
                 merged[-1][1] = max(merged[-1][1], b)
             else:
                 merged.append([a, b])
-        assert np.allclose(r.wartime, np.array(merged).reshape(-1, 2))
+        assert np.allclose(np.array(wartime_periods(r)).reshape(-1, 2), np.array(merged).reshape(-1, 2))
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)

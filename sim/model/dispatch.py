@@ -5,11 +5,17 @@ police grid, or an escalation level's office.  Queues are priority heaps keyed
 by (priority, report time, issue id): non-preemptive priority, first come first
 served within a priority.  Idle cadres are kept per unit and, in pools, per
 home grid, so that finding a cadre is O(1) whatever the size of the district.
+
+Which idle cadre takes an issue: the one idle longest (first in, first out),
+among those living in the issue's grid if any; cadres that became idle at the
+same instant (a shift start) go in cadre order.  Spreading work this way is
+what offices do, and it keeps every cadre's utilisation alike.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,8 +28,9 @@ class Unit:
     def __init__(self, name: str, pooled: bool = False):
         self.name = name
         self.queue: list[tuple[int, float, int]] = []
-        self.idle: dict[int, Cadre] = {}  # insertion-ordered set, keyed by cadre id
-        self.idle_by_grid: dict[int, dict[int, Cadre]] = {}
+        # idle cadres, longest idle first; OrderedDict pops its first entry in O(1)
+        self.idle: OrderedDict[int, Cadre] = OrderedDict()
+        self.idle_by_grid: dict[int, OrderedDict[int, Cadre]] = {}
         self.pooled = pooled
 
     def push(self, priority: int, report_t: float, issue: int) -> None:
@@ -35,7 +42,7 @@ class Unit:
     def add_idle(self, cadre: Cadre) -> None:
         self.idle[cadre.id] = cadre
         if self.pooled:
-            self.idle_by_grid.setdefault(cadre.home, {})[cadre.id] = cadre
+            self.idle_by_grid.setdefault(cadre.home, OrderedDict())[cadre.id] = cadre
 
     def remove_idle(self, cadre: Cadre) -> None:
         del self.idle[cadre.id]
@@ -49,10 +56,10 @@ class Unit:
         if self.pooled:
             local = self.idle_by_grid.get(grid)
             if local:
-                cadre = local.popitem()[1]
+                cadre = local.popitem(last=False)[1]
                 del self.idle[cadre.id]
             else:
-                cadre = self.idle.popitem()[1]
+                cadre = self.idle.popitem(last=False)[1]
                 del self.idle_by_grid[cadre.home][cadre.id]
             return cadre
-        return self.idle.popitem()[1]
+        return self.idle.popitem(last=False)[1]

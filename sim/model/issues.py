@@ -69,6 +69,19 @@ def _max_intensity(scenario: Scenario, type_name: str) -> float:
     return peak * np.prod([m for m in mults if m > 1.0])
 
 
+def failed_passes(u: np.ndarray, p: float) -> np.ndarray:
+    """Visits that pass a hidden issue without noticing it, before the one that does (geometric).
+
+    By inversion of one uniform per issue, so that a change of ``p`` moves each
+    issue's count monotonically instead of re-drawing it: common random numbers.
+    """
+    if p <= 0:
+        return np.full(u.size, np.inf)
+    if p >= 1:
+        return np.zeros(u.size)
+    return np.floor(np.log1p(-u) / np.log1p(-p))
+
+
 def generate_issues(scenario: Scenario, district: District, seeds: np.random.SeedSequence) -> IssueTable:
     clock = Clock(scenario.calendar.start)
     horizon = scenario.horizon_hours
@@ -87,19 +100,22 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         t = t[keep]
         n = len(t)
         grid = rng.choice(district.n, size=n, p=p_grid)
-        # attributes come from their own stream, all drawn for every issue, so that
-        # changing e.g. hidden_share leaves the service times where they were
-        a = stream(seeds, "attributes", name)
-        hidden = a.uniform(size=n) < it.hidden_share
-        delay = it.report_delay.sample(a, n)
-        service = it.service_time.sample(a, n)
-        intake = it.intake_time.sample(a, n)
-        travel = scenario.dispatch.travel_time.sample(a, n)
+        # Each attribute has a stream of its own, derived by name and always drawn for
+        # every issue, so that changing one attribute's distribution (or a share, or the
+        # discovery probability) leaves every other attribute where it was.
+        def draw(attr: str) -> np.random.Generator:
+            return stream(seeds, "attributes", name, attr)
+
+        hidden = draw("hidden").uniform(size=n) < it.hidden_share
+        delay = it.report_delay.sample(draw("report_delay"), n)
+        service = it.service_time.sample(draw("service_time"), n)
+        intake = it.intake_time.sample(draw("intake_time"), n)
+        travel = scenario.dispatch.travel_time.sample(draw("travel_time"), n)
         shares = np.array([it.level.get(lv, 0.0) for lv in LEVELS])
-        level = np.minimum(np.searchsorted(np.cumsum(shares), a.uniform(size=n), side="right"), len(LEVELS) - 1)
-        p = scenario.visits.discovery_probability
-        passes = a.geometric(p, n) - 1 if p > 0 else np.full(n, np.inf)
-        offset = a.uniform(size=n) + passes
+        level = np.minimum(np.searchsorted(np.cumsum(shares), draw("level").uniform(size=n), side="right"),
+                           len(LEVELS) - 1)
+        offset = draw("visit_position").uniform(size=n) + failed_passes(
+            draw("visit_passes").uniform(size=n), scenario.visits.discovery_probability)
         parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")

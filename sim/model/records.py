@@ -38,7 +38,8 @@ class Records:
     wartime: np.ndarray  # (k, 2) start, end of each wartime period
     emergencies: np.ndarray  # (k, 2) start, end of each emergency
     district: District
-    horizon: float
+    horizon: float  # end of the measurement window
+    run_end: float  # when the run stopped: the horizon, or the end of the drain after it
     warmup: float
     target_interval_hours: float
     visits_enabled: bool
@@ -62,7 +63,8 @@ class Records:
         return cadre, start, end
 
     def conservation(self) -> np.ndarray:
-        """Arrived minus (resolved + hidden + queued + in hand) per (grid, type), counted at the horizon.
+        """Arrived minus (resolved + hidden + queued + in hand) per (grid, type), counted at the horizon
+        (before any drain).
 
         ``location`` is filled from the model's live structures (queues, cadres'
         hands, the hidden-issue lists), not from the records, so a lost or

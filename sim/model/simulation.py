@@ -18,7 +18,13 @@ Semantics (documented in docs/scenario-reference.md):
 - issues are served by priority, then by report time, non-preemptively;
 - an escalated issue is first taken in at the grid (intake time), then queued
   at its level's office (community, street or district department);
-- idle on-duty cadres with a home grid visit households (see visits.py).
+- idle on-duty cadres with a home grid visit households (see visits.py);
+- no work starts at the instant a cadre's shift ends, and a task due to end at
+  that instant ends then (see ``_go_off_busy``);
+- the measurement ends at the horizon; the run then goes on with no new
+  arrivals (a drain: shifts, visits and wartime continue) until every issue
+  that occurred after the warm-up is resolved, or ``calendar.drain_days`` have
+  passed, so that resolution times are not censored (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ from sim.model.visits import GridVisits
 from sim.scenario import ROLES, WEEKDAYS, Hours, Scenario
 
 NAN = math.nan
+# an issue's place in its life, kept as live model state (the conservation check counts on it)
+NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
+TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
 
 
 def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
@@ -76,6 +85,8 @@ class Simulation:
         self.env = simpy.Environment()
         self.clock = Clock(scenario.calendar.start)
         self.horizon = scenario.horizon_hours
+        self.warmup = scenario.warmup_hours
+        self.stop_at = self.horizon + scenario.calendar.drain_days * 24.0  # the drain's limit
         self.d = build_district(scenario)
         self.table: IssueTable = generate_issues(scenario, self.d, seeds)
         self.events = 0
@@ -98,6 +109,10 @@ class Simulation:
         self.scheduled_on = 0
         self.war_on = False
         self.war_periods: list[list[float]] = []
+        # the drain: issues that occurred after the warm-up and are not resolved yet
+        self.open_counted = 0
+        self.draining = False
+        self.drained = self.env.event()
 
     # ------------------------------------------------------------ set-up
 
@@ -116,6 +131,7 @@ class Simulation:
         self.end = [NAN] * n
         self.found = [False] * n
         self.stage = [0] * n
+        self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
         self.remaining = [0.0] * n
         police_types = {k for k, name in enumerate(t.type_names) if name in set(self.sc.cadres.police.types)}
         self.i_police = [k in police_types for k in t.type.tolist()]
@@ -204,10 +220,19 @@ class Simulation:
                     a, b = self.sc.emergency_window(em)
                     if a < self.horizon and b > 0:
                         self._at(max(a, 0.0), self._emergency, +1)
-                        if b < self.horizon:
+                        if b < self.stop_at:
                             self._at(b, self._emergency, -1)
         self.env.run(until=self.horizon)
-        return self._finish()
+        location = self._locations()
+        if self.open_counted and self.stop_at > self.horizon:
+            self.draining = True
+            self._at(self.stop_at, self._drain_limit, None)
+            self.env.run(until=self.drained)
+        return self._finish(location)
+
+    def _drain_limit(self, ev: Timeout) -> None:
+        if not self.drained.triggered:
+            self.drained.succeed()
 
     # ------------------------------------------------------------ issues
 
@@ -216,11 +241,14 @@ class Simulation:
         now = self.env.now
         if i + 1 < len(self.table):
             self._at(self.i_occur[i + 1], self._arrive, i + 1)
+        if self.i_occur[i] >= self.warmup:
+            self.open_counted += 1
         if not self.i_hidden[i]:
             self._report(i)
             return
+        self.status[i] = HIDDEN
         delay = self.i_delay[i]
-        if now + delay < self.horizon:
+        if now + delay < self.stop_at:
             self._at(now + delay, self._self_report, i)
         offset = self.i_offset[i]
         if math.isfinite(offset) and self.sc.visits.enabled:
@@ -234,6 +262,7 @@ class Simulation:
 
     def _report(self, i: int) -> None:
         self.report[i] = self.env.now
+        self.status[i] = KNOWN
         self.backlog += 1
         if self.backlog_trigger:
             self._check_backlog()
@@ -262,9 +291,14 @@ class Simulation:
             self._enqueue(self.level_units[lv - 1][where], i)
             return
         self.end[i] = self.env.now
+        self.status[i] = RESOLVED
         self.backlog -= 1
         if self.backlog_trigger:
             self._check_backlog()
+        if self.i_occur[i] >= self.warmup:
+            self.open_counted -= 1
+            if self.draining and not self.open_counted:
+                self.drained.succeed()
 
     # ------------------------------------------------------------ cadres at work
 
@@ -323,7 +357,7 @@ class Simulation:
     def _reschedule_discovery(self, g: int) -> None:
         gv = self.visits[g]
         t = gv.next_discovery(self.env.now)
-        if t < gv.due - 1e-9 and t < self.horizon:
+        if t < gv.due - 1e-9 and t < self.stop_at:
             gv.token += 1
             gv.due = t
             self._at(t, self._discover, (g, gv.token))
@@ -344,7 +378,7 @@ class Simulation:
 
     def _schedule_group(self, grp: DutyGroup) -> None:
         t = grp.schedule.next_change(self.env.now)
-        if t < self.horizon:
+        if t < self.stop_at:
             self._at(t, self._toggle_group, (grp, grp.token))
 
     def _toggle_group(self, ev: Timeout) -> None:
@@ -366,7 +400,8 @@ class Simulation:
         grp.on = on
         self.transitions += len(grp.members)
         per_grid: dict[int, int] = {}
-        handed_back = []
+        handed_back: list[tuple[Unit, int]] = []
+        finished: list[int] = []
         if on:
             grp.on_since = now
             allowed = self.visiting_allowed
@@ -386,14 +421,7 @@ class Simulation:
             self.duty_log.append((grp.index, grp.on_since, now))
             for c in grp.members:
                 if c.state == BUSY:
-                    self.work_log.append((c.id, c.since, now, c.issue))
-                    c.remaining -= now - c.since
-                    c.travel_left = max(0.0, c.travel_left - (now - c.since))
-                    c.token += 1
-                    if self.handback:  # the issue keeps its own work left; travel is the next cadre's
-                        self.remaining[c.issue] = c.remaining - c.travel_left
-                        handed_back.append((c.unit, c.issue))
-                        c.issue = -1
+                    self._go_off_busy(c, now, handed_back, finished)
                 elif c.state == IDLE:
                     c.unit.remove_idle(c)
                     if c.visiting:
@@ -402,8 +430,37 @@ class Simulation:
                 c.state = OFF
         for g, delta in per_grid.items():
             self._visitors(g, delta)
+        for i in finished:
+            self._resolve_or_escalate(i)
         for unit, i in handed_back:
             self._enqueue(unit, i)
+
+    def _go_off_busy(self, c: Cadre, now: float, handed_back: list[tuple[Unit, int]], finished: list[int]) -> None:
+        """A cadre's shift ends in the middle of a task (or exactly as one starts or ends).
+
+        Ties at the shift end are settled so that no work happens off duty and no wait
+        is understated: a task due to finish now is finished now; a task taken at this
+        very instant (by a completion or an arrival that came before this event) was
+        never really started and goes back to the queue in its place.
+        """
+        i = c.issue
+        c.token += 1  # the pending completion, if any, is void
+        c.issue = -1
+        if now - c.since <= TIE_HOURS:
+            if now - self.start[i] <= TIE_HOURS:
+                self.start[i] = NAN
+            handed_back.append((c.unit, i))
+            return
+        self.work_log.append((c.id, c.since, now, i))
+        c.remaining -= now - c.since
+        c.travel_left = max(0.0, c.travel_left - (now - c.since))
+        if c.remaining <= TIE_HOURS:
+            finished.append(i)
+        elif self.handback:  # the issue keeps its own work left; travel is the next cadre's
+            self.remaining[i] = c.remaining - c.travel_left
+            handed_back.append((c.unit, i))
+        else:  # resume: the task stays with its cadre until the next shift
+            c.issue = i
 
     # ------------------------------------------------------------ wartime
 
@@ -432,7 +489,7 @@ class Simulation:
         now = self.env.now
         self.war_on = on
         if on:
-            self.war_periods.append([now, self.horizon])
+            self.war_periods.append([now, math.inf])  # closed when it ends or the run stops
         else:
             self.war_periods[-1][1] = now
         pause = self.sc.wartime.pause_visits and self.sc.visits.enabled
@@ -457,24 +514,35 @@ class Simulation:
 
     # ------------------------------------------------------------ the horizon
 
-    def _finish(self) -> Records:
-        now = self.horizon
-        location = np.zeros(len(self.table), int)
+    def _locations(self) -> np.ndarray:
+        """Per issue, how many places hold it now: hidden, resolved, a queue or a cadre's hand.
+
+        Counted from live model state (issue status, queues, cadres), not from the
+        records, so that a lost or duplicated issue shows as a count other than 1.
+        """
+        status = np.frombuffer(bytes(self.status), dtype=np.uint8)
+        location = ((status == HIDDEN) | (status == RESOLVED)).astype(int)
         for c in self.cadres:
-            if c.state == BUSY:
-                self.work_log.append((c.id, c.since, now, c.issue))
             if c.issue >= 0:
                 location[c.issue] += 1
-        for grp in self.groups.values():
-            if grp.on:
-                self.duty_log.append((grp.index, grp.on_since, now))
         units = self.grid_unit + self.police_units + [u for lv in self.level_units for u in lv]
         for unit in {id(u): u for u in units}.values():
             for _, _, i in unit.queue:
                 location[i] += 1
+        return location
+
+    def _finish(self, location: np.ndarray) -> Records:
+        now = self.env.now
+        for c in self.cadres:
+            if c.state == BUSY:
+                self.work_log.append((c.id, c.since, now, c.issue))
+        for grp in self.groups.values():
+            if grp.on:
+                self.duty_log.append((grp.index, grp.on_since, now))
+        if self.war_periods and self.war_periods[-1][1] == math.inf:
+            self.war_periods[-1][1] = now
         report = np.array(self.report)
         end = np.array(self.end)
-        location += np.isnan(report).astype(int) + (~np.isnan(end)).astype(int)
         for gv in self.visits:
             gv.change_visitors(now, 0)
         work = np.array(self.work_log, dtype=float).reshape(-1, 4)
@@ -511,6 +579,7 @@ class Simulation:
             emergencies=np.array([self.sc.emergency_window(e) for e in self.sc.emergencies], dtype=float).reshape(-1, 2),
             district=self.d,
             horizon=self.horizon,
+            run_end=now,
             warmup=self.sc.warmup_hours,
             target_interval_hours=self.sc.visits.target_interval_days * 24.0,
             visits_enabled=self.sc.visits.enabled,

@@ -1,0 +1,153 @@
+"""Every metric on a small hand-made replication whose answers are worked out by hand.
+
+Six issues, two cadres, a window [10, 110) h and a drain to 150 h:
+
+    issue type occur report start  end  level  sla  hidden  found by visit
+      0     a     5     5     6     12    0     24    no
+      1     a    20    20    21     30    0     24    no
+      2     b    40    60    70    100    1     24    yes     yes
+      3     b    50    50    52    130    2    100    no
+      4     a   100   100   101    104    0     24    no
+      5     a   105   140   141    150    0     24    yes     no
+
+Issue 0 occurs in the warm-up and is left out of the issue metrics; issues 3
+and 5 are resolved in the drain after the horizon.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.metrics import compute_metrics
+from sim.model import Records, simulate
+from sim.model.district import District
+from sim.model.issues import IssueTable
+from sim.scenario import ROLES, build_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+A, B = 10.0, 110.0  # warm-up and horizon
+
+
+def hand_records() -> Records:
+    f = lambda *x: np.array(x, dtype=float)  # noqa: E731
+    i = lambda *x: np.array(x, dtype=int)  # noqa: E731
+    n = 6
+    issues = IssueTable(
+        type_names=["a", "b"], occur=f(5, 20, 40, 50, 100, 105), type=i(0, 0, 1, 1, 0, 0), grid=np.zeros(n, int),
+        hidden=np.array([0, 0, 1, 0, 0, 1], bool), report_delay=np.zeros(n), service=np.ones(n),
+        intake=np.zeros(n), travel=np.zeros(n), level=i(0, 0, 1, 2, 0, 0), visit_offset=np.zeros(n))
+    district = District(ids=["G1"], households=i(100), population=f(300), community=i(0), street=i(0),
+                        community_names=["C1"], street_names=["S1"], police_unit=i(-1), n_police_units=0)
+    return Records(
+        issues=issues, report=f(5, 20, 60, 50, 100, 140), start=f(6, 21, 70, 52, 101, 141),
+        end=f(12, 30, 100, 130, 104, 150), found_by_visit=np.array([0, 0, 1, 0, 0, 0], bool),
+        resolved_level=i(0, 0, 1, 2, 0, 0), priority=np.full(n, 3), sla_hours=f(24, 24, 24, 100, 24, 24),
+        # cadre 0, a grid worker, works issues 0, 1, 4 (and 5, in the drain); cadre 1, community staff, 2 and 3
+        work_cadre=i(0, 0, 1, 1, 0, 0), work_start=f(6, 21, 70, 100, 101, 141), work_end=f(12, 30, 100, 130, 104, 150),
+        work_issue=i(0, 1, 2, 3, 4, 5),
+        group_names=["grid_workers", "community"], group_duty=i(0, 0, 1), group_start=f(0, 60, 0),
+        group_end=f(50, 150, 150), cadre_group=i(0, 1),
+        cadre_role=i(ROLES.index("grid_workers"), ROLES.index("community")), cadre_home=i(0, -1),
+        visit_times=[f(0.0)], visit_values=[f(0.0)], wartime=f(40, 70, 105, 140).reshape(2, 2),
+        emergencies=np.zeros((0, 2)), district=district, horizon=B, run_end=150.0, warmup=A,
+        target_interval_hours=720.0, visits_enabled=False, events=0, transitions=0, location_count=np.ones(n, int),
+    )
+
+
+@pytest.fixture(scope="module")
+def m() -> dict[str, float]:
+    return compute_metrics(hand_records())
+
+
+def test_warmup_filter_and_counts(m):
+    assert m["issues_arrived"] == 5  # issue 0 occurred in the warm-up
+    assert m["issues_reported"] == 4  # issue 5 became known only after the horizon
+    assert m["issues_known_in_window"] == 4  # reports at 20, 60, 50, 100 (issue 0's at 5 is before the window)
+    assert m["issues_resolved"] == 3  # by the horizon: 1, 2, 4
+    assert m["issues_open_at_horizon"] == 2
+    assert m["issues_unresolved_at_run_end"] == 0
+    assert (m["arrived_a"], m["reported_a"], m["resolved_a"]) == (3, 2, 2)
+    assert (m["arrived_b"], m["reported_b"], m["resolved_b"]) == (2, 2, 1)
+
+
+def test_rates(m):
+    assert m["completion_rate"] == pytest.approx(3 / 5)
+    assert m["completion_rate_reported"] == pytest.approx(3 / 4)
+    # within SLA, from report: 10 <= 24, 40 > 24, 80 <= 100, 4 <= 24, 10 <= 24 (issue 5, in the drain)
+    assert m["sla_attainment"] == pytest.approx(4 / 5)
+    assert m["escalation_rate"] == pytest.approx(2 / 5)  # issues 2 and 3 of the five resolved
+    assert m["hidden_found_by_visit_share"] == pytest.approx(1 / 2)
+
+
+def test_times_follow_every_issue_to_its_resolution(m):
+    # report to resolution: 10, 40, 80, 4, 10 (issues 3 and 5 from the drain)
+    assert m["resolution_hours_mean"] == pytest.approx(28.8)
+    assert m["resolution_hours_p50"] == pytest.approx(10.0)
+    assert m["resolution_hours_p90"] == pytest.approx(64.0)  # linear interpolation: 40 + 0.6 x 40
+    assert m["resolution_hours_p95"] == pytest.approx(72.0)
+    # occurrence to resolution: 10, 60, 80, 4, 45
+    assert m["true_resolution_hours_mean"] == pytest.approx(39.8)
+    assert m["true_resolution_hours_p90"] == pytest.approx(60 + 0.6 * 20)
+    assert m["wait_hours_mean"] == pytest.approx((1 + 10 + 2 + 1 + 1) / 5)
+
+
+def test_backlog_and_littles_law(m):
+    # known open issues over [10, 110): 1 on [10,12), 0, 1 on [20,30), 0, 1 on [50,60), 2 on [60,104), 1 after
+    assert m["backlog_mean"] == pytest.approx(116 / 100)
+    assert m["backlog_max"] == 2
+    # Little's law on the window, exactly: area = sum over issues of their time open inside it
+    r = hand_records()
+    inside = np.clip(np.minimum(r.end, B) - np.maximum(r.report, A), 0, None)
+    assert m["backlog_mean"] * (B - A) == pytest.approx(inside.sum())
+
+
+def test_utilisation_cost_and_wartime(m):
+    # grid worker on duty [0,50] and [60,150]: 40 + 50 h in the window; busy 2 + 9 + 3 h
+    assert m["utilization_grid_workers"] == pytest.approx(14 / 90)
+    # community staff on duty all window (100 h); busy [70,100] and [100,110]
+    assert m["utilization_community"] == pytest.approx(40 / 100)
+    assert "utilization_sunk" not in m  # no such cadre
+    assert m["cadre_hours_on_duty"] == pytest.approx(190)
+    # wartime [40,70] and [105,110] (clipped to the window): 35 h; on duty then: 10 + 10 + 30, and 5 + 5
+    assert m["wartime_hours"] == pytest.approx(35)
+    assert m["wartime_cadre_hours"] == pytest.approx(60)
+
+
+# ---------------------------------------------------------------- coverage counts only real visits
+
+
+def visiting(pace: float, visits: bool, warmup: float, horizon: float = 60) -> dict:
+    return {
+        "name": "visits",
+        "calendar": {"start": "2024-01-01", "horizon_days": horizon, "warmup_days": warmup},
+        "grids": {"list": [{"id": "G1", "households": 1000}]},
+        "issue_types": {"none": {"rate_per_1000_households_per_week": 0.0, "service_time": 1.0}},
+        "cadres": {"grid_workers": {"per_grid": 1, "days": "Mon+Tue+Wed+Thu+Fri+Sat+Sun",
+                                    "start_hour": 0, "end_hour": 24, "visits": visits}},
+        "visits": {"households_per_hour": pace, "target_interval_days": 10},
+        "wartime": {"trigger": "off"},
+    }
+
+
+def test_nobody_visiting_means_no_coverage():
+    sc = build_scenario(visiting(2.0, False, 0), ROOT / "x.toml")
+    m = compute_metrics(simulate(sc, np.random.SeedSequence(0)))
+    assert m["coverage_mean"] == 0 and m["coverage_min_grid"] == 0 and m["households_visited"] == 0
+
+
+def test_coverage_ramps_up_from_no_history():
+    # 2 households an hour of 1,000, 10-day interval: coverage 0.002 t until t = 240 h, then 0.48;
+    # averaged over 60 days from time 0: (0.001 x 240^2 + 0.48 x 1200) / 1440 = 0.44
+    sc = build_scenario(visiting(2.0, True, 0), ROOT / "x.toml")
+    m = compute_metrics(simulate(sc, np.random.SeedSequence(0)))
+    assert m["coverage_mean"] == pytest.approx(0.44, abs=1e-9)
+
+
+def test_short_warmup_or_window_is_warned_about():
+    warn = lambda **kw: build_scenario(visiting(2.0, True, **kw), ROOT / "x.toml").measurement_warnings()  # noqa: E731
+    assert warn(warmup=10) == []
+    assert any("warmup_days = 5" in w and "target_interval_days = 10" in w for w in warn(warmup=5))
+    assert any("measurement window" in w for w in warn(warmup=10, horizon=15))
