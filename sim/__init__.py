@@ -1,11 +1,11 @@
 """gridsim: discrete-event simulation of cadre deployment in grid governance.
 
-``sim.run``, ``sim.compare`` and ``sim.sweep`` are the Python API (see sim.api).
+``sim.run``, ``sim.compare``, ``sim.sweep`` and ``sim.calibrate`` are the Python API (see sim.api).
 """
 
 __version__ = "0.3.0"
 
-_API = ("run", "compare", "sweep", "Options")
+_API = ("run", "compare", "sweep", "calibrate", "Options")
 
 
 def __getattr__(name: str):

@@ -15,13 +15,18 @@ import traceback
 from pathlib import Path
 
 from sim import __version__, api
-from sim.campaign import CampaignError
-from sim.executors import ExecutorError
-from sim.experiment import MetricSummary
-from sim.model.district import build_district
-from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
-from sim.plots import PlotError
-from sim.designs import DesignError
+from sim.api import (
+    ROLES,
+    CampaignError,
+    DesignError,
+    ExecutorError,
+    MetricSummary,
+    PlotError,
+    ScenarioError,
+    describe,
+    load_scenario,
+    parse_set,
+)
 
 # The metrics shown in the terminal tables, with their unit; every metric goes to the files.
 SHOWN = [
@@ -299,10 +304,9 @@ def _report_end(result: api.Result) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from sim.plots import parse_target, plot_folder
 
-    targets = [parse_target(t) for t in args.target] or None
-    written = plot_folder(args.results, args.format, args.lang, targets)
+    targets = [api.parse_target(t) for t in args.target] or None
+    written = api.plot_folder(args.results, args.format, args.lang, targets)
     for p in written:
         print(p)
     print(f"{len(written)} figure(s) in {Path(args.results) / 'figures'}")
@@ -310,9 +314,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
 
-    md, pdf = write_report(args.results)
+    md, pdf = api.write_report(args.results)
     print(f"report: {pdf}\n        {md}")
     return 0
 
@@ -320,9 +323,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _after_run(args: argparse.Namespace, result: api.Result) -> int:
     code = _report_end(result)
     if getattr(args, "plot", False):
-        from sim.plots import plot_folder
 
-        print(f"figures: {len(plot_folder(result.out))} in {result.out / 'figures'}")
+        print(f"figures: {len(api.plot_folder(result.out))} in {result.out / 'figures'}")
     return code
 
 
@@ -353,46 +355,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibrate import calibrate, calibration_table
 
-    cal = calibrate(args.scenario, args.policy, options=_options(args))
+    cal = api.calibrate(args.scenario, args.policy, options=_options(args))
     res = cal.run
     print(f"{res.scenario_name} — calibration, policy {res.variant} — {res.replications} replication(s), "
           f"seed {res.seed}, warm-up {res.warmup_days:g} of {res.horizon_days:g} days")
-    print(calibration_table(cal))
+    print(api.calibration_table(cal))
     return _report_end(res)  # a missed target is a finding (exit 0); failed runs exit 1
-
-
-def describe(sc: Scenario) -> str:
-    d = build_district(sc)
-    c = sc.cadres
-    lines = [
-        f"scenario {sc.name}: {sc.description}".rstrip(": "),
-        f"  calendar: from {sc.calendar.start}, {sc.calendar.horizon_days:g} days, warm-up {sc.calendar.warmup_days:g} days, "
-        f"drain up to {sc.calendar.drain_days:g} days",
-        f"  grids: {d.n} in {d.n_communities} communities, {d.n_streets} streets; "
-        f"{int(d.households.sum()):,} households (per grid {d.households.min()}-{d.households.max()})",
-        "  issue types: " + ", ".join(
-            f"{name} ({it.rate_per_1000_households_per_week:g}/1000 hh/week, priority {it.priority}, "
-            f"hidden {100 * it.hidden_share:.0f}%)" for name, it in sc.issue_types.items()),
-        f"  grid workers: {c.grid_workers.per_grid} per grid, {'+'.join(c.grid_workers.days)} "
-        f"{c.grid_workers.start_hour:g}-{c.grid_workers.end_hour:g} h",
-        f"  sunk cadres: {c.sunk.count}, allocation {c.sunk.allocation}, service days {'+'.join(c.sunk.service_days)}"
-        f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h",
-        f"  police grids: {d.n_police_units} x {c.police.officers_per_unit} officer(s), types {', '.join(c.police.types) or '-'}",
-        f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
-        f"department {sc.levels.department.staff_per_unit}",
-        f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}",
-        f"  visits: {'on' if sc.visits.enabled else 'off'}, every {sc.visits.target_interval_days:g} days, "
-        f"{sc.visits.households_per_hour:g} households/hour, discovery probability {sc.visits.discovery_probability:g}",
-        "  emergencies: " + (", ".join(
-            f"{e.name} (day {sc.emergency_window(e)[0] / 24:g}, {e.duration_days:g} days)" for e in sc.emergencies) or "none"),
-        f"  wartime: trigger {sc.wartime.trigger}, roles {', '.join(sc.wartime.roles)}, "
-        f"{sc.wartime.start_hour:g}-{sc.wartime.end_hour:g} h daily",
-        "  policies: " + (", ".join(sc.policies) or "none"),
-    ]
-    return "\n".join(lines)
-
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

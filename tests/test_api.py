@@ -120,7 +120,7 @@ def test_api_rejects_unknown_options_and_bad_requests(tmp_path, policies_file):
 
 
 def test_api_failures_are_in_the_result(tmp_path, monkeypatch):
-    from sim.experiment import FAIL_ENV
+    from sim.experiments.runs import FAIL_ENV
 
     monkeypatch.setenv(FAIL_ENV, "base/r0001")
     res = sim.run(MMC, replications=3, workers=1, out=tmp_path / "f", overrides=SHORT)

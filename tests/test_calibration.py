@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sim import api
-from sim.calibrate import CSV_COLUMNS, calibrate, calibration_table
+from sim.decide.calibrate import CSV_COLUMNS, calibrate, calibration_table
 from sim.cli import main
 from sim.scenario import load_scenario
 

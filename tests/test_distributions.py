@@ -1,4 +1,4 @@
-"""Statistical tests of the scenario distributions (sim/distributions.py) against their documented parameters.
+"""Statistical tests of the scenario distributions (sim/scenario/distributions.py) against their documented parameters.
 
 Each distribution is built from its scenario form (``{dist = ..., ...}`` through
 the pydantic ``Distribution`` type), sampled N = 200,000 times from a fixed
@@ -32,7 +32,7 @@ import pytest
 from pydantic import TypeAdapter
 from scipy import stats
 
-from sim.distributions import Distribution
+from sim.scenario.distributions import Distribution
 from sim.model.district import build_district
 from sim.model.issues import generate_issues
 from sim.scenario import build_scenario
@@ -53,7 +53,7 @@ def draw(dist, seed: int, n: int = N) -> np.ndarray:
 
 
 def reference(spec: dict):
-    """The scipy distribution the reference page defines for ``spec`` (not taken from sim.distributions)."""
+    """The scipy distribution the reference page defines for ``spec`` (not taken from sim.scenario.distributions)."""
     kind = spec["dist"]
     if kind == "exponential":
         return stats.expon(scale=spec["mean"])

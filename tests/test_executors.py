@@ -19,8 +19,8 @@ import pytest
 
 from sim import api
 from sim.cli import main
-from sim.executors import InlineExecutor, open_executor
-from sim.experiment import FAIL_ENV
+from sim.experiments.executors import InlineExecutor, open_executor
+from sim.experiments.runs import FAIL_ENV
 
 distributed = pytest.importorskip("distributed")
 
@@ -53,7 +53,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def workers_ran_sim(address: str) -> dict[str, bool]:
     """Whether each Dask worker process has imported the experiments module (it ran runs)."""
     with distributed.Client(address, timeout="10s") as client:
-        return client.run(lambda: "sim.experiment" in sys.modules)
+        return client.run(lambda: "sim.experiments.runs" in sys.modules)
 
 
 # ---------------------------------------------------------------- open_executor

@@ -25,8 +25,9 @@ from scipy import stats
 
 from sim import api
 from sim.cli import main
-from sim.designs import DesignError, make_design, parse_vary
-from sim.experiment import paired_differences, replication_seed, summarize, variant_outcomes
+from sim.experiments.designs import DesignError, make_design, parse_vary
+from sim.experiments.statistics import paired_differences, summarize
+from sim.experiments.runs import replication_seed, variant_outcomes
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

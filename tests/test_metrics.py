@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiment import summarize
+from sim.experiments.statistics import summarize
 from sim.metrics import compute_metrics
 from sim.model import simulate
 from sim.scenario import build_scenario, load_scenario

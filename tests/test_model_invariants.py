@@ -16,25 +16,32 @@
   enter_backlog_per_grid x grids, and ends when it falls below exit x grids;
 - determinism: same seed, same records; another seed, other records.
 
-``check_invariants`` is shared with test_model_properties.py.
+The checks themselves are in oracles.py (shared with test_model_properties.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from oracles import (
+    EPS,
+    START,
+    check_backlog_trigger,
+    duty_by_cadre,
+    expected_sunk_days,
+    run_checked,
+    sunk_days_seen,
+    weekday_of,
+)
 from sim.metrics import wartime_periods
 from sim.model import simulate
 from sim.scenario import ROLES, WEEKDAYS, Scenario, build_scenario
 
-EPS = 1e-6
-START = dt.date(2024, 1, 4)  # a Thursday: model time 0 is not a Monday midnight
 
 
 # ---------------------------------------------------------------- scenarios
@@ -140,266 +147,6 @@ def patched(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 def make(patch: dict[str, Any] | None = None, base: dict[str, Any] | None = None) -> Scenario:
     return build_scenario(patched(base or base_data(), patch or {}), Path("inline.toml"))
-
-
-# ---------------------------------------------------------------- independent schedule arithmetic
-
-
-def weekday_of(t: float | np.ndarray, start: dt.date = START) -> np.ndarray:
-    """Weekday (Mon = 0) of model times, from the calendar's start date with datetime arithmetic."""
-    days = np.floor(np.asarray(t, dtype=float) / 24.0).astype(int)
-    return np.array([(start + dt.timedelta(days=int(d))).weekday() for d in np.atleast_1d(days)])
-
-
-def merge(intervals, tol: float = EPS) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for a, b in sorted((float(a), float(b)) for a, b in intervals):
-        if b - a <= tol:
-            continue
-        if out and a <= out[-1][1] + tol:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
-
-
-def on_shift(t: float, days: set[int], start_hour: float, end_hour: float, start: dt.date) -> bool:
-    day = math.floor(t / 24.0)
-    h = t - 24.0 * day
-    return (start + dt.timedelta(days=day)).weekday() in days and start_hour <= h < end_hour
-
-
-def expected_duty(days: set[int], start_hour: float, end_hour: float, horizon: float, start: dt.date,
-                  war: np.ndarray | None = None, war_hours: tuple[float, float] | None = None) -> list[tuple[float, float]]:
-    """On-duty intervals of a weekly shift over [0, horizon]; inside the wartime periods ``war``
-    the wartime hours (every day, ``war_hours``) add to the normal shift."""
-    war = np.zeros((0, 2)) if war is None or war_hours is None else war
-    cuts = {0.0, horizon}
-    for d in range(int(horizon // 24) + 2):
-        for h in (0.0, start_hour, end_hour) + (tuple(war_hours) if war_hours else ()):
-            cuts.add(d * 24.0 + h)
-    cuts.update(war.ravel().tolist())
-    cuts = sorted(c for c in cuts if 0.0 <= c <= horizon)
-    pieces = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        mid = (a + b) / 2
-        on = on_shift(mid, days, start_hour, end_hour, start)
-        if any(s <= mid < e for s, e in war):
-            on = on or on_shift(mid, set(range(7)), war_hours[0], war_hours[1], start)
-        if on:
-            pieces.append((a, b))
-    return merge(pieces)
-
-
-def role_shift(sc: Scenario, role: str):
-    if role in ("grid_workers", "sunk", "police"):
-        return getattr(sc.cadres, role)
-    return getattr(sc.levels, role)
-
-
-def duty_by_cadre(r) -> dict[int, list[tuple[float, float]]]:
-    out: dict[int, list[tuple[float, float]]] = {c: [] for c in range(len(r.cadre_role))}
-    cadre, start, end = r.cadre_duty()
-    for c, a, b in zip(cadre.tolist(), start.tolist(), end.tolist()):
-        out[c].append((a, b))
-    return out
-
-
-def expected_sunk_days(sc: Scenario, r) -> dict[int, set[int]]:
-    """Service days of each sunk cadre by the documented rule (scenario.Sunk): the j-th cadre
-    of grid g takes days_per_cadre of the service days from position (g + j) * days_per_cadre
-    onwards, cyclically."""
-    spec = sc.cadres.sunk
-    days = [WEEKDAYS.index(d) for d in spec.service_days]
-    k = spec.days_per_cadre or len(days)
-    out, rank = {}, {}
-    for c in np.flatnonzero(r.cadre_role == ROLES.index("sunk")).tolist():
-        g = int(r.cadre_home[c])
-        j = rank[g] = rank.get(g, -1) + 1
-        out[c] = {days[((g + j) * k + i) % len(days)] for i in range(k)}
-    return out
-
-
-def sunk_days_seen(sc: Scenario, r, duty: list[tuple[float, float]]) -> set[int]:
-    """Weekdays on which a sunk cadre was on duty outside wartime."""
-    seen = set()
-    for a, b in duty:
-        mid = (a + b) / 2
-        if not any(s - EPS <= mid <= e + EPS for s, e in r.wartime):
-            seen.add(int(weekday_of(mid, sc.calendar.start)[0]))
-    return seen
-
-
-# ---------------------------------------------------------------- the invariants
-
-
-def check_invariants(sc: Scenario, r) -> None:
-    H = r.horizon
-    E = r.run_end  # the horizon, or the end of the drain after it
-    n = len(r.report)
-    occur, report, start, end = r.issues.occur, r.report, r.start, r.end
-
-    # conservation, per grid and type, from the model's live structures
-    cons = r.conservation()
-    assert cons.shape == (r.district.n, len(r.issues.type_names))
-    assert not cons.any(), f"issues lost or duplicated per (grid, type):\n{cons}"
-    assert (r.location_count == 1).all(), "an issue is in no place, or in two"
-
-    # the drain: it goes on until every issue of the window is resolved, or to its limit
-    counted_open = (occur >= r.warmup) & np.isnan(end)
-    limit = H + sc.calendar.drain_days * 24.0
-    assert E == pytest.approx(limit) if counted_open.any() else E <= limit + EPS
-    if E > H + EPS and not counted_open.any():
-        assert E == pytest.approx(np.nanmax(end[occur >= r.warmup])), "the drain went on after its last issue"
-
-    # times
-    assert np.all((occur >= 0) & (occur < H))
-    assert np.all(np.diff(occur) >= 0)
-    known = ~np.isnan(report)
-    assert np.all(report[known] >= occur[known] - EPS)
-    assert np.all(report[known] <= E)
-    assert np.all(np.isnan(start[~known])), "an unreported issue was started"
-    st = ~np.isnan(start)
-    assert np.all(start[st] >= report[st] - EPS), "start before report (negative wait)"
-    assert np.all(start[st] <= E)
-    done = ~np.isnan(end)
-    assert np.all(st[done]), "an issue resolved without being started"
-    assert np.all(end[done] >= start[done] - EPS)
-    assert np.all(end[done] <= E + EPS)
-    assert np.all((r.resolved_level >= 0) == done)
-    assert np.all(r.resolved_level[done] == r.issues.level[done])
-    assert np.all(~r.found_by_visit | known)
-    if not sc.visits.enabled:
-        assert not r.found_by_visit.any()
-    vis = ~r.issues.hidden  # reported on arrival (to rounding: SimPy adds a delay to the clock)
-    assert np.allclose(report[vis], occur[vis], rtol=0, atol=1e-9), "a visible issue is reported late"
-
-    # work log (tasks; visiting is checked on the cursor below)
-    ws, we, wc, wi = r.work_start, r.work_end, r.work_cadre, r.work_issue
-    assert np.all(we >= ws - EPS)
-    assert np.all((ws >= -EPS) & (we <= E + EPS))
-    assert np.all((wi >= 0) & (wi < n)), f"task rows for no issue (issue {wi[(wi < 0) | (wi >= n)][:3]}) at {ws[(wi < 0) | (wi >= n)][:3]}"
-    assert np.all((wc >= 0) & (wc < len(r.cadre_role)))
-
-    duty = duty_by_cadre(r)
-    for c, rows in duty.items():
-        rows.sort()
-        for (a0, b0), (a1, b1) in zip(rows, rows[1:]):
-            assert a1 >= b0 - EPS, f"cadre {c}: overlapping duty intervals {(a0, b0)} {(a1, b1)}"
-        for a, b in rows:
-            assert -EPS <= a <= b + EPS and b <= E + EPS
-    for c in np.unique(wc).tolist():
-        sel = np.flatnonzero(wc == c)
-        iv = sorted(zip(ws[sel].tolist(), we[sel].tolist()))
-        rows = duty[c]
-        for a, b in iv:
-            # inside a duty interval, and not starting at its very end (no work starts as a shift ends)
-            assert any(s - EPS <= a < e - 1e-9 and b <= e + EPS for s, e in rows), (
-                f"cadre {c} ({ROLES[r.cadre_role[c]]}) works {a:.4f}-{b:.4f} outside its duty intervals"
-            )
-        for (a0, b0), (a1, b1) in zip(iv, iv[1:]):
-            assert a1 >= b0 - EPS, f"cadre {c} does two things at once: {(a0, b0)} and {(a1, b1)}"
-
-    # tasks lie within their issue's [start, end] and one issue is worked by one cadre at a time
-    ti, ts, te = wi, ws, we
-    stop = np.where(done, end, E)
-    assert np.all(ts >= start[ti] - EPS) and np.all(te <= stop[ti] + EPS)
-    order = np.lexsort((ts, ti))
-    same = ti[order][1:] == ti[order][:-1]
-    assert np.all(ts[order][1:][same] >= te[order][:-1][same] - EPS), "an issue worked by two cadres at once"
-
-    # a resolved issue got exactly its work content (intake if escalated, service, travel if pooled)
-    work_on = np.zeros(n)
-    np.add.at(work_on, ti, te - ts)
-    content = r.issues.service + np.where(r.issues.level > 0, r.issues.intake, 0.0)
-    pooled = sc.dispatch.rule == "community_pool"
-    if not pooled:
-        assert np.allclose(work_on[done], content[done], atol=1e-6), "resolved issue got the wrong amount of work"
-    else:
-        stints = np.zeros(n)
-        np.add.at(stints, ti, 1)
-        assert np.all(work_on[done] >= content[done] - 1e-6)
-        assert np.all(work_on[done] <= content[done] + stints[done] * r.issues.travel[done] + 1e-6)
-    assert np.all(work_on[~done] <= content[~done] + (r.issues.travel[~done] * 50 if pooled else 0) + 1e-6)
-
-    # duty log = the weekly schedule, plus the wartime hours in wartime
-    wt = sc.wartime
-    war_on = wt.trigger != "off"
-    if not war_on:
-        assert len(r.wartime) == 0
-    sunk_days = expected_sunk_days(sc, r)
-    for c, rows in duty.items():
-        role = ROLES[r.cadre_role[c]]
-        spec = role_shift(sc, role)
-        if role == "sunk":
-            days = sunk_days[c]
-        else:
-            days = {WEEKDAYS.index(d) for d in spec.days}
-        war_hours = (wt.start_hour, wt.end_hour) if war_on and role in wt.roles else None
-        want = expected_duty(days, spec.start_hour, spec.end_hour, E, sc.calendar.start, r.wartime, war_hours)
-        got = merge(rows)
-        assert len(got) == len(want) and np.allclose(got, want, atol=1e-6), (
-            f"cadre {c} ({role}): duty {got[:6]}... differs from the schedule {want[:6]}..."
-        )
-
-    # wartime periods: ordered, disjoint, inside the run
-    wp = r.wartime
-    assert wp.shape[1] == 2
-    assert np.all(wp[:, 1] >= wp[:, 0]) and np.all(wp[:, 0] >= 0) and np.all(wp[:, 1] <= E + EPS)
-    assert np.all(wp[1:, 0] >= wp[:-1, 1])
-
-    # visiting cursor
-    assert len(r.visit_times) == r.district.n
-    for t, v in zip(r.visit_times, r.visit_values):
-        assert len(t) == len(v)
-        assert np.all(np.diff(t) >= -EPS), "visit cursor times go back"
-        assert np.all(np.diff(v) >= -EPS), "visit cursor goes back"
-    if not sc.visits.enabled:
-        assert all(np.all(v == 0) for v in r.visit_values)
-    check_visitors(sc, r, duty)
-
-
-def _covers(intervals: list[tuple[float, float]], t: np.ndarray) -> np.ndarray:
-    """Whether each time in ``t`` lies inside one of the (disjoint) ``intervals``."""
-    if not intervals:
-        return np.zeros(len(t), bool)
-    iv = np.array(sorted(intervals))
-    k = np.searchsorted(iv[:, 0], t, side="right") - 1
-    return (k >= 0) & (t < iv[np.maximum(k, 0), 1])
-
-
-def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) -> None:
-    """The cursor's slope is pace x (visiting cadres of the grid on duty and not on a task),
-    and zero when visits are off or paused by wartime: nobody visits off duty."""
-    pace = sc.visits.households_per_hour
-    visiting_role = {ROLES.index(x) for x in ("grid_workers", "sunk") if getattr(sc.cadres, x).visits}
-    paused = r.wartime if (sc.wartime.pause_visits and sc.wartime.trigger != "off") else np.zeros((0, 2))
-    tasks: dict[int, list[tuple[float, float]]] = {}
-    for c, a, b in zip(r.work_cadre.tolist(), r.work_start.tolist(), r.work_end.tolist()):
-        tasks.setdefault(c, []).append((a, b))
-    for g, (t, v) in enumerate(zip(r.visit_times, r.visit_values)):
-        dt_ = np.diff(t)
-        seg = dt_ > 1e-3
-        if not seg.any():
-            continue
-        mid = (t[:-1] + t[1:])[seg] / 2
-        slope = np.diff(v)[seg] / dt_[seg] / pace
-        want = np.zeros(len(mid))
-        if sc.visits.enabled:
-            for c in np.flatnonzero((r.cadre_home == g) & np.isin(r.cadre_role, list(visiting_role))).tolist():
-                want += _covers(duty[c], mid) & ~_covers(tasks.get(c, []), mid)
-            want[_covers([tuple(p) for p in paused], mid)] = 0
-        bad = np.flatnonzero(np.abs(slope - want) > 1e-4)
-        assert not bad.size, (
-            f"grid {g}: visiting speed {slope[bad[0]]:.4f} x pace at t={mid[bad[0]]:.3f}, "
-            f"but {want[bad[0]]:.0f} visiting cadres are on duty and idle ({bad.size} such segments)"
-        )
-
-
-def run_checked(sc: Scenario, seed: int = 0):
-    r = simulate(sc, np.random.SeedSequence(seed))
-    check_invariants(sc, r)
-    return r
 
 
 # ---------------------------------------------------------------- conservation and invariants on many scenarios
@@ -565,52 +312,6 @@ def test_emergency_past_horizon_and_started_before():
     assert wartime_periods(r) == [(0.0, 24.0), (30 * 24.0, H)]
     # in the drain after the horizon the emergency goes on: wartime lasts to its end or the run's
     assert r.wartime[1, 1] == pytest.approx(min(50 * 24.0, r.run_end))
-
-
-def backlog_steps(r) -> tuple[np.ndarray, np.ndarray]:
-    """Times at which the backlog of known open issues changes, and its value just after."""
-    known = ~np.isnan(r.report)
-    rep = r.report[known]
-    end = r.end[~np.isnan(r.end)]
-    times = np.concatenate([rep, end])
-    step = np.concatenate([np.ones(len(rep)), -np.ones(len(end))])
-    order = np.argsort(times, kind="stable")
-    times, level = times[order], np.cumsum(step[order])
-    # collapse simultaneous changes to the value after all of them
-    last = np.r_[times[1:] != times[:-1], True] if len(times) else np.zeros(0, bool)
-    return times[last], level[last]
-
-
-def check_backlog_trigger(sc: Scenario, r) -> int:
-    n_grids = r.district.n
-    enter = sc.wartime.enter_backlog_per_grid * n_grids
-    leave = sc.wartime.exit_backlog_per_grid * n_grids
-    times, level = backlog_steps(r)
-
-    def value_at(t: float) -> float:  # just after t
-        k = np.searchsorted(times, t, side="right") - 1
-        return level[k] if k >= 0 else 0.0
-
-    def value_before(t: float) -> float:
-        k = np.searchsorted(times, t, side="left") - 1
-        return level[k] if k >= 0 else 0.0
-
-    wp = r.wartime
-    for s, e in wp:
-        assert s in set(times.tolist()), f"wartime starts at {s}, not at a change of the backlog"
-        assert value_at(s) > enter and value_before(s) <= enter, (
-            f"wartime started at {s} with backlog {value_before(s)} -> {value_at(s)}, threshold {enter}")
-        if e < r.run_end:
-            assert value_at(e) < leave and value_before(e) >= leave, (
-                f"wartime ended at {e} with backlog {value_before(e)} -> {value_at(e)}, threshold {leave}")
-        inside = (times > s) & (times < e)
-        assert np.all(level[inside] >= leave), "backlog fell below the exit level but wartime went on"
-    # outside wartime the backlog never exceeds the entry level
-    in_war = np.zeros(len(times), bool)
-    for s, e in wp:
-        in_war |= (times >= s) & (times < e)
-    assert np.all(level[~in_war] <= enter), "backlog exceeded the entry level without wartime"
-    return len(wp)
 
 
 def test_backlog_trigger_fires_when_and_only_when():

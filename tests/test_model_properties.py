@@ -25,8 +25,8 @@ from sim.metrics import wartime_periods
 from sim.model import simulate
 from sim.scenario import WEEKDAYS, build_scenario
 
-# shared with the example-based tests (pytest puts tests/ on sys.path: rootdir-relative import)
-from test_model_invariants import check_backlog_trigger, check_invariants
+# shared oracles (pytest puts tests/ on sys.path: rootdir-relative import)
+from oracles import check_backlog_trigger, check_invariants
 
 # Fixed examples by default (CI stays reproducible); GRIDSIM_HYPOTHESIS_EXAMPLES=2000 explores afresh.
 _EXPLORE = int(os.environ.get("GRIDSIM_HYPOTHESIS_EXAMPLES", "0"))

@@ -12,13 +12,12 @@ of them has started by the horizon (asserted), so the mean is not censored.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 
+from oracles import assert_in_ci, erlang_c, priority_waits
 from sim.model import simulate
 from sim.scenario import load_scenario
 
@@ -27,26 +26,6 @@ MARGIN = 48.0  # hours before the horizon after which arrivals are not used for 
 
 
 # ---------------------------------------------------------------- theory
-
-
-def erlang_c(lam: float, mu: float, c: int) -> tuple[float, float]:
-    """P(wait) and mean wait Wq of an M/M/c queue."""
-    a = lam / mu
-    rho = a / c
-    top = a**c / math.factorial(c) / (1 - rho)
-    p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
-    return p_wait, p_wait / (c * mu - lam)
-
-
-def priority_waits(lams: list[float], m1: list[float], m2: list[float]) -> list[float]:
-    """Cobham: mean wait per class (class 0 first) of a non-preemptive priority M/G/1 queue."""
-    w0 = sum(lam * s2 for lam, s2 in zip(lams, m2)) / 2
-    out, sigma = [], 0.0
-    for lam, s1 in zip(lams, m1):
-        prev = sigma
-        sigma += lam * s1
-        out.append(w0 / ((1 - prev) * (1 - sigma)))
-    return out
 
 
 def test_theory_helpers_match_published_values():
@@ -62,23 +41,6 @@ def test_theory_helpers_match_published_values():
 
 
 # ---------------------------------------------------------------- statistics from records
-
-
-def ci95(values) -> tuple[float, float]:
-    """Mean and half-width of the Student-t 95% interval over replications."""
-    x = np.asarray(values, dtype=float)
-    return float(x.mean()), float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-
-
-def assert_in_ci(values, expected: float, max_rel_halfwidth: float, what: str) -> tuple[float, float]:
-    mean, half = ci95(values)
-    assert abs(mean - expected) <= half, (
-        f"{what}: theory {expected:.4f} outside the 95% CI {mean:.4f} +- {half:.4f} (n={len(values)})"
-    )
-    assert half < max_rel_halfwidth * expected, (
-        f"{what}: CI half-width {half:.4f} is {half / expected:.1%} of {expected:.4f}; the test has too little power"
-    )
-    return mean, half
 
 
 def waits(r, mask=None) -> np.ndarray:

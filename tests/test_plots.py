@@ -10,8 +10,9 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.plots import PlotError, cjk_font, plot_folder
-from sim.report import write_report
+from sim.outputs.plots import PlotError, plot_folder
+from sim.outputs.plots.style import cjk_font
+from sim.outputs.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 BAOTA = ROOT / "scenarios" / "baota.toml"

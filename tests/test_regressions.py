@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.experiments.runs import replication_seed
 from sim.model import simulate
-from sim.model.streams import replication_seeds
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +20,8 @@ def test_backlog_wartime_switch_during_a_resolution_hands_back_nothing_unreporte
     sc = load_scenario(ROOT / "scenarios" / "baota.toml", "backlog_wartime",
                        [("calendar.horizon_days", 230), ("calendar.warmup_days", 7)])
     assert sc.dispatch.at_shift_end == "handback" and sc.wartime.trigger == "backlog"
-    for ss in replication_seeds(sc.seed, 3):
-        r = simulate(sc, ss)
+    for k in range(3):
+        r = simulate(sc, replication_seed(sc.seed, k))
         assert len(r.wartime), "the flood should trigger wartime"
         resolved = ~np.isnan(r.end)
         assert not np.isnan(r.report[resolved]).any()

@@ -35,7 +35,7 @@ from sim.scenario import Scenario, load_scenario
 
 # tests/ is on sys.path under pytest's default import mode, as for the other test modules
 from periodic_ctmc import WEEK, WEEKDAYS, Result, solve, weekly_pieces
-from test_model_theory import assert_in_ci, erlang_c
+from oracles import assert_in_ci, erlang_c
 
 VALIDATION = Path(__file__).resolve().parent.parent / "scenarios" / "validation"
 # arrivals this close to the horizon are left out of W; of ~10 million one-service-day issues

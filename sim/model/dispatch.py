@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from sim.model.cadres import Cadre
+
+class Cadre(Protocol):
+    """What a unit needs of a cadre (sim.model.cadres.Cadre): its id and home grid."""
+
+    id: int
+    home: int
 
 
 class Unit:

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.cadres import Cadre, DutyGroup
 from sim.model.district import District
 from sim.model.issues import IssueTable
+from sim.model.visits import GridVisits
+from sim.scenario import Scenario
 
 
 @dataclass
@@ -76,3 +79,53 @@ class Records:
         np.add.at(arrived, (self.issues.grid, self.issues.type), 1)
         np.add.at(accounted, (self.issues.grid, self.issues.type), self.location_count)
         return arrived - accounted
+
+
+def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: list[float],
+                     start: list[float], end: list[float], found: list[bool], level: list[int], priority: list[int],
+                     cadres: list[Cadre], groups: list[DutyGroup], work_log: list[tuple[int, float, float, int]],
+                     duty_log: list[tuple[int, float, float]], visits: list[GridVisits],
+                     war_periods: list[list[float]], location: np.ndarray, run_end: float, events: int,
+                     transitions: int) -> Records:
+    """A finished run's state and logs (Python lists while it ran) as compact arrays."""
+    end_a = np.array(end)
+    work = np.array(work_log, dtype=float).reshape(-1, 4)
+    duty = np.array(duty_log, dtype=float).reshape(-1, 3)
+    cadre_group = np.zeros(len(cadres), int)
+    for grp in groups:
+        cadre_group[[c.id for c in grp.members]] = grp.index
+    sla = np.array([sc.issue_types[n].sla_hours for n in table.type_names], dtype=float)
+    return Records(
+        issues=table,
+        report=np.array(report),
+        start=np.array(start),
+        end=end_a,
+        found_by_visit=np.array(found, dtype=bool),
+        resolved_level=np.where(np.isnan(end_a), -1, np.array(level)),
+        priority=np.array(priority, dtype=int),
+        sla_hours=sla[table.type] if len(table) else np.zeros(0),
+        work_cadre=work[:, 0].astype(int),
+        work_start=work[:, 1],
+        work_end=work[:, 2],
+        work_issue=work[:, 3].astype(int),
+        group_names=[g.name for g in groups],
+        group_duty=duty[:, 0].astype(int),
+        group_start=duty[:, 1],
+        group_end=duty[:, 2],
+        cadre_role=np.array([c.role for c in cadres], dtype=int),
+        cadre_home=np.array([c.home for c in cadres], dtype=int),
+        cadre_group=cadre_group,
+        visit_times=[np.array(gv.times) for gv in visits],
+        visit_values=[np.array(gv.values) for gv in visits],
+        wartime=np.array(war_periods, dtype=float).reshape(-1, 2),
+        emergencies=np.array([sc.emergency_window(e) for e in sc.emergencies], dtype=float).reshape(-1, 2),
+        district=district,
+        horizon=sc.horizon_hours,
+        run_end=run_end,
+        warmup=sc.warmup_hours,
+        target_interval_hours=sc.visits.target_interval_days * 24.0,
+        visits_enabled=sc.visits.enabled,
+        events=events,
+        transitions=transitions,
+        location_count=location,
+    )

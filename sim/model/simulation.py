@@ -1,5 +1,12 @@
 """The SimPy model: issues flow through dispatch units to cadres on shifts.
 
+(Over 450 lines on purpose: one class holds every event handler, because each
+event reads and changes the same state — an issue's stage, a cadre's hand, a
+unit's queue, a group's duty — and splitting the handlers over modules would
+split one event's logic.  What can stand alone is elsewhere: the roster in
+roster.py, issue generation in issues.py, visiting in visits.py, records in
+records.py.)
+
 Events (all SimPy timeouts with callbacks, one pending per chain):
 - an issue arrives (one chain through the pre-drawn, time-sorted issue table);
 - a hidden issue is reported by its resident after its delay;
@@ -36,47 +43,19 @@ import simpy
 from simpy.events import Timeout
 
 from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
-from sim.model.clock import Clock, WeeklySchedule
+from sim.model.clock import Clock
 from sim.model.dispatch import Unit
-from sim.model.district import District, build_district
+from sim.model.district import build_district
+from sim.model.roster import build_roster
 from sim.model.issues import IssueTable, generate_issues
-from sim.model.records import Records
+from sim.model.records import Records, assemble_records
 from sim.model.visits import GridVisits
-from sim.scenario import ROLES, WEEKDAYS, Hours, Scenario
+from sim.scenario import Scenario
 
 NAN = math.nan
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
 NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
 TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
-
-
-def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
-    """Home grid of each sunk cadre: round-robin (``equal``) or by largest remainder on households."""
-    count, n = scenario.cadres.sunk.count, district.n
-    if scenario.cadres.sunk.allocation == "equal":
-        return np.arange(count) % n
-    quota = count * district.households / district.households.sum()
-    per_grid = np.floor(quota).astype(int)
-    short = count - per_grid.sum()
-    per_grid[np.argsort(-(quota - per_grid), kind="stable")[:short]] += 1
-    return np.repeat(np.arange(n), per_grid)
-
-
-def sunk_days(scenario: Scenario, homes: np.ndarray) -> list[tuple[str, ...]]:
-    """Service days of each sunk cadre, staggered within and across grids (see scenario.Sunk)."""
-    sunk = scenario.cadres.sunk
-    days = sunk.service_days
-    k = sunk.days_per_cadre or len(days)
-    rank = np.zeros(len(homes), int)
-    seen: dict[int, int] = {}
-    for i, h in enumerate(homes.tolist()):
-        rank[i] = seen.get(h, 0)
-        seen[h] = rank[i] + 1
-    out = []
-    for i, h in enumerate(homes.tolist()):
-        first = (rank[i] + h) * k
-        out.append(tuple(sorted({days[(first + j) % len(days)] for j in range(k)}, key=WEEKDAYS.index)))
-    return out
 
 
 class Simulation:
@@ -91,7 +70,12 @@ class Simulation:
         self.table: IssueTable = generate_issues(scenario, self.d, seeds)
         self.events = 0
         self._issue_state()
-        self._build_roster()
+        r = build_roster(scenario, self.d, self.clock)
+        self.cadres, self.groups = r.cadres, r.groups
+        self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
+        self.police_of = self.d.police_unit.tolist()
+        self.comm_of = self.d.community.tolist()
+        self.street_of = self.d.street.tolist()
         pace = scenario.visits.households_per_hour
         self.visits = [GridVisits(int(h), pace) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
@@ -139,66 +123,6 @@ class Simulation:
         self.i_delay = t.report_delay.tolist()
         self.i_offset = t.visit_offset.tolist()
         self.i_occur = t.occur.tolist()
-
-    def _build_roster(self) -> None:
-        sc, d = self.sc, self.d
-        pooled = sc.dispatch.rule == "community_pool"
-        if pooled:
-            pools = [Unit(f"pool {c}", pooled=True) for c in d.community_names]
-            self.grid_unit = [pools[c] for c in d.community.tolist()]
-        else:
-            self.grid_unit = [Unit(f"grid {gid}") for gid in d.ids]
-        self.police_of = d.police_unit.tolist()
-        self.police_units = [Unit(f"police {u + 1}") for u in range(d.n_police_units)]
-        self.comm_of = d.community.tolist()
-        self.street_of = d.street.tolist()
-        self.level_units = [
-            [Unit(f"community {c}") for c in d.community_names],
-            [Unit(f"street {s}") for s in d.street_names],
-            [Unit("department")],
-        ]
-        self.cadres: list[Cadre] = []
-        self.groups: dict[str, DutyGroup] = {}
-        wt = sc.wartime
-
-        def group(name: str, role: str, shift: Hours, days: tuple[str, ...] | None = None) -> DutyGroup:
-            if name not in self.groups:
-                day_idx = [WEEKDAYS.index(x) for x in (days or shift.days)]
-                normal = WeeklySchedule.daily(day_idx, shift.start_hour, shift.end_hour, self.clock)
-                war = None
-                if wt.trigger != "off" and role in wt.roles:  # wartime hours add to the normal shifts
-                    war = normal.union(WeeklySchedule.daily(range(7), wt.start_hour, wt.end_hour, self.clock))
-                self.groups[name] = DutyGroup(len(self.groups), name, ROLES.index(role), normal, war)
-            return self.groups[name]
-
-        def add(role: str, home: int, unit: Unit, visits: bool, grp: DutyGroup) -> None:
-            c = Cadre(len(self.cadres), ROLES.index(role), home, unit, visits)
-            self.cadres.append(c)
-            grp.members.append(c)
-
-        gw = sc.cadres.grid_workers
-        if gw.per_grid:
-            grp = group("grid_workers", "grid_workers", gw)
-            for g in range(d.n):
-                for _ in range(gw.per_grid):
-                    add("grid_workers", g, self.grid_unit[g], gw.visits, grp)
-        sunk = sc.cadres.sunk
-        homes = allocate_sunk(sc, d)
-        for h, days in zip(homes.tolist(), sunk_days(sc, homes)):
-            add("sunk", h, self.grid_unit[h], sunk.visits, group("sunk " + "+".join(days), "sunk", sunk, days))
-        # offices that no issue can reach are not part of the model (nor of its cadre hours)
-        pol = sc.cadres.police
-        if pol.types:
-            for unit in self.police_units:
-                for _ in range(pol.officers_per_unit):
-                    add("police", -1, unit, False, group("police", "police", pol))
-        for lv, role in enumerate(("community", "street", "department")):
-            if not any(it.level.get(role, 0.0) > 0 for it in sc.issue_types.values()):
-                continue
-            spec = getattr(sc.levels, role)
-            for unit in self.level_units[lv]:
-                for _ in range(spec.staff_per_unit):
-                    add(role, -1, unit, False, group(role, role, spec))
 
     # ------------------------------------------------------------ event plumbing
 
@@ -541,52 +465,13 @@ class Simulation:
                 self.duty_log.append((grp.index, grp.on_since, now))
         if self.war_periods and self.war_periods[-1][1] == math.inf:
             self.war_periods[-1][1] = now
-        report = np.array(self.report)
-        end = np.array(self.end)
         for gv in self.visits:
             gv.change_visitors(now, 0)
-        work = np.array(self.work_log, dtype=float).reshape(-1, 4)
-        duty = np.array(self.duty_log, dtype=float).reshape(-1, 3)
-        cadre_group = np.zeros(len(self.cadres), int)
-        for grp in self.groups.values():
-            cadre_group[[c.id for c in grp.members]] = grp.index
-        types = self.table.type.tolist()
-        type_specs = [self.sc.issue_types[n] for n in self.table.type_names]
-        level = np.array(self.i_level)
-        return Records(
-            issues=self.table,
-            report=report,
-            start=np.array(self.start),
-            end=end,
-            found_by_visit=np.array(self.found, dtype=bool),
-            resolved_level=np.where(np.isnan(end), -1, level),
-            priority=np.array(self.i_prio, dtype=int),
-            sla_hours=np.array([type_specs[k].sla_hours for k in types], dtype=float),
-            work_cadre=work[:, 0].astype(int),
-            work_start=work[:, 1],
-            work_end=work[:, 2],
-            work_issue=work[:, 3].astype(int),
-            group_names=list(self.groups),
-            group_duty=duty[:, 0].astype(int),
-            group_start=duty[:, 1],
-            group_end=duty[:, 2],
-            cadre_role=np.array([c.role for c in self.cadres], dtype=int),
-            cadre_home=np.array([c.home for c in self.cadres], dtype=int),
-            cadre_group=cadre_group,
-            visit_times=[np.array(gv.times) for gv in self.visits],
-            visit_values=[np.array(gv.values) for gv in self.visits],
-            wartime=np.array(self.war_periods, dtype=float).reshape(-1, 2),
-            emergencies=np.array([self.sc.emergency_window(e) for e in self.sc.emergencies], dtype=float).reshape(-1, 2),
-            district=self.d,
-            horizon=self.horizon,
-            run_end=now,
-            warmup=self.sc.warmup_hours,
-            target_interval_hours=self.sc.visits.target_interval_days * 24.0,
-            visits_enabled=self.sc.visits.enabled,
-            events=self.events,
-            transitions=self.transitions,
-            location_count=location,
-        )
+        return assemble_records(
+            self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
+            level=self.i_level, priority=self.i_prio, cadres=self.cadres, groups=list(self.groups.values()),
+            work_log=self.work_log, duty_log=self.duty_log, visits=self.visits, war_periods=self.war_periods,
+            location=location, run_end=now, events=self.events, transitions=self.transitions)
 
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:

@@ -24,11 +24,6 @@ def stream(root: np.random.SeedSequence, name: str, *keys: str) -> np.random.Gen
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(root.entropy, spawn_key=spawn_key)))
 
 
-def replication_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
-    """The SeedSequence of replications 0..n-1; replication k's is the same whatever n is."""
-    return np.random.SeedSequence(seed).spawn(n)
-
-
 def scenario_stream(seed: int, name: str) -> np.random.Generator:
     """A stream tied to the scenario, not to a replication (e.g. generated grid sizes)."""
     return stream(np.random.SeedSequence(seed, spawn_key=(2**32 - 1,)), name)

@@ -19,50 +19,22 @@ import datetime as dt
 import io
 import json
 import math
-import os
 import platform
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from sim import __version__
-from sim.experiment import MetricSummary, RunOutcome, metric_names, seed_sequence_text
-from sim.model import Records
+from sim.experiments.atomic import atomic_write
+from sim.experiments.runs import RunOutcome, metric_names, seed_sequence_text
+from sim.experiments.statistics import MetricSummary
 from sim.model.district import District
 
 
 def default_dir(scenario_name: str, command: str, root: str | Path = "results") -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(root) / f"{scenario_name}-{command}-{stamp}"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone makes files private (0600)
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def versions() -> dict[str, str]:
@@ -195,35 +167,3 @@ def summary_dict(metrics: dict[str, MetricSummary]) -> dict[str, Any]:
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
     atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def records_parquet(rec: Records, path: Path) -> None:
-    """Per-issue records of one replication as a Parquet file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    t = rec.issues
-    table = pa.table({
-        "issue": np.arange(len(t)),
-        "type": pa.DictionaryArray.from_arrays(t.type.astype(np.int32), t.type_names),
-        "grid": pa.DictionaryArray.from_arrays(t.grid.astype(np.int32), rec.district.ids),
-        "occurred_h": t.occur,
-        "hidden": t.hidden,
-        # what was drawn for the issue before the run (the same under every policy: CRN)
-        "report_delay_h": t.report_delay,
-        "service_h": t.service,
-        "intake_h": t.intake,
-        "travel_h": t.travel,
-        "escalation_level": t.level,
-        "visit_offset": t.visit_offset,
-        "reported_h": rec.report,
-        "found_by_visit": rec.found_by_visit,
-        "started_h": rec.start,
-        "resolved_h": rec.end,
-        "level": rec.resolved_level,
-        "priority": rec.priority,
-        "sla_hours": rec.sla_hours,
-    })
-    buf = pa.BufferOutputStream()
-    pq.write_table(table, buf)
-    atomic_write(path, buf.getvalue().to_pybytes())

@@ -1,4 +1,4 @@
-"""Experiments: runs (one replication of one scenario variant), their execution and summaries.
+"""Runs: one replication of one scenario variant, its seed, and executing many of them.
 
 Seeding: one root ``SeedSequence(seed)`` per command.  Replication k of every
 variant (policy or sweep point) uses ``SeedSequence(seed, spawn_key=(k,))``,
@@ -20,49 +20,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from sim.experiments.records_file import write_records
 from sim.metrics import compute_metrics, mser5_truncation_days, run_series, wartime_periods
 from sim.model import simulate
 from sim.scenario import Scenario
 
-# Fault injection for the tests of failure handling: the run with this key raises.
+# A supported debugging aid (README, "Results folder"): GRIDSIM_FAIL_RUN=<variant>/r<NNNN> makes that
+# run raise, to try failure handling and --resume on a real campaign; the tests use it the same way.
 FAIL_ENV = "GRIDSIM_FAIL_RUN"
-
-
-@dataclass(frozen=True)
-class MetricSummary:
-    mean: float
-    std: float
-    ci95: tuple[float, float]
-    n: int
-
-    @property
-    def half_width(self) -> float:
-        return (self.ci95[1] - self.ci95[0]) / 2
-
-    def to_dict(self) -> dict:
-        clean = lambda x: None if x is None or not math.isfinite(x) else float(x)  # noqa: E731
-        return {"mean": clean(self.mean), "std": clean(self.std), "ci95": [clean(self.ci95[0]), clean(self.ci95[1])], "n": self.n}
-
-
-def summarize(values: Iterable[float]) -> MetricSummary:
-    """Mean, sample standard deviation and Student-t 95% confidence interval (NaNs dropped)."""
-    x = np.asarray(list(values), dtype=float)
-    x = x[np.isfinite(x)]
-    n = int(x.size)
-    if n == 0:
-        return MetricSummary(math.nan, math.nan, (math.nan, math.nan), 0)
-    mean = float(x.mean())
-    if n == 1:
-        return MetricSummary(mean, math.nan, (math.nan, math.nan), 1)
-    from scipy import stats  # here, not at the top: workers never summarize, and it costs 0.7 s to import
-
-    std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n))
-    return MetricSummary(mean, std, (mean - half, mean + half), n)
 
 
 def replication_seed(seed: int, k: int) -> np.random.SeedSequence:
@@ -120,9 +88,7 @@ def execute(task: RunTask) -> RunOutcome:
             raise RuntimeError(f"injected failure ({FAIL_ENV}={task.key})")
         rec = simulate(task.scenario, replication_seed(task.seed, task.replication))
         if task.records_dir:
-            from sim.results import records_parquet
-
-            records_parquet(rec, Path(task.records_dir) / f"{task.variant}-r{task.replication:04d}.parquet")
+            write_records(rec, Path(task.records_dir) / f"{task.variant}-r{task.replication:04d}.parquet")
         return RunOutcome(
             task.variant, task.replication, task.seed, compute_metrics(rec),
             wartime_periods(rec), mser5_truncation_days(rec),
@@ -164,46 +130,6 @@ def execute_runs(tasks: list[RunTask], executor: Executor, on_done: Callable[[Ru
             fut.cancel()
 
 
-def summarize_metrics(outcomes: Iterable[RunOutcome]) -> dict[str, MetricSummary]:
-    """Per metric, the summary over the successful outcomes given (one variant's)."""
-    rows = [o.metrics for o in outcomes if o.metrics is not None]
-    names: list[str] = []
-    for m in rows:
-        names += [n for n in m if n not in names]
-    return {n: summarize(m.get(n, math.nan) for m in rows) for n in names}
-
-
-def paired_differences(base: list[RunOutcome], other: list[RunOutcome]) -> dict[str, MetricSummary]:
-    """Per metric, the summary of (other - base) over the replications both have: a paired CI."""
-    by_rep = {o.replication: o.metrics for o in base if o.metrics is not None}
-    pairs = [(by_rep[o.replication], o.metrics) for o in other
-             if o.metrics is not None and o.replication in by_rep]
-    names = [n for n in (pairs[0][0] if pairs else {}) if all(n in b and n in a for b, a in pairs)]
-    return {n: summarize(a[n] - b[n] for b, a in pairs) for n in names}
-
-
-def precision_reached(summaries: Iterable[dict[str, MetricSummary]], metric: str, precision: float) -> bool:
-    """Whether the CI half-width of ``metric`` is within ``precision`` x |mean| for every variant."""
-    for s in summaries:
-        m = s.get(metric)
-        if m is None or m.n < 2 or not math.isfinite(m.half_width):
-            return False
-        if m.half_width > precision * abs(m.mean):
-            return False
-    return True
-
-
-def next_replications(current: int, summaries: list[dict[str, MetricSummary]], metric: str,
-                      precision: float, cap: int) -> int:
-    """How many replications should reach the precision, from the half-widths so far (n ~ 1/hw^2)."""
-    worst = 1.0
-    for s in summaries:
-        m = s.get(metric)
-        if m is not None and m.n >= 2 and math.isfinite(m.half_width) and m.mean:
-            worst = max(worst, (m.half_width / (precision * abs(m.mean))) ** 2)
-    return int(min(cap, max(current + 1, math.ceil(current * worst * 1.1))))
-
-
 def variant_outcomes(outcomes: Iterable[RunOutcome], variant: str) -> list[RunOutcome]:
     return sorted((o for o in outcomes if o.variant == variant), key=lambda o: o.replication)
 
@@ -214,7 +140,3 @@ def metric_names(outcomes: Iterable[RunOutcome]) -> list[str]:
         if o.metrics:
             names += [n for n in o.metrics if n not in names]
     return names
-
-
-def as_row(o: RunOutcome) -> dict[str, Any]:
-    return {"variant": o.variant, "replication": o.replication, **(o.metrics or {})}

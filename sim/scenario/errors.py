@@ -12,11 +12,12 @@ import difflib
 import json
 import re
 import types
+from pathlib import Path
 from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.distributions import DIST_NAMES, FieldError
+from sim.scenario.distributions import DIST_NAMES, FieldError
 
 NOTHING = object()  # a problem with no value to show (a missing field)
 
@@ -185,3 +186,16 @@ def problems(err: ValidationError, data: Any, root: type[BaseModel]) -> list[Pro
             p = p._replace(message=allowed or f"{found[path].message}; or {p.message}")
         found[path] = p
     return list(found.values())
+
+
+class ScenarioError(Exception):
+    """Bad input: a message naming file, field, value and what is allowed (exit code 2)."""
+
+    def __init__(self, file: str | Path | None, problems: list[str]):
+        self.file = str(file) if file is not None else "<scenario>"
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        head = f"{self.file}: invalid scenario"
+        return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)

@@ -20,18 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.executors import open_executor
-from sim.experiment import (
-    MetricSummary,
-    RunOutcome,
-    RunTask,
-    execute_runs,
-    next_replications,
-    precision_reached,
-    summarize_metrics,
-    variant_outcomes,
-)
-from sim.results import RunStore, write_json
+from sim.experiments.executors import open_executor
+from sim.experiments.statistics import MetricSummary, next_replications, precision_reached, summarize_metrics
+from sim.experiments.runs import RunOutcome, RunTask, execute_runs, variant_outcomes
+from sim.experiments.results import RunStore, write_json
 from sim.scenario import Scenario, dump_toml
 
 AUTO_START = 10  # replications before the first precision check with --replications auto
@@ -137,7 +129,7 @@ def prepare_folder(out: Path, plan: Plan, resume: bool) -> RunStore:
         raise CampaignError(f"--out {out}: already holds runs; use --resume {out} to finish them, or another folder")
     out.mkdir(parents=True, exist_ok=True)
     write_json(doc_path, plan.command_doc())
-    from sim.results import atomic_write
+    from sim.experiments.atomic import atomic_write
 
     if len(plan.resolved) == 1:
         atomic_write(out / "scenario.resolved.toml", dump_toml(next(iter(plan.resolved.values()))))

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from sim.plots import Folder, plot_folder
+from sim.outputs.plots import Folder, plot_folder
 
 ROWS = [("completion_rate", "completion (all issues)", "%"), ("completion_rate_reported", "completion (reported)", "%"),
         ("resolution_hours_mean", "resolution, mean", "d"), ("resolution_hours_p90", "resolution, p90", "d"),
@@ -146,7 +146,7 @@ def write_report(path: str | Path) -> tuple[Path, Path]:
         md += ["\\* the paired 95% CI of the difference from the reference excludes zero.", ""]
     md += ["## Figures", "", *[f"![{p.stem}](figures/{p.name})" for p in figs], "", "## Method", "", method(f), ""]
     md_path = f.path / "report.md"
-    from sim.results import atomic_write
+    from sim.experiments.atomic import atomic_write
 
     atomic_write(md_path, "\n".join(md))
     pdf_path = f.path / "report.pdf"

@@ -1,6 +1,6 @@
 """Calibration: does a scenario reproduce the published figures written in its ``[[targets]]``?
 
-    import sim.calibrate as cal
+    import sim.decide.calibrate as cal
     c = cal.calibrate("scenarios/dalad.toml", replications=10, workers=2)
     print(cal.calibration_table(c))
 
@@ -22,11 +22,11 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sim import api
-from sim.experiment import MetricSummary
-from sim.metrics import compute_metrics
-from sim.model import simulate
-from sim.results import atomic_write, csv_text, default_dir
+from sim.experiments import commands
+from sim.experiments.runs import RunTask, execute
+from sim.experiments.statistics import MetricSummary
+from sim.experiments.atomic import atomic_write
+from sim.experiments.results import csv_text, default_dir
 from sim.scenario import Scenario, Target, load_scenario
 
 CSV_COLUMNS = ["metric", "target", "tolerance", "source", "simulated_mean", "ci_lo", "ci_hi",
@@ -59,15 +59,11 @@ class Calibration:
     scenario_name: str
     policy: str | None
     checks: list[TargetCheck]
-    run: api.RunResult
+    run: commands.RunResult
 
     @property
     def out(self) -> Path:
         return self.run.out
-
-    @property
-    def all_within(self) -> bool:
-        return all(c.within for c in self.checks)
 
     def check(self, metric: str) -> TargetCheck:
         """The (first) check of ``metric``."""
@@ -79,38 +75,39 @@ class Calibration:
 
 def available_metrics(sc: Scenario) -> list[str]:
     """The metric names a run of ``sc`` produces (from one run over a one-day horizon)."""
-    import numpy as np
-
-    short = sc.model_copy(update={"calendar": sc.calendar.model_copy(update={"horizon_days": 1.0, "warmup_days": 0.0})})
-    return sorted(compute_metrics(simulate(short, np.random.SeedSequence(0))))
+    cal = sc.calendar.model_copy(update={"horizon_days": 1.0, "warmup_days": 0.0, "drain_days": 0.0})
+    outcome = execute(RunTask("names", 0, 0, sc.model_copy(update={"calendar": cal})))
+    if outcome.metrics is None:
+        raise commands.ApiError(f"a one-day trial run of {sc.name} failed: {(outcome.error or '').splitlines()[0]}")
+    return sorted(outcome.metrics)
 
 
 def _check_targets(path: Path, sc: Scenario) -> None:
     if not sc.targets:
         where = f" (policy {sc.policy})" if sc.policy else ""
-        raise api.ApiError(f"{path}{where}: defines no [[targets]]; nothing to calibrate. "
+        raise commands.ApiError(f"{path}{where}: defines no [[targets]]; nothing to calibrate. "
                            "Add e.g. [[targets]] metric = \"completion_rate_reported\", value = 0.99, "
                            "tolerance = 0.01, source = \"...\"")
     names = available_metrics(sc)
     bad = [(i, t) for i, t in enumerate(sc.targets) if t.metric not in names]
     if bad:
         lines = [f"targets.{i}.metric = {t.metric!r} is not a metric of this scenario" for i, t in bad]
-        raise api.ApiError(f"{path}: " + "; ".join(lines) + ". Available metrics: " + ", ".join(names))
+        raise commands.ApiError(f"{path}: " + "; ".join(lines) + ". Available metrics: " + ", ".join(names))
 
 
-def calibrate(scenario: str | Path, policy: str | None = None, *, options: api.Options | None = None,
+def calibrate(scenario: str | Path, policy: str | None = None, *, options: commands.Options | None = None,
               **kw) -> Calibration:
     """Run the scenario (as ``sim.api.run``) and check every target; writes calibration.csv into the results folder.
 
     Raises ``sim.api.ApiError`` when the scenario has no targets or a target names an unknown metric.
     """
-    o = api._opts(options, kw)
+    o = commands.resolve_options(options, kw)
     path = Path(scenario)
     sc = load_scenario(path, policy, o.overrides)
     _check_targets(path, sc)
     if o.out is None:
         o = replace(o, out=default_dir(sc.name, "calibrate"))
-    res = api.run(path, policy, options=o)
+    res = commands.run(path, policy, options=o)
     metrics = res.summaries[res.variant]
     nan = MetricSummary(math.nan, math.nan, (math.nan, math.nan), 0)
     checks = [TargetCheck(t, metrics.get(t.metric, nan)) for t in sc.targets]

@@ -1,0 +1,279 @@
+"""The experiment commands: ``run``, ``compare`` and ``sweep`` of a scenario into a results folder.
+
+Each one plans its variants (policies or design points), executes every
+replication through ``campaign`` (crash-safe, resumable), writes the folder's
+tables and summary, and returns a :class:`Result`.  ``sim.api`` exposes them
+to Python users and the command line; keyword options are those of
+:class:`Options`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from sim.experiments.campaign import Plan, execute_plan, summaries, warmup_check
+from sim.experiments.statistics import MetricSummary, paired_differences, summarize_metrics
+from sim.experiments.runs import RunOutcome, metric_names, variant_outcomes
+from sim.experiments.atomic import atomic_write
+from sim.experiments.results import csv_text, default_dir, failures_csv, grids_csv, points_csv, replications_csv, summary_dict, versions, wartime_csv, write_json
+from sim.model.district import build_district
+from sim.scenario import Scenario, ScenarioError, load_scenario, merge_inputs, read_toml
+from sim.experiments.designs import Factor, make_design, point_id
+
+
+class ApiError(Exception):
+    """A request that cannot be run as given (exit code 2 on the command line)."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C (or a signal) stopped the command; every finished run is in ``out``."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        super().__init__(f"interrupted; finished runs are saved in {out}")
+
+
+@dataclass(frozen=True)
+class Options:
+    overrides: list[tuple[str, Any]] = field(default_factory=list)  # --set KEY=VALUE, parsed
+    replications: int | None = 0  # 0: the file's; None: auto (until precision)
+    seed: int | None = None  # None: the file's
+    precision: float = 0.05
+    precision_metric: str = "resolution_hours_mean"
+    max_replications: int = 200
+    out: str | Path | None = None  # None: results/<scenario>-<command>-<timestamp>
+    resume: bool = False
+    workers: int | None = None
+    scheduler: str | None = None
+    records: bool = False
+    quiet: bool = True
+
+
+def show_param(v: Any) -> Any:
+    return "+".join(map(str, v)) if isinstance(v, list) else v
+
+
+@dataclass
+class Result:
+    command: str
+    scenario_name: str
+    out: Path
+    seed: int
+    replications: int
+    warmup_days: float
+    horizon_days: float
+    outcomes: list[RunOutcome]
+    summaries: dict[str, dict[str, MetricSummary]]  # variant -> metric -> summary
+    warmup: dict[str, Any]
+    label: str = "variant"
+    warnings: list[str] = field(default_factory=list)  # what makes the numbers less trustworthy
+
+    @property
+    def failures(self) -> list[RunOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def params(self, variant: str) -> dict[str, Any]:
+        return {}
+
+    def to_frame(self):
+        """One row per variant and replication, one column per metric (pandas)."""
+        import pandas as pd
+
+        names = metric_names(self.outcomes)
+        rows = [{self.label: o.variant, **{k: show_param(v) for k, v in self.params(o.variant).items()},
+                 "replication": o.replication, **{n: o.metrics.get(n, math.nan) for n in names}}
+                for o in sorted(self.outcomes, key=lambda o: (o.variant, o.replication)) if o.ok]
+        return pd.DataFrame(rows)
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for v, metrics in self.summaries.items():
+            for name, s in metrics.items():
+                rows.append({self.label: v, **{k: show_param(x) for k, x in self.params(v).items()},
+                             "metric": name, "mean": s.mean, "std": s.std,
+                             "ci_lo": s.ci95[0], "ci_hi": s.ci95[1], "n": s.n})
+        return rows
+
+    def summary(self):
+        """Mean, std, 95% CI and n per variant and metric (pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary_rows())
+
+
+@dataclass
+class RunResult(Result):
+    variant: str = "base"
+    label: str = "policy"
+
+
+@dataclass
+class Comparison(Result):
+    policies: list[str] = field(default_factory=list)
+    differences: dict[str, dict[str, MetricSummary]] = field(default_factory=dict)  # vs policies[0], paired
+    label: str = "policy"
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        rows = super().summary_rows()
+        for r in rows:
+            d = self.differences.get(r["policy"], {}).get(r["metric"])
+            r.update(diff=d.mean if d else math.nan, diff_ci_lo=d.ci95[0] if d else math.nan,
+                     diff_ci_hi=d.ci95[1] if d else math.nan)
+        return rows
+
+
+@dataclass
+class Sweep(Result):
+    factors: list[Factor] = field(default_factory=list)
+    points: dict[str, dict[str, Any]] = field(default_factory=dict)  # point id -> {key: value}
+    label: str = "point"
+
+    def params(self, variant: str) -> dict[str, Any]:
+        return self.points[variant]
+
+
+# ---------------------------------------------------------------- building plans
+
+
+def resolve_options(options: Options | None, kw: dict[str, Any]) -> Options:
+    base = options or Options()
+    known = {f.name for f in fields(Options)}
+    unknown = set(kw) - known
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}")
+    return replace(base, **kw)
+
+
+def _variant(path: Path, policy: str | None, overrides: list[tuple[str, Any]]) -> tuple[Scenario, dict[str, Any]]:
+    sc = load_scenario(path, policy, overrides)
+    return sc, merge_inputs(read_toml(path), path, policy, overrides)
+
+
+def _plan(command: str, path: Path, variants: dict[str, tuple[Scenario, dict[str, Any]]], o: Options,
+          extra: dict[str, Any] | None = None) -> Plan:
+    first = next(iter(variants.values()))[0]
+    reps = first.replications if o.replications == 0 else o.replications
+    return Plan(command=command, scenario_file=str(path), variants={v: sc for v, (sc, _) in variants.items()},
+                resolved={v: t for v, (_, t) in variants.items()}, seed=first.seed if o.seed is None else o.seed,
+                replications=reps, precision=o.precision, precision_metric=o.precision_metric,
+                max_replications=o.max_replications, records=o.records, extra=extra or {})
+
+
+def _execute(plan: Plan, o: Options, label: str) -> tuple[Path, list[RunOutcome], int, dict[str, Any]]:
+    first = next(iter(plan.variants.values()))
+    out = Path(o.out) if o.out else default_dir(first.name, plan.command)
+    try:
+        outcomes, n = execute_plan(plan, out, workers=o.workers, scheduler=o.scheduler, resume=o.resume,
+                                   quiet=o.quiet)
+    except KeyboardInterrupt:
+        raise Interrupted(out) from None
+    atomic_write(out / "wartime.csv", wartime_csv(outcomes, label))
+    if plan.series:  # the layout the per-grid figure draws
+        atomic_write(out / "grids.csv", grids_csv(build_district(first)))
+    fails = [x for x in outcomes if not x.ok]
+    if fails:
+        atomic_write(out / "failures.csv", failures_csv(outcomes, label))
+    elif (out / "failures.csv").exists():
+        (out / "failures.csv").unlink()  # a resume has retried them all successfully
+    meta = {"command": plan.command, "scenario": first.name, "scenario_file": plan.scenario_file,
+            "overrides": [f"{k}={v}" for k, v in o.overrides], "replications": n,
+            "seeds": {"root": plan.seed, "scheme": "replication k of every variant: "
+                      "SeedSequence(root, spawn_key=(k,)); streams derived from it by name"},
+            "warmup_days": first.calendar.warmup_days, "horizon_days": first.calendar.horizon_days,
+            "runs_failed": len(fails), "warnings": measurement_warnings(plan), "versions": versions()}
+    return out, outcomes, n, meta
+
+
+def measurement_warnings(plan: Plan) -> list[str]:
+    """The scenario's measurement warnings, once each, over every variant."""
+    out: list[str] = []
+    for sc in plan.variants.values():
+        out += [w for w in sc.measurement_warnings() if w not in out]
+    return out
+
+
+def _result(cls, plan: Plan, out: Path, outcomes: list[RunOutcome], n: int, **kw) -> Result:
+    first = next(iter(plan.variants.values()))
+    return cls(plan.command, first.name, out, plan.seed, n, first.calendar.warmup_days,
+               first.calendar.horizon_days, outcomes, summaries(outcomes, plan), warmup_check(outcomes, plan),
+               warnings=measurement_warnings(plan), **kw)
+
+
+# ---------------------------------------------------------------- the three commands
+
+
+def run(scenario: str | Path, policy: str | None = None, *, options: Options | None = None, **kw) -> RunResult:
+    """Replications of one scenario (optionally under one of its policies)."""
+    o = resolve_options(options, kw)
+    path = Path(scenario)
+    name = policy or "base"
+    plan = _plan("run", path, {name: _variant(path, policy, o.overrides)}, o)
+    out, outcomes, n, meta = _execute(plan, o, "policy")
+    res = _result(RunResult, plan, out, outcomes, n, variant=name)
+    atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
+    write_json(out / "summary.json", {**meta, "policy": policy, "metrics": summary_dict(res.summaries[name]),
+                                      "warmup_check": res.warmup})
+    return res
+
+
+def compare(scenario: str | Path, policies: list[str] | None = None, replications: int | None = 0, *,
+            options: Options | None = None, **kw) -> Comparison:
+    """Every policy on common random numbers; differences from the first policy are paired."""
+    o = resolve_options(options, {**({"replications": replications} if replications != 0 else {}), **kw})
+    path = Path(scenario)
+    if policies is None:
+        policies = list(load_scenario(path, None, o.overrides).policies)
+        if not policies:
+            raise ApiError(f"{path}: defines no [policies.NAME]; nothing to compare")
+    if len(set(policies)) != len(policies) or len(policies) < 2:
+        raise ApiError(f"--policies {','.join(policies)}: name at least two different policies")
+    plan = _plan("compare", path, {p: _variant(path, p, o.overrides) for p in policies}, o)
+    out, outcomes, n, meta = _execute(plan, o, "policy")
+    base = variant_outcomes(outcomes, policies[0])
+    diffs = {p: paired_differences(base, variant_outcomes(outcomes, p)) for p in policies[1:]}
+    res = _result(Comparison, plan, out, outcomes, n, policies=policies, differences=diffs)
+    atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
+    cols = ["policy", "metric", "mean", "ci_lo", "ci_hi", "diff", "diff_ci_lo", "diff_ci_hi", "n"]
+    atomic_write(out / "comparison.csv", csv_text(cols, ([r[c] for c in cols] for r in res.summary_rows())))
+    write_json(out / "summary.json", {
+        **meta, "policies": policies, "reference": policies[0],
+        "metrics": summary_dict(res.summaries[policies[0]]),
+        "by_policy": {p: {"metrics": summary_dict(res.summaries[p])} for p in policies},
+        "differences": {p: {"metrics": summary_dict(d)} for p, d in diffs.items()},
+        "warmup_check": res.warmup,
+    })
+    return res
+
+
+def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: int | None = None,
+          policy: str | None = None, *, options: Options | None = None, **kw) -> Sweep:
+    """Run every point of a parameter design (all on common random numbers)."""
+    o = resolve_options(options, kw)
+    path = Path(scenario)
+    seed = load_scenario(path, policy, o.overrides).seed if o.seed is None else o.seed
+    factors, points = make_design(vary, design, samples, seed)
+    ids = {point_id(i): p for i, p in enumerate(points)}
+    variants = {}
+    for pid, params in ids.items():
+        try:
+            variants[pid] = _variant(path, policy, o.overrides + list(params.items()))
+        except ScenarioError as e:
+            e.problems = [f"{p} (sweep point {pid}: {params})" for p in e.problems]
+            raise
+    extra = {"design": design, "samples": samples, "vary": vary, "policy": policy}
+    plan = replace(_plan("sweep", path, variants, o, extra), series=False)
+    out, outcomes, n, meta = _execute(plan, o, "point")
+    res = _result(Sweep, plan, out, outcomes, n, factors=factors, points=ids)
+    atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
+    atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))
+    write_json(out / "summary.json", {
+        **meta, "design": design, "factors": [{"key": f.key, "values": list(f.values)} for f in factors],
+        "metrics": summary_dict(summarize_metrics(outcomes)),  # pooled over the whole design
+        "points": {pid: {"params": params, "metrics": summary_dict(res.summaries[pid])} for pid, params in ids.items()},
+        "warmup_check": res.warmup,
+    })
+    return res
+

@@ -1,0 +1,39 @@
+"""Briefing figures, made from a results folder only (the model is never re-run).
+
+One style, defined once (``style.py``): single-column width, units on every
+axis (durations in days), the Okabe-Ito colour-blind-safe palette, a title
+naming the subject, and a source line (scenario, replications, seed) in small
+print.  ``lang="zh"`` labels everything in Chinese with a CJK font, and refuses
+to draw (rather than draw empty boxes) when no CJK font is installed.
+Figures of a run (``run.py``), a comparison (``compare.py``) and a sweep
+(``sweep.py``), one function per figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.compare import compare_figures
+from sim.outputs.plots.folder import Folder
+from sim.outputs.plots.run import run_figures
+from sim.outputs.plots.style import PlotError
+from sim.outputs.plots.sweep import DEFAULT_TARGETS, parse_target, sweep_figures
+
+__all__ = ["Folder", "PlotError", "parse_target", "plot_folder"]
+
+
+def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
+                targets: list[tuple[str, str, float]] | None = None) -> list[Path]:
+    """Write every figure that fits the folder into ``path/figures``; return their paths."""
+    folder = Folder.load(path)
+    fg = Figures(folder, fmt, lang)
+    if folder.command == "run":
+        run_figures(fg, folder.variants[0])
+    elif folder.command == "compare":
+        compare_figures(fg)
+        for v in folder.variants:
+            run_figures(fg, v)
+    elif folder.command == "sweep":
+        sweep_figures(fg, targets or DEFAULT_TARGETS)
+    return fg.written

@@ -1,0 +1,67 @@
+"""Figures of a comparison: every policy's means with CIs, and paired differences from the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.labels import KEY_METRICS
+from sim.outputs.plots.style import PALETTE, WIDTH
+
+
+def compare_figures(fg: Figures) -> None:
+    s = fg.f.summary
+    metrics = [m for m in KEY_METRICS if m in s["by_policy"][s["reference"]]["metrics"]]
+    policies_figure(fg, metrics)
+    differences_figure(fg, metrics)
+
+
+def policies_figure(fg: Figures, metrics: list[str]) -> None:
+    """Each key metric of every policy: mean and 95% CI."""
+    s = fg.f.summary
+    policies = s["policies"]
+    fig, axes = fg.plt.subplots(len(metrics), 1, figsize=(WIDTH, 0.55 + 0.62 * len(metrics) + 0.08 * len(policies) * len(metrics)),
+                                sharex=False)
+    axes = np.atleast_1d(axes)
+    for ax, m in zip(axes, metrics):
+        y = np.arange(len(policies))
+        for i, p in enumerate(policies):
+            v = s["by_policy"][p]["metrics"][m]
+            mean = fg.metric_value(m, v["mean"])
+            lo = fg.metric_value(m, v["ci95"][0] if v["ci95"][0] is not None else v["mean"])
+            hi = fg.metric_value(m, v["ci95"][1] if v["ci95"][1] is not None else v["mean"])
+            ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="o", ms=3, color=PALETTE[i % len(PALETTE)], capsize=2, lw=0.9)
+        ax.set_yticks(y, policies)
+        ax.invert_yaxis()
+        ax.set_xlabel(fg.label(m), labelpad=1)
+        ax.grid(axis="y", visible=False)
+    axes[0].set_title(fg.label("t_policy"))
+    fig.tight_layout(h_pad=0.6)
+    fg.save(fig, "policies", ", ".join(policies))
+
+
+def differences_figure(fg: Figures, metrics: list[str]) -> None:
+    """Forest plot: paired differences from the reference as % of its mean, on one axis."""
+    s = fg.f.summary
+    policies, base = s["policies"], s["reference"]
+    rows = []
+    for m in metrics:
+        ref = s["by_policy"][base]["metrics"][m]["mean"]
+        for p in policies[1:]:
+            d = s["differences"][p]["metrics"].get(m)
+            if d is None or not ref:
+                continue
+            lo = d["ci95"][0] if d["ci95"][0] is not None else d["mean"]
+            hi = d["ci95"][1] if d["ci95"][1] is not None else d["mean"]
+            rows.append((m, p, 100 * d["mean"] / abs(ref), 100 * lo / abs(ref), 100 * hi / abs(ref)))
+    if rows:
+        fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.7 + 0.17 * len(rows)))
+        for i, (m, p, mean, lo, hi) in enumerate(rows):
+            k = policies.index(p)
+            ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="s", ms=3, color=PALETTE[k % len(PALETTE)], capsize=2, lw=0.9)
+        ax.axvline(0, color="#333333", lw=0.7)
+        ax.set_yticks(range(len(rows)), [f"{fg.label(m).split(' (')[0].split('（')[0]} · {p}" for m, p, *_ in rows])
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        ax.set(xlabel=fg.label("diff_pct", base=base), title=fg.label("t_forest", base=base))
+        fg.save(fig, "differences", ", ".join(policies))

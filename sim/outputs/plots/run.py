@@ -1,0 +1,160 @@
+"""Figures of one policy's runs: backlog, coverage, resolution-time distribution, utilisation, per-grid maps."""
+
+from __future__ import annotations
+
+import csv
+import math
+import warnings
+
+import numpy as np
+
+from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.style import PALETTE, WIDTH
+
+
+def run_figures(fg: Figures, variant: str) -> None:
+    """Every figure of one policy's runs (those its series allow)."""
+    series = fg.f.series(variant)
+    if not series:
+        return
+    backlog_figure(fg, variant, series)
+    if "coverage_daily" in series[0]:
+        coverage_figure(fg, variant, series)
+    resolution_ecdf_figure(fg, variant, series)
+    utilization_figure(fg, variant)
+    grid_map(fg, variant, series, "grid_resolution_p90", "t_grid_p90", "resolution_days", 1 / 24, "viridis_r")
+    if "grid_coverage" in series[0]:
+        grid_map(fg, variant, series, "grid_coverage", "t_grid_cov", "coverage", 100, "viridis")
+
+
+def _days(series: list[dict[str, list[float]]]) -> np.ndarray:
+    return np.arange(len(series[0]["backlog_daily"])) + 0.5
+
+
+def backlog_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
+    """Open issues day by day: daily mean and 7-day mean with its 95% CI over replications."""
+    days, what = _days(series), variant
+    fig, ax = fg.plt.subplots()
+    weekly = [np.convolve(s["backlog_daily"], np.ones(7) / 7, mode="same") for s in series]
+    mean, lo, hi = fg.band(weekly)
+    fg.shade_periods(ax, variant)
+    ax.plot(days, np.mean([s["backlog_daily"] for s in series], axis=0), color=PALETTE[5], lw=0.4,
+            label=fg.label("daily"))
+    ax.fill_between(days[3:-3], lo[3:-3], hi[3:-3], color=PALETTE[0], alpha=0.3, lw=0)
+    ax.plot(days[3:-3], mean[3:-3], color=PALETTE[0], label=fg.label("weekly_band"))
+    ax.set(xlabel=fg.label("day"), ylabel=fg.label("backlog"), title=fg.label("t_backlog"), xlim=(0, days[-1] + 0.5))
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.35)
+    ax.legend(loc="upper left", ncols=2)
+    fg.save(fig, f"backlog-{variant}", what)
+
+
+def coverage_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
+    """Household visit coverage day by day, mean and 95% CI over replications."""
+    days, what = _days(series), variant
+    fig, ax = fg.plt.subplots()
+    mean, lo, hi = fg.band([s["coverage_daily"] for s in series])
+    fg.shade_periods(ax, variant)
+    ax.fill_between(days, 100 * lo, 100 * hi, color=PALETTE[2], alpha=0.25, lw=0)
+    ax.plot(days, 100 * mean, color=PALETTE[2], label=fg.label("mean_band"))
+    bottom = max(0.0, 5 * math.floor((100 * np.nanmin(lo) - 4) / 5))  # the data's range, not 0-100
+    ax.set(xlabel=fg.label("day"), ylabel=fg.label("coverage"), title=fg.label("t_coverage"),
+           xlim=(0, days[-1] + 0.5), ylim=(bottom, 100.5))
+    ax.legend(loc="lower right", ncols=2)
+    fg.save(fig, f"coverage-{variant}", what)
+
+
+def resolution_ecdf_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
+    """Distribution of resolution times, all issues and per type, with each type's SLA."""
+    what = variant
+    fig, ax = fg.plt.subplots()
+    pct = np.linspace(0, 100, 101)
+    overall = [s["resolution_quantiles"] for s in series if s.get("resolution_quantiles")]
+    if overall:  # percentiles averaged over replications (Vincentization)
+        ax.plot(np.mean(overall, axis=0) / 24, pct, color=PALETTE[7], lw=1.6, label=fg.label("all_types"))
+    sla = fg.f.sla_days()
+    for i, name in enumerate(sla):
+        q = [s.get(f"resolution_quantiles_{name}") for s in series]
+        q = [x for x in q if x]
+        color = PALETTE[i % (len(PALETTE) - 1)]
+        if q:
+            ax.plot(np.mean(q, axis=0) / 24, pct, color=color, lw=0.8, label=name)
+        ax.axvline(sla[name], color=color, lw=0.7, ls=":")
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("log")
+    ax.set_xlim(left=0.01)
+    ax.xaxis.set_major_locator(FixedLocator([0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set(xlabel=fg.label("resolution_days"), ylabel=fg.label("share_resolved"), title=fg.label("t_ecdf"), ylim=(0, 100))
+    ax.legend(loc="lower right", title=fg.label("sla"), title_fontsize=6)
+    fg.save(fig, f"resolution-ecdf-{variant}", what)
+
+
+def utilization_figure(fg: Figures, variant: str) -> None:
+    """Share of on-duty time each role spends on issues, with 95% CIs."""
+    what = variant
+    metrics = fg.f.summary["metrics"] if fg.f.command == "run" else fg.f.summary["by_policy"][variant]["metrics"]
+    roles = [(k.removeprefix("utilization_"), v) for k, v in metrics.items() if k.startswith("utilization_")]
+    if roles:
+        fig, ax = fg.plt.subplots()
+        y = np.arange(len(roles))
+        means = [100 * (v["mean"] or 0) for _, v in roles]
+        errs = [[100 * ((v["mean"] or 0) - (v["ci95"][0] if v["ci95"][0] is not None else v["mean"] or 0)) for _, v in roles],
+                [100 * ((v["ci95"][1] if v["ci95"][1] is not None else v["mean"] or 0) - (v["mean"] or 0)) for _, v in roles]]
+        ax.barh(y, means, xerr=errs, color=PALETTE[0], error_kw={"lw": 0.8, "capsize": 2})
+        ax.set_yticks(y, [fg.role_label(r) for r, _ in roles])
+        ax.invert_yaxis()
+        ax.set(xlabel=fg.label("utilization"), title=fg.label("t_util"))
+        ax.grid(axis="y", visible=False)
+        fg.save(fig, f"utilization-{variant}", what)
+
+
+def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str, scale: float, cmap: str) -> None:
+    """Grids as tiles: one block per community, communities in rows by street."""
+
+    path = fg.f.path / "grids.csv"
+    if not path.is_file():
+        return
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    with warnings.catch_warnings():  # a grid with no resolved issue in any run stays NaN (grey)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values = np.nanmean(np.array([s[key] for s in series], dtype=float), axis=0) * scale
+    streets: dict[str, dict[str, list[int]]] = {}
+    for i, r in enumerate(rows):
+        streets.setdefault(r["street"], {}).setdefault(r["community"], []).append(i)
+    per_row = max(1, math.ceil(math.sqrt(max(len(g) for c in streets.values() for g in c.values()))))
+    fig, ax = fg.plt.subplots(figsize=(WIDTH, WIDTH))
+    ax.set_axis_off()
+    import matplotlib.patches as mpatches
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    finite = values[np.isfinite(values)]
+    norm = Normalize(vmin=float(finite.min()) if finite.size else 0, vmax=float(finite.max()) if finite.size else 1)
+    cm = colormaps[cmap]
+    y0 = 0.0
+    for street, comms in streets.items():
+        x0 = 0.0
+        height = 0
+        for comm, grids in comms.items():
+            cols = min(per_row, len(grids))
+            for j, g in enumerate(grids):
+                cx, cy = x0 + j % cols, y0 + j // cols
+                v = values[g]
+                ax.add_patch(mpatches.Rectangle((cx, -cy), 0.92, 0.92, lw=0,
+                                                color=cm(norm(v)) if np.isfinite(v) else "#cccccc"))
+            height = max(height, math.ceil(len(grids) / cols))
+            x0 += cols + 0.6
+        ax.text(-0.5, -y0 + 0.45, street, ha="right", va="center", fontsize=6)
+        y0 += height + 0.6
+    width = max(sum(min(per_row, len(g)) + 0.6 for g in comms.values()) for comms in streets.values())
+    ax.set_xlim(-2.5, width)
+    ax.set_ylim(-y0 + 0.4, 1.2)
+    ax.set_aspect("equal")
+    sm = fg.plt.cm.ScalarMappable(norm=norm, cmap=cm)
+    cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
+    cb.set_label(fg.label(unit), fontsize=6.5)
+    cb.ax.tick_params(labelsize=6)
+    ax.set_title(fg.label(title) + f"\n({fg.label('street')} ↓, {fg.label('community')} →)", fontsize=7.5)
+    fg.save(fig, f"{key.replace('_', '-')}-{variant}", variant)

@@ -1,0 +1,65 @@
+"""One style for every figure: a briefing paper's single column, the Okabe-Ito palette, CJK fonts for Chinese."""
+
+from __future__ import annotations
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+WIDTH = 3.5  # inches: one column of a briefing paper
+STYLE = {
+    "figure.figsize": (WIDTH, 2.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "font.size": 7.5,
+    "axes.titlesize": 8,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 7.5,
+    "legend.fontsize": 6.5,
+    "legend.frameon": False,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.4,
+    "lines.linewidth": 1.2,
+    "axes.prop_cycle": None,  # set from PALETTE in _style()
+    "pdf.fonttype": 42,  # embed TrueType: text stays text in PDF
+    "svg.fonttype": "none",
+}
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
+                "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei")
+
+
+class PlotError(Exception):
+    """The folder or the request cannot be plotted (exit code 2)."""
+
+
+def pyplot_styled(lang: str):
+    """matplotlib.pyplot with the briefing style (and a CJK font for lang='zh')."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from cycler import cycler
+
+    style = dict(STYLE, **{"axes.prop_cycle": cycler(color=PALETTE)})
+    if lang == "zh":
+        style["font.family"] = "sans-serif"
+        style["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
+        style["axes.unicode_minus"] = False
+    plt.rcParams.update(style)
+    return plt
+
+
+def cjk_font() -> str:
+    """The name of an installed CJK font, or a PlotError saying how to get one."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for fam in CJK_FAMILIES:
+        if fam in names:
+            return fam
+    raise PlotError("--lang zh needs a CJK font and none is installed: on Debian/Ubuntu "
+                    "'apt-get install fonts-noto-cjk' (make setup does this when run as root), "
+                    "then remove ~/.cache/matplotlib so matplotlib sees it")

@@ -1,0 +1,92 @@
+"""Field types and the base model shared by every table of a scenario file.
+
+Weekdays, hours of the day, and the strict base model: unknown keys, NaN and
+booleans where numbers are expected are all refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sim.scenario.distributions import FieldError
+from sim.scenario.errors import candidates
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAY_ALIASES = {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
+    full: i
+    for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+}
+LEVELS = ("grid", "community", "street", "department")
+ROLES = ("grid_workers", "sunk", "police", "community", "street", "department")
+
+
+# ---------------------------------------------------------------- field types
+
+
+def _weekday(v: Any) -> str:
+    if isinstance(v, str) and v.strip().lower() in _WEEKDAY_ALIASES:
+        return WEEKDAYS[_WEEKDAY_ALIASES[v.strip().lower()]]
+    raise ValueError(f"{v!r} is not a weekday name; allowed: {', '.join(WEEKDAYS)} (or full names, any case)")
+
+
+def _weekday_list(v: Any) -> Any:
+    # "Mon+Thu" on the command line means ["Mon", "Thu"].
+    if isinstance(v, str):
+        v = [p for p in re.split(r"[+,\s]+", v) if p]
+    return v
+
+
+Weekday = Annotated[str, BeforeValidator(_weekday)]
+Weekdays = Annotated[list[Weekday], BeforeValidator(_weekday_list), Field(min_length=1)]
+Hour = Annotated[float, Field(ge=0, le=24)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, v: Any, info: ValidationInfo) -> Any:
+        # pydantic would quietly read `count = true` as 1
+        if isinstance(v, bool) and not _admits(cls.model_fields[info.field_name].annotation, (bool, Any)):
+            number = _admits(cls.model_fields[info.field_name].annotation, (int, float))
+            raise ValueError("true/false is not allowed here" + ("; give a number" if number else ""))
+        return v
+
+
+def _admits(tp: Any, kinds: tuple[Any, ...]) -> bool:
+    """Whether annotation ``tp`` mentions one of ``kinds`` at its top level (through Annotated/unions)."""
+    return any(t in kinds for t in candidates(tp))
+
+
+class Hours(_Model):
+    """Daily working hours on the local clock, within one day (end > start)."""
+
+    start_hour: Hour = 8.0
+    end_hour: Hour = 17.0
+
+    @model_validator(mode="after")
+    def _hours_ordered(self) -> "Hours":
+        if self.end_hour <= self.start_hour:
+            raise FieldError(
+                "end_hour", self.end_hour,
+                f"must be after start_hour ({self.start_hour}); shifts past midnight are not supported",
+            )
+        return self
+
+
+class Shift(Hours):
+    """Working days and hours."""
+
+    days: Weekdays = list(WEEKDAYS[:5])

@@ -1,0 +1,112 @@
+"""The district's grids: listed inline, generated, or read from a CSV file."""
+
+from __future__ import annotations
+
+import builtins
+import csv
+from pathlib import Path
+
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from sim.scenario.distributions import Distribution, FieldError
+from sim.scenario.errors import problems
+from sim.scenario.fields import _Model
+
+
+class GridSpec(_Model):
+    id: str = Field(min_length=1)
+    community: str = "C1"
+    street: str = "S1"
+    households: PositiveInt
+    population: NonNegativeFloat | None = None
+
+
+class GridGenerator(_Model):
+    """Generate ``count`` grids in ``communities`` communities within ``streets`` streets.
+
+    Grids are split into communities, and communities into streets, in equal
+    contiguous blocks; household counts are drawn from ``households`` with the
+    scenario's seed (a fixed stream, the same for every replication and policy).
+    """
+
+    count: PositiveInt
+    communities: PositiveInt = 1
+    streets: PositiveInt = 1
+    households: Distribution
+    people_per_household: PositiveFloat = 2.7
+
+    @model_validator(mode="after")
+    def _nesting(self) -> "GridGenerator":
+        if self.communities > self.count:
+            raise FieldError("communities", self.communities, f"cannot exceed count ({self.count})")
+        if self.streets > self.communities:
+            raise FieldError("streets", self.streets, f"cannot exceed communities ({self.communities})")
+        return self
+
+
+class Grids(_Model):
+    """Exactly one of ``list`` (inline), ``generate`` or ``csv`` (path relative to the scenario)."""
+
+    list: builtins.list[GridSpec] | None = None  # the field is named "list" in files
+    generate: GridGenerator | None = None
+    csv: str | None = None
+    rows: tuple[GridSpec, ...] = Field(default=(), exclude=True)
+
+    @model_validator(mode="after")
+    def _exactly_one(self, info: ValidationInfo) -> "Grids":
+        given = [k for k in ("list", "generate", "csv") if getattr(self, k) is not None]
+        if not given:
+            raise ValueError("give one of list (inline grids), generate or csv (a file); none is given")
+        if len(given) > 1:
+            raise FieldError(given[1], getattr(self, given[1]), f"give only one of list, generate, csv ({given[0]} is also given)")
+        if self.list is not None:
+            if not self.list:
+                raise FieldError("list", [], 'is empty; give at least one grid, e.g. [{id = "G1", households = 1000}]')
+            rows = tuple(self.list)
+        elif self.csv is not None:
+            rows = _read_grid_csv(self.csv, Path((info.context or {}).get("base_dir", ".")))
+        else:
+            rows = ()
+        seen: set[str] = set()
+        for i, r in enumerate(rows):
+            if r.id in seen:
+                where = ("list", i, "id") if self.list is not None else "csv"
+                raise FieldError(where, r.id if self.list is not None else self.csv, f"grid id {r.id!r} is repeated; ids must be unique")
+            seen.add(r.id)
+        object.__setattr__(self, "rows", rows)
+        return self
+
+
+def _read_grid_csv(name: str, base_dir: Path) -> tuple[GridSpec, ...]:
+    path = base_dir / name
+    if not path.is_file():
+        raise FieldError("csv", name, f"grid CSV file not found: {path} (paths are relative to the scenario's folder)")
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        missing = [c for c in ("id", "households") if c not in cols]
+        if missing:
+            raise FieldError(
+                "csv", name,
+                f"{path} lacks column(s) {', '.join(missing)}; needs id, households "
+                f"(optional: community, street, population); has: {', '.join(cols) or 'nothing'}",
+            )
+        rows = []
+        for lineno, raw in enumerate(reader, start=2):
+            data = {k: v for k, v in raw.items() if k in GridSpec.model_fields and v not in (None, "")}
+            try:
+                rows.append(GridSpec.model_validate(data))
+            except ValidationError as e:
+                p = problems(e, data, root=GridSpec)[0]
+                raise FieldError("csv", name, f"{path} line {lineno}: {p.render()}") from None
+    if not rows:
+        raise FieldError("csv", name, f"{path} has no rows; give at least one grid")
+    return tuple(rows)

@@ -1,0 +1,195 @@
+"""Loading a scenario: parse TOML -> apply the chosen policy -> apply ``--set`` overrides -> validate.
+
+A scenario is a TOML file and nothing in it is ever evaluated as code.  A
+policy is a partial scenario deep-merged over the base.  Every mistake becomes
+a :class:`ScenarioError` naming the file, the field path, the value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from sim.scenario.errors import Problem, ScenarioError, dotted, problems, show
+from sim.scenario.schema import Scenario
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; a malformed one is a :class:`ScenarioError` naming the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, ["file not found"])
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(path, [f"not UTF-8 text: {err}"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"at line (\d+)", str(err))
+        lines = text.splitlines()
+        line = lines[int(m.group(1)) - 1].strip() if m and int(m.group(1)) <= len(lines) else ""
+        raise ScenarioError(path, [f"malformed TOML: {err}" + (f": {line[:80]}" if line else "")]) from None
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``over`` merged in; tables merge key by key, everything else replaces."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value as a TOML value (number, bool, list, table), else keep it as a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """Set a dotted ``key`` in nested tables (``cadres.sunk.count``), creating tables as needed.
+
+    List elements are addressed by index (``emergencies.0.duration_days``).
+    """
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise ValueError(f"--set key {key!r} is not a dotted path like cadres.sunk.count")
+    out = copy.deepcopy(data)
+    node: Any = out
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = _list_item(node, part, parts[: depth + 1])
+            continue
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        elif not isinstance(nxt, (dict, list)):
+            raise ValueError(f"--set {key}: {'.'.join(parts[:depth + 1])} is a value, not a table")
+        node = nxt
+    last = parts[-1]
+    if isinstance(node, list):
+        idx = _list_index(node, last, parts)
+        node[idx] = value
+    else:
+        node[last] = value
+    return out
+
+
+def _list_index(node: list, part: str, parts: list[str]) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise ValueError(f"--set {'.'.join(parts)}: {part!r} is not an index 0..{len(node) - 1}")
+    return int(part)
+
+
+def _list_item(node: list, part: str, parts: list[str]) -> Any:
+    return node[_list_index(node, part, parts)]
+
+
+def load_scenario(
+    path: str | Path,
+    policy: str | None = None,
+    overrides: list[tuple[str, Any]] | None = None,
+) -> Scenario:
+    """Read, merge and validate a scenario file; raise :class:`ScenarioError` on any problem."""
+    path = Path(path)
+    data = read_toml(path)
+    return build_scenario(data, path, policy, overrides)
+
+
+def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[str, Any]:
+    policies = data.get("policies", {})
+    if not isinstance(policies, dict):
+        raise ScenarioError(path, [f"policies = {show(policies)}: must be a table of named policies"])
+    if policy not in policies:
+        raise ScenarioError(path, [f"--policy {policy}: no such policy; defined policies: {', '.join(policies) or 'none'}"])
+    patch = policies[policy]
+    if not isinstance(patch, dict):
+        raise ScenarioError(path, [f"{dotted(('policies', policy))} = {show(patch)}: must be a table"])
+    if "policies" in patch:
+        raise ScenarioError(path, [f"{dotted(('policies', policy, 'policies'))}: a policy cannot define policies"])
+    return {k: v for k, v in patch.items() if k != "description"}
+
+
+def merge_inputs(
+    data: dict[str, Any],
+    path: str | Path,
+    policy: str | None = None,
+    overrides: list[tuple[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The scenario table exactly as it is run: base, then the policy's patch, then ``--set`` overrides."""
+    merged = data
+    if policy is not None:
+        merged = deep_merge(data, _policy_patch(data, path, policy))
+        merged["policy"] = policy
+    for key, value in overrides or []:
+        try:
+            merged = apply_override(merged, key, value)
+        except ValueError as e:
+            raise ScenarioError(path, [str(e)]) from None
+    return merged
+
+
+def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
+    """Whether the value at ``path`` comes from ``patch`` (a policy's partial scenario)."""
+    for part in path:
+        if not isinstance(patch, dict):
+            return True  # the patch sets a whole value (or list) above the path
+        if part not in patch:
+            return False
+        patch = patch[part]
+    return True
+
+
+def _render(p: Problem, policy: str | None, patch: dict[str, Any], overrides: list[tuple[str, Any]]) -> str:
+    """Say where a problem came from: a ``--set`` override, the chosen policy, or the file itself."""
+    direct = [k for k, _ in overrides if p.path and [str(x) for x in p.path[: len(k.split("."))]] == k.split(".")[: len(p.path)]]
+    if direct:
+        return p.render(note=f" (from --set {direct[-1]})")
+    if policy is not None and _covers(patch, p.path):
+        return p.render(prefix=("policies", policy), note=f" (set by policy {policy!r})")
+    notes = [f"with policy {policy!r}"] if policy is not None else []
+    notes += [f"after --set {', '.join(k for k, _ in overrides)}"] if overrides else []
+    return p.render(note=f" ({'; '.join(notes)})" if notes else "")
+
+
+def build_scenario(
+    data: dict[str, Any],
+    path: str | Path,
+    policy: str | None = None,
+    overrides: list[tuple[str, Any]] | None = None,
+) -> Scenario:
+    """Merge and validate an already-parsed scenario table (see :func:`load_scenario`)."""
+    path = Path(path)
+    merged = merge_inputs(data, path, policy, overrides)
+    try:
+        return Scenario.model_validate(merged, context={"base_dir": path.parent})
+    except ValidationError as err:
+        patch = _policy_patch(data, path, policy) if policy is not None else {}
+        raise ScenarioError(path, [_render(p, policy, patch, overrides or []) for p in problems(err, merged, Scenario)]) from None
+
+
+def dump_toml(data: dict[str, Any]) -> str:
+    return tomli_w.dumps(data)
+
+
+def parse_set(items: list[str] | None) -> list[tuple[str, Any]]:
+    """``["a.b=3", ...]`` -> ``[("a.b", 3), ...]``; raise ValueError on a malformed item."""
+    out = []
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE, e.g. cadres.sunk.count=800")
+        out.append((key.strip(), parse_value(text.strip())))
+    return out

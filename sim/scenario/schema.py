@@ -1,0 +1,321 @@
+"""The scenario schema: every table and field of a scenario file, as pydantic models.
+
+Loading (TOML, policies, ``--set``) is in ``sim.scenario.loading``; the error
+messages in ``sim.scenario.errors``.  Reference: docs/scenario-reference.md.
+
+Units: the clock is in hours; durations of tasks and SLAs are hours; calendar
+spans (horizon, warm-up, emergencies, visit interval) are days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+from sim.scenario.distributions import Distribution, FieldError, Fixed
+from sim.scenario.errors import NOTHING, few
+from sim.scenario.fields import LEVELS, WEEKDAYS, Hour, Hours, Shift, Weekdays, _Model
+from sim.scenario.grids import Grids
+
+# ---------------------------------------------------------------- calendar
+
+
+class Calendar(_Model):
+    start: dt.date = dt.date(2022, 1, 3)
+    horizon_days: PositiveFloat = 365.0
+    warmup_days: NonNegativeFloat = 28.0
+    # After the horizon the run goes on without new arrivals until the issues of the
+    # window are resolved, for at most this long (0: no drain, resolution times censored).
+    drain_days: NonNegativeFloat = 365.0
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _date_only(cls, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        return v
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> "Calendar":
+        if self.warmup_days >= self.horizon_days:
+            raise FieldError("warmup_days", self.warmup_days, f"must be less than horizon_days ({self.horizon_days})")
+        return self
+
+
+# ---------------------------------------------------------------- issues
+
+
+class Profile(_Model):
+    """Relative arrival intensity; each list is rescaled to mean 1 so the base rate is the average."""
+
+    weekday: list[NonNegativeFloat] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
+    hour: list[NonNegativeFloat] = Field(default_factory=lambda: [1.0] * 24, min_length=24, max_length=24)
+    month: list[NonNegativeFloat] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> "Profile":
+        for name in ("weekday", "hour", "month"):
+            if sum(getattr(self, name)) <= 0:
+                raise FieldError(name, getattr(self, name), "weights are all zero; at least one must be positive")
+        return self
+
+
+def _level_shares(v: Any) -> Any:
+    if isinstance(v, str):
+        if v not in LEVELS:
+            raise ValueError(f"{v!r} is not a level; allowed: {', '.join(LEVELS)} (or a table of shares)")
+        return {v: 1.0}
+    return v
+
+
+class IssueType(_Model):
+    rate_per_1000_households_per_week: NonNegativeFloat
+    priority: int = Field(default=3, ge=1, le=9, description="1 is served first")
+    hidden_share: float = Field(default=0.0, ge=0, le=1)
+    report_delay: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=1e12))
+    service_time: Distribution
+    intake_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
+    level: Annotated[dict[Literal["grid", "community", "street", "department"], NonNegativeFloat],
+                     BeforeValidator(_level_shares)] = Field(default_factory=lambda: {"grid": 1.0})
+    sla_hours: PositiveFloat = 72.0
+    profile: Profile | None = None
+
+    @field_validator("level")
+    @classmethod
+    def _shares_sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        total = sum(v.values())
+        if not v or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"level shares must sum to 1 (got {total:g}); or give one level name: {', '.join(LEVELS)}")
+        return v
+
+
+# ---------------------------------------------------------------- cadres
+
+
+class GridWorkers(Shift):
+    per_grid: int = Field(default=1, ge=0)
+    days: Weekdays = list(WEEKDAYS[:6])
+    start_hour: Hour = 8.5
+    end_hour: Hour = 17.5
+    visits: bool = True
+
+
+class Sunk(Hours):
+    """Sunk cadres: ``count`` office staff allocated to grids, serving on ``service_days``.
+
+    Each cadre serves ``days_per_cadre`` of the listed days.  The j-th cadre of
+    grid g takes them from position (g + j) * days_per_cadre onwards, cyclically,
+    so with five days and one day per cadre the cadres of every grid, and of the
+    district, are spread evenly over the week.
+    """
+
+    count: int = Field(default=0, ge=0)
+    allocation: Literal["equal", "households"] = "equal"
+    service_days: Weekdays = ["Wed"]
+    days_per_cadre: PositiveInt | None = None
+    start_hour: Hour = 9.0
+    end_hour: Hour = 17.0
+    visits: bool = True
+
+    @model_validator(mode="after")
+    def _days_per_cadre_fits(self) -> "Sunk":
+        if self.days_per_cadre is not None and self.days_per_cadre > len(self.service_days):
+            raise FieldError(
+                "days_per_cadre", self.days_per_cadre,
+                f"cannot exceed the number of service_days ({len(self.service_days)})",
+            )
+        return self
+
+
+class PoliceUnit(_Model):
+    grids: list[str] = Field(min_length=1)
+
+
+class Police(Shift):
+    """Police grids: ``count`` blocks of consecutive grids (or the explicit ``units``), whose
+    officers take the issue types listed in ``types`` for their grids (they do not visit)."""
+
+    units: list[PoliceUnit] | None = None
+    count: int = Field(default=0, ge=0, description="number of police grids when units is not given")
+    officers_per_unit: PositiveInt = 1
+    types: list[str] = []
+    days: Weekdays = list(WEEKDAYS)
+    start_hour: Hour = 8.0
+    end_hour: Hour = 20.0
+
+
+class Level(Shift):
+    """Staff of an escalation level: ``staff_per_unit`` per community/street, or in total for department."""
+
+    staff_per_unit: int = Field(default=1, ge=0)
+
+
+class Cadres(_Model):
+    grid_workers: GridWorkers = GridWorkers()
+    sunk: Sunk = Sunk()
+    police: Police = Police()
+
+
+class Levels(_Model):
+    community: Level = Level(staff_per_unit=1)
+    street: Level = Level(staff_per_unit=1)
+    department: Level = Level(staff_per_unit=2)
+
+
+# ---------------------------------------------------------------- operations
+
+
+class Dispatch(_Model):
+    rule: Literal["own_grid", "community_pool"] = "own_grid"
+    travel_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
+    at_shift_end: Literal["resume", "handback"] = "resume"
+
+
+class Visits(_Model):
+    enabled: bool = True
+    target_interval_days: PositiveFloat = 30.0
+    households_per_hour: PositiveFloat = 3.0
+    discovery_probability: float = Field(default=0.8, ge=0, le=1)
+
+
+class Emergency(_Model):
+    name: str = "emergency"
+    start: dt.datetime | dt.date | NonNegativeFloat = Field(
+        description="a date, a date-time, or a number of days (>= 0) after calendar.start"
+    )
+    duration_days: PositiveFloat
+    multipliers: dict[str, NonNegativeFloat] = {}
+    wartime: bool = True
+
+    @model_validator(mode="after")
+    def _local_time(self) -> "Emergency":
+        if isinstance(self.start, dt.datetime) and self.start.tzinfo is not None:
+            raise FieldError("start", self.start, "give a local date-time without a UTC offset, e.g. 2022-07-21T06:00:00")
+        return self
+
+
+class Wartime(Hours):
+    """Wartime mode: the named roles add these hours, every day, to their normal shifts."""
+
+    trigger: Literal["off", "scheduled", "backlog", "both"] = "scheduled"
+    roles: list[Literal["grid_workers", "sunk", "police", "community", "street", "department"]] = ["grid_workers", "sunk"]
+    start_hour: Hour = 7.0
+    end_hour: Hour = 21.0
+    pause_visits: bool = True
+    enter_backlog_per_grid: PositiveFloat = 5.0
+    exit_backlog_per_grid: NonNegativeFloat = 2.0
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> "Wartime":
+        if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
+            raise FieldError(
+                "exit_backlog_per_grid", self.exit_backlog_per_grid,
+                f"must be below enter_backlog_per_grid ({self.enter_backlog_per_grid})",
+            )
+        return self
+
+
+class Target(_Model):
+    """A published figure the scenario should reproduce (checked by ``gridsim calibrate``)."""
+
+    metric: str = Field(min_length=1, description="a metric name as in summary.json")
+    value: float
+    tolerance: PositiveFloat = Field(default=0.1, description="accepted relative error |simulated - value| / |value|")
+    source: str = ""
+    note: str = ""
+
+
+class Scenario(_Model):
+    name: str = Field(default="scenario", pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = Field(default=12345, ge=0)
+    replications: PositiveInt = 10
+    calendar: Calendar = Calendar()
+    grids: Grids
+    arrival_profile: Profile = Profile()
+    issue_types: dict[str, IssueType] = Field(min_length=1)
+    cadres: Cadres = Cadres()
+    levels: Levels = Levels()
+    dispatch: Dispatch = Dispatch()
+    visits: Visits = Visits()
+    emergencies: list[Emergency] = []
+    targets: list[Target] = []
+    wartime: Wartime = Wartime()
+    policies: dict[str, dict[str, Any]] = {}
+    policy: str | None = Field(default=None, description="set by the loader: the policy applied")
+
+    @model_validator(mode="after")
+    def _cross_refs(self) -> "Scenario":
+        types = f"defined issue types: {', '.join(self.issue_types)}"
+        for i, em in enumerate(self.emergencies):
+            for name, m in em.multipliers.items():
+                if name not in self.issue_types:
+                    raise FieldError(("emergencies", i, "multipliers", name), m, f"{name!r} is not an issue type; {types}")
+        for i, name in enumerate(self.cadres.police.types):
+            if name not in self.issue_types:
+                raise FieldError(("cadres", "police", "types", i), name, f"not an issue type; {types}")
+        ids = {g.id for g in self.grids.rows}
+        for i, u in enumerate(self.cadres.police.units or []):
+            for j, g in enumerate(u.grids):
+                if ids and g not in ids:
+                    raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
+        for name in self.policies:
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise FieldError(("policies", name), NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
+        if self.policy is not None and self.policy not in self.policies:
+            raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
+        return self
+
+    # -- derived
+
+    @property
+    def horizon_hours(self) -> float:
+        return self.calendar.horizon_days * 24.0
+
+    @property
+    def warmup_hours(self) -> float:
+        return self.calendar.warmup_days * 24.0
+
+    def emergency_window(self, em: Emergency) -> tuple[float, float]:
+        """Start and end of an emergency in model hours."""
+        s = em.start
+        if isinstance(s, dt.datetime):
+            start = (s - dt.datetime.combine(self.calendar.start, dt.time())).total_seconds() / 3600
+        elif isinstance(s, dt.date):
+            start = (s - self.calendar.start).days * 24.0
+        else:
+            start = float(s) * 24.0
+        return start, start + em.duration_days * 24.0
+
+    def measurement_warnings(self) -> list[str]:
+        """What in this scenario makes a metric less trustworthy than the user may think."""
+        out = []
+        cal, v = self.calendar, self.visits
+        if v.enabled and cal.warmup_days < v.target_interval_days:
+            out.append(
+                f"calendar.warmup_days = {cal.warmup_days:g} is shorter than visits.target_interval_days = "
+                f"{v.target_interval_days:g}: the run starts with no visit history, so coverage is biased low over "
+                f"the first {v.target_interval_days - cal.warmup_days:g} days of the window; "
+                f"set warmup_days >= {v.target_interval_days:g} for steady-state coverage")
+        if v.enabled and cal.horizon_days - cal.warmup_days < v.target_interval_days:
+            out.append(
+                f"the measurement window (horizon_days - warmup_days = {cal.horizon_days - cal.warmup_days:g} days) "
+                f"is shorter than visits.target_interval_days = {v.target_interval_days:g}: coverage there is "
+                f"the share visited since the window began, not within a full interval")
+        if cal.drain_days == 0:
+            out.append("calendar.drain_days = 0: issues still open at the horizon are left out of resolution "
+                       "times and SLA attainment, which are then biased low (censored)")
+        return out
+
+
