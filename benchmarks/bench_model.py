@@ -6,14 +6,20 @@ Run:  .venv/bin/python benchmarks/bench_model.py [--repeats 5]
 2. One replication-year of scenarios/baota.toml (policy baseline): wall time, SimPy events
    scheduled by the model, events per second, and the ratio to raw SimPy.
 3. Cost per issue for districts of 10 to 10,000 grids (same per-grid rates and staffing,
-   30 days): microseconds per issue should stay flat as the district grows.
+   30 days, no drain): microseconds per issue should stay flat as the district grows.
+4. Memory: peak resident memory of a whole ``gridsim run`` (one replication-year, one
+   worker, in a fresh process) for 200 and 2,000 grids, and the growth per issue between
+   them (--memory; add --big for a 10,000-grid year's wall time and peak).
 Figures are medians of --repeats runs on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -50,11 +56,58 @@ def model_run(scenario) -> tuple[float, int, int, int]:
     return time.perf_counter() - t, rec.events, len(rec.issues), rec.transitions
 
 
+def district(grids: int) -> list[str]:
+    """--set overrides that scale Baota to ``grids`` grids with the same per-grid rates and staffing."""
+    return ["--set", f"grids.generate.count={grids}", "--set", f"grids.generate.communities={max(1, grids // 10)}",
+            "--set", f"grids.generate.streets={max(1, grids // 60)}",
+            "--set", f"cadres.sunk.count={round(1090 / 358 * grids)}", "--set", "emergencies=[]"]
+
+
+PROBE = """
+import json, resource, sys, time
+from sim.cli import main
+t = time.perf_counter()
+code = main(sys.argv[1:])
+wall = time.perf_counter() - t
+print(json.dumps({"code": code, "wall": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def whole_run(grids: int, out: Path) -> dict:
+    """Peak memory and wall time of `gridsim run` on a ``grids``-grid district-year, in a fresh process."""
+    args = ["run", str(ROOT / "scenarios" / "baota.toml"), "--policy", "baseline", "--replications", "1",
+            "--workers", "1", "--quiet", "--out", str(out / f"g{grids}"), *district(grids),
+            "--set", "calendar.warmup_days=0"]  # so that issues_arrived counts every issue of the year
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
+    summary = json.loads((out / f"g{grids}" / "summary.json").read_text())
+    doc["issues"] = summary["metrics"]["issues_arrived"]["mean"]
+    return doc
+
+
+def memory(big: bool) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {g: whole_run(g, Path(tmp)) for g in ((200, 2000, 10000) if big else (200, 2000))}
+    for g, d in runs.items():
+        print(f"  gridsim run, {g:>6} grids, one year: peak {d['peak_mb']:6.0f} MB, {d['wall']:6.1f} s, "
+              f"about {d['issues']:,.0f} issues")
+    a, b = runs[200], runs[2000]
+    print(f"  peak growth per issue, 200 -> 2,000 grids: {(b['peak_mb'] - a['peak_mb']) * 2**20 / (b['issues'] - a['issues']):.0f} bytes")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baota.toml"))
+    ap.add_argument("--memory", action="store_true", help="only the memory measurement (4)")
+    ap.add_argument("--big", action="store_true", help="with --memory: also a 10,000-grid year")
     args = ap.parse_args()
+    if args.memory:
+        print("memory of a whole gridsim run:")
+        memory(args.big)
+        return
 
     raw = statistics.median(raw_simpy() for _ in range(args.repeats))
     print(f"raw SimPy: {raw:,.0f} events/s (median of {args.repeats})")
@@ -71,7 +124,7 @@ def main() -> None:
         rate = n / wall
         print(f"model, {label}: {rate:,.0f} events/s; ratio to raw SimPy {rate / raw:.2f}")
 
-    print("cost per issue by district size (30 days, same per-grid rates and staffing):")
+    print("cost per issue by district size (30 days, no drain, same per-grid rates and staffing):")
     base = load_scenario(args.scenario, "baseline")
     per_grid_sunk = base.cadres.sunk.count / 358
     for grids in (10, 100, 1000, 10000):
@@ -82,6 +135,7 @@ def main() -> None:
             ("cadres.sunk.count", int(round(per_grid_sunk * grids))),
             ("calendar.horizon_days", 30),
             ("calendar.warmup_days", 0),
+            ("calendar.drain_days", 0),  # the event machinery only: a drain would add idle months of shifts
             ("emergencies", []),
         ])
         times = []

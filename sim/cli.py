@@ -245,8 +245,11 @@ def comparison_table(result: api.Comparison) -> str:
         if name not in result.summaries[base]:
             continue
         for p in result.policies:
-            s = result.summaries[p][name]
+            s = result.summaries[p].get(name)
             d = result.differences.get(p, {}).get(name)
+            if s is None:  # e.g. utilization of a role this policy has no cadres in
+                rows.append(("", "", p, "-", "", "", "", ""))
+                continue
             if d is None:
                 rows.append((name, unit, p, _fmt(s.mean, unit), _ci(s, unit), "", "", ""))
                 continue

@@ -97,19 +97,30 @@ def visited(r: Records, g: int, t: np.ndarray) -> np.ndarray:
     return np.interp(t, r.visit_times[g], r.visit_values[g], left=0.0)
 
 
-def coverage_by_grid(r: Records, times: np.ndarray) -> np.ndarray:
-    """(grids, times) share of households visited within the target interval before each time.
+def grid_coverage(r: Records, g: int, times: np.ndarray) -> np.ndarray:
+    """Grid g's share of households visited within the target interval before each of ``times``.
 
     Only visits the model made count: in the first interval of a run a household
     not yet visited is not covered, so coverage ramps up from 0 (a warm-up of at
     least one target interval keeps that ramp out of the metrics).
     """
-    T = r.target_interval_hours
-    out = np.empty((r.district.n, times.size))
+    recent = visited(r, g, times) - visited(r, g, times - r.target_interval_hours)
+    return np.minimum(1.0, recent / r.district.households[g])
+
+
+def coverage_summary(r: Records, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per grid, the mean coverage over ``times``; per time, the mean over grids.
+
+    One grid at a time, so memory is O(grids + times), never a grids x times matrix
+    (8,760 hourly samples x 10,000 grids would be 700 MB).
+    """
+    per_grid = np.empty(r.district.n)
+    per_time = np.zeros(times.size)
     for g in range(r.district.n):
-        recent = visited(r, g, times) - visited(r, g, times - T)
-        out[g] = np.minimum(1.0, recent / r.district.households[g])
-    return out
+        cov = grid_coverage(r, g, times)
+        per_grid[g] = cov.mean() if times.size else np.nan
+        per_time += cov
+    return per_grid, per_time / max(r.district.n, 1)
 
 
 def coverage_times(r: Records) -> np.ndarray:
@@ -156,7 +167,7 @@ def compute_metrics(r: Records) -> dict[str, float]:
     out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
 
     if r.visits_enabled:
-        cov = coverage_by_grid(r, coverage_times(r)).mean(axis=1)
+        cov = coverage_summary(r, coverage_times(r))[0]
         out["coverage_mean"] = float(cov.mean())
         out["coverage_min_grid"] = float(cov.min())
         out["households_visited"] = float(sum(
@@ -202,8 +213,8 @@ def run_series(r: Records) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"backlog_daily": daily_backlog(r).tolist()}
     days = np.arange(0.0, r.horizon, 24.0) + 24.0
     if r.visits_enabled:
-        out["coverage_daily"] = coverage_by_grid(r, np.minimum(days, r.horizon)).mean(axis=0).tolist()
-        out["grid_coverage"] = coverage_by_grid(r, coverage_times(r)).mean(axis=1).tolist()
+        out["coverage_daily"] = coverage_summary(r, np.minimum(days, r.horizon))[1].tolist()
+        out["grid_coverage"] = coverage_summary(r, coverage_times(r))[0].tolist()
     out["resolution_quantiles"] = np.quantile(res_h[resolved], QUANTILES).tolist() if resolved.any() else []
     for k, name in enumerate(r.issues.type_names):
         sel = resolved & (r.issues.type == k)

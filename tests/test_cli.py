@@ -106,3 +106,26 @@ def test_one_version_everywhere():
     assert version("gridsim") == sim.__version__
     assert sim.__version__ in subprocess.run([sys.executable, "-m", "sim.cli", "--version"],
                                              capture_output=True, text=True, cwd=ROOT).stdout
+
+
+def test_compare_with_a_policy_that_lacks_a_role(tmp_path, capsys):
+    """Regression: a policy without any sunk cadre has no utilization_sunk; the table said KeyError."""
+    text = MMC.read_text().replace('name = "mmc"', 'name = "roles"') + """
+[cadres.sunk]
+count = 2
+service_days = ["Wed"]
+visits = false
+
+[policies.with_sunk]
+description = "the file as it is"
+
+[policies.no_sunk]
+cadres.sunk.count = 0
+"""
+    path = tmp_path / "roles.toml"
+    path.write_text(text)
+    code = main(["compare", str(path), "--policies", "with_sunk,no_sunk", *SHORT, "--replications", "2",
+                 "--out", str(tmp_path / "out"), "--quiet", "--workers", "1"])
+    assert code == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "no_sunk" in ln]
+    assert any(ln.split()[-1] == "-" for ln in lines), lines  # no sunk cadre: no utilization to show

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,28 +83,33 @@ class Records:
         return arrived - accounted
 
 
-def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: list[float],
-                     start: list[float], end: list[float], found: list[bool], level: list[int], priority: list[int],
-                     cadres: list[Cadre], groups: list[DutyGroup], work_log: list[tuple[int, float, float, int]],
-                     duty_log: list[tuple[int, float, float]], visits: list[GridVisits],
-                     war_periods: list[list[float]], location: np.ndarray, run_end: float, events: int,
-                     transitions: int) -> Records:
-    """A finished run's state and logs (Python lists while it ran) as compact arrays."""
-    end_a = np.array(end)
-    work = np.array(work_log, dtype=float).reshape(-1, 4)
+def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: array,
+                     start: array, end: array, found: bytearray, level: bytearray,
+                     priority: bytearray, cadres: list[Cadre], groups: list[DutyGroup], work_log: array,
+                     duty_log: Sequence[float], visits: list[GridVisits], war_periods: list[list[float]],
+                     location: np.ndarray, run_end: float, events: int, transitions: int) -> Records:
+    """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
+
+    Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
+    memory.  ``work_log`` and ``duty_log`` are flat: rows of (cadre, start, end, issue) and
+    (group, start, end).
+    """
+    end_a = np.frombuffer(end)
+    work = np.frombuffer(work_log).reshape(-1, 4)
     duty = np.array(duty_log, dtype=float).reshape(-1, 3)
     cadre_group = np.zeros(len(cadres), int)
     for grp in groups:
         cadre_group[[c.id for c in grp.members]] = grp.index
     sla = np.array([sc.issue_types[n].sla_hours for n in table.type_names], dtype=float)
+    flags = lambda b: np.frombuffer(bytes(b), dtype=np.uint8)  # noqa: E731
     return Records(
         issues=table,
-        report=np.array(report),
-        start=np.array(start),
+        report=np.frombuffer(report),
+        start=np.frombuffer(start),
         end=end_a,
-        found_by_visit=np.array(found, dtype=bool),
-        resolved_level=np.where(np.isnan(end_a), -1, np.array(level)),
-        priority=np.array(priority, dtype=int),
+        found_by_visit=flags(found).astype(bool),
+        resolved_level=np.where(np.isnan(end_a), -1, flags(level).astype(int)),
+        priority=flags(priority).astype(int),
         sla_hours=sla[table.type] if len(table) else np.zeros(0),
         work_cadre=work[:, 0].astype(int),
         work_start=work[:, 1],
@@ -115,8 +122,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         cadre_role=np.array([c.role for c in cadres], dtype=int),
         cadre_home=np.array([c.home for c in cadres], dtype=int),
         cadre_group=cadre_group,
-        visit_times=[np.array(gv.times) for gv in visits],
-        visit_values=[np.array(gv.values) for gv in visits],
+        visit_times=[np.frombuffer(gv.times) for gv in visits],
+        visit_values=[np.frombuffer(gv.values) for gv in visits],
         wartime=np.array(war_periods, dtype=float).reshape(-1, 2),
         emergencies=np.array([sc.emergency_window(e) for e in sc.emergencies], dtype=float).reshape(-1, 2),
         district=district,

@@ -36,7 +36,9 @@ Semantics (documented in docs/scenario-reference.md):
 
 from __future__ import annotations
 
+import heapq
 import math
+from array import array
 
 import numpy as np
 import simpy
@@ -80,9 +82,9 @@ class Simulation:
         self.visits = [GridVisits(int(h), pace) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
         self.handback = scenario.dispatch.at_shift_end == "handback"
-        self.work_log: list[tuple[int, float, float, int]] = []
+        self.work_log = array("d")  # flat rows (cadre, start, end, issue): 32 bytes a stretch of work
         self.transitions = 0  # cadres coming on or going off duty (batched into group events)
-        self.duty_log: list[tuple[int, float, float]] = []  # (group, start, end)
+        self.duty_log = array("d")  # flat rows (group, start, end)
         # wartime mode
         wt = scenario.wartime
         self.backlog = 0
@@ -101,33 +103,56 @@ class Simulation:
     # ------------------------------------------------------------ set-up
 
     def _issue_state(self) -> None:
+        """Per-issue state in compact arrays (8 bytes a float, 1 a flag), not lists of Python objects:
+        memory per issue, not per event, is what limits province-scale districts."""
         t = self.table
         n = len(t)
         types = [self.sc.issue_types[name] for name in t.type_names]
-        self.i_grid = t.grid.tolist()
-        self.i_level = t.level.tolist()
-        self.i_prio = [types[k].priority for k in t.type.tolist()]
-        self.i_service = t.service.tolist()
-        self.i_intake = t.intake.tolist()
-        self.i_travel = t.travel.tolist()
-        self.report = [NAN] * n
-        self.start = [NAN] * n
-        self.end = [NAN] * n
-        self.found = [False] * n
-        self.stage = [0] * n
+        police = set(self.sc.cadres.police.types)
+        kind = t.type.astype(np.intp)
+        self.i_grid = _ints(t.grid)
+        self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
+        self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
+        self.i_police = bytearray(np.array([name in police for name in t.type_names], np.uint8)[kind].tobytes())
+        self.i_hidden = bytearray(t.hidden.astype(np.uint8).tobytes())
+        self.i_service = _floats(t.service)
+        self.i_intake = _floats(t.intake)
+        self.i_travel = _floats(t.travel)
+        self.i_delay = _floats(t.report_delay)
+        self.i_offset = _floats(t.visit_offset)
+        self.i_occur = _floats(t.occur)
+        # the table's columns become views of these arrays: one copy of each column, not two
+        t.grid = np.frombuffer(self.i_grid, dtype=np.int64)
+        t.service, t.intake, t.travel = (np.frombuffer(a) for a in (self.i_service, self.i_intake, self.i_travel))
+        t.report_delay, t.visit_offset, t.occur = (np.frombuffer(a) for a in (self.i_delay, self.i_offset, self.i_occur))
+        self.report = _floats(np.full(n, NAN))
+        self.start = _floats(np.full(n, NAN))
+        self.end = _floats(np.full(n, NAN))
+        self.remaining = _floats(np.zeros(n))
+        self.found = bytearray(n)
+        self.stage = bytearray(n)
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
-        self.remaining = [0.0] * n
-        police_types = {k for k, name in enumerate(t.type_names) if name in set(self.sc.cadres.police.types)}
-        self.i_police = [k in police_types for k in t.type.tolist()]
-        self.i_hidden = t.hidden.tolist()
-        self.i_delay = t.report_delay.tolist()
-        self.i_offset = t.visit_offset.tolist()
-        self.i_occur = t.occur.tolist()
+        # hidden issues' self-reports: a heap of (time, issue) and one pending event, not one event each
+        self.due: list[tuple[float, int]] = []
+        self.due_next = math.inf
+        self.due_token = 0
 
     # ------------------------------------------------------------ event plumbing
 
     def _at(self, time: float, fn, value) -> None:
         ev = Timeout(self.env, max(time - self.env.now, 0.0), value)
+        ev.callbacks.append(fn)
+        self.events += 1
+
+    def _at_exactly(self, time: float, fn, value) -> None:
+        """Like _at, but the event fires at ``time`` to the last bit (a timeout adds its delay to now)."""
+        now = self.env.now
+        delay = time - now
+        while now + delay < time:
+            delay = math.nextafter(delay, math.inf)
+        while now + delay > time:
+            delay = math.nextafter(delay, -math.inf)
+        ev = Timeout(self.env, delay, value)
         ev.callbacks.append(fn)
         self.events += 1
 
@@ -171,18 +196,33 @@ class Simulation:
             self._report(i)
             return
         self.status[i] = HIDDEN
-        delay = self.i_delay[i]
-        if now + delay < self.stop_at:
-            self._at(now + delay, self._self_report, i)
+        reported_at = now + self.i_delay[i]
+        if reported_at < self.stop_at:
+            due = now + max(reported_at - now, 0.0)  # to the bit, the time a timeout from now would fire at
+            heapq.heappush(self.due, (due, i))
+            if due < self.due_next:
+                self.due_next = due
+                self.due_token += 1
+                self._at_exactly(due, self._self_reports, self.due_token)
         offset = self.i_offset[i]
         if math.isfinite(offset) and self.sc.visits.enabled:
             g = self.i_grid[i]
             self.visits[g].add_hidden(now, offset, i)
             self._reschedule_discovery(g)
 
-    def _self_report(self, ev: Timeout) -> None:
-        if math.isnan(self.report[ev.value]):
-            self._report(ev.value)
+    def _self_reports(self, ev: Timeout) -> None:
+        """Residents report the hidden issues due now (those a visit found already are skipped)."""
+        if ev.value != self.due_token:
+            return
+        now = self.env.now
+        while self.due and self.due[0][0] <= now:
+            i = heapq.heappop(self.due)[1]
+            if math.isnan(self.report[i]):
+                self._report(i)
+        self.due_next = self.due[0][0] if self.due else math.inf
+        if self.due:
+            self.due_token += 1
+            self._at_exactly(self.due_next, self._self_reports, self.due_token)
 
     def _report(self, i: int) -> None:
         self.report[i] = self.env.now
@@ -246,7 +286,7 @@ class Simulation:
         if token != c.token:
             return
         i = c.issue
-        self.work_log.append((c.id, c.since, self.env.now, i))
+        self.work_log.extend((c.id, c.since, self.env.now, i))
         c.issue = -1
         self._resolve_or_escalate(i)
         self._become_idle(c)
@@ -342,7 +382,7 @@ class Simulation:
                         c.visiting = True
                         per_grid[c.home] = per_grid.get(c.home, 0) + 1
         else:
-            self.duty_log.append((grp.index, grp.on_since, now))
+            self.duty_log.extend((grp.index, grp.on_since, now))
             for c in grp.members:
                 if c.state == BUSY:
                     self._go_off_busy(c, now, handed_back, finished)
@@ -375,7 +415,7 @@ class Simulation:
                 self.start[i] = NAN
             handed_back.append((c.unit, i))
             return
-        self.work_log.append((c.id, c.since, now, i))
+        self.work_log.extend((c.id, c.since, now, i))
         c.remaining -= now - c.since
         c.travel_left = max(0.0, c.travel_left - (now - c.since))
         if c.remaining <= TIE_HOURS:
@@ -459,10 +499,10 @@ class Simulation:
         now = self.env.now
         for c in self.cadres:
             if c.state == BUSY:
-                self.work_log.append((c.id, c.since, now, c.issue))
+                self.work_log.extend((c.id, c.since, now, c.issue))
         for grp in self.groups.values():
             if grp.on:
-                self.duty_log.append((grp.index, grp.on_since, now))
+                self.duty_log.extend((grp.index, grp.on_since, now))
         if self.war_periods and self.war_periods[-1][1] == math.inf:
             self.war_periods[-1][1] = now
         for gv in self.visits:
@@ -476,4 +516,21 @@ class Simulation:
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
     """Run one replication of ``scenario`` with the replication's SeedSequence."""
-    return Simulation(scenario, seeds).run()
+    sim = Simulation(scenario, seeds)
+    records = sim.run()
+    # cadres, units and pending events refer to each other (cycles the garbage collector frees
+    # only later): drop the run's state now, so it is not held while the caller computes metrics
+    sim.__dict__.clear()
+    return records
+
+
+def _floats(x: np.ndarray) -> array:
+    out = array("d")
+    out.frombytes(np.ascontiguousarray(x, dtype=np.float64).tobytes())
+    return out
+
+
+def _ints(x: np.ndarray) -> array:
+    out = array("q")
+    out.frombytes(np.ascontiguousarray(x, dtype=np.int64).tobytes())
+    return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 
 
 class GridVisits:
@@ -33,8 +34,8 @@ class GridVisits:
         self.visitors = 0
         self.V = 0.0
         self.last_t = 0.0
-        self.times = [0.0]  # breakpoints of the piecewise-linear V(t)
-        self.values = [0.0]
+        self.times = array("d", [0.0])  # breakpoints of the piecewise-linear V(t), 8 bytes each
+        self.values = array("d", [0.0])
         self.hidden: list[tuple[float, int]] = []  # heap of (cursor value that finds it, issue)
         self.due = math.inf  # when the pending discovery event fires
         self.token = 0
