@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.records import Records
-from sim.scenario import ROLES
+from sim.scenario import LEVELS, ROLES, WORKPLACES
 
 COVERAGE_STEP_HOURS = 1.0  # coverage is sampled on this grid of times to average it
 
@@ -164,6 +164,13 @@ def compute_metrics(r: Records) -> dict[str, float]:
         out[f"arrived_{name}"] = float((m & of_type).sum())
         out[f"reported_{name}"] = float((reported & of_type).sum())
         out[f"resolved_{name}"] = float((resolved & of_type).sum())
+    # where issues were resolved: each level (a police grid counts apart from the grid level)
+    resolver = np.where(r.issues.police & (r.issues.level == 0), len(LEVELS), r.issues.level)
+    for k, where in enumerate(WORKPLACES):
+        here = done & (resolver == k)
+        if (m & (resolver == k)).any():
+            out[f"resolved_share_{where}"] = _share(here.sum(), done.sum())
+            out[f"resolution_hours_mean_{where}"] = _mean((r.end - r.report)[here])
     out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
 
     if r.visits_enabled:

@@ -38,7 +38,8 @@ def hand_records() -> Records:
     issues = IssueTable(
         type_names=["a", "b"], occur=f(5, 20, 40, 50, 100, 105), type=i(0, 0, 1, 1, 0, 0), grid=np.zeros(n, int),
         hidden=np.array([0, 0, 1, 0, 0, 1], bool), report_delay=np.zeros(n), service=np.ones(n),
-        intake=np.zeros(n), travel=np.zeros(n), level=i(0, 0, 1, 2, 0, 0), visit_offset=np.zeros(n))
+        intake=np.zeros(n), travel=np.zeros(n), level=i(0, 0, 1, 2, 0, 0), visit_offset=np.zeros(n),
+        police=np.zeros(n, bool))
     district = District(ids=["G1"], households=i(100), population=f(300), community=i(0), street=i(0),
                         community_names=["C1"], street_names=["S1"], police_unit=i(-1), n_police_units=0)
     return Records(
@@ -79,6 +80,12 @@ def test_rates(m):
     # within SLA, from report: 10 <= 24, 40 > 24, 80 <= 100, 4 <= 24, 10 <= 24 (issue 5, in the drain)
     assert m["sla_attainment"] == pytest.approx(4 / 5)
     assert m["escalation_rate"] == pytest.approx(2 / 5)  # issues 2 and 3 of the five resolved
+    # resolved at each level: grid 1, 4, 5 (10, 4, 10 h), community 2 (40 h), street 3 (80 h)
+    assert (m["resolved_share_grid"], m["resolved_share_community"], m["resolved_share_street"]) == \
+        pytest.approx((3 / 5, 1 / 5, 1 / 5))
+    assert m["resolution_hours_mean_grid"] == pytest.approx(8.0)
+    assert (m["resolution_hours_mean_community"], m["resolution_hours_mean_street"]) == pytest.approx((40, 80))
+    assert "resolved_share_department" not in m and "resolved_share_police" not in m  # none drawn there
     assert m["hidden_found_by_visit_share"] == pytest.approx(1 / 2)
 
 

@@ -28,6 +28,7 @@ def write_records(rec: Records, path: Path) -> None:
         "intake_h": t.intake,
         "travel_h": t.travel,
         "escalation_level": t.level,
+        "police": t.police,
         "visit_offset": t.visit_offset,
         "reported_h": rec.report,
         "found_by_visit": rec.found_by_visit,

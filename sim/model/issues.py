@@ -20,7 +20,7 @@ import numpy as np
 from sim.model.clock import Clock
 from sim.model.district import District
 from sim.model.streams import stream
-from sim.scenario import LEVELS, Profile, Scenario
+from sim.scenario import LEVELS, WORKPLACES, Profile, Scenario
 
 
 @dataclass
@@ -38,6 +38,7 @@ class IssueTable:
     travel: np.ndarray  # hours of travel when a pooled cadre serves another grid
     level: np.ndarray  # 0 grid, 1 community, 2 street, 3 department
     visit_offset: np.ndarray  # households of visiting, in units of the grid's size, until a visit finds it
+    police: np.ndarray  # bool: taken by its grid's police unit (a police type in a grid that has one)
 
     def __len__(self) -> int:
         return len(self.occur)
@@ -116,7 +117,14 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
                            len(LEVELS) - 1)
         offset = draw("visit_position").uniform(size=n) + failed_passes(
             draw("visit_passes").uniform(size=n), scenario.visits.discovery_probability)
-        parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset))
+        police = np.full(n, name in scenario.cadres.police.types) & (district.police_unit[grid] >= 0)
+        # the work where the issue is resolved: the level's own distribution where the type gives one
+        # (drawn for every issue from a stream of its own, so the others' draws stay where they were)
+        resolver = np.where(police & (level == 0), len(LEVELS), level)
+        for where, dist in it.service_time_by_level.items():
+            own = resolver == WORKPLACES.index(where)
+            service = np.where(own, dist.sample(draw(f"service_time.{where}"), n), service)
+        parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset, police))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
     cols = [c[order] for c in cols]

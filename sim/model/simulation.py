@@ -108,12 +108,11 @@ class Simulation:
         t = self.table
         n = len(t)
         types = [self.sc.issue_types[name] for name in t.type_names]
-        police = set(self.sc.cadres.police.types)
         kind = t.type.astype(np.intp)
         self.i_grid = _ints(t.grid)
         self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
         self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
-        self.i_police = bytearray(np.array([name in police for name in t.type_names], np.uint8)[kind].tobytes())
+        self.i_police = bytearray(t.police.astype(np.uint8).tobytes())
         self.i_hidden = bytearray(t.hidden.astype(np.uint8).tobytes())
         self.i_service = _floats(t.service)
         self.i_intake = _floats(t.intake)
@@ -231,11 +230,11 @@ class Simulation:
         if self.backlog_trigger:
             self._check_backlog()
         g = self.i_grid[i]
+        if self.i_level[i] > 0 and self.i_intake[i] == 0.0:  # no intake step: straight to its office
+            self._escalate(i)
+            return
         self.remaining[i] = self.i_service[i] if self.i_level[i] == 0 else self.i_intake[i]
-        if self.i_police[i] and self.police_of[g] >= 0:
-            unit = self.police_units[self.police_of[g]]
-        else:
-            unit = self.grid_unit[g]
+        unit = self.police_units[self.police_of[g]] if self.i_police[i] else self.grid_unit[g]
         self._enqueue(unit, i)
 
     def _enqueue(self, unit: Unit, i: int) -> None:
@@ -246,13 +245,16 @@ class Simulation:
             self._stop_visiting(cadre)
             self._start(cadre, i)
 
+    def _escalate(self, i: int) -> None:
+        self.stage[i] = 1
+        self.remaining[i] = self.i_service[i]
+        g, lv = self.i_grid[i], self.i_level[i]
+        where = (self.comm_of[g], self.street_of[g], 0)[lv - 1]
+        self._enqueue(self.level_units[lv - 1][where], i)
+
     def _resolve_or_escalate(self, i: int) -> None:
         if self.stage[i] == 0 and self.i_level[i] > 0:
-            self.stage[i] = 1
-            self.remaining[i] = self.i_service[i]
-            g, lv = self.i_grid[i], self.i_level[i]
-            where = (self.comm_of[g], self.street_of[g], 0)[lv - 1]
-            self._enqueue(self.level_units[lv - 1][where], i)
+            self._escalate(i)
             return
         self.end[i] = self.env.now
         self.status[i] = RESOLVED

@@ -5,7 +5,7 @@ Everything a caller needs is importable from here: ``from sim.scenario import lo
 
 from sim.scenario.distributions import DIST_NAMES, Distribution, FieldError
 from sim.scenario.errors import ScenarioError
-from sim.scenario.fields import LEVELS, ROLES, WEEKDAYS, Hours
+from sim.scenario.fields import LEVELS, ROLES, WEEKDAYS, WORKPLACES, Hours
 from sim.scenario.grids import GridSpec
 from sim.scenario.loading import (
     apply_override,
@@ -22,6 +22,6 @@ from sim.scenario.schema import Profile, Scenario, Target
 
 __all__ = [
     "DIST_NAMES", "Distribution", "apply_override", "deep_merge", "FieldError", "ScenarioError", "build_scenario", "dump_toml", "load_scenario",
-    "merge_inputs", "parse_set", "parse_value", "read_toml", "LEVELS", "ROLES", "WEEKDAYS", "GridSpec", "Hours",
+    "merge_inputs", "parse_set", "parse_value", "read_toml", "LEVELS", "ROLES", "WEEKDAYS", "WORKPLACES", "GridSpec", "Hours",
     "Profile", "Scenario", "Target",
 ]

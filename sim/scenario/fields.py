@@ -28,6 +28,7 @@ _WEEKDAY_ALIASES = {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
     for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 }
 LEVELS = ("grid", "community", "street", "department")
+WORKPLACES = LEVELS + ("police",)  # where an issue can be resolved: a level, or a police grid
 ROLES = ("grid_workers", "sunk", "police", "community", "street", "department")
 
 

@@ -85,6 +85,8 @@ class IssueType(_Model):
     hidden_share: float = Field(default=0.0, ge=0, le=1)
     report_delay: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=1e12))
     service_time: Distribution
+    # work where the issue is resolved, per level (or police grid); service_time for the others
+    service_time_by_level: dict[Literal["grid", "community", "street", "department", "police"], Distribution] = {}
     intake_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
     level: Annotated[dict[Literal["grid", "community", "street", "department"], NonNegativeFloat],
                      BeforeValidator(_level_shares)] = Field(default_factory=lambda: {"grid": 1.0})
@@ -98,6 +100,16 @@ class IssueType(_Model):
         if not v or abs(total - 1.0) > 1e-6:
             raise ValueError(f"level shares must sum to 1 (got {total:g}); or give one level name: {', '.join(LEVELS)}")
         return v
+
+    @model_validator(mode="after")
+    def _by_level_reachable(self) -> "IssueType":
+        for where in self.service_time_by_level:
+            if where != "police" and self.level.get(where, 0.0) == 0:
+                raise FieldError(("service_time_by_level", where), NOTHING,
+                                 f"this type is never resolved at {where} (its level shares: "
+                                 f"{', '.join(f'{k} {v:g}' for k, v in self.level.items())}); "
+                                 "give a time only for levels it reaches")
+        return self
 
 
 # ---------------------------------------------------------------- cadres
@@ -265,6 +277,11 @@ class Scenario(_Model):
         for i, name in enumerate(self.cadres.police.types):
             if name not in self.issue_types:
                 raise FieldError(("cadres", "police", "types", i), name, f"not an issue type; {types}")
+        for name, it in self.issue_types.items():
+            if "police" in it.service_time_by_level and name not in self.cadres.police.types:
+                raise FieldError(("issue_types", name, "service_time_by_level", "police"), NOTHING,
+                                 f"police grids do not take {name!r} (cadres.police.types: "
+                                 f"{', '.join(self.cadres.police.types) or 'none'}); add it there or drop this entry")
         ids = {g.id for g in self.grids.rows}
         for i, u in enumerate(self.cadres.police.units or []):
             for j, g in enumerate(u.grids):

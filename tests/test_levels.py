@@ -1,0 +1,104 @@
+"""Work per level: ``service_time_by_level`` and the intake step.
+
+- exact: with fixed times per level, every resolved issue got exactly the work of the
+  place that resolved it (grid, an office, or a police grid), and no other;
+- an intake time of 0 means no intake step: an escalated issue goes straight to its office;
+- theory: one type split by its level shares between an always-on grid (2 cadres) and an
+  always-on community office (1 cadre), with no intake, is two independent M/M/c queues
+  (Poisson splitting), each with its own service time: each level's mean resolution time
+  is Erlang C's W = Wq + 1/mu;
+- bad input: a time for a level the type never reaches, or for police grids that do not
+  take the type, is refused with the field named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oracles import assert_in_ci, check_invariants, erlang_c
+from sim.metrics import compute_metrics
+from sim.model import simulate
+from sim.scenario import ROLES, ScenarioError, build_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+ALWAYS = {"days": "Mon+Tue+Wed+Thu+Fri+Sat+Sun", "start_hour": 0, "end_hour": 24}
+
+
+def two_levels(lam: float = 2.0, **type_fields) -> dict:
+    return {
+        "name": "levels",
+        "calendar": {"start": "2024-01-01", "horizon_days": 60, "warmup_days": 5},
+        "grids": {"list": [{"id": "G1", "community": "C1", "households": 1000}]},
+        "issue_types": {"req": {"rate_per_1000_households_per_week": lam * 168,
+                                "level": {"grid": 0.6, "community": 0.4}, "intake_time": 0,
+                                "service_time": {"dist": "exponential", "mean": 1.0},
+                                "service_time_by_level": {"community": {"dist": "exponential", "mean": 0.5}},
+                                **type_fields}},
+        "cadres": {"grid_workers": {"per_grid": 2, "visits": False, **ALWAYS}},
+        "levels": {"community": {"staff_per_unit": 1, **ALWAYS}},
+        "visits": {"enabled": False},
+        "wartime": {"trigger": "off"},
+    }
+
+
+def test_each_level_does_its_own_work_exactly():
+    data = two_levels(lam=0.5, service_time={"dist": "fixed", "value": 1.0},
+                      service_time_by_level={"community": {"dist": "fixed", "value": 3.0},
+                                             "police": {"dist": "fixed", "value": 2.0}},
+                      intake_time=0.25, level={"grid": 0.5, "community": 0.5})
+    data["cadres"]["police"] = {"count": 1, "types": ["req"], "officers_per_unit": 1, **ALWAYS}
+    data["grids"]["list"].append({"id": "G2", "community": "C1", "households": 1000})
+    data["cadres"]["police"]["units"] = [{"grids": ["G1"]}]  # G1 has a police grid, G2 has not
+    sc = build_scenario(data, ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(0))
+    check_invariants(sc, r)
+    police, level, service = r.issues.police, r.issues.level, r.issues.service
+    assert police.any() and (level == 1).any() and (~police & (level == 0)).any()
+    assert np.all(service[police & (level == 0)] == 2.0)
+    assert np.all(service[level == 1] == 3.0)
+    assert np.all(service[~police & (level == 0)] == 1.0)
+    assert np.array_equal(police, r.issues.grid == 0)  # only G1's issues go to the police
+    # the resolving cadre's role matches: police, community office, or the grid's worker
+    done = ~np.isnan(r.end)
+    last = {i: c for i, c in zip(r.work_issue.tolist(), r.work_cadre.tolist())}
+    role = np.array([ROLES[r.cadre_role[last[i]]] if i in last else "" for i in range(len(done))])
+    assert np.all(role[done & (level == 1)] == "community")
+    assert np.all(role[done & police & (level == 0)] == "police")
+    assert np.all(role[done & ~police & (level == 0)] == "grid_workers")
+
+
+def test_zero_intake_skips_the_grid():
+    sc = build_scenario(two_levels(), ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(1))
+    escalated = set(np.flatnonzero(r.issues.level == 1).tolist())
+    grid_cadres = set(np.flatnonzero(r.cadre_role == ROLES.index("grid_workers")).tolist())
+    touched = {i for i, c in zip(r.work_issue.tolist(), r.work_cadre.tolist()) if c in grid_cadres}
+    assert escalated and not (escalated & touched)
+
+
+def test_two_levels_are_two_erlang_c_queues():
+    data = two_levels()
+    data["calendar"]["horizon_days"] = 180
+    sc = build_scenario(data, ROOT / "x.toml")
+    runs = [compute_metrics(simulate(sc, np.random.SeedSequence(99, spawn_key=(k,)))) for k in range(12)]
+    lam = 2.0
+    grid_w = erlang_c(0.6 * lam, 1.0, 2)[1] + 1.0  # M/M/2, rho 0.6: Wq + 1/mu
+    comm_w = erlang_c(0.4 * lam, 2.0, 1)[1] + 0.5  # M/M/1, rho 0.4: 1 / (mu - lambda)
+    assert comm_w == pytest.approx(1 / (2.0 - 0.8))
+    assert_in_ci([m["resolution_hours_mean_grid"] for m in runs], grid_w, 0.05, "grid level W")
+    assert_in_ci([m["resolution_hours_mean_community"] for m in runs], comm_w, 0.05, "community level W")
+    assert_in_ci([m["resolved_share_community"] for m in runs], 0.4, 0.05, "share resolved at the community")
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"service_time_by_level": {"street": 2.0}}, "issue_types.req.service_time_by_level.street"),
+    ({"service_time_by_level": {"police": 2.0}}, "issue_types.req.service_time_by_level.police"),
+    ({"service_time_by_level": {"office": 2.0}}, "issue_types.req.service_time_by_level"),
+])
+def test_by_level_mistakes_are_named(patch, field):
+    with pytest.raises(ScenarioError) as e:
+        build_scenario(two_levels(**patch), ROOT / "x.toml")
+    assert field in str(e.value), str(e.value)
