@@ -102,3 +102,62 @@ def test_by_level_mistakes_are_named(patch, field):
     with pytest.raises(ScenarioError) as e:
         build_scenario(two_levels(**patch), ROOT / "x.toml")
     assert field in str(e.value), str(e.value)
+
+
+# ---------------------------------------------------------------- sequential escalation
+
+
+def ladder(**type_fields) -> dict:
+    """One grid; every level staffed around the clock; issues so rare that nobody ever queues."""
+    return {
+        "name": "ladder",
+        "calendar": {"start": "2024-01-01", "horizon_days": 200, "warmup_days": 0},
+        "grids": {"list": [{"id": "G1", "community": "C1", "street": "S1", "households": 1000}]},
+        "issue_types": {"case": {"rate_per_1000_households_per_week": 1.0, "escalation": "sequential",
+                                 "level": {"grid": 0.4, "community": 0.3, "street": 0.2, "department": 0.1},
+                                 "service_time": 1.0,
+                                 "service_time_by_level": {"community": 2.0, "street": 3.0, "department": 4.0},
+                                 **type_fields}},
+        "cadres": {"grid_workers": {"per_grid": 1, "visits": False, **ALWAYS}},
+        "levels": {lv: {"staff_per_unit": 1, **ALWAYS} for lv in ("community", "street", "department")},
+        "visits": {"enabled": False},
+        "wartime": {"trigger": "off"},
+    }
+
+
+def test_sequential_escalation_climbs_the_ladder_exactly():
+    """Each level tries in turn: an issue resolved at level k took the work of levels 0..k, in order."""
+    sc = build_scenario(ladder(), ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(4))
+    check_invariants(sc, r)
+    done = ~np.isnan(r.end)
+    assert done.all() and set(r.issues.level.tolist()) == {0, 1, 2, 3}
+    # no queueing at these volumes: resolution time = 1 + 2 + ... of the levels climbed
+    want = np.array([1.0, 3.0, 6.0, 10.0])[r.issues.level]
+    assert np.allclose(r.end - r.report, want, atol=1e-9)
+    roles = ["grid_workers", "community", "street", "department"]
+    for i in np.flatnonzero(r.issues.level == 3)[:5].tolist():
+        rows = np.flatnonzero(r.work_issue == i)
+        assert [ROLES[r.cadre_role[r.work_cadre[k]]] for k in rows[np.argsort(r.work_start[rows])]] == roles
+    m = compute_metrics(r)
+    assert m["resolution_hours_mean_department"] == pytest.approx(10.0)
+    assert m["escalation_rate"] == pytest.approx((r.issues.level > 0).mean())
+
+
+def test_direct_escalation_jumps_to_the_office():
+    sc = build_scenario(ladder(escalation="direct", intake_time=0.5), ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(4))
+    check_invariants(sc, r)
+    want = np.array([1.0, 2.5, 3.5, 4.5])[r.issues.level]  # intake 0.5 at the grid, then the office's work
+    assert np.allclose(r.end - r.report, want, atol=1e-9)
+
+
+def test_sequential_staffs_the_offices_it_passes():
+    """A type resolved only at the street passes the community office, which must then be staffed."""
+    data = ladder(level="street", service_time_by_level={"community": 2.0})
+    r = simulate(build_scenario(data, ROOT / "x.toml"), np.random.SeedSequence(4))
+    assert ROLES.index("community") in set(r.cadre_role.tolist())
+    assert np.allclose(r.end - r.report, 1.0 + 2.0 + 1.0, atol=1e-9)
+    with pytest.raises(ScenarioError, match="service_time_by_level.community"):
+        build_scenario(ladder(level="street", escalation="direct", service_time_by_level={"community": 2.0}),
+                       ROOT / "x.toml")

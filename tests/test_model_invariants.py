@@ -99,6 +99,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
         }
     },
     "police": {"cadres": {"police": {"count": 2, "officers_per_unit": 1, "types": ["dispute", "hazard"]}}},
+    "sequential": {
+        "issue_types": {
+            "dispute": {"escalation": "sequential", "level": {"grid": 0.4, "community": 0.2, "department": 0.4},
+                        "service_time_by_level": {"community": {"dist": "exponential", "mean": 2.0}}},
+            "hazard": {"escalation": "sequential", "level": "street", "hidden_share": 0.3,
+                       "report_delay": {"dist": "exponential", "mean": 60}},
+        },
+        "cadres": {"police": {"count": 1, "types": ["hazard"]}},
+    },
     "pooled": {"dispatch": {"rule": "community_pool", "travel_time": {"dist": "uniform", "low": 0.1, "high": 0.5}}},
     "handback": {"dispatch": {"at_shift_end": "handback"},
                  "issue_types": {"dispute": {"service_time": {"dist": "fixed", "value": 6.0}}}},

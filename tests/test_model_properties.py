@@ -1,7 +1,7 @@
 """Property-based tests: the invariants of test_model_invariants.py on random small scenarios.
 
 Hypothesis draws districts of 1-4 grids over 2-21 days with random arrival
-rates, priorities, service distributions, escalation shares, hidden shares,
+rates, priorities, service distributions, escalation shares and rules, hidden shares,
 shifts (days and hours), cadre counts, police, dispatch rule, at_shift_end,
 visits on or off, emergencies and wartime triggers, and checks, for one
 replication each: conservation per grid and type, no task or visit outside
@@ -95,6 +95,7 @@ def scenarios(draw) -> dict[str, Any]:
             t["report_delay"] = draw(distribution(1.0, 200.0))
         if draw(st.booleans()):
             t["intake_time"] = draw(distribution(0.05, 1.0))
+        t["escalation"] = draw(st.sampled_from(["direct", "sequential"]))
         types[name] = t
     gw_h, sunk_h, pol_h, lvl_h, war_h = (draw(hours()) for _ in range(5))
     enter = draw(st.sampled_from([1.0, 2.5, 4.0]))

@@ -29,6 +29,9 @@ def write_records(rec: Records, path: Path) -> None:
         "travel_h": t.travel,
         "escalation_level": t.level,
         "police": t.police,
+        "sequential": t.sequential,
+        # levels the issue passed on the way up: direct 0 or 1 (grid to office), sequential one per level
+        "levels_passed": np.where(t.sequential, t.level, np.minimum(t.level, 1)),
         "visit_offset": t.visit_offset,
         "reported_h": rec.report,
         "found_by_visit": rec.found_by_visit,

@@ -39,6 +39,8 @@ class IssueTable:
     level: np.ndarray  # 0 grid, 1 community, 2 street, 3 department
     visit_offset: np.ndarray  # households of visiting, in units of the grid's size, until a visit finds it
     police: np.ndarray  # bool: taken by its grid's police unit (a police type in a grid that has one)
+    sequential: np.ndarray  # bool: escalated level by level (the type's escalation = "sequential")
+    attempts: np.ndarray  # (n, 2) hours: the community's and the street's attempt when the issue passes them
 
     def __len__(self) -> int:
         return len(self.occur)
@@ -89,6 +91,7 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
     hh = district.households.astype(float)
     p_grid = hh / hh.sum()
     names = list(scenario.issue_types)
+    any_sequential = any(it.escalation == "sequential" for it in scenario.issue_types.values())
     parts = []
     for k, name in enumerate(names):
         it = scenario.issue_types[name]
@@ -124,7 +127,17 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         for where, dist in it.service_time_by_level.items():
             own = resolver == WORKPLACES.index(where)
             service = np.where(own, dist.sample(draw(f"service_time.{where}"), n), service)
-        parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset, police))
+        sequential = np.full(n, it.escalation == "sequential")
+        attempts = np.zeros((n, 2 if any_sequential else 0))  # no column at all when nothing is sequential
+        if it.escalation == "sequential":  # a level passed on takes its own work too; the grid's replaces intake
+            def work(where: str) -> np.ndarray:
+                dist = it.service_time_by_level.get(where, it.service_time)
+                return dist.sample(draw(f"attempt.{where}"), n)
+
+            intake = np.where(police, work("police"), work("grid"))
+            attempts = np.column_stack([work("community"), work("street")])
+        parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset, police,
+                      sequential, attempts))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
     cols = [c[order] for c in cols]

@@ -102,7 +102,7 @@ def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
             for _ in range(pol.officers_per_unit):
                 add("police", -1, unit, False, group("police", "police", pol))
     for lv, role in enumerate(("community", "street", "department")):
-        if not any(it.level.get(role, 0.0) > 0 for it in sc.issue_types.values()):
+        if not any(role in it.levels_reached() for it in sc.issue_types.values()):
             continue
         spec = getattr(sc.levels, role)
         for unit in r.level_units[lv]:

@@ -129,7 +129,9 @@ class Simulation:
         self.end = _floats(np.full(n, NAN))
         self.remaining = _floats(np.zeros(n))
         self.found = bytearray(n)
-        self.stage = bytearray(n)
+        self.stage = bytearray(n)  # the level the issue is at (0: the grid, or its police grid)
+        self.i_seq = bytearray(t.sequential.astype(np.uint8).tobytes())
+        self.i_attempt = [_floats(t.attempts[:, k]) for k in range(t.attempts.shape[1])]  # community, street
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
         # hidden issues' self-reports: a heap of (time, issue) and one pending event, not one event each
         self.due: list[tuple[float, int]] = []
@@ -230,7 +232,7 @@ class Simulation:
         if self.backlog_trigger:
             self._check_backlog()
         g = self.i_grid[i]
-        if self.i_level[i] > 0 and self.i_intake[i] == 0.0:  # no intake step: straight to its office
+        if self.i_level[i] > 0 and self.i_intake[i] == 0.0 and not self.i_seq[i]:  # no intake: to its office
             self._escalate(i)
             return
         self.remaining[i] = self.i_service[i] if self.i_level[i] == 0 else self.i_intake[i]
@@ -246,14 +248,17 @@ class Simulation:
             self._start(cadre, i)
 
     def _escalate(self, i: int) -> None:
-        self.stage[i] = 1
-        self.remaining[i] = self.i_service[i]
-        g, lv = self.i_grid[i], self.i_level[i]
+        """Pass the issue up: to its resolving office (direct), or to the next level (sequential)."""
+        top = self.i_level[i]
+        lv = self.stage[i] + 1 if self.i_seq[i] else top
+        self.stage[i] = lv
+        self.remaining[i] = self.i_service[i] if lv == top else self.i_attempt[lv - 1][i]
+        g = self.i_grid[i]
         where = (self.comm_of[g], self.street_of[g], 0)[lv - 1]
         self._enqueue(self.level_units[lv - 1][where], i)
 
     def _resolve_or_escalate(self, i: int) -> None:
-        if self.stage[i] == 0 and self.i_level[i] > 0:
+        if self.stage[i] < self.i_level[i]:
             self._escalate(i)
             return
         self.end[i] = self.env.now

@@ -88,6 +88,9 @@ class IssueType(_Model):
     # work where the issue is resolved, per level (or police grid); service_time for the others
     service_time_by_level: dict[Literal["grid", "community", "street", "department", "police"], Distribution] = {}
     intake_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
+    # direct: intake at the grid, then the resolving office; sequential: every level from the
+    # grid up tries in turn, each taking its own work, until the one drawn from `level` resolves it
+    escalation: Literal["direct", "sequential"] = "direct"
     level: Annotated[dict[Literal["grid", "community", "street", "department"], NonNegativeFloat],
                      BeforeValidator(_level_shares)] = Field(default_factory=lambda: {"grid": 1.0})
     sla_hours: PositiveFloat = 72.0
@@ -101,10 +104,20 @@ class IssueType(_Model):
             raise ValueError(f"level shares must sum to 1 (got {total:g}); or give one level name: {', '.join(LEVELS)}")
         return v
 
+    def levels_reached(self) -> set[str]:
+        """The levels that work on this type: those that resolve it, and (sequential) those it passes."""
+        drawn = {lv for lv, share in self.level.items() if share > 0}
+        if self.escalation == "direct":
+            return drawn | {"grid"}
+        return set(LEVELS[: 1 + max(LEVELS.index(lv) for lv in drawn)])
+
     @model_validator(mode="after")
     def _by_level_reachable(self) -> "IssueType":
+        # a place's own work applies where the type is resolved, or (sequential) passed on
+        worked = self.levels_reached() if self.escalation == "sequential" else {
+            lv for lv, share in self.level.items() if share > 0}
         for where in self.service_time_by_level:
-            if where != "police" and self.level.get(where, 0.0) == 0:
+            if where != "police" and where not in worked:
                 raise FieldError(("service_time_by_level", where), NOTHING,
                                  f"this type is never resolved at {where} (its level shares: "
                                  f"{', '.join(f'{k} {v:g}' for k, v in self.level.items())}); "
