@@ -62,7 +62,8 @@ def describe(sc: Scenario) -> str:
         f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h",
         f"  police grids: {d.n_police_units} x {c.police.officers_per_unit} officer(s), types {', '.join(c.police.types) or '-'}",
         f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
-        f"department {sc.levels.department.staff_per_unit}",
+        f"department {sc.levels.department.staff_per_unit}" + "".join(
+            f"; unit {name}: {u.staff} staff for {', '.join(u.types)}" for name, u in sc.levels.department.units.items()),
         f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}",
         f"  visits: {'on' if sc.visits.enabled else 'off'}, every {sc.visits.target_interval_days:g} days, "
         f"{sc.visits.households_per_hour:g} households/hour, discovery probability {sc.visits.discovery_probability:g}",

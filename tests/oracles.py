@@ -290,7 +290,9 @@ def check_duty_is_schedule(sc: Scenario, r, duty: dict[int, list[tuple[float, fl
     sunk_days = expected_sunk_days(sc, r)
     for c, rows in duty.items():
         role = ROLES[r.cadre_role[c]]
-        spec = role_shift(sc, role)
+        group = r.group_names[r.cadre_group[c]]
+        spec = sc.levels.department.units[group.removeprefix("department ")] if group.startswith("department ") \
+            else role_shift(sc, role)
         days = sunk_days[c] if role == "sunk" else {WEEKDAYS.index(d) for d in spec.days}
         war_hours = (wt.start_hour, wt.end_hour) if war_on and role in wt.roles else None
         want = expected_duty(days, spec.start_hour, spec.end_hour, r.run_end, sc.calendar.start, r.wartime, war_hours)

@@ -161,3 +161,61 @@ def test_sequential_staffs_the_offices_it_passes():
     with pytest.raises(ScenarioError, match="service_time_by_level.community"):
         build_scenario(ladder(level="street", escalation="direct", service_time_by_level={"community": 2.0}),
                        ROOT / "x.toml")
+
+
+# ---------------------------------------------------------------- named departments
+
+
+def departments(**unit_fields) -> dict:
+    data = ladder(escalation="direct", intake_time=0.5, level="department",
+                  service_time_by_level={"department": 2.0})
+    data["issue_types"]["leak"] = {"rate_per_1000_households_per_week": 1.0, "level": "department",
+                                   "service_time": 3.0, "intake_time": 0.5}
+    data["levels"]["department"]["units"] = {
+        "water": {"staff": 1, "types": ["leak"], "response_time": 5.0, **ALWAYS, **unit_fields}}
+    return data
+
+
+def test_a_named_department_answers_its_own_calls():
+    """'网格吹哨、部门报到': the water unit takes leaks after its response time; the rest go to the shared office."""
+    sc = build_scenario(departments(), ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(2))
+    check_invariants(sc, r)
+    leak = r.issues.type == r.issues.type_names.index("leak")
+    assert leak.any() and (~leak).any()
+    # no queueing at these volumes: intake 0.5, then the response (leaks only), then the work
+    assert np.allclose((r.end - r.report)[leak], 0.5 + 5.0 + 3.0, atol=1e-9)
+    assert np.allclose((r.end - r.report)[~leak], 0.5 + 2.0, atol=1e-9)
+    by_group = {i: r.group_names[r.cadre_group[c]] for i, c in zip(r.work_issue.tolist(), r.work_cadre.tolist())}
+    assert {by_group[i] for i in np.flatnonzero(leak).tolist()} == {"department water"}
+    assert {by_group[i] for i in np.flatnonzero(~leak).tolist()} == {"department"}
+
+
+def test_a_department_works_its_own_hours_and_responding_issues_are_counted():
+    """Office hours Mon-Fri 9-17 for the unit (checked against its schedule by check_invariants), and a
+    response of 30 h, so that issues are waiting for the response at the horizon: conservation holds."""
+    data = departments(days="Mon+Tue+Wed+Thu+Fri", start_hour=9, end_hour=17, response_time=30.0)
+    data["issue_types"]["leak"]["rate_per_1000_households_per_week"] = 20.0
+    sc = build_scenario(data, ROOT / "x.toml")
+    for seed in range(3):
+        r = simulate(sc, np.random.SeedSequence(seed))
+        check_invariants(sc, r)  # duty of the water unit = its own weekly schedule
+        leak = (r.issues.type == r.issues.type_names.index("leak")) & ~np.isnan(r.start)
+        start = r.work_start[np.isin(r.work_issue, np.flatnonzero(leak)) & (r.cadre_role[r.work_cadre] == ROLES.index("department"))]
+        assert np.all((start % 24 >= 9) & (start % 24 < 17))
+
+
+@pytest.mark.parametrize("units, field", [
+    ({"a": {"types": ["leak"]}, "b": {"types": ["leak"]}}, "levels.department.units.b.types.0"),
+    ({"a": {"types": ["nope"]}}, "levels.department.units.a.types.0"),
+    ({"a": {"types": ["case"]}}, "levels.department.units.a.types.0"),
+    ({"a b": {"types": ["leak"]}}, 'levels.department.units."a b"'),
+])
+def test_department_mistakes_are_named(units, field):
+    data = departments()
+    data["issue_types"]["case"]["level"] = "grid"
+    data["issue_types"]["case"].pop("service_time_by_level")
+    data["levels"]["department"]["units"] = units
+    with pytest.raises(ScenarioError) as e:
+        build_scenario(data, ROOT / "x.toml")
+    assert field in str(e.value), str(e.value)

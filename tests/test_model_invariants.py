@@ -99,6 +99,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
         }
     },
     "police": {"cadres": {"police": {"count": 2, "officers_per_unit": 1, "types": ["dispute", "hazard"]}}},
+    "departments": {
+        "issue_types": {"hazard": {"level": {"grid": 0.5, "department": 0.5}},
+                        "dispute": {"level": {"grid": 0.6, "department": 0.4}}},
+        "levels": {"department": {"units": {"works": {"staff": 1, "types": ["hazard"], "days": ["Mon", "Thu"],
+                                                      "start_hour": 10, "end_hour": 16,
+                                                      "response_time": {"dist": "exponential", "mean": 20}}}}},
+    },
     "sequential": {
         "issue_types": {
             "dispute": {"escalation": "sequential", "level": {"grid": 0.4, "community": 0.2, "department": 0.4},

@@ -30,6 +30,7 @@ def write_records(rec: Records, path: Path) -> None:
         "escalation_level": t.level,
         "police": t.police,
         "sequential": t.sequential,
+        "response_h": t.response if len(t.response) else np.zeros(len(t)),
         # levels the issue passed on the way up: direct 0 or 1 (grid to office), sequential one per level
         "levels_passed": np.where(t.sequential, t.level, np.minimum(t.level, 1)),
         "visit_offset": t.visit_offset,

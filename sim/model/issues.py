@@ -41,6 +41,7 @@ class IssueTable:
     police: np.ndarray  # bool: taken by its grid's police unit (a police type in a grid that has one)
     sequential: np.ndarray  # bool: escalated level by level (the type's escalation = "sequential")
     attempts: np.ndarray  # (n, 2) hours: the community's and the street's attempt when the issue passes them
+    response: np.ndarray  # hours a named department unit takes to respond before work starts (empty: no units)
 
     def __len__(self) -> int:
         return len(self.occur)
@@ -92,6 +93,7 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
     p_grid = hh / hh.sum()
     names = list(scenario.issue_types)
     any_sequential = any(it.escalation == "sequential" for it in scenario.issue_types.values())
+    units = scenario.levels.department.units
     parts = []
     for k, name in enumerate(names):
         it = scenario.issue_types[name]
@@ -136,9 +138,12 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
 
             intake = np.where(police, work("police"), work("grid"))
             attempts = np.column_stack([work("community"), work("street")])
+        unit = scenario.department_unit(name)
+        response = (units[unit].response_time.sample(draw("response_time"), n) if unit is not None
+                    else np.zeros(n if units else 0))
         parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset, police,
-                      sequential, attempts))
+                      sequential, attempts, response))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
-    cols = [c[order] for c in cols]
+    cols = [c[order] if len(c) else c for c in cols]  # an empty column (no such feature) stays empty
     return IssueTable(names, *cols)

@@ -64,10 +64,11 @@ def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
         grid_unit = [pools[c] for c in d.community.tolist()]
     else:
         grid_unit = [Unit(f"grid {gid}") for gid in d.ids]
+    units = sc.levels.department.units
     r = Roster(grid_unit, [Unit(f"police {u + 1}") for u in range(d.n_police_units)],
                [[Unit(f"community {c}") for c in d.community_names],
                 [Unit(f"street {s}") for s in d.street_names],
-                [Unit("department")]])
+                [Unit("department")] + [Unit(f"department {name}") for name in units]])
     wt = sc.wartime
 
     def group(name: str, role: str, shift: Hours, days: tuple[str, ...] | None = None) -> DutyGroup:
@@ -102,10 +103,15 @@ def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
             for _ in range(pol.officers_per_unit):
                 add("police", -1, unit, False, group("police", "police", pol))
     for lv, role in enumerate(("community", "street", "department")):
-        if not any(role in it.levels_reached() for it in sc.issue_types.values()):
+        # the shared office only if some type reaches this level and no named unit takes it
+        if not any(role in it.levels_reached() and (lv < 2 or sc.department_unit(name) is None)
+                   for name, it in sc.issue_types.items()):
             continue
         spec = getattr(sc.levels, role)
-        for unit in r.level_units[lv]:
+        for unit in r.level_units[lv][: 1 if lv == 2 else None]:
             for _ in range(spec.staff_per_unit):
                 add(role, -1, unit, False, group(role, role, spec))
+    for unit, (name, spec) in zip(r.level_units[2][1:], units.items()):
+        for _ in range(spec.staff):
+            add("department", -1, unit, False, group(f"department {name}", "department", spec))
     return r

@@ -132,6 +132,11 @@ class Simulation:
         self.stage = bytearray(n)  # the level the issue is at (0: the grid, or its police grid)
         self.i_seq = bytearray(t.sequential.astype(np.uint8).tobytes())
         self.i_attempt = [_floats(t.attempts[:, k]) for k in range(t.attempts.shape[1])]  # community, street
+        self.i_response = _floats(t.response)
+        units = list(self.sc.levels.department.units)
+        dept = [0 if (u := self.sc.department_unit(name)) is None else 1 + units.index(u) for name in t.type_names]
+        self.i_dept = bytearray(np.array(dept, np.uint8)[t.type.astype(np.intp)].tobytes())
+        self.responding: set[int] = set()  # issues a named department has not yet responded to
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
         # hidden issues' self-reports: a heap of (time, issue) and one pending event, not one event each
         self.due: list[tuple[float, int]] = []
@@ -254,8 +259,17 @@ class Simulation:
         self.stage[i] = lv
         self.remaining[i] = self.i_service[i] if lv == top else self.i_attempt[lv - 1][i]
         g = self.i_grid[i]
-        where = (self.comm_of[g], self.street_of[g], 0)[lv - 1]
+        where = (self.comm_of[g], self.street_of[g], self.i_dept[i])[lv - 1]
+        if lv == 3 and self.i_response and self.i_response[i] > 0:  # the department answers the call later
+            self.responding.add(i)
+            self._at(self.env.now + self.i_response[i], self._responded, i)
+            return
         self._enqueue(self.level_units[lv - 1][where], i)
+
+    def _responded(self, ev: Timeout) -> None:
+        i = ev.value
+        self.responding.remove(i)
+        self._enqueue(self.level_units[2][self.i_dept[i]], i)
 
     def _resolve_or_escalate(self, i: int) -> None:
         if self.stage[i] < self.i_level[i]:
@@ -493,6 +507,8 @@ class Simulation:
         """
         status = np.frombuffer(bytes(self.status), dtype=np.uint8)
         location = ((status == HIDDEN) | (status == RESOLVED)).astype(int)
+        for i in self.responding:
+            location[i] += 1
         for c in self.cadres:
             if c.issue >= 0:
                 location[c.issue] += 1

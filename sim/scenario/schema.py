@@ -192,10 +192,25 @@ class Cadres(_Model):
     police: Police = Police()
 
 
+class DepartmentUnit(Shift):
+    """A named district department ("网格吹哨、部门报到"): its own staff, hours, issue types and response time."""
+
+    staff: int = Field(default=1, ge=1)
+    types: list[str] = Field(min_length=1, description="issue types escalated to the department that go to this unit")
+    response_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.0),
+                                        description="hours from the call until the unit can start work")
+
+
+class Department(Level):
+    """The district's departments: one shared office (``staff_per_unit`` staff), plus named units."""
+
+    units: dict[str, DepartmentUnit] = {}
+
+
 class Levels(_Model):
     community: Level = Level(staff_per_unit=1)
     street: Level = Level(staff_per_unit=1)
-    department: Level = Level(staff_per_unit=2)
+    department: Department = Department(staff_per_unit=2)
 
 
 # ---------------------------------------------------------------- operations
@@ -290,6 +305,21 @@ class Scenario(_Model):
         for i, name in enumerate(self.cadres.police.types):
             if name not in self.issue_types:
                 raise FieldError(("cadres", "police", "types", i), name, f"not an issue type; {types}")
+        owner: dict[str, str] = {}
+        for unit, spec in self.levels.department.units.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", unit):
+                raise FieldError(("levels", "department", "units", unit), NOTHING,
+                                 f"unit name {unit!r} may use only letters, digits, _ . -")
+            for j, name in enumerate(spec.types):
+                where = ("levels", "department", "units", unit, "types", j)
+                if name not in self.issue_types:
+                    raise FieldError(where, name, f"not an issue type; {types}")
+                if name in owner:
+                    raise FieldError(where, name, f"already sent to unit {owner[name]!r}; a type goes to one unit")
+                if "department" not in self.issue_types[name].levels_reached():
+                    raise FieldError(where, name, f"{name!r} never reaches the department (its level shares: "
+                                     f"{', '.join(f'{k} {v:g}' for k, v in self.issue_types[name].level.items())})")
+                owner[name] = unit
         for name, it in self.issue_types.items():
             if "police" in it.service_time_by_level and name not in self.cadres.police.types:
                 raise FieldError(("issue_types", name, "service_time_by_level", "police"), NOTHING,
@@ -308,6 +338,13 @@ class Scenario(_Model):
         return self
 
     # -- derived
+
+    def department_unit(self, type_name: str) -> str | None:
+        """The named department unit an issue type goes to, or None for the shared department."""
+        for unit, spec in self.levels.department.units.items():
+            if type_name in spec.types:
+                return unit
+        return None
 
     @property
     def horizon_hours(self) -> float:
