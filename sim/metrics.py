@@ -171,6 +171,8 @@ def compute_metrics(r: Records) -> dict[str, float]:
         if (m & (resolver == k)).any():
             out[f"resolved_share_{where}"] = _share(here.sum(), done.sum())
             out[f"resolution_hours_mean_{where}"] = _mean((r.end - r.report)[here])
+    if r.issues.lead.shape[1]:
+        out["lead_hours_mean"] = _mean(lead_hours(r)[done])
     out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
 
     if r.visits_enabled:
@@ -198,6 +200,18 @@ def compute_metrics(r: Records) -> dict[str, float]:
     out["wartime_cadre_hours"] = float(sum((_overlap(r.group_start, r.group_end, s, e) * size).sum() for s, e in war))
     out["wartime_hours"] = float(sum(e - s for s, e in war))
     return out
+
+
+def lead_hours(r: Records) -> np.ndarray:
+    """Per issue, the hours it spent in lead steps: at each place that worked on it, that level's lead time."""
+    t = r.issues
+    if not t.lead.shape[1]:  # no type has lead steps
+        return np.zeros(len(t))
+    k = np.arange(len(LEVELS))[None, :]
+    lv = t.level[:, None]
+    at_grid = (t.level == 0) | (t.intake > 0) | t.sequential  # direct with no intake skips the grid
+    worked = np.where(t.sequential[:, None], k <= lv, (k == lv) | ((k == 0) & at_grid[:, None]))
+    return (t.lead * worked).sum(axis=1)
 
 
 def wartime_periods(r: Records, since: float = 0.0) -> list[tuple[float, float]]:

@@ -267,6 +267,8 @@ def check_work_content(sc: Scenario, r) -> None:
     work_on = np.zeros(n)
     np.add.at(work_on, ti, te - ts)
     content = r.issues.service + np.where(r.issues.level > 0, r.issues.intake, 0.0)
+    if r.issues.feedback.size:  # the grid's feedback task after an office resolved it
+        content += np.where(r.issues.level > 0, r.issues.feedback, 0.0)
     if r.issues.attempts.shape[1]:  # sequential: each level passed on (community, street) worked too
         for k in range(2):
             content += np.where(r.issues.sequential & (r.issues.level > k + 1), r.issues.attempts[:, k], 0.0)

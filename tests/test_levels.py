@@ -219,3 +219,57 @@ def test_department_mistakes_are_named(units, field):
     with pytest.raises(ScenarioError) as e:
         build_scenario(data, ROOT / "x.toml")
     assert field in str(e.value), str(e.value)
+
+
+# ---------------------------------------------------------------- lead steps and feedback
+
+
+def workflow(**type_fields) -> dict:
+    fields = {"escalation": "direct", "intake_time": 0.5, "level": {"grid": 0.5, "community": 0.5},
+              "service_time_by_level": {"community": 2.0}}
+    return ladder(**{**fields, **type_fields})
+
+
+def test_lead_steps_wait_without_holding_anyone_and_feedback_is_grid_work():
+    """Grid issues: 1 h of work, then a 1.5 h lead step (approval) -> resolved 2.5 h after the report.
+    Community issues: intake 0.5 at the grid, 2 h of work at the office, a 3 h lead step, then 0.25 h
+    of feedback (回访) back at the grid -> 5.75 h; the grid worker does the intake and the feedback."""
+    sc = build_scenario(workflow(lead_time_by_level={"grid": 1.5, "community": 3.0}, feedback_time=0.25),
+                        ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(6))
+    check_invariants(sc, r)  # work content includes the feedback; conservation counts waiting issues
+    grid, comm = r.issues.level == 0, r.issues.level == 1
+    assert grid.any() and comm.any()
+    # the grid's lead step applies to issues the grid works on: its own, and the intake of escalated ones
+    assert np.allclose((r.end - r.report)[grid], 1.0 + 1.5, atol=1e-9)
+    assert np.allclose((r.end - r.report)[comm], 0.5 + 1.5 + 2.0 + 3.0 + 0.25, atol=1e-9)
+    for i in np.flatnonzero(comm)[:5].tolist():
+        rows = np.flatnonzero(r.work_issue == i)
+        rows = rows[np.argsort(r.work_start[rows])]
+        assert [ROLES[r.cadre_role[r.work_cadre[k]]] for k in rows] == ["grid_workers", "community", "grid_workers"]
+        assert np.allclose(r.work_end[rows] - r.work_start[rows], [0.5, 2.0, 0.25])
+    m = compute_metrics(r)
+    assert m["lead_hours_mean"] == pytest.approx(np.mean(np.where(grid, 1.5, 4.5)[r.issues.occur >= r.warmup]))
+
+
+def test_issues_in_a_lead_step_at_the_horizon_are_accounted_for():
+    data = workflow(lead_time_by_level={"community": 200.0})
+    data["issue_types"]["case"]["rate_per_1000_households_per_week"] = 10.0
+    sc = build_scenario(data, ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(1))
+    check_invariants(sc, r)
+    last_work = np.full(len(r.end), -np.inf)
+    np.maximum.at(last_work, r.work_issue, r.work_end)
+    waiting = (r.issues.level == 1) & (r.end > r.horizon) & (last_work < r.horizon)
+    assert waiting.any(), "no issue was in its lead step at the horizon: the check would be vacuous"
+    assert np.allclose((r.end - last_work)[r.issues.level == 1], 200.0)  # resolved right after the lead step
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"lead_time_by_level": {"street": 1.0}}, "issue_types.case.lead_time_by_level.street"),
+    ({"level": "grid", "service_time_by_level": {}, "feedback_time": 0.5}, "issue_types.case.feedback_time"),
+])
+def test_workflow_mistakes_are_named(patch, field):
+    with pytest.raises(ScenarioError) as e:
+        build_scenario(workflow(**patch), ROOT / "x.toml")
+    assert field in str(e.value), str(e.value)

@@ -39,7 +39,8 @@ def hand_records() -> Records:
         type_names=["a", "b"], occur=f(5, 20, 40, 50, 100, 105), type=i(0, 0, 1, 1, 0, 0), grid=np.zeros(n, int),
         hidden=np.array([0, 0, 1, 0, 0, 1], bool), report_delay=np.zeros(n), service=np.ones(n),
         intake=np.zeros(n), travel=np.zeros(n), level=i(0, 0, 1, 2, 0, 0), visit_offset=np.zeros(n),
-        police=np.zeros(n, bool), sequential=np.zeros(n, bool), attempts=np.zeros((n, 0)), response=np.zeros(0))
+        police=np.zeros(n, bool), sequential=np.zeros(n, bool), attempts=np.zeros((n, 0)), response=np.zeros(0),
+        lead=np.zeros((n, 0)), feedback=np.zeros(0))
     district = District(ids=["G1"], households=i(100), population=f(300), community=i(0), street=i(0),
                         community_names=["C1"], street_names=["S1"], police_unit=i(-1), n_police_units=0)
     return Records(

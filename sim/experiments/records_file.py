@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.atomic import atomic_write
+from sim.metrics import lead_hours
 from sim.model import Records
 
 
@@ -31,6 +32,8 @@ def write_records(rec: Records, path: Path) -> None:
         "police": t.police,
         "sequential": t.sequential,
         "response_h": t.response if len(t.response) else np.zeros(len(t)),
+        "lead_h": lead_hours(rec),
+        "feedback_h": np.where(t.level > 0, t.feedback, 0.0) if len(t.feedback) else np.zeros(len(t)),
         # levels the issue passed on the way up: direct 0 or 1 (grid to office), sequential one per level
         "levels_passed": np.where(t.sequential, t.level, np.minimum(t.level, 1)),
         "visit_offset": t.visit_offset,

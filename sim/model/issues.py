@@ -42,6 +42,8 @@ class IssueTable:
     sequential: np.ndarray  # bool: escalated level by level (the type's escalation = "sequential")
     attempts: np.ndarray  # (n, 2) hours: the community's and the street's attempt when the issue passes them
     response: np.ndarray  # hours a named department unit takes to respond before work starts (empty: no units)
+    lead: np.ndarray  # (n, 4) hours the case waits at each level after the work there (n, 0: no lead times)
+    feedback: np.ndarray  # hours of grid work after an escalated issue is resolved above (empty: none)
 
     def __len__(self) -> int:
         return len(self.occur)
@@ -94,6 +96,8 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
     names = list(scenario.issue_types)
     any_sequential = any(it.escalation == "sequential" for it in scenario.issue_types.values())
     units = scenario.levels.department.units
+    any_lead = any(it.lead_time_by_level for it in scenario.issue_types.values())
+    any_feedback = any(it.feedback_time is not None for it in scenario.issue_types.values())
     parts = []
     for k, name in enumerate(names):
         it = scenario.issue_types[name]
@@ -141,8 +145,13 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         unit = scenario.department_unit(name)
         response = (units[unit].response_time.sample(draw("response_time"), n) if unit is not None
                     else np.zeros(n if units else 0))
+        lead = np.zeros((n, len(LEVELS) if any_lead else 0))
+        for where, dist in it.lead_time_by_level.items():
+            lead[:, LEVELS.index(where)] = dist.sample(draw(f"lead_time.{where}"), n)
+        feedback = (it.feedback_time.sample(draw("feedback_time"), n) if it.feedback_time is not None
+                    else np.zeros(n if any_feedback else 0))
         parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset, police,
-                      sequential, attempts, response))
+                      sequential, attempts, response, lead, feedback))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
     cols = [c[order] if len(c) else c for c in cols]  # an empty column (no such feature) stays empty

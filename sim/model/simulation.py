@@ -57,6 +57,7 @@ from sim.scenario import Scenario
 NAN = math.nan
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
 NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
+FEEDBACK = 255  # the stage of an escalated issue's feedback task back at the grid
 TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
 
 
@@ -137,6 +138,9 @@ class Simulation:
         dept = [0 if (u := self.sc.department_unit(name)) is None else 1 + units.index(u) for name in t.type_names]
         self.i_dept = bytearray(np.array(dept, np.uint8)[t.type.astype(np.intp)].tobytes())
         self.responding: set[int] = set()  # issues a named department has not yet responded to
+        self.i_lead = [_floats(t.lead[:, k]) for k in range(t.lead.shape[1])]  # per level, or none
+        self.i_feedback = _floats(t.feedback)
+        self.waiting: set[int] = set()  # issues in a lead step: waiting at a level, nobody working on them
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
         # hidden issues' self-reports: a heap of (time, issue) and one pending event, not one event each
         self.due: list[tuple[float, int]] = []
@@ -271,9 +275,29 @@ class Simulation:
         self.responding.remove(i)
         self._enqueue(self.level_units[2][self.i_dept[i]], i)
 
+    def _work_done(self, i: int) -> None:
+        """The work at the issue's current place is done: wait its lead step there, if any, then move on."""
+        st = self.stage[i]
+        lead = self.i_lead[st][i] if self.i_lead and st < FEEDBACK else 0.0
+        if lead > 0:
+            self.waiting.add(i)
+            self._at(self.env.now + lead, self._lead_over, i)
+        else:
+            self._resolve_or_escalate(i)
+
+    def _lead_over(self, ev: Timeout) -> None:
+        self.waiting.remove(ev.value)
+        self._resolve_or_escalate(ev.value)
+
     def _resolve_or_escalate(self, i: int) -> None:
         if self.stage[i] < self.i_level[i]:
             self._escalate(i)
+            return
+        if self.i_level[i] > 0 and self.stage[i] != FEEDBACK and self.i_feedback and self.i_feedback[i] > 0:
+            self.stage[i] = FEEDBACK  # resolved above: back at the grid to tell the resident
+            self.remaining[i] = self.i_feedback[i]
+            g = self.i_grid[i]
+            self._enqueue(self.police_units[self.police_of[g]] if self.i_police[i] else self.grid_unit[g], i)
             return
         self.end[i] = self.env.now
         self.status[i] = RESOLVED
@@ -309,7 +333,7 @@ class Simulation:
         i = c.issue
         self.work_log.extend((c.id, c.since, self.env.now, i))
         c.issue = -1
-        self._resolve_or_escalate(i)
+        self._work_done(i)
         self._become_idle(c)
 
     def _become_idle(self, c: Cadre) -> None:
@@ -416,7 +440,7 @@ class Simulation:
         for g, delta in per_grid.items():
             self._visitors(g, delta)
         for i in finished:
-            self._resolve_or_escalate(i)
+            self._work_done(i)
         for unit, i in handed_back:
             self._enqueue(unit, i)
 
@@ -507,7 +531,7 @@ class Simulation:
         """
         status = np.frombuffer(bytes(self.status), dtype=np.uint8)
         location = ((status == HIDDEN) | (status == RESOLVED)).astype(int)
-        for i in self.responding:
+        for i in self.responding | self.waiting:
             location[i] += 1
         for c in self.cadres:
             if c.issue >= 0:

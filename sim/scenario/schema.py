@@ -88,6 +88,12 @@ class IssueType(_Model):
     # work where the issue is resolved, per level (or police grid); service_time for the others
     service_time_by_level: dict[Literal["grid", "community", "street", "department", "police"], Distribution] = {}
     intake_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
+    # workflow steps that take time without holding anyone: the case waits this long at a level
+    # after the level's work there (approval, materials, a scheduled visit), before it moves on
+    lead_time_by_level: dict[Literal["grid", "community", "street", "department"], Distribution] = {}
+    # 回访: grid work after an escalated issue is resolved above (feedback to the resident); the
+    # issue counts as resolved when it is done
+    feedback_time: Distribution | None = None
     # direct: intake at the grid, then the resolving office; sequential: every level from the
     # grid up tries in turn, each taking its own work, until the one drawn from `level` resolves it
     escalation: Literal["direct", "sequential"] = "direct"
@@ -122,6 +128,14 @@ class IssueType(_Model):
                                  f"this type is never resolved at {where} (its level shares: "
                                  f"{', '.join(f'{k} {v:g}' for k, v in self.level.items())}); "
                                  "give a time only for levels it reaches")
+        for where in self.lead_time_by_level:
+            if where not in self.levels_reached():
+                raise FieldError(("lead_time_by_level", where), NOTHING,
+                                 f"this type never reaches {where} (its level shares: "
+                                 f"{', '.join(f'{k} {v:g}' for k, v in self.level.items())})")
+        if self.feedback_time is not None and not any(s > 0 for lv, s in self.level.items() if lv != "grid"):
+            raise FieldError("feedback_time", NOTHING, "this type is never escalated, so there is no feedback "
+                             "to give after an office resolves it; drop feedback_time or add a level above grid")
         return self
 
 
