@@ -165,7 +165,7 @@ def compute_metrics(r: Records) -> dict[str, float]:
         out[f"reported_{name}"] = float((reported & of_type).sum())
         out[f"resolved_{name}"] = float((resolved & of_type).sum())
     # where issues were resolved: each level (a police grid counts apart from the grid level)
-    resolver = np.where(r.issues.police & (r.issues.level == 0), len(LEVELS), r.issues.level)
+    resolver = r.issues.resolver
     for k, where in enumerate(WORKPLACES):
         here = done & (resolver == k)
         if (m & (resolver == k)).any():

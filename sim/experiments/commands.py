@@ -195,11 +195,11 @@ def measurement_warnings(plan: Plan) -> list[str]:
     return out
 
 
-def _result(cls, plan: Plan, out: Path, outcomes: list[RunOutcome], n: int, **kw) -> Result:
+def _result(cls, plan: Plan, out: Path, outcomes: list[RunOutcome], meta: dict[str, Any], **kw) -> Result:
     first = next(iter(plan.variants.values()))
-    return cls(plan.command, first.name, out, plan.seed, n, first.calendar.warmup_days,
+    return cls(plan.command, first.name, out, plan.seed, meta["replications"], first.calendar.warmup_days,
                first.calendar.horizon_days, outcomes, summaries(outcomes, plan), warmup_check(outcomes, plan),
-               warnings=measurement_warnings(plan), **kw)
+               warnings=meta["warnings"], **kw)
 
 
 # ---------------------------------------------------------------- the three commands
@@ -212,7 +212,7 @@ def run(scenario: str | Path, policy: str | None = None, *, options: Options | N
     name = policy or "base"
     plan = _plan("run", path, {name: _variant(path, policy, o.overrides)}, o)
     out, outcomes, n, meta = _execute(plan, o, "policy")
-    res = _result(RunResult, plan, out, outcomes, n, variant=name)
+    res = _result(RunResult, plan, out, outcomes, meta, variant=name)
     atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
     write_json(out / "summary.json", {**meta, "policy": policy, "metrics": summary_dict(res.summaries[name]),
                                       "warmup_check": res.warmup})
@@ -234,7 +234,7 @@ def compare(scenario: str | Path, policies: list[str] | None = None, replication
     out, outcomes, n, meta = _execute(plan, o, "policy")
     base = variant_outcomes(outcomes, policies[0])
     diffs = {p: paired_differences(base, variant_outcomes(outcomes, p)) for p in policies[1:]}
-    res = _result(Comparison, plan, out, outcomes, n, policies=policies, differences=diffs)
+    res = _result(Comparison, plan, out, outcomes, meta, policies=policies, differences=diffs)
     atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
     cols = ["policy", "metric", "mean", "ci_lo", "ci_hi", "diff", "diff_ci_lo", "diff_ci_hi", "n"]
     atomic_write(out / "comparison.csv", csv_text(cols, ([r[c] for c in cols] for r in res.summary_rows())))
@@ -266,7 +266,7 @@ def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: 
     extra = {"design": design, "samples": samples, "vary": vary, "policy": policy}
     plan = replace(_plan("sweep", path, variants, o, extra), series=False)
     out, outcomes, n, meta = _execute(plan, o, "point")
-    res = _result(Sweep, plan, out, outcomes, n, factors=factors, points=ids)
+    res = _result(Sweep, plan, out, outcomes, meta, factors=factors, points=ids)
     atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
     atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))
     write_json(out / "summary.json", {

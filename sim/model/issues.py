@@ -48,6 +48,15 @@ class IssueTable:
     def __len__(self) -> int:
         return len(self.occur)
 
+    @property
+    def resolver(self) -> np.ndarray:
+        """Where each issue is resolved, as an index into WORKPLACES: its level, or police grids apart."""
+        return where_resolved(self.level, self.police)
+
+
+def where_resolved(level: np.ndarray, police: np.ndarray) -> np.ndarray:
+    return np.where(police & (level == 0), WORKPLACES.index("police"), level)
+
 
 def _normalised(weights: list[float]) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
@@ -129,7 +138,7 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         police = np.full(n, name in scenario.cadres.police.types) & (district.police_unit[grid] >= 0)
         # the work where the issue is resolved: the level's own distribution where the type gives one
         # (drawn for every issue from a stream of its own, so the others' draws stay where they were)
-        resolver = np.where(police & (level == 0), len(LEVELS), level)
+        resolver = where_resolved(level, police)
         for where, dist in it.service_time_by_level.items():
             own = resolver == WORKPLACES.index(where)
             service = np.where(own, dist.sample(draw(f"service_time.{where}"), n), service)

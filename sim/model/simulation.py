@@ -110,37 +110,37 @@ class Simulation:
         n = len(t)
         types = [self.sc.issue_types[name] for name in t.type_names]
         kind = t.type.astype(np.intp)
-        self.i_grid = _ints(t.grid)
+        self.i_grid = _typed(t.grid, "q")
         self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
         self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
         self.i_police = bytearray(t.police.astype(np.uint8).tobytes())
         self.i_hidden = bytearray(t.hidden.astype(np.uint8).tobytes())
-        self.i_service = _floats(t.service)
-        self.i_intake = _floats(t.intake)
-        self.i_travel = _floats(t.travel)
-        self.i_delay = _floats(t.report_delay)
-        self.i_offset = _floats(t.visit_offset)
-        self.i_occur = _floats(t.occur)
+        self.i_service = _typed(t.service)
+        self.i_intake = _typed(t.intake)
+        self.i_travel = _typed(t.travel)
+        self.i_delay = _typed(t.report_delay)
+        self.i_offset = _typed(t.visit_offset)
+        self.i_occur = _typed(t.occur)
         # the table's columns become views of these arrays: one copy of each column, not two
         t.grid = np.frombuffer(self.i_grid, dtype=np.int64)
         t.service, t.intake, t.travel = (np.frombuffer(a) for a in (self.i_service, self.i_intake, self.i_travel))
         t.report_delay, t.visit_offset, t.occur = (np.frombuffer(a) for a in (self.i_delay, self.i_offset, self.i_occur))
-        self.report = _floats(np.full(n, NAN))
-        self.start = _floats(np.full(n, NAN))
-        self.end = _floats(np.full(n, NAN))
-        self.remaining = _floats(np.zeros(n))
+        self.report = _typed(np.full(n, NAN))
+        self.start = _typed(np.full(n, NAN))
+        self.end = _typed(np.full(n, NAN))
+        self.remaining = _typed(np.zeros(n))
         self.found = bytearray(n)
         self.stage = bytearray(n)  # the level the issue is at (0: the grid, or its police grid)
         self.i_seq = bytearray(t.sequential.astype(np.uint8).tobytes())
-        self.i_attempt = [_floats(t.attempts[:, k]) for k in range(t.attempts.shape[1])]  # community, street
-        self.i_response = _floats(t.response)
+        self.i_attempt = [_typed(t.attempts[:, k]) for k in range(t.attempts.shape[1])]  # community, street
+        self.i_response = _typed(t.response)
         units = list(self.sc.levels.department.units)
         dept = [0 if (u := self.sc.department_unit(name)) is None else 1 + units.index(u) for name in t.type_names]
-        self.i_dept = bytearray(np.array(dept, np.uint8)[t.type.astype(np.intp)].tobytes())
-        self.responding: set[int] = set()  # issues a named department has not yet responded to
-        self.i_lead = [_floats(t.lead[:, k]) for k in range(t.lead.shape[1])]  # per level, or none
-        self.i_feedback = _floats(t.feedback)
-        self.waiting: set[int] = set()  # issues in a lead step: waiting at a level, nobody working on them
+        self.i_dept = bytearray(np.array(dept, np.uint8)[kind].tobytes())
+        self.i_lead = [_typed(t.lead[:, k]) for k in range(t.lead.shape[1])]  # per level, or none
+        self.i_feedback = _typed(t.feedback)
+        # issues waiting with nobody working on them: for a department's response, or in a lead step
+        self.waiting: set[int] = set()
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
         # hidden issues' self-reports: a heap of (time, issue) and one pending event, not one event each
         self.due: list[tuple[float, int]] = []
@@ -240,13 +240,16 @@ class Simulation:
         self.backlog += 1
         if self.backlog_trigger:
             self._check_backlog()
-        g = self.i_grid[i]
         if self.i_level[i] > 0 and self.i_intake[i] == 0.0 and not self.i_seq[i]:  # no intake: to its office
             self._escalate(i)
             return
         self.remaining[i] = self.i_service[i] if self.i_level[i] == 0 else self.i_intake[i]
-        unit = self.police_units[self.police_of[g]] if self.i_police[i] else self.grid_unit[g]
-        self._enqueue(unit, i)
+        self._enqueue(self._grid_place(i), i)
+
+    def _grid_place(self, i: int) -> Unit:
+        """Where an issue is worked at grid level: its grid's unit, or its police grid for police types."""
+        g = self.i_grid[i]
+        return self.police_units[self.police_of[g]] if self.i_police[i] else self.grid_unit[g]
 
     def _enqueue(self, unit: Unit, i: int) -> None:
         cadre = unit.take_idle(self.i_grid[i])
@@ -264,30 +267,30 @@ class Simulation:
         self.remaining[i] = self.i_service[i] if lv == top else self.i_attempt[lv - 1][i]
         g = self.i_grid[i]
         where = (self.comm_of[g], self.street_of[g], self.i_dept[i])[lv - 1]
+        unit = self.level_units[lv - 1][where]
         if lv == 3 and self.i_response and self.i_response[i] > 0:  # the department answers the call later
-            self.responding.add(i)
-            self._at(self.env.now + self.i_response[i], self._responded, i)
-            return
-        self._enqueue(self.level_units[lv - 1][where], i)
+            self._wait(i, self.i_response[i], lambda: self._enqueue(unit, i))
+        else:
+            self._enqueue(unit, i)
 
-    def _responded(self, ev: Timeout) -> None:
-        i = ev.value
-        self.responding.remove(i)
-        self._enqueue(self.level_units[2][self.i_dept[i]], i)
+    def _wait(self, i: int, hours: float, then) -> None:
+        """The issue waits ``hours`` with nobody working on it (a response, a lead step), then ``then()``."""
+        self.waiting.add(i)
+        self._at(self.env.now + hours, self._waited, (i, then))
+
+    def _waited(self, ev: Timeout) -> None:
+        i, then = ev.value
+        self.waiting.remove(i)
+        then()
 
     def _work_done(self, i: int) -> None:
         """The work at the issue's current place is done: wait its lead step there, if any, then move on."""
         st = self.stage[i]
         lead = self.i_lead[st][i] if self.i_lead and st < FEEDBACK else 0.0
         if lead > 0:
-            self.waiting.add(i)
-            self._at(self.env.now + lead, self._lead_over, i)
+            self._wait(i, lead, lambda: self._resolve_or_escalate(i))
         else:
             self._resolve_or_escalate(i)
-
-    def _lead_over(self, ev: Timeout) -> None:
-        self.waiting.remove(ev.value)
-        self._resolve_or_escalate(ev.value)
 
     def _resolve_or_escalate(self, i: int) -> None:
         if self.stage[i] < self.i_level[i]:
@@ -296,8 +299,7 @@ class Simulation:
         if self.i_level[i] > 0 and self.stage[i] != FEEDBACK and self.i_feedback and self.i_feedback[i] > 0:
             self.stage[i] = FEEDBACK  # resolved above: back at the grid to tell the resident
             self.remaining[i] = self.i_feedback[i]
-            g = self.i_grid[i]
-            self._enqueue(self.police_units[self.police_of[g]] if self.i_police[i] else self.grid_unit[g], i)
+            self._enqueue(self._grid_place(i), i)
             return
         self.end[i] = self.env.now
         self.status[i] = RESOLVED
@@ -531,7 +533,7 @@ class Simulation:
         """
         status = np.frombuffer(bytes(self.status), dtype=np.uint8)
         location = ((status == HIDDEN) | (status == RESOLVED)).astype(int)
-        for i in self.responding | self.waiting:
+        for i in self.waiting:
             location[i] += 1
         for c in self.cadres:
             if c.issue >= 0:
@@ -571,13 +573,8 @@ def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
     return records
 
 
-def _floats(x: np.ndarray) -> array:
-    out = array("d")
-    out.frombytes(np.ascontiguousarray(x, dtype=np.float64).tobytes())
-    return out
-
-
-def _ints(x: np.ndarray) -> array:
-    out = array("q")
-    out.frombytes(np.ascontiguousarray(x, dtype=np.int64).tobytes())
+def _typed(x: np.ndarray, code: str = "d") -> array:
+    """A numpy column as a compact Python array ('d' float64, 'q' int64): fast scalar access, 8 bytes each."""
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(x, dtype=np.dtype(code)).tobytes())
     return out

@@ -110,29 +110,35 @@ class IssueType(_Model):
             raise ValueError(f"level shares must sum to 1 (got {total:g}); or give one level name: {', '.join(LEVELS)}")
         return v
 
+    def resolved_at(self) -> set[str]:
+        """The levels that resolve some issues of this type (a positive share)."""
+        return {lv for lv, share in self.level.items() if share > 0}
+
     def levels_reached(self) -> set[str]:
         """The levels that work on this type: those that resolve it, and (sequential) those it passes."""
-        drawn = {lv for lv, share in self.level.items() if share > 0}
+        drawn = self.resolved_at()
         if self.escalation == "direct":
             return drawn | {"grid"}
         return set(LEVELS[: 1 + max(LEVELS.index(lv) for lv in drawn)])
 
+    @property
+    def shares_text(self) -> str:
+        """The level shares as a message shows them: 'grid 0.6, community 0.4'."""
+        return ", ".join(f"{k} {v:g}" for k, v in self.level.items())
+
     @model_validator(mode="after")
     def _by_level_reachable(self) -> "IssueType":
         # a place's own work applies where the type is resolved, or (sequential) passed on
-        worked = self.levels_reached() if self.escalation == "sequential" else {
-            lv for lv, share in self.level.items() if share > 0}
+        worked = self.levels_reached() if self.escalation == "sequential" else self.resolved_at()
         for where in self.service_time_by_level:
             if where != "police" and where not in worked:
                 raise FieldError(("service_time_by_level", where), NOTHING,
-                                 f"this type is never resolved at {where} (its level shares: "
-                                 f"{', '.join(f'{k} {v:g}' for k, v in self.level.items())}); "
+                                 f"this type is never resolved at {where} (its level shares: {self.shares_text}); "
                                  "give a time only for levels it reaches")
         for where in self.lead_time_by_level:
             if where not in self.levels_reached():
                 raise FieldError(("lead_time_by_level", where), NOTHING,
-                                 f"this type never reaches {where} (its level shares: "
-                                 f"{', '.join(f'{k} {v:g}' for k, v in self.level.items())})")
+                                 f"this type never reaches {where} (its level shares: {self.shares_text})")
         if self.feedback_time is not None and not any(s > 0 for lv, s in self.level.items() if lv != "grid"):
             raise FieldError("feedback_time", NOTHING, "this type is never escalated, so there is no feedback "
                              "to give after an office resolves it; drop feedback_time or add a level above grid")
@@ -332,7 +338,7 @@ class Scenario(_Model):
                     raise FieldError(where, name, f"already sent to unit {owner[name]!r}; a type goes to one unit")
                 if "department" not in self.issue_types[name].levels_reached():
                     raise FieldError(where, name, f"{name!r} never reaches the department (its level shares: "
-                                     f"{', '.join(f'{k} {v:g}' for k, v in self.issue_types[name].level.items())})")
+                                     f"{self.issue_types[name].shares_text})")
                 owner[name] = unit
         for name, it in self.issue_types.items():
             if "police" in it.service_time_by_level and name not in self.cadres.police.types:
