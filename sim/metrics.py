@@ -173,6 +173,8 @@ def compute_metrics(r: Records) -> dict[str, float]:
             out[f"resolution_hours_mean_{where}"] = _mean((r.end - r.report)[here])
     if r.issues.lead.shape[1]:
         out["lead_hours_mean"] = _mean(lead_hours(r)[done])
+    if r.supervised.size:  # some type has time limits: the share that overran one and was supervised
+        out["supervised_share"] = _share((m & ~np.isnan(r.supervised)).sum(), arrived)
     out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
 
     if r.visits_enabled:

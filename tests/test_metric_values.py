@@ -46,7 +46,7 @@ def hand_records() -> Records:
     return Records(
         issues=issues, report=f(5, 20, 60, 50, 100, 140), start=f(6, 21, 70, 52, 101, 141),
         end=f(12, 30, 100, 130, 104, 150), found_by_visit=np.array([0, 0, 1, 0, 0, 0], bool),
-        resolved_level=i(0, 0, 1, 2, 0, 0), priority=np.full(n, 3), sla_hours=f(24, 24, 24, 100, 24, 24),
+        resolved_level=i(0, 0, 1, 2, 0, 0), priority=np.full(n, 3), supervised=f(), sla_hours=f(24, 24, 24, 100, 24, 24),
         # cadre 0, a grid worker, works issues 0, 1, 4 (and 5, in the drain); cadre 1, community staff, 2 and 3
         work_cadre=i(0, 0, 1, 1, 0, 0), work_start=f(6, 21, 70, 100, 101, 141), work_end=f(12, 30, 100, 130, 104, 150),
         work_issue=i(0, 1, 2, 3, 4, 5),

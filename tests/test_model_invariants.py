@@ -115,6 +115,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
         },
         "cadres": {"police": {"count": 1, "types": ["hazard"]}},
     },
+    "supervision": {
+        "issue_types": {
+            "dispute": {"escalation": "sequential", "level": {"grid": 0.5, "community": 0.3, "street": 0.2},
+                        "time_limit_by_level": {"grid": 4.0, "community": 12.0, "street": 24.0}},
+            "hazard": {"priority": 4, "time_limit_by_level": {"grid": 2.0}, "supervised_priority": 2},
+        },
+        "dispatch": {"at_shift_end": "handback"},
+    },
     "pooled": {"dispatch": {"rule": "community_pool", "travel_time": {"dist": "uniform", "low": 0.1, "high": 0.5}}},
     "handback": {"dispatch": {"at_shift_end": "handback"},
                  "issue_types": {"dispute": {"service_time": {"dist": "fixed", "value": 6.0}}}},

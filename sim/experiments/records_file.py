@@ -43,6 +43,7 @@ def write_records(rec: Records, path: Path) -> None:
         "resolved_h": rec.end,
         "level": rec.resolved_level,
         "priority": rec.priority,
+        "supervised_h": rec.supervised if rec.supervised.size else np.full(len(t), np.nan),
         "sla_hours": rec.sla_hours,
     })
     buf = pa.BufferOutputStream()

@@ -3,7 +3,9 @@
 A unit is a grid (``own_grid``), a community pool (``community_pool``), a
 police grid, or an escalation level's office.  Queues are priority heaps keyed
 by (priority, report time, issue id): non-preemptive priority, first come first
-served within a priority.  Idle cadres are kept per unit and, in pools, per
+served within a priority.  An issue whose priority is raised while it waits
+(supervision) gets a new entry; the old one is void and skipped when it comes
+up, so raising costs O(log queue), not a search of the queue.  Idle cadres are kept per unit and, in pools, per
 home grid, so that finding a cadre is O(1) whatever the size of the district.
 
 Which idle cadre takes an issue: the one idle longest (first in, first out),
@@ -27,11 +29,12 @@ class Cadre(Protocol):
 
 
 class Unit:
-    __slots__ = ("name", "queue", "idle", "idle_by_grid", "pooled")
+    __slots__ = ("name", "queue", "void", "idle", "idle_by_grid", "pooled")
 
     def __init__(self, name: str, pooled: bool = False):
         self.name = name
         self.queue: list[tuple[int, float, int]] = []
+        self.void: set[tuple[int, float, int]] = set()  # entries replaced by a raised priority
         # idle cadres, longest idle first; OrderedDict pops its first entry in O(1)
         self.idle: OrderedDict[int, Cadre] = OrderedDict()
         self.idle_by_grid: dict[int, OrderedDict[int, Cadre]] = {}
@@ -41,7 +44,21 @@ class Unit:
         heapq.heappush(self.queue, (priority, report_t, issue))
 
     def pop(self) -> int | None:
-        return heapq.heappop(self.queue)[2] if self.queue else None
+        while self.queue:
+            entry = heapq.heappop(self.queue)
+            if not self.void or entry not in self.void:
+                return entry[2]
+            self.void.remove(entry)
+        return None
+
+    def raise_priority(self, old: int, new: int, report_t: float, issue: int) -> None:
+        """A waiting issue moves up from priority ``old`` to ``new``."""
+        self.void.add((old, report_t, issue))
+        heapq.heappush(self.queue, (new, report_t, issue))
+
+    def waiting(self) -> list[int]:
+        """The issues in the queue (void entries left out)."""
+        return [e[2] for e in self.queue if e not in self.void]
 
     def add_idle(self, cadre: Cadre) -> None:
         self.idle[cadre.id] = cadre

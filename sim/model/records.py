@@ -23,7 +23,8 @@ class Records:
     end: np.ndarray  # resolution time; nan if open at the horizon
     found_by_visit: np.ndarray  # bool
     resolved_level: np.ndarray  # 0..3, -1 if open
-    priority: np.ndarray
+    priority: np.ndarray  # the type's priority (supervision may have raised it during the run)
+    supervised: np.ndarray  # when supervision raised its priority, nan if never; empty if no type has time limits
     sla_hours: np.ndarray
     # work log: one row per stretch of work on an issue (including any travel)
     work_cadre: np.ndarray
@@ -85,7 +86,7 @@ class Records:
 
 def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: array,
                      start: array, end: array, found: bytearray, level: bytearray,
-                     priority: bytearray, cadres: list[Cadre], groups: list[DutyGroup], work_log: array,
+                     supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_log: array,
                      duty_log: Sequence[float], visits: list[GridVisits], war_periods: list[list[float]],
                      location: np.ndarray, run_end: float, events: int, transitions: int) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
@@ -100,7 +101,9 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
     cadre_group = np.zeros(len(cadres), int)
     for grp in groups:
         cadre_group[[c.id for c in grp.members]] = grp.index
-    sla = np.array([sc.issue_types[n].sla_hours for n in table.type_names], dtype=float)
+    types = [sc.issue_types[n] for n in table.type_names]
+    sla = np.array([it.sla_hours for it in types], dtype=float)
+    prio = np.array([it.priority for it in types], dtype=int)
     flags = lambda b: np.frombuffer(bytes(b), dtype=np.uint8)  # noqa: E731
     return Records(
         issues=table,
@@ -109,7 +112,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         end=end_a,
         found_by_visit=flags(found).astype(bool),
         resolved_level=np.where(np.isnan(end_a), -1, flags(level).astype(int)),
-        priority=flags(priority).astype(int),
+        priority=prio[table.type] if len(table) else np.zeros(0, int),
+        supervised=np.frombuffer(supervised),
         sla_hours=sla[table.type] if len(table) else np.zeros(0),
         work_cadre=work[:, 0].astype(int),
         work_start=work[:, 1],

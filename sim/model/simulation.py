@@ -9,7 +9,7 @@ records.py.)
 
 Events (all SimPy timeouts with callbacks, one pending per chain):
 - an issue arrives (one chain through the pre-drawn, time-sorted issue table);
-- a hidden issue is reported by its resident after its delay;
+- a hidden issue is reported by its resident after its delay (an agenda: agenda.py);
 - a grid's visiting cursor reaches a hidden issue (one pending per grid);
 - a cadre completes a stretch of work;
 - a duty group comes on or goes off duty (one event for all its cadres);
@@ -36,7 +36,6 @@ Semantics (documented in docs/scenario-reference.md):
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 
@@ -44,6 +43,7 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from sim.model.agenda import Agenda
 from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
 from sim.model.clock import Clock
 from sim.model.dispatch import Unit
@@ -52,7 +52,7 @@ from sim.model.roster import build_roster
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
 from sim.model.visits import GridVisits
-from sim.scenario import Scenario
+from sim.scenario import LEVELS, Scenario
 
 NAN = math.nan
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
@@ -142,27 +142,21 @@ class Simulation:
         # issues waiting with nobody working on them: for a department's response, or in a lead step
         self.waiting: set[int] = set()
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
-        # hidden issues' self-reports: a heap of (time, issue) and one pending event, not one event each
-        self.due: list[tuple[float, int]] = []
-        self.due_next = math.inf
-        self.due_token = 0
+        # hidden issues' self-reports: an agenda, not one SimPy event each
+        self.self_reports = Agenda(self.env, self._self_report)
+        # supervision (督办): per type, the hours allowed at each level, and the priority it raises to
+        self.limits = [[it.time_limit_by_level.get(lv, 0.0) for lv in LEVELS] for it in types]
+        self.raised_to = [it.supervised_priority for it in types]
+        supervised = any(it.time_limit_by_level for it in types)
+        self.i_kind = _typed(t.type, "H") if supervised else array("H")
+        self.supervised = _typed(np.full(n if supervised else 0, NAN))  # when its priority was raised
+        self.queued = bytearray(n)  # in a unit's queue now (supervision moves it up there)
+        self.supervision = Agenda(self.env, self._supervise)
 
     # ------------------------------------------------------------ event plumbing
 
     def _at(self, time: float, fn, value) -> None:
         ev = Timeout(self.env, max(time - self.env.now, 0.0), value)
-        ev.callbacks.append(fn)
-        self.events += 1
-
-    def _at_exactly(self, time: float, fn, value) -> None:
-        """Like _at, but the event fires at ``time`` to the last bit (a timeout adds its delay to now)."""
-        now = self.env.now
-        delay = time - now
-        while now + delay < time:
-            delay = math.nextafter(delay, math.inf)
-        while now + delay > time:
-            delay = math.nextafter(delay, -math.inf)
-        ev = Timeout(self.env, delay, value)
         ev.callbacks.append(fn)
         self.events += 1
 
@@ -208,31 +202,17 @@ class Simulation:
         self.status[i] = HIDDEN
         reported_at = now + self.i_delay[i]
         if reported_at < self.stop_at:
-            due = now + max(reported_at - now, 0.0)  # to the bit, the time a timeout from now would fire at
-            heapq.heappush(self.due, (due, i))
-            if due < self.due_next:
-                self.due_next = due
-                self.due_token += 1
-                self._at_exactly(due, self._self_reports, self.due_token)
+            self.self_reports.push(now + max(reported_at - now, 0.0), i)  # the time a timeout from now fires at
         offset = self.i_offset[i]
         if math.isfinite(offset) and self.sc.visits.enabled:
             g = self.i_grid[i]
             self.visits[g].add_hidden(now, offset, i)
             self._reschedule_discovery(g)
 
-    def _self_reports(self, ev: Timeout) -> None:
-        """Residents report the hidden issues due now (those a visit found already are skipped)."""
-        if ev.value != self.due_token:
-            return
-        now = self.env.now
-        while self.due and self.due[0][0] <= now:
-            i = heapq.heappop(self.due)[1]
-            if math.isnan(self.report[i]):
-                self._report(i)
-        self.due_next = self.due[0][0] if self.due else math.inf
-        if self.due:
-            self.due_token += 1
-            self._at_exactly(self.due_next, self._self_reports, self.due_token)
+    def _self_report(self, i: int, _: int) -> None:
+        """The resident reports a hidden issue (unless a visit found it already)."""
+        if math.isnan(self.report[i]):
+            self._report(i)
 
     def _report(self, i: int) -> None:
         self.report[i] = self.env.now
@@ -244,6 +224,8 @@ class Simulation:
             self._escalate(i)
             return
         self.remaining[i] = self.i_service[i] if self.i_level[i] == 0 else self.i_intake[i]
+        if self.i_kind:
+            self._limit(i, 0)
         self._enqueue(self._grid_place(i), i)
 
     def _grid_place(self, i: int) -> Unit:
@@ -255,6 +237,7 @@ class Simulation:
         cadre = unit.take_idle(self.i_grid[i])
         if cadre is None:
             unit.push(self.i_prio[i], self.report[i], i)
+            self.queued[i] = 1
         else:
             self._stop_visiting(cadre)
             self._start(cadre, i)
@@ -265,13 +248,37 @@ class Simulation:
         lv = self.stage[i] + 1 if self.i_seq[i] else top
         self.stage[i] = lv
         self.remaining[i] = self.i_service[i] if lv == top else self.i_attempt[lv - 1][i]
-        g = self.i_grid[i]
-        where = (self.comm_of[g], self.street_of[g], self.i_dept[i])[lv - 1]
-        unit = self.level_units[lv - 1][where]
+        if self.i_kind:
+            self._limit(i, lv)
+        unit = self._office(i, lv)
         if lv == 3 and self.i_response and self.i_response[i] > 0:  # the department answers the call later
             self._wait(i, self.i_response[i], lambda: self._enqueue(unit, i))
         else:
             self._enqueue(unit, i)
+
+    def _office(self, i: int, lv: int) -> Unit:
+        """The unit of level ``lv`` (1 community, 2 street, 3 department) that serves issue ``i``."""
+        g = self.i_grid[i]
+        return self.level_units[lv - 1][(self.comm_of[g], self.street_of[g], self.i_dept[i])[lv - 1]]
+
+    def _limit(self, i: int, lv: int) -> None:
+        """The issue has just come to level ``lv``: supervision looks at it when its time there is up."""
+        hours = self.limits[self.i_kind[i]][lv]
+        if hours > 0:
+            self.supervision.push(self.env.now + hours, i, lv)
+
+    def _supervise(self, i: int, lv: int) -> None:
+        """督办: still at level ``lv`` past its time limit, the issue goes up to its supervised priority,
+        in its queue if it waits in one, and for every queue after."""
+        new = self.raised_to[self.i_kind[i]]
+        if self.stage[i] != lv or self.status[i] == RESOLVED or self.i_prio[i] <= new:
+            return
+        if math.isnan(self.supervised[i]):
+            self.supervised[i] = self.env.now
+        if self.queued[i]:
+            unit = self._office(i, lv) if lv else self._grid_place(i)
+            unit.raise_priority(self.i_prio[i], new, self.report[i], i)
+        self.i_prio[i] = new
 
     def _wait(self, i: int, hours: float, then) -> None:
         """The issue waits ``hours`` with nobody working on it (a response, a lead step), then ``then()``."""
@@ -317,6 +324,7 @@ class Simulation:
         now = self.env.now
         c.state = BUSY
         c.issue = i
+        self.queued[i] = 0
         if math.isnan(self.start[i]):
             self.start[i] = now
         c.travel_left = self.i_travel[i] if c.unit.pooled and c.home != self.i_grid[i] else 0.0
@@ -420,8 +428,8 @@ class Simulation:
                 if c.issue >= 0:  # a task held over from the last shift
                     c.state = BUSY
                     self._work(c)
-                elif c.unit.queue:
-                    self._start(c, c.unit.pop())
+                elif (i := c.unit.pop()) is not None:
+                    self._start(c, i)
                 else:
                     c.state = IDLE
                     c.unit.add_idle(c)
@@ -540,7 +548,7 @@ class Simulation:
                 location[c.issue] += 1
         units = self.grid_unit + self.police_units + [u for lv in self.level_units for u in lv]
         for unit in {id(u): u for u in units}.values():
-            for _, _, i in unit.queue:
+            for i in unit.waiting():
                 location[i] += 1
         return location
 
@@ -558,9 +566,10 @@ class Simulation:
             gv.change_visitors(now, 0)
         return assemble_records(
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
-            level=self.i_level, priority=self.i_prio, cadres=self.cadres, groups=list(self.groups.values()),
+            level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),
             work_log=self.work_log, duty_log=self.duty_log, visits=self.visits, war_periods=self.war_periods,
-            location=location, run_end=now, events=self.events, transitions=self.transitions)
+            location=location, run_end=now, transitions=self.transitions,
+            events=self.events + self.self_reports.count)
 
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:

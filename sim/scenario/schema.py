@@ -94,6 +94,10 @@ class IssueType(_Model):
     # 回访: grid work after an escalated issue is resolved above (feedback to the resident); the
     # issue counts as resolved when it is done
     feedback_time: Distribution | None = None
+    # 督办: hours an issue may stay at a level (from its arrival there) before supervision raises
+    # its priority to supervised_priority, in its queue there and at the levels after
+    time_limit_by_level: dict[Literal["grid", "community", "street", "department"], PositiveFloat] = {}
+    supervised_priority: int = Field(default=1, ge=1, le=9)
     # direct: intake at the grid, then the resolving office; sequential: every level from the
     # grid up tries in turn, each taking its own work, until the one drawn from `level` resolves it
     escalation: Literal["direct", "sequential"] = "direct"
@@ -135,10 +139,15 @@ class IssueType(_Model):
                 raise FieldError(("service_time_by_level", where), NOTHING,
                                  f"this type is never resolved at {where} (its level shares: {self.shares_text}); "
                                  "give a time only for levels it reaches")
-        for where in self.lead_time_by_level:
-            if where not in self.levels_reached():
-                raise FieldError(("lead_time_by_level", where), NOTHING,
-                                 f"this type never reaches {where} (its level shares: {self.shares_text})")
+        for field in ("lead_time_by_level", "time_limit_by_level"):
+            for where in getattr(self, field):
+                if where not in self.levels_reached():
+                    raise FieldError((field, where), NOTHING,
+                                     f"this type never reaches {where} (its level shares: {self.shares_text})")
+        if self.time_limit_by_level and self.supervised_priority >= self.priority:
+            raise FieldError("supervised_priority", self.supervised_priority,
+                             f"supervision must raise the priority: give a number below this type's priority "
+                             f"{self.priority} (1 is served first)")
         if self.feedback_time is not None and not any(s > 0 for lv, s in self.level.items() if lv != "grid"):
             raise FieldError("feedback_time", NOTHING, "this type is never escalated, so there is no feedback "
                              "to give after an office resolves it; drop feedback_time or add a level above grid")
