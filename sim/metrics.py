@@ -185,22 +185,40 @@ def compute_metrics(r: Records) -> dict[str, float]:
             min(r.district.households[g], np.diff(visited(r, g, np.array([a, b])))[0]) for g in range(r.district.n)
         ))
 
-    # duty rows are per duty group: weight each by the group's number of cadres
-    size = r.group_size[r.group_duty]
+    # duty rows are per duty group: weight each by the group's cadres who turned up
+    size = r.present
     group_role = np.zeros(len(r.group_names), int)
     group_role[r.cadre_group] = r.cadre_role
+    row_role = group_role[r.group_duty]
     duty = _overlap(r.group_start, r.group_end, a, b) * size
     busy = _overlap(r.work_start, r.work_end, a, b)
-    duty_role = np.bincount(group_role[r.group_duty], weights=duty, minlength=len(ROLES))
+    duty_role = np.bincount(row_role, weights=duty, minlength=len(ROLES))
     busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(ROLES))
+    on_post = post_hours(r, a)  # per post: on duty, but on the post, not on issues
+    post_role = np.bincount(r.post_role, weights=on_post, minlength=len(ROLES))
     present = np.bincount(r.cadre_role, minlength=len(ROLES)) > 0
     for k, role in enumerate(ROLES):
         if present[k]:
             out[f"utilization_{role}"] = _share(busy_role[k], duty_role[k])
-    out["cadre_hours_on_duty"] = float(duty.sum())
+            out[f"cadre_hours_on_duty_{role}"] = float(duty_role[k] + post_role[k])
+    posts = float(on_post.sum())
+    out["cadre_hours_on_duty"] = float(duty.sum()) + posts
+    costed = np.bincount(row_role, weights=~np.isnan(r.group_cost[r.group_duty]), minlength=len(ROLES)) > 0
+    if costed.any():  # what the hours cost, for the roles whose cost_per_hour is given
+        cost = np.bincount(row_role, weights=np.nan_to_num(r.group_cost)[r.group_duty] * duty, minlength=len(ROLES))
+        cost += np.bincount(r.post_role, weights=np.nan_to_num(r.post_cost) * on_post, minlength=len(ROLES))
+        for k in np.flatnonzero(costed).tolist():
+            out[f"cost_{ROLES[k]}"] = float(cost[k])
+        out["cost_total"] = float(cost[costed].sum())
+    if r.attendance_drawn:  # some cadres did not turn up for every shift: the hours rostered, and the share worked
+        rostered = float((_overlap(r.group_start, r.group_end, a, b) * r.group_size[r.group_duty]).sum()) + posts
+        out["cadre_hours_rostered"] = rostered
+        out["attendance_share"] = _share(out["cadre_hours_on_duty"], rostered)
     war = wartime_periods(r, a)
     out["wartime_cadre_hours"] = float(sum((_overlap(r.group_start, r.group_end, s, e) * size).sum() for s, e in war))
     out["wartime_hours"] = float(sum(e - s for s, e in war))
+    if r.post_holders.size:
+        out["wartime_post_hours"] = posts
     return out
 
 
@@ -219,6 +237,17 @@ def lead_hours(r: Records) -> np.ndarray:
 def wartime_periods(r: Records, since: float = 0.0) -> list[tuple[float, float]]:
     """Wartime periods clipped to [since, horizon] (the drain after the horizon is not measured)."""
     return [(max(float(s), since), min(float(e), r.horizon)) for s, e in r.wartime if e > since and s < r.horizon]
+
+
+def post_hours(r: Records, since: float) -> np.ndarray:
+    """Per wartime post, cadre hours on it in the window: its holders, for its daily hours, while
+    wartime duty is in force (from mobilisation to the end of wartime)."""
+    out = np.zeros(r.post_holders.size)
+    for s, e in [(max(float(s), since), min(float(e), r.horizon)) for s, e in r.mobilised if e > since and s < r.horizon]:
+        days = np.arange(np.floor(s / 24), np.ceil(e / 24)) * 24.0
+        for k, (h0, h1) in enumerate(r.post_hours.tolist()):
+            out[k] += r.post_holders[k] * float(_overlap(days + h0, days + h1, s, e).sum())
+    return out
 
 
 QUANTILES = np.linspace(0.0, 1.0, 101)  # resolution-time distribution kept as percentiles 0..100

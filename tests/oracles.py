@@ -97,13 +97,16 @@ def on_shift(t: float, days: set[int], start_hour: float, end_hour: float, start
 
 
 def expected_duty(days: set[int], start_hour: float, end_hour: float, horizon: float, start: dt.date,
-                  war: np.ndarray | None = None, war_hours: tuple[float, float] | None = None) -> list[tuple[float, float]]:
+                  war: np.ndarray | None = None, war_hours: tuple[float, float] | None = None,
+                  post_hours: tuple[float, float] | None = None) -> list[tuple[float, float]]:
     """On-duty intervals of a weekly shift over [0, horizon]; inside the wartime periods ``war``
-    the wartime hours (every day, ``war_hours``) add to the normal shift."""
-    war = np.zeros((0, 2)) if war is None or war_hours is None else war
+    the wartime hours (every day, ``war_hours``) add to the normal shift, and a post's hours
+    (every day, ``post_hours``) are taken out of it (spent on the post)."""
+    if war is None or (war_hours is None and post_hours is None):
+        war = np.zeros((0, 2))
     cuts = {0.0, horizon}
     for d in range(int(horizon // 24) + 2):
-        for h in (0.0, start_hour, end_hour) + (tuple(war_hours) if war_hours else ()):
+        for h in (0.0, start_hour, end_hour) + (tuple(war_hours) if war_hours else ()) + (post_hours or ()):
             cuts.add(d * 24.0 + h)
     cuts.update(war.ravel().tolist())
     cuts = sorted(c for c in cuts if 0.0 <= c <= horizon)
@@ -112,7 +115,10 @@ def expected_duty(days: set[int], start_hour: float, end_hour: float, horizon: f
         mid = (a + b) / 2
         on = on_shift(mid, days, start_hour, end_hour, start)
         if any(s <= mid < e for s, e in war):
-            on = on or on_shift(mid, set(range(7)), war_hours[0], war_hours[1], start)
+            if war_hours:
+                on = on or on_shift(mid, set(range(7)), war_hours[0], war_hours[1], start)
+            if post_hours:
+                on = on and not on_shift(mid, set(range(7)), post_hours[0], post_hours[1], start)
         if on:
             pieces.append((a, b))
     return merge(pieces)
@@ -124,9 +130,10 @@ def role_shift(sc: Scenario, role: str):
     return getattr(sc.levels, role)
 
 
-def duty_by_cadre(r) -> dict[int, list[tuple[float, float]]]:
+def duty_by_cadre(r, rostered: bool = False) -> dict[int, list[tuple[float, float]]]:
+    """Per cadre, its stretches on duty (``rostered``: with the shifts it missed)."""
     out: dict[int, list[tuple[float, float]]] = {c: [] for c in range(len(r.cadre_role))}
-    cadre, start, end = r.cadre_duty()
+    cadre, start, end = r.cadre_duty(present_only=not rostered)
     for c, a, b in zip(cadre.tolist(), start.tolist(), end.tolist()):
         out[c].append((a, b))
     return out
@@ -152,7 +159,7 @@ def sunk_days_seen(sc: Scenario, r, duty: list[tuple[float, float]]) -> set[int]
     seen = set()
     for a, b in duty:
         mid = (a + b) / 2
-        if not any(s - EPS <= mid <= e + EPS for s, e in r.wartime):
+        if not any(s - EPS <= mid <= e + EPS for s, e in r.mobilised):
             seen.add(int(weekday_of(mid, sc.calendar.start)[0]))
     return seen
 
@@ -169,7 +176,7 @@ def check_invariants(sc: Scenario, r) -> None:
     check_work_within_duty(r, duty)
     check_tasks_within_issues(r)
     check_work_content(sc, r)
-    check_duty_is_schedule(sc, r, duty)
+    check_duty_is_schedule(sc, r, duty_by_cadre(r, rostered=True))
     check_wartime_periods(r)
     check_visiting_cursor(sc, r)
     check_visitors(sc, r, duty)
@@ -284,7 +291,8 @@ def check_work_content(sc: Scenario, r) -> None:
 
 
 def check_duty_is_schedule(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) -> None:
-    """Each cadre's duty is its weekly schedule, plus the wartime hours inside the wartime periods."""
+    """Each cadre's duty is its weekly schedule, plus the wartime hours while wartime duty is in force
+    (from mobilisation to the end of wartime), minus a post's hours for those who hold one."""
     wt = sc.wartime
     war_on = wt.trigger != "off"
     if not war_on:
@@ -297,7 +305,9 @@ def check_duty_is_schedule(sc: Scenario, r, duty: dict[int, list[tuple[float, fl
             else role_shift(sc, role)
         days = sunk_days[c] if role == "sunk" else {WEEKDAYS.index(d) for d in spec.days}
         war_hours = (wt.start_hour, wt.end_hour) if war_on and role in wt.roles else None
-        want = expected_duty(days, spec.start_hour, spec.end_hour, r.run_end, sc.calendar.start, r.wartime, war_hours)
+        post = wt.posts[int(group.rsplit(" ", 1)[1]) - 1] if " on post " in group else None
+        want = expected_duty(days, spec.start_hour, spec.end_hour, r.run_end, sc.calendar.start, r.mobilised,
+                             war_hours, (post.start_hour, post.end_hour) if post else None)
         got = merge(rows)
         assert len(got) == len(want) and np.allclose(got, want, atol=1e-6), (
             f"cadre {c} ({role}): duty {got[:6]}... differs from the schedule {want[:6]}..."
@@ -337,7 +347,7 @@ def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) 
     and zero when visits are off or paused by wartime: nobody visits off duty."""
     pace = sc.visits.households_per_hour
     visiting_role = {ROLES.index(x) for x in ("grid_workers", "sunk") if getattr(sc.cadres, x).visits}
-    paused = r.wartime if (sc.wartime.pause_visits and sc.wartime.trigger != "off") else np.zeros((0, 2))
+    paused = r.mobilised if (sc.wartime.pause_visits and sc.wartime.trigger != "off") else np.zeros((0, 2))
     tasks: dict[int, list[tuple[float, float]]] = {}
     for c, a, b in zip(r.work_cadre.tolist(), r.work_start.tolist(), r.work_end.tolist()):
         tasks.setdefault(c, []).append((a, b))

@@ -51,9 +51,10 @@ def hand_records() -> Records:
         work_cadre=i(0, 0, 1, 1, 0, 0), work_start=f(6, 21, 70, 100, 101, 141), work_end=f(12, 30, 100, 130, 104, 150),
         work_issue=i(0, 1, 2, 3, 4, 5),
         group_names=["grid_workers", "community"], group_duty=i(0, 0, 1), group_start=f(0, 60, 0),
-        group_end=f(50, 150, 150), cadre_group=i(0, 1),
+        group_end=f(50, 150, 150), absent_cadre=i(), absent_row=i(), attendance_drawn=False, group_cost=f(np.nan, np.nan), cadre_group=i(0, 1),
         cadre_role=i(ROLES.index("grid_workers"), ROLES.index("community")), cadre_home=i(0, -1),
-        visit_times=[f(0.0)], visit_values=[f(0.0)], wartime=f(40, 70, 105, 140).reshape(2, 2),
+        visit_times=[f(0.0)], visit_values=[f(0.0)], wartime=f(40, 70, 105, 140).reshape(2, 2), mobilised=f(40, 70, 105, 140).reshape(2, 2),
+        post_holders=i(), post_hours=f().reshape(0, 2), post_role=i(), post_cost=f(),
         emergencies=np.zeros((0, 2)), district=district, horizon=B, run_end=150.0, warmup=A,
         target_interval_hours=720.0, visits_enabled=False, events=0, transitions=0, location_count=np.ones(n, int),
     )
@@ -122,6 +123,28 @@ def test_utilisation_cost_and_wartime(m):
     # wartime [40,70] and [105,110] (clipped to the window): 35 h; on duty then: 10 + 10 + 30, and 5 + 5
     assert m["wartime_hours"] == pytest.approx(35)
     assert m["wartime_cadre_hours"] == pytest.approx(60)
+    assert (m["cadre_hours_on_duty_grid_workers"], m["cadre_hours_on_duty_community"]) == pytest.approx((90, 100))
+    assert "cost_total" not in m  # no role gives a cost
+
+
+def test_cost_absences_and_posts():
+    """The grid worker costs 10 an hour and misses the shift [60, 150]; the community staff give no
+    cost; one community cadre holds a post 8:00-20:00 during wartime duty [40, 70] and [105, 110]."""
+    r = hand_records()
+    r.group_cost = np.array([10.0, np.nan])
+    r.absent_cadre, r.absent_row, r.attendance_drawn = np.array([0]), np.array([1]), True
+    r.post_holders, r.post_hours = np.array([1]), np.array([[8.0, 20.0]])
+    r.post_role, r.post_cost = np.array([ROLES.index("community")]), np.array([np.nan])
+    m = compute_metrics(r)
+    on_post = 4 + 12 + 5  # the post's hours [32,44], [56,68], [104,116] within [40,70] and [105,110]
+    assert m["wartime_post_hours"] == pytest.approx(on_post)
+    assert m["cadre_hours_on_duty_grid_workers"] == pytest.approx(40)  # [10, 50] only: [60,150] missed
+    assert m["cadre_hours_on_duty_community"] == pytest.approx(100 + on_post)
+    assert m["cadre_hours_on_duty"] == pytest.approx(140 + on_post)
+    assert m["cadre_hours_rostered"] == pytest.approx(190 + on_post)
+    assert m["attendance_share"] == pytest.approx((140 + on_post) / (190 + on_post))
+    assert m["cost_grid_workers"] == pytest.approx(400) and m["cost_total"] == pytest.approx(400)
+    assert "cost_community" not in m  # no cost given for it
 
 
 # ---------------------------------------------------------------- coverage counts only real visits

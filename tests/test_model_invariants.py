@@ -137,6 +137,21 @@ VARIANTS: dict[str, dict[str, Any]] = {
                          "multipliers": {"hazard": 4.0, "consultation": 2.0}}],
         "wartime": {"trigger": "scheduled", "roles": ["grid_workers", "sunk"], "start_hour": 7, "end_hour": 21},
     },
+    "attendance": {  # who turns up, with wartime calls and hand-backs: missed shifts hold no work
+        "cadres": {"grid_workers": {"attendance": 0.8}, "sunk": {"attendance": 0.5}},
+        "levels": {"community": {"attendance": 0.7}},
+        "issue_types": {"dispute": {"level": {"grid": 0.6, "community": 0.4}}},
+        "dispatch": {"at_shift_end": "handback"},
+        "emergencies": [{"name": "flood", "start": 10.3, "duration_days": 6.5, "multipliers": {"hazard": 4.0}}],
+        "wartime": {"trigger": "scheduled", "roles": ["grid_workers", "sunk"], "start_hour": 7, "end_hour": 21},
+    },
+    "posts": {  # wartime called 9 hours after the declaration, one cadre per grid on a post
+        "emergencies": [{"name": "flood", "start": 10.3, "duration_days": 6.5, "multipliers": {"hazard": 4.0}}],
+        "wartime": {"trigger": "both", "roles": ["grid_workers", "sunk"], "start_hour": 7, "end_hour": 21,
+                    "mobilisation_hours": 9, "posts": [{"role": "sunk", "per_grid": 1, "start_hour": 9, "end_hour": 19}],
+                    "enter_backlog_per_grid": 4, "exit_backlog_per_grid": 1},
+        "dispatch": {"at_shift_end": "handback"},
+    },
     "wartime_backlog": {
         "issue_types": {"consultation": {"rate_per_1000_households_per_week": 60.0}},
         "wartime": {"trigger": "backlog", "enter_backlog_per_grid": 4, "exit_backlog_per_grid": 1},

@@ -79,7 +79,7 @@ def test_unknown_key_lists_allowed_keys(tmp_path):
     msg = error(write(tmp_path, BASE + "\n[cadres.sunk]\ncuont = 800\n"))
     assert "cadres.sunk.cuont = 800" in msg
     assert "unknown key" in msg and "did you mean count?" in msg
-    assert "allowed keys: start_hour, end_hour, count, allocation, service_days, days_per_cadre" in msg
+    assert "allowed keys: attendance, cost_per_hour, start_hour, end_hour, count, allocation, service_days, days_per_cadre" in msg
 
 
 def test_unknown_top_level_table(tmp_path):
@@ -271,6 +271,14 @@ def test_policy_deep_merges(tmp_path):
     assert sc.cadres.sunk.count == 10  # kept from the base table
     assert sc.policy == "two_days"
     assert load_scenario(path).cadres.sunk.service_days == ["Wed"]
+
+
+def test_a_policy_distribution_replaces_the_base_one_whole(tmp_path):
+    path = write(tmp_path, BASE + "\n[policies.uniform]\nissue_types.dispute.service_time = { dist = 'uniform', low = 1, high = 2 }\n"
+                 "[policies.mean]\nissue_types.dispute.service_time = { mean = 5.0 }\n")
+    assert load_scenario(path, "uniform").issue_types["dispute"].service_time.dist == "uniform"  # no cv inherited
+    changed = load_scenario(path, "mean").issue_types["dispute"].service_time  # a table without dist: one key
+    assert (changed.dist, changed.mean, changed.cv) == ("lognormal", 5.0, 0.8)
 
 
 def test_policy_error_says_so(tmp_path):

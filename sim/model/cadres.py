@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sim.model.clock import WeeklySchedule
 from sim.model.dispatch import Unit
 
@@ -38,11 +40,15 @@ class DutyGroup:
     role: int
     normal: WeeklySchedule
     wartime_schedule: WeeklySchedule | None  # None when wartime does not call this role
+    attendance: float = 1.0  # the chance that a member turns up for a shift
+    cost_per_hour: float | None = None  # what an hour on duty costs (None: not given)
     members: list[Cadre] = field(default_factory=list)
     on: bool = False
     on_since: float = 0.0
     token: int = 0
     schedule: WeeklySchedule | None = None
+    turnout: np.random.Generator | None = None  # draws who turns up, when attendance < 1
+    absent: list[int] = field(default_factory=list)  # members absent from the current shift
 
     def __post_init__(self) -> None:
         self.schedule = self.normal

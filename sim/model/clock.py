@@ -77,6 +77,37 @@ class WeeklySchedule:
     def union(self, other: "WeeklySchedule") -> "WeeklySchedule":
         return WeeklySchedule(self.raw + other.raw, self.clock)
 
+    def minus(self, other: "WeeklySchedule") -> "WeeklySchedule":
+        """On duty when this schedule is and ``other`` is not."""
+        cut = other._within_week()
+        out = []
+        for a, b in self._within_week():
+            for c, d in cut:
+                if c >= b or d <= a:
+                    continue
+                if c > a:
+                    out.append((a, c))
+                a = max(a, d)
+                if a >= b:
+                    break
+            if a < b:
+                out.append((a, b))
+        return WeeklySchedule(out, self.clock)
+
+    def _within_week(self) -> list[tuple[float, float]]:
+        """The spans as sorted pieces of [0, WEEK) (a span across the week's end split in two)."""
+        if self.always:
+            return [(0.0, WEEK)]
+        out = []
+        for a, b in self.spans:
+            if a < 0:
+                out += [(a + WEEK, WEEK), (0.0, b)]
+            elif b > WEEK:
+                out += [(a, WEEK), (0.0, b - WEEK)]
+            else:
+                out.append((a, b))
+        return sorted(out)
+
     def on_duty(self, t: float) -> bool:
         if self.always or self.never:
             return self.always

@@ -12,7 +12,7 @@ from sim.model.cadres import Cadre, DutyGroup
 from sim.model.district import District
 from sim.model.issues import IssueTable
 from sim.model.visits import GridVisits
-from sim.scenario import Scenario
+from sim.scenario import ROLES, Scenario
 
 
 @dataclass
@@ -36,12 +36,22 @@ class Records:
     group_duty: np.ndarray  # group index of each row
     group_start: np.ndarray
     group_end: np.ndarray
+    # absences: a member of the group of duty row ``absent_row`` did not turn up for that stretch
+    absent_cadre: np.ndarray
+    absent_row: np.ndarray
+    attendance_drawn: bool  # some role's attendance is below 1 (absences possible)
+    group_cost: np.ndarray  # per duty group, the cost of an hour on duty (nan: not given)
     cadre_group: np.ndarray  # per cadre, index into group_names
     cadre_role: np.ndarray  # per cadre, index into sim.scenario.ROLES
     cadre_home: np.ndarray  # per cadre, grid index or -1
     visit_times: list[np.ndarray]  # per grid, breakpoints of the cumulative households-visited curve
     visit_values: list[np.ndarray]
     wartime: np.ndarray  # (k, 2) start, end of each wartime period
+    mobilised: np.ndarray  # (k, 2) the same, from when wartime duty took effect (wartime.mobilisation_hours)
+    post_holders: np.ndarray  # per wartime post, the cadres holding it
+    post_hours: np.ndarray  # (posts, 2) each post's daily start and end hour
+    post_role: np.ndarray  # per post, the holders' role (index into ROLES)
+    post_cost: np.ndarray  # per post, the holders' cost of an hour (nan: not given)
     emergencies: np.ndarray  # (k, 2) start, end of each emergency
     district: District
     horizon: float  # end of the measurement window
@@ -57,16 +67,24 @@ class Records:
     def group_size(self) -> np.ndarray:
         return np.bincount(self.cadre_group, minlength=len(self.group_names))
 
-    def cadre_duty(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The duty log expanded to one row per cadre and stretch: (cadre, start, end)."""
+    @property
+    def present(self) -> np.ndarray:
+        """Per duty row, the members who turned up."""
+        absent = np.bincount(self.absent_row, minlength=len(self.group_duty)) if self.absent_row.size else 0
+        return self.group_size[self.group_duty] - absent
+
+    def cadre_duty(self, present_only: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The duty log expanded to one row per cadre and stretch: (cadre, start, end); the stretches
+        a cadre missed (attendance) are left out unless ``present_only`` is false."""
         members = [np.flatnonzero(self.cadre_group == g) for g in range(len(self.group_names))]
-        rows = [(members[g], s, e) for g, s, e in zip(self.group_duty.tolist(), self.group_start, self.group_end)]
-        if not rows:
-            return np.zeros(0, int), np.zeros(0), np.zeros(0)
-        cadre = np.concatenate([m for m, _, _ in rows])
-        start = np.concatenate([np.full(m.size, s) for m, s, _ in rows])
-        end = np.concatenate([np.full(m.size, e) for m, _, e in rows])
-        return cadre, start, end
+        row = np.concatenate([np.full(members[g].size, k) for k, g in enumerate(self.group_duty.tolist())] or [[]])
+        cadre = np.concatenate([members[g] for g in self.group_duty.tolist()] or [[]]).astype(int)
+        keep = np.ones(cadre.size, bool)
+        if present_only and self.absent_row.size:  # drop (cadre, row) pairs of absences
+            n = len(self.cadre_group)
+            keep = ~np.isin(row.astype(np.int64) * n + cadre, self.absent_row * n + self.absent_cadre)
+        row = row.astype(int)
+        return cadre[keep], self.group_start[row][keep], self.group_end[row][keep]
 
     def conservation(self) -> np.ndarray:
         """Arrived minus (resolved + hidden + queued + in hand) per (grid, type), counted at the horizon
@@ -87,7 +105,8 @@ class Records:
 def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: array,
                      start: array, end: array, found: bytearray, level: bytearray,
                      supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_log: array,
-                     duty_log: Sequence[float], visits: list[GridVisits], war_periods: list[list[float]],
+                     duty_log: Sequence[float], absence_log: array, visits: list[GridVisits], war_periods: list[list[float]],
+                     mobilised_periods: list[list[float]], post_holders: list[int],
                      location: np.ndarray, run_end: float, events: int, transitions: int) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
@@ -98,6 +117,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
     end_a = np.frombuffer(end)
     work = np.frombuffer(work_log).reshape(-1, 4)
     duty = np.array(duty_log, dtype=float).reshape(-1, 3)
+    absent = np.frombuffer(absence_log, dtype=np.int64).reshape(-1, 2)
     cadre_group = np.zeros(len(cadres), int)
     for grp in groups:
         cadre_group[[c.id for c in grp.members]] = grp.index
@@ -123,12 +143,22 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         group_duty=duty[:, 0].astype(int),
         group_start=duty[:, 1],
         group_end=duty[:, 2],
+        absent_cadre=absent[:, 0],
+        absent_row=absent[:, 1],
+        attendance_drawn=any(g.turnout is not None for g in groups),
+        group_cost=np.array([np.nan if g.cost_per_hour is None else g.cost_per_hour for g in groups], dtype=float),
         cadre_role=np.array([c.role for c in cadres], dtype=int),
         cadre_home=np.array([c.home for c in cadres], dtype=int),
         cadre_group=cadre_group,
         visit_times=[np.frombuffer(gv.times) for gv in visits],
         visit_values=[np.frombuffer(gv.values) for gv in visits],
         wartime=np.array(war_periods, dtype=float).reshape(-1, 2),
+        mobilised=np.array(mobilised_periods, dtype=float).reshape(-1, 2),
+        post_holders=np.array(post_holders, dtype=int),
+        post_hours=np.array([(p.start_hour, p.end_hour) for p in sc.wartime.posts], dtype=float).reshape(-1, 2),
+        post_role=np.array([ROLES.index(p.role) for p in sc.wartime.posts], dtype=int),
+        post_cost=np.array([np.nan if (c := getattr(sc.cadres, p.role).cost_per_hour) is None else c
+                            for p in sc.wartime.posts], dtype=float),
         emergencies=np.array([sc.emergency_window(e) for e in sc.emergencies], dtype=float).reshape(-1, 2),
         district=district,
         horizon=sc.horizon_hours,

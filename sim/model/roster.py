@@ -16,7 +16,7 @@ from sim.model.cadres import Cadre, DutyGroup
 from sim.model.clock import Clock, WeeklySchedule
 from sim.model.dispatch import Unit
 from sim.model.district import District
-from sim.scenario import ROLES, WEEKDAYS, Hours, Scenario
+from sim.scenario import ROLES, WEEKDAYS, Attended, Scenario
 
 
 def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
@@ -55,6 +55,7 @@ class Roster:
     level_units: list[list[Unit]]  # community offices, street offices, the department
     cadres: list[Cadre] = field(default_factory=list)
     groups: dict[str, DutyGroup] = field(default_factory=dict)
+    post_holders: list[int] = field(default_factory=list)  # per wartime post, the cadres holding it
 
 
 def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
@@ -71,14 +72,15 @@ def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
                 [Unit("department")] + [Unit(f"department {name}") for name in units]])
     wt = sc.wartime
 
-    def group(name: str, role: str, shift: Hours, days: tuple[str, ...] | None = None) -> DutyGroup:
+    def group(name: str, role: str, shift: Attended, days: tuple[str, ...] | None = None) -> DutyGroup:
         if name not in r.groups:
             day_idx = [WEEKDAYS.index(x) for x in (days or shift.days)]
             normal = WeeklySchedule.daily(day_idx, shift.start_hour, shift.end_hour, clock)
             war = None
             if wt.trigger != "off" and role in wt.roles:  # wartime hours add to the normal shifts
                 war = normal.union(WeeklySchedule.daily(range(7), wt.start_hour, wt.end_hour, clock))
-            r.groups[name] = DutyGroup(len(r.groups), name, ROLES.index(role), normal, war)
+            r.groups[name] = DutyGroup(len(r.groups), name, ROLES.index(role), normal, war, shift.attendance,
+                                      shift.cost_per_hour)
         return r.groups[name]
 
     def add(role: str, home: int, unit: Unit, visits: bool, grp: DutyGroup) -> None:
@@ -114,4 +116,31 @@ def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
     for unit, (name, spec) in zip(r.level_units[2][1:], units.items()):
         for _ in range(spec.staff):
             add("department", -1, unit, False, group(f"department {name}", "department", spec))
+    assign_posts(sc, r, clock)
     return r
+
+
+def assign_posts(sc: Scenario, r: Roster, clock: Clock) -> None:
+    """Wartime posts: in each grid, the first ``per_grid`` cadres of the post's role (in roster order)
+    not on another post hold it.  They move to duty groups of their own, whose wartime schedule is
+    their group's without the post's hours: in those hours they are on the post, not on issues."""
+    taken: set[int] = set()
+    for k, post in enumerate(sc.wartime.posts):
+        count: dict[int, int] = {}
+        picked: set[int] = set()
+        for c in r.cadres:
+            if ROLES[c.role] == post.role and c.id not in taken and count.get(c.home, 0) < post.per_grid:
+                count[c.home] = count.get(c.home, 0) + 1
+                picked.add(c.id)
+        taken |= picked
+        r.post_holders.append(len(picked))
+        hours = WeeklySchedule.daily(range(7), post.start_hour, post.end_hour, clock)
+        for grp in list(r.groups.values()):
+            holders = [c for c in grp.members if c.id in picked]
+            if not holders:
+                continue
+            grp.members = [c for c in grp.members if c.id not in picked]
+            war = (grp.wartime_schedule or grp.normal).minus(hours)
+            name = f"{grp.name} on post {k + 1}"
+            r.groups[name] = DutyGroup(len(r.groups), name, grp.role, grp.normal, war, grp.attendance,
+                                       grp.cost_per_hour, holders)

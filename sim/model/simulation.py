@@ -49,6 +49,7 @@ from sim.model.clock import Clock
 from sim.model.dispatch import Unit
 from sim.model.district import build_district
 from sim.model.roster import build_roster
+from sim.model.streams import stream
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
 from sim.model.visits import GridVisits
@@ -74,7 +75,11 @@ class Simulation:
         self.events = 0
         self._issue_state()
         r = build_roster(scenario, self.d, self.clock)
-        self.cadres, self.groups = r.cadres, r.groups
+        self.cadres, self.groups, self.post_holders = r.cadres, r.groups, r.post_holders
+        for grp in self.groups.values():  # who turns up: a stream per duty group (common random numbers)
+            if grp.attendance < 1:
+                grp.turnout = stream(seeds, "attendance", grp.name)
+        self.absence_log = array("q")  # flat rows (cadre, duty row): a member absent from that shift
         self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
         self.police_of = self.d.police_unit.tolist()
         self.comm_of = self.d.community.tolist()
@@ -85,7 +90,7 @@ class Simulation:
         self.handback = scenario.dispatch.at_shift_end == "handback"
         self.work_log = array("d")  # flat rows (cadre, start, end, issue): 32 bytes a stretch of work
         self.transitions = 0  # cadres coming on or going off duty (batched into group events)
-        self.duty_log = array("d")  # flat rows (group, start, end)
+        self.duty_log = array("d")  # flat rows (group, start, end): all members on duty, but the absent
         # wartime mode
         wt = scenario.wartime
         self.backlog = 0
@@ -96,6 +101,9 @@ class Simulation:
         self.scheduled_on = 0
         self.war_on = False
         self.war_periods: list[list[float]] = []
+        self.mobilising = 0  # the number of the pending mobilisation (wartime.mobilisation_hours)
+        self.mobilised = False
+        self.mobilised_periods: list[list[float]] = []  # wartime duty in force (after mobilisation)
         # the drain: issues that occurred after the warm-up and are not resolved yet
         self.open_counted = 0
         self.draining = False
@@ -417,14 +425,15 @@ class Simulation:
         """
         now = self.env.now
         grp.on = on
-        self.transitions += len(grp.members)
         per_grid: dict[int, int] = {}
         handed_back: list[tuple[Unit, int]] = []
         finished: list[int] = []
         if on:
             grp.on_since = now
+            present = grp.members if grp.turnout is None else self._turn_up(grp)
+            self.transitions += len(present)
             allowed = self.visiting_allowed
-            for c in grp.members:
+            for c in present:
                 if c.issue >= 0:  # a task held over from the last shift
                     c.state = BUSY
                     self._work(c)
@@ -437,8 +446,9 @@ class Simulation:
                         c.visiting = True
                         per_grid[c.home] = per_grid.get(c.home, 0) + 1
         else:
-            self.duty_log.extend((grp.index, grp.on_since, now))
-            for c in grp.members:
+            self.transitions += len(grp.members) - len(grp.absent)
+            self._log_duty(grp, now)
+            for c in grp.members:  # the absent are off already
                 if c.state == BUSY:
                     self._go_off_busy(c, now, handed_back, finished)
                 elif c.state == IDLE:
@@ -453,6 +463,20 @@ class Simulation:
             self._work_done(i)
         for unit, i in handed_back:
             self._enqueue(unit, i)
+
+    def _turn_up(self, grp: DutyGroup) -> list[Cadre]:
+        """The members who turn up for the shift starting now (one draw each, attendance < 1)."""
+        came = (grp.turnout.random(len(grp.members)) < grp.attendance).tolist()
+        grp.absent = [c.id for c, here in zip(grp.members, came) if not here]
+        return [c for c, here in zip(grp.members, came) if here]
+
+    def _log_duty(self, grp: DutyGroup, now: float) -> None:
+        """A stretch on duty of the group ends: its row, and a row for each member absent from it."""
+        row = len(self.duty_log) // 3
+        self.duty_log.extend((grp.index, grp.on_since, now))
+        for cid in grp.absent:
+            self.absence_log.extend((cid, row))
+        grp.absent = []
 
     def _go_off_busy(self, c: Cadre, now: float, handed_back: list[tuple[Unit, int]], finished: list[int]) -> None:
         """A cadre's shift ends in the middle of a task (or exactly as one starts or ends).
@@ -507,10 +531,31 @@ class Simulation:
             return
         now = self.env.now
         self.war_on = on
+        self.mobilising += 1  # a mobilisation still under way is void
         if on:
             self.war_periods.append([now, math.inf])  # closed when it ends or the run stops
+            delay = self.sc.wartime.mobilisation_hours
+            if delay > 0:  # duty, posts and the visit pause start once cadres are mobilised
+                self._at(now + delay, self._mobilised, self.mobilising)
+                return
         else:
             self.war_periods[-1][1] = now
+            if not self.mobilised:
+                return
+        self._mobilise(on)
+
+    def _mobilised(self, ev: Timeout) -> None:
+        if ev.value == self.mobilising:
+            self._mobilise(True)
+
+    def _mobilise(self, on: bool) -> None:
+        """Wartime duty starts (or ends): the called roles' schedules, posts and the visit pause."""
+        now = self.env.now
+        self.mobilised = on
+        if on:
+            self.mobilised_periods.append([now, math.inf])
+        else:
+            self.mobilised_periods[-1][1] = now
         pause = self.sc.wartime.pause_visits and self.sc.visits.enabled
         if pause and on:
             self.visiting_allowed = False
@@ -559,15 +604,17 @@ class Simulation:
                 self.work_log.extend((c.id, c.since, now, c.issue))
         for grp in self.groups.values():
             if grp.on:
-                self.duty_log.extend((grp.index, grp.on_since, now))
-        if self.war_periods and self.war_periods[-1][1] == math.inf:
-            self.war_periods[-1][1] = now
+                self._log_duty(grp, now)
+        for periods in (self.war_periods, self.mobilised_periods):
+            if periods and periods[-1][1] == math.inf:
+                periods[-1][1] = now
         for gv in self.visits:
             gv.change_visitors(now, 0)
         return assemble_records(
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
             level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),
-            work_log=self.work_log, duty_log=self.duty_log, visits=self.visits, war_periods=self.war_periods,
+            work_log=self.work_log, duty_log=self.duty_log, absence_log=self.absence_log, visits=self.visits, war_periods=self.war_periods,
+            mobilised_periods=self.mobilised_periods, post_holders=self.post_holders,
             location=location, run_end=now, transitions=self.transitions,
             events=self.events + self.self_reports.count)
 

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-_STREAM_IDS = {"arrivals": 1, "attributes": 2, "grids": 3}
+_STREAM_IDS = {"arrivals": 1, "attributes": 2, "grids": 3, "attendance": 4}
 
 
 def _key(text: str) -> int:

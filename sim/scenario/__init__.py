@@ -18,10 +18,10 @@ from sim.scenario.loading import (
     parse_value,
     read_toml,
 )
-from sim.scenario.schema import Profile, Scenario, Target
+from sim.scenario.schema import Attended, Profile, Scenario, Target
 
 __all__ = [
     "DIST_NAMES", "Distribution", "apply_override", "deep_merge", "FieldError", "ScenarioError", "build_scenario", "dump_toml", "load_scenario",
     "merge_inputs", "parse_set", "parse_value", "read_toml", "LEVELS", "ROLES", "WEEKDAYS", "WORKPLACES", "GridSpec", "Hours",
-    "Profile", "Scenario", "Target",
+    "Attended", "Profile", "Scenario", "Target",
 ]

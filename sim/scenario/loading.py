@@ -40,10 +40,13 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Return ``base`` with ``over`` merged in; tables merge key by key, everything else replaces."""
+    """Return ``base`` with ``over`` merged in; tables merge key by key, everything else replaces.
+
+    A distribution (a table with ``dist``) is a value, not a table of settings: it replaces
+    the base one whole, so that an exponential does not inherit a uniform's ``low``."""
     out = copy.deepcopy(base)
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and "dist" not in v:
             out[k] = deep_merge(out[k], v)
         else:
             out[k] = copy.deepcopy(v)

@@ -157,7 +157,16 @@ class IssueType(_Model):
 # ---------------------------------------------------------------- cadres
 
 
-class GridWorkers(Shift):
+class RoleTerms(_Model):
+    """What every role's table may say besides its hours: how often its cadres turn up (each
+    cadre's each shift happens with this probability; 003 reports monthly attendance returns
+    and warns against sinking in name only), and what an hour on duty costs."""
+
+    attendance: float = Field(default=1.0, gt=0, le=1)
+    cost_per_hour: NonNegativeFloat | None = None
+
+
+class GridWorkers(Shift, RoleTerms):
     per_grid: int = Field(default=1, ge=0)
     days: Weekdays = list(WEEKDAYS[:6])
     start_hour: Hour = 8.5
@@ -165,7 +174,7 @@ class GridWorkers(Shift):
     visits: bool = True
 
 
-class Sunk(Hours):
+class Sunk(Hours, RoleTerms):
     """Sunk cadres: ``count`` office staff allocated to grids, serving on ``service_days``.
 
     Each cadre serves ``days_per_cadre`` of the listed days.  The j-th cadre of
@@ -196,7 +205,7 @@ class PoliceUnit(_Model):
     grids: list[str] = Field(min_length=1)
 
 
-class Police(Shift):
+class Police(Shift, RoleTerms):
     """Police grids: ``count`` blocks of consecutive grids (or the explicit ``units``), whose
     officers take the issue types listed in ``types`` for their grids (they do not visit)."""
 
@@ -209,7 +218,7 @@ class Police(Shift):
     end_hour: Hour = 20.0
 
 
-class Level(Shift):
+class Level(Shift, RoleTerms):
     """Staff of an escalation level: ``staff_per_unit`` per community/street, or in total for department."""
 
     staff_per_unit: int = Field(default=1, ge=0)
@@ -221,13 +230,17 @@ class Cadres(_Model):
     police: Police = Police()
 
 
-class DepartmentUnit(Shift):
+class DepartmentUnit(Shift, RoleTerms):
     """A named district department ("网格吹哨、部门报到"): its own staff, hours, issue types and response time."""
 
     staff: int = Field(default=1, ge=1)
     types: list[str] = Field(min_length=1, description="issue types escalated to the department that go to this unit")
     response_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.0),
                                         description="hours from the call until the unit can start work")
+
+
+# a role's table: working hours and attendance
+Attended = GridWorkers | Sunk | Police | Level | DepartmentUnit
 
 
 class Department(Level):
@@ -274,6 +287,14 @@ class Emergency(_Model):
         return self
 
 
+class Post(Hours):
+    """Fixed posts in wartime (checkpoints, hazard watch): ``per_grid`` cadres of ``role`` in each grid
+    hold a post from start_hour to end_hour every day, unavailable for issues and visits."""
+
+    role: Literal["grid_workers", "sunk"]
+    per_grid: PositiveInt = 1
+
+
 class Wartime(Hours):
     """Wartime mode: the named roles add these hours, every day, to their normal shifts."""
 
@@ -282,11 +303,17 @@ class Wartime(Hours):
     start_hour: Hour = 7.0
     end_hour: Hour = 21.0
     pause_visits: bool = True
+    # hours from the declaration of wartime until its duty, posts and visit pause take effect
+    mobilisation_hours: NonNegativeFloat = 0.0
+    posts: list[Post] = []
     enter_backlog_per_grid: PositiveFloat = 5.0
     exit_backlog_per_grid: NonNegativeFloat = 2.0
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> "Wartime":
+        if self.posts and self.trigger == "off":
+            raise FieldError("posts", NOTHING, "wartime.trigger is \"off\", so posts are never held; "
+                             "give a trigger or drop the posts")
         if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
             raise FieldError(
                 "exit_backlog_per_grid", self.exit_backlog_per_grid,
