@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -78,7 +79,9 @@ def whole_run(grids: int, out: Path) -> dict:
     args = ["run", str(ROOT / "scenarios" / "baota.toml"), "--policy", "baseline", "--replications", "1",
             "--workers", "1", "--quiet", "--out", str(out / f"g{grids}"), *district(grids),
             "--set", "calendar.warmup_days=0"]  # so that issues_arrived counts every issue of the year
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
+    # one BLAS thread: OpenBLAS's per-thread buffers otherwise add a few MB of noise to the peak
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, env=env)
     doc = json.loads(proc.stdout.strip().splitlines()[-1])
     summary = json.loads((out / f"g{grids}" / "summary.json").read_text())
     doc["issues"] = summary["metrics"]["issues_arrived"]["mean"]

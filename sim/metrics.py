@@ -10,6 +10,8 @@ Durations are hours.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.model.records import Records
@@ -35,49 +37,65 @@ def _overlap(start: np.ndarray, end: np.ndarray, a: float, b: float) -> np.ndarr
     return np.clip(np.minimum(end, b) - np.maximum(start, a), 0.0, None)
 
 
+_CHUNK = 1 << 18
+
+
 def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
     """Known open issues (reported or discovered, not yet resolved) as a step function.
 
-    Returns the change times and the backlog just after each change.
+    Returns the change times and the backlog just after each change; changes at one
+    instant all show the backlog after the last of them.  Counted by search in the
+    sorted reports and resolutions, not by sorting a signed copy of both: a third of
+    the memory, for districts of millions of issues.
     """
-    rep = r.report[r.report < r.horizon]
-    end = r.end[r.end < r.horizon]
+    rep = np.sort(r.report[r.report < r.horizon])
+    end = np.sort(r.end[r.end < r.horizon])
     times = np.concatenate([rep, end])
-    steps = np.concatenate([np.ones(rep.size), -np.ones(end.size)])
-    order = np.lexsort((steps, times))  # at equal times, resolutions (-1) before reports
-    return times[order], np.cumsum(steps[order])
+    times.sort()
+    level = np.empty(times.size)
+    for s in range(0, times.size, _CHUNK):  # in chunks: the integer counts are temporaries
+        t = times[s:s + _CHUNK]
+        level[s:s + _CHUNK] = np.searchsorted(rep, t, side="right") - np.searchsorted(end, t, side="right")
+    return times, level
 
 
 def backlog_stats(r: Records) -> tuple[float, float]:
     """Time-average and maximum backlog over the window."""
     t, level = backlog_series(r)
     a, b = r.warmup, r.horizon
-    before = level[t < a]
-    start_level = before[-1] if before.size else 0.0
-    inside = (t >= a) & (t < b)
-    knots = np.concatenate([[a], t[inside], [b]])
-    values = np.concatenate([[start_level], level[inside]])
-    area = float(np.sum(values * np.diff(knots)))
-    return area / (b - a), float(values.max())
+    i0, i1 = np.searchsorted(t, [a, b])  # t is sorted: the window is a slice
+    knots = np.concatenate([[a], t[i0:i1], [b]])
+    del t  # each of these arrays is two per issue: freed as soon as it is copied
+    values = np.concatenate([[level[i0 - 1] if i0 else 0.0], level[i0:i1]])
+    del level
+    width = np.diff(knots)
+    width *= values
+    return float(np.sum(width)) / (b - a), float(values.max())
 
 
 def daily_backlog(r: Records) -> np.ndarray:
     """Time-average backlog of each whole day from time 0 to the horizon."""
     t, level = backlog_series(r)
     knots = np.concatenate([[0.0], t, [r.horizon]])
-    values = np.concatenate([[0.0], level])  # the level on [knots[i], knots[i+1])
-    area = np.concatenate([[0.0], np.cumsum(values * np.diff(knots))])
+    del t  # in place from here on: these arrays are two per issue
+    area = np.empty(knots.size)  # the area under the backlog up to each knot
+    area[0] = 0.0
+    np.subtract(knots[1:], knots[:-1], out=area[1:])
+    area[1] *= 0.0  # the level on [0, first change) is 0
+    area[2:] *= level
+    del level
+    np.cumsum(area[1:], out=area[1:])
     days = np.arange(0.0, r.horizon + 1e-9, 24.0)
     return np.diff(np.interp(days, knots, area)) / 24.0
 
 
-def mser5_truncation_days(r: Records) -> float:
-    """MSER-5 warm-up estimate on the daily backlog: days to delete so the rest looks stationary.
+def mser5_truncation_days(y: np.ndarray) -> float:
+    """MSER-5 warm-up estimate on the daily backlog ``y`` (daily_backlog): days to delete so the rest
+    looks stationary.
 
     Batch means of 5 days Y_1..Y_m; MSER(d) = sum_{i>d} (Y_i - mean_d)^2 / (m - d)^2,
     minimised over d <= m/2 (White 1997; Hoad, Robinson & Davies 2010).
     """
-    y = daily_backlog(r)
     m = y.size // 5
     if m < 4:
         return float("nan")
@@ -127,8 +145,32 @@ def coverage_times(r: Records) -> np.ndarray:
     return np.arange(r.warmup, r.horizon, COVERAGE_STEP_HOURS) + COVERAGE_STEP_HOURS / 2
 
 
-def compute_metrics(r: Records) -> dict[str, float]:
+@dataclass
+class Coverage:
+    """What the metrics and the figures take from the visiting records: computed once, so that the
+    records' visit breakpoints (the largest part of a run's records) can be freed before the rest."""
+
+    per_grid: np.ndarray  # each grid's mean coverage over the window
+    daily: np.ndarray  # the mean over grids at the end of each day, day 0 first
+    households_visited: float  # distinct households visited in the window
+
+
+def coverage(r: Records) -> Coverage:
     a, b = r.warmup, r.horizon
+    days = np.arange(0.0, b, 24.0) + 24.0
+    return Coverage(
+        per_grid=coverage_summary(r, coverage_times(r))[0],
+        daily=coverage_summary(r, np.minimum(days, b))[1],
+        households_visited=float(sum(
+            min(r.district.households[g], np.diff(visited(r, g, np.array([a, b])))[0]) for g in range(r.district.n)
+        )),
+    )
+
+
+def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]:
+    """The metrics of one run (``cov``: its coverage, if computed already)."""
+    a, b = r.warmup, r.horizon
+    backlog = backlog_stats(r)  # first, before the per-issue arrays below: the peak of memory is here
     m = r.issues.occur >= a  # the issues of the window (all occur before the horizon)
     arrived = int(m.sum())
     reported = m & (r.report < b)  # known by the horizon
@@ -175,15 +217,13 @@ def compute_metrics(r: Records) -> dict[str, float]:
         out["lead_hours_mean"] = _mean(lead_hours(r)[done])
     if r.supervised.size:  # some type has time limits: the share that overran one and was supervised
         out["supervised_share"] = _share((m & ~np.isnan(r.supervised)).sum(), arrived)
-    out["backlog_mean"], out["backlog_max"] = backlog_stats(r)
+    out["backlog_mean"], out["backlog_max"] = backlog
 
     if r.visits_enabled:
-        cov = coverage_summary(r, coverage_times(r))[0]
-        out["coverage_mean"] = float(cov.mean())
-        out["coverage_min_grid"] = float(cov.min())
-        out["households_visited"] = float(sum(
-            min(r.district.households[g], np.diff(visited(r, g, np.array([a, b])))[0]) for g in range(r.district.n)
-        ))
+        cov = cov or coverage(r)
+        out["coverage_mean"] = float(cov.per_grid.mean())
+        out["coverage_min_grid"] = float(cov.per_grid.min())
+        out["households_visited"] = cov.households_visited
 
     # duty rows are per duty group: weight each by the group's cadres who turned up
     size = r.present
@@ -253,29 +293,30 @@ def post_hours(r: Records, since: float) -> np.ndarray:
 QUANTILES = np.linspace(0.0, 1.0, 101)  # resolution-time distribution kept as percentiles 0..100
 
 
-def run_series(r: Records) -> dict[str, list[float]]:
+def run_series(r: Records, backlog_daily: np.ndarray, cov: Coverage | None = None) -> dict[str, list[float]]:
     """What the briefing figures need from one run, small enough to keep per run (a few kB).
 
     Daily series cover the whole horizon (day 0 first); distributions and per-grid
     values cover issues occurring after the warm-up, like the metrics.
     """
-    m = r.issues.occur >= r.warmup
-    resolved = m & ~np.isnan(r.end)  # with the drain: every issue of the window, as in the metrics
-    res_h = r.end - r.report
-    out: dict[str, list[float]] = {"backlog_daily": daily_backlog(r).tolist()}
-    days = np.arange(0.0, r.horizon, 24.0) + 24.0
+    out: dict[str, list[float]] = {"backlog_daily": backlog_daily.tolist()}
     if r.visits_enabled:
-        out["coverage_daily"] = coverage_summary(r, np.minimum(days, r.horizon))[1].tolist()
-        out["grid_coverage"] = coverage_summary(r, coverage_times(r))[0].tolist()
-    out["resolution_quantiles"] = np.quantile(res_h[resolved], QUANTILES).tolist() if resolved.any() else []
+        cov = cov or coverage(r)
+        out["coverage_daily"] = cov.daily.tolist()
+        out["grid_coverage"] = cov.per_grid.tolist()
+    # the resolved issues of the window only (with the drain: every one of them, as in the metrics)
+    resolved = (r.issues.occur >= r.warmup) & ~np.isnan(r.end)
+    res_h = (r.end - r.report)[resolved]
+    out["resolution_quantiles"] = np.quantile(res_h, QUANTILES).tolist() if res_h.size else []
+    kind = r.issues.type[resolved]
     for k, name in enumerate(r.issues.type_names):
-        sel = resolved & (r.issues.type == k)
+        sel = kind == k
         out[f"resolution_quantiles_{name}"] = np.quantile(res_h[sel], QUANTILES).tolist() if sel.any() else []
     grid = r.issues.grid[resolved]
     p90 = np.full(r.district.n, np.nan)
     order = np.argsort(grid, kind="stable")
-    bounds = np.searchsorted(grid[order], np.arange(r.district.n + 1))
-    vals = res_h[resolved][order]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(grid, minlength=r.district.n))])
+    vals = res_h[order]
     for g in range(r.district.n):
         if bounds[g + 1] > bounds[g]:
             p90[g] = np.percentile(vals[bounds[g]:bounds[g + 1]], 90)

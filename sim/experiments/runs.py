@@ -11,6 +11,7 @@ the number of workers or the order in which runs finish.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.records_file import write_records
-from sim.metrics import compute_metrics, mser5_truncation_days, run_series, wartime_periods
+from sim.metrics import compute_metrics, coverage, daily_backlog, mser5_truncation_days, run_series, wartime_periods
 from sim.model import simulate
 from sim.scenario import Scenario
 
@@ -80,6 +81,16 @@ class RunOutcome:
         return self.error is None
 
 
+def release_free_memory() -> None:
+    """Return freed heap pages to the system (glibc's malloc_trim; elsewhere a no-op), so that the
+    peak of a long run is its live data, not the pages its freed objects left behind (as Dask's
+    workers do)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def execute(task: RunTask) -> RunOutcome:
     """Run one task in whatever process the executor chose; never raises for a model error."""
     t0 = time.perf_counter()
@@ -87,12 +98,20 @@ def execute(task: RunTask) -> RunOutcome:
         if os.environ.get(FAIL_ENV) == task.key:
             raise RuntimeError(f"injected failure ({FAIL_ENV}={task.key})")
         rec = simulate(task.scenario, replication_seed(task.seed, task.replication))
+        release_free_memory()  # the run's many small objects are gone; give their pages back
         if task.records_dir:
             write_records(rec, Path(task.records_dir) / f"{task.variant}-r{task.replication:04d}.parquet")
+        # what needs the visit breakpoints first, then they go: the largest records of a run
+        cov = coverage(rec) if rec.visits_enabled else None
+        rec.visit_times = rec.visit_values = []
+        release_free_memory()
+        backlog = daily_backlog(rec)  # once: the MSER-5 check and the figures both use it
+        series = run_series(rec, backlog, cov) if task.series else None
+        release_free_memory()
         return RunOutcome(
-            task.variant, task.replication, task.seed, compute_metrics(rec),
-            wartime_periods(rec), mser5_truncation_days(rec),
-            wall_seconds=time.perf_counter() - t0, series=run_series(rec) if task.series else None,
+            task.variant, task.replication, task.seed, compute_metrics(rec, cov),
+            wartime_periods(rec), mser5_truncation_days(backlog),
+            wall_seconds=time.perf_counter() - t0, series=series,
         )
     except Exception as e:  # recorded with the run's parameters; the others go on
         return RunOutcome(task.variant, task.replication, task.seed, None,

@@ -159,7 +159,9 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
             lead[:, LEVELS.index(where)] = dist.sample(draw(f"lead_time.{where}"), n)
         feedback = (it.feedback_time.sample(draw("feedback_time"), n) if it.feedback_time is not None
                     else np.zeros(n if any_feedback else 0))
-        parts.append((t, np.full(n, k), grid, hidden, delay, service, intake, travel, level, offset, police,
+        # indices in the smallest types that hold them: bytes per issue are what limits big districts
+        parts.append((t, np.full(n, k, np.int16), grid.astype(np.int32), hidden, delay, service, intake, travel,
+                      level.astype(np.int8), offset, police,
                       sequential, attempts, response, lead, feedback))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")

@@ -44,7 +44,8 @@ class Records:
     cadre_group: np.ndarray  # per cadre, index into group_names
     cadre_role: np.ndarray  # per cadre, index into sim.scenario.ROLES
     cadre_home: np.ndarray  # per cadre, grid index or -1
-    visit_times: list[np.ndarray]  # per grid, breakpoints of the cumulative households-visited curve
+    visit_times: list[np.ndarray]  # per grid, breakpoints of the cumulative households-visited curve,
+    # up to the first at or after the horizon
     visit_values: list[np.ndarray]
     wartime: np.ndarray  # (k, 2) start, end of each wartime period
     mobilised: np.ndarray  # (k, 2) the same, from when wartime duty took effect (wartime.mobilisation_hours)
@@ -104,18 +105,19 @@ class Records:
 
 def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: array,
                      start: array, end: array, found: bytearray, level: bytearray,
-                     supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_log: array,
+                     supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_who: array, work_when: array,
                      duty_log: Sequence[float], absence_log: array, visits: list[GridVisits], war_periods: list[list[float]],
                      mobilised_periods: list[list[float]], post_holders: list[int],
                      location: np.ndarray, run_end: float, events: int, transitions: int) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
     Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
-    memory.  ``work_log`` and ``duty_log`` are flat: rows of (cadre, start, end, issue) and
+    memory.  ``work_who``, ``work_when`` and ``duty_log`` are flat: rows of (cadre, issue), (start, end) and
     (group, start, end).
     """
     end_a = np.frombuffer(end)
-    work = np.frombuffer(work_log).reshape(-1, 4)
+    who = np.frombuffer(work_who, dtype=np.int32).reshape(-1, 2)
+    when = np.frombuffer(work_when).reshape(-1, 2)
     duty = np.array(duty_log, dtype=float).reshape(-1, 3)
     absent = np.frombuffer(absence_log, dtype=np.int64).reshape(-1, 2)
     cadre_group = np.zeros(len(cadres), int)
@@ -123,7 +125,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         cadre_group[[c.id for c in grp.members]] = grp.index
     types = [sc.issue_types[n] for n in table.type_names]
     sla = np.array([it.sla_hours for it in types], dtype=float)
-    prio = np.array([it.priority for it in types], dtype=int)
+    prio = np.array([it.priority for it in types], dtype=np.int8)
     flags = lambda b: np.frombuffer(bytes(b), dtype=np.uint8)  # noqa: E731
     return Records(
         issues=table,
@@ -131,14 +133,14 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         start=np.frombuffer(start),
         end=end_a,
         found_by_visit=flags(found).astype(bool),
-        resolved_level=np.where(np.isnan(end_a), -1, flags(level).astype(int)),
-        priority=prio[table.type] if len(table) else np.zeros(0, int),
+        resolved_level=np.where(np.isnan(end_a), -1, flags(level).astype(np.int8)),
+        priority=prio[table.type] if len(table) else np.zeros(0, np.int8),
         supervised=np.frombuffer(supervised),
         sla_hours=sla[table.type] if len(table) else np.zeros(0),
-        work_cadre=work[:, 0].astype(int),
-        work_start=work[:, 1],
-        work_end=work[:, 2],
-        work_issue=work[:, 3].astype(int),
+        work_cadre=who[:, 0],
+        work_start=when[:, 0],
+        work_end=when[:, 1],
+        work_issue=who[:, 1],
         group_names=[g.name for g in groups],
         group_duty=duty[:, 0].astype(int),
         group_start=duty[:, 1],

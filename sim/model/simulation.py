@@ -85,10 +85,12 @@ class Simulation:
         self.comm_of = self.d.community.tolist()
         self.street_of = self.d.street.tolist()
         pace = scenario.visits.households_per_hour
-        self.visits = [GridVisits(int(h), pace) for h in self.d.households.tolist()]
+        self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
         self.handback = scenario.dispatch.at_shift_end == "handback"
-        self.work_log = array("d")  # flat rows (cadre, start, end, issue): 32 bytes a stretch of work
+        # a stretch of work: (cadre, issue) and (start, end), 24 bytes in two flat logs
+        self.work_who = array("i")
+        self.work_when = array("d")
         self.transitions = 0  # cadres coming on or going off duty (batched into group events)
         self.duty_log = array("d")  # flat rows (group, start, end): all members on duty, but the absent
         # wartime mode
@@ -118,7 +120,7 @@ class Simulation:
         n = len(t)
         types = [self.sc.issue_types[name] for name in t.type_names]
         kind = t.type.astype(np.intp)
-        self.i_grid = _typed(t.grid, "q")
+        self.i_grid = _typed(t.grid, "i")
         self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
         self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
         self.i_police = bytearray(t.police.astype(np.uint8).tobytes())
@@ -130,7 +132,7 @@ class Simulation:
         self.i_offset = _typed(t.visit_offset)
         self.i_occur = _typed(t.occur)
         # the table's columns become views of these arrays: one copy of each column, not two
-        t.grid = np.frombuffer(self.i_grid, dtype=np.int64)
+        t.grid = np.frombuffer(self.i_grid, dtype=np.int32)
         t.service, t.intake, t.travel = (np.frombuffer(a) for a in (self.i_service, self.i_intake, self.i_travel))
         t.report_delay, t.visit_offset, t.occur = (np.frombuffer(a) for a in (self.i_delay, self.i_offset, self.i_occur))
         self.report = _typed(np.full(n, NAN))
@@ -349,10 +351,14 @@ class Simulation:
         if token != c.token:
             return
         i = c.issue
-        self.work_log.extend((c.id, c.since, self.env.now, i))
+        self._log_work(c, self.env.now, i)
         c.issue = -1
         self._work_done(i)
         self._become_idle(c)
+
+    def _log_work(self, c: Cadre, end: float, i: int) -> None:
+        self.work_who.extend((c.id, i))
+        self.work_when.extend((c.since, end))
 
     def _become_idle(self, c: Cadre) -> None:
         i = c.unit.pop()
@@ -494,7 +500,7 @@ class Simulation:
                 self.start[i] = NAN
             handed_back.append((c.unit, i))
             return
-        self.work_log.extend((c.id, c.since, now, i))
+        self._log_work(c, now, i)
         c.remaining -= now - c.since
         c.travel_left = max(0.0, c.travel_left - (now - c.since))
         if c.remaining <= TIE_HOURS:
@@ -585,7 +591,7 @@ class Simulation:
         records, so that a lost or duplicated issue shows as a count other than 1.
         """
         status = np.frombuffer(bytes(self.status), dtype=np.uint8)
-        location = ((status == HIDDEN) | (status == RESOLVED)).astype(int)
+        location = ((status == HIDDEN) | (status == RESOLVED)).astype(np.int8)
         for i in self.waiting:
             location[i] += 1
         for c in self.cadres:
@@ -601,7 +607,7 @@ class Simulation:
         now = self.env.now
         for c in self.cadres:
             if c.state == BUSY:
-                self.work_log.extend((c.id, c.since, now, c.issue))
+                self._log_work(c, now, c.issue)
         for grp in self.groups.values():
             if grp.on:
                 self._log_duty(grp, now)
@@ -613,7 +619,7 @@ class Simulation:
         return assemble_records(
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
             level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),
-            work_log=self.work_log, duty_log=self.duty_log, absence_log=self.absence_log, visits=self.visits, war_periods=self.war_periods,
+            work_who=self.work_who, work_when=self.work_when, duty_log=self.duty_log, absence_log=self.absence_log, visits=self.visits, war_periods=self.war_periods,
             mobilised_periods=self.mobilised_periods, post_holders=self.post_holders,
             location=location, run_end=now, transitions=self.transitions,
             events=self.events + self.self_reports.count)
@@ -630,7 +636,7 @@ def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
 
 
 def _typed(x: np.ndarray, code: str = "d") -> array:
-    """A numpy column as a compact Python array ('d' float64, 'q' int64): fast scalar access, 8 bytes each."""
+    """A numpy column as a compact Python array (typecode 'd' float64, 'i' int32, 'H' uint16): fast scalar access."""
     out = array(code)
     out.frombytes(np.ascontiguousarray(x, dtype=np.dtype(code)).tobytes())
     return out

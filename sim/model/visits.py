@@ -15,6 +15,9 @@ visited least-recently-visited first, i.e. round the grid in a fixed cycle, so:
 Only changes in the number of visitors are events (they come with tasks and
 shifts); the one pending discovery per grid is scheduled lazily: it is moved
 earlier when visiting speeds up, and re-checked when it fires if it slowed.
+
+The breakpoints of V(t) are kept up to the first at or after the horizon: coverage
+is measured inside the window, and a drain after it can last months.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from array import array
 
 class GridVisits:
     __slots__ = ("households", "pace", "visitors", "V", "last_t", "times", "values", "hidden",
-                 "due", "token")
+                 "due", "token", "log_until")
 
-    def __init__(self, households: int, pace: float):
+    def __init__(self, households: int, pace: float, log_until: float):
         self.households = households
         self.pace = pace
+        self.log_until = log_until
         self.visitors = 0
         self.V = 0.0
         self.last_t = 0.0
@@ -48,8 +52,9 @@ class GridVisits:
     def change_visitors(self, now: float, delta: int) -> None:
         self.advance(now)
         self.visitors += delta
-        self.times.append(now)
-        self.values.append(self.V)
+        if self.times[-1] < self.log_until:
+            self.times.append(now)
+            self.values.append(self.V)
 
     def add_hidden(self, now: float, offset: float, issue: int) -> None:
         self.advance(now)
