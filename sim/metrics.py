@@ -153,17 +153,19 @@ class Coverage:
     per_grid: np.ndarray  # each grid's mean coverage over the window
     daily: np.ndarray  # the mean over grids at the end of each day, day 0 first
     households_visited: float  # distinct households visited in the window
+    visiting_hours: float  # cadre hours spent visiting in the window
 
 
 def coverage(r: Records) -> Coverage:
     a, b = r.warmup, r.horizon
     days = np.arange(0.0, b, 24.0) + 24.0
+    # households visited in the window, per grid (counting a second round of a grid again)
+    rounds = np.array([np.diff(visited(r, g, np.array([a, b])))[0] for g in range(r.district.n)])
     return Coverage(
         per_grid=coverage_summary(r, coverage_times(r))[0],
         daily=coverage_summary(r, np.minimum(days, b))[1],
-        households_visited=float(sum(
-            min(r.district.households[g], np.diff(visited(r, g, np.array([a, b])))[0]) for g in range(r.district.n)
-        )),
+        households_visited=float(sum(min(h, v) for h, v in zip(r.district.households, rounds))),
+        visiting_hours=float(rounds.sum()) / r.visit_pace,
     )
 
 
@@ -243,6 +245,11 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
             out[f"cadre_hours_on_duty_{role}"] = float(duty_role[k] + post_role[k])
     posts = float(on_post.sum())
     out["cadre_hours_on_duty"] = float(duty.sum()) + posts
+    # where the hours on duty went: issues (travel included), visits, wartime posts, and the rest idle
+    out["cadre_hours_on_issues"] = float(busy.sum())
+    visiting = cov.visiting_hours if r.visits_enabled else 0.0
+    out["cadre_hours_visiting"] = visiting
+    out["cadre_hours_idle"] = max(0.0, out["cadre_hours_on_duty"] - out["cadre_hours_on_issues"] - visiting - posts)
     costed = np.bincount(row_role, weights=~np.isnan(r.group_cost[r.group_duty]), minlength=len(ROLES)) > 0
     if costed.any():  # what the hours cost, for the roles whose cost_per_hour is given
         cost = np.bincount(row_role, weights=np.nan_to_num(r.group_cost)[r.group_duty] * duty, minlength=len(ROLES))

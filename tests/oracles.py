@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.metrics import compute_metrics
 from sim.model import simulate
 from sim.scenario import ROLES, WEEKDAYS, Scenario
 
@@ -180,6 +181,7 @@ def check_invariants(sc: Scenario, r) -> None:
     check_wartime_periods(r)
     check_visiting_cursor(sc, r)
     check_visitors(sc, r, duty)
+    check_hours_add_up(r)
 
 
 def check_conservation(r) -> None:
@@ -368,6 +370,13 @@ def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) 
             f"grid {g}: visiting speed {slope[bad[0]]:.4f} x pace at t={mid[bad[0]]:.3f}, "
             f"but {want[bad[0]]:.0f} visiting cadres are on duty and idle ({bad.size} such segments)"
         )
+
+
+def check_hours_add_up(r) -> None:
+    """Issues, visits and posts take disjoint parts of the hours on duty: together no more than them."""
+    m = compute_metrics(r)
+    used = m["cadre_hours_on_issues"] + m["cadre_hours_visiting"] + m.get("wartime_post_hours", 0.0)
+    assert used <= m["cadre_hours_on_duty"] * (1 + 1e-9) + 1e-6, (used, m["cadre_hours_on_duty"])
 
 
 def run_checked(sc: Scenario, seed: int = 0):

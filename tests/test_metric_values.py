@@ -56,7 +56,7 @@ def hand_records() -> Records:
         visit_times=[f(0.0)], visit_values=[f(0.0)], wartime=f(40, 70, 105, 140).reshape(2, 2), mobilised=f(40, 70, 105, 140).reshape(2, 2),
         post_holders=i(), post_hours=f().reshape(0, 2), post_role=i(), post_cost=f(),
         emergencies=np.zeros((0, 2)), district=district, horizon=B, run_end=150.0, warmup=A,
-        target_interval_hours=720.0, visits_enabled=False, events=0, transitions=0, location_count=np.ones(n, int),
+        target_interval_hours=720.0, visits_enabled=False, visit_pace=2.0, events=0, transitions=0, location_count=np.ones(n, int),
     )
 
 
@@ -125,6 +125,17 @@ def test_utilisation_cost_and_wartime(m):
     assert m["wartime_cadre_hours"] == pytest.approx(60)
     assert (m["cadre_hours_on_duty_grid_workers"], m["cadre_hours_on_duty_community"]) == pytest.approx((90, 100))
     assert "cost_total" not in m  # no role gives a cost
+
+
+def test_hours_by_activity():
+    """One grid visited at 2 households an hour: 80 households between hours 20 and 60, none after."""
+    r = hand_records()
+    r.visits_enabled = True
+    r.visit_times, r.visit_values = [np.array([0.0, 20.0, 60.0, 200.0])], [np.array([0.0, 0.0, 80.0, 80.0])]
+    m = compute_metrics(r)
+    assert m["cadre_hours_visiting"] == pytest.approx(40.0)
+    assert m["cadre_hours_on_issues"] == pytest.approx(2 + 9 + 3 + 30 + 10)  # the work stretches in [10, 110]
+    assert m["cadre_hours_idle"] == pytest.approx(190 - 54 - 40)
 
 
 def test_cost_absences_and_posts():

@@ -60,6 +60,7 @@ class Records:
     warmup: float
     target_interval_hours: float
     visits_enabled: bool
+    visit_pace: float  # households a visiting cadre visits in an hour
     events: int  # SimPy events the model scheduled
     transitions: int  # cadre on/off duty changes, handled in batches by group events
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
@@ -168,6 +169,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         warmup=sc.warmup_hours,
         target_interval_hours=sc.visits.target_interval_days * 24.0,
         visits_enabled=sc.visits.enabled,
+        visit_pace=sc.visits.households_per_hour,
         events=events,
         transitions=transitions,
         location_count=location,
