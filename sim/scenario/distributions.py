@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import numpy as np
 from pydantic import (
@@ -37,8 +38,52 @@ class FieldError(ValueError):
         self.value = value
 
 
+def candidates(tp: Any) -> list[Any]:
+    """The types a value of annotation ``tp`` may have (Annotated and None stripped, unions spread)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return candidates(get_args(tp)[0])
+    if origin in (Union, types.UnionType):
+        return [t for a in get_args(tp) if a is not type(None) for t in candidates(a)]
+    return [tp]
+
+
+def _admits(tp: Any, kinds: tuple[Any, ...]) -> bool:
+    """Whether annotation ``tp`` mentions one of ``kinds`` at its top level (through Annotated/unions)."""
+    return any(t in kinds for t in candidates(tp))
+
+
+def no_bool_as_number(annotation: Any, v: Any) -> Any:
+    """Refuse true/false where a field, or each value of a table of numbers, wants a number:
+    pydantic would quietly read `mean = true` or `level = { grid = true }` as 1."""
+    if isinstance(v, bool) and not _admits(annotation, (bool, Any)):
+        raise ValueError("true/false is not allowed here" + ("; give a number" if _admits(annotation, (int, float)) else ""))
+    if isinstance(v, dict):
+        for tp in candidates(annotation):
+            if get_origin(tp) is dict and not _admits(get_args(tp)[1], (bool, Any)):
+                for key, x in v.items():
+                    if isinstance(x, bool):
+                        raise FieldError(str(key), x, "true/false is not allowed here; give a number")
+    return v
+
+
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, data: Any) -> Any:
+        # a model validator, not a field one: pydantic allows none on the discriminator `dist`
+        if isinstance(data, dict):
+            for key, v in data.items():
+                if key in cls.model_fields and key != "dist":
+                    try:
+                        no_bool_as_number(cls.model_fields[key].annotation, v)
+                    except FieldError:
+                        raise
+                    except ValueError as err:
+                        raise FieldError(key, v, str(err)) from None
+        return data
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError

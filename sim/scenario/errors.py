@@ -11,13 +11,12 @@ import datetime as dt
 import difflib
 import json
 import re
-import types
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.distributions import DIST_NAMES, FieldError
+from sim.scenario.distributions import DIST_NAMES, FieldError, candidates
 
 NOTHING = object()  # a problem with no value to show (a missing field)
 
@@ -60,16 +59,6 @@ def _inline(v: Any) -> str:
 def few(names: Any, n: int = 10) -> str:
     names = sorted(names)
     return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
-
-
-def candidates(tp: Any) -> list[Any]:
-    """The types a value of annotation ``tp`` may have (Annotated and None stripped, unions spread)."""
-    origin = get_origin(tp)
-    if origin is Annotated:
-        return candidates(get_args(tp)[0])
-    if origin in (Union, types.UnionType):
-        return [t for a in get_args(tp) if a is not type(None) for t in candidates(a)]
-    return [tp]
 
 
 def _is_model(t: Any) -> bool:

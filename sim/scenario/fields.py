@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,8 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.distributions import FieldError
-from sim.scenario.errors import candidates
+from sim.scenario.distributions import FieldError, no_bool_as_number
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAY_ALIASES = {name.lower(): i for i, name in enumerate(WEEKDAYS)} | {
@@ -48,8 +48,16 @@ def _weekday_list(v: Any) -> Any:
     return v
 
 
+def _each_once(v: list[str]) -> list[str]:
+    # a day listed twice would make counts of days (days_per_cadre) lie
+    twice = sorted({d for d in v if v.count(d) > 1}, key=WEEKDAYS.index)
+    if twice:
+        raise ValueError(f"{', '.join(twice)} listed more than once; give each day once")
+    return v
+
+
 Weekday = Annotated[str, BeforeValidator(_weekday)]
-Weekdays = Annotated[list[Weekday], BeforeValidator(_weekday_list), Field(min_length=1)]
+Weekdays = Annotated[list[Weekday], BeforeValidator(_weekday_list), AfterValidator(_each_once), Field(min_length=1)]
 Hour = Annotated[float, Field(ge=0, le=24)]
 
 
@@ -59,16 +67,7 @@ class _Model(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_as_number(cls, v: Any, info: ValidationInfo) -> Any:
-        # pydantic would quietly read `count = true` as 1
-        if isinstance(v, bool) and not _admits(cls.model_fields[info.field_name].annotation, (bool, Any)):
-            number = _admits(cls.model_fields[info.field_name].annotation, (int, float))
-            raise ValueError("true/false is not allowed here" + ("; give a number" if number else ""))
-        return v
-
-
-def _admits(tp: Any, kinds: tuple[Any, ...]) -> bool:
-    """Whether annotation ``tp`` mentions one of ``kinds`` at its top level (through Annotated/unions)."""
-    return any(t in kinds for t in candidates(tp))
+        return no_bool_as_number(cls.model_fields[info.field_name].annotation, v)
 
 
 class Hours(_Model):

@@ -24,10 +24,12 @@ from sim.scenario.schema import Scenario
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file; a malformed one is a :class:`ScenarioError` naming the line."""
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(path, ["this is a directory, not a scenario file: give the path of a .toml file"])
     if not path.is_file():
         raise ScenarioError(path, ["file not found"])
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
     except UnicodeDecodeError as err:
         raise ScenarioError(path, [f"not UTF-8 text: {err}"]) from None
     try:

@@ -41,6 +41,13 @@ class Calendar(_Model):
 
     @field_validator("start", mode="before")
     @classmethod
+    def _a_date(cls, v: Any) -> Any:
+        if isinstance(v, (int, float)):  # pydantic would read 0 as 1970-01-01
+            raise ValueError("give a date such as 2024-01-01; a number is not a date")
+        return v
+
+    @field_validator("start", mode="before")
+    @classmethod
     def _date_only(cls, v: Any) -> Any:
         if isinstance(v, dt.datetime):
             return v.date()
@@ -158,11 +165,9 @@ class IssueType(_Model):
 
 
 class RoleTerms(_Model):
-    """What every role's table may say besides its hours: how often its cadres turn up (each
-    cadre's each shift happens with this probability; 003 reports monthly attendance returns
-    and warns against sinking in name only), and what an hour on duty costs."""
+    """What every role's table may say besides its hours: attendance and the cost of an hour."""
 
-    attendance: float = Field(default=1.0, gt=0, le=1)
+    attendance: float = Field(default=1.0, gt=0, le=1)  # the chance a cadre turns up for a shift (003's 考勤)
     cost_per_hour: NonNegativeFloat | None = None
 
 

@@ -1,0 +1,65 @@
+"""Bad input met at the command line (issue 12's fault-injection cases): exit code 2 and a
+message naming the file, the field, the value and what is allowed; or accepted, where legal.
+
+Each case is a scenario file as a user would write it, run through ``gridsim validate``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+BASE = """\
+name = "t"
+
+[calendar]
+start = 2024-01-01
+
+[grids]
+list = [{ id = "G1", households = 1000 }]
+
+[issue_types.request]
+rate_per_1000_households_per_week = 40
+service_time = { dist = "exponential", mean = 1.0 }
+"""
+
+
+def validate(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
+    path = tmp_path / "s.toml"
+    path.write_bytes(text.encode("utf-8"))
+    code = main(["validate", str(path)])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("patch, named", [
+    # true/false read as numbers: in a distribution, in a table of shares, in multipliers
+    (("mean = 1.0 }", "mean = true }"), "issue_types.request.service_time.mean = true: true/false is not allowed"),
+    (("mean = 1.0 }", "mean = 1.0 }\nlevel = { grid = true }"), "issue_types.request.level.grid = true: true/false"),
+    (("mean = 1.0 }", "mean = 1.0 }\n\n[[emergencies]]\nstart = 3\nduration_days = 2\nmultipliers = { request = false }"),
+     "emergencies.0.multipliers.request = false: true/false is not allowed"),
+    # a day listed twice
+    (("mean = 1.0 }", "mean = 1.0 }\n\n[cadres.grid_workers]\ndays = ['Wed', 'Wed']"),
+     'cadres.grid_workers.days = ["Wed", "Wed"]: Wed listed more than once'),
+    (("mean = 1.0 }", "mean = 1.0 }\n\n[cadres.sunk]\ncount = 2\nservice_days = ['Mon', 'Tue', 'Mon']"),
+     "Mon listed more than once"),
+    # a number where a date is wanted (pydantic reads 0 as 1970-01-01)
+    (("start = 2024-01-01", "start = 0"), "calendar.start = 0: give a date such as 2024-01-01"),
+])
+def test_nonsense_is_refused_with_the_field_named(tmp_path, capsys, patch, named):
+    code, err = validate(tmp_path, BASE.replace(*patch), capsys)
+    assert code == 2 and named in err, err
+    assert str(tmp_path / "s.toml") in err and "Traceback" not in err
+
+
+def test_a_byte_order_mark_is_fine(tmp_path, capsys):
+    code, err = validate(tmp_path, "\ufeff" + BASE, capsys)
+    assert code == 0, err
+
+
+def test_a_directory_is_named_as_such(tmp_path, capsys):
+    assert main(["validate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "is a directory, not a scenario file" in err
