@@ -58,8 +58,9 @@ def describe(sc: Scenario) -> str:
             f"hidden {100 * it.hidden_share:.0f}%)" for name, it in sc.issue_types.items()),
         f"  grid workers: {c.grid_workers.per_grid} per grid, {'+'.join(c.grid_workers.days)} "
         f"{c.grid_workers.start_hour:g}-{c.grid_workers.end_hour:g} h",
-        f"  sunk cadres: {c.sunk.count}, allocation {c.sunk.allocation}, service days {'+'.join(c.sunk.service_days)}"
-        f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h",
+        (f"  sunk cadres: {c.sunk.count}, allocation {c.sunk.allocation}, service days {'+'.join(c.sunk.service_days)}"
+         f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h"
+         if c.sunk.count else "  sunk cadres: none"),
         f"  police grids: {d.n_police_units} x {c.police.officers_per_unit} officer(s), types {', '.join(c.police.types) or '-'}",
         f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
         f"department {sc.levels.department.staff_per_unit}" + "".join(

@@ -206,6 +206,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Check a scenario file (and each of its policies) and print what it "
                          "defines. Exit 0 when valid, 2 with a message naming each problem otherwise.")
     val.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    val.add_argument("--policy", metavar="NAME", help="describe the scenario with this named policy applied")
+    val.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a field as in run (repeatable): check a variant without running it")
     return p
 
 
@@ -368,9 +371,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    sc = load_scenario(args.scenario)
-    for name in sc.policies:  # every policy must validate too
-        load_scenario(args.scenario, name)
+    try:
+        overrides = parse_set(args.set)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    sc = load_scenario(args.scenario, args.policy, overrides)
+    for name in sc.policies:  # every policy must validate too, with the same overrides
+        load_scenario(args.scenario, name, overrides)
     print(describe(sc))
     for w in sc.measurement_warnings():
         print(f"gridsim: warning: {w}", file=sys.stderr)

@@ -63,3 +63,17 @@ def test_a_directory_is_named_as_such(tmp_path, capsys):
     assert main(["validate", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "is a directory, not a scenario file" in err
+
+
+def test_validate_checks_a_variant_without_running_it(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(BASE + "\n[policies.more]\ncadres.sunk.count = 4\n", encoding="utf-8")
+    assert main(["validate", str(path), "--policy", "more", "--set", "cadres.sunk.service_days=Mon+Thu"]) == 0
+    out = capsys.readouterr().out
+    assert "sunk cadres: 4, allocation equal, service days Mon+Thu" in out
+    assert main(["validate", str(path)]) == 0
+    assert "sunk cadres: none" in capsys.readouterr().out  # only what the scenario uses
+    assert main(["validate", str(path), "--set", "cadres.sunk.count=-1"]) == 2
+    assert "cadres.sunk.count = -1" in capsys.readouterr().err
+    assert main(["validate", str(path), "--policy", "nope"]) == 2
+    assert "no such policy; defined policies: more" in capsys.readouterr().err
