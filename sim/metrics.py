@@ -283,14 +283,19 @@ def lead_hours(r: Records) -> np.ndarray:
 
 def wartime_periods(r: Records, since: float = 0.0) -> list[tuple[float, float]]:
     """Wartime periods clipped to [since, horizon] (the drain after the horizon is not measured)."""
-    return [(max(float(s), since), min(float(e), r.horizon)) for s, e in r.wartime if e > since and s < r.horizon]
+    return _clipped(r.wartime, since, r.horizon)
+
+
+def _clipped(periods: np.ndarray, a: float, b: float) -> list[tuple[float, float]]:
+    """Periods (rows of start, end) clipped to [a, b], those outside it left out."""
+    return [(max(float(s), a), min(float(e), b)) for s, e in periods if e > a and s < b]
 
 
 def post_hours(r: Records, since: float) -> np.ndarray:
     """Per wartime post, cadre hours on it in the window: its holders, for its daily hours, while
     wartime duty is in force (from mobilisation to the end of wartime)."""
     out = np.zeros(r.post_holders.size)
-    for s, e in [(max(float(s), since), min(float(e), r.horizon)) for s, e in r.mobilised if e > since and s < r.horizon]:
+    for s, e in _clipped(r.mobilised, since, r.horizon):
         days = np.arange(np.floor(s / 24), np.ceil(e / 24)) * 24.0
         for k, (h0, h1) in enumerate(r.post_hours.tolist()):
             out[k] += r.post_holders[k] * float(_overlap(days + h0, days + h1, s, e).sum())

@@ -79,8 +79,6 @@ class _Dist(BaseModel):
                 if key in cls.model_fields and key != "dist":
                     try:
                         no_bool_as_number(cls.model_fields[key].annotation, v)
-                    except FieldError:
-                        raise
                     except ValueError as err:
                         raise FieldError(key, v, str(err)) from None
         return data
