@@ -18,7 +18,8 @@ from sim.scenario.loading import (
     parse_value,
     read_toml,
 )
-from sim.scenario.schema import Attended, Profile, Scenario, Target
+from sim.scenario.roles import Attended
+from sim.scenario.schema import Profile, Scenario, Target
 
 __all__ = [
     "DIST_NAMES", "Distribution", "apply_override", "deep_merge", "FieldError", "ScenarioError", "build_scenario", "dump_toml", "load_scenario",

@@ -1,6 +1,6 @@
-"""The scenario schema: every table and field of a scenario file, as pydantic models.
+"""The scenario schema: the calendar, issue types, targets and the scenario itself, as pydantic models.
 
-Loading (TOML, policies, ``--set``) is in ``sim.scenario.loading``; the error
+Roles are in ``sim.scenario.roles``, dispatch, visits and wartime in ``sim.scenario.operations``.  Loading (TOML, policies, ``--set``) is in ``sim.scenario.loading``; the error
 messages in ``sim.scenario.errors``.  Reference: docs/scenario-reference.md.
 
 Units: the clock is in hours; durations of tasks and SLAs are hours; calendar
@@ -25,8 +25,10 @@ from pydantic import (
 
 from sim.scenario.distributions import Distribution, FieldError, Fixed
 from sim.scenario.errors import NOTHING, few
-from sim.scenario.fields import LEVELS, WEEKDAYS, Hour, Hours, Shift, Weekdays, _Model
+from sim.scenario.fields import LEVELS, _Model
 from sim.scenario.grids import Grids
+from sim.scenario.operations import Dispatch, Emergency, Visits, Wartime
+from sim.scenario.roles import Cadres, Levels
 
 # ---------------------------------------------------------------- calendar
 
@@ -158,172 +160,6 @@ class IssueType(_Model):
         if self.feedback_time is not None and not any(s > 0 for lv, s in self.level.items() if lv != "grid"):
             raise FieldError("feedback_time", NOTHING, "this type is never escalated, so there is no feedback "
                              "to give after an office resolves it; drop feedback_time or add a level above grid")
-        return self
-
-
-# ---------------------------------------------------------------- cadres
-
-
-class RoleTerms(_Model):
-    """What every role's table may say besides its hours: attendance and the cost of an hour."""
-
-    attendance: float = Field(default=1.0, gt=0, le=1)  # the chance a cadre turns up for a shift (003's 考勤)
-    cost_per_hour: NonNegativeFloat | None = None
-
-
-class GridWorkers(Shift, RoleTerms):
-    per_grid: int = Field(default=1, ge=0)
-    days: Weekdays = list(WEEKDAYS[:6])
-    start_hour: Hour = 8.5
-    end_hour: Hour = 17.5
-    visits: bool = True
-
-
-class Sunk(Hours, RoleTerms):
-    """Sunk cadres: ``count`` office staff allocated to grids, serving on ``service_days``.
-
-    Each cadre serves ``days_per_cadre`` of the listed days.  The j-th cadre of
-    grid g takes them from position (g + j) * days_per_cadre onwards, cyclically,
-    so with five days and one day per cadre the cadres of every grid, and of the
-    district, are spread evenly over the week.
-    """
-
-    count: int = Field(default=0, ge=0)
-    allocation: Literal["equal", "households"] = "equal"
-    service_days: Weekdays = ["Wed"]
-    days_per_cadre: PositiveInt | None = None
-    start_hour: Hour = 9.0
-    end_hour: Hour = 17.0
-    visits: bool = True
-
-    @model_validator(mode="after")
-    def _days_per_cadre_fits(self) -> "Sunk":
-        if self.days_per_cadre is not None and self.days_per_cadre > len(self.service_days):
-            raise FieldError(
-                "days_per_cadre", self.days_per_cadre,
-                f"cannot exceed the number of service_days ({len(self.service_days)})",
-            )
-        return self
-
-
-class PoliceUnit(_Model):
-    grids: list[str] = Field(min_length=1)
-
-
-class Police(Shift, RoleTerms):
-    """Police grids: ``count`` blocks of consecutive grids (or the explicit ``units``), whose
-    officers take the issue types listed in ``types`` for their grids (they do not visit)."""
-
-    units: list[PoliceUnit] | None = None
-    count: int = Field(default=0, ge=0, description="number of police grids when units is not given")
-    officers_per_unit: PositiveInt = 1
-    types: list[str] = []
-    days: Weekdays = list(WEEKDAYS)
-    start_hour: Hour = 8.0
-    end_hour: Hour = 20.0
-
-
-class Level(Shift, RoleTerms):
-    """Staff of an escalation level: ``staff_per_unit`` per community/street, or in total for department."""
-
-    staff_per_unit: int = Field(default=1, ge=0)
-
-
-class Cadres(_Model):
-    grid_workers: GridWorkers = GridWorkers()
-    sunk: Sunk = Sunk()
-    police: Police = Police()
-
-
-class DepartmentUnit(Shift, RoleTerms):
-    """A named district department ("网格吹哨、部门报到"): its own staff, hours, issue types and response time."""
-
-    staff: int = Field(default=1, ge=1)
-    types: list[str] = Field(min_length=1, description="issue types escalated to the department that go to this unit")
-    response_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.0),
-                                        description="hours from the call until the unit can start work")
-
-
-# a role's table: working hours and attendance
-Attended = GridWorkers | Sunk | Police | Level | DepartmentUnit
-
-
-class Department(Level):
-    """The district's departments: one shared office (``staff_per_unit`` staff), plus named units."""
-
-    units: dict[str, DepartmentUnit] = {}
-
-
-class Levels(_Model):
-    community: Level = Level(staff_per_unit=1)
-    street: Level = Level(staff_per_unit=1)
-    department: Department = Department(staff_per_unit=2)
-
-
-# ---------------------------------------------------------------- operations
-
-
-class Dispatch(_Model):
-    rule: Literal["own_grid", "community_pool"] = "own_grid"
-    travel_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
-    at_shift_end: Literal["resume", "handback"] = "resume"
-
-
-class Visits(_Model):
-    enabled: bool = True
-    target_interval_days: PositiveFloat = 30.0
-    households_per_hour: PositiveFloat = 3.0
-    discovery_probability: float = Field(default=0.8, ge=0, le=1)
-
-
-class Emergency(_Model):
-    name: str = "emergency"
-    start: dt.datetime | dt.date | NonNegativeFloat = Field(
-        description="a date, a date-time, or a number of days (>= 0) after calendar.start"
-    )
-    duration_days: PositiveFloat
-    multipliers: dict[str, NonNegativeFloat] = {}
-    wartime: bool = True
-
-    @model_validator(mode="after")
-    def _local_time(self) -> "Emergency":
-        if isinstance(self.start, dt.datetime) and self.start.tzinfo is not None:
-            raise FieldError("start", self.start, "give a local date-time without a UTC offset, e.g. 2022-07-21T06:00:00")
-        return self
-
-
-class Post(Hours):
-    """Fixed posts in wartime (checkpoints, hazard watch): ``per_grid`` cadres of ``role`` in each grid
-    hold a post from start_hour to end_hour every day, unavailable for issues and visits."""
-
-    role: Literal["grid_workers", "sunk"]
-    per_grid: PositiveInt = 1
-
-
-class Wartime(Hours):
-    """Wartime mode: the named roles add these hours, every day, to their normal shifts."""
-
-    trigger: Literal["off", "scheduled", "backlog", "both"] = "scheduled"
-    roles: list[Literal["grid_workers", "sunk", "police", "community", "street", "department"]] = ["grid_workers", "sunk"]
-    start_hour: Hour = 7.0
-    end_hour: Hour = 21.0
-    pause_visits: bool = True
-    # hours from the declaration of wartime until its duty, posts and visit pause take effect
-    mobilisation_hours: NonNegativeFloat = 0.0
-    posts: list[Post] = []
-    enter_backlog_per_grid: PositiveFloat = 5.0
-    exit_backlog_per_grid: NonNegativeFloat = 2.0
-
-    @model_validator(mode="after")
-    def _thresholds_ordered(self) -> "Wartime":
-        if self.posts and self.trigger == "off":
-            raise FieldError("posts", NOTHING, "wartime.trigger is \"off\", so posts are never held; "
-                             "give a trigger or drop the posts")
-        if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
-            raise FieldError(
-                "exit_backlog_per_grid", self.exit_backlog_per_grid,
-                f"must be below enter_backlog_per_grid ({self.enter_backlog_per_grid})",
-            )
         return self
 
 

@@ -1,0 +1,79 @@
+"""How a district operates: dispatch, household visits, emergencies and wartime mode.
+
+Reference: docs/scenario-reference.md (dispatch, visits, emergencies, wartime).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+
+from sim.scenario.distributions import Distribution, FieldError, Fixed
+from sim.scenario.errors import NOTHING
+from sim.scenario.fields import Hour, Hours, _Model
+
+
+class Dispatch(_Model):
+    rule: Literal["own_grid", "community_pool"] = "own_grid"
+    travel_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
+    at_shift_end: Literal["resume", "handback"] = "resume"
+
+
+class Visits(_Model):
+    enabled: bool = True
+    target_interval_days: PositiveFloat = 30.0
+    households_per_hour: PositiveFloat = 3.0
+    discovery_probability: float = Field(default=0.8, ge=0, le=1)
+
+
+class Emergency(_Model):
+    name: str = "emergency"
+    start: dt.datetime | dt.date | NonNegativeFloat = Field(
+        description="a date, a date-time, or a number of days (>= 0) after calendar.start"
+    )
+    duration_days: PositiveFloat
+    multipliers: dict[str, NonNegativeFloat] = {}
+    wartime: bool = True
+
+    @model_validator(mode="after")
+    def _local_time(self) -> "Emergency":
+        if isinstance(self.start, dt.datetime) and self.start.tzinfo is not None:
+            raise FieldError("start", self.start, "give a local date-time without a UTC offset, e.g. 2022-07-21T06:00:00")
+        return self
+
+
+class Post(Hours):
+    """Fixed posts in wartime (checkpoints, hazard watch): ``per_grid`` cadres of ``role`` in each grid
+    hold a post from start_hour to end_hour every day, unavailable for issues and visits."""
+
+    role: Literal["grid_workers", "sunk"]
+    per_grid: PositiveInt = 1
+
+
+class Wartime(Hours):
+    """Wartime mode: the named roles add these hours, every day, to their normal shifts."""
+
+    trigger: Literal["off", "scheduled", "backlog", "both"] = "scheduled"
+    roles: list[Literal["grid_workers", "sunk", "police", "community", "street", "department"]] = ["grid_workers", "sunk"]
+    start_hour: Hour = 7.0
+    end_hour: Hour = 21.0
+    pause_visits: bool = True
+    # hours from the declaration of wartime until its duty, posts and visit pause take effect
+    mobilisation_hours: NonNegativeFloat = 0.0
+    posts: list[Post] = []
+    enter_backlog_per_grid: PositiveFloat = 5.0
+    exit_backlog_per_grid: NonNegativeFloat = 2.0
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> "Wartime":
+        if self.posts and self.trigger == "off":
+            raise FieldError("posts", NOTHING, "wartime.trigger is \"off\", so posts are never held; "
+                             "give a trigger or drop the posts")
+        if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
+            raise FieldError(
+                "exit_backlog_per_grid", self.exit_backlog_per_grid,
+                f"must be below enter_backlog_per_grid ({self.enter_backlog_per_grid})",
+            )
+        return self
