@@ -59,6 +59,7 @@ NAN = math.nan
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
 NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
 FEEDBACK = 255  # the stage of an escalated issue's feedback task back at the grid
+RESERVED = 3  # a cadre's state in the reserved visiting at the start of a shift (visits.mode = "scheduled")
 TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
 
 
@@ -87,6 +88,11 @@ class Simulation:
         pace = scenario.visits.households_per_hour
         self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
+        # reserved visiting: until when each cadre's reserve lasts, and per unit who can be called away
+        self.reserving = scenario.visits.enabled and scenario.visits.mode == "scheduled"
+        self.reserve_until = array("d", bytes(8 * len(self.cadres)))
+        self.reserved_in: dict[Unit, dict[int, Cadre]] = {}
+        self.interrupt = scenario.visits.interrupt_priority
         self.handback = scenario.dispatch.at_shift_end == "handback"
         # a stretch of work: (cadre, issue) and (start, end), 24 bytes in two flat logs
         self.work_who = array("i")
@@ -245,6 +251,8 @@ class Simulation:
 
     def _enqueue(self, unit: Unit, i: int) -> None:
         cadre = unit.take_idle(self.i_grid[i])
+        if cadre is None and self.i_prio[i] <= self.interrupt and self.reserved_in.get(unit):
+            cadre = self._call_away(unit, self.i_grid[i])
         if cadre is None:
             unit.push(self.i_prio[i], self.report[i], i)
             self.queued[i] = 1
@@ -361,6 +369,9 @@ class Simulation:
         self.work_when.extend((c.since, end))
 
     def _become_idle(self, c: Cadre) -> None:
+        if self.reserving and self.reserve_until[c.id] > self.env.now + TIE_HOURS and self.visiting_allowed:
+            self._reserve(c)
+            return
         i = c.unit.pop()
         if i is not None:
             self._start(c, i)
@@ -384,6 +395,59 @@ class Simulation:
         gv.change_visitors(self.env.now, delta)
         if delta > 0 and gv.hidden:
             self._reschedule_discovery(g)
+
+    # ------------------------------------------------------------ reserved visiting (visits.mode = "scheduled")
+
+    def _urgent(self, unit: Unit) -> int | None:
+        """The first issue in the unit's queue if it is urgent enough to interrupt reserved visits."""
+        i = unit.pop()
+        if i is not None and self.i_prio[i] > self.interrupt:
+            unit.push(self.i_prio[i], self.report[i], i)  # its key again: the queue is unchanged
+            return None
+        return i
+
+    def _reserve(self, c: Cadre) -> None:
+        """The cadre visits in the reserved part of the shift: not idle for routine issues."""
+        if c.issue < 0 and (i := self._urgent(c.unit)) is not None:
+            self._start(c, i)
+            return
+        c.state = RESERVED
+        if c.issue < 0:  # a cadre holding a task over from the last shift cannot be called away
+            self.reserved_in.setdefault(c.unit, {})[c.id] = c
+        self._start_visiting(c)
+
+    def _call_away(self, unit: Unit, g: int) -> Cadre:
+        """An urgent issue takes a reserved visitor: one living in its grid if any."""
+        pool = self.reserved_in[unit]
+        return pool.pop(next((k for k, c in pool.items() if c.home == g), next(iter(pool))))
+
+    def _unreserve(self, c: Cadre) -> None:
+        if pool := self.reserved_in.get(c.unit):
+            pool.pop(c.id, None)
+
+    def _reserve_end(self, ev: Timeout) -> None:
+        """The reserved part of a group's shift is over: its visitors go back to routine work."""
+        grp, since = ev.value
+        if not grp.on or grp.on_since != since:
+            return
+        now = self.env.now
+        for c in grp.members:
+            if c.state == RESERVED and self.reserve_until[c.id] <= now + TIE_HOURS:
+                self._release(c)
+
+    def _release(self, c: Cadre) -> None:
+        """Out of reserved visiting, on duty: the task held over, the queue, or idle (still visiting)."""
+        self._unreserve(c)
+        if c.issue >= 0:
+            self._stop_visiting(c)
+            c.state = BUSY
+            self._work(c)
+        elif (i := c.unit.pop()) is not None:
+            self._stop_visiting(c)
+            self._start(c, i)
+        else:
+            c.state = IDLE
+            c.unit.add_idle(c)
 
     # ------------------------------------------------------------ visits find hidden issues
 
@@ -439,7 +503,11 @@ class Simulation:
             present = grp.members if grp.turnout is None else self._turn_up(grp)
             self.transitions += len(present)
             allowed = self.visiting_allowed
+            if self.reserving and allowed:
+                self._reserve_shift(grp, present)
             for c in present:
+                if c.state != OFF:  # reserved for visits, or called away already
+                    continue
                 if c.issue >= 0:  # a task held over from the last shift
                     c.state = BUSY
                     self._work(c)
@@ -457,6 +525,10 @@ class Simulation:
             for c in grp.members:  # the absent are off already
                 if c.state == BUSY:
                     self._go_off_busy(c, now, handed_back, finished)
+                elif c.state == RESERVED:
+                    self._unreserve(c)
+                    c.visiting = False
+                    per_grid[c.home] = per_grid.get(c.home, 0) - 1
                 elif c.state == IDLE:
                     c.unit.remove_idle(c)
                     if c.visiting:
@@ -469,6 +541,20 @@ class Simulation:
             self._work_done(i)
         for unit, i in handed_back:
             self._enqueue(unit, i)
+
+    def _reserve_shift(self, grp: DutyGroup, present: list[Cadre]) -> None:
+        """The shift starts with visits reserved for its visiting members (reserve_until set, state RESERVED)."""
+        now = self.env.now
+        shift = min(grp.schedule.next_change(now), self.stop_at) - now
+        hours = self.sc.visits.reserved_hours(min(shift, 24.0))
+        ends = set()
+        for c in present:
+            if c.visits and hours > TIE_HOURS:
+                self.reserve_until[c.id] = now + hours
+                ends.add(now + hours)
+                self._reserve(c)
+        for t in ends:
+            self._at(t, self._reserve_end, (grp, now))
 
     def _turn_up(self, grp: DutyGroup) -> list[Cadre]:
         """The members who turn up for the shift starting now (one draw each, attendance < 1)."""
@@ -566,6 +652,9 @@ class Simulation:
         if pause and on:
             self.visiting_allowed = False
             for c in self.cadres:
+                if c.state == RESERVED:
+                    self.reserve_until[c.id] = now
+                    self._release(c)
                 self._stop_visiting(c)
         for grp in self.groups.values():
             if grp.wartime_schedule is None:

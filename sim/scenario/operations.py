@@ -26,6 +26,32 @@ class Visits(_Model):
     target_interval_days: PositiveFloat = 30.0
     households_per_hour: PositiveFloat = 3.0
     discovery_probability: float = Field(default=0.8, ge=0, le=1)
+    # idle: visits fill idle time only; scheduled: the start of each shift is reserved for visits
+    # (shift_share of it, or the hours a daily quota of households takes), then idle time as well
+    mode: Literal["idle", "scheduled"] = "idle"
+    shift_share: float | None = Field(default=None, gt=0, le=1)
+    households_per_day: PositiveFloat | None = None
+    # issues of this priority or more urgent (a smaller number) call a cadre away from reserved visits
+    interrupt_priority: int = Field(default=1, ge=1, le=9)
+
+    @model_validator(mode="after")
+    def _reserve_given_once(self) -> "Visits":
+        given = [f for f in ("shift_share", "households_per_day") if getattr(self, f) is not None]
+        if self.mode == "idle" and given:
+            raise FieldError(given[0], getattr(self, given[0]), 'reserves visiting time only with mode = "scheduled"; '
+                             'set visits.mode = "scheduled" or drop it')
+        if self.mode == "scheduled" and len(given) != 1:
+            raise FieldError("mode", "scheduled", "give exactly one of shift_share (a share of each shift, 0-1) "
+                             f"or households_per_day (a daily quota per cadre); given: {', '.join(given) or 'neither'}")
+        return self
+
+    def reserved_hours(self, shift_hours: float) -> float:
+        """Hours at the start of a shift of ``shift_hours`` reserved for visits (0 in idle mode)."""
+        if self.mode == "idle":
+            return 0.0
+        if self.shift_share is not None:
+            return self.shift_share * shift_hours
+        return min(shift_hours, self.households_per_day / self.households_per_hour)
 
 
 class Emergency(_Model):
