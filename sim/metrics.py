@@ -266,6 +266,18 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     out["wartime_hours"] = float(sum(e - s for s, e in war))
     if r.post_holders.size:
         out["wartime_post_hours"] = posts
+    out.update(campaign_metrics(r))
+    return out
+
+
+def campaign_metrics(r: Records) -> dict[str, float]:
+    """Per visit campaign: households visited in its grids while it ran, the share of its target, and
+    the days it took to meet the target (nan if it was not met)."""
+    out = {}
+    for name, (start, _, met, visited, target) in zip(r.campaign_names, r.campaigns.tolist()):
+        out[f"campaign_{name}_households_visited"] = visited
+        out[f"campaign_{name}_target_share"] = min(1.0, visited / target)
+        out[f"campaign_{name}_days_to_target"] = (met - max(start, 0.0)) / 24.0
     return out
 
 

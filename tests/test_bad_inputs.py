@@ -47,6 +47,13 @@ def validate(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
      "Mon listed more than once"),
     # a number where a date is wanted (pydantic reads 0 as 1970-01-01)
     (("start = 2024-01-01", "start = 0"), "calendar.start = 0: give a date such as 2024-01-01"),
+    # grid ids that do not exist, with generated grids (G1..G3 here)
+    (('list = [{ id = "G1", households = 1000 }]', 'generate = { count = 3, households = 300 }\n\n'
+      '[cadres.police]\ntypes = ["request"]\nunits = [{ grids = ["G1", "G7"] }]'),
+     'cadres.police.units.0.grids.1 = "G7": not a grid id; grids: G1, G2, G3'),
+    (('list = [{ id = "G1", households = 1000 }]', 'generate = { count = 3, households = 300 }\n\n'
+      '[[campaigns]]\nname = "drive"\nstart = 3\nduration_days = 7\ngrids = ["G01"]'),
+     'campaigns.0.grids.0 = "G01": not a grid id'),
 ])
 def test_nonsense_is_refused_with_the_field_named(tmp_path, capsys, patch, named):
     code, err = validate(tmp_path, BASE.replace(*patch), capsys)

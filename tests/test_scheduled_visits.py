@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mixes import mixed
 from oracles import check_invariants
 from sim.metrics import compute_metrics, coverage
 from sim.model import simulate
@@ -120,22 +121,7 @@ def test_routine_issues_do_not_interrupt_and_visits_cover_more():
      "wartime": {"trigger": "scheduled", "pause_visits": True}},
 ])
 def test_invariants_hold_with_reserves(extra):
-    data = {
-        "name": "reserve_mix",
-        "calendar": {"start": "2024-01-01", "horizon_days": 21, "warmup_days": 0, "drain_days": 10},
-        "grids": {"generate": {"count": 6, "communities": 2, "households": 250}},
-        "issue_types": {
-            "routine": {"rate_per_1000_households_per_week": 30, "hidden_share": 0.5,
-                        "service_time": {"dist": "exponential", "mean": 1.5}},
-            "urgent": {"rate_per_1000_households_per_week": 5, "priority": 1,
-                       "service_time": {"dist": "exponential", "mean": 0.5}}},
-        "cadres": {"grid_workers": {"per_grid": 1}},
-        "visits": {"mode": "scheduled", "shift_share": 0.4},
-        "wartime": {"trigger": "off"},
-    }
-    for key, value in extra.items():
-        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
-    sc, r = run(data, seed=3)
+    sc, r = run(mixed({"visits": {"mode": "scheduled", "shift_share": 0.4}}, extra), seed=3)
     assert np.isfinite(compute_metrics(r)["cadre_hours_visiting"])
 
 

@@ -43,18 +43,17 @@ def grid_rows(scenario: Scenario) -> list[GridSpec]:
     gen = g.generate
     rng = scenario_stream(scenario.seed, "grids")
     hh = np.maximum(1, np.rint(gen.households.sample(rng, gen.count))).astype(int)
-    width = len(str(gen.count))
     comm = (np.arange(gen.count) * gen.communities) // gen.count
     street = (np.arange(gen.communities) * gen.streets) // gen.communities
     return [
         GridSpec(
-            id=f"G{i + 1:0{width}d}",
+            id=gid,
             community=f"C{comm[i] + 1:0{len(str(gen.communities))}d}",
             street=f"S{street[comm[i]] + 1}",
             households=int(hh[i]),
             population=float(hh[i] * gen.people_per_household),
         )
-        for i in range(gen.count)
+        for i, gid in enumerate(gen.ids())
     ]
 
 

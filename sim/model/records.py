@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.cadres import Cadre, DutyGroup
+from sim.model.campaigns import CampaignState
 from sim.model.district import District
 from sim.model.issues import IssueTable
 from sim.model.visits import GridVisits
@@ -54,6 +55,9 @@ class Records:
     post_role: np.ndarray  # per post, the holders' role (index into ROLES)
     post_cost: np.ndarray  # per post, the holders' cost of an hour (nan: not given)
     emergencies: np.ndarray  # (k, 2) start, end of each emergency
+    campaign_names: list[str]
+    campaigns: np.ndarray  # (k, 5) per visit campaign: start, stop (target met or end), target met (nan: never),
+    # households visited in its grids while it ran, target households
     district: District
     horizon: float  # end of the measurement window
     run_end: float  # when the run stopped: the horizon, or the end of the drain after it
@@ -109,7 +113,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
                      supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_who: array, work_when: array,
                      duty_log: Sequence[float], absence_log: array, visits: list[GridVisits], war_periods: list[list[float]],
                      mobilised_periods: list[list[float]], post_holders: list[int],
-                     location: np.ndarray, run_end: float, events: int, transitions: int) -> Records:
+                     location: np.ndarray, run_end: float, events: int, transitions: int,
+                     campaigns: Sequence[CampaignState] = ()) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
     Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
@@ -163,6 +168,9 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         post_cost=np.array([np.nan if (c := getattr(sc.cadres, p.role).cost_per_hour) is None else c
                             for p in sc.wartime.posts], dtype=float),
         emergencies=np.array([sc.emergency_window(e) for e in sc.emergencies], dtype=float).reshape(-1, 2),
+        campaign_names=[cp.name for cp in campaigns],
+        campaigns=np.array([(cp.start, cp.stopped, cp.met, cp.done, cp.target) for cp in campaigns],
+                           dtype=float).reshape(-1, 5),
         district=district,
         horizon=sc.horizon_hours,
         run_end=run_end,

@@ -44,6 +44,7 @@ import simpy
 from simpy.events import Timeout
 
 from sim.model.agenda import Agenda
+from sim.model.campaigns import CampaignState, build_campaigns
 from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
 from sim.model.clock import Clock
 from sim.model.dispatch import Unit
@@ -53,7 +54,7 @@ from sim.model.streams import stream
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
 from sim.model.visits import GridVisits
-from sim.scenario import LEVELS, Scenario
+from sim.scenario import LEVELS, ROLES, Scenario
 
 NAN = math.nan
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
@@ -89,10 +90,19 @@ class Simulation:
         self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
         # reserved visiting: until when each cadre's reserve lasts, and per unit who can be called away
-        self.reserving = scenario.visits.enabled and scenario.visits.mode == "scheduled"
+        self.campaigns = build_campaigns(scenario, self.d.ids, self.d.households, [c.home for c in self.cadres],
+                                         [ROLES[c.role] for c in self.cadres])
+        self.reserving = scenario.visits.enabled and (scenario.visits.mode == "scheduled" or bool(self.campaigns))
         self.reserve_until = array("d", bytes(8 * len(self.cadres)))
         self.reserved_in: dict[Unit, dict[int, Cadre]] = {}
         self.interrupt = scenario.visits.interrupt_priority
+        self.base_until: dict[int, float] = {}  # per duty group, the end of the shift's own reserve (not a campaign's)
+        self.campaign_share = array("d", bytes(8 * len(self.cadres) if self.campaigns else 0))
+        self.campaigns_of: dict[int, list[CampaignState]] = {}  # per grid, the campaigns that count its visits
+        for cp in self.campaigns:
+            for g in cp.grids:
+                self.campaigns_of.setdefault(g, []).append(cp)
+        self.group_of = {c.id: grp for grp in self.groups.values() for c in grp.members} if self.reserving else {}
         self.handback = scenario.dispatch.at_shift_end == "handback"
         # a stretch of work: (cadre, issue) and (start, end), 24 bytes in two flat logs
         self.work_who = array("i")
@@ -191,6 +201,11 @@ class Simulation:
                         self._at(max(a, 0.0), self._emergency, +1)
                         if b < self.stop_at:
                             self._at(b, self._emergency, -1)
+        for cp in self.campaigns:
+            if cp.start < self.horizon and cp.end > 0:
+                self._at(max(cp.start, 0.0), self._campaign_start, cp)
+                if cp.end < self.stop_at:
+                    self._at(cp.end, self._campaign_end, cp)
         self.env.run(until=self.horizon)
         location = self._locations()
         if self.open_counted and self.stop_at > self.horizon:
@@ -381,7 +396,7 @@ class Simulation:
         self._start_visiting(c)
 
     def _start_visiting(self, c: Cadre) -> None:
-        if c.visits and self.visiting_allowed:
+        if c.visits and self.visiting_allowed and not c.visiting:
             c.visiting = True
             self._visitors(c.home, +1)
 
@@ -395,6 +410,11 @@ class Simulation:
         gv.change_visitors(self.env.now, delta)
         if delta > 0 and gv.hidden:
             self._reschedule_discovery(g)
+        if self.campaigns_of and g in self.campaigns_of:
+            for cp in self.campaigns_of[g]:
+                if cp.active:
+                    cp.change_visitors(self.env.now, delta)
+                    self._reschedule_campaign(cp)
 
     # ------------------------------------------------------------ reserved visiting (visits.mode = "scheduled")
 
@@ -409,6 +429,7 @@ class Simulation:
     def _reserve(self, c: Cadre) -> None:
         """The cadre visits in the reserved part of the shift: not idle for routine issues."""
         if c.issue < 0 and (i := self._urgent(c.unit)) is not None:
+            self._stop_visiting(c)
             self._start(c, i)
             return
         c.state = RESERVED
@@ -437,6 +458,8 @@ class Simulation:
 
     def _release(self, c: Cadre) -> None:
         """Out of reserved visiting, on duty: the task held over, the queue, or idle (still visiting)."""
+        if c.issue >= 0 and not self.group_of[c.id].schedule.on_duty(self.env.now):
+            return  # the shift ends now: the task held over waits for the next shift
         self._unreserve(c)
         if c.issue >= 0:
             self._stop_visiting(c)
@@ -448,6 +471,62 @@ class Simulation:
         else:
             c.state = IDLE
             c.unit.add_idle(c)
+
+    # ------------------------------------------------------------ visit campaigns (campaigns.py)
+
+    def _campaign_start(self, ev: Timeout) -> None:
+        """Participants on duty now reserve the campaign's share of the rest of their shift."""
+        cp, now = ev.value, self.env.now
+        cp.active, cp.last_t = True, now
+        cp.visitors = sum(self.visits[g].visitors for g in cp.grids)
+        ends: dict[tuple[int, float], DutyGroup] = {}
+        for cid in cp.participants:
+            self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
+            c, grp = self.cadres[cid], self.group_of[cid]
+            if c.state == OFF or not self.visiting_allowed:
+                continue
+            until = now + cp.share * (min(grp.schedule.next_change(now), self.stop_at) - now)
+            if until > self.reserve_until[cid] + TIE_HOURS:
+                self.reserve_until[cid] = until
+                ends[grp.index, until] = grp
+                if c.state == IDLE:
+                    c.unit.remove_idle(c)
+                    self._reserve(c)
+        for (_, t), grp in ends.items():
+            self._at(t, self._reserve_end, (grp, grp.on_since))
+        self._reschedule_campaign(cp)
+
+    def _reschedule_campaign(self, cp: CampaignState) -> None:
+        t = cp.eta(self.env.now)
+        cp.token += 1
+        if t < cp.end and t < self.stop_at:
+            self._at(t, self._campaign_met, (cp, cp.token))
+
+    def _campaign_met(self, ev: Timeout) -> None:
+        cp, token = ev.value
+        if token == cp.token and cp.active:
+            cp.met = self.env.now
+            self._campaign_stop(cp)
+
+    def _campaign_end(self, ev: Timeout) -> None:
+        if ev.value.active:
+            self._campaign_stop(ev.value)
+
+    def _campaign_stop(self, cp: CampaignState) -> None:
+        """The campaign is over (target met or days up): participants keep only their shift's own reserve."""
+        now = self.env.now
+        cp.advance(now)
+        cp.active, cp.stopped = False, now
+        cp.token += 1
+        for cid in cp.participants:
+            self.campaign_share[cid] = max([o.share for o in self.campaigns if o.active and cid in o.participants],
+                                           default=0.0)
+            grp = self.group_of[cid]
+            if self.campaign_share[cid] == 0.0:
+                self.reserve_until[cid] = min(self.reserve_until[cid], self.base_until.get(grp.index, 0.0))
+            c = self.cadres[cid]
+            if c.state == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
+                self._release(c)
 
     # ------------------------------------------------------------ visits find hidden issues
 
@@ -546,9 +625,11 @@ class Simulation:
         """The shift starts with visits reserved for its visiting members (reserve_until set, state RESERVED)."""
         now = self.env.now
         shift = min(grp.schedule.next_change(now), self.stop_at) - now
-        hours = self.sc.visits.reserved_hours(min(shift, 24.0))
+        base = self.sc.visits.reserved_hours(min(shift, 24.0))
+        self.base_until[grp.index] = now + base
         ends = set()
         for c in present:
+            hours = max(base, self.campaign_share[c.id] * shift) if self.campaign_share else base
             if c.visits and hours > TIE_HOURS:
                 self.reserve_until[c.id] = now + hours
                 ends.add(now + hours)
@@ -705,12 +786,16 @@ class Simulation:
                 periods[-1][1] = now
         for gv in self.visits:
             gv.change_visitors(now, 0)
+        for cp in self.campaigns:
+            if cp.active:
+                cp.advance(now)
+                cp.stopped = now
         return assemble_records(
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
             level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),
             work_who=self.work_who, work_when=self.work_when, duty_log=self.duty_log, absence_log=self.absence_log, visits=self.visits, war_periods=self.war_periods,
             mobilised_periods=self.mobilised_periods, post_holders=self.post_holders,
-            location=location, run_end=now, transitions=self.transitions,
+            location=location, run_end=now, transitions=self.transitions, campaigns=self.campaigns,
             events=self.events + self.self_reports.count)
 
 

@@ -43,6 +43,11 @@ class GridGenerator(_Model):
     households: Distribution
     people_per_household: PositiveFloat = 2.7
 
+    def ids(self) -> list[str]:
+        """The generated grids' ids: G1..G9, G01..G99, ... by the width of ``count``."""
+        width = len(str(self.count))
+        return [f"G{i + 1:0{width}d}" for i in range(self.count)]
+
     @model_validator(mode="after")
     def _nesting(self) -> "GridGenerator":
         if self.communities > self.count:

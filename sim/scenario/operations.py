@@ -54,20 +54,37 @@ class Visits(_Model):
         return min(shift_hours, self.households_per_day / self.households_per_hour)
 
 
-class Emergency(_Model):
-    name: str = "emergency"
+class Dated(_Model):
+    """Something that happens for a while: from ``start`` for ``duration_days``."""
+
     start: dt.datetime | dt.date | NonNegativeFloat = Field(
         description="a date, a date-time, or a number of days (>= 0) after calendar.start"
     )
     duration_days: PositiveFloat
-    multipliers: dict[str, NonNegativeFloat] = {}
-    wartime: bool = True
 
     @model_validator(mode="after")
-    def _local_time(self) -> "Emergency":
+    def _local_time(self) -> "Dated":
         if isinstance(self.start, dt.datetime) and self.start.tzinfo is not None:
             raise FieldError("start", self.start, "give a local date-time without a UTC offset, e.g. 2022-07-21T06:00:00")
         return self
+
+
+class Emergency(Dated):
+    name: str = "emergency"
+    multipliers: dict[str, NonNegativeFloat] = {}
+    wartime: bool = True
+
+
+class Campaign(Dated):
+    """A visit campaign (a registration drive, 000's whole-village visits): the cadres of ``roles``
+    living in ``grids`` spend ``share`` of each shift visiting there, until ``target_households``
+    visits are made in those grids or the campaign's days are over."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    grids: list[str] = []  # grid ids; empty: every grid
+    target_households: PositiveInt | None = None  # default: every household of its grids once
+    roles: list[str] = Field(default_factory=lambda: ["grid_workers", "sunk"], min_length=1)
+    share: float = Field(default=1.0, gt=0, le=1)
 
 
 class Post(Hours):

@@ -27,7 +27,7 @@ from sim.scenario.distributions import Distribution, FieldError, Fixed
 from sim.scenario.errors import NOTHING, few
 from sim.scenario.fields import LEVELS, _Model
 from sim.scenario.grids import Grids
-from sim.scenario.operations import Dispatch, Emergency, Visits, Wartime
+from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
 from sim.scenario.roles import Cadres, Levels
 
 # ---------------------------------------------------------------- calendar
@@ -187,6 +187,7 @@ class Scenario(_Model):
     dispatch: Dispatch = Dispatch()
     visits: Visits = Visits()
     emergencies: list[Emergency] = []
+    campaigns: list[Campaign] = []
     targets: list[Target] = []
     wartime: Wartime = Wartime()
     policies: dict[str, dict[str, Any]] = {}
@@ -222,17 +223,40 @@ class Scenario(_Model):
                 raise FieldError(("issue_types", name, "service_time_by_level", "police"), NOTHING,
                                  f"police grids do not take {name!r} (cadres.police.types: "
                                  f"{', '.join(self.cadres.police.types) or 'none'}); add it there or drop this entry")
-        ids = {g.id for g in self.grids.rows}
+        ids = set(self.grids.generate.ids()) if self.grids.generate else {g.id for g in self.grids.rows}
         for i, u in enumerate(self.cadres.police.units or []):
             for j, g in enumerate(u.grids):
-                if ids and g not in ids:
+                if g not in ids:
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
+        self._campaign_refs(ids)
         for name in self.policies:
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
                 raise FieldError(("policies", name), NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
         if self.policy is not None and self.policy not in self.policies:
             raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
         return self
+
+    def _campaign_refs(self, ids: set[str]) -> None:
+        # who can take part: roles whose cadres live in grids and visit
+        homed = {"grid_workers": self.cadres.grid_workers, "sunk": self.cadres.sunk,
+                 **getattr(self.cadres, "roles", {})}
+        names = set()
+        for i, cp in enumerate(self.campaigns):
+            if cp.name in names:
+                raise FieldError(("campaigns", i, "name"), cp.name, "another campaign has this name; names must differ")
+            names.add(cp.name)
+            for j, role in enumerate(cp.roles):
+                if role not in homed:
+                    raise FieldError(("campaigns", i, "roles", j), role,
+                                     f"not a role living in grids; allowed: {', '.join(homed)}")
+                if not homed[role].visits:
+                    raise FieldError(("campaigns", i, "roles", j), role,
+                                     f"cadres.{role}.visits is false: this role does not visit households")
+            for j, g in enumerate(cp.grids):
+                if g not in ids:
+                    raise FieldError(("campaigns", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
+        if self.campaigns and not self.visits.enabled:
+            raise FieldError(("campaigns",), NOTHING, "visits.enabled is false: a visit campaign needs visits on")
 
     # -- derived
 
@@ -251,8 +275,8 @@ class Scenario(_Model):
     def warmup_hours(self) -> float:
         return self.calendar.warmup_days * 24.0
 
-    def emergency_window(self, em: Emergency) -> tuple[float, float]:
-        """Start and end of an emergency in model hours."""
+    def emergency_window(self, em: Dated) -> tuple[float, float]:
+        """Start and end of an emergency (or a campaign) in model hours."""
         s = em.start
         if isinstance(s, dt.datetime):
             start = (s - dt.datetime.combine(self.calendar.start, dt.time())).total_seconds() / 3600

@@ -1,0 +1,69 @@
+"""Visit campaigns: a drive to visit a number of households in some grids within some days.
+
+While a campaign runs, its participants (cadres of its roles living in its grids)
+spend ``share`` of each shift on reserved visits (as ``visits.mode = "scheduled"``
+does, see simulation.py).  The campaign counts the households visited in its
+grids, by anyone, from its start; like a grid's visiting cursor (visits.py) the
+count is continuous, advancing at ``pace * visitors`` per hour, and the moment it
+reaches the target is one event, moved whenever the number of visitors changes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+
+class CampaignState:
+    __slots__ = ("index", "name", "start", "end", "share", "grids", "target", "participants", "pace",
+                 "active", "visitors", "done", "last_t", "token", "stopped", "met")
+
+    def __init__(self, index: int, name: str, window: tuple[float, float], share: float, grids: set[int],
+                 target: float, participants: list[int], pace: float):
+        self.index = index
+        self.name = name
+        self.start, self.end = window
+        self.share = share
+        self.grids = grids
+        self.target = target
+        self.participants = participants  # cadre ids
+        self.pace = pace
+        self.active = False
+        self.visitors = 0  # cadres visiting its grids now
+        self.done = 0.0  # households visited in its grids since it started
+        self.last_t = 0.0
+        self.token = 0
+        self.stopped = math.nan  # when it stopped: target met, or its end
+        self.met = math.nan  # when the target was met, nan if never
+
+    def advance(self, now: float) -> None:
+        if self.visitors and now > self.last_t:
+            self.done += self.pace * self.visitors * (now - self.last_t)
+        self.last_t = now
+
+    def change_visitors(self, now: float, delta: int) -> None:
+        self.advance(now)
+        self.visitors += delta
+
+    def eta(self, now: float) -> float:
+        """When the target is met at the current number of visitors (inf if nobody visits)."""
+        if not self.visitors:
+            return math.inf
+        return now + max(self.target - self.done, 0.0) / (self.pace * self.visitors)
+
+
+def build_campaigns(sc: Scenario, grid_ids: list[str], households: np.ndarray, homes: list[int],
+                    roles: list[str]) -> list[CampaignState]:
+    """Each campaign's grids (indices), target and participants (by their role name and home grid)."""
+    pos = {gid: i for i, gid in enumerate(grid_ids)}
+    out = []
+    for k, cp in enumerate(sc.campaigns):
+        grids = {pos[g] for g in cp.grids} if cp.grids else set(range(len(grid_ids)))
+        target = cp.target_households or int(households[sorted(grids)].sum())
+        people = [cid for cid, (h, role) in enumerate(zip(homes, roles)) if h in grids and role in cp.roles]
+        out.append(CampaignState(k, cp.name, sc.emergency_window(cp), cp.share, grids, float(target), people,
+                                 sc.visits.households_per_hour))
+    return out
