@@ -249,7 +249,11 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     out["cadre_hours_on_issues"] = float(busy.sum())
     visiting = cov.visiting_hours if r.visits_enabled else 0.0
     out["cadre_hours_visiting"] = visiting
-    out["cadre_hours_idle"] = max(0.0, out["cadre_hours_on_duty"] - out["cadre_hours_on_issues"] - visiting - posts)
+    tasks = float(r.tasks[:, 5].sum())
+    if r.task_names:
+        out["cadre_hours_on_tasks"] = tasks
+    out["cadre_hours_idle"] = max(0.0, out["cadre_hours_on_duty"] - out["cadre_hours_on_issues"] - visiting - posts
+                                  - tasks)
     costed = np.bincount(row_role, weights=~np.isnan(r.group_cost[r.group_duty]), minlength=len(ROLES)) > 0
     if costed.any():  # what the hours cost, for the roles whose cost_per_hour is given
         cost = np.bincount(row_role, weights=np.nan_to_num(r.group_cost)[r.group_duty] * duty, minlength=len(ROLES))
@@ -267,7 +271,35 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     if r.post_holders.size:
         out["wartime_post_hours"] = posts
     out.update(campaign_metrics(r))
+    out.update(task_metrics(r))
+    if r.emergencies.size:
+        out["backlog_mean_in_emergencies"] = backlog_mean_over(r, _clipped(r.emergencies, a, b))
     return out
+
+
+def task_metrics(r: Records) -> dict[str, float]:
+    """Per emergency task: the share of its units (households or grids) done by the deadline, the days
+    until every grid's work was done (nan if not by the end of the run), and its cadre-hours."""
+    out = {}
+    for name, (start, _, units, on_time, finished, _) in zip(r.task_names, r.tasks.tolist()):
+        out[f"task_{name}_on_time_share"] = on_time / units
+        out[f"task_{name}_days_to_done"] = (finished - start) / 24.0
+    return out
+
+
+def backlog_mean_over(r: Records, periods: list[tuple[float, float]]) -> float:
+    """Time-average backlog over some periods of the window (nan if they are empty)."""
+    t, level = backlog_series(r)
+    total = sum(b - a for a, b in periods)
+    if total <= 0:
+        return float("nan")
+    area = 0.0
+    for a, b in periods:
+        i0, i1 = np.searchsorted(t, [a, b])
+        knots = np.concatenate([[a], t[i0:i1], [b]])
+        values = np.concatenate([[level[i0 - 1] if i0 else 0.0], level[i0:i1]])
+        area += float(np.sum(np.diff(knots) * values))
+    return area / total
 
 
 def campaign_metrics(r: Records) -> dict[str, float]:

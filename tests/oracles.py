@@ -181,6 +181,7 @@ def check_invariants(sc: Scenario, r) -> None:
     check_wartime_periods(r)
     check_visiting_cursor(sc, r)
     check_visitors(sc, r, duty)
+    check_emergency_tasks(r, duty)
     check_hours_add_up(r)
 
 
@@ -353,6 +354,8 @@ def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) 
     tasks: dict[int, list[tuple[float, float]]] = {}
     for c, a, b in zip(r.work_cadre.tolist(), r.work_start.tolist(), r.work_end.tolist()):
         tasks.setdefault(c, []).append((a, b))
+    for c, a, b in zip(r.task_cadre.tolist(), r.task_start.tolist(), r.task_end.tolist()):
+        tasks.setdefault(c, []).append((a, b))  # on an emergency task: not visiting either
     for g, (t, v) in enumerate(zip(r.visit_times, r.visit_values)):
         dt_ = np.diff(t)
         seg = dt_ > 1e-3
@@ -372,10 +375,30 @@ def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) 
         )
 
 
+def check_emergency_tasks(r, duty: dict[int, list[tuple[float, float]]]) -> None:
+    """Stretches on emergency tasks lie within duty, never overlap issue work or each other, and add up
+    (inside the window) to the hours each task reports."""
+    a, b = r.warmup, r.horizon
+    for c in np.unique(r.task_cadre).tolist():
+        sel = r.task_cadre == c
+        on_task = sorted(zip(r.task_start[sel].tolist(), r.task_end[sel].tolist()))
+        for s, e in on_task:
+            assert any(ds - EPS <= s and e <= de + EPS for ds, de in duty[c]), f"cadre {c} on a task off duty"
+        work = r.work_cadre == c
+        both = sorted(on_task + list(zip(r.work_start[work].tolist(), r.work_end[work].tolist())))
+        for (a0, b0), (a1, b1) in zip(both, both[1:]):
+            assert a1 >= b0 - EPS, f"cadre {c} on a task and on something else at once: {(a0, b0)} {(a1, b1)}"
+    for k in range(len(r.task_names)):
+        sel = r.task_index == k
+        in_window = np.clip(np.minimum(r.task_end[sel], b) - np.maximum(r.task_start[sel], a), 0, None).sum()
+        assert in_window == pytest.approx(r.tasks[k, 5], abs=1e-6), (r.task_names[k], in_window, r.tasks[k, 5])
+
+
 def check_hours_add_up(r) -> None:
-    """Issues, visits and posts take disjoint parts of the hours on duty: together no more than them."""
+    """Issues, visits, posts and tasks take disjoint parts of the hours on duty: together no more than them."""
     m = compute_metrics(r)
-    used = m["cadre_hours_on_issues"] + m["cadre_hours_visiting"] + m.get("wartime_post_hours", 0.0)
+    used = (m["cadre_hours_on_issues"] + m["cadre_hours_visiting"] + m.get("wartime_post_hours", 0.0)
+            + m.get("cadre_hours_on_tasks", 0.0))
     assert used <= m["cadre_hours_on_duty"] * (1 + 1e-9) + 1e-6, (used, m["cadre_hours_on_duty"])
 
 

@@ -17,10 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mixes import mixed
-from oracles import check_invariants
-from sim.metrics import compute_metrics
-from sim.model import simulate
+from mixes import mixed, run_checked_data
 from sim.scenario import ScenarioError, build_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,11 +39,7 @@ def saturated(*campaigns: dict) -> dict:
     }
 
 
-def run(data: dict):
-    sc = build_scenario(data, ROOT / "x.toml")
-    r = simulate(sc, np.random.SeedSequence(1))
-    check_invariants(sc, r)
-    return r, compute_metrics(r)
+run = run_checked_data
 
 
 def issue_hours_by_day(r) -> np.ndarray:

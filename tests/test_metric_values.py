@@ -56,6 +56,8 @@ def hand_records() -> Records:
         visit_times=[f(0.0)], visit_values=[f(0.0)], wartime=f(40, 70, 105, 140).reshape(2, 2), mobilised=f(40, 70, 105, 140).reshape(2, 2),
         post_holders=i(), post_hours=f().reshape(0, 2), post_role=i(), post_cost=f(),
         emergencies=np.zeros((0, 2)), campaign_names=[], campaigns=np.zeros((0, 5)),
+        task_names=[], tasks=np.zeros((0, 6)), task_cadre=np.zeros(0, int), task_index=np.zeros(0, int),
+        task_start=np.zeros(0), task_end=np.zeros(0),
         district=district, horizon=B, run_end=150.0, warmup=A,
         target_interval_hours=720.0, visits_enabled=False, visit_pace=2.0, events=0, transitions=0, location_count=np.ones(n, int),
     )

@@ -12,6 +12,7 @@ from sim.model.cadres import Cadre, DutyGroup
 from sim.model.campaigns import CampaignState
 from sim.model.district import District
 from sim.model.issues import IssueTable
+from sim.model.tasks import TaskState
 from sim.model.visits import GridVisits
 from sim.scenario import ROLES, Scenario
 
@@ -58,6 +59,13 @@ class Records:
     campaign_names: list[str]
     campaigns: np.ndarray  # (k, 5) per visit campaign: start, stop (target met or end), target met (nan: never),
     # households visited in its grids while it ran, target households
+    task_names: list[str]
+    tasks: np.ndarray  # (k, 6) per emergency task: start, deadline, units (households or grids), units done by
+    # the deadline, when the last grid's work was done (nan: not all), cadre-hours on it in the window
+    task_cadre: np.ndarray  # task log: one row per stretch a cadre spent on a task
+    task_index: np.ndarray
+    task_start: np.ndarray
+    task_end: np.ndarray
     district: District
     horizon: float  # end of the measurement window
     run_end: float  # when the run stopped: the horizon, or the end of the drain after it
@@ -114,7 +122,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
                      duty_log: Sequence[float], absence_log: array, visits: list[GridVisits], war_periods: list[list[float]],
                      mobilised_periods: list[list[float]], post_holders: list[int],
                      location: np.ndarray, run_end: float, events: int, transitions: int,
-                     campaigns: Sequence[CampaignState] = ()) -> Records:
+                     campaigns: Sequence[CampaignState] = (), tasks: Sequence[TaskState] = (),
+                     task_log: Sequence[float] = ()) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
     Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
@@ -125,6 +134,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
     who = np.frombuffer(work_who, dtype=np.int32).reshape(-1, 2)
     when = np.frombuffer(work_when).reshape(-1, 2)
     duty = np.array(duty_log, dtype=float).reshape(-1, 3)
+    on_task = np.array(task_log, dtype=float).reshape(-1, 4)
     absent = np.frombuffer(absence_log, dtype=np.int64).reshape(-1, 2)
     cadre_group = np.zeros(len(cadres), int)
     for grp in groups:
@@ -171,6 +181,13 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         campaign_names=[cp.name for cp in campaigns],
         campaigns=np.array([(cp.start, cp.stopped, cp.met, cp.done, cp.target) for cp in campaigns],
                            dtype=float).reshape(-1, 5),
+        task_names=[ts.name for ts in tasks],
+        tasks=np.array([(ts.start, ts.deadline, sum(ts.need) / ts.unit_hours, np.nansum(ts.on_time),
+                         np.max(ts.finished), ts.in_window) for ts in tasks], dtype=float).reshape(-1, 6),
+        task_cadre=on_task[:, 0].astype(int),
+        task_index=on_task[:, 1].astype(int),
+        task_start=on_task[:, 2],
+        task_end=on_task[:, 3],
         district=district,
         horizon=sc.horizon_hours,
         run_end=run_end,

@@ -51,6 +51,7 @@ from sim.model.dispatch import Unit
 from sim.model.district import build_district
 from sim.model.roster import build_roster
 from sim.model.streams import stream
+from sim.model.tasks import TaskState, build_tasks
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
 from sim.model.visits import GridVisits
@@ -61,6 +62,7 @@ NAN = math.nan
 NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
 FEEDBACK = 255  # the stage of an escalated issue's feedback task back at the grid
 RESERVED = 3  # a cadre's state in the reserved visiting at the start of a shift (visits.mode = "scheduled")
+TASK = 4  # a cadre's state while working on an emergency task (tasks.py)
 TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
 
 
@@ -90,8 +92,15 @@ class Simulation:
         self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
         # reserved visiting: until when each cadre's reserve lasts, and per unit who can be called away
+        self.role_of = [ROLES[c.role] for c in self.cadres]
         self.campaigns = build_campaigns(scenario, self.d.ids, self.d.households, [c.home for c in self.cadres],
-                                         [ROLES[c.role] for c in self.cadres])
+                                         self.role_of)
+        # emergency tasks: those under way, and who works on which (per task and grid)
+        self.tasks = build_tasks(scenario, self.d.households)
+        self.active_tasks: list[TaskState] = []
+        self.on_task: dict[int, tuple[TaskState, float]] = {}  # per cadre on a task: the task, since when
+        self.task_log = array("d")  # flat rows (cadre, task, start, end): a stretch on a task
+        self.task_crew: dict[tuple[int, int], dict[int, Cadre]] = {}
         self.reserving = scenario.visits.enabled and (scenario.visits.mode == "scheduled" or bool(self.campaigns))
         self.reserve_until = array("d", bytes(8 * len(self.cadres)))
         self.reserved_in: dict[Unit, dict[int, Cadre]] = {}
@@ -206,6 +215,10 @@ class Simulation:
                 self._at(max(cp.start, 0.0), self._campaign_start, cp)
                 if cp.end < self.stop_at:
                     self._at(cp.end, self._campaign_end, cp)
+        for ts in self.tasks:
+            self._at(ts.start, self._task_start, ts)
+            if ts.deadline < self.stop_at:
+                self._at(ts.deadline, self._task_deadline, ts)
         self.env.run(until=self.horizon)
         location = self._locations()
         if self.open_counted and self.stop_at > self.horizon:
@@ -384,6 +397,9 @@ class Simulation:
         self.work_when.extend((c.since, end))
 
     def _become_idle(self, c: Cadre) -> None:
+        if self.active_tasks and (ts := self._task_for(c)) is not None:
+            self._join_task(c, ts)
+            return
         if self.reserving and self.reserve_until[c.id] > self.env.now + TIE_HOURS and self.visiting_allowed:
             self._reserve(c)
             return
@@ -528,6 +544,68 @@ class Simulation:
             if c.state == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
                 self._release(c)
 
+    # ------------------------------------------------------------ emergency tasks (tasks.py)
+
+    def _task_for(self, c: Cadre) -> TaskState | None:
+        """The first task under way in the cadre's grid that its role works on, if any."""
+        g = c.home
+        for ts in self.active_tasks:
+            if g >= 0 and math.isnan(ts.finished[g]) and self.role_of[c.id] in ts.roles:
+                return ts
+        return None
+
+    def _join_task(self, c: Cadre, ts: TaskState) -> None:
+        c.state = TASK
+        self.on_task[c.id] = ts, self.env.now
+        self.task_crew.setdefault((ts.index, c.home), {})[c.id] = c
+        ts.change_workers(c.home, self.env.now, +1)
+        self._reschedule_task(ts, c.home)
+
+    def _leave_task(self, c: Cadre) -> None:
+        ts, since = self.on_task.pop(c.id)
+        self.task_log.extend((c.id, ts.index, since, self.env.now))
+        del self.task_crew[ts.index, c.home][c.id]
+        ts.change_workers(c.home, self.env.now, -1)
+        self._reschedule_task(ts, c.home)
+
+    def _reschedule_task(self, ts: TaskState, g: int) -> None:
+        t = ts.eta(g, self.env.now)
+        ts.token[g] += 1
+        if t < self.stop_at:
+            self._at(t, self._task_done, (ts, g, ts.token[g]))
+
+    def _task_start(self, ev: Timeout) -> None:
+        """The task's work appears in every grid: its cadres on duty and free (idle or visiting) start on it;
+        those at work join when their task in hand is done."""
+        ts, now = ev.value, self.env.now
+        ts.active = True
+        ts.last_t = [now] * len(ts.last_t)
+        self.active_tasks.append(ts)
+        for c in self.cadres:
+            if c.state in (IDLE, RESERVED) and c.issue < 0 and self._task_for(c) is ts:
+                if c.state == IDLE:
+                    c.unit.remove_idle(c)
+                else:
+                    self._unreserve(c)
+                self._stop_visiting(c)
+                self._join_task(c, ts)
+
+    def _task_done(self, ev: Timeout) -> None:
+        ts, g, token = ev.value
+        if token != ts.token[g]:
+            return
+        ts.advance(g, self.env.now)
+        ts.finished[g] = self.env.now
+        for c in list(self.task_crew.get((ts.index, g), {}).values()):
+            self._leave_task(c)
+            self._become_idle(c)
+
+    def _task_deadline(self, ev: Timeout) -> None:
+        ts = ev.value
+        for g in range(len(ts.need)):
+            ts.advance(g, self.env.now)
+            ts.on_time[g] = ts.units_done(g)
+
     # ------------------------------------------------------------ visits find hidden issues
 
     def _reschedule_discovery(self, g: int) -> None:
@@ -590,6 +668,8 @@ class Simulation:
                 if c.issue >= 0:  # a task held over from the last shift
                     c.state = BUSY
                     self._work(c)
+                elif self.active_tasks and (ts := self._task_for(c)) is not None:
+                    self._join_task(c, ts)
                 elif (i := c.unit.pop()) is not None:
                     self._start(c, i)
                 else:
@@ -604,6 +684,8 @@ class Simulation:
             for c in grp.members:  # the absent are off already
                 if c.state == BUSY:
                     self._go_off_busy(c, now, handed_back, finished)
+                elif c.state == TASK:
+                    self._leave_task(c)
                 elif c.state == RESERVED:
                     self._unreserve(c)
                     c.visiting = False
@@ -630,6 +712,8 @@ class Simulation:
         ends = set()
         for c in present:
             hours = max(base, self.campaign_share[c.id] * shift) if self.campaign_share else base
+            if self.active_tasks and c.issue < 0 and self._task_for(c) is not None:
+                continue  # the task comes first
             if c.visits and hours > TIE_HOURS:
                 self.reserve_until[c.id] = now + hours
                 ends.add(now + hours)
@@ -790,12 +874,20 @@ class Simulation:
             if cp.active:
                 cp.advance(now)
                 cp.stopped = now
+        for cid, (ts, since) in self.on_task.items():
+            self.task_log.extend((cid, ts.index, since, now))
+        for ts in self.active_tasks:
+            for g in range(len(ts.need)):
+                ts.advance(g, now)
+                if ts.deadline >= now:  # the run ended before the deadline: what was done by then
+                    ts.on_time[g] = ts.units_done(g)
         return assemble_records(
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
             level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),
             work_who=self.work_who, work_when=self.work_when, duty_log=self.duty_log, absence_log=self.absence_log, visits=self.visits, war_periods=self.war_periods,
             mobilised_periods=self.mobilised_periods, post_holders=self.post_holders,
-            location=location, run_end=now, transitions=self.transitions, campaigns=self.campaigns,
+            location=location, run_end=now, transitions=self.transitions, campaigns=self.campaigns, tasks=self.tasks,
+            task_log=self.task_log,
             events=self.events + self.self_reports.count)
 
 

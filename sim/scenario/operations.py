@@ -69,10 +69,25 @@ class Dated(_Model):
         return self
 
 
+class Task(_Model):
+    """Work an emergency brings by itself (003's silt clearing and warnings, 004's mass testing):
+    in every grid, ``hours`` of work by each of ``crew`` cadres per household (or per grid), done by
+    the cadres of ``roles`` living there, before anything else, from the emergency's start."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    per: Literal["household", "grid"] = "household"
+    hours: PositiveFloat  # each crew member's hours per unit (a household, or the grid)
+    crew: PositiveInt = 1
+    deadline_hours: PositiveFloat  # from the task's start: units done by then are on time
+    start_after_hours: NonNegativeFloat = 0.0  # from the emergency's start
+    roles: list[str] = Field(default_factory=lambda: ["grid_workers", "sunk"], min_length=1)
+
+
 class Emergency(Dated):
     name: str = "emergency"
     multipliers: dict[str, NonNegativeFloat] = {}
     wartime: bool = True
+    tasks: list[Task] = []
 
 
 class Campaign(Dated):

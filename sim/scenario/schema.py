@@ -229,6 +229,7 @@ class Scenario(_Model):
                 if g not in ids:
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
+        self._task_refs()
         for name in self.policies:
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
                 raise FieldError(("policies", name), NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
@@ -236,10 +237,26 @@ class Scenario(_Model):
             raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
         return self
 
+    def _task_refs(self) -> None:
+        homed = self._homed_roles()
+        names = set()
+        for i, em in enumerate(self.emergencies):
+            for k, task in enumerate(em.tasks):
+                if task.name in names:
+                    raise FieldError(("emergencies", i, "tasks", k, "name"), task.name,
+                                     "another task has this name; names must differ")
+                names.add(task.name)
+                for j, role in enumerate(task.roles):
+                    if role not in homed:
+                        raise FieldError(("emergencies", i, "tasks", k, "roles", j), role,
+                                         f"not a role living in grids; allowed: {', '.join(homed)}")
+
+    def _homed_roles(self) -> dict[str, Any]:
+        """Roles whose cadres live in grids (they can visit, and take part in campaigns and tasks)."""
+        return {"grid_workers": self.cadres.grid_workers, "sunk": self.cadres.sunk, **getattr(self.cadres, "roles", {})}
+
     def _campaign_refs(self, ids: set[str]) -> None:
-        # who can take part: roles whose cadres live in grids and visit
-        homed = {"grid_workers": self.cadres.grid_workers, "sunk": self.cadres.sunk,
-                 **getattr(self.cadres, "roles", {})}
+        homed = self._homed_roles()
         names = set()
         for i, cp in enumerate(self.campaigns):
             if cp.name in names:
