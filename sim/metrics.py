@@ -303,7 +303,7 @@ def backlog_mean_over(r: Records, periods: list[tuple[float, float]]) -> float:
 
 
 def campaign_metrics(r: Records) -> dict[str, float]:
-    """Per visit campaign: households visited in its grids while it ran, the share of its target, and
+    """Per visit campaign: households its participants visited while it ran, the share of its target, and
     the days it took to meet the target (nan if it was not met)."""
     out = {}
     for name, (start, _, met, visited, target) in zip(r.campaign_names, r.campaigns.tolist()):

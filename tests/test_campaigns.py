@@ -123,3 +123,15 @@ def test_a_campaign_needs_visits_on():
     data["visits"]["enabled"] = False
     with pytest.raises(ScenarioError, match="visits"):
         build_scenario(data, ROOT / "x.toml")
+
+
+def test_only_participants_visits_count():
+    data = saturated({"name": "drive", "start": 0, "duration_days": 14, "roles": ["sunk"],
+                      "target_households": 10_000})
+    data["issue_types"]["routine"]["rate_per_1000_households_per_week"] = 0  # everyone idle, visiting
+    data["cadres"]["sunk"] = {"count": 1, "service_days": ["Wed"]}
+    _, m = run(data)
+    # the sunk cadre's two Wednesdays (days 2 and 9), 9:00-17:00, at 3 households an hour; the grid
+    # worker's visits every day do not count
+    assert m["campaign_drive_households_visited"] == pytest.approx(2 * 8 * 3.0)
+    assert m["cadre_hours_visiting"] == pytest.approx(20 * 8.0 + 3 * 8.0)  # three Wednesdays in 20 days

@@ -2,8 +2,8 @@
 
 While a campaign runs, its participants (cadres of its roles living in its grids)
 spend ``share`` of each shift on reserved visits (as ``visits.mode = "scheduled"``
-does, see simulation.py).  The campaign counts the households visited in its
-grids, by anyone, from its start; like a grid's visiting cursor (visits.py) the
+does, see simulation.py).  The campaign counts the households its participants
+visit from its start; like a grid's visiting cursor (visits.py) the
 count is continuous, advancing at ``pace * visitors`` per hour, and the moment it
 reaches the target is one event, moved whenever the number of visitors changes.
 """
@@ -32,8 +32,8 @@ class CampaignState:
         self.participants = participants  # cadre ids
         self.pace = pace
         self.active = False
-        self.visitors = 0  # cadres visiting its grids now
-        self.done = 0.0  # households visited in its grids since it started
+        self.visitors = 0  # participants visiting now
+        self.done = 0.0  # households its participants visited since it started
         self.last_t = 0.0
         self.token = 0
         self.stopped = math.nan  # when it stopped: target met, or its end

@@ -58,7 +58,7 @@ class Records:
     emergencies: np.ndarray  # (k, 2) start, end of each emergency
     campaign_names: list[str]
     campaigns: np.ndarray  # (k, 5) per visit campaign: start, stop (target met or end), target met (nan: never),
-    # households visited in its grids while it ran, target households
+    # households its participants visited while it ran, target households
     task_names: list[str]
     tasks: np.ndarray  # (k, 6) per emergency task: start, deadline, units (households or grids), units done by
     # the deadline, when the last grid's work was done (nan: not all), cadre-hours on it in the window

@@ -107,10 +107,10 @@ class Simulation:
         self.interrupt = scenario.visits.interrupt_priority
         self.base_until: dict[int, float] = {}  # per duty group, the end of the shift's own reserve (not a campaign's)
         self.campaign_share = array("d", bytes(8 * len(self.cadres) if self.campaigns else 0))
-        self.campaigns_of: dict[int, list[CampaignState]] = {}  # per grid, the campaigns that count its visits
+        self.campaigns_of: dict[int, list[CampaignState]] = {}  # per participant, the campaigns counting its visits
         for cp in self.campaigns:
-            for g in cp.grids:
-                self.campaigns_of.setdefault(g, []).append(cp)
+            for cid in cp.participants:
+                self.campaigns_of.setdefault(cid, []).append(cp)
         self.group_of = {c.id: grp for grp in self.groups.values() for c in grp.members} if self.reserving else {}
         self.handback = scenario.dispatch.at_shift_end == "handback"
         # a stretch of work: (cadre, issue) and (start, end), 24 bytes in two flat logs
@@ -415,22 +415,28 @@ class Simulation:
         if c.visits and self.visiting_allowed and not c.visiting:
             c.visiting = True
             self._visitors(c.home, +1)
+            if self.campaigns_of:
+                self._campaign_visitor(c, +1)
 
     def _stop_visiting(self, c: Cadre) -> None:
         if c.visiting:
             c.visiting = False
             self._visitors(c.home, -1)
+            if self.campaigns_of:
+                self._campaign_visitor(c, -1)
 
     def _visitors(self, g: int, delta: int) -> None:
         gv = self.visits[g]
         gv.change_visitors(self.env.now, delta)
         if delta > 0 and gv.hidden:
             self._reschedule_discovery(g)
-        if self.campaigns_of and g in self.campaigns_of:
-            for cp in self.campaigns_of[g]:
-                if cp.active:
-                    cp.change_visitors(self.env.now, delta)
-                    self._reschedule_campaign(cp)
+
+    def _campaign_visitor(self, c: Cadre, delta: int) -> None:
+        """A participant starts or stops visiting: the campaigns it takes part in count its visits."""
+        for cp in self.campaigns_of.get(c.id, ()):
+            if cp.active:
+                cp.change_visitors(self.env.now, delta)
+                self._reschedule_campaign(cp)
 
     # ------------------------------------------------------------ reserved visiting (visits.mode = "scheduled")
 
@@ -494,7 +500,7 @@ class Simulation:
         """Participants on duty now reserve the campaign's share of the rest of their shift."""
         cp, now = ev.value, self.env.now
         cp.active, cp.last_t = True, now
-        cp.visitors = sum(self.visits[g].visitors for g in cp.grids)
+        cp.visitors = sum(self.cadres[cid].visiting for cid in cp.participants)
         ends: dict[tuple[int, float], DutyGroup] = {}
         for cid in cp.participants:
             self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
@@ -678,6 +684,8 @@ class Simulation:
                     if c.visits and allowed:
                         c.visiting = True
                         per_grid[c.home] = per_grid.get(c.home, 0) + 1
+                        if self.campaigns_of:
+                            self._campaign_visitor(c, +1)
         else:
             self.transitions += len(grp.members) - len(grp.absent)
             self._log_duty(grp, now)
@@ -690,11 +698,15 @@ class Simulation:
                     self._unreserve(c)
                     c.visiting = False
                     per_grid[c.home] = per_grid.get(c.home, 0) - 1
+                    if self.campaigns_of:
+                        self._campaign_visitor(c, -1)
                 elif c.state == IDLE:
                     c.unit.remove_idle(c)
                     if c.visiting:
                         c.visiting = False
                         per_grid[c.home] = per_grid.get(c.home, 0) - 1
+                        if self.campaigns_of:
+                            self._campaign_visitor(c, -1)
                 c.state = OFF
         for g, delta in per_grid.items():
             self._visitors(g, delta)
