@@ -106,3 +106,13 @@ def test_task_names_differ():
     t = {"name": "t", "hours": 1, "deadline_hours": 5}
     with pytest.raises(ScenarioError, match="another task has this name"):
         build_scenario(district(1, t, t), ROOT / "x.toml")
+
+
+def test_a_task_starting_as_the_shift_starts_comes_before_the_queue():
+    data = district(1, {"name": "testing", "hours": 0.1, "crew": 2, "deadline_hours": 48})
+    data["emergencies"][0]["start"] = "2024-01-06T08:00:00"  # day 5, as the shift starts, issues waiting
+    r, m = run(data)
+    assert m["task_testing_days_to_done"] == pytest.approx(3 + 6 / 24)  # day 8 14:00
+    assert m["task_testing_on_time_share"] == pytest.approx(160 / 300)
+    a, b = 5 * 24 + 8.0, 8 * 24 + 14.0
+    assert not ((r.work_start < b - 1e-9) & (r.work_end > a + 1e-9)).any()

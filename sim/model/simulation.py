@@ -196,6 +196,10 @@ class Simulation:
         self.events += 1
 
     def run(self) -> Records:
+        for ts in self.tasks:  # first: a task starting as shifts change or wartime begins comes before any issue
+            self._at(ts.start, self._task_start, ts)
+            if ts.deadline < self.stop_at:
+                self._at(ts.deadline, self._task_deadline, ts)
         if len(self.table):
             self._at(self.table.occur[0], self._arrive, 0)
         for grp in self.groups.values():
@@ -215,10 +219,6 @@ class Simulation:
                 self._at(max(cp.start, 0.0), self._campaign_start, cp)
                 if cp.end < self.stop_at:
                     self._at(cp.end, self._campaign_end, cp)
-        for ts in self.tasks:
-            self._at(ts.start, self._task_start, ts)
-            if ts.deadline < self.stop_at:
-                self._at(ts.deadline, self._task_deadline, ts)
         self.env.run(until=self.horizon)
         location = self._locations()
         if self.open_counted and self.stop_at > self.horizon:
