@@ -116,3 +116,10 @@ def test_a_task_starting_as_the_shift_starts_comes_before_the_queue():
     assert m["task_testing_on_time_share"] == pytest.approx(160 / 300)
     a, b = 5 * 24 + 8.0, 8 * 24 + 14.0
     assert not ((r.work_start < b - 1e-9) & (r.work_end > a + 1e-9)).any()
+
+
+def test_a_task_after_the_horizon_does_not_run_and_says_so():
+    data = district(1, {"name": "testing", "hours": 0.1, "deadline_hours": 48, "start_after_hours": 24 * 30})
+    _, m = run(data)
+    assert math.isnan(m["task_testing_on_time_share"]) and math.isnan(m["task_testing_days_to_done"])
+    assert m["cadre_hours_on_tasks"] == 0.0

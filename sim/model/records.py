@@ -61,7 +61,8 @@ class Records:
     # households its participants visited while it ran, target households
     task_names: list[str]
     tasks: np.ndarray  # (k, 6) per emergency task: start, deadline, units (households or grids), units done by
-    # the deadline, when the last grid's work was done (nan: not all), cadre-hours on it in the window
+    # the deadline (nan: never started), when the last grid's work was done (nan: not all), cadre-hours on it in
+    # the window
     task_cadre: np.ndarray  # task log: one row per stretch a cadre spent on a task
     task_index: np.ndarray
     task_start: np.ndarray
@@ -182,7 +183,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         campaigns=np.array([(cp.start, cp.stopped, cp.met, cp.done, cp.target) for cp in campaigns],
                            dtype=float).reshape(-1, 5),
         task_names=[ts.name for ts in tasks],
-        tasks=np.array([(ts.start, ts.deadline, sum(ts.need) / ts.unit_hours, np.nansum(ts.on_time),
+        tasks=np.array([(ts.start, ts.deadline, sum(ts.need) / ts.unit_hours, np.nansum(ts.on_time) if ts.active else np.nan,
                          np.max(ts.finished), ts.in_window) for ts in tasks], dtype=float).reshape(-1, 6),
         task_cadre=on_task[:, 0].astype(int),
         task_index=on_task[:, 1].astype(int),

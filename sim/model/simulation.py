@@ -196,7 +196,8 @@ class Simulation:
         self.events += 1
 
     def run(self) -> Records:
-        for ts in self.tasks:  # first: a task starting as shifts change or wartime begins comes before any issue
+        for ts in filter(lambda ts: ts.starts(self.horizon), self.tasks):
+            # first: a task starting as shifts change or wartime begins comes before any issue
             self._at(ts.start, self._task_start, ts)
             if ts.deadline < self.stop_at:
                 self._at(ts.deadline, self._task_deadline, ts)

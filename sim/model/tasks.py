@@ -39,7 +39,11 @@ class TaskState:
         self.on_time = [math.nan] * n  # units done by the deadline (set at the deadline)
         self.window = window  # the measurement window: cadre-hours in it are counted apart
         self.in_window = 0.0
-        self.active = False
+        self.active = False  # started (it stays true once its work has appeared)
+
+    def starts(self, horizon: float) -> bool:
+        """Whether the run starts this task: it begins at or after time 0 and before the horizon."""
+        return 0.0 <= self.start < horizon
 
     def advance(self, g: int, now: float) -> None:
         w, last = self.workers[g], self.last_t[g]
@@ -67,15 +71,13 @@ class TaskState:
 
 
 def build_tasks(sc: Scenario, households: np.ndarray) -> list[TaskState]:
-    """Every emergency's tasks that start inside the run's measured part (before the horizon)."""
+    """Every emergency's tasks (the run starts those that begin in [0, horizon), see ``starts``)."""
     out: list[TaskState] = []
     window = (sc.warmup_hours, sc.horizon_hours)
     for em in sc.emergencies:
         a, _ = sc.emergency_window(em)
         for task in em.tasks:
             start = a + task.start_after_hours
-            if not 0.0 <= start < sc.horizon_hours:
-                continue
             units = households.astype(float) if task.per == "household" else np.ones(len(households))
             out.append(TaskState(len(out), task.name, start, start + task.deadline_hours, task.crew * task.hours,
                                  set(task.roles), units, window))
