@@ -84,3 +84,23 @@ def test_validate_checks_a_variant_without_running_it(tmp_path, capsys):
     assert "cadres.sunk.count = -1" in capsys.readouterr().err
     assert main(["validate", str(path), "--policy", "nope"]) == 2
     assert "no such policy; defined policies: more" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("patch, named", [
+    (("rate_per_1000_households_per_week = 40", "rate_per_1000_households_per_week = 1e12"),
+     "rate_per_1000_households_per_week = 1000000000000.0: must be less than or equal to 100000 (a plausible"),
+    (("start = 2024-01-01", "start = 2024-01-01\nhorizon_days = 1e12"), "calendar.horizon_days = 1000000000000.0"),
+    (("households = 1000", "households = 1000000000000"), "grids.list.0.households = 1000000000000"),
+    (("mean = 1.0 }", "mean = 1.0 }\nreport_delay = { dist = 'gamma', mean = 5, cv = 1e-200 }\nhidden_share = 0.5"),
+     "report_delay.cv = 1e-200: must be greater than or equal to 0.000001"),
+    (('{ dist = "exponential", mean = 1.0 }', '{ dist = "lognormal", mean = 1.0, cv = 1e200 }'),
+     "service_time.cv = 1e+200: must be less than or equal to 100"),
+    (("mean = 1.0 }", "mean = 1.0 }\nprofile = { weekday = [1e308, 1, 1, 1, 1, 1, 1] }"),
+     "profile.weekday.0 = 1e+308: must be less than or equal to 10000"),
+    (("mean = 1.0 }", "mean = 1.0 }\n\n[[emergencies]]\nstart = 3\nduration_days = 2\nmultipliers = { request = 1e12 }"),
+     "emergencies.0.multipliers.request = 1000000000000.0"),
+    (("mean = 1.0 }", "mean = 1e300 }"), "service_time.mean = 1e+300: must be less than or equal to 1000000000000"),
+])
+def test_values_beyond_plausible_bounds_are_refused(tmp_path, capsys, patch, named):
+    code, err = validate(tmp_path, BASE.replace(*patch), capsys)
+    assert code == 2 and named in err, err

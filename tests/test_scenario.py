@@ -116,13 +116,13 @@ def test_negative_rate(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("cv = 0.8", "cv = -1", "issue_types.dispute.service_time.cv = -1"),
-        ("mean = 1.0", "mean = 0", "issue_types.request.service_time.mean = 0"),
+        ("cv = 0.8", "cv = -1", "issue_types.dispute.service_time.cv = -1: must be greater than or equal to 0.000001"),
+        ("mean = 1.0", "mean = 0", "issue_types.request.service_time.mean = 0: must be greater than 0"),
     ],
 )
 def test_non_positive_distribution_parameter(tmp_path, old, new, field):
     msg = error(write(tmp_path, BASE.replace(old, new)))
-    assert f"{field}: must be greater than 0" in msg
+    assert field in msg
 
 
 def test_infinite_number_is_refused(tmp_path):

@@ -18,7 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PositiveFloat,
     ValidationInfo,
     model_validator,
 )
@@ -91,9 +90,16 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
 
+# Bounds of distribution parameters: durations up to 10^12 hours (the "never" of a report delay), and a
+# coefficient of variation from 10^-6 (below it: use fixed) to 100 (beyond it sampling overflows)
+MAX_HOURS = 1e12
+Duration = Annotated[float, Field(gt=0, le=MAX_HOURS)]
+CV = Annotated[float, Field(ge=1e-6, le=100)]
+
+
 class Exponential(_Dist):
     dist: Literal["exponential"]
-    mean: PositiveFloat
+    mean: Duration
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean, n)
@@ -107,8 +113,8 @@ class LogNormal(_Dist):
     """Lognormal given by its own mean and coefficient of variation (not mu, sigma)."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Duration
+    cv: CV
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = np.log1p(self.cv**2)
@@ -124,8 +130,8 @@ class Gamma(_Dist):
     """Gamma given by mean and coefficient of variation (shape = 1/cv^2)."""
 
     dist: Literal["gamma"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Duration
+    cv: CV
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / self.cv**2
@@ -138,7 +144,7 @@ class Gamma(_Dist):
 
 class Fixed(_Dist):
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_HOURS)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
@@ -150,8 +156,8 @@ class Fixed(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_HOURS)
+    high: float = Field(ge=0, le=MAX_HOURS)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Uniform":

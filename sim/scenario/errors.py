@@ -159,6 +159,8 @@ def _explain(e: dict[str, Any], root: type[BaseModel]) -> Problem:
         value, msg = NOTHING, "key not allowed: " + _tidy(e["msg"])
     else:
         msg = _tidy(e["msg"])
+        if kind == "less_than_equal" and float(ctx.get("le", 0)) >= 1000:  # not a share or an hour of the day
+            msg += " (a plausible upper bound against typos; see Limits in docs/scenario-reference.md)"
     return Problem(path, value, msg)
 
 

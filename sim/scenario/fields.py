@@ -60,6 +60,14 @@ Weekday = Annotated[str, BeforeValidator(_weekday)]
 Weekdays = Annotated[list[Weekday], BeforeValidator(_weekday_list), AfterValidator(_each_once), Field(min_length=1)]
 Hour = Annotated[float, Field(ge=0, le=24)]
 
+# Plausible upper bounds (docs/scenario-reference.md, "Limits"): far beyond any district, they keep a
+# typo such as 1e12 from reaching the model, where it would exhaust memory or overflow.
+MAX_DAYS = 36_500.0  # a calendar span: a hundred years
+MAX_RATE = 100_000.0  # issues per 1,000 households per week: a hundred a household
+MAX_FACTOR = 10_000.0  # an arrival multiplier or a profile weight
+Days = Annotated[float, Field(gt=0, le=MAX_DAYS)]
+Weight = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

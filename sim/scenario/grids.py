@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import csv
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import (
     Field,
@@ -20,12 +21,15 @@ from sim.scenario.distributions import Distribution, FieldError
 from sim.scenario.errors import problems
 from sim.scenario.fields import _Model
 
+MAX_HOUSEHOLDS = 1_000_000  # in one grid (a grid is a few hundred; a whole district a few hundred thousand)
+MAX_GRIDS = 1_000_000  # generated grids (a province has tens of thousands)
+
 
 class GridSpec(_Model):
     id: str = Field(min_length=1)
     community: str = "C1"
     street: str = "S1"
-    households: PositiveInt
+    households: Annotated[int, Field(ge=1, le=MAX_HOUSEHOLDS)]
     population: NonNegativeFloat | None = None
 
 
@@ -37,7 +41,7 @@ class GridGenerator(_Model):
     scenario's seed (a fixed stream, the same for every replication and policy).
     """
 
-    count: PositiveInt
+    count: Annotated[int, Field(ge=1, le=MAX_GRIDS)]
     communities: PositiveInt = 1
     streets: PositiveInt = 1
     households: Distribution

@@ -6,13 +6,13 @@ Reference: docs/scenario-reference.md (dispatch, visits, emergencies, wartime).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
 from sim.scenario.distributions import Distribution, FieldError, Fixed
 from sim.scenario.errors import NOTHING
-from sim.scenario.fields import Hour, Hours, _Model
+from sim.scenario.fields import Days, Hour, Hours, Weight, _Model
 
 
 class Dispatch(_Model):
@@ -23,8 +23,8 @@ class Dispatch(_Model):
 
 class Visits(_Model):
     enabled: bool = True
-    target_interval_days: PositiveFloat = 30.0
-    households_per_hour: PositiveFloat = 3.0
+    target_interval_days: Days = 30.0
+    households_per_hour: Annotated[float, Field(gt=0, le=1000)] = 3.0
     discovery_probability: float = Field(default=0.8, ge=0, le=1)
     # idle: visits fill idle time only; scheduled: the start of each shift is reserved for visits
     # (shift_share of it, or the hours a daily quota of households takes), then idle time as well
@@ -60,7 +60,7 @@ class Dated(_Model):
     start: dt.datetime | dt.date | NonNegativeFloat = Field(
         description="a date, a date-time, or a number of days (>= 0) after calendar.start"
     )
-    duration_days: PositiveFloat
+    duration_days: Days
 
     @model_validator(mode="after")
     def _local_time(self) -> "Dated":
@@ -85,7 +85,7 @@ class Task(_Model):
 
 class Emergency(Dated):
     name: str = "emergency"
-    multipliers: dict[str, NonNegativeFloat] = {}
+    multipliers: dict[str, Weight] = {}
     wartime: bool = True
     tasks: list[Task] = []
 

@@ -25,7 +25,7 @@ from pydantic import (
 
 from sim.scenario.distributions import Distribution, FieldError, Fixed
 from sim.scenario.errors import NOTHING, few
-from sim.scenario.fields import LEVELS, _Model
+from sim.scenario.fields import LEVELS, MAX_DAYS, MAX_RATE, Days, Weight, _Model
 from sim.scenario.grids import Grids
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
 from sim.scenario.roles import Cadres, Levels
@@ -35,11 +35,11 @@ from sim.scenario.roles import Cadres, Levels
 
 class Calendar(_Model):
     start: dt.date = dt.date(2022, 1, 3)
-    horizon_days: PositiveFloat = 365.0
+    horizon_days: Days = 365.0
     warmup_days: NonNegativeFloat = 28.0
     # After the horizon the run goes on without new arrivals until the issues of the
     # window are resolved, for at most this long (0: no drain, resolution times censored).
-    drain_days: NonNegativeFloat = 365.0
+    drain_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] = 365.0
 
     @field_validator("start", mode="before")
     @classmethod
@@ -68,9 +68,9 @@ class Calendar(_Model):
 class Profile(_Model):
     """Relative arrival intensity; each list is rescaled to mean 1 so the base rate is the average."""
 
-    weekday: list[NonNegativeFloat] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
-    hour: list[NonNegativeFloat] = Field(default_factory=lambda: [1.0] * 24, min_length=24, max_length=24)
-    month: list[NonNegativeFloat] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
+    weekday: list[Weight] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
+    hour: list[Weight] = Field(default_factory=lambda: [1.0] * 24, min_length=24, max_length=24)
+    month: list[Weight] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
 
     @model_validator(mode="after")
     def _not_all_zero(self) -> "Profile":
@@ -89,7 +89,7 @@ def _level_shares(v: Any) -> Any:
 
 
 class IssueType(_Model):
-    rate_per_1000_households_per_week: NonNegativeFloat
+    rate_per_1000_households_per_week: Annotated[float, Field(ge=0, le=MAX_RATE)]
     priority: int = Field(default=3, ge=1, le=9, description="1 is served first")
     hidden_share: float = Field(default=0.0, ge=0, le=1)
     report_delay: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=1e12))
