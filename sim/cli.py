@@ -2,7 +2,7 @@
 
 Exit codes (README, "Commands"): 0 success, 2 bad input (message names file, field,
 value and what is allowed; no traceback), 1 anything else, including runs
-that failed inside the model (they are listed in failures.csv).
+that failed inside the model (they are listed in failures.csv); 130 Ctrl-C, 143 SIGTERM.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -125,6 +127,9 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
                    help="also write per-issue records, one Parquet file per run, in DIR/records/ "
                    "(on a cluster the folder must be shared with the workers)")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the size estimate says the command needs more memory than this machine has "
+                   "available, and allow sweep designs of up to 1,000,000 points (default limit 10,000)")
     p.add_argument("--plot", action="store_true", help="make the figures (PNG, English) right after the run, "
                    "as 'gridsim plot DIR' would")
 
@@ -199,7 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
     cal.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-calibrate-<timestamp>/)")
     cal.add_argument("--quiet", action="store_true", help="no progress output, only the results")
-    cal.set_defaults(resume=None, scheduler=None, records=False, precision=0.05,
+    cal.set_defaults(resume=None, scheduler=None, records=False, force=False, precision=0.05,
                      precision_metric="resolution_hours_mean", max_replications=200)
 
     val = sub.add_parser("validate", help="check a scenario file and print what it defines",
@@ -243,23 +248,32 @@ def results_table(metrics: dict[str, MetricSummary]) -> str:
 
 def comparison_table(result: api.Comparison) -> str:
     base = result.policies[0]
+    failed = result.failed_policies
     rows = [("metric", "unit", "policy", "mean", "95% CI", f"diff vs {base}", "paired 95% CI", "")]
     for name, unit in SHOWN:
-        if name not in result.summaries[base]:
+        if not any(name in result.summaries[p] for p in result.policies):
             continue
+        label = (name, unit)
         for p in result.policies:
             s = result.summaries[p].get(name)
             d = result.differences.get(p, {}).get(name)
-            if s is None:  # e.g. utilization of a role this policy has no cadres in
-                rows.append(("", "", p, "-", "", "", "", ""))
-                continue
-            if d is None:
-                rows.append((name, unit, p, _fmt(s.mean, unit), _ci(s, unit), "", "", ""))
-                continue
-            excl = math.isfinite(d.ci95[0]) and (d.ci95[0] > 0 or d.ci95[1] < 0)
-            rows.append(("", "", p, _fmt(s.mean, unit), _ci(s, unit), _fmt(d.mean, unit), _ci(d, unit),
-                         "*" if excl else ""))
-    return _table(rows, 3) + "\n* the paired 95% CI of the difference excludes zero (% metrics in percentage points)"
+            if s is None:  # every run failed, or e.g. utilization of a role this policy has no cadres in
+                rows.append((*label, p, "-", "all runs failed" if p in failed else "", "", "", ""))
+            elif d is None:
+                rows.append((*label, p, _fmt(s.mean, unit), _ci(s, unit), "", "", ""))
+            else:
+                excl = math.isfinite(d.ci95[0]) and (d.ci95[0] > 0 or d.ci95[1] < 0)
+                rows.append((*label, p, _fmt(s.mean, unit), _ci(s, unit), _fmt(d.mean, unit), _ci(d, unit),
+                             "*" if excl else ""))
+            label = ("", "")
+    notes = ["* the paired 95% CI of the difference excludes zero (% metrics in percentage points)"]
+    if failed:
+        notes.append(f"no results for {', '.join(failed)}: every run failed (see failures.csv)")
+    if base in failed:
+        ok = [p for p in result.policies if p not in failed]
+        notes.append(f"the reference policy {base} has no results, so there are no paired differences"
+                     + (f"; to compare the others, put one of them first: --policies {','.join(ok)}" if ok else ""))
+    return (_table(rows, 3) if len(rows) > 1 else "(no results)") + "\n" + "\n".join(notes)
 
 
 def sweep_table(result: api.Sweep) -> str:
@@ -288,7 +302,7 @@ def _options(args: argparse.Namespace) -> api.Options:
         overrides=overrides, replications=args.replications, seed=args.seed, precision=args.precision,
         precision_metric=args.precision_metric, max_replications=args.max_replications,
         out=args.resume or args.out, resume=bool(args.resume), workers=args.workers, scheduler=args.scheduler,
-        records=args.records, quiet=args.quiet,
+        records=args.records, quiet=args.quiet, force=args.force,
     )
 
 
@@ -310,7 +324,6 @@ def _report_end(result: api.Result) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-
     targets = [api.parse_target(t) for t in args.target] or None
     written = api.plot_folder(args.results, args.format, args.lang, targets)
     for p in written:
@@ -320,7 +333,6 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-
     md, pdf = api.write_report(args.results)
     print(f"report: {pdf}\n        {md}")
     return 0
@@ -329,7 +341,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _after_run(args: argparse.Namespace, result: api.Result) -> int:
     code = _report_end(result)
     if getattr(args, "plot", False):
-
         print(f"figures: {len(api.plot_folder(result.out))} in {result.out / 'figures'}")
     return code
 
@@ -361,7 +372,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-
     cal = api.calibrate(args.scenario, args.policy, options=_options(args))
     res = cal.run
     print(f"{res.scenario_name} — calibration, policy {res.variant} — {res.replications} replication(s), "
@@ -385,8 +395,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop like Ctrl-C (workers shut down, finished runs kept), exit code 143."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return _main(args)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate,
                 "plot": cmd_plot, "report": cmd_report, "calibrate": cmd_calibrate}
     try:
@@ -400,10 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     except api.Interrupted as e:
         print(f"gridsim: interrupted; every finished run is saved in {e.out}. Run the same command "
               f"with --resume {e.out} to finish the rest.", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
+        return 143 if isinstance(e.__context__, Terminated) else 130
+    except KeyboardInterrupt as e:
         print("gridsim: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, Terminated) else 130
     except BrokenPipeError:  # output piped into e.g. head: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -4,7 +4,8 @@
 design point.  Each finished run is written to ``runs/`` at once (see
 ``sim.results``), so an interrupted campaign loses nothing finished, and
 ``resume`` runs only what is missing.  The parent process keeps only each
-run's metrics, never its per-issue records.
+run's metrics, never its per-issue records.  The folder is locked while a
+command writes it (``lock``), and a refused folder is left as it was.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,9 @@ from typing import Any
 from sim.experiments.executors import open_executor
 from sim.experiments.statistics import MetricSummary, next_replications, precision_reached, summarize_metrics
 from sim.experiments.runs import RunOutcome, RunTask, execute_runs, variant_outcomes
-from sim.experiments.results import RunStore, write_json
+from sim.experiments.atomic import atomic_write
+from sim.experiments.lock import LOCK_NAME, LockError, folder_lock
+from sim.experiments.results import RunFileError, RunStore, write_json
 from sim.scenario import Scenario, dump_toml
 
 AUTO_START = 10  # replications before the first precision check with --replications auto
@@ -89,6 +94,10 @@ class Progress:
         if not self.quiet:
             print(f"gridsim: {msg}", file=self.stream, flush=True)
 
+    def warn(self, msg: str) -> None:
+        """Even when quiet: something about the folder the user must know (a lock taken over, a file set aside)."""
+        print(f"gridsim: warning: {msg}", file=self.stream, flush=True)
+
     def advance(self, outcome: RunOutcome) -> None:
         self.done += 1
         if self.bar is not None:
@@ -113,62 +122,131 @@ class Progress:
             self.bar = None
 
 
-def prepare_folder(out: Path, plan: Plan, resume: bool) -> RunStore:
-    """Create the folder (or check it belongs to this very command, on resume) and write the inputs."""
-    doc_path = out / "command.json"
+def check_out(out: Path, resume: bool) -> None:
+    """Checks of the folder's path that touch nothing: run before anything is created."""
+    flag = "--resume" if resume else "--out"
+    existing = next(p for p in [out, *out.parents] if p.exists() or p.is_symlink() or p == p.parent)
+    if existing.exists() and not existing.is_dir():
+        if existing == out:
+            raise CampaignError(f"{flag} {out}: is a file, not a folder; give a new folder "
+                                + ("or a gridsim results folder" if not resume else "that a command wrote"))
+        raise CampaignError(f"{flag} {out}: {existing} is a file, so no folder can be made under it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CampaignError(f"{flag} {out}: cannot write in {existing} (permission denied); give a folder you can write")
     if resume:
-        if not doc_path.is_file():
+        if not (out / "command.json").is_file():
             raise CampaignError(f"--resume {out}: not a gridsim results folder (no command.json)")
-        old = json.loads(doc_path.read_text())
-        if old.get("fingerprint") != plan.fingerprint():
-            raise CampaignError(
-                f"--resume {out}: that folder was made by a different command or scenario "
-                f"({old.get('command')} {old.get('scenario_file')}); run the same command as before"
-            )
+    elif out.is_dir() and not (out / "command.json").exists():
+        others = sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME)
+        if others:
+            raise CampaignError(f"--out {out}: not empty ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
+                                " and not a gridsim results folder (no command.json); give a new or empty folder")
+
+
+def _read_command(path: Path) -> tuple[dict[str, Any] | None, str]:
+    try:
+        doc = json.loads(path.read_text())
+        if isinstance(doc, dict):
+            return doc, ""
+        return None, "not a JSON object"
+    except (OSError, ValueError) as e:
+        return None, "empty" if path.stat().st_size == 0 else f"not whole JSON ({e})"
+
+
+def _check_command(out: Path, plan: Plan, store: RunStore, note: Callable[[str], None]) -> None:
+    """--resume: the folder must be this very command's (its command.json, or its run files if that is corrupt)."""
+    doc_path = out / "command.json"
+    old, why = _read_command(doc_path)
+    if old is None:
+        made_by = {d.get("fingerprint") for d in _run_docs(store)}
+        if made_by != {plan.fingerprint()}:
+            raise CampaignError(f"--resume {out}: {doc_path} is corrupt ({why}), and the run files do not show that "
+                                "this command made the folder; it cannot be resumed. Run the command with a new --out")
+        doc_path.replace(doc_path.with_name("command.json.corrupt"))
+        note(f"{doc_path} was corrupt ({why}); set aside as command.json.corrupt and written again "
+             "(every run file shows this command made the folder)")
+    elif old.get("fingerprint") != plan.fingerprint():
+        raise CampaignError(
+            f"--resume {out}: that folder was made by a different command or scenario "
+            f"({old.get('command')} {old.get('scenario_file')}); run the same command as before"
+        )
+    store.load("set_aside")  # refuses run files of another command
+    for p in store.set_aside:
+        note(f"{p.with_suffix('')}: corrupt run file, set aside as {p.name}; that run is run again")
+
+
+def _run_docs(store: RunStore) -> list[dict[str, Any]]:
+    docs = []
+    for p in store.root.glob("*/r*[0-9].json"):
+        try:
+            d = json.loads(p.read_text())
+            docs.append(d if isinstance(d, dict) else {})
+        except (OSError, ValueError):
+            continue
+    return docs
+
+
+def prepare_folder(out: Path, plan: Plan, resume: bool, note: Callable[[str], None] = lambda _: None) -> RunStore:
+    """Check the folder belongs to this very command (on resume) or holds no runs, and write the inputs."""
+    store = RunStore(out, plan.fingerprint())
+    if resume:
+        _check_command(out, plan, store, note)
     elif (out / "runs").exists():
         raise CampaignError(f"--out {out}: already holds runs; use --resume {out} to finish them, or another folder")
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(doc_path, plan.command_doc())
-    from sim.experiments.atomic import atomic_write
-
+    write_json(out / "command.json", plan.command_doc())
     if len(plan.resolved) == 1:
         atomic_write(out / "scenario.resolved.toml", dump_toml(next(iter(plan.resolved.values()))))
     else:
         for name, table in plan.resolved.items():
             atomic_write(out / "scenarios" / f"{name}.resolved.toml", dump_toml(table))
         atomic_write(out / "scenario.resolved.toml", dump_toml(next(iter(plan.resolved.values()))))
-    return RunStore(out)
+    return store
 
 
-def execute_plan(plan: Plan, out: Path, *, workers: int | None = None, scheduler: str | None = None,
-                 resume: bool = False, quiet: bool = False,
-                 on_outcome: Callable[[RunOutcome], None] | None = None) -> tuple[list[RunOutcome], int]:
-    """Run the plan into ``out``; return every outcome in the folder and the replications used."""
-    store = prepare_folder(out, plan, resume)
-    progress = Progress(quiet)
-    records_dir = str(out / "records") if plan.records else None
-    n = plan.replications or AUTO_START
-    with open_executor(workers, scheduler) as (executor, slots):
+@dataclass
+class Campaign:
+    """A plan, its folder (locked) and its executor: ``run`` executes what the folder still lacks."""
+
+    plan: Plan
+    out: Path
+    store: RunStore
+    executor: Any
+    slots: int
+    progress: Progress
+
+    def todo(self, tasks: list[RunTask]) -> list[RunTask]:
+        done = self.store.finished("set_aside")
+        if self.plan.records:  # --records: a finished run without its records file is run again
+            have = {p.stem for p in (self.out / "records").glob("*.parquet")}
+            missing = {t.key for t in tasks if t.key in done and f"{t.variant}-r{t.replication:04d}" not in have}
+            if missing:
+                self.progress.line(f"{len(missing)} finished run(s) have no per-issue records; "
+                                   "running them again to write their records (same seeds, same numbers)")
+            done -= missing
+        return [t for t in tasks if t.key not in done]
+
+    def run(self) -> tuple[list[RunOutcome], int]:
+        """Run the plan into the folder; return every outcome in it and the replications used."""
+        plan, store, progress = self.plan, self.store, self.progress
+        records_dir = str(self.out / "records") if plan.records else None
+        n = plan.replications or AUTO_START
         while True:
-            done = store.finished()
             tasks = [RunTask(v, k, plan.seed, sc, records_dir, plan.series)
                      for k in range(n) for v, sc in plan.variants.items()]
-            todo = [t for t in tasks if t.key not in done]
+            todo = self.todo(tasks)
             progress.start(len(tasks), len(tasks) - len(todo))
 
             def finished(o: RunOutcome) -> None:
                 store.write(o)
                 progress.advance(o)
-                if on_outcome:
-                    on_outcome(o)
 
             try:
-                execute_runs(todo, executor, finished, slots)
+                execute_runs(todo, self.executor, finished, self.slots)
             finally:
                 progress.close()
             if plan.replications is not None:
                 break
-            outcomes = [o for o in store.load() if o.replication < n]
+            outcomes = [o for o in store.load("set_aside") if o.replication < n]
             sums = [summarize_metrics(variant_outcomes(outcomes, v)) for v in plan.variants]
             if precision_reached(sums, plan.precision_metric, plan.precision) or n >= plan.max_replications:
                 if n >= plan.max_replications and not precision_reached(sums, plan.precision_metric, plan.precision):
@@ -178,8 +256,37 @@ def execute_plan(plan: Plan, out: Path, *, workers: int | None = None, scheduler
             n = next_replications(n, sums, plan.precision_metric, plan.precision, plan.max_replications)
             progress.line(f"{plan.precision_metric}: 95% CI not yet within {100 * plan.precision:g}% "
                           f"of the mean; going to {n} replications")
-    outcomes = [o for o in store.load() if o.replication < n and o.variant in plan.variants]
-    return outcomes, n
+        outcomes = [o for o in store.load("set_aside") if o.replication < n and o.variant in plan.variants]
+        return outcomes, n
+
+
+@contextmanager
+def open_campaign(plan: Plan, out: Path, *, workers: int | None = None, scheduler: str | None = None,
+                  resume: bool = False, quiet: bool = False) -> Iterator[Campaign]:
+    """The executor, then the folder: checked, created, locked (for the whole block) and given the inputs.
+
+    Bad input (the folder, the scheduler) is refused before anything is written; a folder this call
+    created is removed again if it is refused and still empty."""
+    check_out(out, resume)
+    progress = Progress(quiet)
+    with open_executor(workers, scheduler) as (executor, slots):
+        made = [p for p in [out, *out.parents] if not p.exists()]
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CampaignError(f"{'--resume' if resume else '--out'} {out}: cannot make the folder "
+                                f"({e.strerror or e})") from None
+        try:
+            with folder_lock(out, f"gridsim {plan.command} {plan.scenario_file}", progress.warn):
+                store = prepare_folder(out, plan, resume, progress.warn)
+                yield Campaign(plan, out, store, executor, slots, progress)
+        except (CampaignError, LockError, RunFileError) as e:
+            for p in made:  # deepest first: only what this call made, and only if empty
+                try:
+                    p.rmdir()
+                except OSError:
+                    break
+            raise e if isinstance(e, CampaignError) else CampaignError(str(e)) from None
 
 
 def warmup_check(outcomes: list[RunOutcome], plan: Plan) -> dict[str, Any]:

@@ -10,11 +10,16 @@ to Python users and the command line; keyword options are those of
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.campaign import Plan, execute_plan, summaries, warmup_check
+from sim.experiments.campaign import Plan, open_campaign, summaries, warmup_check
+from sim.experiments.executors import default_workers
+from sim.experiments.sizing import SizeError, check, check_replications, estimate
 from sim.experiments.statistics import MetricSummary, paired_differences, summarize_metrics
 from sim.experiments.runs import RunOutcome, metric_names, variant_outcomes
 from sim.experiments.atomic import atomic_write
@@ -50,6 +55,7 @@ class Options:
     scheduler: str | None = None
     records: bool = False
     quiet: bool = True
+    force: bool = False  # run even when the size estimate says it will not fit in memory (sizing.py)
 
 
 def show_param(v: Any) -> Any:
@@ -116,6 +122,11 @@ class Comparison(Result):
     differences: dict[str, dict[str, MetricSummary]] = field(default_factory=dict)  # vs policies[0], paired
     label: str = "policy"
 
+    @property
+    def failed_policies(self) -> list[str]:
+        """Policies without a single finished run (every run failed)."""
+        return [p for p in self.policies if not any(o.ok for o in self.outcomes if o.variant == p)]
+
     def summary_rows(self) -> list[dict[str, Any]]:
         rows = super().summary_rows()
         for r in rows:
@@ -162,14 +173,50 @@ def _plan(command: str, path: Path, variants: dict[str, tuple[Scenario, dict[str
                 max_replications=o.max_replications, records=o.records, extra=extra or {})
 
 
-def _execute(plan: Plan, o: Options, label: str) -> tuple[Path, list[RunOutcome], int, dict[str, Any]]:
-    first = next(iter(plan.variants.values()))
-    out = Path(o.out) if o.out else default_dir(first.name, plan.command)
+def check_size(variants: list[Scenario], count: int, replications: int | None, o: Options) -> None:
+    """Refuse a command too large for this machine (sim.experiments.sizing); print its size unless quiet.
+
+    ``variants``: some of the command's ``count`` variants, spread over them (the estimate takes the largest).
+    """
     try:
-        outcomes, n = execute_plan(plan, out, workers=o.workers, scheduler=o.scheduler, resume=o.resume,
-                                   quiet=o.quiet)
+        check_replications(replications, "--replications" if o.replications else "replications (the scenario file's)")
+        check_replications(o.max_replications, "--max-replications")
+        reps = replications or o.max_replications
+        concurrent = 0 if o.scheduler else min(o.workers or default_workers(), count * reps)
+        step = max(1, len(variants) // 20)
+        size = replace(estimate(variants[::step], reps, concurrent), variants=count)
+        if not o.quiet:
+            print(f"gridsim: size: {size.describe()}", file=sys.stderr, flush=True)
+        check(size, o.force)
+    except SizeError as e:
+        raise ApiError(str(e)) from None
+
+
+def _fresh_dir(name: str, command: str) -> Path:
+    out = default_dir(name, command)
+    base, i = out.name, 2
+    while out.exists():  # two commands started in the same second
+        out, i = out.with_name(f"{base}-{i}"), i + 1
+    return out
+
+
+@contextmanager
+def _execute(plan: Plan, o: Options, label: str) -> Iterator[tuple[Path, list[RunOutcome], int, dict[str, Any]]]:
+    """Run the plan into its folder, which stays locked for the block (where the command writes its tables)."""
+    first = next(iter(plan.variants.values()))
+    check_size(list(plan.variants.values()), len(plan.variants), plan.replications, o)
+    out = Path(o.out) if o.out else _fresh_dir(first.name, plan.command)
+    try:
+        with open_campaign(plan, out, workers=o.workers, scheduler=o.scheduler, resume=o.resume,
+                           quiet=o.quiet) as campaign:
+            outcomes, n = campaign.run()
+            yield out, outcomes, n, _write_common(plan, o, label, out, outcomes, n)
     except KeyboardInterrupt:
         raise Interrupted(out) from None
+
+
+def _write_common(plan: Plan, o: Options, label: str, out: Path, outcomes: list[RunOutcome], n: int) -> dict[str, Any]:
+    first = next(iter(plan.variants.values()))
     atomic_write(out / "wartime.csv", wartime_csv(outcomes, label))
     if plan.series:  # the layout the per-grid figure draws
         atomic_write(out / "grids.csv", grids_csv(build_district(first)))
@@ -178,13 +225,12 @@ def _execute(plan: Plan, o: Options, label: str) -> tuple[Path, list[RunOutcome]
         atomic_write(out / "failures.csv", failures_csv(outcomes, label))
     elif (out / "failures.csv").exists():
         (out / "failures.csv").unlink()  # a resume has retried them all successfully
-    meta = {"command": plan.command, "scenario": first.name, "scenario_file": plan.scenario_file,
+    return {"command": plan.command, "scenario": first.name, "scenario_file": plan.scenario_file,
             "overrides": [f"{k}={v}" for k, v in o.overrides], "replications": n,
             "seeds": {"root": plan.seed, "scheme": "replication k of every variant: "
                       "SeedSequence(root, spawn_key=(k,)); streams derived from it by name"},
             "warmup_days": first.calendar.warmup_days, "horizon_days": first.calendar.horizon_days,
             "runs_failed": len(fails), "warnings": measurement_warnings(plan), "versions": versions()}
-    return out, outcomes, n, meta
 
 
 def measurement_warnings(plan: Plan) -> list[str]:
@@ -211,11 +257,11 @@ def run(scenario: str | Path, policy: str | None = None, *, options: Options | N
     path = Path(scenario)
     name = policy or "base"
     plan = _plan("run", path, {name: _variant(path, policy, o.overrides)}, o)
-    out, outcomes, n, meta = _execute(plan, o, "policy")
-    res = _result(RunResult, plan, out, outcomes, meta, variant=name)
-    atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
-    write_json(out / "summary.json", {**meta, "policy": policy, "metrics": summary_dict(res.summaries[name]),
-                                      "warmup_check": res.warmup})
+    with _execute(plan, o, "policy") as (out, outcomes, n, meta):
+        res = _result(RunResult, plan, out, outcomes, meta, variant=name)
+        atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
+        write_json(out / "summary.json", {**meta, "policy": policy, "metrics": summary_dict(res.summaries[name]),
+                                          "warmup_check": res.warmup})
     return res
 
 
@@ -231,20 +277,20 @@ def compare(scenario: str | Path, policies: list[str] | None = None, replication
     if len(set(policies)) != len(policies) or len(policies) < 2:
         raise ApiError(f"--policies {','.join(policies)}: name at least two different policies")
     plan = _plan("compare", path, {p: _variant(path, p, o.overrides) for p in policies}, o)
-    out, outcomes, n, meta = _execute(plan, o, "policy")
-    base = variant_outcomes(outcomes, policies[0])
-    diffs = {p: paired_differences(base, variant_outcomes(outcomes, p)) for p in policies[1:]}
-    res = _result(Comparison, plan, out, outcomes, meta, policies=policies, differences=diffs)
-    atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
-    cols = ["policy", "metric", "mean", "ci_lo", "ci_hi", "diff", "diff_ci_lo", "diff_ci_hi", "n"]
-    atomic_write(out / "comparison.csv", csv_text(cols, ([r[c] for c in cols] for r in res.summary_rows())))
-    write_json(out / "summary.json", {
-        **meta, "policies": policies, "reference": policies[0],
-        "metrics": summary_dict(res.summaries[policies[0]]),
-        "by_policy": {p: {"metrics": summary_dict(res.summaries[p])} for p in policies},
-        "differences": {p: {"metrics": summary_dict(d)} for p, d in diffs.items()},
-        "warmup_check": res.warmup,
-    })
+    with _execute(plan, o, "policy") as (out, outcomes, n, meta):
+        base = variant_outcomes(outcomes, policies[0])
+        diffs = {p: paired_differences(base, variant_outcomes(outcomes, p)) for p in policies[1:]}
+        res = _result(Comparison, plan, out, outcomes, meta, policies=policies, differences=diffs)
+        atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
+        cols = ["policy", "metric", "mean", "ci_lo", "ci_hi", "diff", "diff_ci_lo", "diff_ci_hi", "n"]
+        atomic_write(out / "comparison.csv", csv_text(cols, ([r[c] for c in cols] for r in res.summary_rows())))
+        write_json(out / "summary.json", {
+            **meta, "policies": policies, "reference": policies[0], "failed_policies": res.failed_policies,
+            "metrics": summary_dict(res.summaries[policies[0]]),
+            "by_policy": {p: {"metrics": summary_dict(res.summaries[p])} for p in policies},
+            "differences": {p: {"metrics": summary_dict(d)} for p, d in diffs.items()},
+            "warmup_check": res.warmup,
+        })
     return res
 
 
@@ -253,8 +299,14 @@ def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: 
     """Run every point of a parameter design (all on common random numbers)."""
     o = resolve_options(options, kw)
     path = Path(scenario)
-    seed = load_scenario(path, policy, o.overrides).seed if o.seed is None else o.seed
-    factors, points = make_design(vary, design, samples, seed)
+    base = load_scenario(path, policy, o.overrides)
+    seed = base.seed if o.seed is None else o.seed
+    factors, points = make_design(vary, design, samples, seed, force=o.force)
+    if not o.quiet:
+        shape = " x ".join(str(len(f.values)) for f in factors) if design == "grid" else f"{samples} samples"
+        print(f"gridsim: sweep design ({design}, {shape}): {len(points):,} point(s)", file=sys.stderr, flush=True)
+    check_size([base], len(points), base.replications if o.replications == 0 else o.replications,
+               replace(o, quiet=True))  # before loading every point: a design too large stops here
     ids = {point_id(i): p for i, p in enumerate(points)}
     variants = {}
     for pid, params in ids.items():
@@ -265,15 +317,16 @@ def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: 
             raise
     extra = {"design": design, "samples": samples, "vary": vary, "policy": policy}
     plan = replace(_plan("sweep", path, variants, o, extra), series=False)
-    out, outcomes, n, meta = _execute(plan, o, "point")
-    res = _result(Sweep, plan, out, outcomes, meta, factors=factors, points=ids)
-    atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
-    atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))
-    write_json(out / "summary.json", {
-        **meta, "design": design, "factors": [{"key": f.key, "values": list(f.values)} for f in factors],
-        "metrics": summary_dict(summarize_metrics(outcomes)),  # pooled over the whole design
-        "points": {pid: {"params": params, "metrics": summary_dict(res.summaries[pid])} for pid, params in ids.items()},
-        "warmup_check": res.warmup,
-    })
+    with _execute(plan, o, "point") as (out, outcomes, n, meta):
+        res = _result(Sweep, plan, out, outcomes, meta, factors=factors, points=ids)
+        atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
+        atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))
+        write_json(out / "summary.json", {
+            **meta, "design": design, "factors": [{"key": f.key, "values": list(f.values)} for f in factors],
+            "metrics": summary_dict(summarize_metrics(outcomes)),  # pooled over the whole design
+            "points": {pid: {"params": params, "metrics": summary_dict(res.summaries[pid])}
+                       for pid, params in ids.items()},
+            "warmup_check": res.warmup,
+        })
     return res
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiments.sizing import MAX_POINTS_FORCED, SizeError, check_points
 from sim.scenario import parse_value
 
 
@@ -59,9 +60,15 @@ def parse_vary(item: str) -> Factor:
         if not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
             raise DesignError(f"--vary {key}={spec}: a range is LO:HI:STEP with numbers")
         lo, hi, step = parts
+        if not all(math.isfinite(p) for p in parts):
+            raise DesignError(f"--vary {key}={spec}: LO, HI and STEP must be finite numbers (not nan or inf)")
         if step <= 0 or hi < lo:
             raise DesignError(f"--vary {key}={spec}: needs STEP > 0 and HI >= LO")
-        n = int(math.floor((hi - lo) / step + 1e-9)) + 1
+        count = math.floor((hi - lo) / step + 1e-9) + 1
+        if not math.isfinite(count) or count > MAX_POINTS_FORCED:
+            raise DesignError(f"--vary {key}={spec}: {count:,.0f} values; a range may have at most "
+                              f"{MAX_POINTS_FORCED:,} (use a larger STEP)")
+        n = int(count)
         values = tuple(lo + i * step for i in range(n))
         if all(isinstance(p, int) for p in parts):
             values = tuple(int(v) for v in values)
@@ -86,7 +93,9 @@ def lhs_design(factors: list[Factor], samples: int, seed: int) -> list[dict[str,
     return [{f.key: f.snap(float(u[i, j])) for j, f in enumerate(factors)} for i in range(samples)]
 
 
-def make_design(varies: list[str], design: str, samples: int | None, seed: int) -> tuple[list[Factor], list[dict[str, Any]]]:
+def make_design(varies: list[str], design: str, samples: int | None, seed: int,
+                force: bool = False) -> tuple[list[Factor], list[dict[str, Any]]]:
+    """The factors and the points of a design; too many points (``sizing.check_points``) is an error."""
     if not varies:
         raise DesignError("sweep needs at least one --vary KEY=SPEC")
     factors = [parse_vary(v) for v in varies]
@@ -96,10 +105,19 @@ def make_design(varies: list[str], design: str, samples: int | None, seed: int) 
     if design == "grid":
         if samples is not None:
             raise DesignError("--samples goes with --design lhs")
+        _check_points(math.prod(len(f.values) for f in factors), force)
         return factors, grid_design(factors)
     if samples is None:
         raise DesignError("--design lhs needs --samples N")
+    _check_points(samples, force)
     return factors, lhs_design(factors, samples, seed)
+
+
+def _check_points(n: int, force: bool) -> None:
+    try:
+        check_points(n, force)
+    except SizeError as e:
+        raise DesignError(str(e)) from None
 
 
 def point_id(i: int) -> str:

@@ -8,8 +8,12 @@ Layout:
     summary.json             {"metrics": {name: {mean, std, ci95, n}}} (+ per variant for compare/sweep)
     wartime.csv              when wartime mode was on, per variant and replication
     failures.csv             runs that raised, with their parameters, seed and error
+    .gridsim.lock            while a command writes the folder: its pid and host (``lock``)
 A run file is the unit of crash safety: an interrupted command leaves only
 whole run files, and ``--resume`` skips every run whose file holds metrics.
+Each run file carries the fingerprint of the command that made it; a run file
+that does not parse (a disk full, a copy cut short) is named, and set aside as
+``rNNNN.json.corrupt`` by ``--resume`` (which runs it again).
 """
 
 from __future__ import annotations
@@ -53,11 +57,32 @@ def _clean(x: Any) -> Any:
     return x
 
 
-class RunStore:
-    """The runs/ folder: one JSON file per finished run."""
+class RunFileError(Exception):
+    """A run file that cannot be read, or that another command made (exit code 2)."""
 
-    def __init__(self, root: Path):
+
+def _outcome(d: dict[str, Any]) -> RunOutcome:
+    metrics = None if d["metrics"] is None else {k: (math.nan if v is None else v) for k, v in d["metrics"].items()}
+    return RunOutcome(str(d["variant"]), int(d["replication"]), int(d["seed"]), metrics,
+                      [tuple(w) for w in d["wartime"]],
+                      math.nan if d["warmup_needed_days"] is None else d["warmup_needed_days"],
+                      d["error"], d["wall_seconds"])
+
+
+class RunStore:
+    """The runs/ folder: one JSON file per finished run.
+
+    ``fingerprint``: the command's; written into every run file, and a run file with another
+    one is refused.  ``load`` on a corrupt run file: ``raise`` (naming it), ``skip`` it (plot,
+    report: listed in ``skipped``), or ``set_aside`` (resume: renamed ``*.corrupt``, listed in
+    ``set_aside``, and run again).
+    """
+
+    def __init__(self, root: Path, fingerprint: str | None = None):
         self.root = root / "runs"
+        self.fingerprint = fingerprint
+        self.skipped: list[Path] = []
+        self.set_aside: list[Path] = []
 
     def path(self, key: str) -> Path:
         return self.root / f"{key}.json"
@@ -66,7 +91,7 @@ class RunStore:
         doc = {"variant": o.variant, "replication": o.replication, "seed": o.seed,
                "metrics": {k: _clean(v) for k, v in o.metrics.items()} if o.metrics is not None else None,
                "wartime": o.wartime, "warmup_needed_days": _clean(o.warmup_needed_days),
-               "error": o.error, "wall_seconds": o.wall_seconds}
+               "error": o.error, "wall_seconds": o.wall_seconds, "fingerprint": self.fingerprint}
         if o.series is not None:  # before the run file: a run file on disk means the run is complete
             atomic_write(self.series_path(o.key), json.dumps(o.series, allow_nan=True) + "\n")
         atomic_write(self.path(o.key), json.dumps(doc) + "\n")
@@ -76,23 +101,42 @@ class RunStore:
 
     def load_series(self, key: str) -> dict[str, list[float]] | None:
         p = self.series_path(key)
-        return json.loads(p.read_text()) if p.is_file() else None
+        try:
+            doc = json.loads(p.read_text()) if p.is_file() else None
+        except (OSError, ValueError):  # a corrupt series file: the figures go without this run's curves
+            return None
+        return doc if isinstance(doc, dict) else None
 
-    def load(self) -> list[RunOutcome]:
+    def load(self, on_corrupt: str = "raise") -> list[RunOutcome]:
         out = []
         for p in sorted(self.root.glob("*/r*[0-9].json")):
-            d = json.loads(p.read_text())
-            metrics = None if d["metrics"] is None else {
-                k: (math.nan if v is None else v) for k, v in d["metrics"].items()}
-            out.append(RunOutcome(d["variant"], d["replication"], d["seed"], metrics,
-                                  [tuple(w) for w in d["wartime"]],
-                                  math.nan if d["warmup_needed_days"] is None else d["warmup_needed_days"],
-                                  d["error"], d["wall_seconds"]))
+            try:
+                d = json.loads(p.read_text())
+                o = _outcome(d)
+                if o.key != f"{p.parent.name}/{p.stem}":
+                    raise ValueError(f"it holds run {o.key}")
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+                why = "empty" if p.stat().st_size == 0 else f"not a whole run file ({type(e).__name__}: {e})"
+                if on_corrupt == "skip":
+                    self.skipped.append(p)
+                    continue
+                if on_corrupt == "set_aside":
+                    aside = p.with_name(p.name + ".corrupt")
+                    p.replace(aside)
+                    self.set_aside.append(aside)
+                    continue
+                raise RunFileError(f"{p}: {why}; 'gridsim ... --resume' sets it aside and runs it again") from None
+            theirs = d.get("fingerprint")
+            if self.fingerprint and theirs and theirs != self.fingerprint:
+                raise RunFileError(f"{p}: made by a different command or scenario (fingerprint {theirs[:12]}, this "
+                                   f"command's {self.fingerprint[:12]}); this folder mixes two commands' runs. "
+                                   "Use a new folder, or move that run file away")
+            out.append(o)
         return out
 
-    def finished(self) -> set[str]:
+    def finished(self, on_corrupt: str = "raise") -> set[str]:
         """Keys of the runs that completed (failed runs are tried again on resume)."""
-        return {o.key for o in self.load() if o.ok}
+        return {o.key for o in self.load(on_corrupt) if o.ok}
 
 
 def _cell(x: Any) -> Any:

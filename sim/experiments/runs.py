@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import ctypes
 import math
+import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +32,12 @@ from sim.metrics import compute_metrics, coverage, daily_backlog, mser5_truncati
 from sim.model import simulate
 from sim.scenario import Scenario
 
-# A supported debugging aid (README, "Results folder"): GRIDSIM_FAIL_RUN=<variant>/r<NNNN> makes that
-# run raise, to try failure handling and --resume on a real campaign; the tests use it the same way.
+# A supported debugging aid (README, "Commands"): GRIDSIM_FAIL_RUN=<variant>/r<NNNN> makes that run
+# raise, to try failure handling and --resume on a real campaign; kill:<variant>/r<NNNN> makes it kill
+# its worker process instead (SIGKILL, as the OOM killer would); several, comma-separated.  The tests
+# use it the same way.
 FAIL_ENV = "GRIDSIM_FAIL_RUN"
+WORKER_DIED = "worker process died twice running this run (killed by a signal, or out of memory?)"
 
 
 def replication_seed(seed: int, k: int) -> np.random.SeedSequence:
@@ -91,12 +97,24 @@ def release_free_memory() -> None:
         pass
 
 
+def injected_fault(key: str) -> str | None:
+    """The fault GRIDSIM_FAIL_RUN asks for this run: "raise", "kill", or None."""
+    for item in os.environ.get(FAIL_ENV, "").split(","):
+        mode, _, k = item.strip().rpartition(":")
+        if k == key:
+            return mode or "raise"
+    return None
+
+
 def execute(task: RunTask) -> RunOutcome:
     """Run one task in whatever process the executor chose; never raises for a model error."""
     t0 = time.perf_counter()
     try:
-        if os.environ.get(FAIL_ENV) == task.key:
-            raise RuntimeError(f"injected failure ({FAIL_ENV}={task.key})")
+        fault = injected_fault(task.key)
+        if fault == "kill" and multiprocessing.parent_process() is not None:  # never the command itself
+            os.kill(os.getpid(), signal.SIGKILL)
+        if fault:
+            raise RuntimeError(f"injected failure ({FAIL_ENV}={os.environ[FAIL_ENV]})")
         rec = simulate(task.scenario, replication_seed(task.seed, task.replication))
         release_free_memory()  # the run's many small objects are gone; give their pages back
         if task.records_dir:
@@ -125,17 +143,32 @@ def execute_runs(tasks: list[RunTask], executor: Executor, on_done: Callable[[Ru
 
     At most two runs per slot (worker) are in flight, so memory stays flat however
     long the list, every worker always has its next run queued, and a Ctrl-C
-    loses only the runs in flight.
+    loses only the runs in flight.  When a pool worker dies (SIGKILL, out of memory)
+    the pool breaks: it is renewed, and the runs that were in flight are run again one
+    at a time, so the one that kills its worker is found; killing it a second time
+    (alone) records it as failed, and the rest go on.
     """
     todo = deque(tasks)
+    suspects: deque[RunTask] = deque()  # in flight when a worker died: run again, alone
+    deaths: dict[str, int] = {}
     window = 2 * max(1, slots)
     running: dict[Future, RunTask] = {}
     try:
-        while todo or running:
-            while todo and len(running) < window:
-                task = todo.popleft()
-                running[executor.submit(execute, task)] = task
+        while todo or suspects or running:
+            if suspects:
+                if not running:
+                    task = suspects.popleft()
+                    running[executor.submit(execute, task)] = task
+            else:
+                while todo and len(running) < window:
+                    task = todo.popleft()
+                    running[executor.submit(execute, task)] = task
+            alone = len(running) == 1
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            if any(isinstance(f.exception(), BrokenProcessPool) for f in finished) and hasattr(executor, "renew"):
+                _pool_broke(running, alone, deaths, suspects, on_done)
+                executor.renew()
+                continue
             for fut in finished:
                 task = running.pop(fut)
                 try:
@@ -147,6 +180,25 @@ def execute_runs(tasks: list[RunTask], executor: Executor, on_done: Callable[[Ru
     finally:
         for fut in running:
             fut.cancel()
+
+
+def _pool_broke(running: dict[Future, RunTask], alone: bool, deaths: dict[str, int],
+                suspects: deque[RunTask], on_done: Callable[[RunOutcome], None]) -> None:
+    """A worker died: keep what finished, and queue the runs in flight to run again, alone."""
+    lost = []
+    for fut, task in list(running.items()):
+        if fut.done() and not fut.cancelled() and fut.exception() is None:
+            on_done(fut.result())
+        else:
+            fut.cancel()
+            deaths[task.key] = deaths.get(task.key, 0) + 1
+            lost.append(task)
+    running.clear()
+    for task in reversed(lost):
+        if alone and deaths[task.key] >= 2:  # it was alone in the pool: it killed its worker itself
+            on_done(RunOutcome(task.variant, task.replication, task.seed, None, error=WORKER_DIED))
+        else:
+            suspects.appendleft(task)
 
 
 def variant_outcomes(outcomes: Iterable[RunOutcome], variant: str) -> list[RunOutcome]:

@@ -47,19 +47,19 @@ def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
     s = f.summary
     if f.command == "compare":
         pols = s["policies"]
-        head = ["metric", *pols]
+        head = ["metric", *pols, *[f"{p} (all runs failed)" for p in f.failed]]
         rows = []
         for name, label, unit in ROWS:
-            if name not in s["by_policy"][pols[0]]["metrics"]:
+            if not any(name in s["by_policy"][p]["metrics"] for p in pols):
                 continue
             row = [label]
             for p in pols:
-                cell = _cell(s["by_policy"][p]["metrics"][name], unit)
+                cell = _cell(s["by_policy"][p]["metrics"].get(name), unit)
                 d = s["differences"].get(p, {}).get("metrics", {}).get(name)
                 if d and d["ci95"][0] is not None and (d["ci95"][0] > 0 or d["ci95"][1] < 0):
                     cell += " *"
                 row.append(cell)
-            rows.append(row)
+            rows.append(row + ["–"] * len(f.failed))
         return head, rows
     if f.command == "sweep":
         keys = [x["key"].split(".")[-1] for x in s["factors"]]

@@ -3,13 +3,42 @@
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.experiments.results import RunStore
 from sim.outputs.plots.style import PlotError
+
+
+_WARNED: set[tuple[Path, int]] = set()
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        why = "empty" if path.stat().st_size == 0 else f"not whole JSON: {e}"
+        raise PlotError(f"{path}: corrupt ({why}); cannot read this results folder") from None
+    if not isinstance(doc, dict):
+        raise PlotError(f"{path}: corrupt (not a JSON object); cannot read this results folder")
+    return doc
+
+
+def _with_results(s: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A compare summary without the policies that have no results (every run failed); if the
+    reference is one of them, the first policy with results stands in, without differences."""
+    by = s.get("by_policy", {})
+    failed = [p for p in s.get("policies", []) if not by.get(p, {}).get("metrics")]
+    if not failed:
+        return s, []
+    ok = [p for p in s["policies"] if p not in failed]
+    diffs = ({p: d for p, d in s.get("differences", {}).items() if p in ok} if s.get("reference") in ok
+             else {p: {"metrics": {}} for p in ok[1:]})
+    ref = s.get("reference") if s.get("reference") in ok else (ok[0] if ok else None)
+    return {**s, "policies": ok, "reference": ref, "by_policy": {p: by[p] for p in ok}, "differences": diffs}, failed
 
 
 @dataclass
@@ -20,6 +49,7 @@ class Folder:
     scenario: dict[str, Any]  # the resolved TOML of the first variant
     variants: list[str]
     runs: list[Any]  # RunOutcome, successful ones
+    failed: list[str] = field(default_factory=list)  # compare: policies whose every run failed (left out)
 
     @classmethod
     def load(cls, path: str | Path) -> "Folder":
@@ -28,12 +58,25 @@ class Folder:
             if not (path / name).is_file():
                 raise PlotError(f"{path}: not a gridsim results folder (no {name}); "
                                 "give the folder a run, compare or sweep wrote")
-        command = json.loads((path / "command.json").read_text())
-        runs = [o for o in RunStore(path).load() if o.ok]
+        command, summary = _json(path / "command.json"), _json(path / "summary.json")
+        try:
+            scenario = tomllib.loads((path / "scenario.resolved.toml").read_text())
+        except (OSError, ValueError) as e:
+            raise PlotError(f"{path / 'scenario.resolved.toml'}: cannot be read ({e})") from None
+        if not isinstance(command.get("command"), str) or not isinstance(command.get("variants"), list):
+            raise PlotError(f"{path / 'command.json'}: not a gridsim command file (no command or variants)")
+        store = RunStore(path)
+        runs = [o for o in store.load("skip") if o.ok]
+        if store.skipped and (path, len(store.skipped)) not in _WARNED:  # once per folder (report plots too)
+            _WARNED.add((path, len(store.skipped)))
+            print(f"gridsim: warning: skipped {len(store.skipped)} corrupt run file(s), left out of the figures: "
+                  + ", ".join(str(p.relative_to(path)) for p in store.skipped)
+                  + f"; 'gridsim ... --resume {path}' sets them aside and runs them again", file=sys.stderr)
         if not runs:
             raise PlotError(f"{path}: holds no finished runs to plot")
-        return cls(path, command["command"], json.loads((path / "summary.json").read_text()),
-                   tomllib.loads((path / "scenario.resolved.toml").read_text()), command["variants"], runs)
+        summary, failed = _with_results(summary) if command["command"] == "compare" else (summary, [])
+        variants = [v for v in command["variants"] if v not in failed]
+        return cls(path, command["command"], summary, scenario, variants, runs, failed)
 
     @property
     def n(self) -> int:
