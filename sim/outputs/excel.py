@@ -1,0 +1,433 @@
+"""``results.xlsx``: a finished results folder as a workbook a researcher can hand in.
+
+Sheets: ``summary`` (every metric: label, unit, mean, 95% CI, n, better direction),
+``comparison`` (compare: every policy, and its paired difference from the reference) or
+``points`` (sweep: one row per design point), ``grids`` (per grid, worst coverage first),
+``replications`` (one row per replication and variant, every metric) and ``about``
+(scenario, seeds, versions, the command).  Numbers are stored as numbers in the units a
+person reads (durations in hours, shares as fractions shown as %, cadre time in
+cadre-days of 8 hours: hours / 8, exact in binary floating point), units in the headers.
+Only the folder is read; the model is never run.  ``lang="zh"`` writes
+``results.zh.xlsx`` beside the English one (neither overwrites the other).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import secrets
+import tomllib
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sim.experiments.results import RunStore
+from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
+from sim.outputs.numbers import CADRE_DAY_HOURS, better, ci_decimals, plain_decimals, stored_unit
+
+BOOK_NAMES = {"en": "results.xlsx", "zh": "results.zh.xlsx"}
+# the unit each stored unit is kept in, in the workbook: as read, and exact (see the docstring)
+_BOOK_UNIT = {"hours": "hours", "days": "days", "cadre_hours": "cadre_days", "share": "percent",
+              "issues": "issues", "households": "households", "cost": "cost", "count": "count"}
+
+
+class WorkbookError(Exception):
+    """The folder is not a finished results folder (exit code 2)."""
+
+
+def book_value(metric: str, v: Any) -> float | None:
+    """A stored value as the workbook keeps it (None for missing or not finite)."""
+    if v is None or v == "" or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    v = float(v)
+    if not math.isfinite(v):
+        return None
+    return v / CADRE_DAY_HOURS if stored_unit(metric) == "cadre_hours" else v
+
+
+def book_unit(metric: str, lang: str) -> str:
+    return unit_label(_BOOK_UNIT[stored_unit(metric)], lang)
+
+
+def titled(text: str, unit: str, lang: str) -> str:
+    """A header with its unit: 'mean wait (h)', '平均等待时长（小时）'."""
+    if not unit:
+        return text
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
+
+
+def number_format(metric: str, *values: float | None) -> str:
+    """Excel's format for a metric's cells: decimals from the CI (or three significant digits)."""
+    pct = stored_unit(metric) == "share"
+    vals = [100 * v if pct else v for v in values if v is not None]
+    if len(vals) >= 3 and vals[1] != vals[2]:
+        d = ci_decimals(vals[1], vals[2])
+    else:
+        d = plain_decimals(vals[0]) if vals else 1
+    if stored_unit(metric) in ("issues", "households", "count") and all(float(v).is_integer() for v in vals):
+        d = 0
+    body = "#,##0" + ("." + "0" * d if d else "")
+    return body + "%" if pct else body
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise WorkbookError(f"{path}: cannot be read ({e}); not a finished results folder") from None
+    if not isinstance(doc, dict):
+        raise WorkbookError(f"{path}: not a JSON object; not a finished results folder")
+    return doc
+
+
+def _csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    if not path.is_file():
+        return [], []
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return (rows[0], rows[1:]) if rows else ([], [])
+
+
+def _number(text: str) -> Any:
+    """A CSV cell as a number where it is one (the CSV stores numbers as Python writes them)."""
+    if text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        x = float(text)
+    except ValueError:
+        return text
+    return x if math.isfinite(x) else None
+
+
+class _Book:
+    """The workbook being built: sheets as header + rows + per-column number formats."""
+
+    def __init__(self, lang: str):
+        from openpyxl import Workbook
+
+        self.lang = lang
+        self.wb = Workbook()
+        self.wb.remove(self.wb.active)
+
+    def sheet(self, name: str, header: list[str], rows: list[list[Any]],
+              formats: list[str | None] | None = None, cell_formats: dict[tuple[int, int], str] | None = None) -> None:
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+
+        ws = self.wb.create_sheet(name)
+        ws.append(header)
+        for r in rows:
+            ws.append(r)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+        for j in range(len(header)):
+            fmt = formats[j] if formats and j < len(formats) else None
+            for i in range(len(rows)):
+                cell = ws.cell(row=i + 2, column=j + 1)
+                f = (cell_formats or {}).get((i, j), fmt)
+                if f and isinstance(cell.value, (int, float)):
+                    cell.number_format = f
+            width = max([_width(header[j]) * 0.7] + [_width(_shown(r[j] if j < len(r) else None)) for r in rows])
+            ws.column_dimensions[get_column_letter(j + 1)].width = max(8.0, min(48.0, width + 2))
+
+    def save(self, path: Path) -> None:
+        """Atomically: a half-written workbook never stands under the final name."""
+        # a name of its own in the same folder (os.replace is atomic only within one file system)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            with _exact_floats():
+                self.wb.save(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+@contextlib.contextmanager
+def _exact_floats() -> Iterator[None]:
+    """Write floats as repr (shortest exact) while saving: openpyxl writes '%.16g', which
+    changes the last digit of some doubles, and the workbook must hold the folder's numbers."""
+    from openpyxl.cell import _writer
+
+    original = getattr(_writer, "safe_string", None)
+    if original is None:  # another openpyxl: its own formatting (16 digits at worst)
+        yield
+        return
+
+    def exact(value: Any) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return original(value)
+
+    _writer.safe_string = exact
+    try:
+        yield
+    finally:
+        _writer.safe_string = original
+
+
+def _shown(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}"
+    return "" if v is None else str(v)
+
+
+def _width(text: str) -> float:
+    """Characters as wide as Excel draws them: East Asian wide ones take two columns."""
+    return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
+
+
+def _stat_cells(metric: str, m: dict[str, Any] | None) -> list[Any]:
+    if not m:
+        return [None, None, None, 0]
+    lo, hi = (m.get("ci95") or [None, None])[:2]
+    return [book_value(metric, m.get("mean")), book_value(metric, lo), book_value(metric, hi), m.get("n")]
+
+
+def _summary_sheet(b: _Book, metrics: dict[str, dict[str, Any]], scenario: dict[str, Any]) -> None:
+    L = b.lang
+    head = [word(k, L) for k in ("h_metric", "h_label", "h_unit", "h_mean", "h_ci_lo", "h_ci_hi", "h_n", "h_better")]
+    rows, cf = [], {}
+    for i, (name, m) in enumerate(metrics.items()):
+        stats = _stat_cells(name, m)
+        rows.append([name, metric_label(name, L, scenario), book_unit(name, L), *stats,
+                     better_label(better(name), L)])
+        for j in (3, 4, 5):
+            cf[(i, j)] = number_format(name, *stats[:3])
+    b.sheet("summary", head, rows, cell_formats=cf)
+
+
+def _comparison_sheet(b: _Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
+    L = b.lang
+    head = [word(k, L) for k in ("h_metric", "h_label", "h_unit", "h_policy", "h_mean", "h_ci_lo", "h_ci_hi", "h_n",
+                                 "h_diff", "h_diff_lo", "h_diff_hi", "h_distinct", "h_better")]
+    ref, pols = s.get("reference"), s.get("policies", [])
+    names = list(dict.fromkeys(n for p in pols for n in s.get("by_policy", {}).get(p, {}).get("metrics", {})))
+    rows, cf = [], {}
+    for name in names:
+        for p in pols:
+            stats = _stat_cells(name, s["by_policy"].get(p, {}).get("metrics", {}).get(name))
+            d = None if p == ref else s.get("differences", {}).get(p, {}).get("metrics", {}).get(name)
+            diff = _stat_cells(name, d)[:3] if d else [None, None, None]
+            lo, hi = diff[1], diff[2]
+            distinct = None if p == ref or lo is None else word("yes" if lo > 0 or hi < 0 else "no", L)
+            i = len(rows)
+            rows.append([name, metric_label(name, L, scenario), book_unit(name, L),
+                         label(f"policy:{p}", L, scenario), *stats, *diff, distinct, better_label(better(name), L)])
+            for j in (4, 5, 6):
+                cf[(i, j)] = number_format(name, *stats[:3])
+            for j in (8, 9, 10):
+                cf[(i, j)] = number_format(name, *diff)
+    b.sheet("comparison", head, rows, cell_formats=cf)
+
+
+def _points_sheet(b: _Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
+    L = b.lang
+    keys = [f["key"] for f in s.get("factors", [])]
+    points = s.get("points", {})
+    names = list(dict.fromkeys(n for p in points.values() for n in p.get("metrics", {})))
+    head = [word("h_point", L), *[param_label(k, L, scenario) for k in keys], word("h_n", L)]
+    for n in names:
+        what = titled(metric_label(n, L, scenario), book_unit(n, L), L)
+        head += [f"{what}: {word(k, L)}" for k in ("h_mean", "h_ci_lo", "h_ci_hi")]
+    rows, cf = [], {}
+    for i, (pid, p) in enumerate(points.items()):
+        params = p.get("params", {})
+        cells = [pid, *[params.get(k) if isinstance(params.get(k), (int, float)) and not isinstance(params.get(k), bool)
+                        else value_label(k, params.get(k), L) for k in keys]]
+        ns = [m.get("n") or 0 for m in p.get("metrics", {}).values()]
+        cells.append(max(ns, default=0))
+        for n in names:
+            stats = _stat_cells(n, p.get("metrics", {}).get(n))[:3]
+            for j in range(3):
+                cf[(i, len(cells) + j)] = number_format(n, *stats)
+            cells += stats
+        rows.append(cells)
+    b.sheet("points", head, rows, cell_formats=cf)
+
+
+def _grid_values(folder: Path, variant: str, runs: list[Any], key: str) -> list[float] | None:
+    """Per grid, the mean over replications of one series (None where no run kept it)."""
+    store = RunStore(folder)
+    found = [s[key] for o in runs if o.variant == variant
+             for s in [store.load_series(o.key)] if s is not None and key in s]
+    if not found:
+        return None
+    out = []
+    for g in range(len(found[0])):
+        xs = [float(v[g]) for v in found if g < len(v) and v[g] is not None and math.isfinite(float(v[g]))]
+        out.append(sum(xs) / len(xs) if xs else None)
+    return out
+
+
+# per-grid series a run may keep (metrics.run_series): column word, series key, metric whose unit it has
+GRID_SERIES = [("h_coverage", "grid_coverage", "coverage_mean"), ("h_p90", "grid_resolution_p90", "resolution_hours_p90"),
+               ("h_issues", "grid_issues", "issues_arrived"), ("h_backlog", "grid_backlog_mean", "backlog_mean")]
+
+
+def _layout(folder: Path) -> tuple[list[list[Any]], bool]:
+    """Grid id, community, street, households; from grids.csv, else built from the resolved scenario."""
+    head, rows = _csv(folder / "grids.csv")
+    if rows:
+        return [[r[0], r[1], r[2], _number(r[3])] for r in rows], True
+    try:  # a sweep keeps no grids.csv: the first point's layout (a sweep of the grids themselves differs per point)
+        from sim.experiments.results import grids_csv
+        from sim.model.district import build_district
+        from sim.scenario import load_scenario
+
+        text = grids_csv(build_district(load_scenario(folder / "scenario.resolved.toml")))
+    except Exception:  # the layout is a courtesy here: a scenario that no longer loads leaves the sheet empty
+        return [], False
+    return [[r[0], r[1], r[2], _number(r[3])] for r in list(csv.reader(io.StringIO(text)))[1:]], False
+
+
+def _grids_sheet(b: _Book, folder: Path, variants: list[str], scenario: dict[str, Any], compare: bool) -> str:
+    L = b.lang
+    layout, _ = _layout(folder)
+    runs = [o for o in RunStore(folder).load("skip") if o.ok]
+    per_variant = {v: {key: _grid_values(folder, v, runs, key) for _, key, _ in GRID_SERIES} for v in variants}
+    present = [(w, key, m) for w, key, m in GRID_SERIES if any(per_variant[v][key] for v in variants)]
+    head = ([word("h_policy", L)] if compare else []) + [word(k, L) for k in ("h_grid", "community", "street",
+                                                                              "h_households")]
+    head += [titled(word(w, L), book_unit(m, L), L) for w, _, m in present]
+    rows: list[list[Any]] = []
+    for v in variants if present else variants[:1]:
+        block = []
+        for g, lay in enumerate(layout):
+            vals = [book_value(m, (per_variant[v][key] or [None] * len(layout))[g]) for _, key, m in present]
+            block.append(([label(f"policy:{v}", L, scenario)] if compare else []) + lay + vals)
+        rows += sorted(block, key=lambda r: _worst_first(r[len(head) - len(present):], present))
+    off = len(head) - len(present)
+    formats = [None] * off + ["0.0%" if m == "coverage_mean" else "#,##0.0" for _, _, m in present]
+    b.sheet("grids", head, rows, formats)
+    return word("grids_series" if present else "grids_layout", L)
+
+
+def _worst_first(vals: list[Any], present: list[tuple[str, str, str]]) -> tuple:
+    """Lowest coverage first, then longest p90 resolution; grids without a number last."""
+    keys = [key for _, key, _ in present]
+    cov = vals[keys.index("grid_coverage")] if "grid_coverage" in keys else None
+    p90 = vals[keys.index("grid_resolution_p90")] if "grid_resolution_p90" in keys else None
+    return (cov is None, cov if cov is not None else 0.0, p90 is None, -(p90 or 0.0))
+
+
+def _replications_sheet(b: _Book, folder: Path, params: list[str], scenario: dict[str, Any]) -> None:
+    L = b.lang
+    head, rows = _csv(folder / "replications.csv")
+    fixed = {"policy": "h_policy", "point": "h_point", "replication": "h_replication", "seed": "h_seed",
+             "seed_sequence": "h_seed_sequence"}
+    titles, metrics = [], []
+    for col in head:
+        if col in fixed:
+            titles.append(word(fixed[col], L))
+            metrics.append(None)
+        elif col in params:
+            titles.append(param_label(col, L, scenario))
+            metrics.append(None)
+        else:
+            titles.append(titled(metric_label(col, L, scenario), book_unit(col, L), L))
+            metrics.append(col)
+    out = []
+    for r in rows:
+        cells: list[Any] = []
+        for col, m, text in zip(head, metrics, r):
+            if m is not None:
+                cells.append(book_value(m, text))
+            elif col == "policy":
+                cells.append(label(f"policy:{text}", L, scenario))
+            elif col in ("replication", "seed") or col in params:
+                x = _number(text)
+                cells.append(value_label(col, x, L) if isinstance(x, str) else x)
+            else:
+                cells.append(text)
+        out.append(cells)
+    formats = [None if m is None else number_format(m) if stored_unit(m) != "share" else "0.0%" for m in metrics]
+    b.sheet("replications", titles, out, formats)
+
+
+def _command_line(s: dict[str, Any], c: dict[str, Any]) -> str:
+    cmd = s.get("command", c.get("command", "?"))
+    parts = ["gridsim", cmd, str(s.get("scenario_file") or c.get("scenario_file") or "?")]
+    if cmd == "run" and s.get("policy"):
+        parts += ["--policy", s["policy"]]
+    if cmd == "compare":
+        parts += ["--policies", ",".join(s.get("policies") or c.get("variants", []))]
+    if cmd == "sweep":
+        parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--design", str(c.get("design", "grid"))]
+        parts += ["--samples", str(c["samples"])] if c.get("samples") else []
+        parts += ["--policy", c["policy"]] if c.get("policy") else []
+    parts += ["--replications", str(s.get("replications", "?")), "--seed", str(s.get("seeds", {}).get("root", "?"))]
+    parts += [x for o in s.get("overrides", []) for x in ("--set", o)]
+    return " ".join(parts)
+
+
+def _about_sheet(b: _Book, folder: Path, s: dict[str, Any], c: dict[str, Any], grids_note: str,
+                 scenario: dict[str, Any]) -> None:
+    L = b.lang
+    items: list[tuple[str, Any]] = [("a_scenario", s.get("scenario")), ("a_file", s.get("scenario_file")),
+                                    ("a_command", s.get("command")), ("a_command_line", _command_line(s, c))]
+    if s.get("command") == "run":
+        items.append(("a_policy", label(f"policy:{s['policy']}", L, scenario) if s.get("policy") else "–"))
+    if s.get("command") == "compare":
+        items += [("a_policies", ", ".join(label(f"policy:{p}", L, scenario) for p in s.get("policies", []))),
+                  ("a_reference", label(f"policy:{s.get('reference')}", L, scenario))]
+    if s.get("command") == "sweep":
+        items += [("a_design", s.get("design")), ("a_points", len(s.get("points", {}))),
+                  ("a_factors", "; ".join(f"{param_label(f['key'], L, scenario)}: "
+                                          + ", ".join(value_label(f["key"], v, L) for v in f["values"])
+                                          for f in s.get("factors", [])))]
+    seeds = s.get("seeds", {})
+    items += [("a_replications", s.get("replications")), ("a_seed", seeds.get("root")), ("a_seeds", seeds.get("scheme")),
+              ("a_window", f"{s.get('horizon_days', '?')}, {s.get('warmup_days', '?')}"),
+              ("a_overrides", "; ".join(s.get("overrides", [])) or "–"), ("a_runs_failed", s.get("runs_failed", 0))]
+    items += [(word("a_version", L, name=k), v) for k, v in s.get("versions", {}).items()]
+    made = dt.datetime.fromtimestamp((folder / "summary.json").stat().st_mtime).isoformat(timespec="seconds")
+    items += [("a_results_date", made), ("a_book_date", dt.datetime.now().isoformat(timespec="seconds")),
+              ("a_folder", str(folder)), ("a_units", word("units_note", L)), ("a_grids", grids_note)]
+    items += [("a_warnings", w) for w in s.get("warnings", [])]
+    rows = [[word(k, L) if k.startswith("a_") else k, v] for k, v in items]
+    b.sheet("about", [word("h_item", L), word("h_value", L)], rows)
+
+
+def write_workbook(folder: Path, lang: str = "en") -> Path:
+    """Write the folder's workbook (``results.xlsx``; ``results.zh.xlsx`` for Chinese); return its path."""
+    folder = Path(folder)
+    if lang not in BOOK_NAMES:
+        raise WorkbookError(f"--lang {lang}: allowed: {', '.join(BOOK_NAMES)}")
+    s = _json(folder / "summary.json")
+    c = _json(folder / "command.json") if (folder / "command.json").is_file() else {}
+    try:
+        scenario = tomllib.loads((folder / "scenario.resolved.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # labels fall back to words made from the names
+        scenario = {}
+    command = s.get("command") or c.get("command")
+    if command not in ("run", "compare", "sweep"):
+        raise WorkbookError(f"{folder / 'summary.json'}: command {command!r}; expected run, compare or sweep")
+    b = _Book(lang)
+    _summary_sheet(b, s.get("metrics", {}), scenario)
+    if command == "compare":
+        _comparison_sheet(b, s, scenario)
+        variants = [p for p in s.get("policies", []) if s.get("by_policy", {}).get(p, {}).get("metrics")]
+    elif command == "sweep":
+        _points_sheet(b, s, scenario)
+        variants = list(s.get("points", {}))[:1]
+    else:
+        variants = list(c.get("variants", [])) or [s.get("policy") or "base"]
+    note = _grids_sheet(b, folder, variants, scenario, compare=command == "compare")
+    params = [f["key"] for f in s.get("factors", [])] if command == "sweep" else []
+    _replications_sheet(b, folder, params, scenario)
+    _about_sheet(b, folder, s, c, note, scenario)
+    path = folder / BOOK_NAMES[lang]
+    b.save(path)
+    return path

@@ -1,0 +1,378 @@
+"""Every term a reader sees, in English and Chinese, in one place (docs/glossary.md is made from it).
+
+Metrics (exact names and the per-role/type/place/campaign/task patterns of docs/metrics.md)
+carry their unit, the direction that is better, and how a person reads them; roles,
+levels, weekdays, units, the common parameter keys and their values, and the words of
+figures and tables have a label in each language.  ``label`` is the one entry point: it
+never hands a reader a dotted key or a Python identifier, falling back to the scenario's
+own ``label``/``label_zh`` for policies and issue types, then to words made from the name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LANGS = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric (or metric pattern, with ``{x}`` for the part its name varies in)."""
+
+    en: str
+    zh: str
+    unit: str  # stored unit: hours, days, cadre_hours, share, issues, households, cost, count
+    better: str = "none"  # higher, lower, none
+
+    @property
+    def reads(self) -> str:
+        """How a person reads the number (the unit rule of sim.outputs.numbers)."""
+        return READS[self.unit]
+
+
+# how each stored unit is shown to a person (numbers.py applies it)
+READS = {"hours": "hours; days when 72 h or more", "days": "days", "cadre_hours": "cadre-days (8 h)",
+         "share": "%", "issues": "count", "households": "count", "cost": "the scenario's cost unit",
+         "count": "count"}
+# unit names a reader sees, in each language
+UNITS = {
+    "hours": ("h", "小时"), "days": ("days", "天"), "cadre_days": ("cadre-days", "人日"), "percent": ("%", "%"),
+    "issues": ("issues", "件"), "households": ("households", "户"), "cost": ("cost units", "成本单位"),
+    "count": ("", ""),
+}
+BETTER = {"higher": ("higher is better", "越高越好"), "lower": ("lower is better", "越低越好"),
+          "none": ("neither", "无优劣方向")}
+
+_H, _S, _C, _I = "hours", "share", "cadre_hours", "issues"
+METRICS: dict[str, Metric] = {
+    "issues_arrived": Metric("issues that occurred", "发生事项数", _I),
+    "issues_reported": Metric("issues reported or found", "上报或发现事项数", _I),
+    "issues_known_in_window": Metric("issues known in the window", "期内获知事项数", _I),
+    "issues_resolved": Metric("issues resolved by the end", "期末前办结事项数", _I, "higher"),
+    "issues_open_at_horizon": Metric("issues open at the end", "期末未办结事项数", _I, "lower"),
+    "issues_unresolved_at_run_end": Metric("issues never resolved", "运行结束仍未办结事项数", _I, "lower"),
+    "completion_rate": Metric("completion, all issues incl. hidden", "完成率（含未发现事项）", _S, "higher"),
+    "completion_rate_reported": Metric("completion rate (reported issues)", "办结率", _S, "higher"),
+    "wait_hours_mean": Metric("mean wait", "平均等待时长", _H, "lower"),
+    "resolution_hours_mean": Metric("mean resolution time", "平均办理时长", _H, "lower"),
+    "resolution_hours_p50": Metric("median resolution time", "办理时长中位数", _H, "lower"),
+    "resolution_hours_p90": Metric("p90 resolution time", "办理时长第90百分位", _H, "lower"),
+    "resolution_hours_p95": Metric("p95 resolution time", "办理时长第95百分位", _H, "lower"),
+    "true_resolution_hours_mean": Metric("mean time from occurrence to resolution", "从发生到办结平均时长", _H,
+                                         "lower"),
+    "true_resolution_hours_p90": Metric("p90 time from occurrence to resolution", "从发生到办结时长第90百分位", _H,
+                                        "lower"),
+    "sla_attainment": Metric("resolved within SLA", "按时办结率", _S, "higher"),
+    "escalation_rate": Metric("resolved above grid level", "上级办结比例", _S),
+    "lead_hours_mean": Metric("mean waiting time between levels", "层级流转平均时长", _H, "lower"),
+    "supervised_share": Metric("supervised (overran a time limit)", "督办比例", _S, "lower"),
+    "hidden_found_by_visit_share": Metric("hidden issues found by visits", "走访发现隐患比例", _S, "higher"),
+    "backlog_mean": Metric("mean backlog", "平均积压事项数", _I, "lower"),
+    "backlog_max": Metric("peak backlog", "最大积压事项数", _I, "lower"),
+    "backlog_mean_in_emergencies": Metric("mean backlog in emergencies", "突发事件期间平均积压", _I, "lower"),
+    "coverage_mean": Metric("visit coverage", "入户走访覆盖率", _S, "higher"),
+    "coverage_min_grid": Metric("worst-grid visit coverage", "最差网格入户走访覆盖率", _S, "higher"),
+    "households_visited": Metric("households visited", "走访户数", "households", "higher"),
+    "cadre_hours_on_duty": Metric("cadre time on duty", "干部在岗工作量", _C, "lower"),
+    "cadre_hours_on_issues": Metric("cadre time on issues", "办理事项用时", _C),
+    "cadre_hours_visiting": Metric("cadre time visiting", "入户走访用时", _C),
+    "cadre_hours_idle": Metric("cadre time idle", "在岗空闲时间", _C),
+    "cadre_hours_on_tasks": Metric("cadre time on emergency tasks", "突发任务用时", _C),
+    "cadre_hours_rostered": Metric("cadre time rostered", "排班工作量", _C),
+    "attendance_share": Metric("attendance", "出勤率", _S, "higher"),
+    "cost_total": Metric("total cost", "总成本", "cost", "lower"),
+    "wartime_hours": Metric("time in wartime mode", "战时状态时长", _H),
+    "wartime_cadre_hours": Metric("cadre time in wartime", "战时干部投入", _C, "lower"),
+    "wartime_post_hours": Metric("cadre time on wartime posts", "战时岗位投入", _C),
+}
+# name patterns, most specific first (resolved_share_<place> before resolved_<type>); the
+# part in angle brackets names what fills {x}: a role, issue type, level (place) or name
+PATTERNS: list[tuple[str, Metric]] = [
+    ("utilization_<role>", Metric("utilization: {x}", "{x}忙碌率", _S)),
+    ("cadre_hours_on_duty_<role>", Metric("time on duty: {x}", "{x}在岗工作量", _C, "lower")),
+    ("cost_<role>", Metric("cost: {x}", "{x}成本", "cost", "lower")),
+    ("resolved_share_<place>", Metric("share resolved at {x}", "{x}办结占比", _S)),
+    ("resolution_hours_mean_<place>", Metric("mean resolution time at {x}", "{x}平均办理时长", _H, "lower")),
+    ("arrived_<type>", Metric("{x}: occurred", "{x}：发生数", _I)),
+    ("reported_<type>", Metric("{x}: reported", "{x}：上报数", _I)),
+    ("resolved_<type>", Metric("{x}: resolved", "{x}：办结数", _I, "higher")),
+    ("campaign_<name>_households_visited", Metric("{x}: households visited", "{x}：走访户数", "households", "higher")),
+    ("campaign_<name>_target_share", Metric("{x}: share of target", "{x}：目标完成比例", _S, "higher")),
+    ("campaign_<name>_days_to_target", Metric("{x}: days to target", "{x}：达标用时", "days", "lower")),
+    ("task_<name>_on_time_share", Metric("{x}: done on time", "{x}：按时完成比例", _S, "higher")),
+    ("task_<name>_days_to_done", Metric("{x}: days to done", "{x}：完成用时", "days", "lower")),
+]
+
+ROLES = {"grid_workers": ("grid workers", "网格员"), "sunk": ("sunk cadres", "下沉干部"),
+         "police": ("police officers", "警格民警"), "community": ("community office", "社区"),
+         "street": ("street office", "街道"), "department": ("departments", "区级部门")}
+LEVELS = {"grid": ("grid", "网格"), "community": ("community", "社区"), "street": ("street", "街道"),
+          "department": ("department", "区级部门"), "police": ("police grid", "警格")}
+WEEKDAYS = {"Mon": ("Mon", "周一"), "Tue": ("Tue", "周二"), "Wed": ("Wed", "周三"), "Thu": ("Thu", "周四"),
+            "Fri": ("Fri", "周五"), "Sat": ("Sat", "周六"), "Sun": ("Sun", "周日")}
+# the levers researchers vary most; any other key gets words made from its last parts
+PARAMS = {
+    "cadres.sunk.count": ("sunk cadres", "下沉干部人数"),
+    "cadres.sunk.service_days": ("service days", "服务日"),
+    "cadres.sunk.days_per_cadre": ("service days per cadre", "每人每周服务天数"),
+    "cadres.sunk.allocation": ("sunk cadre allocation", "下沉干部分配方式"),
+    "cadres.sunk.start_hour": ("sunk cadres' start hour", "下沉干部上岗时间"),
+    "cadres.sunk.end_hour": ("sunk cadres' end hour", "下沉干部下岗时间"),
+    "cadres.grid_workers.per_grid": ("grid workers per grid", "每网格网格员人数"),
+    "cadres.grid_workers.days": ("grid workers' days", "网格员工作日"),
+    "cadres.police.count": ("police grids", "警格数"),
+    "cadres.police.officers_per_unit": ("officers per police grid", "每警格民警人数"),
+    "levels.community.staff_per_unit": ("community office staff", "社区办理人员数"),
+    "levels.street.staff_per_unit": ("street office staff", "街道办理人员数"),
+    "levels.department.staff_per_unit": ("department staff", "区级部门办理人员数"),
+    "dispatch.rule": ("dispatch rule", "派单方式"),
+    "dispatch.at_shift_end": ("unfinished work at shift end", "下班时未完成事项处理"),
+    "visits.target_interval_days": ("visit interval (days)", "走访周期（天）"),
+    "visits.households_per_hour": ("households visited per hour", "每小时走访户数"),
+    "visits.discovery_probability": ("chance a visit finds a hidden issue", "走访发现隐患概率"),
+    "visits.mode": ("visiting mode", "走访方式"),
+    "wartime.trigger": ("wartime trigger", "战时启动方式"),
+    "wartime.enter_backlog_per_grid": ("wartime starts at backlog per grid", "战时启动积压（每网格）"),
+    "wartime.exit_backlog_per_grid": ("wartime ends at backlog per grid", "战时结束积压（每网格）"),
+    "calendar.horizon_days": ("run length (days)", "模拟时长（天）"),
+    "calendar.warmup_days": ("warm-up (days)", "预热期（天）"),
+    "grids.generate.count": ("grids", "网格数"),
+}
+# parameter keys ending in a field every issue type has: issue_types.<type>.<field>
+TYPE_PARAMS = {"rate_per_1000_households_per_week": ("{x}: rate per 1,000 households a week", "{x}：每千户每周发生数"),
+               "hidden_share": ("{x}: hidden share", "{x}：隐匿比例"), "sla_hours": ("{x}: SLA (h)", "{x}：办理时限（小时）")}
+# values of the enumerated levers
+VALUES = {"equal": ("equal", "平均分配"), "households": ("by households", "按户数分配"),
+          "own_grid": ("own grid", "本网格办理"), "community_pool": ("community pool", "社区统筹"),
+          "resume": ("resume next shift", "下一班继续"), "handback": ("hand back", "交回待派"),
+          "idle": ("when idle", "空闲时走访"), "scheduled": ("scheduled", "按计划"), "off": ("off", "不启动"),
+          "backlog": ("backlog threshold", "积压阈值"), "both": ("scheduled or backlog", "计划或积压"),
+          True: ("yes", "是"), False: ("no", "否")}
+# words of figures and tables (the keys figures use: see sim/outputs/plots/labels.py)
+WORDS: dict[str, tuple[str, str]] = {
+    "day": ("day of the run (days)", "运行天数（天）"), "backlog": ("open issues (count)", "未办结事项（件）"),
+    "coverage": ("households visited within interval (%)", "周期内入户走访覆盖率（%）"),
+    "resolution_days": ("resolution time (days)", "办理时长（天）"),
+    "share_resolved": ("share of issues resolved (%)", "已办结事项占比（%）"),
+    "utilization": ("time working on issues (% of duty)", "办理事项时间占在岗时间（%）"), "role": ("role", "岗位"),
+    "t_backlog": ("Backlog of open issues over the year", "全年未办结事项数量"),
+    "t_ecdf": ("How long residents wait for a resolution", "群众诉求办理时长分布"),
+    "t_coverage": ("Household visit coverage over time", "入户走访覆盖率变化"),
+    "t_util": ("How busy each role is with issues", "各岗位办理事项的忙碌程度"),
+    "t_grid_p90": ("Where issues take longest: p90 resolution by grid", "各网格办理时长（第90百分位）"),
+    "t_grid_cov": ("Where visits fall short: coverage by grid", "各网格入户走访覆盖率"),
+    "t_policy": ("Policies compared: means and 95% CIs", "方案比较：均值与95%置信区间"),
+    "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}方案之差（配对95%置信区间）"),
+    "diff_pct": ("difference from {base} (% of its mean)", "与{base}之差（占其均值的%）"),
+    "t_sweep": ("{metric} against {param}", "{metric}随{param}的变化"),
+    "t_heat": ("{metric} by design point", "各方案点的{metric}"),
+    "emergency": ("emergency", "突发事件"), "wartime": ("wartime mode", "战时状态"), "warmup": ("warm-up", "预热期"),
+    "all_types": ("all issues", "全部事项"), "sla": ("dotted: SLA of each type", "虚线：各类事项办理时限"),
+    "mean_band": ("mean, 95% CI", "均值及95%置信区间"), "daily": ("daily mean", "日均值"),
+    "meets": ("outlined: meets every target", "框出：全部指标达标"),
+    "weekly_band": ("7-day mean, 95% CI", "7日均值及95%置信区间"), "street": ("street", "街道"),
+    "community": ("community", "社区"),
+    "source": ("gridsim · {scenario} · {what} · {n} replications · seed {seed}",
+               "gridsim · {scenario} · {what} · {n}次重复 · 随机种子 {seed}"),
+    "findings": ("Findings", "结论"),
+    # table headers (the Excel workbook, report tables)
+    "h_metric": ("metric", "指标"), "h_label": ("label", "名称"), "h_unit": ("unit", "单位"),
+    "h_mean": ("mean", "均值"), "h_ci_lo": ("CI low (95%)", "95%置信区间下限"),
+    "h_ci_hi": ("CI high (95%)", "95%置信区间上限"), "h_n": ("n (replications)", "重复次数"),
+    "h_better": ("better", "更优方向"), "h_policy": ("policy", "方案"), "h_point": ("point", "方案点"),
+    "h_reference": ("reference", "参照方案"), "h_diff": ("difference from reference", "与参照方案之差"),
+    "h_diff_lo": ("difference CI low", "差值置信区间下限"), "h_diff_hi": ("difference CI high", "差值置信区间上限"),
+    "h_distinct": ("distinguishable", "差异显著"), "h_replication": ("replication", "重复序号"),
+    "h_seed": ("seed", "随机种子"), "h_seed_sequence": ("seed sequence", "种子序列"),
+    "h_grid": ("grid", "网格"), "h_households": ("households", "户数"),
+    "h_issues": ("issues", "事项数"), "h_backlog": ("mean backlog", "平均积压"),
+    "h_item": ("item", "项目"), "h_value": ("value", "内容"),
+    "h_coverage": ("visit coverage", "入户走访覆盖率"), "h_p90": ("p90 resolution time", "办理时长第90百分位"),
+    "yes": ("yes", "是"), "no": ("no", "否"),
+    # the workbook's 'about' sheet
+    "a_scenario": ("scenario", "情景"), "a_file": ("scenario file", "情景文件"),
+    "a_command_line": ("command (as reconstructed)", "命令（据记录重建）"), "a_command": ("command", "命令类型"),
+    "a_policy": ("policy", "方案"), "a_policies": ("policies", "比较方案"), "a_reference": ("reference policy", "参照方案"),
+    "a_design": ("design", "试验设计"), "a_factors": ("factors", "因素"), "a_points": ("design points", "方案点数"),
+    "a_replications": ("replications per variant", "每方案重复次数"), "a_seed": ("root seed", "根随机种子"),
+    "a_seeds": ("seeding", "随机数方案"), "a_version": ("{name} version", "{name}版本"),
+    "a_overrides": ("overrides (--set)", "参数覆盖（--set）"), "a_window": ("run length, warm-up (days)", "模拟时长、预热期（天）"),
+    "a_results_date": ("results written", "结果生成时间"), "a_book_date": ("workbook written", "工作簿生成时间"),
+    "a_folder": ("results folder", "结果文件夹"), "a_warnings": ("warnings", "提示"),
+    "a_runs_failed": ("runs failed", "失败运行数"), "a_grids": ("per-grid numbers", "网格数据说明"),
+    "a_units": ("units", "单位说明"),
+    "units_note": ("durations in hours; cadre time in cadre-days of 8 hours; shares as %",
+                   "时长以小时计；干部工作量以人日（8小时）计；比例以%表示"),
+    "grids_series": ("mean over replications of each run's per-grid values", "各次重复中网格数值的均值"),
+    "grids_layout": ("layout only: this command keeps no per-grid series", "仅网格信息：本命令未保存网格序列"),
+}
+_KINDS = {"role": ROLES, "level": LEVELS, "place": LEVELS, "weekday": WEEKDAYS, "word": WORDS}
+
+
+def lang_index(lang: str) -> int:
+    """0 for English, 1 for Chinese; anything else is an error naming what is allowed."""
+    if lang not in LANGS:
+        raise ValueError(f"lang {lang!r}: allowed: {', '.join(LANGS)}")
+    return LANGS.index(lang)
+
+
+def words(name: str) -> str:
+    """Words made from an identifier or a dotted key: 'two_days' -> 'two days'."""
+    return re.sub(r"\s+", " ", re.sub(r"[._]+", " ", str(name))).strip()
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _own_label(scenario: Any, table: str, name: str, lang: str) -> str | None:
+    """The ``label``/``label_zh`` a scenario gives its policy, issue type or named role."""
+    if scenario is None:
+        return None
+    container = _get(scenario, table)
+    if table == "roles":  # named roles live under cadres.roles
+        container = _get(_get(scenario, "cadres"), "roles")
+    entry = _get(container, name) if container is not None else None
+    if entry is None:
+        return None
+    found = _get(entry, "label_zh") if lang == "zh" else None
+    return found or _get(entry, "label") or None
+
+
+def metric_info(name: str) -> tuple[Metric, str | None, str | None] | None:
+    """(the metric's entry, the kind of its varying part, that part) or None if unknown."""
+    if name in METRICS:
+        return METRICS[name], None, None
+    for pattern, m in PATTERNS:
+        head, kind, tail = re.fullmatch(r"(.*)<(\w+)>(.*)", pattern).groups()
+        if name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail):
+            return m, kind, name[len(head):len(name) - len(tail)]
+    return None
+
+
+def part_label(kind: str, name: str, lang: str = "en", scenario: Any = None) -> str:
+    """A role, issue type, level/place, weekday, policy or campaign/task name as a reader sees it."""
+    i = lang_index(lang)
+    table = {"role": "roles", "type": "issue_types", "policy": "policies"}.get(kind)
+    own = _own_label(scenario, table, name, lang) if table else None
+    if own:
+        return own
+    if kind in _KINDS and name in _KINDS[kind]:
+        return _KINDS[kind][name][i]
+    return words(name)
+
+
+def metric_label(name: str, lang: str = "en", scenario: Any = None) -> str:
+    info = metric_info(name)
+    if info is None:
+        return words(name)
+    m, kind, part = info
+    text = (m.en, m.zh)[lang_index(lang)]
+    return text.format(x=part_label(kind, part, lang, scenario)) if kind else text
+
+
+def param_label(key: str, lang: str = "en", scenario: Any = None) -> str:
+    """A parameter key (``cadres.sunk.count``) as a reader sees it."""
+    i = lang_index(lang)
+    if key in PARAMS:
+        return PARAMS[key][i]
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "issue_types" and parts[2] in TYPE_PARAMS:
+        return TYPE_PARAMS[parts[2]][i].format(x=part_label("type", parts[1], lang, scenario))
+    # the last two parts: 'cadres.police.days' -> 'police days' (the last alone is often 'count')
+    return words(" ".join(parts[-2:]))
+
+
+def value_label(key: str, value: Any, lang: str = "en") -> str:
+    """A parameter's value: weekday lists as 'Mon+Thu' / '周一、周四', enumerations in words."""
+    i = lang_index(lang)
+    if isinstance(value, (list, tuple)):
+        shown = [value_label(key, v, lang) for v in value]
+        return ("+", "、")[i].join(shown)
+    if isinstance(value, str) and value and all(d in WEEKDAYS for d in value.split("+")):  # 'Mon+Thu'
+        return ("+", "、")[i].join(WEEKDAYS[d][i] for d in value.split("+"))
+    if isinstance(value, (str, bool)) and value in VALUES:
+        return VALUES[value][i]
+    return str(value)
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    return UNITS[unit][lang_index(lang)]
+
+
+def better_label(better: str, lang: str = "en") -> str:
+    return BETTER[better][lang_index(lang)]
+
+
+def word(key: str, lang: str = "en", **fill: Any) -> str:
+    """A word of figures and tables (``WORDS``), with its ``{...}`` filled."""
+    return WORDS[key][lang_index(lang)].format(**fill)
+
+
+def label(term: str, lang: str = "en", scenario: Any = None) -> str:
+    """Any term as a reader sees it.
+
+    ``term`` may name its kind: ``role:sunk``, ``level:street``, ``weekday:Wed``,
+    ``type:dispute``, ``policy:pooled``, ``param:cadres.sunk.count``, ``metric:...``,
+    ``unit:hours``, ``word:t_backlog``.  Without a kind: a metric, a dotted parameter
+    key, a figure word, a role, a level, a weekday, the scenario's policy or issue type,
+    in that order; anything else becomes words.
+    """
+    i = lang_index(lang)
+    kind, sep, name = term.partition(":")
+    if sep and kind in ("metric", "param", "unit", "type", "policy", *_KINDS):
+        if kind == "metric":
+            return metric_label(name, lang, scenario)
+        if kind == "param":
+            return param_label(name, lang, scenario)
+        if kind == "unit":
+            return unit_label(name, lang)
+        return part_label(kind, name, lang, scenario)
+    if metric_info(term):
+        return metric_label(term, lang, scenario)
+    if "." in term:
+        return param_label(term, lang, scenario)
+    for table in (WORDS, ROLES, LEVELS, WEEKDAYS):
+        if term in table:
+            return table[term][i]
+    for kind in ("policy", "type", "role"):
+        own = _own_label(scenario, {"policy": "policies", "type": "issue_types", "role": "roles"}[kind], term, lang)
+        if own:
+            return own
+    return words(term)
+
+
+def glossary_markdown() -> str:
+    """docs/glossary.md: every term of this module as tables (a test keeps the file current)."""
+    out = ["# Glossary: what gridsim calls things, in English and Chinese", "",
+           "Generated from `sim/outputs/glossary.py` by `glossary_markdown()`; do not edit by hand",
+           "(`python -m sim.outputs.glossary > docs/glossary.md`).", "",
+           "Note: 办结率 is the administrative completion rate, `completion_rate_reported` (resolved / reported);",
+           "`completion_rate` also counts hidden issues that were never found, so it is lower.", "",
+           "## Metrics", "", "Reads: how a person reads the number (durations in hours, in days when 72 h or more;",
+           "cadre time in cadre-days of 8 hours; shares in %). Patterns: `<role>` is a role, `<type>` an issue",
+           "type, `<place>` a level, `<name>` a campaign or task.", "",
+           "| name | English | 中文 | stored unit | reads | better |", "|---|---|---|---|---|---|"]
+    rows = [(n, m) for n, m in METRICS.items()] + [(p, m) for p, m in PATTERNS]
+    for name, m in rows:
+        en, zh = (t.replace("{x}", "‹x›") for t in (m.en, m.zh))
+        out.append(f"| `{name}` | {en} | {zh} | {m.unit} | {m.reads} | {m.better} |")
+    for title, table in (("Roles", ROLES), ("Levels (places)", LEVELS), ("Weekdays", WEEKDAYS),
+                         ("Units", UNITS), ("Better direction", BETTER), ("Parameters", PARAMS),
+                         ("Parameter values", VALUES), ("Figure and table words", WORDS)):
+        out += ["", f"## {title}", "", "| term | English | 中文 |", "|---|---|---|"]
+        out += [f"| `{k}` | {en} | {zh} |" for k, (en, zh) in table.items()]
+    out += ["", "Per issue type: " + "; ".join(f"`issue_types.<type>.{k}` → {en} / {zh}"
+                                              for k, (en, zh) in TYPE_PARAMS.items()) + ".",
+            "", "A scenario's policies, issue types and named roles may give `label` and `label_zh`;",
+            "those are shown instead of their names.", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(glossary_markdown(), end="")

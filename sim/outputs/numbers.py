@@ -1,0 +1,179 @@
+"""Numbers as a person reads them: one unit rule, and digits chosen so a number never misleads.
+
+The rule (every table, report and terminal line that a person reads):
+- durations in hours, or in days when the largest number shown is 72 h or more;
+- cadre time in cadre-days of 8 hours; shares in %; counts as counts;
+- decimals from the width of the 95% CI (one significant digit of its half-width), and more
+  while the two ends would print alike: an interval never prints as one value;
+- a paired difference marked significant (its CI excludes zero) never prints as 0 or -0:
+  digits are added until the difference and both ends of its CI print non-zero.
+CSV files keep the stored units (named in their headers); only what is read is converted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.outputs.glossary import lang_index, metric_info, unit_label
+
+DAYS_FROM_HOURS = 72.0  # "several days long": below this a duration reads better in hours
+CADRE_DAY_HOURS = 8.0
+MAX_DECIMALS = 15  # beyond this floats carry noise, not information
+DASH = "–"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How a metric is shown: multiply the stored value by ``scale``; its unit is ``unit`` (a key of UNITS)."""
+
+    unit: str
+    scale: float
+
+
+def stored_unit(metric: str) -> str:
+    info = metric_info(metric)
+    return info[0].unit if info else "count"
+
+
+def shown_unit(metric: str, *values: float | None) -> Shown:
+    """The unit a person reads ``metric`` in, given the numbers to be shown together."""
+    unit = stored_unit(metric)
+    if unit == "hours":
+        big = max((abs(v) for v in values if _finite(v)), default=0.0)
+        return Shown("days", 1 / 24) if big >= DAYS_FROM_HOURS else Shown("hours", 1.0)
+    return {"share": Shown("percent", 100.0), "cadre_hours": Shown("cadre_days", 1 / CADRE_DAY_HOURS),
+            "days": Shown("days", 1.0), "issues": Shown("issues", 1.0),
+            "households": Shown("households", 1.0), "cost": Shown("cost", 1.0)}.get(unit, Shown("count", 1.0))
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def _text(x: float, d: int, sign: bool = False) -> str:
+    s = f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
+    if float(s.replace(",", "")) == 0:  # never '-0.0' or '+0.0'
+        s = s.lstrip("+-")
+    return s
+
+
+def _nonzero(s: str) -> bool:
+    return float(s.replace(",", "")) != 0
+
+
+def plain_decimals(x: float, significant: int = 3) -> int:
+    """Decimals that show ``significant`` digits of ``x`` (none lost left of the point)."""
+    if not _finite(x) or x == 0:
+        return 1 if significant > 1 else 0
+    return max(0, significant - 1 - math.floor(math.log10(abs(x))))
+
+
+def ci_decimals(lo: float, hi: float) -> int:
+    """Decimals for an interval: one significant digit of its half-width, more while its ends print alike."""
+    half = abs(hi - lo) / 2
+    if half == 0:
+        return plain_decimals(max(abs(lo), abs(hi)))
+    d = max(0, -math.floor(math.log10(half)))
+    while d < MAX_DECIMALS and _text(lo, d) == _text(hi, d):
+        d += 1
+    return d
+
+
+def _unit_suffix(shown: Shown, lang: str) -> str:
+    name = unit_label(shown.unit, lang)
+    if not name or shown.unit == "percent":
+        return name
+    return name if lang == "zh" else " " + name
+
+
+def _with(s: str, shown: Shown, lang: str) -> str:
+    return s + _unit_suffix(shown, lang)
+
+
+def format_value(metric: str, value: float | None, lang: str = "en", shown: Shown | None = None) -> str:
+    """One number with its unit (three significant digits): '8.88 h', '4.21 days', '98.5%', '1,250 人日'."""
+    lang_index(lang)
+    if not _finite(value):
+        return DASH
+    shown = shown or shown_unit(metric, value)
+    x = value * shown.scale
+    d = plain_decimals(x) if stored_unit(metric) not in ("issues", "households", "count") or x != int(x) else 0
+    return _with(_text(x, d), shown, lang)
+
+
+def ci_parts(metric: str, mean: float | None, lo: float | None, hi: float | None,
+             shown: Shown | None = None) -> tuple[str, str, str, Shown]:
+    """Mean, CI low and CI high as text (no unit) in a common unit, and that unit."""
+    shown = shown or shown_unit(metric, mean, lo, hi)
+    if not _finite(mean):
+        return DASH, DASH, DASH, shown
+    m = mean * shown.scale
+    if not (_finite(lo) and _finite(hi)):
+        d = plain_decimals(m)
+        return _text(m, d), DASH, DASH, shown
+    a, b = lo * shown.scale, hi * shown.scale
+    d = ci_decimals(a, b)
+    return _text(m, d), _text(a, d), _text(b, d), shown
+
+
+def format_ci(metric: str, mean: float | None, lo: float | None, hi: float | None, lang: str = "en",
+              shown: Shown | None = None) -> str:
+    """'8.9 h [8.6, 9.3]', '98.5% [98.1%, 98.9%]', '1,250人日 [1,240, 1,260]' (zh)."""
+    lang_index(lang)
+    m, a, b, shown = ci_parts(metric, mean, lo, hi, shown)
+    if m == DASH:
+        return DASH
+    if a == DASH:
+        return _with(m, shown, lang)
+    if shown.unit == "percent":
+        return f"{m}% [{a}%, {b}%]"
+    return f"{_with(m, shown, lang)} [{a}, {b}]"
+
+
+def diff_parts(metric: str, diff: float | None, lo: float | None, hi: float | None, significant: bool,
+               shown: Shown | None = None) -> tuple[str, str, str, Shown]:
+    """A paired difference and its CI as signed text in a common unit; significant ones never print as 0."""
+    shown = shown or shown_unit(metric, diff, lo, hi)
+    if not _finite(diff):
+        return DASH, DASH, DASH, shown
+    x = diff * shown.scale
+    ends = [v * shown.scale for v in (lo, hi) if _finite(v)]
+    d = ci_decimals(*ends) if len(ends) == 2 else plain_decimals(x)
+    if significant:  # each non-zero number must print non-zero
+        while d < MAX_DECIMALS and any(v != 0 and not _nonzero(_text(v, d)) for v in (x, *ends)):
+            d += 1
+    texts = [_text(v, d, sign=True) for v in (x, *ends)]
+    return texts[0], *(texts[1:] if len(ends) == 2 else (DASH, DASH)), shown
+
+
+def format_diff(metric: str, diff: float | None, lo: float | None, hi: float | None, significant: bool,
+                lang: str = "en", shown: Shown | None = None) -> str:
+    """'+0.25 h [+0.10, +0.40]', '-1.2% [-1.9%, -0.5%]'; significant differences never print as 0."""
+    lang_index(lang)
+    x, a, b, shown = diff_parts(metric, diff, lo, hi, significant, shown)
+    if x == DASH:
+        return DASH
+    if shown.unit == "percent":  # percentage points, written with %: what readers of briefings expect
+        return f"{x}%" + ("" if a == DASH else f" [{a}%, {b}%]")
+    return _with(x, shown, lang) + ("" if a == DASH else f" [{a}, {b}]")
+
+
+def significant(lo: float | None, hi: float | None) -> bool:
+    """A paired difference's CI excludes zero."""
+    return _finite(lo) and _finite(hi) and (lo > 0 or hi < 0)
+
+
+def unit_header(metric: str, lang: str = "en", shown: Shown | None = None) -> str:
+    """The unit of a column of ``metric`` (e.g. 'h', 'cadre-days', '%', '小时')."""
+    return unit_label((shown or shown_unit(metric)).unit, lang)
+
+
+def better(metric: str) -> str:
+    info = metric_info(metric)
+    return info[0].better if info else "none"
+
+
+__all__ = ["CADRE_DAY_HOURS", "DAYS_FROM_HOURS", "Shown", "better", "ci_decimals", "ci_parts",
+           "diff_parts", "format_ci", "format_diff", "format_value", "plain_decimals", "shown_unit",
+           "significant", "stored_unit", "unit_header"]

@@ -1,0 +1,95 @@
+"""Numbers that read right: the unit rule, intervals that never collapse, significant differences never 0."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sim.outputs.numbers import (
+    ci_parts,
+    diff_parts,
+    format_ci,
+    format_diff,
+    format_value,
+    shown_unit,
+    significant,
+)
+
+METRICS = ["resolution_hours_mean", "coverage_mean", "cadre_hours_on_duty", "backlog_mean", "task_x_days_to_done",
+           "utilization_sunk", "issues_arrived", "cost_total"]
+values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(METRICS), values, values, st.floats(min_value=0, max_value=1))
+def test_an_interval_whose_ends_differ_never_prints_as_one_value(metric, a, b, where):
+    lo, hi = min(a, b), max(a, b)
+    assume(hi - lo > 1e-9 * max(1.0, abs(lo), abs(hi)))
+    mean = lo + where * (hi - lo)
+    m, lo_s, hi_s, shown = ci_parts(metric, mean, lo, hi)
+    assert lo_s != hi_s, (metric, lo, hi, lo_s, hi_s)
+    assert _num(lo_s) <= _num(m) <= _num(hi_s)
+    for s in (m, lo_s, hi_s):
+        assert not s.startswith(("-0.", "-0")) or _num(s) != 0, s  # no '-0.0'
+    for lang in ("en", "zh"):
+        assert format_ci(metric, mean, lo, hi, lang)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(METRICS), st.floats(min_value=1e-9, max_value=1e6), st.floats(min_value=1e-9, max_value=1e6),
+       st.floats(min_value=0, max_value=1), st.booleans())
+def test_a_significant_difference_never_prints_as_zero(metric, a, b, where, negative):
+    lo, hi = min(a, b), max(a, b)
+    if negative:
+        lo, hi = -hi, -lo
+    diff = lo + where * (hi - lo)
+    assert significant(lo, hi)
+    texts = diff_parts(metric, diff, lo, hi, True)[:3]
+    for t in texts:
+        assert _num(t) != 0, (metric, diff, lo, hi, texts)
+        assert (t.startswith("-")) == negative, texts
+    assert "0.0 [0.0, 0.0]" not in format_diff(metric, diff, lo, hi, True)
+
+
+@given(st.sampled_from(METRICS), values)
+def test_a_zero_never_has_a_sign(metric, x):
+    for s in diff_parts(metric, x * 1e-20, -1.0, 1.0, False)[:1]:
+        assert not s.startswith(("-0", "+0")) or _num(s) != 0
+
+
+def test_the_cases_of_the_issue():
+    # '0.0 [0.0, 0.0] *' and '-0.0 [-0.0, -0.0] *' for differences marked significant
+    assert format_diff("coverage_mean", 0.0004, 0.0001, 0.0007, True) == "+0.04% [+0.01%, +0.07%]"
+    assert format_diff("resolution_hours_mean", -0.004, -0.007, -0.001, True) == "-0.004 h [-0.007, -0.001]"
+    # '0.37 d [0.37 d, 0.37 d]': a 9-hour mean in hours, and its interval apart
+    assert format_ci("resolution_hours_mean", 8.88, 8.85, 8.91) == "8.88 h [8.85, 8.91]"
+    assert format_diff("coverage_mean", 0.0001, -0.002, 0.002, False) == "0.0% [-0.2%, +0.2%]"  # a zero has no sign
+
+
+def test_the_unit_rule():
+    assert shown_unit("resolution_hours_p90", 71.9).unit == "hours"
+    assert shown_unit("resolution_hours_p90", 72.0).unit == "days"
+    assert format_value("resolution_hours_p90", 96.0) == "4.00 days"
+    assert format_value("resolution_hours_p90", 96.0, "zh") == "4.00天"
+    assert format_value("wait_hours_mean", 2.5, "zh") == "2.50小时"
+    assert format_value("cadre_hours_on_duty", 80_000.0) == "10,000 cadre-days"
+    assert format_value("cadre_hours_on_duty", 80_000.0, "zh") == "10,000人日"
+    assert format_value("completion_rate_reported", 0.985) == "98.5%"
+    assert format_value("issues_arrived", 1234.0) == "1,234 issues"
+    assert format_value("backlog_mean", None) == "–" and format_value("backlog_mean", math.nan) == "–"
+    # several numbers shown together share one unit, chosen from the largest
+    assert format_ci("resolution_hours_mean", 70.0, 60.0, 80.0).endswith("[2.5, 3.3]")
+    assert format_ci("coverage_mean", 0.9, None, None) == "90.0%"  # one replication: no interval
+
+
+@pytest.mark.parametrize("lang", ["xx", ""])
+def test_an_unknown_language_is_refused(lang):
+    with pytest.raises(ValueError):
+        format_value("backlog_mean", 1.0, lang)
