@@ -104,3 +104,17 @@ def test_validate_checks_a_variant_without_running_it(tmp_path, capsys):
 def test_values_beyond_plausible_bounds_are_refused(tmp_path, capsys, patch, named):
     code, err = validate(tmp_path, BASE.replace(*patch), capsys)
     assert code == 2 and named in err, err
+
+
+def test_a_default_in_conflict_is_named_as_the_default(tmp_path, capsys):
+    code, err = validate(tmp_path, BASE + "\n[wartime]\nenter_backlog_per_grid = 0.6\n", capsys)
+    assert code == 2 and "wartime.exit_backlog_per_grid = 2.0: must be below enter_backlog_per_grid (0.6); " \
+                         "the file does not give exit_backlog_per_grid: 2.0 is its default" in err, err
+    code, err = validate(tmp_path, BASE.replace("start = 2024-01-01", "start = 2024-01-01\nhorizon_days = 20"), capsys)
+    assert code == 2 and "the file does not give warmup_days: 28.0 is its default" in err, err
+
+
+def test_an_emergency_outside_the_run_is_warned_about(tmp_path, capsys):
+    text = BASE + "\n[[emergencies]]\nname = \"flood\"\nstart = 2026-07-01\nduration_days = 5\n"
+    code, err = validate(tmp_path, text, capsys)
+    assert code == 0 and "emergencies.0 (flood) runs from day 912 to day 917, outside the run (day 0 to 365)" in err, err

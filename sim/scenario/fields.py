@@ -77,6 +77,12 @@ class _Model(BaseModel):
     def _no_bool_as_number(cls, v: Any, info: ValidationInfo) -> Any:
         return no_bool_as_number(cls.model_fields[info.field_name].annotation, v)
 
+    def default_note(self, *names: str) -> str:
+        """For a message about fields in conflict: name those whose value is the default, which the
+        reader did not write and will not find in the file."""
+        return "".join(f"; the file does not give {n}: {getattr(self, n)!r} is its default" for n in names
+                       if n not in self.model_fields_set)
+
 
 class Hours(_Model):
     """Daily working hours on the local clock, within one day (end > start)."""

@@ -132,6 +132,7 @@ class Wartime(Hours):
         if self.exit_backlog_per_grid >= self.enter_backlog_per_grid:
             raise FieldError(
                 "exit_backlog_per_grid", self.exit_backlog_per_grid,
-                f"must be below enter_backlog_per_grid ({self.enter_backlog_per_grid})",
+                f"must be below enter_backlog_per_grid ({self.enter_backlog_per_grid})"
+                + self.default_note("exit_backlog_per_grid", "enter_backlog_per_grid"),
             )
         return self

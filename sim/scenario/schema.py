@@ -58,7 +58,9 @@ class Calendar(_Model):
     @model_validator(mode="after")
     def _warmup_inside(self) -> "Calendar":
         if self.warmup_days >= self.horizon_days:
-            raise FieldError("warmup_days", self.warmup_days, f"must be less than horizon_days ({self.horizon_days})")
+            raise FieldError("warmup_days", self.warmup_days,
+                             f"must be less than horizon_days ({self.horizon_days})"
+                             + self.default_note("warmup_days", "horizon_days"))
         return self
 
 
@@ -318,6 +320,13 @@ class Scenario(_Model):
                 f"the measurement window (horizon_days - warmup_days = {cal.horizon_days - cal.warmup_days:g} days) "
                 f"is shorter than visits.target_interval_days = {v.target_interval_days:g}: coverage there is "
                 f"the share visited since the window began, not within a full interval")
+        for kind, items in (("emergencies", self.emergencies), ("campaigns", self.campaigns)):
+            for i, item in enumerate(items):
+                a, b = self.emergency_window(item)
+                if a >= self.horizon_hours or b <= 0:
+                    out.append(f"{kind}.{i} ({item.name}) runs from day {a / 24:g} to day {b / 24:g}, outside the run "
+                               f"(day 0 to {cal.horizon_days:g}): it has no effect; check its start against "
+                               f"calendar.start = {cal.start}")
         if cal.drain_days == 0:
             out.append("calendar.drain_days = 0: issues still open at the horizon are left out of resolution "
                        "times and SLA attainment, which are then biased low (censored)")
