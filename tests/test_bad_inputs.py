@@ -118,3 +118,29 @@ def test_an_emergency_outside_the_run_is_warned_about(tmp_path, capsys):
     text = BASE + "\n[[emergencies]]\nname = \"flood\"\nstart = 2026-07-01\nduration_days = 5\n"
     code, err = validate(tmp_path, text, capsys)
     assert code == 0 and "emergencies.0 (flood) runs from day 912 to day 917, outside the run (day 0 to 365)" in err, err
+
+
+@pytest.mark.parametrize("content, said", [
+    ("id,households,community\nG1,300,东风社区\nG2,250,红旗社区\n".encode("gbk"),
+     "grids.csv line 2: not UTF-8 text (byte 0xb6; GBK from a Chinese spreadsheet?): UTF-8 is required"),
+    (b"id,households\nG1,300\n\x00\x01\x02binary", "grids.csv line 3: a binary file, not text (a NUL byte)"),
+])
+def test_a_grid_table_that_is_not_utf8_is_named_with_its_line(tmp_path, capsys, content, said):
+    (tmp_path / "grids.csv").write_bytes(content)
+    text = BASE.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"')
+    code, err = validate(tmp_path, text, capsys)
+    assert code == 2 and said in err and "grids.csv" in err, err
+
+
+def test_a_scenario_file_in_gbk_is_named_with_its_line(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_bytes((BASE + '\ndescription = "塔区"\n').encode("gbk"))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "s.toml line 13: not UTF-8 text" in err and "UTF-8 is required" in err, err
+
+
+def test_a_utf8_grid_table_with_chinese_names_is_fine(tmp_path, capsys):
+    (tmp_path / "grids.csv").write_bytes("\ufeffid,households,community\nG1,300,东风社区\n".encode("utf-8"))
+    code, err = validate(tmp_path, BASE.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"'), capsys)
+    assert code == 0, err

@@ -8,6 +8,7 @@ number is shorthand for ``{dist = "fixed", value = N}``.  Durations are hours.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -21,6 +22,8 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+
+from sim.scenario.textfile import read_utf8
 
 
 class FieldError(ValueError):
@@ -193,23 +196,26 @@ class Empirical(_Dist):
         path = base / self.file
         if not path.is_file():
             raise FieldError("file", self.file, f"CSV file not found: {path} (paths are relative to the scenario's folder)")
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if self.column not in (reader.fieldnames or []):
+        try:
+            text = read_utf8(path)
+        except ValueError as err:
+            raise FieldError("file", self.file, str(err)) from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if self.column not in (reader.fieldnames or []):
+            raise FieldError(
+                "column", self.column, f"not a column of {path}; columns: {', '.join(reader.fieldnames or []) or 'none'}"
+            )
+        vals = []
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                v = float(row[self.column] or "")
+            except ValueError:
+                v = float("nan")
+            if not (v >= 0 and np.isfinite(v)):
                 raise FieldError(
-                    "column", self.column, f"not a column of {path}; columns: {', '.join(reader.fieldnames or []) or 'none'}"
+                    "file", self.file, f"{path} line {lineno}: {self.column} = {row[self.column]!r}; must be a finite number >= 0"
                 )
-            vals = []
-            for lineno, row in enumerate(reader, start=2):
-                try:
-                    v = float(row[self.column] or "")
-                except ValueError:
-                    v = float("nan")
-                if not (v >= 0 and np.isfinite(v)):
-                    raise FieldError(
-                        "file", self.file, f"{path} line {lineno}: {self.column} = {row[self.column]!r}; must be a finite number >= 0"
-                    )
-                vals.append(v)
+            vals.append(v)
         if not vals:
             raise FieldError("file", self.file, f"{path} has no rows")
         object.__setattr__(self, "values", tuple(vals))

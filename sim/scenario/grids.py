@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import csv
+import io
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from pydantic import (
 from sim.scenario.distributions import Distribution, FieldError
 from sim.scenario.errors import problems
 from sim.scenario.fields import _Model
+from sim.scenario.textfile import read_utf8
 
 MAX_HOUSEHOLDS = 1_000_000  # in one grid (a grid is a few hundred; a whole district a few hundred thousand)
 MAX_GRIDS = 1_000_000  # generated grids (a province has tens of thousands)
@@ -98,24 +100,27 @@ def _read_grid_csv(name: str, base_dir: Path) -> tuple[GridSpec, ...]:
     path = base_dir / name
     if not path.is_file():
         raise FieldError("csv", name, f"grid CSV file not found: {path} (paths are relative to the scenario's folder)")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        cols = reader.fieldnames or []
-        missing = [c for c in ("id", "households") if c not in cols]
-        if missing:
-            raise FieldError(
-                "csv", name,
-                f"{path} lacks column(s) {', '.join(missing)}; needs id, households "
-                f"(optional: community, street, population); has: {', '.join(cols) or 'nothing'}",
-            )
-        rows = []
-        for lineno, raw in enumerate(reader, start=2):
-            data = {k: v for k, v in raw.items() if k in GridSpec.model_fields and v not in (None, "")}
-            try:
-                rows.append(GridSpec.model_validate(data))
-            except ValidationError as e:
-                p = problems(e, data, root=GridSpec)[0]
-                raise FieldError("csv", name, f"{path} line {lineno}: {p.render()}") from None
+    try:
+        text = read_utf8(path)
+    except ValueError as err:
+        raise FieldError("csv", name, str(err)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    cols = reader.fieldnames or []
+    missing = [c for c in ("id", "households") if c not in cols]
+    if missing:
+        raise FieldError(
+            "csv", name,
+            f"{path} lacks column(s) {', '.join(missing)}; needs id, households "
+            f"(optional: community, street, population); has: {', '.join(cols) or 'nothing'}",
+        )
+    rows = []
+    for lineno, raw in enumerate(reader, start=2):
+        data = {k: v for k, v in raw.items() if k in GridSpec.model_fields and v not in (None, "")}
+        try:
+            rows.append(GridSpec.model_validate(data))
+        except ValidationError as e:
+            p = problems(e, data, root=GridSpec)[0]
+            raise FieldError("csv", name, f"{path} line {lineno}: {p.render()}") from None
     if not rows:
         raise FieldError("csv", name, f"{path} has no rows; give at least one grid")
     return tuple(rows)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import Problem, ScenarioError, dotted, problems, show
 from sim.scenario.schema import Scenario
+from sim.scenario.textfile import read_utf8
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -29,9 +30,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError(path, ["file not found"])
     try:
-        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
-    except UnicodeDecodeError as err:
-        raise ScenarioError(path, [f"not UTF-8 text: {err}"]) from None
+        text = read_utf8(path)
+    except ValueError as err:
+        raise ScenarioError(path, [str(err)]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
