@@ -234,12 +234,13 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     row_role = group_role[r.group_duty]
     duty = _overlap(r.group_start, r.group_end, a, b) * size
     busy = _overlap(r.work_start, r.work_end, a, b)
-    duty_role = np.bincount(row_role, weights=duty, minlength=len(ROLES))
-    busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(ROLES))
+    roles = r.role_names or ROLES  # the built-in roles, then the scenario's named roles
+    duty_role = np.bincount(row_role, weights=duty, minlength=len(roles))
+    busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(roles))
     on_post = post_hours(r, a)  # per post: on duty, but on the post, not on issues
-    post_role = np.bincount(r.post_role, weights=on_post, minlength=len(ROLES))
-    present = np.bincount(r.cadre_role, minlength=len(ROLES)) > 0
-    for k, role in enumerate(ROLES):
+    post_role = np.bincount(r.post_role, weights=on_post, minlength=len(roles))
+    present = np.bincount(r.cadre_role, minlength=len(roles)) > 0
+    for k, role in enumerate(roles):
         if present[k]:
             out[f"utilization_{role}"] = _share(busy_role[k], duty_role[k])
             out[f"cadre_hours_on_duty_{role}"] = float(duty_role[k] + post_role[k])
@@ -254,12 +255,12 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         out["cadre_hours_on_tasks"] = tasks
     out["cadre_hours_idle"] = max(0.0, out["cadre_hours_on_duty"] - out["cadre_hours_on_issues"] - visiting - posts
                                   - tasks)
-    costed = np.bincount(row_role, weights=~np.isnan(r.group_cost[r.group_duty]), minlength=len(ROLES)) > 0
+    costed = np.bincount(row_role, weights=~np.isnan(r.group_cost[r.group_duty]), minlength=len(roles)) > 0
     if costed.any():  # what the hours cost, for the roles whose cost_per_hour is given
-        cost = np.bincount(row_role, weights=np.nan_to_num(r.group_cost)[r.group_duty] * duty, minlength=len(ROLES))
-        cost += np.bincount(r.post_role, weights=np.nan_to_num(r.post_cost) * on_post, minlength=len(ROLES))
+        cost = np.bincount(row_role, weights=np.nan_to_num(r.group_cost)[r.group_duty] * duty, minlength=len(roles))
+        cost += np.bincount(r.post_role, weights=np.nan_to_num(r.post_cost) * on_post, minlength=len(roles))
         for k in np.flatnonzero(costed).tolist():
-            out[f"cost_{ROLES[k]}"] = float(cost[k])
+            out[f"cost_{roles[k]}"] = float(cost[k])
         out["cost_total"] = float(cost[costed].sum())
     if r.attendance_drawn:  # some cadres did not turn up for every shift: the hours rostered, and the share worked
         rostered = float((_overlap(r.group_start, r.group_end, a, b) * r.group_size[r.group_duty]).sum()) + posts

@@ -99,10 +99,12 @@ def on_shift(t: float, days: set[int], start_hour: float, end_hour: float, start
 
 def expected_duty(days: set[int], start_hour: float, end_hour: float, horizon: float, start: dt.date,
                   war: np.ndarray | None = None, war_hours: tuple[float, float] | None = None,
-                  post_hours: tuple[float, float] | None = None) -> list[tuple[float, float]]:
+                  post_hours: tuple[float, float] | None = None,
+                  window: tuple[float, float] = (-math.inf, math.inf)) -> list[tuple[float, float]]:
     """On-duty intervals of a weekly shift over [0, horizon]; inside the wartime periods ``war``
     the wartime hours (every day, ``war_hours``) add to the normal shift, and a post's hours
-    (every day, ``post_hours``) are taken out of it (spent on the post)."""
+    (every day, ``post_hours``) are taken out of it (spent on the post); all of it only within
+    ``window`` (a named role's start and end dates, in model hours)."""
     if war is None or (war_hours is None and post_hours is None):
         war = np.zeros((0, 2))
     cuts = {0.0, horizon}
@@ -110,6 +112,7 @@ def expected_duty(days: set[int], start_hour: float, end_hour: float, horizon: f
         for h in (0.0, start_hour, end_hour) + (tuple(war_hours) if war_hours else ()) + (post_hours or ()):
             cuts.add(d * 24.0 + h)
     cuts.update(war.ravel().tolist())
+    cuts.update(w for w in window if math.isfinite(w))
     cuts = sorted(c for c in cuts if 0.0 <= c <= horizon)
     pieces = []
     for a, b in zip(cuts[:-1], cuts[1:]):
@@ -120,15 +123,32 @@ def expected_duty(days: set[int], start_hour: float, end_hour: float, horizon: f
                 on = on or on_shift(mid, set(range(7)), war_hours[0], war_hours[1], start)
             if post_hours:
                 on = on and not on_shift(mid, set(range(7)), post_hours[0], post_hours[1], start)
-        if on:
+        if on and window[0] <= mid < window[1]:
             pieces.append((a, b))
     return merge(pieces)
 
 
 def role_shift(sc: Scenario, role: str):
+    if role in sc.cadres.roles:
+        return sc.cadres.roles[role]
     if role in ("grid_workers", "sunk", "police"):
         return getattr(sc.cadres, role)
     return getattr(sc.levels, role)
+
+
+def role_name(r, c: int) -> str:
+    """The role of cadre ``c``: a built-in role, or a named role of the scenario."""
+    return (r.role_names or ROLES)[r.cadre_role[c]]
+
+
+def role_window(sc: Scenario, role: str) -> tuple[float, float]:
+    """A named role's [first hour, last hour) of service from its start and end dates (datetime arithmetic)."""
+    spec = sc.cadres.roles.get(role)
+    if spec is None:
+        return -math.inf, math.inf
+    day = lambda v: (v - sc.calendar.start).days if isinstance(v, dt.date) else v  # noqa: E731
+    return (-math.inf if spec.start is None else 24.0 * day(spec.start),
+            math.inf if spec.end is None else 24.0 * (day(spec.end) + 1))
 
 
 def duty_by_cadre(r, rostered: bool = False) -> dict[int, list[tuple[float, float]]]:
@@ -183,6 +203,7 @@ def check_invariants(sc: Scenario, r) -> None:
     check_visitors(sc, r, duty)
     check_emergency_tasks(r, duty)
     check_hours_add_up(r)
+    check_types_taken(sc, r)
 
 
 def check_conservation(r) -> None:
@@ -252,7 +273,7 @@ def check_work_within_duty(r, duty: dict[int, list[tuple[float, float]]]) -> Non
         for a, b in iv:
             # inside a duty interval, and not starting at its very end (no work starts as a shift ends)
             assert any(s - EPS <= a < e - 1e-9 and b <= e + EPS for s, e in rows), (
-                f"cadre {c} ({ROLES[r.cadre_role[c]]}) works {a:.4f}-{b:.4f} outside its duty intervals"
+                f"cadre {c} ({role_name(r, c)}) works {a:.4f}-{b:.4f} outside its duty intervals"
             )
         for (a0, b0), (a1, b1) in zip(iv, iv[1:]):
             assert a1 >= b0 - EPS, f"cadre {c} does two things at once: {(a0, b0)} and {(a1, b1)}"
@@ -302,7 +323,7 @@ def check_duty_is_schedule(sc: Scenario, r, duty: dict[int, list[tuple[float, fl
         assert len(r.wartime) == 0
     sunk_days = expected_sunk_days(sc, r)
     for c, rows in duty.items():
-        role = ROLES[r.cadre_role[c]]
+        role = role_name(r, c)
         group = r.group_names[r.cadre_group[c]]
         spec = sc.levels.department.units[group.removeprefix("department ")] if group.startswith("department ") \
             else role_shift(sc, role)
@@ -310,7 +331,7 @@ def check_duty_is_schedule(sc: Scenario, r, duty: dict[int, list[tuple[float, fl
         war_hours = (wt.start_hour, wt.end_hour) if war_on and role in wt.roles else None
         post = wt.posts[int(group.rsplit(" ", 1)[1]) - 1] if " on post " in group else None
         want = expected_duty(days, spec.start_hour, spec.end_hour, r.run_end, sc.calendar.start, r.mobilised,
-                             war_hours, (post.start_hour, post.end_hour) if post else None)
+                             war_hours, (post.start_hour, post.end_hour) if post else None, role_window(sc, role))
         got = merge(rows)
         assert len(got) == len(want) and np.allclose(got, want, atol=1e-6), (
             f"cadre {c} ({role}): duty {got[:6]}... differs from the schedule {want[:6]}..."
@@ -349,7 +370,8 @@ def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) 
     """The cursor's slope is pace x (visiting cadres of the grid on duty and not on a task),
     and zero when visits are off or paused by wartime: nobody visits off duty."""
     pace = sc.visits.households_per_hour
-    visiting_role = {ROLES.index(x) for x in ("grid_workers", "sunk") if getattr(sc.cadres, x).visits}
+    names = r.role_names or ROLES
+    visiting_role = {names.index(x) for x in ("grid_workers", "sunk", *sc.cadres.roles) if role_shift(sc, x).visits}
     paused = r.mobilised if (sc.wartime.pause_visits and sc.wartime.trigger != "off") else np.zeros((0, 2))
     tasks: dict[int, list[tuple[float, float]]] = {}
     for c, a, b in zip(r.work_cadre.tolist(), r.work_start.tolist(), r.work_end.tolist()):
@@ -392,6 +414,16 @@ def check_emergency_tasks(r, duty: dict[int, list[tuple[float, float]]]) -> None
         sel = r.task_index == k
         in_window = np.clip(np.minimum(r.task_end[sel], b) - np.maximum(r.task_start[sel], a), 0, None).sum()
         assert in_window == pytest.approx(r.tasks[k, 5], abs=1e-6), (r.task_names[k], in_window, r.tasks[k, 5])
+
+
+def check_types_taken(sc: Scenario, r) -> None:
+    """Cadres of a named role with ``types`` work only on issues of those types."""
+    for name, spec in sc.cadres.roles.items():
+        if spec.types is None:
+            continue
+        mine = r.cadre_role[r.work_cadre] == r.role_names.index(name)
+        worked = {r.issues.type_names[k] for k in np.unique(r.issues.type[r.work_issue[mine]]).tolist()}
+        assert worked <= set(spec.types), f"{name} (types {spec.types}) worked on {sorted(worked - set(spec.types))}"
 
 
 def check_hours_add_up(r) -> None:

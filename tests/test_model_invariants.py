@@ -152,6 +152,19 @@ VARIANTS: dict[str, dict[str, Any]] = {
                     "enter_backlog_per_grid": 4, "exit_backlog_per_grid": 1},
         "dispatch": {"at_shift_end": "handback"},
     },
+    "named_roles": {  # weekend volunteers for some types, dated campaign cadres holding posts, in community pools
+        "dispatch": {"rule": "community_pool", "at_shift_end": "handback"},
+        "cadres": {"roles": {
+            "vol": {"per_grid": 2, "days": ["Sat", "Sun"], "start_hour": 9, "end_hour": 15,
+                    "types": ["consultation", "dispute"], "attendance": 0.7, "cost_per_hour": 10.0},
+            "campaign": {"count": 5, "allocation": "households", "days": ["Mon", "Tue", "Wed"], "start": 6,
+                         "end": dt.date(2024, 1, 29), "types": ["hazard"], "visits": False},
+            "party": {"count": 3, "days": ["Thu"], "start_hour": 14, "end_hour": 18}}},
+        "visits": {"mode": "scheduled", "shift_share": 0.3, "interrupt_priority": 2},
+        "emergencies": [{"name": "flood", "start": 10.3, "duration_days": 6.5, "multipliers": {"hazard": 4.0}}],
+        "wartime": {"trigger": "scheduled", "roles": ["grid_workers", "vol", "campaign"], "start_hour": 7,
+                    "end_hour": 21, "posts": [{"role": "campaign", "per_grid": 1, "start_hour": 9, "end_hour": 12}]},
+    },
     "wartime_backlog": {
         "issue_types": {"consultation": {"rate_per_1000_households_per_week": 60.0}},
         "wartime": {"trigger": "backlog", "enter_backlog_per_grid": 4, "exit_backlog_per_grid": 1},

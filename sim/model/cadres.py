@@ -14,11 +14,11 @@ OFF, IDLE, BUSY = 0, 1, 2
 
 class Cadre:
     __slots__ = ("id", "role", "home", "unit", "visits", "state", "issue", "since", "remaining",
-                 "token", "visiting", "travel_left")
+                 "token", "visiting", "travel_left", "skill")
 
     def __init__(self, cid: int, role: int, home: int, unit: Unit, visits: bool):
         self.id = cid
-        self.role = role  # index into ROLES
+        self.role = role  # index into the scenario's role names (cadres.role_names: ROLES, then named roles)
         self.home = home  # grid index, -1 for police and escalation staff
         self.unit = unit
         self.visits = visits  # does this cadre visit households when idle
@@ -29,6 +29,7 @@ class Cadre:
         self.token = 0  # bumps to invalidate a scheduled completion
         self.visiting = False
         self.travel_left = 0.0  # part of ``remaining`` that is travel to the issue's grid
+        self.skill = 0  # in a SkilledUnit: its skill set (the issue types it takes)
 
 
 @dataclass

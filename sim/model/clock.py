@@ -135,3 +135,59 @@ class WeeklySchedule:
                 total += nxt - t
             t, on = nxt, not on
         return total
+
+
+class DatedSchedule(WeeklySchedule):
+    """A weekly schedule in force only within [``lo``, ``hi``) model hours (a role's start and end dates):
+    off duty before and after.  Each call is O(log spans), as the weekly schedule's own."""
+
+    def __init__(self, spans: Iterable[tuple[float, float]], clock: Clock, lo: float, hi: float):
+        super().__init__(spans, clock)
+        self.lo, self.hi = lo, hi
+        self._always = self.always  # the weekly schedule's own
+        self.never = self.never or hi <= lo
+        self.always = False  # the window ends (or starts) some time
+
+    @classmethod
+    def within(cls, weekly: WeeklySchedule, lo: float, hi: float) -> "DatedSchedule":
+        return cls(weekly.raw, weekly.clock, lo, hi)
+
+    def union(self, other: WeeklySchedule) -> "DatedSchedule":
+        return DatedSchedule(self.raw + other.raw, self.clock, self.lo, self.hi)
+
+    def minus(self, other: WeeklySchedule) -> "DatedSchedule":
+        return DatedSchedule.within(WeeklySchedule.minus(self, other), self.lo, self.hi)
+
+    def _within_week(self) -> list[tuple[float, float]]:
+        return WeeklySchedule(self.raw, self.clock)._within_week()
+
+    def on_duty(self, t: float) -> bool:
+        if t + _EPS < self.lo or t + _EPS >= self.hi:
+            return False
+        return self._weekly_on(t)
+
+    def _weekly_on(self, t: float) -> bool:
+        if self._always or not self._times:
+            return self._always
+        w = self.clock.hour_of_week(t) + _EPS
+        return self._after[bisect.bisect_right(self._times, w) - 1]
+
+    def _weekly_next(self, t: float) -> float:
+        if self._always or not self._times:
+            return math.inf
+        w = self.clock.hour_of_week(t)
+        i = bisect.bisect_right(self._times, w + _EPS)
+        return t - w + (self._times[i] if i < len(self._times) else WEEK + self._times[0])
+
+    def next_change(self, t: float) -> float:
+        """The first time strictly after ``t`` at which the on-duty state flips (inf if never)."""
+        if t + _EPS >= self.hi:
+            return math.inf
+        if t + _EPS < self.lo:  # before the window: on at lo, or at the first weekly start inside it
+            if self._weekly_on(self.lo):
+                return self.lo
+            t = self.lo
+        elif self._weekly_on(t):  # on: until the weekly schedule or the window ends
+            return min(self._weekly_next(t), self.hi)
+        nxt = self._weekly_next(t)  # off: the next weekly start, if inside the window
+        return nxt if nxt + _EPS < self.hi else math.inf

@@ -12,12 +12,18 @@ Which idle cadre takes an issue: the one idle longest (first in, first out),
 among those living in the issue's grid if any; cadres that became idle at the
 same instant (a shift start) go in cadre order.  Spreading work this way is
 what offices do, and it keeps every cadre's utilisation alike.
+
+A unit some of whose cadres take only some issue types (a named role's
+``types``) is a ``SkilledUnit``; every other unit is a plain ``Unit``, which
+ignores the issue and cadre passed to ``take_idle``, ``pop`` and ``call_away``,
+and so serves exactly as before named roles existed.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -26,6 +32,7 @@ class Cadre(Protocol):
 
     id: int
     home: int
+    skill: int  # index into its unit's skill sets (SkilledUnit); 0 elsewhere
 
 
 class Unit:
@@ -43,7 +50,8 @@ class Unit:
     def push(self, priority: int, report_t: float, issue: int) -> None:
         heapq.heappush(self.queue, (priority, report_t, issue))
 
-    def pop(self) -> int | None:
+    def pop(self, cadre: Cadre | None = None) -> int | None:
+        """The next issue for ``cadre`` (any cadre of a plain unit takes any issue)."""
         while self.queue:
             entry = heapq.heappop(self.queue)
             if not self.void or entry not in self.void:
@@ -70,8 +78,8 @@ class Unit:
         if self.pooled:
             del self.idle_by_grid[cadre.home][cadre.id]
 
-    def take_idle(self, grid: int) -> Cadre | None:
-        """An idle cadre for an issue in ``grid``: one living in that grid if any (no travel)."""
+    def take_idle(self, grid: int, issue: int = -1) -> Cadre | None:
+        """An idle cadre for ``issue`` in ``grid``: one living in that grid if any (no travel)."""
         if not self.idle:
             return None
         if self.pooled:
@@ -84,3 +92,110 @@ class Unit:
                 del self.idle_by_grid[cadre.home][cadre.id]
             return cadre
         return self.idle.popitem(last=False)[1]
+
+    def call_away(self, pool: dict[int, Cadre], grid: int, issue: int) -> Cadre | None:
+        """A cadre from ``pool`` (reserved visitors, id -> cadre, in order) for ``issue`` in ``grid``:
+        one living in the grid if any, else the first; taken out of ``pool``."""
+        return pool.pop(next((k for k, c in pool.items() if c.home == grid), next(iter(pool))))
+
+
+class SkilledUnit(Unit):
+    """A unit some of whose cadres take only some issue types.
+
+    Each cadre has a skill set (the types it takes, or None: all).  Issue types
+    fall into classes by the skill sets that take them; each class has its own
+    heap, and idle cadres are kept per skill set (and home grid, in pools), with
+    a stamp of when they became idle.  An issue takes the longest-idle cadre
+    whose skill set takes its type (in pools: living in its grid first); a cadre
+    becoming free takes the best (priority, report time, id) head among the
+    classes it takes.  The work per call grows with the number of skill sets and
+    classes of the unit (a few), not with the district.  With only unrestricted
+    cadres this is the plain unit's order of service.
+    """
+
+    __slots__ = ("kinds", "skills", "type_class", "heaps", "takes", "served_by", "idle_sets", "local", "stamp")
+
+    def __init__(self, name: str, kinds: Sequence[int], pooled: bool = False):
+        super().__init__(name, pooled)
+        self.kinds = kinds  # per issue, its type index
+        self.skills: list[frozenset[int] | None] = []
+        self.stamp = 0  # counts cadres becoming idle: a smaller stamp has been idle longer
+
+    def skill_of(self, types: frozenset[int] | None) -> int:
+        """The index of a skill set (registered on first use); call ``seal`` once all are known."""
+        if types not in self.skills:
+            self.skills.append(types)
+        return self.skills.index(types)
+
+    def seal(self, n_types: int) -> None:
+        """Split the issue types into classes by the skill sets that take them."""
+        sig_class: dict[tuple[int, ...], int] = {}
+        self.type_class = [sig_class.setdefault(tuple(k for k, s in enumerate(self.skills) if s is None or t in s),
+                                                len(sig_class)) for t in range(n_types)]
+        self.heaps: list[list[tuple[int, float, int]]] = [[] for _ in sig_class]
+        self.takes = [[c for sig, c in sig_class.items() if k in sig] for k in range(len(self.skills))]
+        self.served_by = list(sig_class)
+        self.idle_sets: list[OrderedDict[int, tuple[int, Cadre]]] = [OrderedDict() for _ in self.skills]
+        self.local: list[dict[int, OrderedDict[int, tuple[int, Cadre]]]] = [{} for _ in self.skills]
+
+    def push(self, priority: int, report_t: float, issue: int) -> None:
+        heapq.heappush(self.heaps[self.type_class[self.kinds[issue]]], (priority, report_t, issue))
+
+    def pop(self, cadre: Cadre | None = None) -> int | None:
+        """The best waiting issue ``cadre`` can take (None: any cadre), or None."""
+        best, where = None, None
+        for k in (range(len(self.heaps)) if cadre is None else self.takes[cadre.skill]):
+            heap = self.heaps[k]
+            while heap and self.void and heap[0] in self.void:
+                self.void.remove(heapq.heappop(heap))
+            if heap and (best is None or heap[0] < best):
+                best, where = heap[0], heap
+        if where is None:
+            return None
+        return heapq.heappop(where)[2]
+
+    def raise_priority(self, old: int, new: int, report_t: float, issue: int) -> None:
+        self.void.add((old, report_t, issue))
+        self.push(new, report_t, issue)
+
+    def waiting(self) -> list[int]:
+        return [e[2] for heap in self.heaps for e in heap if e not in self.void]
+
+    def add_idle(self, cadre: Cadre) -> None:
+        entry = (self.stamp, cadre)
+        self.stamp += 1
+        self.idle_sets[cadre.skill][cadre.id] = entry
+        if self.pooled:
+            self.local[cadre.skill].setdefault(cadre.home, OrderedDict())[cadre.id] = entry
+
+    def remove_idle(self, cadre: Cadre) -> None:
+        del self.idle_sets[cadre.skill][cadre.id]
+        if self.pooled:
+            del self.local[cadre.skill][cadre.home][cadre.id]
+
+    def take_idle(self, grid: int, issue: int = -1) -> Cadre | None:
+        sets = self.served_by[self.type_class[self.kinds[issue]]]
+        best = None
+        if self.pooled:  # living in the issue's grid first
+            for k in sets:
+                if here := self.local[k].get(grid):
+                    head = next(iter(here.values()))
+                    if best is None or head[0] < best[0]:
+                        best = head
+        if best is None:
+            for k in sets:
+                if idle := self.idle_sets[k]:
+                    head = next(iter(idle.values()))
+                    if best is None or head[0] < best[0]:
+                        best = head
+        if best is None:
+            return None
+        self.remove_idle(best[1])
+        return best[1]
+
+    def call_away(self, pool: dict[int, Cadre], grid: int, issue: int) -> Cadre | None:
+        kind = self.kinds[issue]
+        fits = [k for k, c in pool.items() if (s := self.skills[c.skill]) is None or kind in s]
+        if not fits:
+            return None
+        return pool.pop(next((k for k in fits if pool[k].home == grid), fits[0]))

@@ -14,7 +14,7 @@ from sim.model.district import District
 from sim.model.issues import IssueTable
 from sim.model.tasks import TaskState
 from sim.model.visits import GridVisits
-from sim.scenario import ROLES, Scenario
+from sim.scenario import Scenario
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Records:
     attendance_drawn: bool  # some role's attendance is below 1 (absences possible)
     group_cost: np.ndarray  # per duty group, the cost of an hour on duty (nan: not given)
     cadre_group: np.ndarray  # per cadre, index into group_names
-    cadre_role: np.ndarray  # per cadre, index into sim.scenario.ROLES
+    cadre_role: np.ndarray  # per cadre, index into role_names
     cadre_home: np.ndarray  # per cadre, grid index or -1
     visit_times: list[np.ndarray]  # per grid, breakpoints of the cumulative households-visited curve,
     # up to the first at or after the horizon
@@ -53,7 +53,7 @@ class Records:
     mobilised: np.ndarray  # (k, 2) the same, from when wartime duty took effect (wartime.mobilisation_hours)
     post_holders: np.ndarray  # per wartime post, the cadres holding it
     post_hours: np.ndarray  # (posts, 2) each post's daily start and end hour
-    post_role: np.ndarray  # per post, the holders' role (index into ROLES)
+    post_role: np.ndarray  # per post, the holders' role (index into role_names)
     post_cost: np.ndarray  # per post, the holders' cost of an hour (nan: not given)
     emergencies: np.ndarray  # (k, 2) start, end of each emergency
     campaign_names: list[str]
@@ -77,6 +77,8 @@ class Records:
     events: int  # SimPy events the model scheduled
     transitions: int  # cadre on/off duty changes, handled in batches by group events
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
+    # every role's name: sim.scenario.ROLES, then the scenario's named roles in file order
+    role_names: tuple[str, ...] = ()
 
     @property
     def group_size(self) -> np.ndarray:
@@ -175,8 +177,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         mobilised=np.array(mobilised_periods, dtype=float).reshape(-1, 2),
         post_holders=np.array(post_holders, dtype=int),
         post_hours=np.array([(p.start_hour, p.end_hour) for p in sc.wartime.posts], dtype=float).reshape(-1, 2),
-        post_role=np.array([ROLES.index(p.role) for p in sc.wartime.posts], dtype=int),
-        post_cost=np.array([np.nan if (c := getattr(sc.cadres, p.role).cost_per_hour) is None else c
+        post_role=np.array([sc.cadres.role_names.index(p.role) for p in sc.wartime.posts], dtype=int),
+        post_cost=np.array([np.nan if (c := sc.cadres.homed()[p.role].cost_per_hour) is None else c
                             for p in sc.wartime.posts], dtype=float),
         emergencies=np.array([sc.emergency_window(e) for e in sc.emergencies], dtype=float).reshape(-1, 2),
         campaign_names=[cp.name for cp in campaigns],
@@ -199,4 +201,5 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         events=events,
         transitions=transitions,
         location_count=location,
+        role_names=sc.cadres.role_names,
     )

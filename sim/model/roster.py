@@ -4,25 +4,35 @@ Dispatch units (grids or community pools, police grids, escalation offices),
 the cadres in them, and duty groups (cadres sharing one weekly schedule, so
 that a shift change is one event, not one per cadre).  Sunk cadres are
 allocated to grids and given staggered service days by documented rules.
+Named roles (``cadres.roles``) live in grids too, after the built-in roles in
+the roster; a unit holding cadres that take only some issue types is a
+SkilledUnit.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.model.cadres import Cadre, DutyGroup
-from sim.model.clock import Clock, WeeklySchedule
-from sim.model.dispatch import Unit
+from sim.model.clock import Clock, DatedSchedule, WeeklySchedule
+from sim.model.dispatch import SkilledUnit, Unit
 from sim.model.district import District
-from sim.scenario import ROLES, WEEKDAYS, Attended, Scenario
+from sim.model.issues import IssueTable
+from sim.scenario import WEEKDAYS, Attended, Scenario
 
 
 def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
     """Home grid of each sunk cadre: round-robin (``equal``) or by largest remainder on households."""
-    count, n = scenario.cadres.sunk.count, district.n
-    if scenario.cadres.sunk.allocation == "equal":
+    return allocate(scenario.cadres.sunk.count, scenario.cadres.sunk.allocation, district)
+
+
+def allocate(count: int, rule: str, district: District) -> np.ndarray:
+    """Home grids of ``count`` cadres: round-robin (``equal``) or by largest remainder on households."""
+    n = district.n
+    if rule == "equal":
         return np.arange(count) % n
     quota = count * district.households / district.households.sum()
     per_grid = np.floor(quota).astype(int)
@@ -56,35 +66,59 @@ class Roster:
     cadres: list[Cadre] = field(default_factory=list)
     groups: dict[str, DutyGroup] = field(default_factory=dict)
     post_holders: list[int] = field(default_factory=list)  # per wartime post, the cadres holding it
+    role_names: tuple[str, ...] = ()  # what a cadre's role indexes: ROLES, then the named roles
 
 
-def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
-    """Units, cadres and duty groups; offices that no issue can reach get no staff."""
+def named_homes(sc: Scenario, d: District) -> dict[str, np.ndarray]:
+    """Home grid of each cadre of each named role: ``per_grid`` in every grid, or ``count`` allocated."""
+    return {name: np.repeat(np.arange(d.n), role.per_grid) if role.per_grid is not None
+            else allocate(role.count or 0, role.allocation, d) for name, role in sc.cadres.roles.items()}
+
+
+def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | None = None) -> Roster:
+    """Units, cadres and duty groups; offices that no issue can reach get no staff.  ``table``: the run's
+    issues (their types, for units with cadres restricted to some types)."""
+    homes_of = named_homes(sc, d)
+    skilled = {h for name, hs in homes_of.items() if sc.cadres.roles[name].types is not None for h in hs.tolist()}
+    kinds = array("H", np.asarray(table.type if table is not None else [], np.uint16).tobytes()) if skilled else None
+
+    def unit(name: str, grids: set[int], pooled: bool = False) -> Unit:
+        return SkilledUnit(name, kinds, pooled) if kinds is not None and grids & skilled else Unit(name, pooled)
+
     if sc.dispatch.rule == "community_pool":
-        pools = [Unit(f"pool {c}", pooled=True) for c in d.community_names]
+        members: dict[int, set[int]] = {}
+        for g, c in enumerate(d.community.tolist()):
+            members.setdefault(c, set()).add(g)
+        pools = [unit(f"pool {c}", members.get(k, set()), pooled=True) for k, c in enumerate(d.community_names)]
         grid_unit = [pools[c] for c in d.community.tolist()]
     else:
-        grid_unit = [Unit(f"grid {gid}") for gid in d.ids]
+        grid_unit = [unit(f"grid {gid}", {g}) for g, gid in enumerate(d.ids)]
     units = sc.levels.department.units
     r = Roster(grid_unit, [Unit(f"police {u + 1}") for u in range(d.n_police_units)],
                [[Unit(f"community {c}") for c in d.community_names],
                 [Unit(f"street {s}") for s in d.street_names],
                 [Unit("department")] + [Unit(f"department {name}") for name in units]])
     wt = sc.wartime
+    role_names = r.role_names = sc.cadres.role_names
 
     def group(name: str, role: str, shift: Attended, days: tuple[str, ...] | None = None) -> DutyGroup:
         if name not in r.groups:
             day_idx = [WEEKDAYS.index(x) for x in (days or shift.days)]
             normal = WeeklySchedule.daily(day_idx, shift.start_hour, shift.end_hour, clock)
+            if role in sc.cadres.roles and (window := sc.cadres.roles[role].window(sc.calendar.start)) != (
+                    -np.inf, np.inf):  # a named role's start and end dates
+                normal = DatedSchedule.within(normal, *window)
             war = None
             if wt.trigger != "off" and role in wt.roles:  # wartime hours add to the normal shifts
                 war = normal.union(WeeklySchedule.daily(range(7), wt.start_hour, wt.end_hour, clock))
-            r.groups[name] = DutyGroup(len(r.groups), name, ROLES.index(role), normal, war, shift.attendance,
+            r.groups[name] = DutyGroup(len(r.groups), name, role_names.index(role), normal, war, shift.attendance,
                                       shift.cost_per_hour)
         return r.groups[name]
 
-    def add(role: str, home: int, unit: Unit, visits: bool, grp: DutyGroup) -> None:
-        c = Cadre(len(r.cadres), ROLES.index(role), home, unit, visits)
+    def add(role: str, home: int, unit: Unit, visits: bool, grp: DutyGroup, types: frozenset[int] | None = None) -> None:
+        c = Cadre(len(r.cadres), role_names.index(role), home, unit, visits)
+        if isinstance(unit, SkilledUnit):
+            c.skill = unit.skill_of(types)
         r.cadres.append(c)
         grp.members.append(c)
 
@@ -116,6 +150,14 @@ def build_roster(sc: Scenario, d: District, clock: Clock) -> Roster:
     for unit, (name, spec) in zip(r.level_units[2][1:], units.items()):
         for _ in range(spec.staff):
             add("department", -1, unit, False, group(f"department {name}", "department", spec))
+    type_index = {t: k for k, t in enumerate(table.type_names if table is not None else sc.issue_types)}
+    for name, role in sc.cadres.roles.items():  # named roles: one duty group each, named by the role
+        types = None if role.types is None else frozenset(type_index[t] for t in role.types)
+        for h in homes_of[name].tolist():
+            add(name, h, r.grid_unit[h], role.visits, group(name, name, role), types)
+    for u in {id(u): u for u in grid_unit}.values():
+        if isinstance(u, SkilledUnit):
+            u.seal(len(type_index))
     assign_posts(sc, r, clock)
     return r
 
@@ -125,11 +167,12 @@ def assign_posts(sc: Scenario, r: Roster, clock: Clock) -> None:
     not on another post hold it.  They move to duty groups of their own, whose wartime schedule is
     their group's without the post's hours: in those hours they are on the post, not on issues."""
     taken: set[int] = set()
+    names = sc.cadres.role_names
     for k, post in enumerate(sc.wartime.posts):
         count: dict[int, int] = {}
         picked: set[int] = set()
         for c in r.cadres:
-            if ROLES[c.role] == post.role and c.id not in taken and count.get(c.home, 0) < post.per_grid:
+            if names[c.role] == post.role and c.id not in taken and count.get(c.home, 0) < post.per_grid:
                 count[c.home] = count.get(c.home, 0) + 1
                 picked.add(c.id)
         taken |= picked

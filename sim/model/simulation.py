@@ -55,7 +55,7 @@ from sim.model.tasks import TaskState, build_tasks
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
 from sim.model.visits import GridVisits
-from sim.scenario import LEVELS, ROLES, Scenario
+from sim.scenario import LEVELS, Scenario
 
 NAN = math.nan
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
@@ -78,7 +78,7 @@ class Simulation:
         self.table: IssueTable = generate_issues(scenario, self.d, seeds)
         self.events = 0
         self._issue_state()
-        r = build_roster(scenario, self.d, self.clock)
+        r = build_roster(scenario, self.d, self.clock, self.table)
         self.cadres, self.groups, self.post_holders = r.cadres, r.groups, r.post_holders
         for grp in self.groups.values():  # who turns up: a stream per duty group (common random numbers)
             if grp.attendance < 1:
@@ -92,7 +92,7 @@ class Simulation:
         self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
         # reserved visiting: until when each cadre's reserve lasts, and per unit who can be called away
-        self.role_of = [ROLES[c.role] for c in self.cadres]
+        self.role_of = [r.role_names[c.role] for c in self.cadres]
         self.campaigns = build_campaigns(scenario, self.d.ids, self.d.households, [c.home for c in self.cadres],
                                          self.role_of)
         # emergency tasks: those under way, and who works on which (per task and grid)
@@ -279,9 +279,9 @@ class Simulation:
         return self.police_units[self.police_of[g]] if self.i_police[i] else self.grid_unit[g]
 
     def _enqueue(self, unit: Unit, i: int) -> None:
-        cadre = unit.take_idle(self.i_grid[i])
+        cadre = unit.take_idle(self.i_grid[i], i)
         if cadre is None and self.i_prio[i] <= self.interrupt and self.reserved_in.get(unit):
-            cadre = self._call_away(unit, self.i_grid[i])
+            cadre = self._call_away(unit, self.i_grid[i], i)
         if cadre is None:
             unit.push(self.i_prio[i], self.report[i], i)
             self.queued[i] = 1
@@ -404,7 +404,7 @@ class Simulation:
         if self.reserving and self.reserve_until[c.id] > self.env.now + TIE_HOURS and self.visiting_allowed:
             self._reserve(c)
             return
-        i = c.unit.pop()
+        i = c.unit.pop(c)
         if i is not None:
             self._start(c, i)
             return
@@ -441,9 +441,9 @@ class Simulation:
 
     # ------------------------------------------------------------ reserved visiting (visits.mode = "scheduled")
 
-    def _urgent(self, unit: Unit) -> int | None:
+    def _urgent(self, unit: Unit, c: Cadre) -> int | None:
         """The first issue in the unit's queue if it is urgent enough to interrupt reserved visits."""
-        i = unit.pop()
+        i = unit.pop(c)
         if i is not None and self.i_prio[i] > self.interrupt:
             unit.push(self.i_prio[i], self.report[i], i)  # its key again: the queue is unchanged
             return None
@@ -451,7 +451,7 @@ class Simulation:
 
     def _reserve(self, c: Cadre) -> None:
         """The cadre visits in the reserved part of the shift: not idle for routine issues."""
-        if c.issue < 0 and (i := self._urgent(c.unit)) is not None:
+        if c.issue < 0 and (i := self._urgent(c.unit, c)) is not None:
             self._stop_visiting(c)
             self._start(c, i)
             return
@@ -460,10 +460,10 @@ class Simulation:
             self.reserved_in.setdefault(c.unit, {})[c.id] = c
         self._start_visiting(c)
 
-    def _call_away(self, unit: Unit, g: int) -> Cadre:
+    def _call_away(self, unit: Unit, g: int, i: int) -> Cadre | None:
         """An urgent issue takes a reserved visitor: one living in its grid if any."""
         pool = self.reserved_in[unit]
-        return pool.pop(next((k for k, c in pool.items() if c.home == g), next(iter(pool))))
+        return unit.call_away(pool, g, i)  # one that takes the issue's type (dispatch.py)
 
     def _unreserve(self, c: Cadre) -> None:
         if pool := self.reserved_in.get(c.unit):
@@ -488,7 +488,7 @@ class Simulation:
             self._stop_visiting(c)
             c.state = BUSY
             self._work(c)
-        elif (i := c.unit.pop()) is not None:
+        elif (i := c.unit.pop(c)) is not None:
             self._stop_visiting(c)
             self._start(c, i)
         else:
@@ -677,7 +677,7 @@ class Simulation:
                     self._work(c)
                 elif self.active_tasks and (ts := self._task_for(c)) is not None:
                     self._join_task(c, ts)
-                elif (i := c.unit.pop()) is not None:
+                elif (i := c.unit.pop(c)) is not None:
                     self._start(c, i)
                 else:
                     c.state = IDLE

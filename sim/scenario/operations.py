@@ -106,7 +106,7 @@ class Post(Hours):
     """Fixed posts in wartime (checkpoints, hazard watch): ``per_grid`` cadres of ``role`` in each grid
     hold a post from start_hour to end_hour every day, unavailable for issues and visits."""
 
-    role: Literal["grid_workers", "sunk"]
+    role: str  # a role living in grids: grid_workers, sunk or a named role (checked by the scenario)
     per_grid: PositiveInt = 1
 
 
@@ -114,7 +114,7 @@ class Wartime(Hours):
     """Wartime mode: the named roles add these hours, every day, to their normal shifts."""
 
     trigger: Literal["off", "scheduled", "backlog", "both"] = "scheduled"
-    roles: list[Literal["grid_workers", "sunk", "police", "community", "street", "department"]] = ["grid_workers", "sunk"]
+    roles: list[str] = ["grid_workers", "sunk"]  # built-in or named roles (checked by the scenario)
     start_hour: Hour = 7.0
     end_hour: Hour = 21.0
     pause_visits: bool = True

@@ -5,12 +5,16 @@ Reference: docs/scenario-reference.md (cadres, levels).
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import math
+import re
+from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
 
 from sim.scenario.distributions import Distribution, FieldError, Fixed
-from sim.scenario.fields import WEEKDAYS, Hour, Hours, Shift, Weekdays, _Model
+from sim.scenario.errors import NOTHING
+from sim.scenario.fields import ROLES, WEEKDAYS, Hour, Hours, Shift, Weekdays, _Model
 
 
 class RoleTerms(_Model):
@@ -78,10 +82,76 @@ class Level(Shift, RoleTerms):
     staff_per_unit: int = Field(default=1, ge=0)
 
 
+class NamedRole(Shift, RoleTerms):
+    """A role of the scenario's own (``[cadres.roles.NAME]``): part-time grid workers, in-service party
+    members, volunteers, campaign cadres.  Its members live in grids (``per_grid`` in each, or ``count``
+    allocated as sunk cadres are) and join their grid's dispatch unit; they serve ``days`` from
+    start_hour to end_hour, only from ``start`` to ``end`` (inclusive) if given, and take only the
+    issue ``types`` listed (all if not given)."""
+
+    per_grid: NonNegativeInt | None = None
+    count: NonNegativeInt | None = None
+    allocation: Literal["equal", "households"] = "equal"
+    start: dt.date | NonNegativeInt | None = Field(
+        default=None, description="first day served: a date, or whole days after calendar.start (0: that day)")
+    end: dt.date | NonNegativeInt | None = Field(
+        default=None, description="last day served (inclusive): a date, or whole days after calendar.start")
+    types: list[str] | None = Field(default=None, min_length=1)
+    visits: bool = True
+
+    @model_validator(mode="after")
+    def _one_size(self) -> "NamedRole":
+        given = [f for f in ("per_grid", "count") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise FieldError(given[-1] if given else "per_grid", getattr(self, given[-1]) if given else NOTHING,
+                             "give exactly one of per_grid (cadres in each grid) or count (cadres in the district, "
+                             f"allocated by `allocation`); given: {' and '.join(given) or 'neither'}")
+        if self.per_grid is not None and "allocation" in self.model_fields_set:
+            raise FieldError("allocation", self.allocation, "applies only with count; with per_grid every grid "
+                             "has the same number: drop allocation or give count")
+        if self.types is not None:
+            twice = sorted({t for t in self.types if self.types.count(t) > 1})
+            if twice:
+                raise FieldError("types", self.types, f"{', '.join(twice)} listed more than once; give each type once")
+        return self
+
+    def window(self, calendar_start: dt.date) -> tuple[float, float]:
+        """The hours [from, to) of model time in which the role serves (-inf, inf: always)."""
+        def day(v: dt.date | int) -> int:
+            return (v - calendar_start).days if isinstance(v, dt.date) else int(v)
+        lo = -math.inf if self.start is None else day(self.start) * 24.0
+        hi = math.inf if self.end is None else (day(self.end) + 1) * 24.0
+        return lo, hi
+
+
+# names a named role may not take: the built-in roles, and "total" (cost_total is a metric of its own)
+RESERVED_NAMES = ROLES + ("total",)
+
+
 class Cadres(_Model):
     grid_workers: GridWorkers = GridWorkers()
     sunk: Sunk = Sunk()
     police: Police = Police()
+    roles: dict[str, NamedRole] = {}
+
+    @model_validator(mode="after")
+    def _role_names(self) -> "Cadres":
+        for name in self.roles:
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise FieldError(("roles", name), NOTHING, f"role name {name!r} may use only letters, digits, _ . -")
+            if name in RESERVED_NAMES:
+                raise FieldError(("roles", name), NOTHING, f"role name {name!r} is taken by a built-in role or "
+                                 f"metric; names not allowed: {', '.join(RESERVED_NAMES)}")
+        return self
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        """Every role's name: the built-in ROLES, then the named roles in file order (a cadre's role indexes this)."""
+        return ROLES + tuple(self.roles)
+
+    def homed(self) -> dict[str, Any]:
+        """The tables of the roles whose cadres live in grids: grid workers, sunk cadres and the named roles."""
+        return {"grid_workers": self.grid_workers, "sunk": self.sunk, **self.roles}
 
 
 class DepartmentUnit(Shift, RoleTerms):
@@ -94,7 +164,7 @@ class DepartmentUnit(Shift, RoleTerms):
 
 
 # a role's table: working hours and attendance
-Attended = GridWorkers | Sunk | Police | Level | DepartmentUnit
+Attended = GridWorkers | Sunk | Police | Level | DepartmentUnit | NamedRole
 
 
 class Department(Level):
@@ -107,3 +177,38 @@ class Levels(_Model):
     community: Level = Level(staff_per_unit=1)
     street: Level = Level(staff_per_unit=1)
     department: Department = Department(staff_per_unit=2)
+
+
+def role_refs(sc: Any) -> None:
+    """Scenario-level checks of the named roles (``sc``: a Scenario): their issue types, start before end,
+    every issue type taken by someone at the grids, and role names in wartime.roles and wartime.posts."""
+    types = f"defined issue types: {', '.join(sc.issue_types)}"
+    for name, role in sc.cadres.roles.items():
+        for j, t in enumerate(role.types or ()):
+            if t not in sc.issue_types:
+                raise FieldError(("cadres", "roles", name, "types", j), t, f"not an issue type; {types}")
+        lo, hi = role.window(sc.calendar.start)
+        if hi <= lo:
+            raise FieldError(("cadres", "roles", name, "end"), role.end,
+                             f"is before start ({role.start}): the role would never serve; give an end on or after it")
+    homed = sc.cadres.homed()
+    staffed = {n: t for n, t in homed.items() if (getattr(t, "per_grid", None) or getattr(t, "count", None) or 0) > 0}
+    if any(getattr(t, "types", None) is not None for t in staffed.values()) and \
+            all(getattr(t, "types", None) is not None for t in staffed.values()):
+        taken = {x for t in staffed.values() for x in t.types}
+        if sc.cadres.police.count or sc.cadres.police.units:  # police grids take their types
+            taken |= set(sc.cadres.police.types)
+        for t in sc.issue_types:
+            if t not in taken:
+                raise FieldError(("issue_types", t), NOTHING,
+                                 f"no cadre in the grids takes this type: every role living in grids that has cadres "
+                                 f"({', '.join(staffed)}) lists its types, and none lists {t!r}; add it to a role's "
+                                 "types, or staff a role that takes every type (e.g. cadres.grid_workers.per_grid)")
+    allowed = sc.cadres.role_names
+    for j, role in enumerate(sc.wartime.roles):
+        if role not in allowed:
+            raise FieldError(("wartime", "roles", j), role, f"not a role; allowed: {', '.join(allowed)}")
+    for k, post in enumerate(sc.wartime.posts):
+        if post.role not in homed:
+            raise FieldError(("wartime", "posts", k, "role"), post.role,
+                             f"not a role living in grids; allowed: {', '.join(homed)}")

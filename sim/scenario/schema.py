@@ -28,7 +28,7 @@ from sim.scenario.errors import NOTHING, few
 from sim.scenario.fields import LEVELS, MAX_DAYS, MAX_RATE, Days, Weight, _Model
 from sim.scenario.grids import Grids
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
-from sim.scenario.roles import Cadres, Levels
+from sim.scenario.roles import Cadres, Levels, role_refs
 
 # ---------------------------------------------------------------- calendar
 
@@ -232,6 +232,7 @@ class Scenario(_Model):
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
         self._task_refs()
+        role_refs(self)  # named roles: their types and dates; role names in wartime
         for name in self.policies:
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
                 raise FieldError(("policies", name), NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
