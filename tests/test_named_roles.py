@@ -385,3 +385,22 @@ end = 2022-03-01
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "cadres.roles.volunteers.end = 2022-03-01" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- where members live
+
+
+@pytest.mark.parametrize("size, homes", [({"per_grid": 2}, [1, 1, 3, 3]),
+                                         ({"count": 5, "allocation": "equal"}, [1, 3, 1, 3, 1]),
+                                         ({"count": 4, "allocation": "households"}, [1, 3, 3, 3])])
+def test_a_role_with_grids_lives_only_there(size, homes):
+    data = scenario({"crew": {**size, "grids": ["G2", "G4"], "days": ["Mon"]}})
+    data["grids"] = {"list": [{"id": f"G{k + 1}", "households": h} for k, h in enumerate([100, 100, 100, 300])]}
+    sc, r = run(data)
+    crew = np.flatnonzero(np.array(sc.cadres.role_names)[r.cadre_role] == "crew")
+    assert sorted(r.cadre_home[crew].tolist()) == sorted(homes)
+
+
+def test_a_role_in_an_unknown_grid_is_refused():
+    with pytest.raises(ScenarioError, match=r"cadres.roles.crew.grids.0 = \"G9\": not a grid id"):
+        build_scenario(scenario({"crew": {"per_grid": 1, "grids": ["G9"]}}), FILE)

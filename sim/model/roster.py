@@ -29,16 +29,18 @@ def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
     return allocate(scenario.cadres.sunk.count, scenario.cadres.sunk.allocation, district)
 
 
-def allocate(count: int, rule: str, district: District) -> np.ndarray:
-    """Home grids of ``count`` cadres: round-robin (``equal``) or by largest remainder on households."""
-    n = district.n
+def allocate(count: int, rule: str, district: District, grids: np.ndarray | None = None) -> np.ndarray:
+    """Home grids of ``count`` cadres among ``grids`` (indices; default all): round-robin (``equal``) or by
+    largest remainder on households."""
+    grids = np.arange(district.n) if grids is None else grids
     if rule == "equal":
-        return np.arange(count) % n
-    quota = count * district.households / district.households.sum()
+        return grids[np.arange(count) % len(grids)]
+    households = district.households[grids]
+    quota = count * households / households.sum()
     per_grid = np.floor(quota).astype(int)
     short = count - per_grid.sum()
     per_grid[np.argsort(-(quota - per_grid), kind="stable")[:short]] += 1
-    return np.repeat(np.arange(n), per_grid)
+    return np.repeat(grids, per_grid)
 
 
 def sunk_days(scenario: Scenario, homes: np.ndarray) -> list[tuple[str, ...]]:
@@ -70,9 +72,15 @@ class Roster:
 
 
 def named_homes(sc: Scenario, d: District) -> dict[str, np.ndarray]:
-    """Home grid of each cadre of each named role: ``per_grid`` in every grid, or ``count`` allocated."""
-    return {name: np.repeat(np.arange(d.n), role.per_grid) if role.per_grid is not None
-            else allocate(role.count or 0, role.allocation, d) for name, role in sc.cadres.roles.items()}
+    """Home grid of each cadre of each named role: ``per_grid`` in each of its grids, or ``count`` allocated
+    among them."""
+    pos = {gid: i for i, gid in enumerate(d.ids)}
+    out = {}
+    for name, role in sc.cadres.roles.items():
+        grids = np.array([pos[g] for g in role.grids], int) if role.grids else np.arange(d.n)
+        out[name] = (np.repeat(grids, role.per_grid) if role.per_grid is not None
+                     else allocate(role.count or 0, role.allocation, d, grids))
+    return out
 
 
 def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | None = None) -> Roster:

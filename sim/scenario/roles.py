@@ -87,11 +87,13 @@ class NamedRole(Shift, RoleTerms):
     members, volunteers, campaign cadres.  Its members live in grids (``per_grid`` in each, or ``count``
     allocated as sunk cadres are) and join their grid's dispatch unit; they serve ``days`` from
     start_hour to end_hour, only from ``start`` to ``end`` (inclusive) if given, and take only the
-    issue ``types`` listed (all if not given)."""
+    issue ``types`` listed (all if not given).  ``grids`` limits where they live (a campaign's
+    compounds, say)."""
 
     per_grid: NonNegativeInt | None = None
     count: NonNegativeInt | None = None
     allocation: Literal["equal", "households"] = "equal"
+    grids: list[str] = []  # where its members live (grid ids); empty: every grid
     start: dt.date | NonNegativeInt | None = Field(
         default=None, description="first day served: a date, or whole days after calendar.start (0: that day)")
     end: dt.date | NonNegativeInt | None = Field(

@@ -231,6 +231,10 @@ class Scenario(_Model):
                 if g not in ids:
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
+        for name, role in self.cadres.roles.items():
+            for j, g in enumerate(role.grids):
+                if g not in ids:
+                    raise FieldError(("cadres", "roles", name, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._task_refs()
         role_refs(self)  # named roles: their types and dates; role names in wartime
         for name in self.policies:
