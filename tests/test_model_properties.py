@@ -101,6 +101,9 @@ def scenarios(draw) -> dict[str, Any]:
     enter = draw(st.sampled_from([1.0, 2.5, 4.0]))
     leave = draw(st.sampled_from([x for x in (0.5, 1.0, 2.0, 0.0) if x < enter]))
     sunk_days = draw(days_subset())
+    rule = draw(st.sampled_from(["own_grid", "community_pool"]))
+    # own_grid needs a cadre in every grid (refused otherwise); a pool may be left with nobody
+    per_grid = draw(st.integers(1 if rule == "own_grid" else 0, 2))
     data: dict[str, Any] = {
         "name": "prop",
         "calendar": {"start": dt.date(2024, 1, 1) + dt.timedelta(days=draw(st.integers(0, 13))),
@@ -108,7 +111,7 @@ def scenarios(draw) -> dict[str, Any]:
         "grids": {"list": grids},
         "issue_types": types,
         "cadres": {
-            "grid_workers": {"per_grid": draw(st.integers(0, 2)), "days": draw(days_subset()),
+            "grid_workers": {"per_grid": per_grid, "days": draw(days_subset()),
                              "start_hour": gw_h[0], "end_hour": gw_h[1], "visits": draw(st.booleans())},
             "sunk": {"count": draw(st.integers(0, 5)), "service_days": sunk_days,
                      "days_per_cadre": draw(st.integers(1, len(sunk_days))),
@@ -123,7 +126,7 @@ def scenarios(draw) -> dict[str, Any]:
             "street": {"staff_per_unit": 1},
             "department": {"staff_per_unit": draw(st.integers(1, 2)), "days": draw(days_subset())},
         },
-        "dispatch": {"rule": draw(st.sampled_from(["own_grid", "community_pool"])),
+        "dispatch": {"rule": rule,
                      "at_shift_end": draw(st.sampled_from(["resume", "handback"])),
                      "travel_time": draw(distribution(0.05, 1.0))},
         "visits": {"enabled": draw(st.booleans()), "households_per_hour": draw(st.floats(0.5, 20.0)),

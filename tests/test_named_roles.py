@@ -338,7 +338,6 @@ def test_bad_named_roles_are_refused_with_the_field_and_value(roles, gw, needles
     ({"vol": {"per_grid": 1, "types": ["a"]}, "rest": {"count": 1, "types": ["b"]}}, 0, 0),  # together: every type
     ({"vol": {"per_grid": 1, "types": ["a"]}}, 0, 2),  # sunk cadres take every type
     ({"vol": {"per_grid": 1, "types": ["a"]}, "gen": {"count": 1}}, 0, 0),  # an unrestricted named role
-    ({"vol": {"per_grid": 0, "types": ["a"]}}, 0, 0),  # no cadres at all (as with no grid workers today)
     ({"vol": {"per_grid": 1, "start": "2023-12-01", "end": 3}}, 1, 0),  # a start before the calendar's
 ])
 def test_legal_restrictions(roles, gw, sunk):
@@ -404,3 +403,16 @@ def test_a_role_with_grids_lives_only_there(size, homes):
 def test_a_role_in_an_unknown_grid_is_refused():
     with pytest.raises(ScenarioError, match=r"cadres.roles.crew.grids.0 = \"G9\": not a grid id"):
         build_scenario(scenario({"crew": {"per_grid": 1, "grids": ["G9"]}}), FILE)
+
+
+def test_grids_where_no_cadre_lives_are_refused():
+    data = scenario({"vol": {"per_grid": 0, "types": ["a"]}}, gw=0, types=TWO_TYPES)  # nobody at all
+    with pytest.raises(ScenarioError, match=r"cadres.grid_workers.per_grid = 0: 1 of 1 grids have no cadre living"):
+        build_scenario(data, FILE)
+    data = scenario({}, gw=0, types=TWO_TYPES)
+    data["grids"] = {"generate": {"count": 5, "households": 100}}
+    data["cadres"]["sunk"] = {"count": 3}  # round-robin: G1-G3 have one, G4 and G5 none
+    with pytest.raises(ScenarioError, match=r"2 of 5 grids have no cadre living in them \(G4, G5\)"):
+        build_scenario(data, FILE)
+    data["dispatch"] = {"rule": "community_pool"}  # one community: the pool serves them all
+    build_scenario(data, FILE)

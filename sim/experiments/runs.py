@@ -155,14 +155,21 @@ def execute_runs(tasks: list[RunTask], executor: Executor, on_done: Callable[[Ru
     running: dict[Future, RunTask] = {}
     try:
         while todo or suspects or running:
-            if suspects:
-                if not running:
-                    task = suspects.popleft()
-                    running[executor.submit(execute, task)] = task
-            else:
-                while todo and len(running) < window:
-                    task = todo.popleft()
-                    running[executor.submit(execute, task)] = task
+            try:
+                if suspects:
+                    if not running:
+                        fut = executor.submit(execute, suspects[0])  # taken off the queue once submitted
+                        running[fut] = suspects.popleft()
+                else:
+                    while todo and len(running) < window:
+                        fut = executor.submit(execute, todo[0])
+                        running[fut] = todo.popleft()
+            except BrokenProcessPool:  # a worker died between two waits: the pool refuses new runs
+                if not hasattr(executor, "renew"):
+                    raise
+                _pool_broke(running, False, deaths, suspects, on_done)
+                executor.renew()
+                continue
             alone = len(running) == 1
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             if any(isinstance(f.exception(), BrokenProcessPool) for f in finished) and hasattr(executor, "renew"):

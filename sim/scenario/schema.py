@@ -231,6 +231,7 @@ class Scenario(_Model):
                 if g not in ids:
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
+        self._every_grid_served()
         for name, role in self.cadres.roles.items():
             for j, g in enumerate(role.grids):
                 if g not in ids:
@@ -243,6 +244,36 @@ class Scenario(_Model):
         if self.policy is not None and self.policy not in self.policies:
             raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
         return self
+
+    def _every_grid_served(self) -> None:
+        """With own-grid dispatch, a grid where no cadre lives would never resolve its issues: refuse it.
+        Sunk cadres and named roles allocated by households are taken to reach a grid when there are at
+        least as many cadres as grids (largest remainder could still pass over a small grid)."""
+        if self.dispatch.rule != "own_grid" or self.cadres.grid_workers.per_grid > 0:
+            return
+        police = set(self.cadres.police.types) if (self.cadres.police.count or self.cadres.police.units) else set()
+        if not any(it.rate_per_1000_households_per_week > 0 and name not in police
+                   for name, it in self.issue_types.items()):
+            return  # every issue is a police grid's: the grids need no cadre of their own
+        order = self.grids.generate.ids() if self.grids.generate else [g.id for g in self.grids.rows]
+        served: set[str] = set()
+        sunk = self.cadres.sunk
+        groups = [(sunk.count, None, sunk.allocation, order)]
+        for role in self.cadres.roles.values():
+            grids = role.grids or order
+            groups.append((role.count, role.per_grid, role.allocation, grids))
+        for count, per_grid, allocation, grids in groups:
+            if per_grid:
+                served.update(grids)
+            elif count and (allocation == "equal" or count >= len(grids)):
+                served.update(grids[: count] if allocation == "equal" else grids)
+        missing = [g for g in order if g not in served]
+        if missing:
+            raise FieldError(("cadres", "grid_workers", "per_grid"), 0,
+                             f"{len(missing)} of {len(order)} grids have no cadre living in them ({few(missing)}), so "
+                             "their issues would never be resolved under dispatch.rule = \"own_grid\": give grid "
+                             "workers, enough sunk cadres or a named role for every grid, or pool the grids of a "
+                             "community (dispatch.rule = \"community_pool\")")
 
     def _task_refs(self) -> None:
         homed = self._homed_roles()
