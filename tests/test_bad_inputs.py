@@ -144,3 +144,11 @@ def test_a_utf8_grid_table_with_chinese_names_is_fine(tmp_path, capsys):
     (tmp_path / "grids.csv").write_bytes("\ufeffid,households,community\nG1,300,东风社区\n".encode("utf-8"))
     code, err = validate(tmp_path, BASE.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"'), capsys)
     assert code == 0, err
+
+
+def test_an_office_without_staff_that_resolves_issues_is_warned_about(tmp_path, capsys):
+    text = BASE.replace('mean = 1.0 }', 'mean = 1.0 }\nlevel = { grid = 0.9, street = 0.1 }') + \
+        "\n[levels.street]\nstaff_per_unit = 0\n"
+    code, err = validate(tmp_path, text, capsys)
+    assert code == 0 and "levels.street.staff_per_unit = 0: the issues of request that reach street level are " \
+                         "never resolved" in err, err

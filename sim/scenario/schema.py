@@ -363,6 +363,14 @@ class Scenario(_Model):
                     out.append(f"{kind}.{i} ({item.name}) runs from day {a / 24:g} to day {b / 24:g}, outside the run "
                                f"(day 0 to {cal.horizon_days:g}): it has no effect; check its start against "
                                f"calendar.start = {cal.start}")
+        for lv in ("community", "street", "department"):
+            unstaffed = getattr(self.levels, lv).staff_per_unit == 0
+            sent = [name for name, it in self.issue_types.items() if lv in it.levels_reached()
+                    and it.rate_per_1000_households_per_week > 0 and (lv != "department" or not self.department_unit(name))]
+            if unstaffed and sent:
+                out.append(f"levels.{lv}.staff_per_unit = 0: the issues of {', '.join(sent)} that reach {lv} level "
+                           "are never resolved (they stay open, and count against completion); give staff unless "
+                           "that is the point")
         if cal.drain_days == 0:
             out.append("calendar.drain_days = 0: issues still open at the horizon are left out of resolution "
                        "times and SLA attainment, which are then biased low (censored)")
