@@ -13,8 +13,16 @@ folder.  Everything the command line uses is here, so it reaches no lower layer.
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+from typing import Any
+
 from sim.decide.calibrate import Calibration, calibrate, calibration_table
-from sim.experiments.campaign import CampaignError
+from sim.decide.sensitivity import HELP as SENSITIVITY_HELP
+from sim.decide.sensitivity import Sensitivity, sensitivity, sensitivity_table
+from sim.decide.sensitivity import add_arguments as sensitivity_arguments
+from sim.decide.selection_run import BestPolicy, select_best, selection_text
+from sim.experiments.campaign import CampaignError, CampaignStopped
 from sim.experiments.commands import (
     ApiError,
     Comparison,
@@ -32,16 +40,47 @@ from sim.experiments.designs import DesignError
 from sim.experiments.executors import ExecutorError
 from sim.experiments.statistics import MetricSummary
 from sim.model.district import build_district
+from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
+from sim.outputs.glossary import metric_info
 from sim.outputs.report import write_report
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
+from sim.scenario.geometry import dumps as geojson_text
 
 __all__ = [
     "ApiError", "Calibration", "CampaignError", "Comparison", "DesignError", "ExecutorError", "Interrupted",
     "MetricSummary", "Options", "PlotError", "ROLES", "Result", "RunResult", "Scenario", "ScenarioError", "Sweep",
-    "calibrate", "calibration_table", "compare", "describe", "load_scenario", "parse_set", "parse_target",
+    "calibrate", "calibration_table", "compare", "describe", "load_scenario", "map_district", "parse_set", "parse_target",
     "plot_folder", "run", "show_param", "sweep", "write_report",
 ]
+__all__ += ["SENSITIVITY_HELP", "Sensitivity", "sensitivity", "sensitivity_arguments", "sensitivity_figures",
+            "sensitivity_table"]
+__all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
+            "selection_text"]
+
+
+def better_direction(metric: str) -> str:
+    """'higher', 'lower' or 'none': which way a metric is better (the glossary's word; 'none' if unknown)."""
+    info = metric_info(metric)
+    return info[0].better if info else "none"
+
+
+def metric_unit(metric: str) -> str:
+    """How the terminal shows a metric: '%' for shares, 'h' for hours, else ''."""
+    info = metric_info(metric)
+    return {"share": "%", "hours": "h", "days": "days"}.get(info[0].unit, "") if info else ""
+
+
+SELECT_HELP = textwrap.fill(
+    "With --select-best METRIC --delta D, compare becomes a selection: procedure KN (Kim & Nelson 2001) "
+    "runs a first stage of --first-stage replications of every policy on common random numbers, then one "
+    "more replication at a time of the policies still in contention, and eliminates a policy as soon as it "
+    "is clearly worse. The guarantee: with probability --confidence (95% by default) the selected policy is "
+    "the best, or within D of the best. It stops when one policy is left, or at --max-replications per "
+    "policy (default 200; then it says which are still in contention). It prints the elimination order and, "
+    "for every policy, an MCB interval (multiple comparisons with the best) for its mean minus the best mean "
+    "of the others, in METRIC's units; summary.json gains a 'selection' block. Every table holds each "
+    "policy's own replications; the answer is the same whatever --workers, and after --resume.", 78)
 
 
 def describe(sc: Scenario) -> str:
@@ -61,17 +100,69 @@ def describe(sc: Scenario) -> str:
         (f"  sunk cadres: {c.sunk.count}, allocation {c.sunk.allocation}, service days {'+'.join(c.sunk.service_days)}"
          f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h"
          if c.sunk.count else "  sunk cadres: none"),
+        *(f"  role {name}: {f'{r.per_grid} per grid' if r.per_grid is not None else f'{r.count} ({r.allocation})'}"
+          f"{' in ' + ', '.join(r.grids) if r.grids else ''}, {'+'.join(r.days)} {r.start_hour:g}-{r.end_hour:g} h"
+          f"{f', from {r.start}' if r.start is not None else ''}{f' to {r.end}' if r.end is not None else ''}"
+          f", types {', '.join(r.types) if r.types else 'all'}" for name, r in c.roles.items()),
         f"  police grids: {d.n_police_units} x {c.police.officers_per_unit} officer(s), types {', '.join(c.police.types) or '-'}",
         f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
         f"department {sc.levels.department.staff_per_unit}" + "".join(
             f"; unit {name}: {u.staff} staff for {', '.join(u.types)}" for name, u in sc.levels.department.units.items()),
         f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}",
         f"  visits: {'on' if sc.visits.enabled else 'off'}, every {sc.visits.target_interval_days:g} days, "
-        f"{sc.visits.households_per_hour:g} households/hour, discovery probability {sc.visits.discovery_probability:g}",
+        f"{sc.visits.households_per_hour:g} households/hour, discovery probability {sc.visits.discovery_probability:g}"
+        + ("" if sc.visits.mode == "idle" else
+           f"; scheduled: {sc.visits.reserved_hours(8.0):g} h of an 8-hour shift reserved, "
+           f"priority <= {sc.visits.interrupt_priority} calls away"),
         "  emergencies: " + (", ".join(
-            f"{e.name} (day {sc.emergency_window(e)[0] / 24:g}, {e.duration_days:g} days)" for e in sc.emergencies) or "none"),
+            f"{e.name} (day {sc.emergency_window(e)[0] / 24:g}, {e.duration_days:g} days"
+            + "".join(f"; task {t.name}: {t.hours:g} h x {t.crew} per {t.per}, deadline {t.deadline_hours:g} h" for t in e.tasks)
+            + ")" for e in sc.emergencies) or "none"),
+        *(f"  campaign {cp.name}: day {sc.emergency_window(cp)[0] / 24:g}, {cp.duration_days:g} days, "
+          f"{cp.target_households or 'every'} households, roles {', '.join(cp.roles)}, share {cp.share:g}"
+          for cp in sc.campaigns),
         f"  wartime: trigger {sc.wartime.trigger}, roles {', '.join(sc.wartime.roles)}, "
         f"{sc.wartime.start_hour:g}-{sc.wartime.end_hour:g} h daily",
         "  policies: " + (", ".join(sc.policies) or "none"),
     ]
     return "\n".join(lines)
+
+
+MAP_HELP = ("Write the scenario's grids as a GeoJSON FeatureCollection (RFC 7946, WGS-84 longitude/latitude), one "
+            "feature per grid with properties id, community, street, households: the scenario's own polygons when "
+            "[grids] has geojson, otherwise a synthetic district for the scenario's seed (streets, communities and "
+            "grids nested without gaps or overlaps; grid areas proportional to the square root of households; "
+            "nominal coordinates around 0N 0E). The file reads back as grids = {geojson = \"FILE\"}. "
+            "Exit 2 on bad input.")
+
+
+def map_district(scenario: str | Path, out: str | Path | None = None, policy: str | None = None,
+                 overrides: list[tuple[str, Any]] | list[str] | None = None) -> dict[str, Any]:
+    """The scenario's grids as a GeoJSON FeatureCollection (its own polygons, else a synthetic district
+    for its seed), written to ``out`` when given; it reads back as ``[grids] geojson``.  ``overrides``
+    are (key, value) pairs or ``KEY=VALUE`` texts as in ``--set``; bad ones and an unwritable ``out``
+    raise :class:`ApiError`."""
+    try:
+        sets = [parse_set([o])[0] if isinstance(o, str) else o for o in overrides or []]
+    except ValueError as e:
+        raise ApiError(str(e)) from None
+    doc = scenario_geojson(load_scenario(scenario, policy, sets))
+    if out is not None:
+        try:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(geojson_text(doc), encoding="utf-8")
+        except OSError as e:
+            raise ApiError(f"--out {out}: cannot write it ({e.strerror or e}); give a file name such as district.geojson") from None
+    return doc
+
+
+def sensitivity_figures(out: str | Path) -> tuple[list[Path], list[str]]:
+    """A sensitivity folder's figures in English and Chinese; a language that cannot be drawn
+    (no CJK font installed) is returned as a note, not raised."""
+    written, notes = [], []
+    for lang in ("en", "zh"):
+        try:
+            written += plot_folder(out, lang=lang)
+        except PlotError as e:
+            notes.append(f"no {lang} figures: {e}")
+    return written, notes

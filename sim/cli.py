@@ -3,6 +3,8 @@
 Exit codes (README, "Commands"): 0 success, 2 bad input (message names file, field,
 value and what is allowed; no traceback), 1 anything else, including runs
 that failed inside the model (they are listed in failures.csv); 130 Ctrl-C, 143 SIGTERM.
+
+Over 450 lines: one argument parser and one handler per command, each short; split by command if it grows.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ examples:
   gridsim run scenarios/baota.toml --policy staggered_days --replications 20
   gridsim run scenarios/baota.toml --set cadres.sunk.count=800 --set cadres.sunk.service_days=Mon+Thu
   gridsim compare scenarios/baota.toml --policies baseline,staggered_days,pooled --replications 30
+  gridsim compare scenarios/baota.toml --policies baseline,staggered_days,two_days,by_households \
+                --select-best resolution_hours_p90 --delta 0.25
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:200 \\
                 --vary cadres.sunk.service_days=Wed,Mon+Thu --replications 10
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:1 --design lhs --samples 64
@@ -108,7 +112,8 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
                    help="with --replications auto: the metric whose CI must reach the precision "
                    "(default resolution_hours_mean)")
     p.add_argument("--max-replications", type=_positive_int, default=200, metavar="N",
-                   help="with --replications auto: stop there even if the precision is not reached (default 200)")
+                   help="with --replications auto: stop there even if the precision is not reached; with "
+                   "--select-best: at most N replications per policy (default 200)")
     p.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's 'seed')")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field by dotted path, e.g. cadres.sunk.count=800 (repeatable); "
@@ -155,6 +160,16 @@ def _parser() -> argparse.ArgumentParser:
     _common(cmp_, policy=False)
     cmp_.add_argument("--policies", metavar="A,B,...",
                       help="policies to compare, the first is the reference (default: all, in file order)")
+    sb = cmp_.add_argument_group("selecting the best policy", api.SELECT_HELP)
+    sb.add_argument("--select-best", metavar="METRIC", help="select the policy with the best mean METRIC "
+                    "(e.g. resolution_hours_p90); the procedure decides the replications (no --replications)")
+    sb.add_argument("--maximize", action="store_true", help="higher is better (default: lower is better)")
+    sb.add_argument("--delta", type=float, metavar="D", help="indifference zone in METRIC's units (shares as "
+                    "fractions: 0.01 = 1 percentage point): differences smaller than D do not matter; required")
+    sb.add_argument("--confidence", type=float, default=0.95, metavar="C",
+                    help="probability of a correct selection, strictly between 0 and 1 (default 0.95)")
+    sb.add_argument("--first-stage", type=int, default=10, metavar="N0",
+                    help="replications of every policy before the first elimination, >= 2 (default 10)")
 
     sw = sub.add_parser("sweep", help="run a design of parameter values", epilog=EPILOG, formatter_class=fmt,
                         description="Vary scenario fields over a full factorial (--design grid) or a Latin "
@@ -168,6 +183,11 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--design", choices=["grid", "lhs"], default="grid",
                     help="grid: every combination (default); lhs: --samples points by Latin hypercube")
     sw.add_argument("--samples", type=_positive_int, metavar="N", help="points of an lhs design")
+
+    sa = sub.add_parser("sensitivity", help="which assumptions matter: Morris screening or Sobol indices (SALib)",
+                        epilog=EPILOG, formatter_class=fmt, description=api.SENSITIVITY_HELP)
+    _common(sa)
+    api.sensitivity_arguments(sa)
 
     pl = sub.add_parser("plot", help="make the briefing figures of a results folder",
                         description="Write to RESULTS_DIR/figures/ every figure that fits what the folder holds "
@@ -214,6 +234,12 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--policy", metavar="NAME", help="describe the scenario with this named policy applied")
     val.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a field as in run (repeatable): check a variant without running it")
+
+    mp = sub.add_parser("map", help="write the scenario's grid polygons as GeoJSON", description=api.MAP_HELP)
+    mp.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    mp.add_argument("--policy", metavar="NAME", help="apply this named policy first")
+    mp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a field as in run (repeatable)")
+    mp.add_argument("--out", required=True, metavar="FILE", help="the GeoJSON file to write, e.g. district.geojson")
     return p
 
 
@@ -355,10 +381,31 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     policies = [p.strip() for p in args.policies.split(",") if p.strip()] if args.policies else None
+    if args.select_best or args.delta is not None:
+        return _select_best(args, policies)
     result = api.compare(args.scenario, policies, options=_options(args))
     print(f"{result.scenario_name} — {len(result.policies)} policies on common random numbers — "
           f"{result.replications} replication(s) each, seed {result.seed}")
     print(comparison_table(result))
+    return _after_run(args, result)
+
+
+def _select_best(args: argparse.Namespace, policies: list[str] | None) -> int:
+    if not args.select_best or args.delta is None:
+        raise UsageError("--select-best METRIC and --delta D go together: give both (--delta is in METRIC's units)")
+    better = api.better_direction(args.select_best)
+    if better == ("lower" if args.maximize else "higher"):
+        print(f"gridsim: warning: {args.select_best}: {better} is better, but the selection "
+              f"{'maximizes' if args.maximize else 'minimizes'} it" + ("" if args.maximize else "; add --maximize?"),
+              file=sys.stderr)
+    best = api.select_best(args.scenario, policies, args.select_best, args.delta, maximize=args.maximize,
+                           confidence=args.confidence, first_stage=args.first_stage, options=_options(args))
+    result, n = best.comparison, best.selection.replications
+    print(f"{result.scenario_name} — {len(result.policies)} policies on common random numbers — replications: "
+          + ", ".join(f"{p} {k}" for p, k in n.items()) + f" (sequential selection), seed {result.seed}")
+    print(comparison_table(result))
+    print()
+    print(api.selection_text(best, UNITS.get(args.select_best) or api.metric_unit(args.select_best)))
     return _after_run(args, result)
 
 
@@ -369,6 +416,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           f"{result.replications} replication(s) each, seed {result.seed}")
     print(sweep_table(result))
     return _after_run(args, result)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    res = api.sensitivity(args.scenario, args.vary, args.metric, args.method, args.trajectories, args.samples,
+                          args.second_order, args.policy, options=_options(args))
+    print(f"{res.sweep.scenario_name} — sensitivity ({res.method}) of {len(res.factors)} factor(s) — "
+          f"{len(res.sweep.points)} point(s) x {res.sweep.replications} replication(s), seed {res.sweep.seed}")
+    print(api.sensitivity_table(res))
+    code = _report_end(res.sweep)
+    if args.plot:
+        written, notes = api.sensitivity_figures(res.out)
+        print(f"figures: {len(written)} in {res.out / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
+    return code
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -395,6 +455,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_map(args: argparse.Namespace) -> int:
+    doc = api.map_district(args.scenario, args.out, args.policy, args.set)
+    print(f"{args.out}: {len(doc['features'])} grids" + (" (a synthetic district)" if "gridsim" in doc else ""))
+    return 0
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM: stop like Ctrl-C (workers shut down, finished runs kept), exit code 143."""
 
@@ -416,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate,
-                "plot": cmd_plot, "report": cmd_report, "calibrate": cmd_calibrate}
+                "plot": cmd_plot, "report": cmd_report, "calibrate": cmd_calibrate, "map": cmd_map,
+                "sensitivity": cmd_sensitivity}
     try:
         return commands[args.command](args)
     except ScenarioError as e:
@@ -425,6 +492,9 @@ def _main(args: argparse.Namespace) -> int:
     except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError, PlotError) as e:
         print(f"gridsim: error: {e}", file=sys.stderr)
         return 2
+    except api.CampaignStopped as e:
+        print(f"gridsim: error: {e}", file=sys.stderr)
+        return 1
     except api.Interrupted as e:
         print(f"gridsim: interrupted; every finished run is saved in {e.out}. Run the same command "
               f"with --resume {e.out} to finish the rest.", file=sys.stderr)

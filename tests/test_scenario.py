@@ -215,7 +215,7 @@ def test_empty_grid_list(tmp_path):
 
 def test_grids_need_exactly_one_source(tmp_path):
     msg = error(write(tmp_path, BASE.replace("list = [", 'csv = "g.csv"\nlist = [')))
-    assert 'grids.csv = "g.csv": give only one of list, generate, csv (list is also given)' in msg
+    assert 'grids.csv = "g.csv": give only one of list, generate, csv, geojson (list is also given)' in msg
 
 
 def test_duplicate_grid_id(tmp_path):

@@ -28,7 +28,7 @@ from sim.experiments.statistics import MetricSummary, next_replications, precisi
 from sim.experiments.runs import RunOutcome, RunTask, execute_runs, variant_outcomes
 from sim.experiments.atomic import atomic_write
 from sim.experiments.lock import LOCK_NAME, LockError, folder_lock
-from sim.experiments.results import RunFileError, RunStore, write_json
+from sim.experiments.results import RunFileError, RunStore, failures_csv, write_json
 from sim.scenario import Scenario, dump_toml
 
 AUTO_START = 10  # replications before the first precision check with --replications auto
@@ -36,6 +36,22 @@ AUTO_START = 10  # replications before the first precision check with --replicat
 
 class CampaignError(Exception):
     """The results folder does not fit the command (exit code 2)."""
+
+
+class CampaignStopped(Exception):
+    """A driven campaign cannot go on: a run it needs failed or gave no value (exit code 1).
+
+    Every finished run is kept in ``out``; ``--resume`` runs the failed ones again."""
+
+    def __init__(self, message: str, out: Path | None = None):
+        super().__init__(message)
+        self.out = out
+
+
+# What a driven campaign asks after each batch: given every finished outcome so far and the
+# number of runs the executor takes at once, which replications of which variants it needs next
+# ({} when it is done).
+Schedule = Callable[[list[RunOutcome], int], dict[str, list[int]]]
 
 
 @dataclass
@@ -77,11 +93,12 @@ class Progress:
         self.t0 = time.perf_counter()
         self.last_line = 0.0
 
-    def start(self, total: int, already: int) -> None:
+    def start(self, total: int, already: int, announce: bool = True) -> None:
         self.total, self.done = total, already
         self.t0 = time.perf_counter()
         self.started_at = already
-        if self.quiet:
+        self.announce = announce  # later batches of a driven campaign: no bar, no progress lines
+        if self.quiet or not announce:
             return
         if self.stream.isatty():
             from tqdm import tqdm
@@ -107,6 +124,8 @@ class Progress:
             return
         if not outcome.ok:
             self.line(f"run {outcome.key} failed: {outcome.error.splitlines()[0]}")
+        if self.quiet or not getattr(self, "announce", True):
+            return
         now = time.perf_counter()
         if now - self.last_line >= 2.0 or self.done == self.total:
             self.last_line = now
@@ -258,6 +277,56 @@ class Campaign:
                           f"of the mean; going to {n} replications")
         outcomes = [o for o in store.load("set_aside") if o.replication < n and o.variant in plan.variants]
         return outcomes, n
+
+    def run_driven(self, schedule: Schedule, label: str = "policy") -> list[RunOutcome]:
+        """Run what ``schedule`` asks for, batch after batch, until it asks for nothing; return every outcome.
+
+        Each run is written as it finishes (as in ``run``), so an interrupted campaign resumes where it
+        stopped, and runs already in the folder are never run again.  A failed run stops the campaign
+        (``CampaignStopped``, naming it) once its batch is done: a driven procedure cannot skip a run
+        it asked for; ``--resume`` runs it again.
+        """
+        plan, store, progress = self.plan, self.store, self.progress
+        records_dir = str(self.out / "records") if plan.records else None
+        have = {o.key: o for o in store.load("set_aside") if o.variant in plan.variants}
+        first = True
+        while True:
+            try:
+                wanted = schedule([have[k] for k in sorted(have)], self.slots)
+            except CampaignStopped as e:
+                raise CampaignStopped(f"{e}. Finished runs are saved in {self.out}", self.out) from None
+            if not wanted:
+                return [have[k] for k in sorted(have)]
+            tasks = [RunTask(v, r, plan.seed, plan.variants[v], records_dir, plan.series)
+                     for v, reps in wanted.items() for r in sorted(reps)]
+            todo = self.todo(tasks)
+            if not todo:  # asked for runs the folder holds: the schedule must move on or stop
+                raise CampaignStopped(f"the campaign asked again for finished runs ({tasks[0].key}, ...); "
+                                      "this is a bug in its schedule", self.out)
+            progress.start(len(tasks), len(tasks) - len(todo), announce=first)
+            first = False
+            failed: list[RunOutcome] = []
+
+            def finished(o: RunOutcome) -> None:
+                store.write(o)
+                have[o.key] = o
+                progress.advance(o)
+                if not o.ok:
+                    failed.append(o)
+
+            try:
+                execute_runs(todo, self.executor, finished, self.slots)
+            finally:
+                progress.close()
+            if failed:
+                failed.sort(key=lambda o: (o.variant, o.replication))
+                atomic_write(self.out / "failures.csv", failures_csv(list(have.values()), label))
+                raise CampaignStopped(
+                    f"run {failed[0].key} failed: {(failed[0].error or '').strip().splitlines()[0]}"
+                    + (f" (and {len(failed) - 1} more, see {self.out / 'failures.csv'})" if len(failed) > 1 else "")
+                    + "; the procedure needs every run it asked for (runs are paired across policies), so it "
+                    "stopped. Finished runs are saved; fix the cause and run the same command with "
+                    f"--resume {self.out} to run it again and go on", self.out)
 
 
 @contextmanager

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.campaign import Plan, open_campaign, summaries, warmup_check
+from sim.experiments.campaign import Plan, Schedule, open_campaign, summaries, warmup_check
 from sim.experiments.executors import default_workers
 from sim.experiments.sizing import SizeError, check, check_replications, estimate
 from sim.experiments.statistics import MetricSummary, paired_differences, summarize_metrics
@@ -39,6 +39,23 @@ class Interrupted(Exception):
     def __init__(self, out: Path):
         self.out = out
         super().__init__(f"interrupted; finished runs are saved in {out}")
+
+
+@dataclass(frozen=True)
+class Driven:
+    """A compare whose replications a procedure decides (``sim.decide.selection_run``), not a fixed count.
+
+    ``schedule`` says which runs it needs next (``Campaign.run_driven``); once it asks for nothing,
+    ``counts`` gives each policy's own number of replications (the tables use replications 0..n-1
+    of each policy, whatever else the folder holds), and ``summary`` the blocks it adds to
+    summary.json.  ``extra`` goes into command.json and the fingerprint (so --resume refuses a
+    different procedure); ``max_replications`` per policy bounds the size estimate."""
+
+    schedule: Schedule
+    counts: Callable[[], dict[str, int]]
+    summary: Callable[[], dict[str, Any]]
+    extra: dict[str, Any]
+    max_replications: int
 
 
 @dataclass(frozen=True)
@@ -201,15 +218,24 @@ def _fresh_dir(name: str, command: str) -> Path:
 
 
 @contextmanager
-def _execute(plan: Plan, o: Options, label: str) -> Iterator[tuple[Path, list[RunOutcome], int, dict[str, Any]]]:
-    """Run the plan into its folder, which stays locked for the block (where the command writes its tables)."""
+def _execute(plan: Plan, o: Options, label: str,
+             driven: Driven | None = None) -> Iterator[tuple[Path, list[RunOutcome], int, dict[str, Any]]]:
+    """Run the plan into its folder, which stays locked for the block (where the command writes its tables).
+
+    ``driven``: the procedure decides the runs; the outcomes are each variant's first ``counts()``."""
     first = next(iter(plan.variants.values()))
     check_size(list(plan.variants.values()), len(plan.variants), plan.replications, o)
     out = Path(o.out) if o.out else _fresh_dir(first.name, plan.command)
     try:
         with open_campaign(plan, out, workers=o.workers, scheduler=o.scheduler, resume=o.resume,
                            quiet=o.quiet) as campaign:
-            outcomes, n = campaign.run()
+            if driven is None:
+                outcomes, n = campaign.run()
+            else:
+                every = campaign.run_driven(driven.schedule, label)
+                counts = driven.counts()
+                outcomes = [x for x in every if x.replication < counts.get(x.variant, 0)]
+                n = max(counts.values())
             yield out, outcomes, n, _write_common(plan, o, label, out, outcomes, n)
     except KeyboardInterrupt:
         raise Interrupted(out) from None
@@ -266,8 +292,10 @@ def run(scenario: str | Path, policy: str | None = None, *, options: Options | N
 
 
 def compare(scenario: str | Path, policies: list[str] | None = None, replications: int | None = 0, *,
-            options: Options | None = None, **kw) -> Comparison:
-    """Every policy on common random numbers; differences from the first policy are paired."""
+            options: Options | None = None, driven: Driven | None = None, **kw) -> Comparison:
+    """Every policy on common random numbers; differences from the first policy are paired.
+
+    ``driven``: a procedure decides how many replications each policy runs (``--select-best``)."""
     o = resolve_options(options, {**({"replications": replications} if replications != 0 else {}), **kw})
     path = Path(scenario)
     if policies is None:
@@ -276,8 +304,11 @@ def compare(scenario: str | Path, policies: list[str] | None = None, replication
             raise ApiError(f"{path}: defines no [policies.NAME]; nothing to compare")
     if len(set(policies)) != len(policies) or len(policies) < 2:
         raise ApiError(f"--policies {','.join(policies)}: name at least two different policies")
-    plan = _plan("compare", path, {p: _variant(path, p, o.overrides) for p in policies}, o)
-    with _execute(plan, o, "policy") as (out, outcomes, n, meta):
+    plan = _plan("compare", path, {p: _variant(path, p, o.overrides) for p in policies}, o,
+                 driven.extra if driven else None)
+    if driven is not None:
+        plan = replace(plan, replications=driven.max_replications)
+    with _execute(plan, o, "policy", driven) as (out, outcomes, n, meta):
         base = variant_outcomes(outcomes, policies[0])
         diffs = {p: paired_differences(base, variant_outcomes(outcomes, p)) for p in policies[1:]}
         res = _result(Comparison, plan, out, outcomes, meta, policies=policies, differences=diffs)
@@ -289,7 +320,7 @@ def compare(scenario: str | Path, policies: list[str] | None = None, replication
             "metrics": summary_dict(res.summaries[policies[0]]),
             "by_policy": {p: {"metrics": summary_dict(res.summaries[p])} for p in policies},
             "differences": {p: {"metrics": summary_dict(d)} for p, d in diffs.items()},
-            "warmup_check": res.warmup,
+            "warmup_check": res.warmup, **(driven.summary() if driven else {}),
         })
     return res
 
@@ -308,19 +339,10 @@ def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: 
     check_size([base], len(points), base.replications if o.replications == 0 else o.replications,
                replace(o, quiet=True))  # before loading every point: a design too large stops here
     ids = {point_id(i): p for i, p in enumerate(points)}
-    variants = {}
-    for pid, params in ids.items():
-        try:
-            variants[pid] = _variant(path, policy, o.overrides + list(params.items()))
-        except ScenarioError as e:
-            e.problems = [f"{p} (sweep point {pid}: {params})" for p in e.problems]
-            raise
     extra = {"design": design, "samples": samples, "vary": vary, "policy": policy}
-    plan = replace(_plan("sweep", path, variants, o, extra), series=False)
-    with _execute(plan, o, "point") as (out, outcomes, n, meta):
-        res = _result(Sweep, plan, out, outcomes, meta, factors=factors, points=ids)
-        atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
-        atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))
+    with run_points("sweep", path, ids, policy, o, extra) as (res, meta):
+        out, outcomes = res.out, res.outcomes
+        res.factors = factors
         write_json(out / "summary.json", {
             **meta, "design": design, "factors": [{"key": f.key, "values": list(f.values)} for f in factors],
             "metrics": summary_dict(summarize_metrics(outcomes)),  # pooled over the whole design
@@ -330,3 +352,24 @@ def sweep(scenario: str | Path, vary: list[str], design: str = "grid", samples: 
         })
     return res
 
+
+@contextmanager
+def run_points(command: str, path: Path, ids: dict[str, dict[str, Any]], policy: str | None, o: Options,
+               extra: dict[str, Any]) -> Iterator[tuple[Sweep, dict[str, Any]]]:
+    """Every design point ``ids`` (point id -> {key: value}, applied after ``o.overrides``) on common random
+    numbers, into a folder (``sweep``, ``sensitivity``): each point's scenario is validated first (a bad one
+    raises ScenarioError naming the point); writes replications.csv and points.csv, then yields the Sweep
+    and the summary's common fields with the folder still locked, for the command's own files."""
+    variants = {}
+    for pid, params in ids.items():
+        try:
+            variants[pid] = _variant(path, policy, o.overrides + list(params.items()))
+        except ScenarioError as e:
+            e.problems = [f"{p} ({command} point {pid}: {params})" for p in e.problems]
+            raise
+    plan = replace(_plan(command, path, variants, o, extra), series=False)
+    with _execute(plan, o, "point") as (out, outcomes, n, meta):
+        res = _result(Sweep, plan, out, outcomes, meta, points=ids)
+        atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
+        atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))
+        yield res, meta

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from sim.outputs.glossary import metric_info
 from sim.outputs.plots import Folder, plot_folder
 
 ROWS = [("completion_rate", "completion (all issues)", "%"), ("completion_rate_reported", "completion (reported)", "%"),
@@ -68,6 +69,13 @@ def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
                  _cell(p["metrics"].get("resolution_hours_p90"), "d"), _cell(p["metrics"].get("coverage_mean"), "%")]
                 for pid, p in list(s["points"].items())[:12]]
         return head, rows
+    if f.command == "sensitivity":  # the factors ranked per metric (sensitivity_lines says it in words)
+        b = s.get("sensitivity") or {}
+        idx = "mu_star" if b.get("method") == "morris" else "ST"
+        rows = [[m, f"{i}. {k}", *[f"{b['indices'][m][k].get(c, math.nan) or 0:.3g}" for c in (idx, f"{idx}_conf")],
+                 "–" if b.get("noise_share", {}).get(m) is None else f"{100 * b['noise_share'][m]:.0f}%"]
+                for m, order in b.get("ranking", {}).items() for i, k in enumerate(order[:6], 1)]
+        return ["metric", "factor (ranked)", idx, f"{idx} ± (95%)", "noise share"], rows
     return ["metric", "mean [95% CI]"], [[label, _cell(s["metrics"].get(name), unit)]
                                         for name, label, unit in ROWS if name in s["metrics"]]
 
@@ -109,7 +117,7 @@ def method(f: Folder) -> str:
         "report, served by grid workers and sunk cadres on weekly shifts, escalated to community, street and "
         "department offices, with wartime mode in emergencies. Data: the figures cited in the scenario file "
         "(scenario.resolved.toml in this folder); every other number there is marked as an assumption. "
-        f"Experimentation: {s.get('replications', '?')} independent replications per variant, each "
+        f"Experimentation: {_replications(s)}, each "
         f"{s.get('horizon_days', '?')} days with the first {s.get('warmup_days', '?')} discarded as warm-up "
         f"({mser or 'no warm-up check'}); root seed {seeds.get('root', '?')}, replication k of every variant "
         "seeded by SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random "
@@ -118,17 +126,131 @@ def method(f: Folder) -> str:
     )
 
 
+def _num(x: float) -> str:
+    x = x + 0.0  # no '-0'
+    return f"{x:,.0f}" if abs(x) >= 1000 else (f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}")
+
+
+def selection_paragraph(f: Folder) -> str:
+    """The selection of the best policy (compare --select-best) in words; '' for other folders.
+
+    Each sentence says only what the numbers support: 'is the best' only when the procedure ended
+    with one policy, 'better by' only when the selected policy's MCB interval lies below (above) zero."""
+    s = f.summary.get("selection")
+    if f.command != "compare" or not s or not s.get("mcb"):
+        return ""
+    m, best, conf = s["metric"], s["best"], f"{100 * s['confidence']:g}%"
+    minimize = s["direction"] == "minimize"
+    better = "lowest" if minimize else "highest"
+    info = metric_info(m)
+    pct = bool(info) and info[0].unit == "share"
+    unit = " percentage points" if pct else {"hours": " h", "days": " days"}.get(info[0].unit, "") if info else ""
+    val = (lambda x: _num(100 * x)) if pct else _num
+    out = [f"Selection of the best policy on `{m}` ({better} mean is best; indifference zone delta = "
+           f"{val(s['delta'])}{unit}; procedure KN on common random numbers, first stage "
+           f"{s.get('first_stage', '?')} replications, then one at a time for the policies still in contention)."]
+    order = sorted(s.get("eliminated", {}).items(), key=lambda kv: kv[1])
+    if len(s.get("still_in_contention", [best])) <= 1:
+        out.append(f"With {conf} confidence, **{best}** has the {better} mean {m} of the "
+                   f"{len(s['mcb'])} policies, or is within {val(s['delta'])}{unit} of the {better}.")
+    else:
+        out.append(f"The cap of {max(s['replications'].values())} replications per policy stopped the procedure with "
+                   f"{', '.join(s['still_in_contention'])} still in contention: the data do not separate them by "
+                   f"delta, so no policy is selected with {conf} confidence; {best} has the {better} mean so far.")
+    if order:
+        out.append("Eliminated: " + "; ".join(f"{p} after {n} replications" for p, n in order) + ".")
+    lo, hi = s["mcb"][best]
+    worse, ahead = (hi, -lo) if minimize else (-lo, hi)
+    if worse <= 0 < ahead:
+        out.append(f"Its MCB interval (mean minus the best of the others) is [{val(lo)}, {val(hi)}]{unit}: it is no "
+                   f"worse than any other policy, and may be better than the next best by up to {val(ahead)}{unit}.")
+    elif worse > 0:
+        out.append(f"Its MCB interval (mean minus the best of the others) is [{val(lo)}, {val(hi)}]{unit}: it may "
+                   f"be up to {val(worse)}{unit} worse than the best of the others.")
+    return " ".join(out)
+
+
+def _replications(s: dict[str, Any]) -> str:
+    chosen = s.get("selection")
+    if chosen and chosen.get("replications"):
+        return ("independent replications per policy as the selection procedure decided ("
+                + ", ".join(f"{p}: {n}" for p, n in chosen["replications"].items()) + ")")
+    return f"{s.get('replications', '?')} independent replications per variant"
+
+
 def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     names = {p.stem: p for p in written}
     if f.command == "compare":
         v = f.summary["reference"]
-        order = ["differences", f"backlog-{v}", f"grid-coverage-{v}"]
+        order = ["selection", "differences", f"backlog-{v}", f"grid-coverage-{v}"]
     elif f.command == "sweep":
         order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
+    elif f.command == "sensitivity":
+        order = [n for n in names if n.startswith("sensitivity-")]
     else:
         v = f.variants[0]
         order = [f"backlog-{v}", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
     return [names[n] for n in order if n in names][:3]
+
+
+def sensitivity_lines(f: Folder) -> list[str]:
+    """A sensitivity folder's factors ranked in words, per metric: only what the indices and their 95%
+    bootstrap intervals support (docs/sensitivity.md)."""
+    from sim.outputs.glossary import metric_label
+    from sim.outputs.numbers import format_ci, format_value
+    from sim.outputs.plots.sensitivity import factor_label
+
+    def param_label(key: str) -> str:
+        return factor_label(key, "en")
+
+    b = f.summary.get("sensitivity") or {}
+    morris = b.get("method") == "morris"
+    idx, big = ("mu_star", "μ*") if morris else ("ST", "ST")
+    out = [f"{'Morris screening' if morris else 'Sobol indices'} (SALib) of {len(b.get('factors', []))} factor(s) "
+           f"over {b.get('points')} design points x {b.get('replications')} replication(s) on common random numbers."]
+
+    def val(m: str, x: float | None) -> str:
+        return format_value(m, x) if morris else ("–" if x is None else f"{x:.2f}")
+
+    def ci(m: str, d: dict[str, Any]) -> tuple[float, float]:
+        v, c = d.get(idx), d.get(f"{idx}_conf")
+        if v is None or c is None:
+            return math.nan, math.nan
+        return (max(0.0, v - c) if morris else v - c), v + c
+
+    for m, order in b.get("ranking", {}).items():
+        ind, name = b["indices"][m], metric_label(m)
+        top = order[0]
+        lo, hi = ci(m, ind[top])
+        shown = format_ci(m, ind[top][idx], lo, hi) if morris else f"{ind[top][idx]:.2f} [{lo:.2f}, {hi:.2f}]"
+        text = f"**{name}**: the most influential factor is {param_label(top)} ({big} = {shown})"
+        if len(order) > 1:
+            lo2, hi2 = ci(m, ind[order[1]])
+            sec = param_label(order[1])
+            text += (f", clearly ahead of {sec} (their 95% intervals do not overlap)." if lo > hi2 else
+                     f"; its interval overlaps that of {sec} ({big} = {val(m, ind[order[1]][idx])}), so their "
+                     "order is not settled at this sample size.")
+        else:
+            text += "."
+        if math.isfinite(lo) and lo <= 0:
+            text += f" Even the top factor's interval reaches zero: no effect on {name} is established."
+        zero = [param_label(k) for k in order if ind[k].get(idx) == 0 and (not morris or ind[k].get("sigma") == 0)]
+        if zero:
+            zero[0] = zero[0][:1].upper() + zero[0][1:]
+            text += (f" {', '.join(zero)} had no effect at all (every effect exactly zero on common random numbers)."
+                     if morris else f" {', '.join(zero)} explain none of the variance ({big} = 0).")
+        if morris:
+            wavy = [param_label(k) for k in order if (ind[k].get("sigma") or 0) > (ind[k].get("mu_star") or 0) > 0]
+            if wavy:
+                text += f" The effect of {', '.join(wavy)} varies across the design (σ > μ*): non-linear or interacting."
+        share = b.get("noise_share", {}).get(m)
+        if share is not None:
+            text += f" Replication noise is {100 * share:.0f}% of the variance of the point means"
+            text += (": these indices mostly measure noise; more replications are needed." if share > b.get("noise_warn", 0.5)
+                     else ".")
+        out.append(text)
+    out += [f"{m}: not analysed ({why})." for m, why in b.get("skipped", {}).items()]
+    return out
 
 
 def write_report(path: str | Path) -> tuple[Path, Path]:
@@ -144,18 +266,24 @@ def write_report(path: str | Path) -> tuple[Path, Path]:
           *["| " + " | ".join(r) + " |" for r in rows], ""]
     if f.command == "compare":
         md += ["\\* the paired 95% CI of the difference from the reference excludes zero.", ""]
+    chosen = selection_paragraph(f)
+    if chosen:
+        md += ["## Selection of the best policy", "", chosen, ""]
+    if f.command == "sensitivity":
+        md += ["## Sensitivity: which assumptions matter", "", *[f"- {x}" for x in sensitivity_lines(f)], ""]
     md += ["## Figures", "", *[f"![{p.stem}](figures/{p.name})" for p in figs], "", "## Method", "", method(f), ""]
     md_path = f.path / "report.md"
     from sim.experiments.atomic import atomic_write
 
     atomic_write(md_path, "\n".join(md))
     pdf_path = f.path / "report.pdf"
-    _pdf(pdf_path, title, scenario_lines(f), head, rows, figs, method(f), f.command == "compare")
+    _pdf(pdf_path, title, scenario_lines(f), head, rows, figs, method(f), f.command == "compare",
+         chosen.replace("**", "").replace("`", ""))
     return md_path, pdf_path
 
 
 def _pdf(path: Path, title: str, scen: list[str], head: list[str], rows: list[list[str]], figs: list[Path],
-         meth: str, starred: bool) -> None:
+         meth: str, starred: bool, chosen: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -187,6 +315,12 @@ def _pdf(path: Path, title: str, scen: list[str], head: list[str], rows: list[li
         if starred:
             fig.text(0.08, y + 0.015, "* the paired 95% CI of the difference from the reference excludes zero.",
                      fontsize=7)
+        if chosen:
+            fig.text(0.08, y - 0.01, "Selection of the best policy", fontsize=11, weight="bold")
+            for w in textwrap.wrap(chosen, 120):
+                y -= 0.017
+                fig.text(0.08, y - 0.01, w, fontsize=7.5)
+            y -= 0.035
         fig.text(0.08, y - 0.01, "Method", fontsize=11, weight="bold")
         for w in textwrap.wrap(meth, 120):
             y -= 0.017

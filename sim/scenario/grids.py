@@ -21,6 +21,7 @@ from pydantic import (
 from sim.scenario.distributions import Distribution, FieldError
 from sim.scenario.errors import problems
 from sim.scenario.fields import _Model
+from sim.scenario.geometry import GRID_FIELDS, grid_rows_from_geojson
 from sim.scenario.textfile import read_utf8
 
 MAX_HOUSEHOLDS = 1_000_000  # in one grid (a grid is a few hundred; a whole district a few hundred thousand)
@@ -64,21 +65,40 @@ class GridGenerator(_Model):
 
 
 class Grids(_Model):
-    """Exactly one of ``list`` (inline), ``generate`` or ``csv`` (path relative to the scenario)."""
+    """Exactly one of ``list`` (inline), ``generate``, ``csv`` or ``geojson`` (paths relative to the scenario).
+
+    With ``geojson``, ``id``, ``households``, ``community``, ``street`` and ``population`` name
+    the feature properties holding those fields (default: the same names); the polygons are
+    kept in ``geometry`` (GeoJSON, in grid order) for maps, like ``rows`` not part of the file.
+    """
 
     list: builtins.list[GridSpec] | None = None  # the field is named "list" in files
     generate: GridGenerator | None = None
     csv: str | None = None
+    geojson: str | None = None
+    id: str | None = Field(default=None, min_length=1)
+    households: str | None = Field(default=None, min_length=1)
+    community: str | None = Field(default=None, min_length=1)
+    street: str | None = Field(default=None, min_length=1)
+    population: str | None = Field(default=None, min_length=1)
     rows: tuple[GridSpec, ...] = Field(default=(), exclude=True)
+    geometry: tuple[dict, ...] = Field(default=(), exclude=True)
 
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> "Grids":
-        given = [k for k in ("list", "generate", "csv") if getattr(self, k) is not None]
+        given = [k for k in ("list", "generate", "csv", "geojson") if getattr(self, k) is not None]
         if not given:
-            raise ValueError("give one of list (inline grids), generate or csv (a file); none is given")
+            raise ValueError("give one of list (inline grids), generate, csv or geojson (a file); none is given")
         if len(given) > 1:
-            raise FieldError(given[1], getattr(self, given[1]), f"give only one of list, generate, csv ({given[0]} is also given)")
-        if self.list is not None:
+            raise FieldError(given[1], getattr(self, given[1]), f"give only one of list, generate, csv, geojson ({given[0]} is also given)")
+        mapping = {k: getattr(self, k) for k in GRID_FIELDS if getattr(self, k) is not None}
+        if mapping and self.geojson is None:
+            k = next(iter(mapping))
+            raise FieldError(k, mapping[k], "names a GeoJSON feature property: only with geojson = \"file.geojson\"")
+        if self.geojson is not None:
+            rows, geometry = grid_rows_from_geojson(self.geojson, Path((info.context or {}).get("base_dir", ".")), mapping, GridSpec)
+            object.__setattr__(self, "geometry", geometry)
+        elif self.list is not None:
             if not self.list:
                 raise FieldError("list", [], 'is empty; give at least one grid, e.g. [{id = "G1", households = 1000}]')
             rows = tuple(self.list)

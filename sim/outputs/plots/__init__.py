@@ -17,6 +17,7 @@ from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.compare import compare_figures
 from sim.outputs.plots.folder import Folder
 from sim.outputs.plots.run import run_figures
+from sim.outputs.plots.sensitivity import sensitivity_figures
 from sim.outputs.plots.style import PlotError
 from sim.outputs.plots.sweep import DEFAULT_TARGETS, parse_target, sweep_figures
 
@@ -36,4 +37,6 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
             run_figures(fg, v)
     elif folder.command == "sweep":
         sweep_figures(fg, targets or DEFAULT_TARGETS)
+    elif folder.command == "sensitivity":
+        sensitivity_figures(fg)
     return fg.written

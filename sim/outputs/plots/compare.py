@@ -6,6 +6,8 @@ import numpy as np
 
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.labels import KEY_METRICS
+from sim.outputs.plots.selection import selection_figure
+from sim.outputs.plots.maps import compare_maps
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 
@@ -14,6 +16,8 @@ def compare_figures(fg: Figures) -> None:
     metrics = [m for m in KEY_METRICS if m in s["by_policy"][s["reference"]]["metrics"]]
     policies_figure(fg, metrics)
     differences_figure(fg, metrics)
+    selection_figure(fg)  # compare --select-best only
+    compare_maps(fg)
 
 
 def policies_figure(fg: Figures, metrics: list[str]) -> None:

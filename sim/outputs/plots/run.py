@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.maps import run_maps
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 
@@ -25,6 +26,8 @@ def run_figures(fg: Figures, variant: str) -> None:
     grid_map(fg, variant, series, "grid_resolution_p90", "t_grid_p90", "resolution_days", 1 / 24, "viridis_r")
     if "grid_coverage" in series[0]:
         grid_map(fg, variant, series, "grid_coverage", "t_grid_cov", "coverage", 100, "viridis")
+    if fg.f.command == "run":  # a comparison draws its maps side by side (compare_maps)
+        run_maps(fg, variant, series)
 
 
 def _days(series: list[dict[str, list[float]]]) -> np.ndarray:

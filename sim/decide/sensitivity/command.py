@@ -1,0 +1,190 @@
+"""``gridsim sensitivity``: sample (SALib), evaluate (the sweep machinery), analyse (SALib), write the folder.
+
+The design points run as a sweep's do (``commands.run_points``): through the usual
+executors, each run written as it finishes, resumable, on common random numbers, and
+with the same numbers whatever the executor.  The folder holds what a sweep's does
+(points.csv, replications.csv, runs/) plus ``sensitivity.csv`` and a ``sensitivity``
+block in summary.json.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.decide.calibrate import available_metrics
+from sim.decide.sensitivity import analysis
+from sim.decide.sensitivity.factors import SFactor, parse_factors, problem
+from sim.experiments import commands
+from sim.experiments.atomic import atomic_write
+from sim.experiments.designs import DesignError, point_id
+from sim.experiments.results import csv_text, summary_dict, write_json
+from sim.experiments.sizing import SizeError, check_points
+from sim.experiments.statistics import summarize_metrics
+from sim.scenario import load_scenario
+
+DEFAULT_METRICS = ["resolution_hours_mean", "resolution_hours_p90", "wait_hours_mean", "sla_attainment",
+                   "coverage_mean"]
+DEFAULT_SIZE = {"morris": 10, "sobol": 64}  # trajectories R; base samples N
+
+
+@dataclass
+class Sensitivity:
+    """The indices of every factor on every metric, the noise shares, and the runs behind them."""
+
+    method: str
+    factors: list[SFactor]
+    metrics: list[str]
+    indices: dict[str, dict[str, dict[str, Any]]]  # metric -> factor key -> SALib's index name -> value
+    noise: dict[str, float]  # metric -> noise share
+    size: int  # Morris trajectories R or Sobol base samples N
+    second_order: bool
+    sweep: commands.Sweep  # the design points' runs (folder, outcomes, failures, warnings)
+    skipped: dict[str, str] = field(default_factory=dict)  # metric -> why it has no indices
+
+    @property
+    def out(self) -> Path:
+        return self.sweep.out
+
+    def ranking(self, metric: str) -> list[str]:
+        return analysis.ranking(self.method, self.indices[metric])
+
+    def rows(self) -> list[list[Any]]:
+        """sensitivity.csv's rows: factor, metric, method, then the method's indices."""
+        cols = analysis.COLUMNS[self.method]
+        return [[f, m, self.method, *[self.indices[m][f][c] for c in cols]]
+                for m in self.metrics if m in self.indices for f in self.indices[m]]
+
+    def to_frame(self):
+        """sensitivity.csv as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=["factor", "metric", "method", *analysis.COLUMNS[self.method]])
+
+
+def _size(method: str, trajectories: int | None, samples: int | None, second_order: bool) -> int:
+    if method not in analysis.COLUMNS:
+        raise commands.ApiError(f"--method {method}: allowed: morris, sobol")
+    if method == "morris" and (samples is not None or second_order):
+        raise commands.ApiError("--samples and --second-order go with --method sobol; Morris takes --trajectories R")
+    if method == "sobol" and trajectories is not None:
+        raise commands.ApiError("--trajectories goes with --method morris; Sobol takes --samples N")
+    size = (trajectories if method == "morris" else samples) or DEFAULT_SIZE[method]
+    if size < 2:
+        raise commands.ApiError(f"{'--trajectories' if method == 'morris' else '--samples'} {size}: at least 2")
+    return size
+
+
+def _metrics(asked: list[str] | None, names: list[str]) -> list[str]:
+    if not asked:
+        return [m for m in DEFAULT_METRICS if m in names]
+    bad = [m for m in asked if m not in names]
+    if bad:
+        raise commands.ApiError(f"--metric {', '.join(bad)}: not a metric of this scenario; available: "
+                                + ", ".join(names))
+    return list(dict.fromkeys(asked))
+
+
+def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None = None, method: str = "morris",
+                trajectories: int | None = None, samples: int | None = None, second_order: bool = False,
+                policy: str | None = None, *, options: commands.Options | None = None, **kw) -> Sensitivity:
+    """Global sensitivity of ``metrics`` to the ``vary`` factors (``KEY=LO:HI`` or ``KEY=a,b,...``).
+
+    Raises DesignError (a bad --vary), ApiError (bad options or metrics) or ScenarioError (a design
+    point whose scenario is invalid, named with its values) before any run starts."""
+    o = commands.resolve_options(options, kw)
+    if o.replications is None:
+        raise commands.ApiError("--replications auto does not go with sensitivity: give K replications per point")
+    size = _size(method, trajectories, samples, second_order)
+    path = Path(scenario)
+    base = load_scenario(path, policy, o.overrides)
+    seed = base.seed if o.seed is None else o.seed
+    reps = base.replications if o.replications == 0 else o.replications
+    factors = parse_factors(vary, base)
+    names = _metrics(metrics, available_metrics(base))
+    prob = problem(factors)
+    x = analysis.sample(method, prob, size, second_order, seed)
+    try:
+        check_points(len(x), o.force)
+    except SizeError as e:
+        raise DesignError(str(e).replace("sweep design", "sensitivity design")) from None
+    if not o.quiet:
+        what = (f"{size} trajectories x ({len(factors)} factors + 1)" if method == "morris" else
+                f"N = {size} x ({2 * len(factors) + 2 if second_order else len(factors) + 2})")
+        print(f"gridsim: sensitivity design ({method}, {what}): {len(x):,} point(s) x {reps} replication(s) "
+              f"= {len(x) * reps:,} run(s)", file=sys.stderr, flush=True)
+        if method == "sobol" and size & (size - 1):
+            print(f"gridsim: warning: --samples {size} is not a power of 2; Sobol' sequences balance best "
+                  "at 2^k (e.g. 64, 128, 256)", file=sys.stderr)
+    commands.check_size([base], len(x), reps, replace(o, quiet=True))
+    ids = {point_id(i): {f.key: f.value(v) for f, v in zip(factors, row)} for i, row in enumerate(x)}
+    extra = {"method": method, "vary": vary, "metrics": names, "size": size, "second_order": second_order,
+             "policy": policy}
+    with commands.run_points("sensitivity", path, ids, policy, o, extra) as (res, meta):
+        result = _analyse(method, factors, names, size, second_order, res, x, seed)
+        res.warnings += _warnings(result)
+        atomic_write(res.out / "sensitivity.csv",
+                     csv_text(["factor", "metric", "method", *analysis.COLUMNS[method]], result.rows()))
+        write_json(res.out / "summary.json", {
+            **meta, "warnings": res.warnings, "design": method, "factors": [f.as_dict() for f in factors],
+            "metrics": summary_dict(summarize_metrics(res.outcomes)),  # pooled over the whole design
+            "points": {pid: {"params": params, "metrics": summary_dict(res.summaries[pid])}
+                       for pid, params in ids.items()},
+            "warmup_check": res.warmup, "sensitivity": block(result, len(x), meta["replications"]),
+        })
+    return result
+
+
+def _analyse(method: str, factors: list[SFactor], names: list[str], size: int, second_order: bool,
+             res: commands.Sweep, x: np.ndarray, seed: int) -> Sensitivity:
+    pids = list(res.points)
+    k = res.replications
+    by = {(o.variant, o.replication): o.metrics for o in res.outcomes if o.ok}
+    indices, noise, skipped = {}, {}, {}
+    for m in names:
+        values = np.array([[by.get((pid, r), {}).get(m, math.nan) for r in range(k)] for pid in pids], float)
+        if not np.isfinite(values).all():
+            bad = int((~np.isfinite(values).all(axis=1)).sum())
+            skipped[m] = f"no value at {bad} of {len(pids)} point(s) (a failed run, or undefined there)"
+            continue
+        indices[m] = analysis.analyze(method, problem(factors), x, values.mean(axis=1), second_order, seed)
+        noise[m] = analysis.noise_share(values)
+    return Sensitivity(method, factors, names, indices, noise, size, second_order, res, skipped)
+
+
+def _warnings(s: Sensitivity) -> list[str]:
+    out = [f"{m}: not analysed: {why}" for m, why in s.skipped.items()]
+    for m, share in s.noise.items():
+        if share > analysis.NOISE_WARN:
+            out.append(f"{m}: replication noise is {100 * share:.0f}% of the variance of the point means; "
+                       "its indices mostly measure noise: use more --replications")
+    if s.noise and s.sweep.replications < 2:
+        out.append("one replication per point: the noise share cannot be estimated (use --replications 2 or more)")
+    return out
+
+
+def block(s: Sensitivity, points: int, replications: int) -> dict[str, Any]:
+    """summary.json's ``sensitivity`` block."""
+    return _json_safe({
+        "method": s.method, "library": "SALib", "factors": [f.as_dict() for f in s.factors],
+        "metrics": s.metrics, ("trajectories" if s.method == "morris" else "samples"): s.size,
+        "second_order": s.second_order, "num_levels": analysis.NUM_LEVELS if s.method == "morris" else None,
+        "points": points, "replications": replications, "runs": points * replications,
+        "conf_level": analysis.CONF_LEVEL, "num_resamples": analysis.NUM_RESAMPLES,
+        "indices": s.indices, "noise_share": s.noise, "noise_warn": analysis.NOISE_WARN,
+        "ranking": {m: s.ranking(m) for m in s.indices}, "skipped": s.skipped,
+    })
+
+
+def _json_safe(x: Any) -> Any:
+    """nan and inf as null (JSON has no such numbers)."""
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    return None if isinstance(x, float) and not math.isfinite(x) else x

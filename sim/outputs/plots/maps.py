@@ -1,0 +1,198 @@
+"""Choropleth maps of per-grid results over the district's polygons (real, or the synthetic layout).
+
+Run: ``map-coverage``, ``map-resolution_p90`` (and ``map-backlog`` when the runs keep
+per-grid backlog), the mean over replications of each grid's value.  Compare: the same
+maps with one panel per policy on one colour scale, and ``map-<metric>-difference``
+(policy − reference) on one diverging scale centred on zero, blue where the policy is
+better.  Community boundaries thin, street boundaries thick, streets labelled; with real
+geometry a scale bar and a north arrow, with the synthetic layout a note saying so.
+Drawn from the results folder only (``grids.csv``, the runs' series, the GeoJSON file).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from sim.outputs.geo import DistrictShapes, folder_district
+from sim.outputs.glossary import metric_info
+from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.labels import axis
+from sim.outputs.plots.style import WIDTH
+
+# series key -> (file name part, metric giving its label, unit and better direction, title key, colour map)
+MAPS = [
+    ("grid_coverage", "coverage", "coverage_mean", "t_grid_cov", "viridis"),
+    ("grid_resolution_p90", "resolution_p90", "resolution_hours_p90", "t_grid_p90", "viridis_r"),
+    ("grid_backlog_mean", "backlog", "backlog_mean", "t_grid_backlog", "viridis_r"),
+]
+KM_PER_DEGREE = 111.32
+NAN_COLOUR = "#cccccc"
+
+
+def _district(fg: Figures) -> DistrictShapes | None:
+    if not hasattr(fg, "_district"):
+        fg._district = folder_district(fg.f.path, fg.f.scenario)
+    return fg._district
+
+
+def _mean(series: list[dict[str, list[float]]], key: str) -> np.ndarray:
+    with warnings.catch_warnings():  # a grid with no resolved issue in any run stays NaN (grey)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.array([s[key] for s in series], dtype=float), axis=0)
+
+
+def _projected(d: DistrictShapes) -> list[Any]:
+    """Polygons in km on a local plane (equirectangular about the district's middle)."""
+    import shapely
+
+    x0, y0, x1, y1 = shapely.total_bounds(d.polygons)
+    lon0, lat0 = (x0 + x1) / 2, (y0 + y1) / 2
+    k = math.cos(math.radians(lat0))
+    return list(shapely.transform(d.polygons, lambda xy: (xy - [lon0, lat0]) * [KM_PER_DEGREE * k, KM_PER_DEGREE]))
+
+
+def _draw(fg: Figures, ax, d: DistrictShapes, polys: list[Any], values: np.ndarray, cmap, norm, labels: bool = True) -> None:
+    import matplotlib.patheffects as pe
+    import shapely
+    from matplotlib.collections import PatchCollection
+    from shapely.plotting import patch_from_polygon
+
+    coll = PatchCollection([patch_from_polygon(p) for p in polys], cmap=cmap, norm=norm, edgecolor="white", linewidth=0.15)
+    coll.set_array(np.ma.masked_invalid(values))
+    ax.add_collection(coll)
+    for groups, lw in ((d.communities, 0.4), (d.streets, 1.3)):
+        for name in dict.fromkeys(groups):
+            union = shapely.union_all([p for p, g in zip(polys, groups) if g == name])
+            for line in getattr(union.boundary, "geoms", [union.boundary]):
+                x, y = line.xy
+                ax.plot(x, y, color="#111111" if lw > 1 else "#555555", lw=lw, solid_joinstyle="round")
+            if labels and lw > 0.5:
+                pt = union.representative_point()
+                ax.text(pt.x, pt.y, name, fontsize=5, ha="center", va="center", color="#111111",
+                        path_effects=[pe.withStroke(linewidth=1.5, foreground="white")])
+    x0, y0, x1, y1 = shapely.total_bounds(polys)
+    pad = 0.02 * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad - (0.09 * (y1 - y0) if d.real else 0), y1 + pad)  # room below for the scale bar
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if d.real:
+        _scale_and_north(fg, ax, x0, y0, x1, y1)
+
+
+def _scale_and_north(fg: Figures, ax, x0: float, y0: float, x1: float, y1: float) -> None:
+    """A scale bar (1, 2 or 5 x 10^k km, about a quarter of the width) and a north arrow, below the map."""
+    span, h = (x1 - x0) / 4, y1 - y0
+    step = 10 ** math.floor(math.log10(span)) if span > 0 else 1
+    length = max(m * step for m in (1, 2, 5) if m * step <= span) if span > 0 else 1
+    ax.plot([x0, x0 + length], [y0 - 0.07 * h] * 2, color="black", lw=1.5, solid_capstyle="butt")
+    ax.text(x0 + length / 2, y0 - 0.055 * h, f"{length:g} {fg.label('map_km')}", fontsize=5, ha="center", va="bottom")
+    ax.annotate("N", xy=(x1, y0 - 0.015 * h), xytext=(x1, y0 - 0.09 * h), fontsize=5.5, ha="center", va="bottom",
+                arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 0.8, "shrinkA": 6})
+
+
+def _note(fg: Figures, fig, d: DistrictShapes) -> None:
+    if not d.real:
+        fig.text(0.5, 0.0, fg.label("map_synthetic"), fontsize=5.5, color="#555555", ha="center", va="top")
+
+
+def _colorbar(fg: Figures, fig, axes, cmap, norm, label: str) -> None:
+    sm = fg.plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    cb = fig.colorbar(sm, ax=axes, orientation="horizontal", fraction=0.04, pad=0.02, aspect=35)
+    cb.set_label(label, fontsize=6.5)
+    cb.ax.tick_params(labelsize=6)
+
+
+def _cmap(name: str):
+    from matplotlib import colormaps
+
+    return colormaps[name].with_extremes(bad=NAN_COLOUR)
+
+
+def _norm(values: list[np.ndarray]):
+    from matplotlib.colors import Normalize
+
+    finite = np.concatenate([v[np.isfinite(v)] for v in values])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1e-9)
+
+
+def run_maps(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
+    """One choropleth per per-grid series of one policy's runs: ``map-<metric>``."""
+    d = _district(fg)
+    if d is None:
+        return
+    polys = _projected(d)
+    for key, name, metric, title, cmap in MAPS:
+        if key not in series[0] or len(series[0][key]) != len(d.ids):
+            continue
+        raw = _mean(series, key)
+        scale, label = axis(metric, raw[np.isfinite(raw)].tolist(), fg.lang)
+        values = raw * scale
+        fig, ax = fg.plt.subplots(figsize=(WIDTH, WIDTH))
+        cm, norm = _cmap(cmap), _norm([values])
+        _draw(fg, ax, d, polys, values, cm, norm)
+        _colorbar(fg, fig, ax, cm, norm, label)
+        ax.set_title(fg.label(title), fontsize=7.5)
+        _note(fg, fig, d)
+        fg.save(fig, f"map-{name}", variant)
+
+
+def compare_maps(fg: Figures) -> None:
+    """Per metric: every policy on one colour scale (``map-<metric>``), and differences from the
+    reference on one diverging scale (``map-<metric>-difference``)."""
+    d = _district(fg)
+    policies = fg.f.variants
+    if d is None or not policies:
+        return
+    ref = fg.f.summary.get("reference") or policies[0]
+    series = {p: fg.f.series(p) for p in policies}
+    if not all(series.values()) or ref not in series:
+        return
+    polys = _projected(d)
+    for key, name, metric, title, cmap in MAPS:
+        if any(key not in s[0] or len(s[0][key]) != len(d.ids) for s in series.values()):
+            continue
+        raw = {p: _mean(s, key) for p, s in series.items()}
+        scale, label = axis(metric, np.concatenate([v[np.isfinite(v)] for v in raw.values()]).tolist(), fg.lang)
+        values = {p: v * scale for p, v in raw.items()}
+        cm, norm = _cmap(cmap), _norm(list(values.values()))
+        _panels(fg, d, polys, values, cm, norm, label, fg.label(title), f"map-{name}")
+        others = [p for p in policies if p != ref]
+        if not others:
+            continue
+        diffs = {p: values[p] - values[ref] for p in others}
+        finite = np.concatenate([v[np.isfinite(v)] for v in diffs.values()])
+        m = float(np.abs(finite).max()) if finite.size else 0.0
+        from matplotlib.colors import Normalize
+
+        better = (metric_info(metric)[0].better if metric_info(metric) else "higher")
+        dcm = _cmap("RdBu" if better == "higher" else "RdBu_r")
+        _panels(fg, d, polys, {f"{p} − {ref}": v for p, v in diffs.items()}, dcm, Normalize(-m or -1e-9, m or 1e-9),
+                label, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=ref), f"map-{name}-difference")
+
+
+def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, np.ndarray], cmap, norm,
+            label: str, title: str, file: str) -> None:
+    import shapely
+
+    n = len(values)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    width = 2 * WIDTH if n > 1 else WIDTH
+    x0, y0, x1, y1 = shapely.total_bounds(polys)
+    fig, axes = fg.plt.subplots(rows, cols, figsize=(width, rows * width / cols * (y1 - y0) / (x1 - x0) + 1.0),
+                                squeeze=False, layout="constrained")
+    for ax in axes.ravel()[n:]:
+        ax.set_axis_off()
+    for ax, (panel, v) in zip(axes.ravel(), values.items()):
+        _draw(fg, ax, d, polys, v, cmap, norm, labels=n <= 2)
+        ax.set_title(panel, fontsize=7)
+    _colorbar(fg, fig, axes.ravel().tolist(), cmap, norm, label)
+    fig.suptitle(title, fontsize=8, fontweight="bold")
+    _note(fg, fig, d)
+    fg.save(fig, file, ", ".join(values))

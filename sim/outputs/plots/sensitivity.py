@@ -1,0 +1,112 @@
+"""Figures of a sensitivity study (from summary.json's ``sensitivity`` block; nothing is re-run).
+
+- Morris: per metric, the mu*-sigma chart: each factor at (mu*, sigma) with mu*'s 95%
+  bootstrap interval as a horizontal bar, and the line sigma = mu* (above it, the
+  factor's effect changes a lot across the design: non-linear, or interacting).
+- Sobol: per metric, S1 and ST bars per factor with their 95% bootstrap intervals.
+
+Factors and metrics are named from the glossary (``param_label``, ``axis``); Chinese
+figures get a ``.zh`` suffix so that they sit beside the English ones.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.outputs.glossary import param_label, part_label, unit_label
+from sim.outputs.numbers import shown_unit
+from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.style import PALETTE, WIDTH
+
+WORDS = {
+    "t_morris": ("Which assumptions move it: {metric}\nMorris screening", "哪些假设影响{metric}\nMorris筛选"),
+    "t_sobol": ("Which assumptions move it: {metric}\nSobol indices", "哪些假设影响{metric}\nSobol指数"),
+    "mu_star": ("μ*: mean |effect| ({unit})", "μ*：平均绝对效应（{unit}）"),
+    "sigma": ("σ: spread of the effects ({unit})", "σ：效应的离散程度（{unit}）"),
+    "diagonal": ("σ = μ*", "σ = μ*"),
+    "share": ("share of the variance of the point means", "占方案点均值方差的比例"),
+    "S1": ("S1 (factor alone)", "S1（单独作用）"), "ST": ("ST (with interactions)", "ST（含交互作用）"),
+    "noise": ("noise share {x}", "噪声占比 {x}"),
+    "what": ("sensitivity ({method}, {points} points)", "敏感性分析（{method}，{points}个方案点）"),
+}
+
+
+def _w(fg: Figures, key: str, **kw: Any) -> str:
+    return WORDS[key][0 if fg.lang == "en" else 1].format(**kw)
+
+
+def factor_label(key: str, lang: str) -> str:
+    """A factor as a reader sees it; a field of one issue type names the type (``assistance: service time mean``)."""
+    parts, label = key.split("."), param_label(key, lang)
+    if len(parts) > 3 and parts[0] == "issue_types":
+        return f"{part_label('type', parts[1], lang)}{': ' if lang == 'en' else '：'}{label}"
+    return label
+
+
+def _num(x: Any) -> float:
+    return float(x) if isinstance(x, (int, float)) and x is not None and math.isfinite(x) else math.nan
+
+
+def sensitivity_figures(fg: Figures) -> None:
+    block = fg.f.summary.get("sensitivity") or {}
+    for metric, by_factor in block.get("indices", {}).items():
+        factors = block.get("ranking", {}).get(metric, list(by_factor))[::-1]  # most influential on top
+        if block.get("method") == "morris":
+            _morris(fg, block, metric, by_factor)
+        else:
+            _sobol(fg, block, metric, by_factor, factors)
+
+
+def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
+    name = fg.label(metric).split(" (")[0].split("（")[0]
+    share = _num(block.get("noise_share", {}).get(metric))
+    noise = _w(fg, "noise", x=f"{100 * share:.0f}%") if math.isfinite(share) else ""
+    return _w(fg, key, metric=name) + (f" · {noise}" if noise else "")
+
+
+def _save(fg: Figures, fig, block: dict[str, Any], name: str) -> None:
+    fg.save(fig, name + (".zh" if fg.lang == "zh" else ""),
+            _w(fg, "what", method=block.get("method"), points=block.get("points")))
+
+
+def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any]) -> None:
+    keys = list(by_factor)
+    mu = np.array([_num(by_factor[k].get("mu_star")) for k in keys])
+    conf = np.array([_num(by_factor[k].get("mu_star_conf")) for k in keys])
+    sigma = np.array([_num(by_factor[k].get("sigma")) for k in keys])
+    shown = shown_unit(metric, float(np.nanmax(np.r_[mu, sigma, 0.0])))
+    scale, unit = shown.scale, unit_label(shown.unit, fg.lang)
+    mu, conf, sigma = mu * scale, conf * scale, sigma * scale
+    fig, ax = fg.plt.subplots(figsize=(WIDTH, WIDTH * 0.85))
+    top = float(np.nanmax(np.r_[mu + np.nan_to_num(conf), sigma, 1e-12])) * 1.1
+    ax.plot([0, top], [0, top], ls="--", lw=0.7, color="#888888", label=_w(fg, "diagonal"))
+    for i, k in enumerate(keys):
+        lo = max(0.0, mu[i] - conf[i]) if math.isfinite(conf[i]) else mu[i]
+        hi = mu[i] + conf[i] if math.isfinite(conf[i]) else mu[i]
+        color = PALETTE[i % len(PALETTE)]
+        ax.errorbar(mu[i], sigma[i], xerr=[[mu[i] - lo], [hi - mu[i]]], fmt="o", ms=4, color=color, capsize=2,
+                    lw=0.9, label=factor_label(k, fg.lang))
+    ax.set(xlim=(0, top), ylim=(0, top), xlabel=_w(fg, "mu_star", unit=unit), ylabel=_w(fg, "sigma", unit=unit))
+    ax.set_title(_title(fg, block, metric, "t_morris"), fontsize=7.5)
+    ax.legend(fontsize=5.5, loc="upper left")
+    _save(fg, fig, block, f"sensitivity-morris-{metric}")
+
+
+def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any], order: list[str]) -> None:
+    y = np.arange(len(order))
+    fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.9 + 0.32 * len(order)))
+    for j, (idx, off) in enumerate((("S1", 0.18), ("ST", -0.18))):
+        v = np.array([_num(by_factor[k].get(idx)) for k in order])
+        c = np.array([_num(by_factor[k].get(f"{idx}_conf")) for k in order])
+        ax.barh(y + off, v, height=0.34, color=PALETTE[j], label=_w(fg, idx))
+        ax.errorbar(v, y + off, xerr=np.nan_to_num(c), fmt="none", ecolor="black", capsize=1.5, lw=0.7)
+    ax.set_yticks(y, [factor_label(k, fg.lang) for k in order])
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlabel(_w(fg, "share"))
+    ax.grid(axis="y", visible=False)
+    ax.set_title(_title(fg, block, metric, "t_sobol"), fontsize=7.5)
+    ax.legend(fontsize=6)
+    _save(fg, fig, block, f"sensitivity-sobol-{metric}")
