@@ -416,3 +416,13 @@ def test_grids_where_no_cadre_lives_are_refused():
         build_scenario(data, FILE)
     data["dispatch"] = {"rule": "community_pool"}  # one community: the pool serves them all
     build_scenario(data, FILE)
+
+
+def test_fewer_cadres_than_grids_by_households_are_counted_not_listed():
+    data = scenario({}, gw=0, types=TWO_TYPES)
+    data["grids"] = {"generate": {"count": 5, "households": 100}}
+    data["cadres"]["sunk"] = {"count": 3, "allocation": "households"}  # which grids get them depends on sizes
+    with pytest.raises(ScenarioError, match=r"at least 2 of 5 grids have no cadre living in them, so"):
+        build_scenario(data, FILE)
+    data["cadres"]["sunk"] = {"count": 5, "allocation": "households"}
+    build_scenario(data, FILE)

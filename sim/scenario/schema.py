@@ -262,15 +262,20 @@ class Scenario(_Model):
         for role in self.cadres.roles.values():
             grids = role.grids or order
             groups.append((role.count, role.per_grid, role.allocation, grids))
+        somewhere = 0  # cadres allocated by households to grids not known here (fewer cadres than grids)
         for count, per_grid, allocation, grids in groups:
             if per_grid:
                 served.update(grids)
             elif count and (allocation == "equal" or count >= len(grids)):
                 served.update(grids[: count] if allocation == "equal" else grids)
+            elif count:
+                somewhere += count
         missing = [g for g in order if g not in served]
-        if missing:
+        if len(missing) > somewhere:
+            which = f"at least {len(missing) - somewhere}" if somewhere else f"{len(missing)}"
+            listed = f" ({few(missing)})" if not somewhere else ""
             raise FieldError(("cadres", "grid_workers", "per_grid"), 0,
-                             f"{len(missing)} of {len(order)} grids have no cadre living in them ({few(missing)}), so "
+                             f"{which} of {len(order)} grids have no cadre living in them{listed}, so "
                              "their issues would never be resolved under dispatch.rule = \"own_grid\": give grid "
                              "workers, enough sunk cadres or a named role for every grid, or pool the grids of a "
                              "community (dispatch.rule = \"community_pool\")")
