@@ -59,9 +59,11 @@ def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
     return times, level
 
 
-def backlog_stats(r: Records) -> tuple[float, float]:
-    """Time-average and maximum backlog over the window."""
+def backlog_stats(r: Records, periods: list[tuple[float, float]] = ()) -> tuple[float, float, float]:
+    """Time-average and maximum backlog over the window, and the time average over ``periods`` inside it
+    (nan without periods): one backlog series for all three, as it is two sorted arrays per issue."""
     t, level = backlog_series(r)
+    over = _mean_over(t, level, periods)
     a, b = r.warmup, r.horizon
     i0, i1 = np.searchsorted(t, [a, b])  # t is sorted: the window is a slice
     knots = np.concatenate([[a], t[i0:i1], [b]])
@@ -70,7 +72,7 @@ def backlog_stats(r: Records) -> tuple[float, float]:
     del level
     width = np.diff(knots)
     width *= values
-    return float(np.sum(width)) / (b - a), float(values.max())
+    return float(np.sum(width)) / (b - a), float(values.max()), over
 
 
 def daily_backlog(r: Records) -> np.ndarray:
@@ -172,7 +174,8 @@ def coverage(r: Records) -> Coverage:
 def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]:
     """The metrics of one run (``cov``: its coverage, if computed already)."""
     a, b = r.warmup, r.horizon
-    backlog = backlog_stats(r)  # first, before the per-issue arrays below: the peak of memory is here
+    # first, before the per-issue arrays below: the peak of memory is here
+    backlog = backlog_stats(r, _clipped(r.emergencies, a, b))
     m = r.issues.occur >= a  # the issues of the window (all occur before the horizon)
     arrived = int(m.sum())
     reported = m & (r.report < b)  # known by the horizon
@@ -219,7 +222,7 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         out["lead_hours_mean"] = _mean(lead_hours(r)[done])
     if r.supervised.size:  # some type has time limits: the share that overran one and was supervised
         out["supervised_share"] = _share((m & ~np.isnan(r.supervised)).sum(), arrived)
-    out["backlog_mean"], out["backlog_max"] = backlog
+    out["backlog_mean"], out["backlog_max"] = backlog[:2]
 
     if r.visits_enabled:
         cov = cov or coverage(r)
@@ -274,7 +277,7 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     out.update(campaign_metrics(r))
     out.update(task_metrics(r))
     if r.emergencies.size:
-        out["backlog_mean_in_emergencies"] = backlog_mean_over(r, _clipped(r.emergencies, a, b))
+        out["backlog_mean_in_emergencies"] = backlog[2]
     return out
 
 
@@ -288,9 +291,8 @@ def task_metrics(r: Records) -> dict[str, float]:
     return out
 
 
-def backlog_mean_over(r: Records, periods: list[tuple[float, float]]) -> float:
-    """Time-average backlog over some periods of the window (nan if they are empty)."""
-    t, level = backlog_series(r)
+def _mean_over(t: np.ndarray, level: np.ndarray, periods: list[tuple[float, float]]) -> float:
+    """Time average of the backlog step function (t, level) over some periods (nan if they are empty)."""
     total = sum(b - a for a, b in periods)
     if total <= 0:
         return float("nan")
