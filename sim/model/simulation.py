@@ -91,7 +91,6 @@ class Simulation:
         pace = scenario.visits.households_per_hour
         self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
         self.visiting_allowed = scenario.visits.enabled
-        # reserved visiting: until when each cadre's reserve lasts, and per unit who can be called away
         self.role_of = [r.role_names[c.role] for c in self.cadres]
         self.campaigns = build_campaigns(scenario, self.d.ids, self.d.households, [c.home for c in self.cadres],
                                          self.role_of)
@@ -101,6 +100,7 @@ class Simulation:
         self.on_task: dict[int, tuple[TaskState, float]] = {}  # per cadre on a task: the task, since when
         self.task_log = array("d")  # flat rows (cadre, task, start, end): a stretch on a task
         self.task_crew: dict[tuple[int, int], dict[int, Cadre]] = {}
+        # reserved visiting: until when each cadre's reserve lasts, and per unit who can be called away
         self.reserving = scenario.visits.enabled and (scenario.visits.mode == "scheduled" or bool(self.campaigns))
         self.reserve_until = array("d", bytes(8 * len(self.cadres)))
         self.reserved_in: dict[Unit, dict[int, Cadre]] = {}
@@ -542,8 +542,7 @@ class Simulation:
         cp.active, cp.stopped = False, now
         cp.token += 1
         for cid in cp.participants:
-            self.campaign_share[cid] = max([o.share for o in self.campaigns if o.active and cid in o.participants],
-                                           default=0.0)
+            self.campaign_share[cid] = max((o.share for o in self.campaigns_of[cid] if o.active), default=0.0)
             grp = self.group_of[cid]
             if self.campaign_share[cid] == 0.0:
                 self.reserve_until[cid] = min(self.reserve_until[cid], self.base_until.get(grp.index, 0.0))
@@ -608,10 +607,7 @@ class Simulation:
             self._become_idle(c)
 
     def _task_deadline(self, ev: Timeout) -> None:
-        ts = ev.value
-        for g in range(len(ts.need)):
-            ts.advance(g, self.env.now)
-            ts.on_time[g] = ts.units_done(g)
+        ev.value.count_on_time(self.env.now)
 
     # ------------------------------------------------------------ visits find hidden issues
 
@@ -890,10 +886,11 @@ class Simulation:
         for cid, (ts, since) in self.on_task.items():
             self.task_log.extend((cid, ts.index, since, now))
         for ts in self.active_tasks:
-            for g in range(len(ts.need)):
-                ts.advance(g, now)
-                if ts.deadline >= now:  # the run ended before the deadline: what was done by then
-                    ts.on_time[g] = ts.units_done(g)
+            if ts.deadline >= now:  # the run ended before the deadline: what was done by then
+                ts.count_on_time(now)
+            else:
+                for g in range(len(ts.need)):
+                    ts.advance(g, now)
         return assemble_records(
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
             level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),

@@ -69,6 +69,12 @@ class TaskState:
     def units_done(self, g: int) -> float:
         return math.floor(self.done[g] / self.unit_hours + 1e-9)
 
+    def count_on_time(self, now: float) -> None:
+        """The units each grid has done by ``now`` (the deadline, or the run's end before it)."""
+        for g in range(len(self.need)):
+            self.advance(g, now)
+            self.on_time[g] = self.units_done(g)
+
 
 def build_tasks(sc: Scenario, households: np.ndarray) -> list[TaskState]:
     """Every emergency's tasks (the run starts those that begin in [0, horizon), see ``starts``)."""
