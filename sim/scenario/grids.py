@@ -84,6 +84,10 @@ class Grids(_Model):
     rows: tuple[GridSpec, ...] = Field(default=(), exclude=True)
     geometry: tuple[dict, ...] = Field(default=(), exclude=True)
 
+    def ids(self) -> list[str]:
+        """The grids' ids in grid order, generated ones included (before the layout is drawn)."""
+        return self.generate.ids() if self.generate is not None else [g.id for g in self.rows]
+
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> "Grids":
         given = [k for k in ("list", "generate", "csv", "geojson") if getattr(self, k) is not None]

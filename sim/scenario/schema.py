@@ -225,7 +225,7 @@ class Scenario(_Model):
                 raise FieldError(("issue_types", name, "service_time_by_level", "police"), NOTHING,
                                  f"police grids do not take {name!r} (cadres.police.types: "
                                  f"{', '.join(self.cadres.police.types) or 'none'}); add it there or drop this entry")
-        ids = set(self.grids.generate.ids()) if self.grids.generate else {g.id for g in self.grids.rows}
+        ids = set(self.grids.ids())
         for i, u in enumerate(self.cadres.police.units or []):
             for j, g in enumerate(u.grids):
                 if g not in ids:
@@ -255,7 +255,7 @@ class Scenario(_Model):
         if not any(it.rate_per_1000_households_per_week > 0 and name not in police
                    for name, it in self.issue_types.items()):
             return  # every issue is a police grid's: the grids need no cadre of their own
-        order = self.grids.generate.ids() if self.grids.generate else [g.id for g in self.grids.rows]
+        order = self.grids.ids()
         served: set[str] = set()
         sunk = self.cadres.sunk
         groups = [(sunk.count, None, sunk.allocation, order)]
@@ -281,7 +281,7 @@ class Scenario(_Model):
                              "community (dispatch.rule = \"community_pool\")")
 
     def _task_refs(self) -> None:
-        homed = self._homed_roles()
+        homed = self.cadres.homed()
         names = set()
         for i, em in enumerate(self.emergencies):
             for k, task in enumerate(em.tasks):
@@ -294,12 +294,8 @@ class Scenario(_Model):
                         raise FieldError(("emergencies", i, "tasks", k, "roles", j), role,
                                          f"not a role living in grids; allowed: {', '.join(homed)}")
 
-    def _homed_roles(self) -> dict[str, Any]:
-        """Roles whose cadres live in grids (they can visit, and take part in campaigns and tasks)."""
-        return {"grid_workers": self.cadres.grid_workers, "sunk": self.cadres.sunk, **getattr(self.cadres, "roles", {})}
-
     def _campaign_refs(self, ids: set[str]) -> None:
-        homed = self._homed_roles()
+        homed = self.cadres.homed()
         names = set()
         for i, cp in enumerate(self.campaigns):
             if cp.name in names:
