@@ -213,6 +213,26 @@ WORDS: dict[str, tuple[str, str]] = {
                    "时长以小时计；干部工作量以人日（8小时）计；比例以%表示"),
     "grids_series": ("mean over replications of each run's per-grid values", "各次重复中网格数值的均值"),
     "grids_layout": ("layout only: this command keeps no per-grid series", "仅网格信息：本命令未保存网格序列"),
+    # the selection figure (compare --select-best)
+    "sel_title": ("Which policy is best on {metric}?", "哪个方案的{metric}最优？"),
+    "sel_x": ("mean minus the best of the others: {axis}", "与其他方案中最优者之差：{axis}"),
+    "sel_zone": ("grey: indifference zone ±δ = {delta}", "灰色：无差异区间 ±δ = {delta}"),
+    "sel_selected": ("selected", "选定"),
+    "sel_out": ("out after {n}", "{n}次后淘汰"),
+    "sel_contention": ("still in contention", "仍在比较"),
+    "sel_note": ("lines: {conf} MCB intervals; dots: difference of means; {better} is better",
+                 "线段：{conf}与最优方案多重比较区间；点：均值之差；{better}"),
+    "sel_lower": ("lower", "越低越好"), "sel_higher": ("higher", "越高越好"),
+    # the sensitivity figures
+    "sens_t_morris": ("Which assumptions move it: {metric}\nMorris screening", "哪些假设影响{metric}\nMorris筛选"),
+    "sens_t_sobol": ("Which assumptions move it: {metric}\nSobol indices", "哪些假设影响{metric}\nSobol指数"),
+    "sens_mu_star": ("μ*: mean |effect| ({unit})", "μ*：平均绝对效应（{unit}）"),
+    "sens_sigma": ("σ: spread of the effects ({unit})", "σ：效应的离散程度（{unit}）"),
+    "sens_diagonal": ("σ = μ*", "σ = μ*"),
+    "sens_share": ("share of the variance of the point means", "占方案点均值方差的比例"),
+    "sens_S1": ("S1 (factor alone)", "S1（单独作用）"), "sens_ST": ("ST (with interactions)", "ST（含交互作用）"),
+    "sens_noise": ("noise share {x}", "噪声占比 {x}"),
+    "sens_what": ("sensitivity ({method}, {points} points)", "敏感性分析（{method}，{points}个方案点）"),
 }
 _KINDS = {"role": ROLES, "level": LEVELS, "place": LEVELS, "weekday": WEEKDAYS, "word": WORDS}
 

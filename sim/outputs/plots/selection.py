@@ -10,25 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.outputs.glossary import word
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.style import PALETTE, WIDTH
 
-# the words of this figure, in each language (metric names and units come from the glossary)
-WORDS = {
-    "title": ("Which policy is best on {metric}?", "哪个方案的{metric}最优？"),
-    "x": ("mean minus the best of the others: {axis}", "与其他方案中最优者之差：{axis}"),
-    "zone": ("grey: indifference zone ±δ = {delta}", "灰色：无差异区间 ±δ = {delta}"),
-    "selected": ("selected", "选定"),
-    "out": ("out after {n}", "{n}次后淘汰"),
-    "contention": ("still in contention", "仍在比较"),
-    "note": ("lines: {conf} MCB intervals; dots: difference of means; {better} is better",
-             "线段：{conf}与最优方案多重比较区间；点：均值之差；{better}"),
-    "lower": ("lower", "越低越好"), "higher": ("higher", "越高越好"),
-}
-
 
 def _w(fg: Figures, key: str, **fill: Any) -> str:
-    return WORDS[key][0 if fg.lang == "en" else 1].format(**fill)
+    return word("sel_" + key, fg.lang, **fill)  # the figure's words are in the glossary
 
 
 def _short(text: str) -> str:

@@ -16,26 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs.glossary import param_label, part_label, unit_label
+from sim.outputs.glossary import param_label, part_label, unit_label, word
 from sim.outputs.numbers import shown_unit
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.style import PALETTE, WIDTH
 
-WORDS = {
-    "t_morris": ("Which assumptions move it: {metric}\nMorris screening", "哪些假设影响{metric}\nMorris筛选"),
-    "t_sobol": ("Which assumptions move it: {metric}\nSobol indices", "哪些假设影响{metric}\nSobol指数"),
-    "mu_star": ("μ*: mean |effect| ({unit})", "μ*：平均绝对效应（{unit}）"),
-    "sigma": ("σ: spread of the effects ({unit})", "σ：效应的离散程度（{unit}）"),
-    "diagonal": ("σ = μ*", "σ = μ*"),
-    "share": ("share of the variance of the point means", "占方案点均值方差的比例"),
-    "S1": ("S1 (factor alone)", "S1（单独作用）"), "ST": ("ST (with interactions)", "ST（含交互作用）"),
-    "noise": ("noise share {x}", "噪声占比 {x}"),
-    "what": ("sensitivity ({method}, {points} points)", "敏感性分析（{method}，{points}个方案点）"),
-}
 
 
 def _w(fg: Figures, key: str, **kw: Any) -> str:
-    return WORDS[key][0 if fg.lang == "en" else 1].format(**kw)
+    return word("sens_" + key, fg.lang, **kw)  # the figure's words are in the glossary
 
 
 def factor_label(key: str, lang: str) -> str:
