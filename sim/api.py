@@ -21,6 +21,9 @@ from sim.decide.calibrate import Calibration, calibrate, calibration_table
 from sim.decide.sensitivity import HELP as SENSITIVITY_HELP
 from sim.decide.sensitivity import Sensitivity, sensitivity, sensitivity_table
 from sim.decide.sensitivity import add_arguments as sensitivity_arguments
+from sim.decide.optimize import HELP as OPTIMIZE_HELP
+from sim.decide.optimize import Optimization, optimization_text, optimize
+from sim.decide.optimize import add_arguments as optimize_arguments
 from sim.decide.selection_run import BestPolicy, select_best, selection_text
 from sim.experiments.campaign import CampaignError, CampaignStopped
 from sim.experiments.commands import (
@@ -55,6 +58,7 @@ __all__ = [
 ]
 __all__ += ["SENSITIVITY_HELP", "Sensitivity", "sensitivity", "sensitivity_arguments", "sensitivity_figures",
             "sensitivity_table"]
+__all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
 

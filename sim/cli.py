@@ -113,7 +113,7 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
                    "(default resolution_hours_mean)")
     p.add_argument("--max-replications", type=_positive_int, default=200, metavar="N",
                    help="with --replications auto: stop there even if the precision is not reached; with "
-                   "--select-best: at most N replications per policy (default 200)")
+                   "--select-best: at most N replications per policy; with optimize: per candidate (default 200)")
     p.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's 'seed')")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field by dotted path, e.g. cadres.sunk.count=800 (repeatable); "
@@ -188,6 +188,11 @@ def _parser() -> argparse.ArgumentParser:
                         epilog=EPILOG, formatter_class=fmt, description=api.SENSITIVITY_HELP)
     _common(sa)
     api.sensitivity_arguments(sa)
+
+    op = sub.add_parser("optimize", help="the cheapest deployment meeting the targets, with a stated confidence",
+                        epilog=EPILOG, formatter_class=fmt, description=api.OPTIMIZE_HELP)
+    _common(op)
+    api.optimize_arguments(op)
 
     pl = sub.add_parser("plot", help="make the briefing figures of a results folder",
                         description="Write to RESULTS_DIR/figures/ every figure that fits what the folder holds "
@@ -431,6 +436,22 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    if args.replications is None:
+        raise UsageError("--replications auto with optimize: each candidate's check decides its replications; "
+                         "give --replications N for the first stage (default 10)")
+    o = _options(args)
+    res = api.optimize(args.scenario, args.lever, args.target, cost=args.cost, confidence=args.confidence,
+                       policy=args.policy, first_stage=args.replications or 10,
+                       max_runs=args.max_runs, options=o)
+    print(f"{res.scenario_name} — optimize over {', '.join(res.problem.keys)} — seed {res.seed}")
+    print(api.optimization_text(res))
+    print(f"results: {res.out}")
+    if args.plot:
+        print(f"figures: {len(api.plot_folder(res.out))} in {res.out / 'figures'}")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     cal = api.calibrate(args.scenario, args.policy, options=_options(args))
     res = cal.run
@@ -483,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate,
                 "plot": cmd_plot, "report": cmd_report, "calibrate": cmd_calibrate, "map": cmd_map,
-                "sensitivity": cmd_sensitivity}
+                "sensitivity": cmd_sensitivity, "optimize": cmd_optimize}
     try:
         return commands[args.command](args)
     except ScenarioError as e:

@@ -24,6 +24,20 @@ from sim.model import simulate
 from sim.scenario import ROLES, WEEKDAYS, Scenario
 
 EPS = 1e-6
+# the smallest valid scenario file: one grid, one issue type (bad-input cases add to it)
+ONE_GRID = """\
+name = "t"
+
+[calendar]
+start = 2024-01-01
+
+[grids]
+list = [{ id = "G1", households = 1000 }]
+
+[issue_types.request]
+rate_per_1000_households_per_week = 40
+service_time = { dist = "exponential", mean = 1.0 }
+"""
 START = dt.date(2024, 1, 4)  # a Thursday: model time 0 is not a Monday midnight (the test district's start)
 
 

@@ -9,22 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from oracles import ONE_GRID
 
 from sim.cli import main
 
-BASE = """\
-name = "t"
-
-[calendar]
-start = 2024-01-01
-
-[grids]
-list = [{ id = "G1", households = 1000 }]
-
-[issue_types.request]
-rate_per_1000_households_per_week = 40
-service_time = { dist = "exponential", mean = 1.0 }
-"""
 
 
 def validate(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
@@ -56,13 +44,13 @@ def validate(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
      'campaigns.0.grids.0 = "G01": not a grid id'),
 ])
 def test_nonsense_is_refused_with_the_field_named(tmp_path, capsys, patch, named):
-    code, err = validate(tmp_path, BASE.replace(*patch), capsys)
+    code, err = validate(tmp_path, ONE_GRID.replace(*patch), capsys)
     assert code == 2 and named in err, err
     assert str(tmp_path / "s.toml") in err and "Traceback" not in err
 
 
 def test_a_byte_order_mark_is_fine(tmp_path, capsys):
-    code, err = validate(tmp_path, "\ufeff" + BASE, capsys)
+    code, err = validate(tmp_path, "\ufeff" + ONE_GRID, capsys)
     assert code == 0, err
 
 
@@ -74,7 +62,7 @@ def test_a_directory_is_named_as_such(tmp_path, capsys):
 
 def test_validate_checks_a_variant_without_running_it(tmp_path, capsys):
     path = tmp_path / "s.toml"
-    path.write_text(BASE + "\n[policies.more]\ncadres.sunk.count = 4\n", encoding="utf-8")
+    path.write_text(ONE_GRID + "\n[policies.more]\ncadres.sunk.count = 4\n", encoding="utf-8")
     assert main(["validate", str(path), "--policy", "more", "--set", "cadres.sunk.service_days=Mon+Thu"]) == 0
     out = capsys.readouterr().out
     assert "sunk cadres: 4, allocation equal, service days Mon+Thu" in out
@@ -102,20 +90,20 @@ def test_validate_checks_a_variant_without_running_it(tmp_path, capsys):
     (("mean = 1.0 }", "mean = 1e300 }"), "service_time.mean = 1e+300: must be less than or equal to 1000000000000"),
 ])
 def test_values_beyond_plausible_bounds_are_refused(tmp_path, capsys, patch, named):
-    code, err = validate(tmp_path, BASE.replace(*patch), capsys)
+    code, err = validate(tmp_path, ONE_GRID.replace(*patch), capsys)
     assert code == 2 and named in err, err
 
 
 def test_a_default_in_conflict_is_named_as_the_default(tmp_path, capsys):
-    code, err = validate(tmp_path, BASE + "\n[wartime]\nenter_backlog_per_grid = 0.6\n", capsys)
+    code, err = validate(tmp_path, ONE_GRID + "\n[wartime]\nenter_backlog_per_grid = 0.6\n", capsys)
     assert code == 2 and "wartime.exit_backlog_per_grid = 2.0: must be below enter_backlog_per_grid (0.6); " \
                          "the file does not give exit_backlog_per_grid: 2.0 is its default" in err, err
-    code, err = validate(tmp_path, BASE.replace("start = 2024-01-01", "start = 2024-01-01\nhorizon_days = 20"), capsys)
+    code, err = validate(tmp_path, ONE_GRID.replace("start = 2024-01-01", "start = 2024-01-01\nhorizon_days = 20"), capsys)
     assert code == 2 and "the file does not give warmup_days: 28.0 is its default" in err, err
 
 
 def test_an_emergency_outside_the_run_is_warned_about(tmp_path, capsys):
-    text = BASE + "\n[[emergencies]]\nname = \"flood\"\nstart = 2026-07-01\nduration_days = 5\n"
+    text = ONE_GRID + "\n[[emergencies]]\nname = \"flood\"\nstart = 2026-07-01\nduration_days = 5\n"
     code, err = validate(tmp_path, text, capsys)
     assert code == 0 and "emergencies.0 (flood) runs from day 912 to day 917, outside the run (day 0 to 365)" in err, err
 
@@ -127,14 +115,14 @@ def test_an_emergency_outside_the_run_is_warned_about(tmp_path, capsys):
 ])
 def test_a_grid_table_that_is_not_utf8_is_named_with_its_line(tmp_path, capsys, content, said):
     (tmp_path / "grids.csv").write_bytes(content)
-    text = BASE.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"')
+    text = ONE_GRID.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"')
     code, err = validate(tmp_path, text, capsys)
     assert code == 2 and said in err and "grids.csv" in err, err
 
 
 def test_a_scenario_file_in_gbk_is_named_with_its_line(tmp_path, capsys):
     path = tmp_path / "s.toml"
-    path.write_bytes((BASE + '\ndescription = "塔区"\n').encode("gbk"))
+    path.write_bytes((ONE_GRID + '\ndescription = "塔区"\n').encode("gbk"))
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "s.toml line 13: not UTF-8 text" in err and "UTF-8 is required" in err, err
@@ -142,12 +130,12 @@ def test_a_scenario_file_in_gbk_is_named_with_its_line(tmp_path, capsys):
 
 def test_a_utf8_grid_table_with_chinese_names_is_fine(tmp_path, capsys):
     (tmp_path / "grids.csv").write_bytes("\ufeffid,households,community\nG1,300,东风社区\n".encode("utf-8"))
-    code, err = validate(tmp_path, BASE.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"'), capsys)
+    code, err = validate(tmp_path, ONE_GRID.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "grids.csv"'), capsys)
     assert code == 0, err
 
 
 def test_an_office_without_staff_that_resolves_issues_is_warned_about(tmp_path, capsys):
-    text = BASE.replace('mean = 1.0 }', 'mean = 1.0 }\nlevel = { grid = 0.9, street = 0.1 }') + \
+    text = ONE_GRID.replace('mean = 1.0 }', 'mean = 1.0 }\nlevel = { grid = 0.9, street = 0.1 }') + \
         "\n[levels.street]\nstaff_per_unit = 0\n"
     code, err = validate(tmp_path, text, capsys)
     assert code == 0 and "levels.street.staff_per_unit = 0: the issues of request that reach street level are " \

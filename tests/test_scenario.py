@@ -79,7 +79,7 @@ def test_unknown_key_lists_allowed_keys(tmp_path):
     msg = error(write(tmp_path, BASE + "\n[cadres.sunk]\ncuont = 800\n"))
     assert "cadres.sunk.cuont = 800" in msg
     assert "unknown key" in msg and "did you mean count?" in msg
-    assert "allowed keys: attendance, cost_per_hour, start_hour, end_hour, count, allocation, service_days, days_per_cadre" in msg
+    assert "allowed keys: attendance, cost_per_hour, start_hour, end_hour, count, allocation, per_grid, service_days, days_per_cadre" in msg
 
 
 def test_unknown_top_level_table(tmp_path):
@@ -153,7 +153,7 @@ def test_distribution_given_as_a_bare_name(tmp_path):
 
 def test_literal_lists_allowed_values(tmp_path):
     msg = error(write(tmp_path, BASE + "\n[cadres.sunk]\nallocation = 'random'\n"))
-    assert "cadres.sunk.allocation = \"random\": must be 'equal' or 'households'" in msg
+    assert "cadres.sunk.allocation = \"random\": must be 'equal', 'households' or 'explicit'" in msg
 
 
 def test_unknown_level_name(tmp_path):
@@ -411,3 +411,20 @@ def test_emergency_start_with_utc_offset_is_refused(tmp_path):
     text = BASE + '\n[[emergencies]]\nstart = 2024-01-10T06:00:00+08:00\nduration_days = 2\n'
     msg = error(write(tmp_path, text))
     assert "emergencies.0.start" in msg and "without a UTC offset" in msg
+
+
+def test_explicit_allocation_places_cadres_grid_by_grid(tmp_path):
+    from sim.model.district import build_district
+    from sim.model.roster import allocate_sunk
+
+    text = BASE + '\n[cadres.sunk]\nallocation = "explicit"\nper_grid = { G2 = 3, G1 = 1 }\n'
+    sc = load_scenario(write(tmp_path, text))
+    assert sc.cadres.sunk.count == 4  # the sum, when count is left out
+    assert allocate_sunk(sc, build_district(sc)).tolist() == [0, 1, 1, 1]  # grid order, not the table's
+    assert "must equal the sum of per_grid (4)" in error(write(tmp_path, text + "count = 5\n"))
+    assert "'G9' is not a grid id; grids: G1, G2" in error(write(tmp_path, text), sets=["cadres.sunk.per_grid.G9=1"])
+    assert 'needs allocation = "explicit"' in error(write(tmp_path, text.replace('allocation = "explicit"\n', "")))
+    assert 'allocation = "explicit" needs per_grid' in error(write(tmp_path, BASE + '\n[cadres.sunk]\nallocation = "explicit"\n'))
+    # a grid with no cadre at all is refused under own-grid dispatch (its issues would wait forever)
+    alone = text + "\n[cadres.grid_workers]\nper_grid = 0\n"
+    assert "1 of 2 grids have no cadre living in them (G1)" in error(write(tmp_path, alone), sets=["cadres.sunk.per_grid.G1=0"])

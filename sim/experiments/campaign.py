@@ -278,8 +278,12 @@ class Campaign:
         outcomes = [o for o in store.load("set_aside") if o.replication < n and o.variant in plan.variants]
         return outcomes, n
 
-    def run_driven(self, schedule: Schedule, label: str = "policy") -> list[RunOutcome]:
+    def run_driven(self, schedule: Schedule, label: str = "policy",
+                   scenario_of: Callable[[str], Scenario] | None = None) -> list[RunOutcome]:
         """Run what ``schedule`` asks for, batch after batch, until it asks for nothing; return every outcome.
+
+        ``scenario_of``: the scenario of a variant the schedule names, for procedures that make their
+        variants as they go (``optimize``); by default the plan's variants, and only their runs are read.
 
         Each run is written as it finishes (as in ``run``), so an interrupted campaign resumes where it
         stopped, and runs already in the folder are never run again.  A failed run stops the campaign
@@ -288,7 +292,8 @@ class Campaign:
         """
         plan, store, progress = self.plan, self.store, self.progress
         records_dir = str(self.out / "records") if plan.records else None
-        have = {o.key: o for o in store.load("set_aside") if o.variant in plan.variants}
+        have = {o.key: o for o in store.load("set_aside") if scenario_of or o.variant in plan.variants}
+        scenario_of = scenario_of or plan.variants.__getitem__
         first = True
         while True:
             try:
@@ -297,7 +302,7 @@ class Campaign:
                 raise CampaignStopped(f"{e}. Finished runs are saved in {self.out}", self.out) from None
             if not wanted:
                 return [have[k] for k in sorted(have)]
-            tasks = [RunTask(v, r, plan.seed, plan.variants[v], records_dir, plan.series)
+            tasks = [RunTask(v, r, plan.seed, scenario_of(v), records_dir, plan.series)
                      for v, reps in wanted.items() for r in sorted(reps)]
             todo = self.todo(tasks)
             if not todo:  # asked for runs the folder holds: the schedule must move on or stop

@@ -209,7 +209,7 @@ def check_size(variants: list[Scenario], count: int, replications: int | None, o
         raise ApiError(str(e)) from None
 
 
-def _fresh_dir(name: str, command: str) -> Path:
+def fresh_dir(name: str, command: str) -> Path:
     out = default_dir(name, command)
     base, i = out.name, 2
     while out.exists():  # two commands started in the same second
@@ -225,7 +225,7 @@ def _execute(plan: Plan, o: Options, label: str,
     ``driven``: the procedure decides the runs; the outcomes are each variant's first ``counts()``."""
     first = next(iter(plan.variants.values()))
     check_size(list(plan.variants.values()), len(plan.variants), plan.replications, o)
-    out = Path(o.out) if o.out else _fresh_dir(first.name, plan.command)
+    out = Path(o.out) if o.out else fresh_dir(first.name, plan.command)
     try:
         with open_campaign(plan, out, workers=o.workers, scheduler=o.scheduler, resume=o.resume,
                            quiet=o.quiet) as campaign:

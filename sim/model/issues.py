@@ -35,7 +35,7 @@ class IssueTable:
     report_delay: np.ndarray  # hours after occurrence a hidden issue is reported by the resident
     service: np.ndarray  # hours of work at the resolving level
     intake: np.ndarray  # hours of grid intake before escalation
-    travel: np.ndarray  # hours of travel when a pooled cadre serves another grid
+    travel: np.ndarray  # hours of travel when a pooled cadre serves another grid (by distance: the last trip)
     level: np.ndarray  # 0 grid, 1 community, 2 street, 3 department
     visit_offset: np.ndarray  # households of visiting, in units of the grid's size, until a visit finds it
     police: np.ndarray  # bool: taken by its grid's police unit (a police type in a grid that has one)
@@ -129,7 +129,8 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         delay = it.report_delay.sample(draw("report_delay"), n)
         service = it.service_time.sample(draw("service_time"), n)
         intake = it.intake_time.sample(draw("intake_time"), n)
-        travel = scenario.dispatch.travel_time.sample(draw("travel_time"), n)
+        travel = (scenario.dispatch.travel_time.sample(draw("travel_time"), n) if scenario.dispatch.travel == "drawn"
+                  else np.zeros(n))  # by distance it depends on who serves: the run fills it in
         shares = np.array([it.level.get(lv, 0.0) for lv in LEVELS])
         level = np.minimum(np.searchsorted(np.cumsum(shares), draw("level").uniform(size=n), side="right"),
                            len(LEVELS) - 1)

@@ -25,8 +25,13 @@ from sim.scenario import WEEKDAYS, Attended, Scenario
 
 
 def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
-    """Home grid of each sunk cadre: round-robin (``equal``) or by largest remainder on households."""
-    return allocate(scenario.cadres.sunk.count, scenario.cadres.sunk.allocation, district)
+    """Home grid of each sunk cadre: round-robin (``equal``), by largest remainder on households, or as
+    ``per_grid`` says (``explicit``), in grid order."""
+    sunk = scenario.cadres.sunk
+    if sunk.per_grid is not None:
+        counts = np.array([sunk.per_grid.get(g, 0) for g in district.ids], dtype=int)
+        return np.repeat(np.arange(district.n), counts)
+    return allocate(sunk.count, sunk.allocation, district)
 
 
 def allocate(count: int, rule: str, district: District, grids: np.ndarray | None = None) -> np.ndarray:

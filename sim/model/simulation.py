@@ -48,7 +48,7 @@ from sim.model.campaigns import CampaignState, build_campaigns
 from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
 from sim.model.clock import Clock
 from sim.model.dispatch import Unit
-from sim.model.district import build_district
+from sim.model.district import Trips, build_district
 from sim.model.roster import build_roster
 from sim.model.streams import stream
 from sim.model.tasks import TaskState, build_tasks
@@ -87,6 +87,7 @@ class Simulation:
         self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
         self.police_of = self.d.police_unit.tolist()
         self.comm_of = self.d.community.tolist()
+        self.trips = self._trips() if scenario.dispatch.travel == "distance" else None
         self.street_of = self.d.street.tolist()
         pace = scenario.visits.households_per_hour
         self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
@@ -137,6 +138,14 @@ class Simulation:
         self.drained = self.env.event()
 
     # ------------------------------------------------------------ set-up
+
+    def _trips(self) -> Trips:
+        """Travel by distance: pooled cadres set out from their home grid, police officers from their
+        police grid's base; other cadres only ever serve their own grid or an office (no travel)."""
+        base = {id(u): int(g) for u, g in zip(self.police_units, self.d.police_base)}
+        origin = [c.home if c.unit.pooled else base.get(id(c.unit), -1) for c in self.cadres]
+        dp = self.sc.dispatch
+        return Trips(dp.overhead_hours, dp.speed_kmh, self.d.centroids, origin)
 
     def _issue_state(self) -> None:
         """Per-issue state in compact arrays (8 bytes a float, 1 a flag), not lists of Python objects:
@@ -374,7 +383,12 @@ class Simulation:
         self.queued[i] = 0
         if math.isnan(self.start[i]):
             self.start[i] = now
-        c.travel_left = self.i_travel[i] if c.unit.pooled and c.home != self.i_grid[i] else 0.0
+        if self.trips is not None:  # by distance: this cadre's trip, kept as the issue's travel for the records
+            c.travel_left = self.trips.hours(c.id, self.i_grid[i])
+            if c.travel_left:
+                self.i_travel[i] = c.travel_left
+        else:
+            c.travel_left = self.i_travel[i] if c.unit.pooled and c.home != self.i_grid[i] else 0.0
         c.remaining = self.remaining[i] + c.travel_left
         self._work(c)
 

@@ -223,6 +223,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "sel_note": ("lines: {conf} MCB intervals; dots: difference of means; {better} is better",
                  "线段：{conf}与最优方案多重比较区间；点：均值之差；{better}"),
     "sel_lower": ("lower", "越低越好"), "sel_higher": ("higher", "越高越好"),
+    # the optimization figures
+    "opt_title": ("What meeting the target costs: {metric}", "达标的代价：{metric}"),
+    "opt_feasible": ("shown to meet every target", "确认全部达标"),
+    "opt_infeasible": ("not shown to meet them", "未确认达标"),
+    "opt_chosen": ("chosen: the cheapest shown to meet them", "选定：确认达标中最省者"),
+    "opt_front": ("trade-off curve (Pareto front)", "权衡曲线（帕累托前沿）"),
+    "opt_threshold": ("target {target}", "目标 {target}"),
+    "opt_what": ("optimize, {n} candidates; bars: 95% CIs", "优化，{n}个候选方案；误差线：95%置信区间"),
+    "opt_cadres": ("sunk cadres per grid", "各网格下沉干部数"), "opt_cadres_unit": ("cadres", "人"),
+    "opt_coverage": ("coverage reached with them", "由此达到的走访覆盖率"),
+    "opt_map_title": ("Where the {n} sunk cadres go: the cheapest allocation meeting the targets",
+                      "{n}名下沉干部的去向：达标的最省分配"),
     # the sensitivity figures
     "sens_t_morris": ("Which assumptions move it: {metric}\nMorris screening", "哪些假设影响{metric}\nMorris筛选"),
     "sens_t_sobol": ("Which assumptions move it: {metric}\nSobol indices", "哪些假设影响{metric}\nSobol指数"),

@@ -17,8 +17,26 @@ from sim.scenario.fields import Days, Hour, Hours, Weight, _Model
 
 class Dispatch(_Model):
     rule: Literal["own_grid", "community_pool"] = "own_grid"
+    # drawn: travel_time per issue; distance: overhead_hours + centroid distance / speed_kmh (by the cadre's origin)
+    travel: Literal["drawn", "distance"] = "drawn"
     travel_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.25))
+    speed_kmh: float = Field(default=15.0, gt=0, le=1000)  # effective: straight lines are shorter than roads
+    overhead_hours: float = Field(default=0.1, ge=0, le=24)  # getting going and finding the household
     at_shift_end: Literal["resume", "handback"] = "resume"
+
+    @model_validator(mode="after")
+    def _travel_fields_match(self) -> "Dispatch":
+        # travel_time may stay beside travel = "distance" (unused), so that a policy or --set can switch a
+        # scenario that draws travel over to distances; speed and overhead without distances are a mistake
+        for f in ("speed_kmh", "overhead_hours"):
+            if self.travel == "drawn" and f in self.model_fields_set:
+                raise FieldError(f, getattr(self, f), 'applies only with travel = "distance" (travel is "drawn": '
+                                 "each issue draws travel_time); set dispatch.travel = \"distance\" or drop it")
+        return self
+
+    def trip_hours(self, km: float) -> float:
+        """Hours to reach a grid ``km`` away (straight line between centroids) with travel = "distance"."""
+        return self.overhead_hours + km / self.speed_kmh
 
 
 class Visits(_Model):

@@ -42,12 +42,30 @@ class Sunk(Hours, RoleTerms):
     """
 
     count: int = Field(default=0, ge=0)
-    allocation: Literal["equal", "households"] = "equal"
+    allocation: Literal["equal", "households", "explicit"] = "equal"
+    per_grid: dict[str, NonNegativeInt] | None = None  # with allocation = "explicit": grid id -> cadres
     service_days: Weekdays = ["Wed"]
     days_per_cadre: PositiveInt | None = None
     start_hour: Hour = 9.0
     end_hour: Hour = 17.0
     visits: bool = True
+
+    @model_validator(mode="after")
+    def _explicit_allocation(self) -> "Sunk":
+        """An explicit allocation names each grid's cadres; ``count`` is then their sum (given or not)."""
+        if (self.allocation == "explicit") != (self.per_grid is not None):
+            if self.per_grid is None:
+                raise FieldError("per_grid", NOTHING, 'allocation = "explicit" needs per_grid, a table of grid id = '
+                                 "number of sunk cadres (grids not named get none)")
+            raise FieldError("allocation", self.allocation, 'per_grid (cadres grid by grid) needs allocation = '
+                             '"explicit"; or drop per_grid and give count')
+        if self.per_grid is not None:
+            total = sum(self.per_grid.values())
+            if "count" in self.model_fields_set and self.count != total:
+                raise FieldError("count", self.count, f"must equal the sum of per_grid ({total:,}) with an explicit "
+                                 "allocation; or leave count out")
+            object.__setattr__(self, "count", total)  # frozen model: count follows from per_grid
+        return self
 
     @model_validator(mode="after")
     def _days_per_cadre_fits(self) -> "Sunk":
@@ -64,16 +82,25 @@ class PoliceUnit(_Model):
 
 
 class Police(Shift, RoleTerms):
-    """Police grids: ``count`` blocks of consecutive grids (or the explicit ``units``), whose
-    officers take the issue types listed in ``types`` for their grids (they do not visit)."""
+    """Police grids: ``count`` blocks of grids (or the explicit ``units``), whose officers take the
+    issue types listed in ``types`` for their grids (they do not visit).  ``blocks``: consecutive
+    grids in grid order, or contiguous grids (touching polygons, within streets where count allows)."""
 
     units: list[PoliceUnit] | None = None
     count: int = Field(default=0, ge=0, description="number of police grids when units is not given")
+    blocks: Literal["consecutive", "contiguous"] = "consecutive"
     officers_per_unit: PositiveInt = 1
     types: list[str] = []
     days: Weekdays = list(WEEKDAYS)
     start_hour: Hour = 8.0
     end_hour: Hour = 20.0
+
+    @model_validator(mode="after")
+    def _blocks_need_count(self) -> "Police":
+        if "blocks" in self.model_fields_set and self.units is not None:
+            raise FieldError("blocks", self.blocks, "shapes the count blocks; explicit units list their own grids: "
+                             "drop blocks or units")
+        return self
 
 
 class Level(Shift, RoleTerms):
@@ -194,7 +221,9 @@ def role_refs(sc: Any) -> None:
             raise FieldError(("cadres", "roles", name, "end"), role.end,
                              f"is before start ({role.start}): the role would never serve; give an end on or after it")
     homed = sc.cadres.homed()
-    staffed = {n: t for n, t in homed.items() if (getattr(t, "per_grid", None) or getattr(t, "count", None) or 0) > 0}
+    # sunk cadres' per_grid is a table (their count is its sum); the others' a number
+    staffed = {n: t for n, t in homed.items()
+               if (t.count if isinstance(t, Sunk) else getattr(t, "per_grid", None) or getattr(t, "count", None) or 0) > 0}
     if any(getattr(t, "types", None) is not None for t in staffed.values()) and \
             all(getattr(t, "types", None) is not None for t in staffed.values()):
         taken = {x for t in staffed.values() for x in t.types}

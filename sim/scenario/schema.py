@@ -231,6 +231,10 @@ class Scenario(_Model):
                 if g not in ids:
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
+        for g in self.cadres.sunk.per_grid or {}:
+            if g not in ids:
+                raise FieldError(("cadres", "sunk", "per_grid", g), self.cadres.sunk.per_grid[g],
+                                 f"{g!r} is not a grid id; grids: {few(ids)}")
         self._every_grid_served()
         for name, role in self.cadres.roles.items():
             for j, g in enumerate(role.grids):
@@ -258,7 +262,9 @@ class Scenario(_Model):
         order = self.grids.ids()
         served: set[str] = set()
         sunk = self.cadres.sunk
-        groups = [(sunk.count, None, sunk.allocation, order)]
+        if sunk.per_grid is not None:
+            served.update(g for g, n in sunk.per_grid.items() if n > 0)
+        groups = [] if sunk.per_grid is not None else [(sunk.count, None, sunk.allocation, order)]
         for role in self.cadres.roles.values():
             grids = role.grids or order
             groups.append((role.count, role.per_grid, role.allocation, grids))
@@ -375,6 +381,14 @@ class Scenario(_Model):
         if cal.drain_days == 0:
             out.append("calendar.drain_days = 0: issues still open at the horizon are left out of resolution "
                        "times and SLA attainment, which are then biased low (censored)")
+        pol = self.cadres.police
+        synthetic = [what for what, used in (
+            ('dispatch.travel = "distance": travel times', self.dispatch.travel == "distance"),
+            ('cadres.police.blocks = "contiguous": police grids', pol.blocks == "contiguous" and pol.units is None
+             and pol.count > 0)) if used and not self.grids.geometry]
+        for what in synthetic:
+            out.append(f"{what} come from a synthetic layout of the grids (no grids.geojson), not the real map: "
+                       "distances and neighbours are nominal")
         return out
 
 

@@ -5,8 +5,8 @@ axis (durations in days), the Okabe-Ito colour-blind-safe palette, a title
 naming the subject, and a source line (scenario, replications, seed) in small
 print.  ``lang="zh"`` labels everything in Chinese with a CJK font, and refuses
 to draw (rather than draw empty boxes) when no CJK font is installed.
-Figures of a run (``run.py``), a comparison (``compare.py``) and a sweep
-(``sweep.py``), one function per figure.
+Figures of a run (``run.py``), a comparison (``compare.py``), a sweep
+(``sweep.py``), a sensitivity analysis and an optimization, one function per figure.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.compare import compare_figures
 from sim.outputs.plots.folder import Folder
+from sim.outputs.plots.optimize import allocation_map, tradeoff_figures
 from sim.outputs.plots.run import run_figures
 from sim.outputs.plots.sensitivity import sensitivity_figures
 from sim.outputs.plots.style import PlotError
@@ -39,4 +40,7 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
         sweep_figures(fg, targets or DEFAULT_TARGETS)
     elif folder.command == "sensitivity":
         sensitivity_figures(fg)
+    elif folder.command == "optimize":
+        tradeoff_figures(fg)
+        allocation_map(fg)
     return fg.written

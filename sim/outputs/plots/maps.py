@@ -33,7 +33,7 @@ KM_PER_DEGREE = 111.32
 NAN_COLOUR = "#cccccc"
 
 
-def _district(fg: Figures) -> DistrictShapes | None:
+def district_of(fg: Figures) -> DistrictShapes | None:
     if not hasattr(fg, "_district"):
         fg._district = folder_district(fg.f.path, fg.f.scenario)
     return fg._district
@@ -118,12 +118,13 @@ def _norm(values: list[np.ndarray]):
 
     finite = np.concatenate([v[np.isfinite(v)] for v in values])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    return Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1e-9)
+    pad = 0.0 if hi > lo else max(abs(lo) * 0.01, 1e-6)  # one value everywhere: a scale around it, not 1e-9 wide
+    return Normalize(vmin=lo - pad, vmax=hi + pad)
 
 
 def run_maps(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
     """One choropleth per per-grid series of one policy's runs: ``map-<metric>``."""
-    d = _district(fg)
+    d = district_of(fg)
     if d is None:
         return
     polys = _projected(d)
@@ -145,7 +146,7 @@ def run_maps(fg: Figures, variant: str, series: list[dict[str, list[float]]]) ->
 def compare_maps(fg: Figures) -> None:
     """Per metric: every policy on one colour scale (``map-<metric>``), and differences from the
     reference on one diverging scale (``map-<metric>-difference``)."""
-    d = _district(fg)
+    d = district_of(fg)
     policies = fg.f.variants
     if d is None or not policies:
         return
@@ -193,6 +194,27 @@ def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, 
         _draw(fg, ax, d, polys, v, cmap, norm, labels=n <= 2)
         ax.set_title(panel, fontsize=7)
     _colorbar(fg, fig, axes.ravel().tolist(), cmap, norm, label)
+    fig.suptitle(title, fontsize=8, fontweight="bold")
+    _note(fg, fig, d)
+    fg.save(fig, file, ", ".join(values))
+
+
+def side_by_side(fg: Figures, d: DistrictShapes, values: dict[str, np.ndarray], units: dict[str, str], title: str,
+                 file: str) -> None:
+    """Panels of different quantities over the same district, each on its own colour scale (viridis)."""
+    import shapely
+
+    polys = _projected(d)
+    n = len(values)
+    x0, y0, x1, y1 = shapely.total_bounds(polys)
+    width = 2 * WIDTH if n > 1 else WIDTH
+    fig, axes = fg.plt.subplots(1, n, figsize=(width, width / n * (y1 - y0) / (x1 - x0) + 1.1), squeeze=False,
+                                layout="constrained")
+    for ax, (panel, v) in zip(axes.ravel(), values.items()):
+        cm, norm = _cmap("viridis"), _norm([v])
+        _draw(fg, ax, d, polys, v, cm, norm, labels=n <= 2)
+        ax.set_title(panel, fontsize=7)
+        _colorbar(fg, fig, ax, cm, norm, units[panel])
     fig.suptitle(title, fontsize=8, fontweight="bold")
     _note(fg, fig, d)
     fg.save(fig, file, ", ".join(values))

@@ -1,0 +1,119 @@
+"""The figures of an optimization (``gridsim optimize --plot``), from candidates.csv and summary.json only.
+
+- ``optimize-<metric>``: per target, every checked candidate's cost (x) against the
+  target metric (y), both with 95% CIs; the threshold as a line, feasible candidates
+  filled, the chosen one ringed, and the trade-off curve (the Pareto front: no other
+  candidate is both cheaper and better on the metric) drawn through its candidates.
+- ``map-allocation``: with the per-grid lever, the answer's sunk cadres per grid beside
+  the coverage each grid reached with them (the runs of the answer), on the district map.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+
+from sim.outputs.glossary import metric_info, word
+from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.style import PALETTE, WIDTH
+
+
+def _w(fg: Figures, key: str, **fill) -> str:
+    return word("opt_" + key, fg.lang, **fill)
+
+
+def _rows(fg: Figures) -> list[dict[str, str]]:
+    path = fg.f.path / "candidates.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["verdict"] in ("feasible", "infeasible", "not distinguishable")]
+
+
+def _f(x: str) -> float:
+    try:
+        return float(x)
+    except ValueError:
+        return math.nan
+
+
+def pareto(cost: np.ndarray, value: np.ndarray, higher_better: bool) -> np.ndarray:
+    """Indices of the candidates no other is both cheaper (or as cheap) and better on the value, by cost."""
+    v = value if higher_better else -value
+    order = np.lexsort((-v, cost))
+    front, best = [], -np.inf
+    for i in order:
+        if v[i] > best:
+            front.append(i)
+            best = v[i]
+    return np.array(front, int)
+
+
+def tradeoff_figures(fg: Figures) -> None:
+    opt = fg.f.summary.get("optimum")
+    rows = _rows(fg)
+    if not opt or not rows:
+        return
+    cost_metric = opt.get("cost", {}).get("metric") or next(k[5:-5] for k in rows[0] if k.startswith("cost_"))
+    cost = np.array([_f(r[f"cost_{cost_metric}_mean"]) for r in rows])
+    clo = np.array([_f(r[f"cost_{cost_metric}_ci_lo"]) for r in rows])
+    chi = np.array([_f(r[f"cost_{cost_metric}_ci_hi"]) for r in rows])
+    feasible = np.array([r["verdict"] == "feasible" for r in rows])
+    chosen = np.array([r["chosen"] == "yes" for r in rows])
+    cscale = fg.metric_value(cost_metric, 1.0)
+    for target in (opt.get("metrics") or {}).values():
+        text = target["target"]
+        metric, op, q = _split(text)
+        m = np.array([_f(r[f"{metric}_mean"]) for r in rows])
+        lo, hi = np.array([_f(r[f"{metric}_ci_lo"]) for r in rows]), np.array([_f(r[f"{metric}_ci_hi"]) for r in rows])
+        s = fg.metric_value(metric, 1.0)
+        fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.72 * WIDTH))
+        ax.errorbar(cost * cscale, m * s, yerr=[(m - lo) * s, (hi - m) * s],
+                    xerr=[(cost - clo) * cscale, (chi - cost) * cscale], fmt="none", ecolor="#999999", lw=0.7)
+        ax.scatter(cost[~feasible] * cscale, m[~feasible] * s, s=14, facecolor="white", edgecolor=PALETTE[5], lw=0.9,
+                   label=_w(fg, "infeasible"), zorder=3)
+        ax.scatter(cost[feasible] * cscale, m[feasible] * s, s=14, color=PALETTE[2], label=_w(fg, "feasible"), zorder=3)
+        if chosen.any():
+            ax.scatter(cost[chosen] * cscale, m[chosen] * s, s=70, facecolor="none", edgecolor="black", lw=1.1,
+                       label=_w(fg, "chosen"), zorder=4)
+        better = metric_info(metric)[0].better if metric_info(metric) else ("higher" if op == ">=" else "lower")
+        front = pareto(cost, m, better == "higher")
+        ax.plot(cost[front] * cscale, m[front] * s, color=PALETTE[0], lw=0.9, zorder=2, label=_w(fg, "front"))
+        ax.axhline(q * s, color=PALETTE[1], lw=0.9, ls="--", label=_w(fg, "threshold", target=f"{op} {q * s:g}"))
+        ax.set_xlabel(fg.label(cost_metric))
+        ax.set_ylabel(fg.label(metric))
+        ax.set_title(_w(fg, "title", metric=fg.label(metric).split(" (")[0].split("（")[0]))
+        ax.legend(fontsize=6, loc="best")
+        fig.tight_layout()
+        fg.save(fig, f"optimize-{metric}", _w(fg, "what", n=len(rows)))
+
+
+def _split(text: str) -> tuple[str, str, float]:
+    op = "<=" if "<=" in text else ">="
+    metric, q = text.split(op)
+    return metric, op, float(q)
+
+
+def allocation_map(fg: Figures) -> None:
+    """The answer's per-grid sunk cadres beside each grid's coverage with them."""
+    from sim.outputs.plots import maps
+
+    path = fg.f.path / "allocation.csv"
+    opt = fg.f.summary.get("optimum") or {}
+    d = maps.district_of(fg)
+    if not path.is_file() or d is None:
+        return
+    with open(path, newline="", encoding="utf-8") as f:
+        alloc = {r["grid"]: int(r["sunk_cadres"]) for r in csv.DictReader(f)}
+    if set(alloc) != set(d.ids):
+        return
+    panels = {_w(fg, "cadres"): np.array([alloc[g] for g in d.ids], float)}
+    series = fg.f.series(opt.get("candidate", ""))
+    units = {_w(fg, "cadres"): _w(fg, "cadres_unit")}
+    if series and "grid_coverage" in series[0]:
+        cov = np.nanmean(np.array([s["grid_coverage"] for s in series], float), axis=0) * 100
+        panels[_w(fg, "coverage")] = cov
+        units[_w(fg, "coverage")] = fg.label("coverage_mean")
+    maps.side_by_side(fg, d, panels, units, _w(fg, "map_title", n=f"{int(sum(alloc.values())):,}"), "map-allocation")
