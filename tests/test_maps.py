@@ -78,19 +78,31 @@ def test_the_synthetic_district_of_a_folder_is_that_of_gridsim_map(folders):
         assert poly.equals(shape(f["geometry"]))
 
 
-def test_real_polygons_are_found_beside_the_scenario_or_in_the_folder(folders, tmp_path, capsys, no_model):
+def test_real_polygons_are_found_in_the_folder_or_beside_the_scenario(folders, tmp_path, capsys, no_model):
     scenario = read_toml(folders / "real" / "scenario.resolved.toml")
-    assert folder_district(folders / "real", scenario).real  # beside the scenario file (command.json)
+    kept = folders / "real" / "district.geojson"  # the run copied the scenario's GeoJSON into its folder
+    assert kept.read_bytes() == (folders / "geo" / "district.geojson").read_bytes()
     assert "map-coverage.png" in {p.name for p in plot_folder(folders / "real")}
     moved = tmp_path / "real"
     shutil.copytree(folders / "real", moved)
     json.dump({**json.loads((moved / "command.json").read_text()), "scenario_file": str(tmp_path / "gone.toml")},
               (moved / "command.json").open("w"))
+    assert folder_district(moved, scenario).real  # the folder is self-contained
+    (moved / "district.geojson").unlink()
     d = folder_district(moved, scenario)
     assert not d.real and "maps drawn on a synthetic layout" in capsys.readouterr().err
-    shutil.copy(folders / "geo" / "district.geojson", moved)  # a copy in the folder makes it self-contained
-    assert folder_district(moved, scenario).real
+    json.dump({**json.loads((moved / "command.json").read_text()), "scenario_file": str(folders / "geo" / "s.toml")},
+              (moved / "command.json").open("w"))
+    assert folder_district(moved, scenario).real  # else beside the scenario file command.json names
 
 
 def test_a_sweep_has_no_maps(folders):
     assert folder_district(folders / "run" / "figures", {}) is None  # no grids.csv: no maps
+
+
+def test_reports_show_the_most_telling_map(folders, no_model):
+    from sim.outputs.report import write_report
+
+    for name, figure in (("run", "map-coverage"), ("compare", "map-coverage-difference")):
+        md, _ = write_report(folders / name)
+        assert f"![{figure}](figures/{figure}.png)" in md.read_text()

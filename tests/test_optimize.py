@@ -157,6 +157,12 @@ def test_per_grid_allocation_matches_brute_force(tmp_path):
     assert {r["grid"]: int(r["sunk_cadres"]) for r in table} == {g: alloc.get(g, 0) for g in "ABC"}
     sc = load_scenario(tmp_path / "o" / "optimum.toml")
     assert sc.cadres.sunk.allocation == "explicit" and sc.cadres.sunk.count == fewest
+    # the report states the answer and shows where the cadres go
+    assert main(["report", str(tmp_path / "o")]) == 0
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert f"shown to meet every target: **{fewest} sunk cadres placed grid by grid in {len(alloc)} grids" in md
+    assert "![map-allocation](figures/map-allocation.png)" in md
+    assert "Key results of the chosen deployment" in md
 
 
 # ---------------------------------------------------------------- the folder: resume, executors
@@ -191,6 +197,11 @@ def test_no_feasible_candidate_is_a_finding(tmp_path, capsys):
     doc = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert doc["optimum"]["found"] is False and doc["optimum"]["levers"] == {"cadres.grid_workers.per_grid": 4}
     assert doc["optimum"]["misses"]["wait_hours_mean<=0.01"] > 0
+    assert main(["report", str(tmp_path / "o")]) == 0  # says what the numbers support, and no more
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert "No candidate in the lever ranges was shown to meet every target" in md
+    assert "cheapest deployment shown" not in md and "With 95% confidence" not in md
+    assert "missed on average by" in md and "Key results of the closest candidate" in md
 
 
 @pytest.mark.parametrize("extra,words", [

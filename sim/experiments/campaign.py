@@ -219,7 +219,18 @@ def prepare_folder(out: Path, plan: Plan, resume: bool, note: Callable[[str], No
         for name, table in plan.resolved.items():
             atomic_write(out / "scenarios" / f"{name}.resolved.toml", dump_toml(table))
         atomic_write(out / "scenario.resolved.toml", dump_toml(next(iter(plan.resolved.values()))))
+    _keep_geometry(out, plan)
     return store
+
+
+def _keep_geometry(out: Path, plan: Plan) -> None:
+    """Copy the scenario's GeoJSON into the folder (under its base name, where the maps look first), so
+    that figures drawn later from the folder alone, moved or on another machine, show the real grids."""
+    names = {t.get("grids", {}).get("geojson") for t in plan.resolved.values()} - {None}
+    for name in sorted(names):
+        src, dest = Path(plan.scenario_file).parent / name, out / Path(name).name
+        if src.is_file() and not dest.exists():
+            atomic_write(dest, src.read_bytes())
 
 
 @dataclass

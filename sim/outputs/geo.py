@@ -4,9 +4,9 @@ A scenario with ``[grids] geojson`` has its own polygons; any other gets the syn
 district of ``sim.scenario.layout`` (computed from the grids and the scenario's seed,
 so the same scenario always gives the same map).  A results folder keeps
 ``scenario.resolved.toml``, which names the GeoJSON file as the scenario did (relative to
-the scenario's folder); the maps look for it, in this order, in the results folder
-itself (under its name, or its base name: copy it there to make the folder
-self-contained), then beside the scenario file recorded in ``command.json``.  When it is
+the scenario's folder), and a copy of the file under its base name; the maps look for it,
+in this order, in the results folder itself (under its name, or its base name), then
+beside the scenario file recorded in ``command.json``.  When it is
 found nowhere the maps fall back to the synthetic layout, with a warning.
 """
 

@@ -16,31 +16,21 @@ from typing import Any
 from sim.outputs.glossary import metric_info
 from sim.outputs.plots import Folder, plot_folder
 
-ROWS = [("completion_rate", "completion (all issues)", "%"), ("completion_rate_reported", "completion (reported)", "%"),
-        ("resolution_hours_mean", "resolution, mean", "d"), ("resolution_hours_p90", "resolution, p90", "d"),
-        ("sla_attainment", "within SLA", "%"), ("coverage_mean", "visit coverage, mean", "%"),
-        ("coverage_min_grid", "visit coverage, worst grid", "%"), ("backlog_mean", "open issues, mean", ""),
-        ("cadre_hours_on_duty", "cadre-days on duty", "k")]
+ROWS = [("completion_rate", "completion (all issues)"), ("completion_rate_reported", "completion (reported)"),
+        ("resolution_hours_mean", "resolution, mean"), ("resolution_hours_p90", "resolution, p90"),
+        ("sla_attainment", "within SLA"), ("coverage_mean", "visit coverage, mean"),
+        ("coverage_min_grid", "visit coverage, worst grid"), ("backlog_mean", "open issues, mean"),
+        ("cadre_hours_on_duty", "cadre time on duty")]
 
 
-def _fmt(v: float | None, unit: str) -> str:
-    if v is None or not math.isfinite(v):
-        return "–"
-    if unit == "%":
-        return f"{100 * v:.1f}%"
-    if unit == "d":
-        return f"{v / 24:.2f} d"
-    if unit == "k":
-        return f"{v / 8:,.0f}"
-    return f"{v:,.1f}"
+def _cell(metric: str, m: dict[str, Any] | None) -> str:
+    """Mean [95% CI] by the one unit rule of sim.outputs.numbers (an interval never prints as one value)."""
+    from sim.outputs.numbers import format_ci
 
-
-def _cell(m: dict[str, Any] | None, unit: str) -> str:
     if not m:
         return "–"
     lo, hi = m["ci95"]
-    ci = "" if lo is None else f" [{_fmt(lo, unit)}, {_fmt(hi, unit)}]"
-    return _fmt(m["mean"], unit) + ci
+    return format_ci(metric, m["mean"], lo, hi)
 
 
 def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
@@ -50,12 +40,12 @@ def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
         pols = s["policies"]
         head = ["metric", *pols, *[f"{p} (all runs failed)" for p in f.failed]]
         rows = []
-        for name, label, unit in ROWS:
+        for name, label in ROWS:
             if not any(name in s["by_policy"][p]["metrics"] for p in pols):
                 continue
             row = [label]
             for p in pols:
-                cell = _cell(s["by_policy"][p]["metrics"].get(name), unit)
+                cell = _cell(name, s["by_policy"][p]["metrics"].get(name))
                 d = s["differences"].get(p, {}).get("metrics", {}).get(name)
                 if d and d["ci95"][0] is not None and (d["ci95"][0] > 0 or d["ci95"][1] < 0):
                     cell += " *"
@@ -66,7 +56,8 @@ def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
         keys = [x["key"].split(".")[-1] for x in s["factors"]]
         head = ["point", *keys, "resolution p90", "coverage"]
         rows = [[pid, *["+".join(map(str, v)) if isinstance(v, list) else str(v) for v in p["params"].values()],
-                 _cell(p["metrics"].get("resolution_hours_p90"), "d"), _cell(p["metrics"].get("coverage_mean"), "%")]
+                 _cell("resolution_hours_p90", p["metrics"].get("resolution_hours_p90")),
+                 _cell("coverage_mean", p["metrics"].get("coverage_mean"))]
                 for pid, p in list(s["points"].items())[:12]]
         return head, rows
     if f.command == "sensitivity":  # the factors ranked per metric (sensitivity_lines says it in words)
@@ -76,8 +67,14 @@ def key_table(f: Folder) -> tuple[list[str], list[list[str]]]:
                  "–" if b.get("noise_share", {}).get(m) is None else f"{100 * b['noise_share'][m]:.0f}%"]
                 for m, order in b.get("ranking", {}).items() for i, k in enumerate(order[:6], 1)]
         return ["metric", "factor (ranked)", idx, f"{idx} ± (95%)", "noise share"], rows
-    return ["metric", "mean [95% CI]"], [[label, _cell(s["metrics"].get(name), unit)]
-                                        for name, label, unit in ROWS if name in s["metrics"]]
+    rows = [[label, _cell(name, s["metrics"].get(name))] for name, label in ROWS if name in s["metrics"]]
+    if f.command == "optimize":  # the targets' metrics too, where the fixed rows lack them
+        from sim.outputs.glossary import metric_label
+
+        shown = {name for name, _ in ROWS}
+        rows += [[metric_label(m), _cell(m, c)] for m, c in (s.get("optimum") or {}).get("metrics", {}).items()
+                 if m not in shown]
+    return ["metric", "mean [95% CI]"], rows
 
 
 def scenario_lines(f: Folder) -> list[str]:
@@ -99,7 +96,19 @@ def scenario_lines(f: Folder) -> list[str]:
     ]
     if f.command == "compare":
         lines.append(f"Policies compared: {', '.join(f.summary['policies'])} (reference: {f.summary['reference']}).")
+    if f.command == "optimize":
+        o = _search(f)
+        lines.append(f"Searched: {', '.join(o.get('levers', []))}, for the lowest `{o.get('cost')}` meeting "
+                     f"{', '.join(o.get('targets', []))} (the staffing above is the scenario's own; the answer's "
+                     "is in the results below and in optimum.toml).")
     return lines
+
+
+def _search(f: Folder) -> dict[str, Any]:
+    """What an optimize folder searched (its command.json)."""
+    import json
+
+    return json.loads((f.path / "command.json").read_text(encoding="utf-8")).get("optimize", {})
 
 
 def method(f: Folder) -> str:
@@ -109,15 +118,18 @@ def method(f: Folder) -> str:
     mser = "; ".join(f"{v}: MSER-5 suggests {c['mser5_median_days']:g} days ({'enough' if c['long_enough'] else 'NOT enough'})"
                      for v, c in checks.items())
     ver = s.get("versions", {})
+    objective = ("find the cheapest deployment within the lever ranges that meets every target, with a stated "
+                 "confidence (docs/optimize.md)" if f.command == "optimize" else
+                 "estimate how fast issues are resolved, how fully households are visited, and at what cost in "
+                 "cadre time, under the scenario's staffing policy(ies)")
     return (
-        "Objective: estimate how fast issues are resolved, how fully households are visited, and at what cost in "
-        "cadre time, under the scenario's staffing policy(ies). Model: a discrete-event simulation (gridsim "
+        f"Objective: {objective}. Model: a discrete-event simulation (gridsim "
         f"{ver.get('gridsim', '?')}, SimPy {ver.get('simpy', '?')}, Python {ver.get('python', '?')}) of issues "
         "arriving per grid as non-homogeneous Poisson processes, some hidden until a household visit or a delayed "
         "report, served by grid workers and sunk cadres on weekly shifts, escalated to community, street and "
         "department offices, with wartime mode in emergencies. Data: the figures cited in the scenario file "
         "(scenario.resolved.toml in this folder); every other number there is marked as an assumption. "
-        f"Experimentation: {_replications(s)}, each "
+        f"Experimentation: {_replications(f)}, each "
         f"{s.get('horizon_days', '?')} days with the first {s.get('warmup_days', '?')} discarded as warm-up "
         f"({mser or 'no warm-up check'}); root seed {seeds.get('root', '?')}, replication k of every variant "
         "seeded by SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random "
@@ -170,7 +182,62 @@ def selection_paragraph(f: Folder) -> str:
     return " ".join(out)
 
 
-def _replications(s: dict[str, Any]) -> str:
+def _levers(levers: dict[str, Any]) -> str:
+    def one(k: str, v: Any) -> str:
+        if isinstance(v, dict):  # the per-grid allocation
+            return f"{sum(v.values())} sunk cadres placed grid by grid in {len(v)} grids (allocation.csv)"
+        return f"{k} = {'+'.join(map(str, v)) if isinstance(v, list) else v}"
+    return "; ".join(one(k, v) for k, v in levers.items())
+
+
+def _against_targets(block: dict[str, Any]) -> str:
+    from sim.outputs.numbers import format_ci, format_value
+
+    def miss(m: str, c: dict[str, Any]) -> str:
+        if c["met"]:
+            return "met on average"
+        return f"missed on average by {format_value(m, abs(c['mean'] - float(c['target'].split('=')[-1])))}"
+    return "; ".join(f"`{c['target']}`: {format_ci(m, c['mean'], *c['ci95'])}, {miss(m, c)}"
+                     for m, c in block["metrics"].items())
+
+
+def optimum_paragraph(f: Folder) -> str:
+    """The answer of ``optimize`` in words; '' for other folders.  'Meets every target' is written only
+    for a candidate the procedure showed feasible (docs/optimize.md, the guarantee)."""
+    from sim.outputs.numbers import format_ci
+
+    o = f.summary.get("optimum")
+    if f.command != "optimize" or not o:
+        return ""
+    out = []
+    c = o.get("cost") or {}
+    if o.get("found"):
+        out.append(f"The cheapest deployment shown to meet every target: **{_levers(o['levers'])}**, at "
+                   f"{format_ci(c['metric'], c['mean'], *c['ci95'])} of `{c['metric']}` "
+                   f"({o['replications']} replications). {o['guarantee']}")
+    elif o.get("levers"):
+        out.append(f"No candidate in the lever ranges was shown to meet every target. The closest: "
+                   f"{_levers(o['levers'])} ({o['verdict']} after {o['replications']} replications).")
+    if o.get("metrics"):
+        out.append("Its targets: " + _against_targets(o) + ".")
+    n = o.get("next_cheaper")
+    if n:
+        out.append(f"The next cheaper candidate, {_levers(n['levers'])}, was {n['verdict']} after "
+                   f"{n['replications']} replications: " + _against_targets(n) + ".")
+    out.append(f"The search looked at {o['candidates_evaluated']} candidates in {o['runs_used']} runs "
+               "(every one in candidates.csv).")
+    if o.get("stopped"):
+        out.append(f"It stopped early: {o['stopped']}.")
+    return " ".join(out)
+
+
+def _replications(f: Folder) -> str:
+    s = f.summary
+    if f.command == "optimize":
+        o = _search(f)
+        return (f"{o.get('first_stage', '?')} independent replications per candidate, then more (up to "
+                f"{o.get('max_replications', '?')}) only for candidates near a target, as the feasibility checks "
+                f"decided ({s.get('replications', '?')} for the chosen deployment)")
     chosen = s.get("selection")
     if chosen and chosen.get("replications"):
         return ("independent replications per policy as the selection procedure decided ("
@@ -180,16 +247,18 @@ def _replications(s: dict[str, Any]) -> str:
 
 def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     names = {p.stem: p for p in written}
-    if f.command == "compare":
+    if f.command == "compare":  # the map of differences is where a reader sees which grids a policy helps
         v = f.summary["reference"]
-        order = ["selection", "differences", f"backlog-{v}", f"grid-coverage-{v}"]
+        order = ["selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
     elif f.command == "sweep":
         order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
     elif f.command == "sensitivity":
         order = [n for n in names if n.startswith("sensitivity-")]
+    elif f.command == "optimize":
+        order = [*[n for n in names if n.startswith("optimize-")][:2], "map-allocation"]
     else:
         v = f.variants[0]
-        order = [f"backlog-{v}", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
+        order = [f"backlog-{v}", "map-coverage", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
     return [names[n] for n in order if n in names][:3]
 
 
@@ -253,6 +322,12 @@ def sensitivity_lines(f: Folder) -> list[str]:
     return out
 
 
+def results_heading(f: Folder) -> str:
+    what = " of the chosen deployment" if f.command == "optimize" and f.summary.get("optimum", {}).get("found") else \
+        " of the closest candidate" if f.command == "optimize" else ""
+    return f"Key results{what} (mean [95% CI])"
+
+
 def write_report(path: str | Path) -> tuple[Path, Path]:
     """Write report.md and report.pdf into the folder; return their paths."""
     f = Folder.load(path)
@@ -262,13 +337,14 @@ def write_report(path: str | Path) -> tuple[Path, Path]:
     title = f"gridsim report: {f.summary.get('scenario', '?')} ({f.command})"
 
     md = [f"# {title}", "", "## Scenario", "", *[f"- {x}" for x in scenario_lines(f)], "",
-          "## Key results (mean [95% CI])", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+          f"## {results_heading(f)}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
           *["| " + " | ".join(r) + " |" for r in rows], ""]
     if f.command == "compare":
         md += ["\\* the paired 95% CI of the difference from the reference excludes zero.", ""]
-    chosen = selection_paragraph(f)
-    if chosen:
-        md += ["## Selection of the best policy", "", chosen, ""]
+    decision = ("Selection of the best policy", selection_paragraph(f)) if f.command == "compare" else \
+        ("The cheapest deployment meeting the targets", optimum_paragraph(f))
+    if decision[1]:
+        md += [f"## {decision[0]}", "", decision[1], ""]
     if f.command == "sensitivity":
         md += ["## Sensitivity: which assumptions matter", "", *[f"- {x}" for x in sensitivity_lines(f)], ""]
     md += ["## Figures", "", *[f"![{p.stem}](figures/{p.name})" for p in figs], "", "## Method", "", method(f), ""]
@@ -278,12 +354,13 @@ def write_report(path: str | Path) -> tuple[Path, Path]:
     atomic_write(md_path, "\n".join(md))
     pdf_path = f.path / "report.pdf"
     _pdf(pdf_path, title, scenario_lines(f), head, rows, figs, method(f), f.command == "compare",
-         chosen.replace("**", "").replace("`", ""))
+         (decision[0], decision[1].replace("**", "").replace("`", "")), results_heading(f))
     return md_path, pdf_path
 
 
 def _pdf(path: Path, title: str, scen: list[str], head: list[str], rows: list[list[str]], figs: list[Path],
-         meth: str, starred: bool, chosen: str = "") -> None:
+         meth: str, starred: bool, decision: tuple[str, str] = ("", ""),
+         heading: str = "Key results (mean [95% CI])") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -303,7 +380,7 @@ def _pdf(path: Path, title: str, scen: list[str], head: list[str], rows: list[li
                 y -= 0.018
                 fig.text(0.08, y, w, fontsize=8)
         y -= 0.035
-        fig.text(0.08, y, "Key results (mean [95% CI])", fontsize=11, weight="bold")
+        fig.text(0.08, y, heading, fontsize=11, weight="bold")
         height = 0.022 * (len(rows) + 1)
         ax = fig.add_axes([0.08, y - 0.01 - height, 0.84, height])
         ax.axis("off")
@@ -315,9 +392,9 @@ def _pdf(path: Path, title: str, scen: list[str], head: list[str], rows: list[li
         if starred:
             fig.text(0.08, y + 0.015, "* the paired 95% CI of the difference from the reference excludes zero.",
                      fontsize=7)
-        if chosen:
-            fig.text(0.08, y - 0.01, "Selection of the best policy", fontsize=11, weight="bold")
-            for w in textwrap.wrap(chosen, 120):
+        if decision[1]:
+            fig.text(0.08, y - 0.01, decision[0], fontsize=11, weight="bold")
+            for w in textwrap.wrap(decision[1], 120):
                 y -= 0.017
                 fig.text(0.08, y - 0.01, w, fontsize=7.5)
             y -= 0.035
