@@ -108,11 +108,14 @@ def describe(sc: Scenario) -> str:
           f"{' in ' + ', '.join(r.grids) if r.grids else ''}, {'+'.join(r.days)} {r.start_hour:g}-{r.end_hour:g} h"
           f"{f', from {r.start}' if r.start is not None else ''}{f' to {r.end}' if r.end is not None else ''}"
           f", types {', '.join(r.types) if r.types else 'all'}" for name, r in c.roles.items()),
-        f"  police grids: {d.n_police_units} x {c.police.officers_per_unit} officer(s), types {', '.join(c.police.types) or '-'}",
+        f"  police grids: {d.n_police_units} x {c.police.officers_per_unit} officer(s), types {', '.join(c.police.types) or '-'}"
+        + (f", {c.police.blocks} blocks of grids" if d.n_police_units and not c.police.units else ""),
         f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
         f"department {sc.levels.department.staff_per_unit}" + "".join(
             f"; unit {name}: {u.staff} staff for {', '.join(u.types)}" for name, u in sc.levels.department.units.items()),
-        f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}",
+        f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}, travel "
+        + (f"by distance between grid centroids ({sc.dispatch.overhead_hours:g} h + km / {sc.dispatch.speed_kmh:g} km/h)"
+           if sc.dispatch.travel == "distance" else "drawn per issue (dispatch.travel_time)"),
         f"  visits: {'on' if sc.visits.enabled else 'off'}, every {sc.visits.target_interval_days:g} days, "
         f"{sc.visits.households_per_hour:g} households/hour, discovery probability {sc.visits.discovery_probability:g}"
         + ("" if sc.visits.mode == "idle" else

@@ -318,14 +318,16 @@ def check_work_content(sc: Scenario, r) -> None:
         for k in range(2):
             content += np.where(r.issues.sequential & (r.issues.level > k + 1), r.issues.attempts[:, k], 0.0)
     pooled = sc.dispatch.rule == "community_pool"
-    if not pooled:
+    by_distance = sc.dispatch.travel == "distance"  # police officers travel too; each stint its own trip
+    if not (pooled or by_distance):
         assert np.allclose(work_on[done], content[done], atol=1e-6), "resolved issue got the wrong amount of work"
-    else:
-        stints = np.zeros(n)
-        np.add.at(stints, ti, 1)
-        assert np.all(work_on[done] >= content[done] - 1e-6)
-        assert np.all(work_on[done] <= content[done] + stints[done] * r.issues.travel[done] + 1e-6)
-    assert np.all(work_on[~done] <= content[~done] + (r.issues.travel[~done] * 50 if pooled else 0) + 1e-6)
+        assert np.all(work_on[~done] <= content[~done] + 1e-6)
+        return
+    stints = np.zeros(n)
+    np.add.at(stints, ti, 1)
+    trip = np.full(n, r.issues.travel.max(initial=0.0)) if by_distance else r.issues.travel
+    assert np.all(work_on >= np.where(done, content, 0.0) - 1e-6)
+    assert np.all(work_on <= content + stints * trip + 1e-6), "an issue got more work than its content and trips"
 
 
 def check_duty_is_schedule(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) -> None:

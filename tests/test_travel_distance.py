@@ -16,7 +16,7 @@ import shapely
 from pydantic import ValidationError
 
 from oracles import (ONE_GRID, check_conservation, check_drain, check_issue_times, check_tasks_within_issues,
-                     check_work_within_duty, duty_by_cadre)
+                     check_work_content, check_work_within_duty, duty_by_cadre)
 from sim.cli import main
 from sim.metrics import compute_metrics
 from sim.model import simulate
@@ -144,6 +144,7 @@ def test_tiefeng_pooled_by_distance_keeps_the_invariants_and_travels_farther_for
     check_issue_times(sc, r)
     check_work_within_duty(r, duty_by_cadre(r))
     check_tasks_within_issues(r)
+    check_work_content(sc, r)
     d = r.district
     # who set out from where: pooled cadres from home, officers from their police grid's base
     police = r.cadre_role[r.work_cadre] == ROLES.index("police")
