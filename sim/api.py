@@ -56,7 +56,7 @@ __all__ = [
     "calibrate", "calibration_table", "compare", "describe", "load_scenario", "map_district", "parse_set", "parse_target",
     "plot_folder", "run", "show_param", "sweep", "write_report",
 ]
-__all__ += ["SENSITIVITY_HELP", "Sensitivity", "sensitivity", "sensitivity_arguments", "sensitivity_figures",
+__all__ += ["LANGS", "SENSITIVITY_HELP", "Sensitivity", "figures", "sensitivity", "sensitivity_arguments",
             "sensitivity_table"]
 __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
@@ -163,13 +163,23 @@ def map_district(scenario: str | Path, out: str | Path | None = None, policy: st
     return doc
 
 
-def sensitivity_figures(out: str | Path) -> tuple[list[Path], list[str]]:
-    """A sensitivity folder's figures in English and Chinese; a language that cannot be drawn
-    (no CJK font installed) is returned as a note, not raised."""
+LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
+
+
+def figures(out: str | Path, fmt: str = "png", lang: str = "en",
+            targets: list[tuple[str, str, float]] | None = None) -> tuple[list[Path], list[str]]:
+    """A folder's figures in ``lang`` (en, zh or both: Chinese ones named ``*.zh.png`` beside the English).
+
+    With ``both``, Chinese figures that cannot be drawn (no CJK font installed) are returned as a
+    note and the English ones are kept; with ``zh`` alone that is an error (``PlotError``)."""
+    if lang not in LANGS:
+        raise PlotError(f"--lang {lang}: allowed: {', '.join(LANGS)}")
     written, notes = [], []
-    for lang in ("en", "zh"):
+    for one in LANGS[lang]:
         try:
-            written += plot_folder(out, lang=lang)
+            written += plot_folder(out, fmt, one, targets)
         except PlotError as e:
-            notes.append(f"no {lang} figures: {e}")
+            if lang != "both" or one == "en":
+                raise
+            notes.append(f"no {one} figures: {e}")
     return written, notes

@@ -135,8 +135,13 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
     p.add_argument("--force", action="store_true",
                    help="run even if the size estimate says the command needs more memory than this machine has "
                    "available, and allow sweep designs of up to 1,000,000 points (default limit 10,000)")
-    p.add_argument("--plot", action="store_true", help="make the figures (PNG, English) right after the run, "
+    p.add_argument("--plot", action="store_true", help="make the figures (PNG) right after the run, "
                    "as 'gridsim plot DIR' would")
+    p.add_argument("--lang", choices=list(api.LANGS), default="en", help=LANG_HELP + " (with --plot)")
+
+
+LANG_HELP = ("figure labels in English (default), Chinese, or both side by side (Chinese figures are named "
+             "*.zh.png; they need a CJK font: apt-get install fonts-noto-cjk)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -201,8 +206,7 @@ def _parser() -> argparse.ArgumentParser:
                         "Made from the folder's files only; the model is not re-run.")
     pl.add_argument("results", metavar="RESULTS_DIR", help="a folder written by run, compare or sweep")
     pl.add_argument("--format", choices=["png", "pdf", "svg"], default="png", help="png (default), or vector pdf/svg")
-    pl.add_argument("--lang", choices=["en", "zh"], default="en",
-                    help="labels in English (default) or Chinese (needs a CJK font: apt-get install fonts-noto-cjk)")
+    pl.add_argument("--lang", choices=list(api.LANGS), default="en", help=LANG_HELP)
     pl.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
                     help="sweep heat maps outline the points meeting every target, in the metric's unit "
                     "(default: resolution_hours_p90<=72 and coverage_mean>=0.95); repeatable")
@@ -356,11 +360,17 @@ def _report_end(result: api.Result) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     targets = [api.parse_target(t) for t in args.target] or None
-    written = api.plot_folder(args.results, args.format, args.lang, targets)
+    written, notes = api.figures(args.results, args.format, args.lang, targets)
     for p in written:
         print(p)
-    print(f"{len(written)} figure(s) in {Path(args.results) / 'figures'}")
+    print(f"{len(written)} figure(s) in {Path(args.results) / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
     return 0
+
+
+def _figures(args: argparse.Namespace, out: Path) -> None:
+    """--plot: the folder's figures in --lang, right after the command."""
+    written, notes = api.figures(out, lang=args.lang)
+    print(f"figures: {len(written)} in {out / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -372,7 +382,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _after_run(args: argparse.Namespace, result: api.Result) -> int:
     code = _report_end(result)
     if getattr(args, "plot", False):
-        print(f"figures: {len(api.plot_folder(result.out))} in {result.out / 'figures'}")
+        _figures(args, result.out)
     return code
 
 
@@ -431,8 +441,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     print(api.sensitivity_table(res))
     code = _report_end(res.sweep)
     if args.plot:
-        written, notes = api.sensitivity_figures(res.out)
-        print(f"figures: {len(written)} in {res.out / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
+        _figures(args, res.out)
     return code
 
 
@@ -448,7 +457,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     print(api.optimization_text(res))
     print(f"results: {res.out}")
     if args.plot:
-        print(f"figures: {len(api.plot_folder(res.out))} in {res.out / 'figures'}")
+        _figures(args, res.out)
     return 0
 
 

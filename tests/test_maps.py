@@ -64,8 +64,8 @@ def test_maps_in_chinese(folders, no_model):
         cjk_font()
     except PlotError:
         pytest.skip("no CJK font installed")
-    assert "map-coverage.svg" in {p.name for p in plot_folder(folders / "run", "svg", "zh")}
-    assert "入户走访覆盖率" in (folders / "run" / "figures" / "map-coverage.svg").read_text(encoding="utf-8")
+    assert "map-coverage.zh.svg" in {p.name for p in plot_folder(folders / "run", "svg", "zh")}
+    assert "入户走访覆盖率" in (folders / "run" / "figures" / "map-coverage.zh.svg").read_text(encoding="utf-8")
 
 
 def test_the_synthetic_district_of_a_folder_is_that_of_gridsim_map(folders):

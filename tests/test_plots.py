@@ -95,7 +95,8 @@ def test_chinese_glyphs_are_drawn_not_empty_boxes(folders):
     assert np.abs(a - b).sum() > 1000
     assert (a < 128).sum() > 20  # ink on the page
     written = plot_folder(folders / "run", lang="zh")
-    assert {p.stem for p in written} >= {"backlog-baseline", "utilization-baseline"}
+    assert {p.name for p in written} >= {"backlog-baseline.zh.png", "utilization-baseline.zh.png"}
+    assert (folders / "run" / "figures" / "backlog-baseline.png").is_file()  # English kept beside
 
 
 def test_report_has_markdown_and_a_one_to_two_page_pdf(folders):
@@ -116,3 +117,27 @@ def test_cli_plot_errors_and_plot_flag(folders, tmp_path, capsys):
     assert main(["run", str(BAOTA), "--set", "calendar.horizon_days=50", "--replications", "1",
                  "--workers", "1", "--out", str(out), "--quiet", "--plot"]) == 0
     assert (out / "figures" / "backlog-base.png").is_file()
+
+
+def test_lang_both_draws_both_side_by_side_or_keeps_english(folders, monkeypatch):
+    from sim import api
+    import sim.outputs.plots.style as style
+
+    try:
+        style.cjk_font()
+        written, notes = api.figures(folders / "run", lang="both")
+        names = {p.name for p in written}
+        assert not notes and {"backlog-baseline.png", "backlog-baseline.zh.png"} <= names
+    except PlotError:
+        pass
+
+    def no_font():
+        raise PlotError("no CJK font installed")
+
+    monkeypatch.setattr(style, "cjk_font", no_font)
+    written, notes = api.figures(folders / "run", lang="both")
+    assert written and all(".zh." not in p.name for p in written) and "no zh figures" in notes[0]
+    with pytest.raises(PlotError):
+        api.figures(folders / "run", lang="zh")
+    with pytest.raises(PlotError, match="--lang fr"):
+        api.figures(folders / "run", lang="fr")

@@ -186,7 +186,7 @@ def test_plot_flag_draws_english_and_chinese(tmp_path):
     from sim.outputs.plots.style import PlotError, cjk_font
 
     out = tmp_path / "p"
-    assert sensitivity(out, "--trajectories", "2", "--plot", metrics=("wait_hours_mean",)) == 0
+    assert sensitivity(out, "--trajectories", "2", "--plot", "--lang", "both", metrics=("wait_hours_mean",)) == 0
     assert (out / "figures" / "sensitivity-morris-wait_hours_mean.png").is_file()
     try:
         cjk_font()

@@ -4,7 +4,8 @@ One style, defined once (``style.py``): single-column width, units on every
 axis (durations in days), the Okabe-Ito colour-blind-safe palette, a title
 naming the subject, and a source line (scenario, replications, seed) in small
 print.  ``lang="zh"`` labels everything in Chinese with a CJK font, and refuses
-to draw (rather than draw empty boxes) when no CJK font is installed.
+to draw (rather than draw empty boxes) when no CJK font is installed; Chinese figures
+are named with a ``.zh`` suffix (``backlog-baseline.zh.png``) beside the English ones.
 Figures of a run (``run.py``), a comparison (``compare.py``), a sweep
 (``sweep.py``), a sensitivity analysis and an optimization, one function per figure.
 """

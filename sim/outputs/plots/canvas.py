@@ -13,6 +13,9 @@ from sim.outputs.plots.labels import LABELS, SCALE
 from sim.outputs.plots.style import PALETTE, PlotError, pyplot_styled
 
 
+LANG_SUFFIX = {"en": "", "zh": ".zh"}
+
+
 class Figures:
     """Makes and saves the figures of one folder, in one language and format."""
 
@@ -44,7 +47,7 @@ class Figures:
 
     def save(self, fig, name: str, what: str) -> Path:
         self.source(fig, what)
-        path = self.out / f"{name}.{self.fmt}"
+        path = self.out / f"{name}{LANG_SUFFIX[self.lang]}.{self.fmt}"  # zh beside en: neither overwrites the other
         fig.savefig(path)
         self.plt.close(fig)
         self.written.append(path)

@@ -5,8 +5,7 @@
   factor's effect changes a lot across the design: non-linear, or interacting).
 - Sobol: per metric, S1 and ST bars per factor with their 95% bootstrap intervals.
 
-Factors and metrics are named from the glossary (``param_label``, ``axis``); Chinese
-figures get a ``.zh`` suffix so that they sit beside the English ones.
+Factors and metrics are named from the glossary (``param_label``, ``axis``).
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
 
 
 def _save(fg: Figures, fig, block: dict[str, Any], name: str) -> None:
-    fg.save(fig, name + (".zh" if fg.lang == "zh" else ""),
+    fg.save(fig, name,
             _w(fg, "what", method=block.get("method"), points=block.get("points")))
 
 
