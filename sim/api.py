@@ -13,38 +13,34 @@ folder.  Everything the command line uses is here, so it reaches no lower layer.
 
 from __future__ import annotations
 
+import functools
+import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sim.decide.calibrate import Calibration, calibrate, calibration_table
 from sim.decide.sensitivity import HELP as SENSITIVITY_HELP
-from sim.decide.sensitivity import Sensitivity, sensitivity, sensitivity_table
+from sim.decide import sensitivity as _sensitivity
+from sim.decide.sensitivity import Sensitivity, sensitivity_table
 from sim.decide.sensitivity import add_arguments as sensitivity_arguments
 from sim.decide.optimize import HELP as OPTIMIZE_HELP
-from sim.decide.optimize import Optimization, optimization_text, optimize
+from sim.decide import optimize as _optimize
+from sim.decide.optimize import Optimization, optimization_text
 from sim.decide.optimize import add_arguments as optimize_arguments
-from sim.decide.selection_run import BestPolicy, select_best, selection_text
+from sim.decide import selection_run as _selection
+from sim.decide.selection_run import BestPolicy, selection_text
 from sim.experiments.campaign import CampaignError, CampaignStopped
-from sim.experiments.commands import (
-    ApiError,
-    Comparison,
-    Interrupted,
-    Options,
-    Result,
-    RunResult,
-    Sweep,
-    compare,
-    run,
-    show_param,
-    sweep,
-)
+from sim.experiments import commands as _commands
+from sim.experiments.commands import ApiError, Comparison, Interrupted, Options, Result, RunResult, Sweep, show_param
 from sim.experiments.designs import DesignError
 from sim.experiments.executors import ExecutorError
 from sim.experiments.statistics import MetricSummary
 from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
+from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.glossary import metric_info
 from sim.outputs.report import write_report
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
@@ -56,11 +52,41 @@ __all__ = [
     "calibrate", "calibration_table", "compare", "describe", "load_scenario", "map_district", "parse_set", "parse_target",
     "plot_folder", "run", "show_param", "sweep", "write_report",
 ]
+__all__ += ["workbook"]
 __all__ += ["LANGS", "SENSITIVITY_HELP", "Sensitivity", "figures", "sensitivity", "sensitivity_arguments",
             "sensitivity_table"]
 __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
+
+
+def workbook(out: str | Path, lang: str = "en") -> Path | None:
+    """Write ``results.xlsx`` (``results.zh.xlsx`` for zh) into a finished results folder; return its path.
+
+    The folder's files are the results: a workbook that cannot be written is a warning, not a failure."""
+    try:
+        return write_workbook(Path(out), lang)
+    except (WorkbookError, OSError) as e:
+        print(f"gridsim: warning: {Path(out) / 'results.xlsx'} not written: {e}", file=sys.stderr)
+        return None
+
+
+def _with_workbook(command: Callable[..., Any], folder: Callable[[Any], Path]) -> Callable[..., Any]:
+    """``command`` as it is, then the workbook of the folder it wrote: every command writes results.xlsx."""
+    @functools.wraps(command)
+    def wrapped(*args: Any, **kw: Any) -> Any:
+        result = command(*args, **kw)
+        workbook(folder(result))
+        return result
+    return wrapped
+
+
+run = _with_workbook(_commands.run, lambda r: r.out)
+compare = _with_workbook(_commands.compare, lambda r: r.out)
+sweep = _with_workbook(_commands.sweep, lambda r: r.out)
+sensitivity = _with_workbook(_sensitivity.sensitivity, lambda r: r.out)
+optimize = _with_workbook(_optimize.optimize, lambda r: r.out)
+select_best = _with_workbook(_selection.select_best, lambda r: r.comparison.out)
 
 
 def better_direction(metric: str) -> str:

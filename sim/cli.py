@@ -137,7 +137,8 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
                    "available, and allow sweep designs of up to 1,000,000 points (default limit 10,000)")
     p.add_argument("--plot", action="store_true", help="make the figures (PNG) right after the run, "
                    "as 'gridsim plot DIR' would")
-    p.add_argument("--lang", choices=list(api.LANGS), default="en", help=LANG_HELP + " (with --plot)")
+    p.add_argument("--lang", choices=list(api.LANGS), default="en",
+                   help=LANG_HELP + "; zh or both also write the workbook in Chinese (results.zh.xlsx) beside results.xlsx")
 
 
 LANG_HELP = ("figure labels in English (default), Chinese, or both side by side (Chinese figures are named "
@@ -367,10 +368,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figures(args: argparse.Namespace, out: Path) -> None:
-    """--plot: the folder's figures in --lang, right after the command."""
-    written, notes = api.figures(out, lang=args.lang)
-    print(f"figures: {len(written)} in {out / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
+def _outputs(args: argparse.Namespace, out: Path) -> None:
+    """After a command: the Chinese workbook with --lang zh|both (the API wrote results.xlsx), and with
+    --plot the folder's figures in --lang."""
+    if args.lang != "en":
+        api.workbook(out, "zh")
+    if args.plot:
+        written, notes = api.figures(out, lang=args.lang)
+        print(f"figures: {len(written)} in {out / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -381,8 +386,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _after_run(args: argparse.Namespace, result: api.Result) -> int:
     code = _report_end(result)
-    if getattr(args, "plot", False):
-        _figures(args, result.out)
+    _outputs(args, result.out)
     return code
 
 
@@ -440,8 +444,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
           f"{len(res.sweep.points)} point(s) x {res.sweep.replications} replication(s), seed {res.sweep.seed}")
     print(api.sensitivity_table(res))
     code = _report_end(res.sweep)
-    if args.plot:
-        _figures(args, res.out)
+    _outputs(args, res.out)
     return code
 
 
@@ -456,8 +459,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     print(f"{res.scenario_name} — optimize over {', '.join(res.problem.keys)} — seed {res.seed}")
     print(api.optimization_text(res))
     print(f"results: {res.out}")
-    if args.plot:
-        _figures(args, res.out)
+    _outputs(args, res.out)
     return 0
 
 

@@ -189,3 +189,19 @@ def _numeric_text(s: str) -> bool:
         return math.isfinite(float(s))
     except ValueError:
         return False
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
+def test_every_command_writes_the_workbook_itself(folders, kind):
+    """sim.run / compare / sweep (and the command line over them) leave results.xlsx in the folder."""
+    assert openpyxl.load_workbook(folders / kind / "results.xlsx").sheetnames == SHEETS[kind]
+
+
+def test_lang_both_writes_the_chinese_workbook_beside(tmp_path):
+    from sim.cli import main
+
+    out = tmp_path / "r"
+    assert main(["run", str(BAOTA), "--replications", "1", "--workers", "1", "--quiet", "--lang", "both",
+                 "--out", str(out), *[f"--set={k}={v}" for k, v in TINY]]) == 0
+    en, zh = openpyxl.load_workbook(out / "results.xlsx"), openpyxl.load_workbook(out / "results.zh.xlsx")
+    assert en["summary"]["A1"].value == "metric" and zh["summary"]["A1"].value != "metric"

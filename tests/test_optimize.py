@@ -163,6 +163,12 @@ def test_per_grid_allocation_matches_brute_force(tmp_path):
     assert f"shown to meet every target: **{fewest} sunk cadres placed grid by grid in {len(alloc)} grids" in md
     assert "![map-allocation](figures/map-allocation.png)" in md
     assert "Key results of the chosen deployment" in md
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "o" / "results.xlsx")
+    assert {"summary", "candidates", "allocation", "grids", "replications", "about"} <= set(book.sheetnames)
+    cells = {r[0]: r[4] for r in book["allocation"].iter_rows(min_row=2, values_only=True)}
+    assert cells == {g: alloc.get(g, 0) for g in "ABC"}  # numbers, as in allocation.csv
 
 
 # ---------------------------------------------------------------- the folder: resume, executors

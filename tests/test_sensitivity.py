@@ -188,6 +188,9 @@ def test_plot_flag_draws_english_and_chinese(tmp_path):
     out = tmp_path / "p"
     assert sensitivity(out, "--trajectories", "2", "--plot", "--lang", "both", metrics=("wait_hours_mean",)) == 0
     assert (out / "figures" / "sensitivity-morris-wait_hours_mean.png").is_file()
+    import openpyxl
+
+    assert {"summary", "points", "replications", "about"} <= set(openpyxl.load_workbook(out / "results.xlsx").sheetnames)
     try:
         cjk_font()
     except PlotError:

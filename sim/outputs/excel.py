@@ -13,25 +13,22 @@ Only the folder is read; the model is never run.  ``lang="zh"`` writes
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import math
-import os
-import secrets
 import tomllib
-import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sim.experiments.results import RunStore
 from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
+from sim.outputs.sheets import Book
 from sim.outputs.numbers import CADRE_DAY_HOURS, better, ci_decimals, plain_decimals, stored_unit
 
 BOOK_NAMES = {"en": "results.xlsx", "zh": "results.zh.xlsx"}
+COMMANDS = ("run", "compare", "sweep", "sensitivity", "optimize")
 # the unit each stored unit is kept in, in the workbook: as read, and exact (see the docstring)
 _BOOK_UNIT = {"hours": "hours", "days": "days", "cadre_hours": "cadre_days", "share": "percent",
               "issues": "issues", "households": "households", "cost": "cost", "count": "count"}
@@ -108,86 +105,6 @@ def _number(text: str) -> Any:
     return x if math.isfinite(x) else None
 
 
-class _Book:
-    """The workbook being built: sheets as header + rows + per-column number formats."""
-
-    def __init__(self, lang: str):
-        from openpyxl import Workbook
-
-        self.lang = lang
-        self.wb = Workbook()
-        self.wb.remove(self.wb.active)
-
-    def sheet(self, name: str, header: list[str], rows: list[list[Any]],
-              formats: list[str | None] | None = None, cell_formats: dict[tuple[int, int], str] | None = None) -> None:
-        from openpyxl.styles import Alignment, Font
-        from openpyxl.utils import get_column_letter
-
-        ws = self.wb.create_sheet(name)
-        ws.append(header)
-        for r in rows:
-            ws.append(r)
-        for c in ws[1]:
-            c.font = Font(bold=True)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = "A2"
-        for j in range(len(header)):
-            fmt = formats[j] if formats and j < len(formats) else None
-            for i in range(len(rows)):
-                cell = ws.cell(row=i + 2, column=j + 1)
-                f = (cell_formats or {}).get((i, j), fmt)
-                if f and isinstance(cell.value, (int, float)):
-                    cell.number_format = f
-            width = max([_width(header[j]) * 0.7] + [_width(_shown(r[j] if j < len(r) else None)) for r in rows])
-            ws.column_dimensions[get_column_letter(j + 1)].width = max(8.0, min(48.0, width + 2))
-
-    def save(self, path: Path) -> None:
-        """Atomically: a half-written workbook never stands under the final name."""
-        # a name of its own in the same folder (os.replace is atomic only within one file system)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            with _exact_floats():
-                self.wb.save(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-@contextlib.contextmanager
-def _exact_floats() -> Iterator[None]:
-    """Write floats as repr (shortest exact) while saving: openpyxl writes '%.16g', which
-    changes the last digit of some doubles, and the workbook must hold the folder's numbers."""
-    from openpyxl.cell import _writer
-
-    original = getattr(_writer, "safe_string", None)
-    if original is None:  # another openpyxl: its own formatting (16 digits at worst)
-        yield
-        return
-
-    def exact(value: Any) -> str:
-        if isinstance(value, float) and math.isfinite(value):
-            return repr(value)
-        return original(value)
-
-    _writer.safe_string = exact
-    try:
-        yield
-    finally:
-        _writer.safe_string = original
-
-
-def _shown(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:,.4g}"
-    return "" if v is None else str(v)
-
-
-def _width(text: str) -> float:
-    """Characters as wide as Excel draws them: East Asian wide ones take two columns."""
-    return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
-
-
 def _stat_cells(metric: str, m: dict[str, Any] | None) -> list[Any]:
     if not m:
         return [None, None, None, 0]
@@ -195,7 +112,13 @@ def _stat_cells(metric: str, m: dict[str, Any] | None) -> list[Any]:
     return [book_value(metric, m.get("mean")), book_value(metric, lo), book_value(metric, hi), m.get("n")]
 
 
-def _summary_sheet(b: _Book, metrics: dict[str, dict[str, Any]], scenario: dict[str, Any]) -> None:
+def _csv_sheet(b: Book, name: str, path: Path) -> None:
+    """A CSV of the folder as it is (its headers name their units), numbers as numbers."""
+    head, rows = _csv(path)
+    b.sheet(name, head, [[_number(x) for x in r] for r in rows])
+
+
+def _summary_sheet(b: Book, metrics: dict[str, dict[str, Any]], scenario: dict[str, Any]) -> None:
     L = b.lang
     head = [word(k, L) for k in ("h_metric", "h_label", "h_unit", "h_mean", "h_ci_lo", "h_ci_hi", "h_n", "h_better")]
     rows, cf = [], {}
@@ -208,7 +131,7 @@ def _summary_sheet(b: _Book, metrics: dict[str, dict[str, Any]], scenario: dict[
     b.sheet("summary", head, rows, cell_formats=cf)
 
 
-def _comparison_sheet(b: _Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
+def _comparison_sheet(b: Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
     L = b.lang
     head = [word(k, L) for k in ("h_metric", "h_label", "h_unit", "h_policy", "h_mean", "h_ci_lo", "h_ci_hi", "h_n",
                                  "h_diff", "h_diff_lo", "h_diff_hi", "h_distinct", "h_better")]
@@ -232,7 +155,7 @@ def _comparison_sheet(b: _Book, s: dict[str, Any], scenario: dict[str, Any]) -> 
     b.sheet("comparison", head, rows, cell_formats=cf)
 
 
-def _points_sheet(b: _Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
+def _points_sheet(b: Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
     L = b.lang
     keys = [f["key"] for f in s.get("factors", [])]
     points = s.get("points", {})
@@ -292,7 +215,7 @@ def _layout(folder: Path) -> tuple[list[list[Any]], bool]:
     return [[r[0], r[1], r[2], _number(r[3])] for r in list(csv.reader(io.StringIO(text)))[1:]], False
 
 
-def _grids_sheet(b: _Book, folder: Path, variants: list[str], scenario: dict[str, Any], compare: bool) -> str:
+def _grids_sheet(b: Book, folder: Path, variants: list[str], scenario: dict[str, Any], compare: bool) -> str:
     L = b.lang
     layout, _ = _layout(folder)
     runs = [o for o in RunStore(folder).load("skip") if o.ok]
@@ -322,11 +245,11 @@ def _worst_first(vals: list[Any], present: list[tuple[str, str, str]]) -> tuple:
     return (cov is None, cov if cov is not None else 0.0, p90 is None, -(p90 or 0.0))
 
 
-def _replications_sheet(b: _Book, folder: Path, params: list[str], scenario: dict[str, Any]) -> None:
+def _replications_sheet(b: Book, folder: Path, params: list[str], scenario: dict[str, Any]) -> None:
     L = b.lang
     head, rows = _csv(folder / "replications.csv")
-    fixed = {"policy": "h_policy", "point": "h_point", "replication": "h_replication", "seed": "h_seed",
-             "seed_sequence": "h_seed_sequence"}
+    fixed = {"policy": "h_policy", "point": "h_point", "candidate": "h_candidate", "replication": "h_replication",
+             "seed": "h_seed", "seed_sequence": "h_seed_sequence"}
     titles, metrics = [], []
     for col in head:
         if col in fixed:
@@ -363,6 +286,13 @@ def _command_line(s: dict[str, Any], c: dict[str, Any]) -> str:
         parts += ["--policy", s["policy"]]
     if cmd == "compare":
         parts += ["--policies", ",".join(s.get("policies") or c.get("variants", []))]
+    if cmd == "optimize":
+        o = c.get("optimize", {})
+        parts += [x for v in o.get("levers", []) for x in ("--lever", v)]
+        parts += [x for v in o.get("targets", []) for x in ("--target", repr(v))] + ["--cost", str(o.get("cost"))]
+    if cmd == "sensitivity":
+        parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--method", str(c.get("method"))]
+        parts += [x for m in c.get("metrics", []) for x in ("--metric", m)]
     if cmd == "sweep":
         parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--design", str(c.get("design", "grid"))]
         parts += ["--samples", str(c["samples"])] if c.get("samples") else []
@@ -372,7 +302,7 @@ def _command_line(s: dict[str, Any], c: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _about_sheet(b: _Book, folder: Path, s: dict[str, Any], c: dict[str, Any], grids_note: str,
+def _about_sheet(b: Book, folder: Path, s: dict[str, Any], c: dict[str, Any], grids_note: str,
                  scenario: dict[str, Any]) -> None:
     L = b.lang
     items: list[tuple[str, Any]] = [("a_scenario", s.get("scenario")), ("a_file", s.get("scenario_file")),
@@ -382,10 +312,15 @@ def _about_sheet(b: _Book, folder: Path, s: dict[str, Any], c: dict[str, Any], g
     if s.get("command") == "compare":
         items += [("a_policies", ", ".join(label(f"policy:{p}", L, scenario) for p in s.get("policies", []))),
                   ("a_reference", label(f"policy:{s.get('reference')}", L, scenario))]
-    if s.get("command") == "sweep":
+    if s.get("command") == "optimize":
+        o = c.get("optimize", {})
+        items += [("a_levers", "; ".join(o.get("levers", []))), ("a_targets", "; ".join(o.get("targets", []))),
+                  ("a_answer", (s.get("optimum") or {}).get("guarantee") or "–")]
+    if s.get("command") in ("sweep", "sensitivity"):
         items += [("a_design", s.get("design")), ("a_points", len(s.get("points", {}))),
                   ("a_factors", "; ".join(f"{param_label(f['key'], L, scenario)}: "
-                                          + ", ".join(value_label(f["key"], v, L) for v in f["values"])
+                                          + (", ".join(value_label(f["key"], v, L) for v in f["values"])
+                                             if "values" in f else f"{f.get('low'):g} – {f.get('high'):g}")
                                           for f in s.get("factors", [])))]
     seeds = s.get("seeds", {})
     items += [("a_replications", s.get("replications")), ("a_seed", seeds.get("root")), ("a_seeds", seeds.get("scheme")),
@@ -412,20 +347,25 @@ def write_workbook(folder: Path, lang: str = "en") -> Path:
     except (OSError, ValueError):  # labels fall back to words made from the names
         scenario = {}
     command = s.get("command") or c.get("command")
-    if command not in ("run", "compare", "sweep"):
-        raise WorkbookError(f"{folder / 'summary.json'}: command {command!r}; expected run, compare or sweep")
-    b = _Book(lang)
+    if command not in COMMANDS:
+        raise WorkbookError(f"{folder / 'summary.json'}: command {command!r}; expected {', '.join(COMMANDS)}")
+    b = Book(lang)
     _summary_sheet(b, s.get("metrics", {}), scenario)
     if command == "compare":
         _comparison_sheet(b, s, scenario)
         variants = [p for p in s.get("policies", []) if s.get("by_policy", {}).get(p, {}).get("metrics")]
-    elif command == "sweep":
+    elif command in ("sweep", "sensitivity"):
         _points_sheet(b, s, scenario)
         variants = list(s.get("points", {}))[:1]
+    elif command == "optimize":  # every candidate, and the answer's grids and allocation
+        _csv_sheet(b, "candidates", folder / "candidates.csv")
+        if (folder / "allocation.csv").is_file():
+            _csv_sheet(b, "allocation", folder / "allocation.csv")
+        variants = [(s.get("optimum") or {}).get("candidate") or ""]
     else:
         variants = list(c.get("variants", [])) or [s.get("policy") or "base"]
     note = _grids_sheet(b, folder, variants, scenario, compare=command == "compare")
-    params = [f["key"] for f in s.get("factors", [])] if command == "sweep" else []
+    params = [f["key"] for f in s.get("factors", [])] if command in ("sweep", "sensitivity") else []
     _replications_sheet(b, folder, params, scenario)
     _about_sheet(b, folder, s, c, note, scenario)
     path = folder / BOOK_NAMES[lang]

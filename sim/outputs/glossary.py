@@ -196,6 +196,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "h_mean": ("mean", "均值"), "h_ci_lo": ("CI low (95%)", "95%置信区间下限"),
     "h_ci_hi": ("CI high (95%)", "95%置信区间上限"), "h_n": ("n (replications)", "重复次数"),
     "h_better": ("better", "更优方向"), "h_policy": ("policy", "方案"), "h_point": ("point", "方案点"),
+    "h_candidate": ("candidate", "候选方案"), "h_sunk_cadres": ("sunk cadres", "下沉干部人数"),
+    "a_levers": ("levers searched", "决策变量"), "a_targets": ("targets", "目标"), "a_answer": ("answer", "结果"),
     "h_reference": ("reference", "参照方案"), "h_diff": ("difference from reference", "与参照方案之差"),
     "h_diff_lo": ("difference CI low", "差值置信区间下限"), "h_diff_hi": ("difference CI high", "差值置信区间上限"),
     "h_distinct": ("distinguishable", "差异显著"), "h_replication": ("replication", "重复序号"),
