@@ -52,7 +52,7 @@ __all__ = [
     "calibrate", "calibration_table", "compare", "describe", "load_scenario", "map_district", "parse_set", "parse_target",
     "plot_folder", "run", "show_param", "sweep", "write_report",
 ]
-__all__ += ["workbook"]
+__all__ += ["reports", "workbook"]
 __all__ += ["LANGS", "SENSITIVITY_HELP", "Sensitivity", "figures", "sensitivity", "sensitivity_arguments",
             "sensitivity_table"]
 __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]
@@ -192,20 +192,30 @@ def map_district(scenario: str | Path, out: str | Path | None = None, policy: st
 LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
 
 
-def figures(out: str | Path, fmt: str = "png", lang: str = "en",
-            targets: list[tuple[str, str, float]] | None = None) -> tuple[list[Path], list[str]]:
-    """A folder's figures in ``lang`` (en, zh or both: Chinese ones named ``*.zh.png`` beside the English).
-
-    With ``both``, Chinese figures that cannot be drawn (no CJK font installed) are returned as a
-    note and the English ones are kept; with ``zh`` alone that is an error (``PlotError``)."""
+def _in_languages(lang: str, make: Callable[[str], list[Path]], what: str) -> tuple[list[Path], list[str]]:
+    """``make(one)`` for each language of ``lang`` (en, zh or both). With ``both``, Chinese outputs that cannot
+    be drawn (no CJK font installed) become a note and the English ones are kept; with ``zh`` alone that is an
+    error (``PlotError``)."""
     if lang not in LANGS:
         raise PlotError(f"--lang {lang}: allowed: {', '.join(LANGS)}")
     written, notes = [], []
     for one in LANGS[lang]:
         try:
-            written += plot_folder(out, fmt, one, targets)
+            written += make(one)
         except PlotError as e:
             if lang != "both" or one == "en":
                 raise
-            notes.append(f"no {one} figures: {e}")
+            notes.append(f"no {one} {what}: {e}")
     return written, notes
+
+
+def figures(out: str | Path, fmt: str = "png", lang: str = "en",
+            targets: list[tuple[str, str, float]] | None = None) -> tuple[list[Path], list[str]]:
+    """A folder's figures in ``lang`` (en, zh or both: Chinese ones named ``*.zh.png`` beside the English)."""
+    return _in_languages(lang, lambda one: plot_folder(out, fmt, one, targets), "figures")
+
+
+def reports(out: str | Path, lang: str = "en",
+            targets: list[tuple[str, str, float]] | None = None) -> tuple[list[Path], list[str]]:
+    """A folder's report in ``lang`` (en, zh or both): report.md/report.pdf, and report.zh.md/report.zh.pdf."""
+    return _in_languages(lang, lambda one: list(write_report(out, one, targets)), "report")

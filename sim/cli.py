@@ -212,11 +212,22 @@ def _parser() -> argparse.ArgumentParser:
                     help="sweep heat maps outline the points meeting every target, in the metric's unit "
                     "(default: resolution_hours_p90<=72 and coverage_mean>=0.95); repeatable")
 
-    rp = sub.add_parser("report", help="write a one-to-two page report (PDF and Markdown) of a results folder",
-                        description="Write RESULTS_DIR/report.pdf and report.md: the scenario in a few lines, the "
-                        "key table with 95% CIs, the most telling figures, and the method (STRESS-DES items: "
-                        "run length, warm-up, replications, common random numbers, seeds, software).")
-    rp.add_argument("results", metavar="RESULTS_DIR", help="a folder written by run, compare or sweep")
+    rp = sub.add_parser("report", help="write a report (PDF and Markdown, English and/or Chinese) of a results folder",
+                        description="Write RESULTS_DIR/report.pdf and report.md (with --lang zh: report.zh.pdf and "
+                        "report.zh.md; both: all four): the findings in words (only what the numbers support: "
+                        "'does best' needs a paired 95% CI that excludes zero), the scenario in a few lines, the "
+                        "key table with 95% CIs, the grids to act on (lowest coverage, longest p90 resolution), the "
+                        "most telling figures, and the method (STRESS-DES items: run length, warm-up, "
+                        "replications, common random numbers, seeds, software). Made from the folder's files only.")
+    rp.add_argument("results", metavar="RESULTS_DIR", help="a folder written by run, compare, sweep, sensitivity "
+                    "or optimize")
+    rp.add_argument("--lang", choices=list(api.LANGS), default="en",
+                    help="the report in English (default), Chinese (report.zh.md, report.zh.pdf), or both side by "
+                    "side; Chinese needs a CJK font: apt-get install fonts-noto-cjk")
+    rp.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
+                    help="sweep: the findings name the cheapest point meeting every target, and the heat maps "
+                    "outline the points that do, in the metric's stored unit (hours, shares as 0-1) "
+                    "(default: resolution_hours_p90<=72 and coverage_mean>=0.95); repeatable")
 
     cal = sub.add_parser("calibrate", help="compare a scenario's outputs with the published figures in its [[targets]]",
                          formatter_class=fmt, description="Run a scenario (optionally under one of its policies) and "
@@ -379,8 +390,9 @@ def _outputs(args: argparse.Namespace, out: Path) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    md, pdf = api.write_report(args.results)
-    print(f"report: {pdf}\n        {md}")
+    targets = [api.parse_target(t) for t in args.target] or None
+    written, notes = api.reports(args.results, args.lang, targets)
+    print("report: " + "\n        ".join(map(str, written)) + "".join(f"\ngridsim: {n}" for n in notes))
     return 0
 
 

@@ -104,7 +104,7 @@ def test_comparison_sheet(folders):
     assert head[3] == "policy" and head[8] == "difference from reference"
     got = {(r[0], r[3]): r for r in table[1:]}
     d = doc["differences"]["two_days"]["metrics"]["resolution_hours_mean"]
-    row = got[("resolution_hours_mean", "two days")]
+    row = got[("resolution_hours_mean", "two days a week")]
     assert row[8:11] == [d["mean"], *d["ci95"]]
     assert row[11] == ("yes" if d["ci95"][0] > 0 or d["ci95"][1] < 0 else "no")
     assert got[("resolution_hours_mean", "baseline")][8] is None  # the reference has no difference

@@ -83,7 +83,8 @@ def test_a_clearly_best_policy_is_selected_and_the_others_eliminated_early(scena
     assert (out / "figures" / "selection.png").is_file()
     assert main(["report", str(out)]) == 0
     report = (out / "report.md").read_text()
-    assert "## Selection of the best policy" in report and "With 95% confidence, **c5**" in report
+    findings = report[report.index("## Findings"):report.index("## Scenario")]  # the selection is a finding
+    assert "Selection of the best policy on" in findings and "With 95% confidence, **c5**" in findings
 
 
 def test_sequential_answer_is_the_same_with_one_or_two_workers(scenario, tmp_path, capsys):

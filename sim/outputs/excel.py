@@ -13,9 +13,7 @@ Only the folder is read; the model is never run.  ``lang="zh"`` writes
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 import tomllib
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiments.results import RunStore
+from sim.outputs.grid_table import GRID_SERIES, grid_rows, number, read_csv, worst_first
 from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
 from sim.outputs.sheets import Book
 from sim.outputs.numbers import CADRE_DAY_HOURS, better, ci_decimals, plain_decimals, stored_unit
@@ -83,28 +82,6 @@ def _json(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    if not path.is_file():
-        return [], []
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    return (rows[0], rows[1:]) if rows else ([], [])
-
-
-def _number(text: str) -> Any:
-    """A CSV cell as a number where it is one (the CSV stores numbers as Python writes them)."""
-    if text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        x = float(text)
-    except ValueError:
-        return text
-    return x if math.isfinite(x) else None
-
-
 def _stat_cells(metric: str, m: dict[str, Any] | None) -> list[Any]:
     if not m:
         return [None, None, None, 0]
@@ -114,8 +91,8 @@ def _stat_cells(metric: str, m: dict[str, Any] | None) -> list[Any]:
 
 def _csv_sheet(b: Book, name: str, path: Path) -> None:
     """A CSV of the folder as it is (its headers name their units), numbers as numbers."""
-    head, rows = _csv(path)
-    b.sheet(name, head, [[_number(x) for x in r] for r in rows])
+    head, rows = read_csv(path)
+    b.sheet(name, head, [[number(x) for x in r] for r in rows])
 
 
 def _summary_sheet(b: Book, metrics: dict[str, dict[str, Any]], scenario: dict[str, Any]) -> None:
@@ -180,74 +157,30 @@ def _points_sheet(b: Book, s: dict[str, Any], scenario: dict[str, Any]) -> None:
     b.sheet("points", head, rows, cell_formats=cf)
 
 
-def _grid_values(folder: Path, variant: str, runs: list[Any], key: str) -> list[float] | None:
-    """Per grid, the mean over replications of one series (None where no run kept it)."""
-    store = RunStore(folder)
-    found = [s[key] for o in runs if o.variant == variant
-             for s in [store.load_series(o.key)] if s is not None and key in s]
-    if not found:
-        return None
-    out = []
-    for g in range(len(found[0])):
-        xs = [float(v[g]) for v in found if g < len(v) and v[g] is not None and math.isfinite(float(v[g]))]
-        out.append(sum(xs) / len(xs) if xs else None)
-    return out
-
-
-# per-grid series a run may keep (metrics.run_series): column word, series key, metric whose unit it has
-GRID_SERIES = [("h_coverage", "grid_coverage", "coverage_mean"), ("h_p90", "grid_resolution_p90", "resolution_hours_p90"),
-               ("h_issues", "grid_issues", "issues_arrived"), ("h_backlog", "grid_backlog_mean", "backlog_mean")]
-
-
-def _layout(folder: Path) -> tuple[list[list[Any]], bool]:
-    """Grid id, community, street, households; from grids.csv, else built from the resolved scenario."""
-    head, rows = _csv(folder / "grids.csv")
-    if rows:
-        return [[r[0], r[1], r[2], _number(r[3])] for r in rows], True
-    try:  # a sweep keeps no grids.csv: the first point's layout (a sweep of the grids themselves differs per point)
-        from sim.experiments.results import grids_csv
-        from sim.model.district import build_district
-        from sim.scenario import load_scenario
-
-        text = grids_csv(build_district(load_scenario(folder / "scenario.resolved.toml")))
-    except Exception:  # the layout is a courtesy here: a scenario that no longer loads leaves the sheet empty
-        return [], False
-    return [[r[0], r[1], r[2], _number(r[3])] for r in list(csv.reader(io.StringIO(text)))[1:]], False
-
-
 def _grids_sheet(b: Book, folder: Path, variants: list[str], scenario: dict[str, Any], compare: bool) -> str:
     L = b.lang
-    layout, _ = _layout(folder)
     runs = [o for o in RunStore(folder).load("skip") if o.ok]
-    per_variant = {v: {key: _grid_values(folder, v, runs, key) for _, key, _ in GRID_SERIES} for v in variants}
-    present = [(w, key, m) for w, key, m in GRID_SERIES if any(per_variant[v][key] for v in variants)]
+    per_variant = {v: grid_rows(folder, v, runs) for v in variants}
+    present = [(w, key, m) for w, key, m in GRID_SERIES
+               if any(r.values[key] is not None for v in variants for r in per_variant[v])]
     head = ([word("h_policy", L)] if compare else []) + [word(k, L) for k in ("h_grid", "community", "street",
                                                                               "h_households")]
     head += [titled(word(w, L), book_unit(m, L), L) for w, _, m in present]
     rows: list[list[Any]] = []
     for v in variants if present else variants[:1]:
-        block = []
-        for g, lay in enumerate(layout):
-            vals = [book_value(m, (per_variant[v][key] or [None] * len(layout))[g]) for _, key, m in present]
-            block.append(([label(f"policy:{v}", L, scenario)] if compare else []) + lay + vals)
-        rows += sorted(block, key=lambda r: _worst_first(r[len(head) - len(present):], present))
+        grids = sorted(per_variant[v], key=lambda r: worst_first(r.values.get("grid_coverage"),
+                                                                 r.values.get("grid_resolution_p90")))
+        rows += [([label(f"policy:{v}", L, scenario)] if compare else []) + [r.id, r.community, r.street, r.households]
+                 + [book_value(m, r.values[key]) for _, key, m in present] for r in grids]
     off = len(head) - len(present)
     formats = [None] * off + ["0.0%" if m == "coverage_mean" else "#,##0.0" for _, _, m in present]
     b.sheet("grids", head, rows, formats)
     return word("grids_series" if present else "grids_layout", L)
 
 
-def _worst_first(vals: list[Any], present: list[tuple[str, str, str]]) -> tuple:
-    """Lowest coverage first, then longest p90 resolution; grids without a number last."""
-    keys = [key for _, key, _ in present]
-    cov = vals[keys.index("grid_coverage")] if "grid_coverage" in keys else None
-    p90 = vals[keys.index("grid_resolution_p90")] if "grid_resolution_p90" in keys else None
-    return (cov is None, cov if cov is not None else 0.0, p90 is None, -(p90 or 0.0))
-
-
 def _replications_sheet(b: Book, folder: Path, params: list[str], scenario: dict[str, Any]) -> None:
     L = b.lang
-    head, rows = _csv(folder / "replications.csv")
+    head, rows = read_csv(folder / "replications.csv")
     fixed = {"policy": "h_policy", "point": "h_point", "candidate": "h_candidate", "replication": "h_replication",
              "seed": "h_seed", "seed_sequence": "h_seed_sequence"}
     titles, metrics = [], []
@@ -270,7 +203,7 @@ def _replications_sheet(b: Book, folder: Path, params: list[str], scenario: dict
             elif col == "policy":
                 cells.append(label(f"policy:{text}", L, scenario))
             elif col in ("replication", "seed") or col in params:
-                x = _number(text)
+                x = number(text)
                 cells.append(value_label(col, x, L) if isinstance(x, str) else x)
             else:
                 cells.append(text)

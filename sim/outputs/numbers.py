@@ -4,7 +4,8 @@ The rule (every table, report and terminal line that a person reads):
 - durations in hours, or in days when the largest number shown is 72 h or more;
 - cadre time in cadre-days of 8 hours; shares in %; counts as counts;
 - decimals from the width of the 95% CI (one significant digit of its half-width), and more
-  while the two ends would print alike: an interval never prints as one value;
+  while the two ends would print alike: an interval never prints as one value (a number that is
+  the same in every replication prints alone, without an interval);
 - a paired difference marked significant (its CI excludes zero) never prints as 0 or -0:
   digits are added until the difference and both ends of its CI print non-zero.
 CSV files keep the stored units (named in their headers); only what is read is converted.
@@ -124,7 +125,7 @@ def format_ci(metric: str, mean: float | None, lo: float | None, hi: float | Non
     m, a, b, shown = ci_parts(metric, mean, lo, hi, shown)
     if m == DASH:
         return DASH
-    if a == DASH:
+    if a == DASH or lo == hi == mean:  # no interval, or the same in every replication: the value alone
         return _with(m, shown, lang)
     if shown.unit == "percent":
         return f"{m}% [{a}%, {b}%]"
@@ -154,6 +155,8 @@ def format_diff(metric: str, diff: float | None, lo: float | None, hi: float | N
     x, a, b, shown = diff_parts(metric, diff, lo, hi, significant, shown)
     if x == DASH:
         return DASH
+    if lo == hi == diff:  # the same difference in every replication
+        a = DASH
     if shown.unit == "percent":  # percentage points, written with %: what readers of briefings expect
         return f"{x}%" + ("" if a == DASH else f" [{a}%, {b}%]")
     return _with(x, shown, lang) + ("" if a == DASH else f" [{a}, {b}]")

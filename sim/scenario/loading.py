@@ -114,6 +114,10 @@ def load_scenario(
     return build_scenario(data, path, policy, overrides)
 
 
+# what a policy says about itself for readers; not merged into the scenario
+POLICY_WORDS = ("description", "label", "label_zh")
+
+
 def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[str, Any]:
     policies = data.get("policies", {})
     if not isinstance(policies, dict):
@@ -125,7 +129,7 @@ def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[s
         raise ScenarioError(path, [f"{dotted(('policies', policy))} = {show(patch)}: must be a table"])
     if "policies" in patch:
         raise ScenarioError(path, [f"{dotted(('policies', policy, 'policies'))}: a policy cannot define policies"])
-    return {k: v for k, v in patch.items() if k != "description"}
+    return {k: v for k, v in patch.items() if k not in POLICY_WORDS}
 
 
 def merge_inputs(

@@ -116,6 +116,8 @@ class IssueType(_Model):
                      BeforeValidator(_level_shares)] = Field(default_factory=lambda: {"grid": 1.0})
     sla_hours: PositiveFloat = 72.0
     profile: Profile | None = None
+    label: str | None = Field(default=None, description="the type's name as readers see it (figures, reports)")
+    label_zh: str | None = Field(default=None, description="the same in Chinese")
 
     @field_validator("level")
     @classmethod

@@ -48,6 +48,7 @@ def pyplot_styled(lang: str):
         style["font.family"] = "sans-serif"
         style["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
         style["axes.unicode_minus"] = False
+        style["pdf.fonttype"] = 3  # CJK fonts are OpenType/CFF collections: embedded as Type 42 their glyphs garble
     plt.rcParams.update(style)
     return plt
 

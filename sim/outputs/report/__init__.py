@@ -1,0 +1,62 @@
+"""A report of a results folder, in English or Chinese, as Markdown and PDF twins (``report.md``/``report.pdf``;
+``report.zh.md``/``report.zh.pdf``: neither language overwrites the other).
+
+It opens with the findings in words, then follows the STRESS-DES checklist (Monks et al. 2019) for what a
+simulation study must state: objective, model logic, data sources, experimentation (run length, warm-up,
+replications, common random numbers, seeds), implementation (software and versions) and where the input lives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.experiments.atomic import atomic_write
+from sim.outputs.plots import Folder, plot_folder
+from sim.outputs.plots.canvas import LANG_SUFFIX
+from sim.outputs.plots.sweep import DEFAULT_TARGETS
+from sim.outputs.report import sections
+from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, markdown
+from sim.outputs.report.findings import Target, findings
+from sim.outputs.report.pdf import write_pdf
+from sim.outputs.report.say import say
+
+__all__ = ["build", "write_report"]
+
+
+def build(path: str | Path, lang: str = "en", targets: list[Target] | None = None) -> Document:
+    """The report of the folder at ``path`` as a document (drawing the figures it shows, in ``lang``)."""
+    f = Folder.load(path)
+    targets = targets or (DEFAULT_TARGETS if f.command == "sweep" else [])
+    figs = sections.telling_figures(f, plot_folder(f.path, "png", lang, targets or None))
+    title = say(lang, "gridsim report: {s} ({c})", "gridsim报告：{s}（{c}）", s=f.summary.get("scenario", "?"),
+                c=_command(f.command, lang))
+    doc = Document(title, lang)
+    doc.add(Heading(say(lang, "Findings", "结论")), *[Paragraph(p) for p in findings(f, lang, targets)])
+    doc.add(Heading(say(lang, "Scenario", "情景")),
+            Bullets(sections.scenario_lines(f, lang) + sections.design_lines(f, lang)))
+    doc.add(Heading(sections.results_heading(f, lang)), sections.key_table(f, lang))
+    grids = sections.grids_to_act_on(f, lang)
+    if grids.rows:
+        doc.add(Heading(say(lang, "Grids to act on", "需重点关注的网格")), grids)
+    doc.add(Heading(say(lang, "Figures", "图表")), *[Figure(p) for p in figs])
+    doc.add(Heading(say(lang, "Method", "方法")), Paragraph(sections.method(f, lang)))
+    return doc
+
+
+def _command(command: str, lang: str) -> str:
+    return {"run": say(lang, "run", "单方案运行"), "compare": say(lang, "compare", "方案比较"),
+            "sweep": say(lang, "sweep", "参数扫描"), "sensitivity": say(lang, "sensitivity", "敏感性分析"),
+            "optimize": say(lang, "optimize", "优化")}.get(command, command)
+
+
+def write_report(path: str | Path, lang: str = "en", targets: list[Target] | None = None) -> tuple[Path, Path]:
+    """Write the folder's report in ``lang`` (Markdown and PDF); return their paths."""
+    doc = build(path, lang, targets)
+    folder = Path(path)
+    md_path = folder / f"report{LANG_SUFFIX[lang]}.md"
+    pdf_path = folder / f"report{LANG_SUFFIX[lang]}.pdf"
+    atomic_write(md_path, markdown(doc))
+    tmp = pdf_path.with_name(pdf_path.name + ".tmp")
+    write_pdf(doc, tmp)
+    tmp.replace(pdf_path)
+    return md_path, pdf_path

@@ -1,0 +1,193 @@
+"""The answers of the deciding commands in words: selection of the best policy, the cheapest deployment
+meeting the targets, and which assumptions matter.  Each sentence says only what the numbers support."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim.outputs.glossary import metric_label, param_label
+from sim.outputs.numbers import format_ci, format_diff, format_value
+from sim.outputs.plots import Folder
+from sim.outputs.report.say import capital, listing, say
+from sim.outputs.report.sections import policy
+
+
+def selection(f: Folder, lang: str) -> list[str]:
+    """compare --select-best: 'is the best' only when the procedure ended with one policy, 'better by' only when
+    the selected policy's MCB interval lies on the better side of zero."""
+    s = f.summary.get("selection")
+    if f.command != "compare" or not s or not s.get("mcb"):
+        return []
+    m, best, conf = s["metric"], s["best"], f"{100 * s['confidence']:g}%"
+    minimize = s["direction"] == "minimize"
+    name, pb = metric_label(m, lang), f"**{policy(f, s['best'], lang)}**"
+    better = say(lang, "lowest", "最低") if minimize else say(lang, "highest", "最高")
+    delta = format_diff(m, s["delta"], None, None, False, lang).lstrip("+")
+    out = [say(lang, "Selection of the best policy on {m} ({b} mean is best; indifference zone δ = {d}; procedure KN on "
+                     "common random numbers, first stage {n} replications, then one at a time for the policies still in "
+                     "contention).",
+               "按{m}选择最优方案（均值{b}者为优；无差异区间δ = {d}；KN程序，共同随机数，首阶段{n}次重复，其后对仍在比较的方案逐次追加）。",
+               m=name, b=better, d=delta, n=s.get("first_stage", "?"))]
+    if len(s.get("still_in_contention", [best])) <= 1:
+        out.append(say(lang, "With {c} confidence, {p} has the {b} mean {m} of the {k} policies, or is within {d} of it.",
+                       "在{c}置信度下，{p}的{m}均值在{k}个方案中{b}，或与最优者相差不超过{d}。",
+                       c=conf, p=pb, b=better, m=name, k=len(s["mcb"]), d=delta))
+    else:
+        out.append(say(lang, "The cap of {n} replications per policy stopped the procedure with {x} still in contention: "
+                             "the data do not separate them by δ, so no policy is selected with {c} confidence; {p} has the "
+                             "{b} mean so far.",
+                       "各方案{n}次重复的上限已到，{x}仍在比较之中：数据无法以δ区分它们，因此无法以{c}置信度选出最优方案；"
+                       "目前{p}的均值{b}。", n=max(s["replications"].values()), c=conf, p=pb, b=better,
+                       x="、".join(policy(f, p, lang) for p in s["still_in_contention"]) if lang == "zh" else
+                       ", ".join(policy(f, p, lang) for p in s["still_in_contention"])))
+    order = sorted(s.get("eliminated", {}).items(), key=lambda kv: kv[1])
+    if order:
+        out.append(say(lang, "Eliminated: {x}.", "已淘汰：{x}。", x=("；" if lang == "zh" else "; ").join(
+            say(lang, "{p} after {n} replications", "{p}（{n}次重复后）", p=policy(f, p, lang), n=n) for p, n in order)))
+    lo, hi = s["mcb"][best]
+    worse, ahead = (hi, -lo) if minimize else (-lo, hi)
+    mcb = format_diff(m, (lo + hi) / 2, lo, hi, False, lang)
+    mcb = mcb[mcb.index("["):] if "[" in mcb else mcb
+    if worse <= 0 < ahead:
+        out.append(say(lang, "Its MCB interval (mean minus the best of the others) is {i}: it is no worse than any other "
+                             "policy, and may be better than the next best by up to {a}.",
+                       "其多重比较区间（均值减其他方案中最优者）为{i}：不劣于任何其他方案，且可能比次优方案好至多{a}。",
+                       i=mcb, a=format_diff(m, ahead, None, None, False, lang).lstrip("+")))
+    elif worse > 0:
+        out.append(say(lang, "Its MCB interval (mean minus the best of the others) is {i}: it may be up to {w} worse than "
+                             "the best of the others.",
+                       "其多重比较区间（均值减其他方案中最优者）为{i}：可能比其他方案中最优者差至多{w}。",
+                       i=mcb, w=format_diff(m, worse, None, None, False, lang).lstrip("+")))
+    return out
+
+
+def _levers(f: Folder, levers: dict[str, Any], lang: str) -> str:
+    def one(k: str, v: Any) -> str:
+        if isinstance(v, dict):  # the per-grid allocation
+            return say(lang, "{n} sunk cadres placed grid by grid in {g} grids (allocation.csv)",
+                       "{n}名下沉干部逐格分配至{g}个网格（allocation.csv）", n=sum(v.values()), g=len(v))
+        shown = "+".join(map(str, v)) if isinstance(v, list) else v
+        return f"{param_label(k, lang, f.scenario)} = {shown}"
+    return ("；" if lang == "zh" else "; ").join(one(k, v) for k, v in levers.items())
+
+
+def _against_targets(block: dict[str, Any], lang: str) -> str:
+    def miss(m: str, c: dict[str, Any]) -> str:
+        if c["met"]:
+            return say(lang, "met on average", "均值达标")
+        gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang)
+        return say(lang, "missed on average by {g}", "均值差{g}未达标", g=gap)
+    return ("；" if lang == "zh" else "; ").join(
+        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang)}{say(lang, ', ', '，')}"
+        f"{miss(m, c)}" for m, c in block["metrics"].items())
+
+
+def optimum(f: Folder, lang: str) -> list[str]:
+    """optimize: 'meets every target' only for a candidate the procedure showed feasible (docs/optimize.md)."""
+    o = f.summary.get("optimum")
+    if f.command != "optimize" or not o:
+        return []
+    out = []
+    c = o.get("cost") or {}
+    if o.get("found"):
+        out.append(say(lang, "The cheapest deployment shown to meet every target: **{l}**, at {c} of {m} ({n} "
+                             "replications). {g}",
+                       "经检验满足全部目标的最省配置：**{l}**，{m}为{c}（{n}次重复）。在{p}置信度下，选定配置满足全部目标"
+                       "（各指标在情景随机性下的均值均位于阈值的达标一侧）；误差率按搜索可能进行的{k}次检验及其目标分摊"
+                       "（Bonferroni校正）。",
+                       l=_levers(f, o["levers"], lang), c=format_ci(c["metric"], c["mean"], *c["ci95"], lang=lang),
+                       m=metric_label(c["metric"], lang), n=o["replications"], g=o.get("guarantee", ""),
+                       p=f"{100 * o.get('confidence', 0.95):g}%", k=o.get("checks_allowed", "?")))
+    elif o.get("levers"):
+        out.append(say(lang, "No candidate in the lever ranges was shown to meet every target. The closest: {l} ({v} after "
+                             "{n} replications).", "决策变量范围内没有候选方案经检验满足全部目标。最接近者：{l}（{n}次重复后判定为{v}）。",
+                       l=_levers(f, o["levers"], lang), v=_verdict(o["verdict"], lang), n=o["replications"]))
+    if o.get("metrics"):
+        out.append(say(lang, "Its targets: {t}.", "目标情况：{t}。", t=_against_targets(o, lang)))
+    n = o.get("next_cheaper")
+    if n:
+        out.append(say(lang, "The next cheaper candidate, {l}, was {v} after {r} replications: {t}.",
+                       "次省的候选方案{l}在{r}次重复后判定为{v}：{t}。", l=_levers(f, n["levers"], lang),
+                       v=_verdict(n["verdict"], lang), r=n["replications"], t=_against_targets(n, lang)))
+    out.append(say(lang, "The search looked at {c} candidates in {r} runs (every one in candidates.csv).",
+                   "搜索共考察{c}个候选方案，运行{r}次（全部见candidates.csv）。", c=o["candidates_evaluated"],
+                   r=o["runs_used"]))
+    if o.get("stopped"):
+        out.append(say(lang, "It stopped early: {s}.", "搜索提前停止：{s}。", s=o["stopped"]))
+    return out
+
+
+def _verdict(v: str, lang: str) -> str:
+    return {"feasible": say(lang, "feasible", "可行"), "infeasible": say(lang, "infeasible", "不可行"),
+            "not distinguishable": say(lang, "not distinguishable", "未定（无法与阈值区分）")}.get(v, v)
+
+
+def sensitivity(f: Folder, lang: str) -> list[str]:
+    """The factors ranked in words, per metric: only what the indices and their 95% bootstrap intervals support
+    (docs/sensitivity.md)."""
+    b = f.summary.get("sensitivity") or {}
+    if f.command != "sensitivity" or not b:
+        return []
+    morris = b.get("method") == "morris"
+    idx, big = ("mu_star", "μ*") if morris else ("ST", "ST")
+    out = [say(lang, "{k} (SALib) of {d} factor(s) over {p} design points x {r} replication(s) on common random numbers.",
+               "{k}（SALib），{d}个因素，{p}个方案点，每点{r}次重复，共同随机数。",
+               k=say(lang, "Morris screening", "Morris筛选") if morris else say(lang, "Sobol indices", "Sobol指数"),
+               d=len(b.get("factors", [])), p=b.get("points"), r=b.get("replications"))]
+
+    def val(m: str, x: float | None) -> str:
+        return format_value(m, x, lang) if morris else ("–" if x is None else f"{x:.2f}")
+
+    def ci(d: dict[str, Any]) -> tuple[float, float]:
+        v, c = d.get(idx), d.get(f"{idx}_conf")
+        if v is None or c is None:
+            return math.nan, math.nan
+        return (max(0.0, v - c) if morris else v - c), v + c
+
+    def name(k: str) -> str:
+        return param_label(k, lang, f.scenario)
+
+    for m, order in b.get("ranking", {}).items():
+        ind, mname = b["indices"][m], metric_label(m, lang)
+        top = order[0]
+        lo, hi = ci(ind[top])
+        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang) if morris else \
+            f"{ind[top][idx]:.2f} [{lo:.2f}, {hi:.2f}]"
+        text = say(lang, "**{m}**: the most influential factor is {k} ({i} = {v})",
+                   "**{m}**：影响最大的因素是{k}（{i} = {v}）", m=mname, k=name(top), i=big, v=shown)
+        if len(order) > 1:
+            lo2, hi2 = ci(ind[order[1]])
+            sec = name(order[1])
+            text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
+                        "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
+                say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this sample "
+                          "size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
+                    s=sec, i=big, v=val(m, ind[order[1]][idx]))
+        else:
+            text += say(lang, ".", "。")
+        if math.isfinite(lo) and lo <= 0:
+            text += say(lang, " Even the top factor's interval reaches zero: no effect on {m} is established.",
+                        "即便影响最大的因素，其区间也触及零：尚不能确认任何因素对{m}有影响。", m=mname)
+        zero = [name(k) for k in order if ind[k].get(idx) == 0 and (not morris or ind[k].get("sigma") == 0)]
+        if zero:
+            text += say(lang, " {z} had no effect at all (every effect exactly zero on common random numbers).",
+                        "{z}完全没有影响（在共同随机数下各效应均恰为零）。", z=capital(listing(zero, lang))) if morris else \
+                say(lang, " {z} explain none of the variance ({i} = 0).", "{z}不解释任何方差（{i} = 0）。",
+                    z=capital(listing(zero, lang)), i=big)
+        if morris:
+            wavy = [name(k) for k in order if (ind[k].get("sigma") or 0) > (ind[k].get("mu_star") or 0) > 0]
+            if wavy:
+                text += say(lang, " The effect of {w} varies across the design (σ > μ*): non-linear or interacting.",
+                            "{w}的效应随设计点变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
+        share = b.get("noise_share", {}).get(m)
+        if share is not None:
+            noisy = share > b.get("noise_warn", 0.5)
+            text += say(lang, " Replication noise is {s:.0f}% of the variance of the point means{tail}",
+                        "重复噪声占方案点均值方差的{s:.0f}%{tail}", s=100 * share,
+                        tail=say(lang, ": these indices mostly measure noise; more replications are needed.",
+                                 "：这些指数主要反映噪声，需要更多重复。") if noisy else say(lang, ".", "。"))
+        out.append(text)
+    out += [say(lang, "{m}: not analysed ({w}).", "{m}：未分析（{w}）。", m=metric_label(m, lang), w=why)
+            for m, why in b.get("skipped", {}).items()]
+    return out

@@ -1,0 +1,249 @@
+"""The report's fixed parts, in either language: the scenario, the key results table, the design of a sweep,
+the grids to act on, the figures that tell most, and the method (STRESS-DES, Monks et al. 2019)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.outputs.glossary import better_label, label, metric_label, param_label, value_label
+from sim.outputs.grid_table import grid_rows, worst
+from sim.outputs.numbers import better, format_ci, format_value, significant
+from sim.outputs.plots import Folder
+from sim.outputs.report.document import Table
+from sim.outputs.report.say import listing, say
+
+KEY_METRICS = ["completion_rate", "completion_rate_reported", "resolution_hours_mean", "resolution_hours_p90",
+               "sla_attainment", "coverage_mean", "coverage_min_grid", "backlog_mean", "cadre_hours_on_duty"]
+MAX_POINTS = 24  # sweep points listed in the report; every one is in points.csv and results.xlsx
+WORST_GRIDS = 5
+
+
+def policy(f: Folder, name: str, lang: str) -> str:
+    return label(f"policy:{name}", lang, f.scenario)
+
+
+def cell(metric: str, m: dict[str, Any] | None, lang: str) -> str:
+    """Mean [95% CI] by the one unit rule of sim.outputs.numbers (an interval never prints as one value)."""
+    if not m:
+        return "–"
+    return format_ci(metric, m["mean"], *m["ci95"], lang=lang)
+
+
+def search(f: Folder) -> dict[str, Any]:
+    """What an optimize folder searched (its command.json)."""
+    return json.loads((f.path / "command.json").read_text(encoding="utf-8")).get("optimize", {})
+
+
+def params_text(f: Folder, params: dict[str, Any], lang: str) -> str:
+    sep, gap = ("，", "") if lang == "zh" else ("; ", " ")
+    return sep.join(f"{param_label(k, lang, f.scenario)}{gap}{value_label(k, v, lang)}" for k, v in params.items())
+
+
+def scenario_lines(f: Folder, lang: str) -> list[str]:
+    sc = f.scenario
+    cal = sc.get("calendar", {})
+    grids = sc.get("grids", {})
+    n_grids = grids.get("generate", {}).get("count") or len(grids.get("list", []) or []) or \
+        say(lang, "from a file", "来自文件")
+    cad = sc.get("cadres", {})
+    sunk = cad.get("sunk", {})
+    days = value_label("cadres.sunk.service_days", sunk.get("service_days", ["Wed"]), lang)
+    types = [label(f"type:{t}", lang, sc) for t in sc.get("issue_types", {})]
+    ems = [e.get("name", "emergency") for e in sc.get("emergencies", [])]
+    lines = [
+        f"**{sc.get('name', '?')}**: {sc.get('description', '').strip()}",
+        say(lang, "{g} grids; {w} grid worker(s) per grid; {s} sunk cadres on {d}.",
+            "{g}个网格；每格{w}名网格员；{s}名下沉干部，服务日{d}。", g=n_grids,
+            w=cad.get("grid_workers", {}).get("per_grid", 1), s=f"{sunk.get('count', 0):,}", d=days),
+        say(lang, "Issue types: {t}. Emergencies: {e}.", "事项类型：{t}。突发事件：{e}。", t=listing(types, lang),
+            e=listing(ems, lang) or say(lang, "none", "无")),
+        say(lang, "Run length {h} days from {s}, of which the first {w} are warm-up.",
+            "模拟{h}天，自{s}起，其中前{w}天为预热期。", h=cal.get("horizon_days", 365), s=cal.get("start", "?"),
+            w=cal.get("warmup_days", 28)),
+    ]
+    if f.command == "compare":
+        pols = [policy(f, p, lang) for p in f.summary["policies"]]
+        lines.append(say(lang, "Policies compared: {p} (reference: {r}).", "比较方案：{p}（参照方案：{r}）。",
+                         p=listing(pols, lang), r=policy(f, f.summary["reference"], lang)))
+    if f.command == "optimize":
+        o = search(f)
+        lines.append(say(lang, "Searched: {l}, for the lowest {c} meeting {t} (the staffing above is the scenario's "
+                               "own; the answer's is in the findings and in optimum.toml).",
+                         "搜索范围：{l}；在满足{t}的前提下使{c}最低（上述配置为情景原有配置；结果见结论及optimum.toml）。",
+                         l=listing([param_label(x.split("=")[0], lang, f.scenario) + " " + x.split("=", 1)[-1]
+                                    for x in o.get("levers", [])], lang),
+                         c=metric_label(o.get("cost", "cadre_hours_on_duty"), lang),
+                         t=listing([f"`{t}`" for t in o.get("targets", [])], lang)))
+    return lines
+
+
+def key_table(f: Folder, lang: str) -> Table:
+    """The key metrics: per policy for compare (* where the paired difference is distinguishable), per design
+    point for a sweep, ranked factors for sensitivity, else one column."""
+    s = f.summary
+    h_metric, h_mean = say(lang, "metric", "指标"), say(lang, "mean [95% CI]", "均值 [95%置信区间]")
+    if f.command == "compare":
+        pols = s["policies"]
+        head = [h_metric, *[policy(f, p, lang) for p in pols],
+                *[say(lang, "{p} (all runs failed)", "{p}（全部运行失败）", p=policy(f, p, lang)) for p in f.failed]]
+        rows = []
+        for name in KEY_METRICS:
+            if not any(name in s["by_policy"][p]["metrics"] for p in pols):
+                continue
+            row = [metric_label(name, lang)]
+            for p in pols:
+                d = s["differences"].get(p, {}).get("metrics", {}).get(name)
+                row.append(cell(name, s["by_policy"][p]["metrics"].get(name), lang)
+                           + (" *" if d and significant(*d["ci95"]) else ""))
+            rows.append(row + ["–"] * len(f.failed))
+        note = say(lang, "* the paired 95% CI of the difference from the reference ({r}) excludes zero.",
+                   "* 与参照方案（{r}）之差的配对95%置信区间不含零。", r=policy(f, s["reference"], lang))
+        return Table(head, rows, note)
+    if f.command == "sweep":
+        keys = [x["key"] for x in s["factors"]]
+        shown = ["resolution_hours_p90", "coverage_mean", "coverage_min_grid", "cadre_hours_on_duty"]
+        head = [say(lang, "point", "方案点"), *[param_label(k, lang, f.scenario) for k in keys],
+                *[metric_label(m, lang) for m in shown]]
+        points = list(s["points"].items())
+        rows = [[pid, *[value_label(k, p["params"].get(k), lang) for k in keys],
+                 *[cell(m, p["metrics"].get(m), lang) for m in shown]] for pid, p in points[:MAX_POINTS]]
+        note = "" if len(points) <= MAX_POINTS else say(
+            lang, "The first {k} of {n} points; every point is in points.csv and results.xlsx.",
+            "仅列前{k}个方案点（共{n}个）；全部见points.csv与results.xlsx。", k=MAX_POINTS, n=len(points))
+        return Table(head, rows, note)
+    if f.command == "sensitivity":
+        b = s.get("sensitivity") or {}
+        idx = "mu_star" if b.get("method") == "morris" else "ST"
+        rows = [[metric_label(m, lang), f"{i}. {param_label(k, lang, f.scenario)}",
+                 *[f"{b['indices'][m][k].get(c, math.nan) or 0:.3g}" for c in (idx, f"{idx}_conf")],
+                 "–" if b.get("noise_share", {}).get(m) is None else f"{100 * b['noise_share'][m]:.0f}%"]
+                for m, order in b.get("ranking", {}).items() for i, k in enumerate(order[:6], 1)]
+        return Table([h_metric, say(lang, "factor (ranked)", "因素（按影响排序）"), idx, f"{idx} ± (95%)",
+                      say(lang, "noise share", "噪声占比")], rows)
+    metrics = s["metrics"]
+    names = [n for n in KEY_METRICS if n in metrics]
+    if f.command == "optimize":  # the targets' metrics too, where the fixed rows lack them
+        names += [m for m in (s.get("optimum") or {}).get("metrics", {}) if m not in names]
+        metrics = {**metrics, **{m: c for m, c in (s.get("optimum") or {}).get("metrics", {}).items()
+                                 if m not in metrics}}
+    rows = [[metric_label(n, lang), cell(n, metrics.get(n), lang), better_label(better(n), lang)] for n in names]
+    return Table([h_metric, h_mean, say(lang, "better", "更优方向")], rows)
+
+
+def results_heading(f: Folder, lang: str) -> str:
+    found = (f.summary.get("optimum") or {}).get("found")
+    if f.command == "optimize":
+        return say(lang, "Key results of the chosen deployment", "选定方案的主要结果") if found else \
+            say(lang, "Key results of the closest candidate", "最接近方案的主要结果")
+    return say(lang, "Key results (mean [95% CI])", "主要结果（均值 [95%置信区间]）")
+
+
+def design_lines(f: Folder, lang: str) -> list[str]:
+    """A sweep's design: factors and their levels, points and replications (never its first point)."""
+    s = f.summary
+    if f.command != "sweep":
+        return []
+    factors = [f"{param_label(x['key'], lang, f.scenario)} ({listing([value_label(x['key'], v, lang) for v in x['values']], lang)})"
+               if "values" in x else param_label(x["key"], lang, f.scenario) for x in s["factors"]]
+    kind = {"grid": say(lang, "full factorial", "全因子"), "lhs": say(lang, "Latin hypercube", "拉丁超立方")}.get(
+        s.get("design"), str(s.get("design")))
+    return [say(lang, "Design: {k} over {f}: {p} points, {r} replications each on common random numbers.",
+                "试验设计：{k}，因素为{f}；共{p}个方案点，每点{r}次重复，使用共同随机数。",
+                k=kind, f=listing(factors, lang), p=len(s["points"]), r=s.get("replications", "?"))]
+
+
+def grids_to_act_on(f: Folder, lang: str) -> Table:
+    """The worst grids by coverage and by p90 resolution, with their ids (the policy's own for compare: the
+    reference's; for optimize: the answer's)."""
+    if f.command == "sweep" or f.command == "sensitivity":
+        return Table([], [])
+    variant = (f.summary.get("optimum") or {}).get("candidate") if f.command == "optimize" else \
+        f.summary.get("reference") if f.command == "compare" else f.variants[0]
+    rows = grid_rows(f.path, variant, f.runs) if variant else []
+    out = []
+    for key, metric, why in (("grid_coverage", "coverage_mean", say(lang, "lowest coverage", "走访覆盖率最低")),
+                             ("grid_resolution_p90", "resolution_hours_p90",
+                              say(lang, "longest p90 resolution", "办理时长第90百分位最长"))):
+        for r in worst(rows, key, WORST_GRIDS):
+            out.append([why, r.id, r.community, r.street, f"{r.households:,.0f}" if r.households is not None else "–",
+                        format_value("coverage_mean", r.values.get("grid_coverage"), lang),
+                        format_value("resolution_hours_p90", r.values.get("grid_resolution_p90"), lang)])
+    head = [say(lang, "why", "原因"), say(lang, "grid", "网格"), say(lang, "community", "社区"),
+            say(lang, "street", "街道"), say(lang, "households", "户数"), metric_label("coverage_mean", lang),
+            say(lang, "p90 resolution", "办理时长P90")]
+    note = say(lang, "Means over replications{of}; every grid in results.xlsx (sheet grids).",
+               "各次重复的均值{of}；全部网格见results.xlsx的grids表。",
+               of=say(lang, " under {p}", "（{p}方案）", p=policy(f, variant, lang)) if f.command == "compare" else "")
+    return Table(head, out, note)
+
+
+def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
+    names = {p.stem.removesuffix(".zh"): p for p in written}
+    if f.command == "compare":  # the map of differences is where a reader sees which grids a policy helps
+        v = f.summary["reference"]
+        order = ["selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
+    elif f.command == "sweep":
+        order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
+    elif f.command == "sensitivity":
+        order = [n for n in names if n.startswith("sensitivity-")]
+    elif f.command == "optimize":
+        order = [*[n for n in names if n.startswith("optimize-")][:2], "map-allocation"]
+    else:
+        v = f.variants[0]
+        order = [f"backlog-{v}", "map-coverage", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
+    return [names[n] for n in order if n in names][:3]
+
+
+def _replications(f: Folder, lang: str) -> str:
+    s = f.summary
+    if f.command == "optimize":
+        o = search(f)
+        return say(lang, "{a} independent replications per candidate, then more (up to {b}) only for candidates near "
+                         "a target, as the feasibility checks decided ({c} for the chosen deployment)",
+                   "每个候选方案先做{a}次独立重复，仅对接近目标阈值的方案按可行性检验追加（最多{b}次；选定方案{c}次）",
+                   a=o.get("first_stage", "?"), b=o.get("max_replications", "?"), c=s.get("replications", "?"))
+    chosen = s.get("selection")
+    if chosen and chosen.get("replications"):
+        return say(lang, "independent replications per policy as the selection procedure decided ({x})",
+                   "各方案的独立重复次数由选优程序决定（{x}）",
+                   x=", ".join(f"{policy(f, p, lang)}: {n}" for p, n in chosen["replications"].items()))
+    return say(lang, "{n} independent replications per variant", "每个方案{n}次独立重复", n=s.get("replications", "?"))
+
+
+def method(f: Folder, lang: str) -> str:
+    s = f.summary
+    seeds = s.get("seeds", {})
+    checks = s.get("warmup_check", {})
+    mser = "; ".join(say(lang, "{v}: MSER-5 suggests {d:g} days ({ok})", "{v}：MSER-5建议{d:g}天（{ok}）", v=v,
+                         d=c["mser5_median_days"], ok=say(lang, "enough", "足够") if c["long_enough"] else
+                         say(lang, "NOT enough", "不足")) for v, c in checks.items())
+    ver = s.get("versions", {})
+    objective = say(lang, "find the cheapest deployment within the lever ranges that meets every target, with a "
+                          "stated confidence (docs/optimize.md)", "在决策变量范围内找出以给定置信度满足全部目标的最省配置"
+                          "（docs/optimize.md）") if f.command == "optimize" else \
+        say(lang, "estimate how fast issues are resolved, how fully households are visited, and at what cost in cadre "
+                  "time, under the scenario's staffing policy(ies)", "估计在情景的人员配置方案下，事项办理有多快、入户走访覆盖"
+                  "多全、干部投入多少工时")
+    return say(
+        lang,
+        "Objective: {obj}. Model: a discrete-event simulation (gridsim {g}, SimPy {sp}, Python {py}) of issues arriving "
+        "per grid as non-homogeneous Poisson processes, some hidden until a household visit or a delayed report, served "
+        "by grid workers and sunk cadres on weekly shifts, escalated to community, street and department offices, with "
+        "wartime mode in emergencies. Data: the figures cited in the scenario file (scenario.resolved.toml in this "
+        "folder); every other number there is marked as an assumption. Experimentation: {reps}, each {h} days with the "
+        "first {w} discarded as warm-up ({mser}); root seed {seed}, replication k of every variant seeded by "
+        "SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random numbers) and "
+        "differences are paired. Intervals are Student-t 95% confidence intervals over replications. Units: durations "
+        "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %.",
+        "目的：{obj}。模型：离散事件仿真（gridsim {g}、SimPy {sp}、Python {py}）。各网格事项按非齐次泊松过程发生，部分事项"
+        "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和职能部门；突发事件期间转入战时"
+        "状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
+        "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
+        "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。单位：时长以小时计"
+        "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示。",
+        obj=objective, g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
+        reps=_replications(f, lang), h=f"{s.get('horizon_days', 0):g}", w=f"{s.get('warmup_days', 0):g}",
+        mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"))
