@@ -112,7 +112,8 @@ def _relative(metric: str, diff: float, base: float | None, lang: str) -> str:
     (shares are already read in percentage points)."""
     if stored_unit(metric) == "share" or not base:
         return ""
-    return say(lang, " ({r:+.2g}%)", "（{r:+.2g}%）", r=100 * diff / base)
+    r = 100 * diff / base
+    return say(lang, " ({r}%)", "（{r}%）", r=f"{r:+.0f}" if abs(r) >= 10 else f"{r:+.1f}")
 
 
 def _pair(f: Folder, metric: str, a: str, b: str) -> dict[str, Any] | None:
