@@ -43,6 +43,7 @@ from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.glossary import metric_info
 from sim.outputs.report import write_report
+from sim.outputs.terminal import comparison_table, results_table, sweep_table
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
 from sim.scenario.geometry import dumps as geojson_text
 
@@ -52,7 +53,7 @@ __all__ = [
     "calibrate", "calibration_table", "compare", "describe", "load_scenario", "map_district", "parse_set", "parse_target",
     "plot_folder", "run", "show_param", "sweep", "write_report",
 ]
-__all__ += ["reports", "workbook"]
+__all__ += ["comparison_table", "reports", "results_table", "sweep_table", "workbook"]
 __all__ += ["LANGS", "SENSITIVITY_HELP", "Sensitivity", "figures", "sensitivity", "sensitivity_arguments",
             "sensitivity_table"]
 __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]

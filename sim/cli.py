@@ -10,7 +10,6 @@ Over 450 lines: one argument parser and one handler per command, each short; spl
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import signal
 import sys
@@ -20,38 +19,18 @@ from pathlib import Path
 
 from sim import __version__, api
 from sim.api import (
-    ROLES,
     CampaignError,
     DesignError,
     ExecutorError,
-    MetricSummary,
     PlotError,
     ScenarioError,
+    comparison_table,
     describe,
     load_scenario,
     parse_set,
+    results_table,
+    sweep_table,
 )
-
-# The metrics shown in the terminal tables, with their unit; every metric goes to the files.
-SHOWN = [
-    ("issues_arrived", "issues"),
-    ("completion_rate", "%"),
-    ("completion_rate_reported", "%"),
-    ("wait_hours_mean", "h"),
-    ("resolution_hours_mean", "h"),
-    ("resolution_hours_p90", "h"),
-    ("true_resolution_hours_mean", "h"),
-    ("sla_attainment", "%"),
-    ("coverage_mean", "%"),
-    ("coverage_min_grid", "%"),
-    ("backlog_mean", "issues"),
-    ("backlog_max", "issues"),
-    *[(f"utilization_{r}", "%") for r in ROLES],
-    ("escalation_rate", "%"),
-    ("cadre_hours_on_duty", "h"),
-    ("wartime_cadre_hours", "h"),
-]
-UNITS = dict(SHOWN)
 
 EPILOG = """\
 examples:
@@ -264,78 +243,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fmt(value: float, unit: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    if unit == "%":
-        return f"{100 * value:.1f}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
-
-
-def _ci(s: MetricSummary, unit: str) -> str:
-    return "-" if not math.isfinite(s.ci95[0]) else f"[{_fmt(s.ci95[0], unit)}, {_fmt(s.ci95[1], unit)}]"
-
-
-def _table(rows: list[tuple[str, ...]], right_from: int) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i < right_from else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
-
-
-def results_table(metrics: dict[str, MetricSummary]) -> str:
-    rows = [("metric", "unit", "mean", "95% CI", "n")]
-    rows += [(name, unit, _fmt(metrics[name].mean, unit), _ci(metrics[name], unit), str(metrics[name].n))
-             for name, unit in SHOWN if name in metrics]
-    return _table(rows, 2)
-
-
-def comparison_table(result: api.Comparison) -> str:
-    base = result.policies[0]
-    failed = result.failed_policies
-    rows = [("metric", "unit", "policy", "mean", "95% CI", f"diff vs {base}", "paired 95% CI", "")]
-    for name, unit in SHOWN:
-        if not any(name in result.summaries[p] for p in result.policies):
-            continue
-        label = (name, unit)
-        for p in result.policies:
-            s = result.summaries[p].get(name)
-            d = result.differences.get(p, {}).get(name)
-            if s is None:  # every run failed, or e.g. utilization of a role this policy has no cadres in
-                rows.append((*label, p, "-", "all runs failed" if p in failed else "", "", "", ""))
-            elif d is None:
-                rows.append((*label, p, _fmt(s.mean, unit), _ci(s, unit), "", "", ""))
-            else:
-                excl = math.isfinite(d.ci95[0]) and (d.ci95[0] > 0 or d.ci95[1] < 0)
-                rows.append((*label, p, _fmt(s.mean, unit), _ci(s, unit), _fmt(d.mean, unit), _ci(d, unit),
-                             "*" if excl else ""))
-            label = ("", "")
-    notes = ["* the paired 95% CI of the difference excludes zero (% metrics in percentage points)"]
-    if failed:
-        notes.append(f"no results for {', '.join(failed)}: every run failed (see failures.csv)")
-    if base in failed:
-        ok = [p for p in result.policies if p not in failed]
-        notes.append(f"the reference policy {base} has no results, so there are no paired differences"
-                     + (f"; to compare the others, put one of them first: --policies {','.join(ok)}" if ok else ""))
-    return (_table(rows, 3) if len(rows) > 1 else "(no results)") + "\n" + "\n".join(notes)
-
-
-def sweep_table(result: api.Sweep) -> str:
-    keys = [f.key for f in result.factors]
-    shown = [n for n in ("resolution_hours_mean", "resolution_hours_p90", "coverage_mean", "completion_rate",
-                         "cadre_hours_on_duty") if any(n in s for s in result.summaries.values())]
-    rows = [("point", *[k.split(".")[-1] for k in keys], "n", *shown)]
-    for pid, params in result.points.items():
-        s = result.summaries[pid]
-        n = max((m.n for m in s.values()), default=0)
-        rows.append((pid, *[str(api.show_param(params[k])) for k in keys], str(n),
-                     *[_fmt(s[m].mean, UNITS.get(m, "")) if m in s else "-" for m in shown]))
-    return _table(rows, 1 + len(keys))
-
-
 def _options(args: argparse.Namespace) -> api.Options:
     try:
         overrides = parse_set(args.set)
@@ -436,7 +343,7 @@ def _select_best(args: argparse.Namespace, policies: list[str] | None) -> int:
           + ", ".join(f"{p} {k}" for p, k in n.items()) + f" (sequential selection), seed {result.seed}")
     print(comparison_table(result))
     print()
-    print(api.selection_text(best, UNITS.get(args.select_best) or api.metric_unit(args.select_best)))
+    print(api.selection_text(best, api.metric_unit(args.select_best)))
     return _after_run(args, result)
 
 
