@@ -178,7 +178,7 @@ WORDS: dict[str, tuple[str, str]] = {
                       "示意布局（情景未给出网格边界）：网格面积与户数平方根成正比"),
     "map_km": ("km", "公里"),
     "t_policy": ("Policies compared: means and 95% CIs", "方案比较：均值与95%置信区间"),
-    "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}方案之差（配对95%置信区间）"),
+    "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}之差（配对95%置信区间）"),
     "diff_pct": ("difference from {base} (% of its mean)", "与{base}之差（占其均值的%）"),
     "t_sweep": ("{metric} against {param}", "{metric}随{param}的变化"),
     "t_heat": ("{metric} by design point", "各方案点的{metric}"),

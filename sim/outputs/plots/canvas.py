@@ -34,6 +34,12 @@ class Figures:
     def label(self, key: str, **kw: Any) -> str:
         return self.L.get(key, key).format(**kw)
 
+    def policy_label(self, policy: str) -> str:
+        """A policy as readers see it: the scenario's label/label_zh, else its name in words."""
+        from sim.outputs.glossary import label
+
+        return label(f"policy:{policy}", self.lang, self.f.scenario)
+
     def role_label(self, role: str) -> str:
         return self.label({"community": "community_role", "street": "street_role"}.get(role, role))
 

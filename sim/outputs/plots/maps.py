@@ -162,7 +162,8 @@ def compare_maps(fg: Figures) -> None:
         scale, label = axis(metric, np.concatenate([v[np.isfinite(v)] for v in raw.values()]).tolist(), fg.lang)
         values = {p: v * scale for p, v in raw.items()}
         cm, norm = _cmap(cmap), _norm(list(values.values()))
-        _panels(fg, d, polys, values, cm, norm, label, fg.label(title), f"map-{name}")
+        _panels(fg, d, polys, {fg.policy_label(p): v for p, v in values.items()}, cm, norm, label, fg.label(title),
+                f"map-{name}")
         others = [p for p in policies if p != ref]
         if not others:
             continue
@@ -173,8 +174,8 @@ def compare_maps(fg: Figures) -> None:
 
         better = (metric_info(metric)[0].better if metric_info(metric) else "higher")
         dcm = _cmap("RdBu" if better == "higher" else "RdBu_r")
-        _panels(fg, d, polys, {f"{p} − {ref}": v for p, v in diffs.items()}, dcm, Normalize(-m or -1e-9, m or 1e-9),
-                label, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=ref), f"map-{name}-difference")
+        _panels(fg, d, polys, {f"{fg.policy_label(p)} − {fg.policy_label(ref)}": v for p, v in diffs.items()}, dcm, Normalize(-m or -1e-9, m or 1e-9),
+                label, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=fg.policy_label(ref)), f"map-{name}-difference")
 
 
 def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, np.ndarray], cmap, norm,
