@@ -27,7 +27,8 @@ from sim.decide.sensitivity import Sensitivity, sensitivity_table
 from sim.decide.sensitivity import add_arguments as sensitivity_arguments
 from sim.decide.optimize import HELP as OPTIMIZE_HELP
 from sim.decide import optimize as _optimize
-from sim.decide.optimize import Optimization, optimization_text
+from sim.decide.optimize import Optimization
+from sim.decide.optimize import optimization_text as _optimization_text
 from sim.decide.optimize import add_arguments as optimize_arguments
 from sim.decide import selection_run as _selection
 from sim.decide.selection_run import BestPolicy, selection_text
@@ -42,6 +43,7 @@ from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.glossary import metric_info
+from sim.outputs.numbers import format_ci, format_value
 from sim.outputs.report import write_report
 from sim.outputs.terminal import comparison_table, results_table, sweep_table
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
@@ -114,6 +116,18 @@ SELECT_HELP = textwrap.fill(
     "policy's own replications; the answer is the same whatever --workers, and after --resume.", 78)
 
 
+def optimization_text(res: Optimization) -> str:
+    """The optimize command's account, its numbers in the reader's units (cadre-days, %, hours)."""
+    return _optimization_text(res, ci=lambda name, s: format_ci(name, s.mean, *s.ci95), value=format_value)
+
+
+def _allocation_text(allocation: str, per_grid: dict[str, int] | None) -> str:
+    if per_grid is None:
+        return allocation
+    n = list(per_grid.values())
+    return f"grid by grid ({min(n)}-{max(n)} per grid, {n.count(0)} of {len(n)} named grids with none)"
+
+
 def describe(sc: Scenario) -> str:
     d = build_district(sc)
     c = sc.cadres
@@ -128,7 +142,7 @@ def describe(sc: Scenario) -> str:
             f"hidden {100 * it.hidden_share:.0f}%)" for name, it in sc.issue_types.items()),
         f"  grid workers: {c.grid_workers.per_grid} per grid, {'+'.join(c.grid_workers.days)} "
         f"{c.grid_workers.start_hour:g}-{c.grid_workers.end_hour:g} h",
-        (f"  sunk cadres: {c.sunk.count}, allocation {c.sunk.allocation}, service days {'+'.join(c.sunk.service_days)}"
+        (f"  sunk cadres: {c.sunk.count}, allocation {_allocation_text(c.sunk.allocation, c.sunk.per_grid)}, service days {'+'.join(c.sunk.service_days)}"
          f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h"
          if c.sunk.count else "  sunk cadres: none"),
         *(f"  role {name}: {f'{r.per_grid} per grid' if r.per_grid is not None else f'{r.count} ({r.allocation})'}"

@@ -153,7 +153,7 @@ def test_distribution_given_as_a_bare_name(tmp_path):
 
 def test_literal_lists_allowed_values(tmp_path):
     msg = error(write(tmp_path, BASE + "\n[cadres.sunk]\nallocation = 'random'\n"))
-    assert "cadres.sunk.allocation = \"random\": must be 'equal', 'households' or 'explicit'" in msg
+    assert "cadres.sunk.allocation = \"random\": must be 'equal', 'households', 'explicit' or 'table'" in msg
 
 
 def test_unknown_level_name(tmp_path):
@@ -180,7 +180,7 @@ def test_service_day_not_a_weekday(tmp_path):
 
 def test_missing_grid_csv(tmp_path):
     msg = error(write(tmp_path, BASE.replace("list = [", 'csv = "nowhere.csv"\n#')))
-    assert 'grids.csv = "nowhere.csv": grid CSV file not found' in msg and str(tmp_path / "nowhere.csv") in msg
+    assert 'grids.csv = "nowhere.csv": grid table not found' in msg and str(tmp_path / "nowhere.csv") in msg
 
 
 def test_grid_csv_missing_column(tmp_path):
@@ -215,7 +215,7 @@ def test_empty_grid_list(tmp_path):
 
 def test_grids_need_exactly_one_source(tmp_path):
     msg = error(write(tmp_path, BASE.replace("list = [", 'csv = "g.csv"\nlist = [')))
-    assert 'grids.csv = "g.csv": give only one of list, generate, csv, geojson (list is also given)' in msg
+    assert 'grids.csv = "g.csv": give only one of list, generate, csv, xlsx, geojson (list is also given)' in msg
 
 
 def test_duplicate_grid_id(tmp_path):

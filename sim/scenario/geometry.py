@@ -26,7 +26,7 @@ from sim.scenario.distributions import FieldError
 from sim.scenario.errors import problems
 from sim.scenario.textfile import read_utf8
 
-GRID_FIELDS = ("id", "households", "community", "street", "population")
+GRID_FIELDS = ("id", "households", "community", "street", "population", "sunk_cadres")
 OVERLAP_TOLERANCE = 0.01  # share of the smaller polygon's area two grids may overlap (digitising slivers)
 
 
@@ -105,10 +105,10 @@ def read_geojson(name: str, base_dir: Path, mapping: dict[str, str] | None = Non
         if isinstance(hh, bool) or not isinstance(hh, int):
             raise _fail(name, path, f"{where}: property {keys['households']!r} = {hh!r}: must be a whole number of households")
         row = {"id": gid, "households": hh}
-        for fld in ("community", "street", "population"):
+        for fld in GRID_FIELDS[2:]:
             v = props.get(keys[fld])
             if v not in (None, ""):
-                row[fld] = str(v) if fld != "population" else v
+                row[fld] = str(v) if fld in ("community", "street") else v
         rows.append(row)
         geoms.append(geom)
         shapes.append(poly)
@@ -154,6 +154,8 @@ def feature_collection(rows: list[Any], geometries: list[dict[str, Any]] | tuple
         props: dict[str, Any] = {"id": r.id, "community": r.community, "street": r.street, "households": int(r.households)}
         if r.population is not None and math.isfinite(r.population):
             props["population"] = r.population
+        if r.sunk_cadres is not None:
+            props["sunk_cadres"] = r.sunk_cadres
         feats.append({"type": "Feature", "properties": props, "geometry": g})
     doc: dict[str, Any] = {"type": "FeatureCollection", "features": feats}
     if synthetic:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import csv
-import io
 from pathlib import Path
 from typing import Annotated
 
@@ -13,16 +11,15 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
-    ValidationError,
+    NonNegativeInt,
     ValidationInfo,
     model_validator,
 )
 
 from sim.scenario.distributions import Distribution, FieldError
-from sim.scenario.errors import problems
 from sim.scenario.fields import _Model
 from sim.scenario.geometry import GRID_FIELDS, grid_rows_from_geojson
-from sim.scenario.textfile import read_utf8
+from sim.scenario.grid_table import read_grid_table
 
 MAX_HOUSEHOLDS = 1_000_000  # in one grid (a grid is a few hundred; a whole district a few hundred thousand)
 MAX_GRIDS = 1_000_000  # generated grids (a province has tens of thousands)
@@ -34,6 +31,7 @@ class GridSpec(_Model):
     street: str = "S1"
     households: Annotated[int, Field(ge=1, le=MAX_HOUSEHOLDS)]
     population: NonNegativeFloat | None = None
+    sunk_cadres: NonNegativeInt | None = None  # with cadres.sunk.allocation = "table"
 
 
 class GridGenerator(_Model):
@@ -65,22 +63,28 @@ class GridGenerator(_Model):
 
 
 class Grids(_Model):
-    """Exactly one of ``list`` (inline), ``generate``, ``csv`` or ``geojson`` (paths relative to the scenario).
+    """Exactly one of ``list`` (inline), ``generate``, ``csv``, ``xlsx`` or ``geojson`` (paths relative to the scenario).
 
-    With ``geojson``, ``id``, ``households``, ``community``, ``street`` and ``population`` name
-    the feature properties holding those fields (default: the same names); the polygons are
-    kept in ``geometry`` (GeoJSON, in grid order) for maps, like ``rows`` not part of the file.
+    A CSV or workbook (``sheet``: its sheet, default the first) has a header row naming the
+    columns: ``id``, ``households`` and optionally ``community``, ``street``, ``population`` and
+    ``sunk_cadres`` (read with ``cadres.sunk.allocation = "table"``).  With ``geojson``, ``id``,
+    ``households``, ``community``, ``street``, ``population`` and ``sunk_cadres`` name the feature
+    properties holding those fields (default: the same names); the polygons are kept in
+    ``geometry`` (GeoJSON, in grid order) for maps, like ``rows`` not part of the file.
     """
 
     list: builtins.list[GridSpec] | None = None  # the field is named "list" in files
     generate: GridGenerator | None = None
     csv: str | None = None
+    xlsx: str | None = None
+    sheet: str | None = Field(default=None, min_length=1)
     geojson: str | None = None
     id: str | None = Field(default=None, min_length=1)
     households: str | None = Field(default=None, min_length=1)
     community: str | None = Field(default=None, min_length=1)
     street: str | None = Field(default=None, min_length=1)
     population: str | None = Field(default=None, min_length=1)
+    sunk_cadres: str | None = Field(default=None, min_length=1)
     rows: tuple[GridSpec, ...] = Field(default=(), exclude=True)
     geometry: tuple[dict, ...] = Field(default=(), exclude=True)
 
@@ -90,61 +94,43 @@ class Grids(_Model):
 
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> "Grids":
-        given = [k for k in ("list", "generate", "csv", "geojson") if getattr(self, k) is not None]
+        sources = ("list", "generate", "csv", "xlsx", "geojson")
+        given = [k for k in sources if getattr(self, k) is not None]
         if not given:
-            raise ValueError("give one of list (inline grids), generate, csv or geojson (a file); none is given")
+            raise ValueError("give one of list (inline grids), generate, csv, xlsx or geojson (a file); none is given")
         if len(given) > 1:
-            raise FieldError(given[1], getattr(self, given[1]), f"give only one of list, generate, csv, geojson ({given[0]} is also given)")
+            raise FieldError(given[1], getattr(self, given[1]), f"give only one of {', '.join(sources)} ({given[0]} is also given)")
         mapping = {k: getattr(self, k) for k in GRID_FIELDS if getattr(self, k) is not None}
         if mapping and self.geojson is None:
             k = next(iter(mapping))
             raise FieldError(k, mapping[k], "names a GeoJSON feature property: only with geojson = \"file.geojson\"")
+        if self.sheet is not None and self.xlsx is None:
+            raise FieldError("sheet", self.sheet, "names a workbook's sheet: only with xlsx = \"file.xlsx\"")
+        base_dir = Path((info.context or {}).get("base_dir", "."))
         if self.geojson is not None:
-            rows, geometry = grid_rows_from_geojson(self.geojson, Path((info.context or {}).get("base_dir", ".")), mapping, GridSpec)
+            rows, geometry = grid_rows_from_geojson(self.geojson, base_dir, mapping, GridSpec)
             object.__setattr__(self, "geometry", geometry)
         elif self.list is not None:
             if not self.list:
                 raise FieldError("list", [], 'is empty; give at least one grid, e.g. [{id = "G1", households = 1000}]')
             rows = tuple(self.list)
-        elif self.csv is not None:
-            rows = _read_grid_csv(self.csv, Path((info.context or {}).get("base_dir", ".")))
+        elif self.csv is not None or self.xlsx is not None:
+            field = "csv" if self.csv is not None else "xlsx"
+            rows = read_grid_table(field, getattr(self, field), base_dir, GridSpec, self.sheet)
         else:
             rows = ()
         seen: set[str] = set()
         for i, r in enumerate(rows):
             if r.id in seen:
-                where = ("list", i, "id") if self.list is not None else "csv"
-                raise FieldError(where, r.id if self.list is not None else self.csv, f"grid id {r.id!r} is repeated; ids must be unique")
+                where = ("list", i, "id") if self.list is not None else given[0]
+                raise FieldError(where, r.id if self.list is not None else getattr(self, given[0]),
+                                 f"grid id {r.id!r} is repeated; ids must be unique")
             seen.add(r.id)
         object.__setattr__(self, "rows", rows)
         return self
 
-
-def _read_grid_csv(name: str, base_dir: Path) -> tuple[GridSpec, ...]:
-    path = base_dir / name
-    if not path.is_file():
-        raise FieldError("csv", name, f"grid CSV file not found: {path} (paths are relative to the scenario's folder)")
-    try:
-        text = read_utf8(path)
-    except ValueError as err:
-        raise FieldError("csv", name, str(err)) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    cols = reader.fieldnames or []
-    missing = [c for c in ("id", "households") if c not in cols]
-    if missing:
-        raise FieldError(
-            "csv", name,
-            f"{path} lacks column(s) {', '.join(missing)}; needs id, households "
-            f"(optional: community, street, population); has: {', '.join(cols) or 'nothing'}",
-        )
-    rows = []
-    for lineno, raw in enumerate(reader, start=2):
-        data = {k: v for k, v in raw.items() if k in GridSpec.model_fields and v not in (None, "")}
-        try:
-            rows.append(GridSpec.model_validate(data))
-        except ValidationError as e:
-            p = problems(e, data, root=GridSpec)[0]
-            raise FieldError("csv", name, f"{path} line {lineno}: {p.render()}") from None
-    if not rows:
-        raise FieldError("csv", name, f"{path} has no rows; give at least one grid")
-    return tuple(rows)
+    def table_sunk(self) -> dict[str, int] | None:
+        """Each grid's sunk cadres from the table's ``sunk_cadres`` column (None when no grid gives one)."""
+        if not any(r.sunk_cadres is not None for r in self.rows):
+            return None
+        return {r.id: r.sunk_cadres or 0 for r in self.rows}

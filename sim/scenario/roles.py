@@ -42,7 +42,7 @@ class Sunk(Hours, RoleTerms):
     """
 
     count: int = Field(default=0, ge=0)
-    allocation: Literal["equal", "households", "explicit"] = "equal"
+    allocation: Literal["equal", "households", "explicit", "table"] = "equal"
     per_grid: dict[str, NonNegativeInt] | None = None  # with allocation = "explicit": grid id -> cadres
     service_days: Weekdays = ["Wed"]
     days_per_cadre: PositiveInt | None = None
@@ -52,13 +52,19 @@ class Sunk(Hours, RoleTerms):
 
     @model_validator(mode="after")
     def _explicit_allocation(self) -> "Sunk":
-        """An explicit allocation names each grid's cadres; ``count`` is then their sum (given or not)."""
+        """An explicit allocation names each grid's cadres; ``count`` is then their sum (given or not).
+
+        ``table`` reads them from the grid table's ``sunk_cadres`` column: the scenario turns it into
+        an explicit allocation once the grids are read (:meth:`from_table`)."""
+        if self.allocation == "table" and self.per_grid is None:
+            return self
         if (self.allocation == "explicit") != (self.per_grid is not None):
             if self.per_grid is None:
                 raise FieldError("per_grid", NOTHING, 'allocation = "explicit" needs per_grid, a table of grid id = '
                                  "number of sunk cadres (grids not named get none)")
             raise FieldError("allocation", self.allocation, 'per_grid (cadres grid by grid) needs allocation = '
-                             '"explicit"; or drop per_grid and give count')
+                             '"explicit"; or drop per_grid and give count (or use the grid table\'s sunk_cadres '
+                             'column with allocation = "table")')
         if self.per_grid is not None:
             total = sum(self.per_grid.values())
             if "count" in self.model_fields_set and self.count != total:

@@ -233,6 +233,7 @@ class Scenario(_Model):
                 if g not in ids:
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
+        self._sunk_from_table()
         for g in self.cadres.sunk.per_grid or {}:
             if g not in ids:
                 raise FieldError(("cadres", "sunk", "per_grid", g), self.cadres.sunk.per_grid[g],
@@ -250,6 +251,26 @@ class Scenario(_Model):
         if self.policy is not None and self.policy not in self.policies:
             raise FieldError("policy", self.policy, f"not a defined policy; defined: {', '.join(self.policies) or 'none'}")
         return self
+
+    def _sunk_from_table(self) -> None:
+        """``cadres.sunk.allocation = "table"``: each grid's sunk cadres from the grid table, made explicit."""
+        sunk = self.cadres.sunk
+        if sunk.allocation != "table":
+            return
+        table = self.grids.table_sunk()
+        if table is None:
+            source = next((f"{k} = {getattr(self.grids, k)!r}" for k in ("csv", "xlsx", "geojson") if getattr(self.grids, k)),
+                          "the grids")
+            raise FieldError(("cadres", "sunk", "allocation"), "table",
+                             f"reads each grid's sunk cadres from the grid table's sunk_cadres column, and {source} "
+                             "gives none: add the column, or give count with allocation = \"equal\" or \"households\"")
+        total = sum(table.values())
+        if "count" in sunk.model_fields_set and sunk.count != total:
+            raise FieldError(("cadres", "sunk", "count"), sunk.count,
+                             f"must equal the sum of the grid table's sunk_cadres column ({total:,}) with allocation = "
+                             "\"table\"; or leave count out (to place another number, give allocation = \"households\")")
+        for k, v in (("per_grid", table), ("count", total), ("allocation", "explicit")):
+            object.__setattr__(sunk, k, v)  # frozen model: resolved once, as if written grid by grid
 
     def _every_grid_served(self) -> None:
         """With own-grid dispatch, a grid where no cadre lives would never resolve its issues: refuse it.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import Any
 
 from sim.decide.optimize.command import Optimization, describe_levers, misses, optimize
 from sim.decide.optimize.problem import ALLOCATION_KEY
@@ -71,8 +73,14 @@ def _ci(s) -> str:
     return f"{_num(s.mean)} [{_num(s.ci95[0])}, {_num(s.ci95[1])}]"
 
 
-def optimization_text(res: Optimization) -> str:
-    """The terminal's account: the answer, its metrics against every target, the next-cheaper candidate, the runs."""
+def optimization_text(res: Optimization, ci: Callable[[str, Any], str] | None = None,
+                      value: Callable[[str, float], str] | None = None) -> str:
+    """The terminal's account: the answer, its metrics against every target, the next-cheaper candidate, the runs.
+
+    ``ci(metric, summary)`` and ``value(metric, x)`` show numbers in the reader's units (the API passes the
+    outputs' formatters; by default they print as stored)."""
+    ci = ci or (lambda _, s: _ci(s))
+    value = value or (lambda _, x: _num(x))
     p = res.problem
     c = res.answer
     lines = []
@@ -85,18 +93,18 @@ def optimization_text(res: Optimization) -> str:
         lines.append("no candidate was checked")
     if c is not None:
         m = res.metrics[c.name]
-        lines.append(f"  {c.replications} replications; cost {p.cost}: {_ci(m[p.cost])}")
+        lines.append(f"  {c.replications} replications; cost {p.cost}: {ci(p.cost, m[p.cost])}")
         rows = [("target", "mean [95% CI]", "met")]
         for t in p.targets:
             s = m[t.metric]
-            rows.append((str(t), _ci(s), "yes" if t.met_by(s.mean) else f"no, by {_num(t.shortfall(s.mean))}"))
+            rows.append((str(t), ci(t.metric, s), "yes" if t.met_by(s.mean) else f"no, by {value(t.metric, t.shortfall(s.mean))}"))
         w = [max(len(r[i]) for r in rows) for i in range(3)]
         lines += ["  " + "  ".join(x.ljust(w[i]) for i, x in enumerate(r)).rstrip() for r in rows]
     if res.next_cheaper is not None:
         n = res.next_cheaper
-        miss = ", ".join(f"{t} by {_num(d)}" for t, d in misses(res, n)) or "no target on average, but was not " \
+        miss = ", ".join(f"{t} by {value(t.metric, d)}" for t, d in misses(res, n)) or "no target on average, but was not " \
             "shown to meet them all"
-        lines.append(f"  next cheaper: {describe_levers(n.levers)} (cost {_num(res.cost(n).mean)}): "
+        lines.append(f"  next cheaper: {describe_levers(n.levers)} (cost {value(p.cost, res.cost(n).mean)}): "
                      f"{n.verdict}; misses {miss}")
     if res.optimum is not None:
         lines.append("  " + res.guarantee)
