@@ -50,3 +50,31 @@ def test_drained_short_window_is_unbiased_and_the_censored_one_is_not():
     censored = np.array([m["resolution_hours_mean"] for m in short_window(0)])
     assert censored.mean() + half < w, f"censored mean {censored.mean():.2f} h is not below W = {w:.2f} h"
     assert np.all(censored <= x + 1e-9), "dropping the slowest issues should never raise a replication's mean"
+
+
+def _drained_records(monkeypatch, narrow: bool, path: Path, policy: str, days: int):
+    from sim.model.simulation import Simulation
+    from sim.scenario import parse_set
+
+    if not narrow:
+        monkeypatch.setattr(Simulation, "_narrow_to_live_units", lambda self, _=None: None)
+    sc = load_scenario(path, policy, parse_set([f"calendar.horizon_days={days}", "calendar.warmup_days=7"]))
+    return simulate(sc, np.random.SeedSequence(11))
+
+
+def test_narrowing_the_drain_to_live_grids_changes_no_number(monkeypatch):
+    """The drain's shift changes touch only the cadres of grids with open issues: every metric and every
+    issue's times stay bit for bit those of a drain that changes every cadre's duty (own-grid and pooled)."""
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    for path, policy, days in ((root / "baota.toml", "baseline", 60), (root / "baota.toml", "pooled", 45),
+                               (root / "urad_front.toml", "baseline", 30)):
+        narrowed = _drained_records(monkeypatch, True, path, policy, days)
+        full = _drained_records(monkeypatch, False, path, policy, days)
+        monkeypatch.undo()
+        assert narrowed.transitions < full.transitions  # the narrowing did happen
+        a, b = compute_metrics(narrowed), compute_metrics(full)
+        assert a.keys() == b.keys()
+        assert [k for k in a if not (a[k] == b[k] or (np.isnan(a[k]) and np.isnan(b[k])))] == []
+        for name in ("report", "start", "end"):
+            a, b = getattr(narrowed, name), getattr(full, name)
+            assert np.array_equal(a, b, equal_nan=True), name

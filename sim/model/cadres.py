@@ -50,6 +50,9 @@ class DutyGroup:
     schedule: WeeklySchedule | None = None
     turnout: np.random.Generator | None = None  # draws who turns up, when attendance < 1
     absent: list[int] = field(default_factory=list)  # members absent from the current shift
+    # the members a shift change touches: all (set when the run starts), but in the drain after the
+    # horizon only those whose work can still matter (Simulation._narrow_to_live_units)
+    active: list[Cadre] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.schedule = self.normal

@@ -80,6 +80,8 @@ class Simulation:
         self._issue_state()
         r = build_roster(scenario, self.d, self.clock, self.table)
         self.cadres, self.groups, self.post_holders = r.cadres, r.groups, r.post_holders
+        for grp in self.groups.values():
+            grp.active = grp.members
         for grp in self.groups.values():  # who turns up: a stream per duty group (common random numbers)
             if grp.attendance < 1:
                 grp.turnout = stream(seeds, "attendance", grp.name)
@@ -233,9 +235,33 @@ class Simulation:
         location = self._locations()
         if self.open_counted and self.stop_at > self.horizon:
             self.draining = True
+            self._narrow_to_live_units()
             self._at(self.stop_at, self._drain_limit, None)
             self.env.run(until=self.drained)
         return self._finish(location)
+
+    def _narrow_to_live_units(self, _: Timeout | None = None) -> None:
+        """In the drain, shift changes touch only cadres who may still work on an open issue; daily.
+
+        With no arrivals after the horizon, a grid with no unresolved issue stays without one, so its
+        cadres' shifts and visits change no number (coverage and duty are measured up to the horizon).
+        The drain after a large district's year can last months for a few late hidden issues, and
+        would otherwise change every cadre's duty each shift.  Kept: cadres of the units of open
+        issues' grids, living in those grids or in grids whose visiting log is still open, holding an
+        issue, or without a home grid (offices, police).  Not narrowed when attendance draws, reserved visits or campaigns, or emergency tasks
+        still running tie cadres of other grids in."""
+        if self.reserving or any(g.turnout is not None for g in self.groups.values()) or \
+                any(ts.deadline > self.horizon for ts in self.tasks):
+            return
+        status = np.frombuffer(bytes(self.status), dtype=np.uint8)
+        open_issues = np.flatnonzero((status == HIDDEN) | (status == KNOWN)).tolist()
+        grids = {self.i_grid[i] for i in open_issues}
+        # and grids whose visiting log is still open: it ends at their first change at or after the horizon
+        grids.update(g for g, gv in enumerate(self.visits) if gv.times[-1] < self.horizon)
+        units = {id(self._grid_place(i)) for i in open_issues}
+        for grp in self.groups.values():
+            grp.active = [c for c in grp.active if c.home < 0 or c.home in grids or id(c.unit) in units or c.issue >= 0]
+        self._at(self.env.now + 24.0, self._narrow_to_live_units, None)
 
     def _drain_limit(self, ev: Timeout) -> None:
         if not self.drained.triggered:
@@ -674,7 +700,7 @@ class Simulation:
         finished: list[int] = []
         if on:
             grp.on_since = now
-            present = grp.members if grp.turnout is None else self._turn_up(grp)
+            present = grp.active if grp.turnout is None else self._turn_up(grp)
             self.transitions += len(present)
             allowed = self.visiting_allowed
             if self.reserving and allowed:
@@ -698,9 +724,9 @@ class Simulation:
                         if self.campaigns_of:
                             self._campaign_visitor(c, +1)
         else:
-            self.transitions += len(grp.members) - len(grp.absent)
+            self.transitions += len(grp.active) - len(grp.absent)
             self._log_duty(grp, now)
-            for c in grp.members:  # the absent are off already
+            for c in grp.active:  # the absent are off already
                 if c.state == BUSY:
                     self._go_off_busy(c, now, handed_back, finished)
                 elif c.state == TASK:
