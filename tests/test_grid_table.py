@@ -150,3 +150,41 @@ def test_validate_from_the_command_line_exits_2_on_a_bad_workbook(tmp_path, caps
     assert 'row 2: households = "-3": must be greater than or equal to 1' in capsys.readouterr().err
     assert main(["validate", str(TEMPLATES / "district.toml")]) == 0
     assert "sunk cadres: 47, allocation grid by grid" in capsys.readouterr().out
+
+
+def test_results_folder_keeps_the_grid_table_and_reruns_alone(tmp_path, capsys):
+    """The workbook is copied beside scenario.resolved.toml: the folder validates and reports on its own."""
+    src = tmp_path / "district"
+    src.mkdir()
+    shutil.copy(TEMPLATES / "grids-template.xlsx", src)
+    text = (TEMPLATES / "district.toml").read_text(encoding="utf-8")
+    (src / "d.toml").write_text(text.replace('csv = "grids-template.csv"', 'xlsx = "grids-template.xlsx"'), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(src / "d.toml"), "--replications", "2", "--quiet", "--workers", "1", "--out", str(out),
+                 "--set", "calendar.horizon_days=60"]) == 0
+    assert (out / "grids-template.xlsx").read_bytes() == (src / "grids-template.xlsx").read_bytes()
+    shutil.rmtree(src)  # the folder alone
+    assert main(["validate", str(out / "scenario.resolved.toml")]) == 0
+    assert "sunk cadres: 47, allocation grid by grid" in capsys.readouterr().out
+    assert main(["report", str(out), "--lang", "en"]) == 0
+    assert "16 grids; 1 grid worker(s) per grid; 47 sunk cadres on Wed." in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_english_figures_draw_chinese_place_names():
+    """Street and community names in Chinese render in English figures too (CJK fallback font), without
+    missing-glyph warnings; PDFs then embed fonts as Type 3, the only embedding that keeps CJK glyphs."""
+    import warnings
+
+    from sim.outputs.plots.style import installed_cjk_font, pyplot_styled
+
+    cjk = installed_cjk_font()
+    if cjk is None:
+        pytest.skip("no CJK font installed (make setup installs one)")
+    plt = pyplot_styled("en")
+    assert list(plt.rcParams["font.family"]) == ["DejaVu Sans", cjk] and plt.rcParams["pdf.fonttype"] == 3
+    fig, ax = plt.subplots()
+    ax.set_title("coverage, 城关街道 东风社区")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning
+        fig.canvas.draw()
+    plt.close(fig)

@@ -219,17 +219,21 @@ def prepare_folder(out: Path, plan: Plan, resume: bool, note: Callable[[str], No
         for name, table in plan.resolved.items():
             atomic_write(out / "scenarios" / f"{name}.resolved.toml", dump_toml(table))
         atomic_write(out / "scenario.resolved.toml", dump_toml(next(iter(plan.resolved.values()))))
-    _keep_geometry(out, plan)
+    _keep_grid_files(out, plan)
     return store
 
 
-def _keep_geometry(out: Path, plan: Plan) -> None:
-    """Copy the scenario's GeoJSON into the folder (under its base name, where the maps look first), so
-    that figures drawn later from the folder alone, moved or on another machine, show the real grids."""
-    names = {t.get("grids", {}).get("geojson") for t in plan.resolved.values()} - {None}
+def _keep_grid_files(out: Path, plan: Plan) -> None:
+    """Copy the files the scenario's grids come from (GeoJSON, CSV or workbook) into the folder, at the
+    path the resolved scenario names them by (under their base name if that path leaves the folder), so
+    that the folder alone, moved or on another machine, reruns and draws the real grids."""
+    names = {t.get("grids", {}).get(k) for t in plan.resolved.values() for k in ("geojson", "csv", "xlsx")} - {None}
     for name in sorted(names):
-        src, dest = Path(plan.scenario_file).parent / name, out / Path(name).name
+        rel = Path(name)
+        src = Path(plan.scenario_file).parent / rel
+        dest = out / (rel if not rel.is_absolute() and ".." not in rel.parts else rel.name)
         if src.is_file() and not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(dest, src.read_bytes())
 
 

@@ -44,23 +44,29 @@ def pyplot_styled(lang: str):
     from cycler import cycler
 
     style = dict(STYLE, **{"axes.prop_cycle": cycler(color=PALETTE)})
-    if lang == "zh":
-        style["font.family"] = "sans-serif"
-        style["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
-        style["axes.unicode_minus"] = False
+    # English figures fall back to a CJK font for Chinese place names (streets, communities) where one is installed
+    cjk = cjk_font() if lang == "zh" else installed_cjk_font()
+    if cjk is not None:
+        style["font.family"] = [cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk]  # a list: per-glyph fallback
         style["pdf.fonttype"] = 3  # CJK fonts are OpenType/CFF collections: embedded as Type 42 their glyphs garble
+    if lang == "zh":
+        style["axes.unicode_minus"] = False
     plt.rcParams.update(style)
     return plt
 
 
-def cjk_font() -> str:
-    """The name of an installed CJK font, or a PlotError saying how to get one."""
+def installed_cjk_font() -> str | None:
+    """The name of an installed CJK font, if any."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for fam in CJK_FAMILIES:
-        if fam in names:
-            return fam
+    return next((fam for fam in CJK_FAMILIES if fam in names), None)
+
+
+def cjk_font() -> str:
+    """The name of an installed CJK font, or a PlotError saying how to get one."""
+    if (fam := installed_cjk_font()) is not None:
+        return fam
     raise PlotError("--lang zh needs a CJK font and none is installed: on Debian/Ubuntu "
                     "'apt-get install fonts-noto-cjk' (make setup does this when run as root), "
                     "then remove ~/.cache/matplotlib so matplotlib sees it")

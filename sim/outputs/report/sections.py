@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.outputs.glossary import better_label, label, metric_label, param_label, value_label
-from sim.outputs.grid_table import grid_rows, worst
+from sim.outputs.grid_table import grid_rows, layout, worst
 from sim.outputs.numbers import better, format_ci, format_value, significant
 from sim.outputs.plots import Folder
 from sim.outputs.report.document import Table
 from sim.outputs.report.say import listing, say
+from sim.scenario import ScenarioError, load_scenario
 
 KEY_METRICS = ["completion_rate", "completion_rate_reported", "resolution_hours_mean", "resolution_hours_p90",
                "sla_attainment", "coverage_mean", "coverage_min_grid", "backlog_mean", "cadre_hours_on_duty"]
@@ -42,12 +43,24 @@ def params_text(f: Folder, params: dict[str, Any], lang: str) -> str:
     return sep.join(f"{param_label(k, lang, f.scenario)}{gap}{value_label(k, v, lang)}" for k, v in params.items())
 
 
+def _sunk_count(f: Folder, sunk: dict[str, Any]) -> int:
+    """Sunk cadres in the district: ``count``, the sum of ``per_grid``, or of the grid table's column."""
+    if sunk.get("per_grid"):
+        return sum(sunk["per_grid"].values())
+    if sunk.get("allocation") == "table":  # the table is copied into the folder with the scenario
+        try:
+            return load_scenario(f.path / "scenario.resolved.toml").cadres.sunk.count
+        except ScenarioError:
+            pass
+    return sunk.get("count", 0)
+
+
 def scenario_lines(f: Folder, lang: str) -> list[str]:
     sc = f.scenario
     cal = sc.get("calendar", {})
     grids = sc.get("grids", {})
     n_grids = grids.get("generate", {}).get("count") or len(grids.get("list", []) or []) or \
-        say(lang, "from a file", "来自文件")
+        f"{len(layout(f.path)):,}"
     cad = sc.get("cadres", {})
     sunk = cad.get("sunk", {})
     days = value_label("cadres.sunk.service_days", sunk.get("service_days", ["Wed"]), lang)
@@ -57,7 +70,7 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
         f"**{sc.get('name', '?')}**: {sc.get('description', '').strip()}",
         say(lang, "{g} grids; {w} grid worker(s) per grid; {s} sunk cadres on {d}.",
             "{g}个网格；每格{w}名网格员；{s}名下沉干部，服务日{d}。", g=n_grids,
-            w=cad.get("grid_workers", {}).get("per_grid", 1), s=f"{sunk.get('count', 0):,}", d=days),
+            w=cad.get("grid_workers", {}).get("per_grid", 1), s=f"{_sunk_count(f, sunk):,}", d=days),
         say(lang, "Issue types: {t}. Emergencies: {e}.", "事项类型：{t}。突发事件：{e}。", t=listing(types, lang),
             e=listing(ems, lang) or say(lang, "none", "无")),
         say(lang, "Run length {h} days from {s}, of which the first {w} are warm-up.",
