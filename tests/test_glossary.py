@@ -120,7 +120,7 @@ def test_bad_language_is_an_error():
 def test_labels_module_keeps_its_keys():
     old = ["day", "backlog", "coverage", "resolution_days", "share_resolved", "utilization", "role", "t_backlog",
            "t_ecdf", "t_coverage", "t_util", "t_grid_p90", "t_grid_cov", "t_policy", "t_forest", "diff_pct",
-           "t_sweep", "t_heat", "emergency", "wartime", "warmup", "all_types", "sla", "mean_band", "daily", "meets",
+           "t_sweep", "t_heat", "emergency", "wartime", "warmup", "all_types", "sla_line", "mean_band", "daily", "meets",
            "weekly_band", "street", "community", "source", "grid_workers", "sunk", "police", "community_role",
            "street_role", "department", *KEY_METRICS, "sla_attainment", "backlog_mean", "wait_hours_mean",
            "coverage_min_grid", "completion_rate_reported"]

@@ -141,3 +141,112 @@ def test_lang_both_draws_both_side_by_side_or_keeps_english(folders, monkeypatch
         api.figures(folders / "run", lang="zh")
     with pytest.raises(PlotError, match="--lang fr"):
         api.figures(folders / "run", lang="fr")
+
+
+def _drawn(folder: Path, monkeypatch, lang: str = "en") -> dict[str, object]:
+    """Every figure plot_folder draws, by file name, captured just before it is saved."""
+    from sim.outputs.plots.canvas import Figures
+
+    figs: dict[str, object] = {}
+    save = Figures.save
+
+    def keep(self, fig, name, what):
+        fig.canvas.draw()
+        figs[name] = fig
+        return save(self, fig, name, what)
+
+    monkeypatch.setattr(Figures, "save", keep)
+    monkeypatch.setattr("matplotlib.pyplot.close", lambda *a, **k: None)
+    plot_folder(folder, lang=lang)
+    return figs
+
+
+def _texts(fig) -> list[str]:
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def test_same_metric_same_scale_for_every_policy(folders, monkeypatch):
+    """Two policies' time series share their axis ranges, and their grid maps one colour scale."""
+    figs = _drawn(folders / "compare", monkeypatch)
+    for kind in ("backlog", "coverage"):
+        a, b = (figs[f"{kind}-{p}"].axes[0].get_ylim() for p in ("baseline", "two_days"))
+        assert a == b, (kind, a, b)
+    a, b = (figs[f"resolution-ecdf-{p}"].axes[0].get_xlim() for p in ("baseline", "two_days"))
+    assert a == b
+    for key in ("grid-coverage", "grid-resolution-p90"):  # the colour bar spans the colour scale
+        a, b = (figs[f"{key}-{p}"].axes[1].get_xlim() for p in ("baseline", "two_days"))
+        assert a == b, (key, a, b)
+
+
+def test_policies_panels_start_at_zero_and_mark_the_reference(folders, monkeypatch):
+    """No zoomed axis: each panel starts at zero (shares run to 100%), with the reference policy dashed."""
+    fig = _drawn(folders / "compare", monkeypatch)["policies"]
+    for ax in fig.axes:
+        assert ax.get_xlim()[0] == 0
+        assert any(line.get_linestyle() == "--" for line in ax.get_lines())
+    assert any("dashed: baseline" in t for t in _texts(fig))
+
+
+def _contrast(a, b) -> float:
+    def lum(c):
+        c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c[:3]]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_heatmap_numbers_readable_on_every_cell(folders, monkeypatch):
+    from matplotlib.colors import to_rgba
+
+    figs = _drawn(folders / "sweep", monkeypatch)
+    for name in ("heatmap-coverage_mean", "heatmap-resolution_hours_p90"):
+        ax = figs[name].axes[0]
+        im = ax.images[0]
+        z = im.get_array()
+        cells = [t for t in ax.texts if t.get_text()]
+        assert cells
+        for t in cells:
+            j, i = (round(v) for v in t.get_position())
+            assert _contrast(to_rgba(t.get_color()), im.cmap(im.norm(z[i, j]))) >= 4.5, (name, t.get_text())
+
+
+def test_sweep_levels_in_design_order_with_readable_names(folders, monkeypatch):
+    """Service days given as Wed, Mon+Thu stay in that order (not alphabetical), named for readers."""
+    for lang, levels in (("en", ["Wed", "Mon+Thu"]), ("zh", ["周三", "周一、周四"])):
+        figs = _drawn(folders / "sweep", monkeypatch, lang)
+        ax = figs["sweep-coverage_mean-by-service_days"].axes[0]
+        assert [t.get_text() for t in ax.get_xticklabels()] == levels
+        heat = figs["heatmap-coverage_mean"].axes[0]
+        assert [t.get_text() for t in heat.get_yticklabels()] == levels
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+def test_no_identifier_where_a_reader_looks(folders, monkeypatch, kind):
+    """No dotted key (cadres.sunk.count) or snake_case name (two_days, resolution_hours_p90) in any text."""
+    for name, fig in _drawn(folders / kind, monkeypatch).items():
+        for text in _texts(fig):
+            assert not re.search(r"\b[a-z]+(\.[a-z_]+){1,}\b|\b[a-z]+_[a-z_0-9]+\b", text), (name, text)
+
+
+def test_time_axes_in_dates_and_emergencies_named(folders):
+    from datetime import date
+
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.folder import Folder
+
+    fg = Figures(Folder.load(folders / "run"), "png", "en")
+    fig, ax = fg.plt.subplots()
+    fg.f.scenario["emergencies"] = [{"name": "flood_x", "label": "July flood", "start": date(2022, 2, 7),
+                                     "duration_days": 5}]
+    fg.f.scenario.setdefault("wartime", {})["pause_visits"] = True
+    fg.shade_periods(ax, "baseline")
+    fg.time_axis(ax, 60)
+    fig.canvas.draw()
+    assert "July flood" in _texts(fig)  # no wartime in these runs: the emergency alone
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan 3", "Jan 10"]
+    fg.time_axis(ax, 365)
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Feb", "Mar"]
+    fg.plt.close(fig)

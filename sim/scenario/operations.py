@@ -103,6 +103,8 @@ class Task(_Model):
 
 class Emergency(Dated):
     name: str = "emergency"
+    label: str | None = Field(default=None, description="the emergency's name as readers see it (figures, reports)")
+    label_zh: str | None = Field(default=None, description="the same in Chinese")
     multipliers: dict[str, Weight] = {}
     wartime: bool = True
     tasks: list[Task] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class Figures:
         self.out = folder.path / "figures"
         self.out.mkdir(exist_ok=True)
         self.written: list[Path] = []
+        self._shared: dict[str, Any] = {}
 
     def label(self, key: str, **kw: Any) -> str:
         return self.L.get(key, key).format(**kw)
@@ -39,6 +41,65 @@ class Figures:
         from sim.outputs.glossary import label
 
         return label(f"policy:{policy}", self.lang, self.f.scenario)
+
+    def emergency_label(self, em: dict[str, Any]) -> str:
+        """An emergency as readers see it: its label/label_zh, else its name in words."""
+        from sim.outputs.glossary import words
+
+        own = (em.get("label_zh") if self.lang == "zh" else None) or em.get("label")
+        return own or (words(em["name"]) if em.get("name") else self.label("emergency"))
+
+    def param_label(self, key: str) -> str:
+        """A parameter as readers see it (``cadres.sunk.count`` -> 'sunk cadres')."""
+        from sim.outputs.glossary import param_label
+
+        return param_label(key, self.lang, self.f.scenario)
+
+    def type_label(self, name: str) -> str:
+        """An issue type as readers see it: the scenario's label/label_zh, else its name."""
+        from sim.outputs.glossary import label
+
+        return label(f"type:{name}", self.lang, self.f.scenario)
+
+    def policies_label(self, policies: list[str]) -> str:
+        """Policies as the source line names them: their labels, joined."""
+        return ("、" if self.lang == "zh" else ", ").join(self.policy_label(p) for p in policies)
+
+    def shared(self, key: str, compute) -> Any:
+        """A value computed once over every policy of the folder (an axis range, a colour scale), so that
+        the same metric is drawn on the same scale whichever policy a figure shows."""
+        if key not in self._shared:
+            self._shared[key] = compute([self.f.series(v) for v in self.f.variants])
+        return self._shared[key]
+
+    def start_date(self) -> dt.date:
+        start = self.f.scenario.get("calendar", {}).get("start", dt.date(2022, 1, 3))
+        return start.date() if isinstance(start, dt.datetime) else start
+
+    def time_axis(self, ax, days: float) -> None:
+        """Days of the run shown as dates: months for runs over 90 days, else weeks."""
+        from matplotlib.ticker import FixedLocator
+
+        start = self.start_date()
+        end = start + dt.timedelta(days=math.ceil(days))
+        if days > 90:
+            ticks = [dt.date(y, m, 1) for y in range(start.year, end.year + 1) for m in range(1, 13)]
+            ticks = [d for d in ticks if start <= d <= end]
+            text = [(f"{d.month}月" if self.lang == "zh" else d.strftime("%b")) for d in ticks]
+        else:
+            ticks = [start + dt.timedelta(days=k) for k in range(0, int(days) + 1, 7)]
+            text = [(f"{d.month}月{d.day}日" if self.lang == "zh" else f"{d.strftime('%b')} {d.day}") for d in ticks]
+        ax.xaxis.set_major_locator(FixedLocator([(d - start).days for d in ticks]))
+        ax.set_xticklabels(text)
+        years = sorted({start.year, (end - dt.timedelta(days=1)).year})
+        ax.set_xlabel(self.label("month_of", y="–".join(map(str, years))) if days > 90 else
+                      f"{self.label('date')} ({'–'.join(map(str, years))})")
+
+    @staticmethod
+    def legend_below(ax) -> None:
+        """The legend under the axes, where it hides no data (time series fill their whole width)."""
+        n = len(ax.get_legend_handles_labels()[0])
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncols=min(3, n), fontsize=6, borderaxespad=0)
 
     def role_label(self, role: str) -> str:
         return self.label({"community": "community_role", "street": "street_role"}.get(role, role))
@@ -63,9 +124,20 @@ class Figures:
         """Warm-up and emergencies shaded; wartime as a bar along the top of the axes."""
         warm = self.f.hours("warmup_days") / 24
         ax.axvspan(0, warm, color="#e4e4e4", lw=0, label=self.label("warmup"))
-        for i, (a, b) in enumerate(self.f.emergencies()):
-            ax.axvspan(a, b, color=PALETTE[1], alpha=0.3, lw=0, label=self.label("emergency") if i == 0 else None)
+        pause = self.f.scenario.get("wartime", {}).get("pause_visits", True)
         share = self.wartime_share(variant)
+        horizon = self.f.hours("horizon_days") / 24
+        for i, ((a, b), em) in enumerate(zip(self.f.emergencies(), self.f.scenario.get("emergencies", []))):
+            if a >= horizon:
+                continue
+            b = min(b, horizon)
+            ax.axvspan(a, b, color=PALETTE[1], alpha=0.3, lw=0, label=self.label("emergency") if i == 0 else None)
+            # name what explains the curve there: the emergency, its wartime duty, the visiting pause
+            war = share is not None and share[int(a):int(math.ceil(b)) + 1].max(initial=0) >= 0.5
+            words = [self.emergency_label(em)] + ([self.label("wartime")] if war else []) + \
+                ([self.label("visits_paused")] if war and pause else [])
+            ax.annotate("\n".join(words), xy=(b, 0.9), xycoords=("data", "axes fraction"), xytext=(3, 0),
+                        textcoords="offset points", fontsize=5.5, color="#8a5a00", va="top")
         if share is not None and share.max() > 0:
             days = np.arange(share.size)
             ax.fill_between(days, 0.96, 1.0, where=share >= 0.5, transform=ax.get_xaxis_transform(), step="post",

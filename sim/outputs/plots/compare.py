@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.outputs.numbers import stored_unit
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.labels import KEY_METRICS
 from sim.outputs.plots.selection import selection_figure
@@ -36,12 +37,16 @@ def policies_figure(fg: Figures, metrics: list[str]) -> None:
             hi = fg.metric_value(m, v["ci95"][1] if v["ci95"][1] is not None else v["mean"])
             ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="o", ms=3, color=PALETTE[i % len(PALETTE)], capsize=2, lw=0.9)
         ax.set_yticks(y, [fg.policy_label(p) for p in policies])
-        ax.invert_yaxis()
+        ax.set_ylim(len(policies) - 0.4, -0.6)  # top to bottom, clear of the axis line
         ax.set_xlabel(fg.label(m), labelpad=1)
         ax.grid(axis="y", visible=False)
-    axes[0].set_title(fg.label("t_policy"))
+        # from zero (to 100% for shares): a few minutes must not fill the axis; the reference dashed
+        ax.axvline(fg.metric_value(m, s["by_policy"][policies[0]]["metrics"][m]["mean"]), color="#777777", lw=0.7, ls="--")
+        ax.set_xlim(0, 100.0 if stored_unit(m) == "share" else ax.get_xlim()[1] * 1.05)
+    axes[0].set_title(fg.label("t_policy") + "\n" + fg.label("reference_line", base=fg.policy_label(policies[0])),
+                      fontsize=7.5)
     fig.tight_layout(h_pad=0.6)
-    fg.save(fig, "policies", ", ".join(policies))
+    fg.save(fig, "policies", fg.policies_label(policies))
 
 
 def differences_figure(fg: Figures, metrics: list[str]) -> None:
@@ -68,4 +73,4 @@ def differences_figure(fg: Figures, metrics: list[str]) -> None:
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.set(xlabel=fg.label("diff_pct", base=fg.policy_label(base)), title=fg.label("t_forest", base=fg.policy_label(base)))
-        fg.save(fig, "differences", ", ".join(policies))
+        fg.save(fig, "differences", fg.policies_label(policies))

@@ -140,7 +140,7 @@ def run_maps(fg: Figures, variant: str, series: list[dict[str, list[float]]]) ->
         _colorbar(fg, fig, ax, cm, norm, label)
         ax.set_title(fg.label(title), fontsize=7.5)
         _note(fg, fig, d)
-        fg.save(fig, f"map-{name}", variant)
+        fg.save(fig, f"map-{name}", fg.policy_label(variant))
 
 
 def compare_maps(fg: Figures) -> None:

@@ -34,69 +34,97 @@ def _days(series: list[dict[str, list[float]]]) -> np.ndarray:
     return np.arange(len(series[0]["backlog_daily"])) + 0.5
 
 
+def _weekly(series: list[dict[str, list[float]]]) -> list[np.ndarray]:
+    return [np.convolve(s["backlog_daily"], np.ones(7) / 7, mode="same") for s in series]
+
+
+def _backlog_top(all_series: list[list[dict[str, list[float]]]]) -> float:
+    """One backlog axis for every policy: room above the highest daily mean or weekly CI of any."""
+    tops = [max(np.max(np.mean([s["backlog_daily"] for s in ss], axis=0)), np.nanmax(Figures.band(_weekly(ss))[2]))
+            for ss in all_series if ss]
+    return 1.35 * max(tops, default=1.0)
+
+
+def _coverage_bottom(all_series: list[list[dict[str, list[float]]]]) -> float:
+    """One coverage axis for every policy: from the lowest CI of any (after warm-up, rounded down to 5%)."""
+    lows = [np.nanmin(Figures.band([s["coverage_daily"] for s in ss])[1]) for ss in all_series
+            if ss and "coverage_daily" in ss[0]]
+    return max(0.0, 5 * math.floor((100 * min(lows, default=0.0) - 4) / 5))
+
+
 def backlog_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
     """Open issues day by day: daily mean and 7-day mean with its 95% CI over replications."""
-    days, what = _days(series), variant
+    days, what = _days(series), fg.policy_label(variant)
     fig, ax = fg.plt.subplots()
-    weekly = [np.convolve(s["backlog_daily"], np.ones(7) / 7, mode="same") for s in series]
-    mean, lo, hi = fg.band(weekly)
+    mean, lo, hi = fg.band(_weekly(series))
     fg.shade_periods(ax, variant)
     ax.plot(days, np.mean([s["backlog_daily"] for s in series], axis=0), color=PALETTE[5], lw=0.4,
             label=fg.label("daily"))
     ax.fill_between(days[3:-3], lo[3:-3], hi[3:-3], color=PALETTE[0], alpha=0.3, lw=0)
     ax.plot(days[3:-3], mean[3:-3], color=PALETTE[0], label=fg.label("weekly_band"))
-    ax.set(xlabel=fg.label("day"), ylabel=fg.label("backlog"), title=fg.label("t_backlog"), xlim=(0, days[-1] + 0.5))
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.35)
-    ax.legend(loc="upper left", ncols=2)
+    ax.set(ylabel=fg.label("backlog"), title=fg.label("t_backlog", days=f"{len(days):,}"), xlim=(0, days[-1] + 0.5),
+           ylim=(0, fg.shared("backlog_top", _backlog_top)))
+    fg.time_axis(ax, days[-1] + 0.5)
+    fg.legend_below(ax)
     fg.save(fig, f"backlog-{variant}", what)
 
 
 def coverage_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
     """Household visit coverage day by day, mean and 95% CI over replications."""
-    days, what = _days(series), variant
+    days, what = _days(series), fg.policy_label(variant)
     fig, ax = fg.plt.subplots()
     mean, lo, hi = fg.band([s["coverage_daily"] for s in series])
     fg.shade_periods(ax, variant)
     ax.fill_between(days, 100 * lo, 100 * hi, color=PALETTE[2], alpha=0.25, lw=0)
     ax.plot(days, 100 * mean, color=PALETTE[2], label=fg.label("mean_band"))
-    bottom = max(0.0, 5 * math.floor((100 * np.nanmin(lo) - 4) / 5))  # the data's range, not 0-100
-    ax.set(xlabel=fg.label("day"), ylabel=fg.label("coverage"), title=fg.label("t_coverage"),
-           xlim=(0, days[-1] + 0.5), ylim=(bottom, 100.5))
-    ax.legend(loc="lower right", ncols=2)
+    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage"), xlim=(0, days[-1] + 0.5),
+           ylim=(fg.shared("coverage_bottom", _coverage_bottom), 100.5))
+    fg.time_axis(ax, days[-1] + 0.5)
+    fg.legend_below(ax)
     fg.save(fig, f"coverage-{variant}", what)
 
 
+def _ecdf_right(all_series: list[list[dict[str, list[float]]]]) -> float:
+    """One resolution-time axis for every policy: up to the longest mean 100th percentile of any (days)."""
+    tops = [np.mean([s["resolution_quantiles"] for s in ss if s.get("resolution_quantiles")], axis=0)[-1] / 24
+            for ss in all_series if any(s.get("resolution_quantiles") for s in ss)]
+    return 1.5 * max(tops, default=10.0)
+
+
 def resolution_ecdf_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
-    """Distribution of resolution times, all issues and per type, with each type's SLA."""
-    what = variant
+    """Distribution of resolution times, all issues and per type, each type's SLA labelled on its line."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
     fig, ax = fg.plt.subplots()
     pct = np.linspace(0, 100, 101)
     overall = [s["resolution_quantiles"] for s in series if s.get("resolution_quantiles")]
     if overall:  # percentiles averaged over replications (Vincentization)
         ax.plot(np.mean(overall, axis=0) / 24, pct, color=PALETTE[7], lw=1.6, label=fg.label("all_types"))
     sla = fg.f.sla_days()
+    right = fg.shared("ecdf_right", _ecdf_right)
     for i, name in enumerate(sla):
-        q = [s.get(f"resolution_quantiles_{name}") for s in series]
-        q = [x for x in q if x]
+        q = [x for x in (s.get(f"resolution_quantiles_{name}") for s in series) if x]
         color = PALETTE[i % (len(PALETTE) - 1)]
+        shown = fg.type_label(name)
         if q:
-            ax.plot(np.mean(q, axis=0) / 24, pct, color=color, lw=0.8, label=name)
-        ax.axvline(sla[name], color=color, lw=0.7, ls=":")
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
+            ax.plot(np.mean(q, axis=0) / 24, pct, color=color, lw=0.8, label=shown)
+        if sla[name] < right:
+            ax.axvline(sla[name], color=color, lw=0.7, ls=":")
+            ax.text(sla[name], 2 + 7 * (i % 4), " " + fg.label("sla_line", type=shown), color=color, fontsize=5,
+                    rotation=90, ha="right", va="bottom")
     ax.set_xscale("log")
-    ax.set_xlim(left=0.01)
+    ax.set_xlim(0.01, right)
     ax.xaxis.set_major_locator(FixedLocator([0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set(xlabel=fg.label("resolution_days"), ylabel=fg.label("share_resolved"), title=fg.label("t_ecdf"), ylim=(0, 100))
-    ax.legend(loc="lower right", title=fg.label("sla"), title_fontsize=6)
-    fg.save(fig, f"resolution-ecdf-{variant}", what)
+    ax.legend(loc="upper left", fontsize=5.5)
+    fg.save(fig, f"resolution-ecdf-{variant}", fg.policy_label(variant))
 
 
 def utilization_figure(fg: Figures, variant: str) -> None:
     """Share of on-duty time each role spends on issues, with 95% CIs."""
-    what = variant
+    what = fg.policy_label(variant)
     metrics = fg.f.summary["metrics"] if fg.f.command == "run" else fg.f.summary["by_policy"][variant]["metrics"]
     roles = [(k.removeprefix("utilization_"), v) for k, v in metrics.items() if k.startswith("utilization_")]
     if roles:
@@ -120,9 +148,7 @@ def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str,
     if not path.is_file():
         return
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    with warnings.catch_warnings():  # a grid with no resolved issue in any run stays NaN (grey)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        values = np.nanmean(np.array([s[key] for s in series], dtype=float), axis=0) * scale
+    values = _grid_means(series, key) * scale
     streets: dict[str, dict[str, list[int]]] = {}
     for i, r in enumerate(rows):
         streets.setdefault(r["street"], {}).setdefault(r["community"], []).append(i)
@@ -133,8 +159,8 @@ def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str,
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
-    finite = values[np.isfinite(values)]
-    norm = Normalize(vmin=float(finite.min()) if finite.size else 0, vmax=float(finite.max()) if finite.size else 1)
+    lo, hi = fg.shared(f"range-{key}", lambda every: _finite_range([_grid_means(ss, key) for ss in every if ss and key in ss[0]]))
+    norm = Normalize(vmin=lo * scale, vmax=hi * scale)  # one colour scale for every policy
     cm = colormaps[cmap]
     y0 = 0.0
     for street, comms in streets.items():
@@ -160,4 +186,15 @@ def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str,
     cb.set_label(fg.label(unit), fontsize=6.5)
     cb.ax.tick_params(labelsize=6)
     ax.set_title(fg.label(title) + f"\n({fg.label('street')} ↓, {fg.label('community')} →)", fontsize=7.5)
-    fg.save(fig, f"{key.replace('_', '-')}-{variant}", variant)
+    fg.save(fig, f"{key.replace('_', '-')}-{variant}", fg.policy_label(variant))
+
+
+def _grid_means(series, key: str) -> np.ndarray:
+    with warnings.catch_warnings():  # a grid with no resolved issue in any run stays NaN (grey)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.array([s[key] for s in series], dtype=float), axis=0)
+
+
+def _finite_range(arrays: list[np.ndarray]) -> tuple[float, float]:
+    finite = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.zeros(0)
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)

@@ -52,7 +52,7 @@ def selection_figure(fg: Figures) -> None:
             ax.plot([scale(d)], [i], "o", ms=3.2, color=color, mec="white", mew=0.5)
         ax.annotate(tag, (1.0, i), xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points",
                     va="center", ha="left", fontsize=6, color=color)
-    ax.set_yticks(range(len(policies)), policies)
+    ax.set_yticks(range(len(policies)), [fg.policy_label(p) for p in policies])
     ax.set_ylim(len(policies) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     metric = _short(fg.label(m))
@@ -64,4 +64,4 @@ def selection_figure(fg: Figures) -> None:
                 xytext=(0, -31), textcoords="offset points", fontsize=5.8, color="#444444", va="top",
                 linespacing=1.4)
     fig.tight_layout()
-    fg.save(fig, "selection", f"{m}, {', '.join(policies)}")
+    fg.save(fig, "selection", f"{metric}, {fg.policies_label(policies)}")
