@@ -13,6 +13,9 @@ from sim.outputs.plots.labels import KEY_METRICS
 from sim.outputs.plots.style import PALETTE, PlotError
 
 
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+
+
 def _sweep_table(fg: Figures):
     pts = fg.f.summary["points"]
     factors = [f["key"] for f in fg.f.summary["factors"]]
@@ -78,9 +81,15 @@ def sweep_figures(fg: Figures, targets: list[tuple[str, str, float]]) -> None:
                 else:
                     xv = [p["params"][x] for p in members]
                     ax.fill_between(xv, lo, hi, color=color, alpha=0.2, lw=0)
-                    ax.plot(xv, mean, marker="o", ms=2.5, color=color, label=label)
+                    # lines that coincide stay visible: the earlier ones wider, underneath, each its own marker
+                    ax.plot(xv, mean, marker=MARKERS[i % len(MARKERS)], ms=2.5 + 1.2 * (len(groups) - 1 - i), color=color,
+                            lw=1.0 + 0.9 * (len(groups) - 1 - i), label=label, zorder=2 + i)
             if not numeric:
                 ax.set_xticks(range(len(xs)), [_value(fg, x, v) for v in xs])
+            for metric, op, value in targets:  # the reference a reader judges the points by
+                if metric == m:
+                    ax.axhline(fg.metric_value(m, value), color="#555555", lw=0.8, ls="--",
+                               label=fg.label("target_line", rule=target_text(fg, [(metric, op, value)])))
             name = fg.label(m).split(" (")[0].split("（")[0]
             ax.set(xlabel=fg.param_label(x), ylabel=fg.label(m), title=fg.label("t_sweep", metric=name, param=fg.param_label(x)))
             fg.legend_below(ax)
