@@ -295,6 +295,14 @@ def _own_label(scenario: Any, table: str, name: str, lang: str) -> str | None:
     return found or _get(entry, "label") or None
 
 
+def emergency_label(em: Any, lang: str = "en") -> str:
+    """An emergency (a scenario's ``[[emergencies]]`` entry) as readers see it: its label/label_zh, else its name
+    in words."""
+    own = (_get(em, "label_zh") if lang == "zh" else None) or _get(em, "label")
+    name = _get(em, "name")
+    return own or (words(name) if name else WORDS["emergency"][lang_index(lang)])
+
+
 def metric_info(name: str) -> tuple[Metric, str | None, str | None] | None:
     """(the metric's entry, the kind of its varying part, that part) or None if unknown."""
     if name in METRICS:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.outputs.glossary import emergency_label
 from sim.outputs.plots.folder import Folder
 from sim.outputs.plots.labels import LABELS, SCALE
 from sim.outputs.plots.style import PALETTE, PlotError, pyplot_styled
@@ -41,13 +42,6 @@ class Figures:
         from sim.outputs.glossary import label
 
         return label(f"policy:{policy}", self.lang, self.f.scenario)
-
-    def emergency_label(self, em: dict[str, Any]) -> str:
-        """An emergency as readers see it: its label/label_zh, else its name in words."""
-        from sim.outputs.glossary import words
-
-        own = (em.get("label_zh") if self.lang == "zh" else None) or em.get("label")
-        return own or (words(em["name"]) if em.get("name") else self.label("emergency"))
 
     def param_label(self, key: str) -> str:
         """A parameter as readers see it (``cadres.sunk.count`` -> 'sunk cadres')."""
@@ -134,7 +128,7 @@ class Figures:
             ax.axvspan(a, b, color=PALETTE[1], alpha=0.3, lw=0, label=self.label("emergency") if i == 0 else None)
             # name what explains the curve there: the emergency, its wartime duty, the visiting pause
             war = share is not None and share[int(a):int(math.ceil(b)) + 1].max(initial=0) >= 0.5
-            words = [self.emergency_label(em)] + ([self.label("wartime")] if war else []) + \
+            words = [emergency_label(em, self.lang)] + ([self.label("wartime")] if war else []) + \
                 ([self.label("visits_paused")] if war and pause else [])
             ax.annotate("\n".join(words), xy=(b, 0.9), xycoords=("data", "axes fraction"), xytext=(3, 0),
                         textcoords="offset points", fontsize=5.5, color="#8a5a00", va="top")

@@ -12,6 +12,7 @@ from sim.outputs.report.document import Bullets, Document, Figure, Heading, Para
 A4 = (8.27, 11.69)
 LEFT, WIDTH, TOP, BOTTOM = 0.08, 0.84, 0.95, 0.04
 _PT = 1 / 72 / A4[1]  # one point as a share of the page height
+_MIN_TABLE_SIZE = 4.0  # points: the smallest table text that still prints legibly
 _WIDE = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 _TOKEN = re.compile(rf"[{_WIDE}]|[^\s{_WIDE}]+|\s+")
 
@@ -71,6 +72,8 @@ class _Pages:
 def _table(p: _Pages, t: Table, size: float) -> None:
     widths = [max(_units(_plain(x)) for x in col) + 2 for col in zip(t.head, *t.rows)]
     total = sum(widths)
+    # a wide table (five policies' CIs) gets a smaller font rather than clipped cells: a digit is ~0.62 size
+    size = max(_MIN_TABLE_SIZE, min(size, WIDTH * A4[0] * 72 / (total * 0.62)))
     row_h = size * 1.9 * _PT
     height = row_h * (len(t.rows) + 1)
     p.need(height + 0.01)

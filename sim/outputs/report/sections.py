@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sim.outputs.glossary import better_label, label, metric_label, param_label, value_label
+from sim.outputs.glossary import better_label, emergency_label, label, metric_label, param_label, value_label
 from sim.outputs.grid_table import grid_rows, layout, worst
 from sim.outputs.numbers import better, format_ci, format_value, significant
 from sim.outputs.plots import Folder
@@ -65,7 +65,7 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
     sunk = cad.get("sunk", {})
     days = value_label("cadres.sunk.service_days", sunk.get("service_days", ["Wed"]), lang)
     types = [label(f"type:{t}", lang, sc) for t in sc.get("issue_types", {})]
-    ems = [e.get("name", "emergency") for e in sc.get("emergencies", [])]
+    ems = [emergency_label(e, lang) for e in sc.get("emergencies", [])]
     lines = [
         f"**{sc.get('name', '?')}**: {sc.get('description', '').strip()}",
         say(lang, "{g} grids; {w} grid worker(s) per grid; {s} sunk cadres on {d}.",
