@@ -230,7 +230,8 @@ def method(f: Folder, lang: str) -> str:
     s = f.summary
     seeds = s.get("seeds", {})
     checks = s.get("warmup_check", {})
-    mser = "; ".join(say(lang, "{v}: MSER-5 suggests {d:g} days ({ok})", "{v}：MSER-5建议{d:g}天（{ok}）", v=v,
+    mser = ("；" if lang == "zh" else "; ").join(say(lang, "{v}: MSER-5 suggests {d:g} days ({ok})",
+                                                     "{v}：MSER-5建议{d:g}天（{ok}）", v=policy(f, v, lang),
                          d=c["mser5_median_days"], ok=say(lang, "enough", "足够") if c["long_enough"] else
                          say(lang, "NOT enough", "不足")) for v, c in checks.items())
     ver = s.get("versions", {})
