@@ -243,9 +243,13 @@ def test_time_axes_in_dates_and_emergencies_named(folders):
                                      "duration_days": 5}]
     fg.f.scenario.setdefault("wartime", {})["pause_visits"] = True
     fg.shade_periods(ax, "baseline")
+    ax.plot([0, 60], [0.8, 0.9])  # a curve near the top: the note goes below it
     fg.time_axis(ax, 60)
+    fg.name_emergencies(ax, "baseline")
     fig.canvas.draw()
     assert "July flood" in _texts(fig)  # no wartime in these runs: the emergency alone
+    note = next(t for t in ax.texts if t.get_text() == "July flood")
+    assert note.xy[1] < 0.6  # in the free room under the curve, not on it
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan 3", "Jan 10"]
     fg.time_axis(ax, 365)
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Feb", "Mar"]

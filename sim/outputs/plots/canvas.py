@@ -114,28 +114,47 @@ class Figures:
         self.written.append(path)
         return path
 
+    def _emergency_spans(self) -> list[tuple[float, float, dict[str, Any]]]:
+        horizon = self.f.hours("horizon_days") / 24
+        return [(a, min(b, horizon), em) for (a, b), em in zip(self.f.emergencies(), self.f.scenario.get("emergencies", []))
+                if a < horizon]
+
     def shade_periods(self, ax, variant: str) -> None:
         """Warm-up and emergencies shaded; wartime as a bar along the top of the axes."""
         warm = self.f.hours("warmup_days") / 24
         ax.axvspan(0, warm, color="#e4e4e4", lw=0, label=self.label("warmup"))
-        pause = self.f.scenario.get("wartime", {}).get("pause_visits", True)
         share = self.wartime_share(variant)
-        horizon = self.f.hours("horizon_days") / 24
-        for i, ((a, b), em) in enumerate(zip(self.f.emergencies(), self.f.scenario.get("emergencies", []))):
-            if a >= horizon:
-                continue
-            b = min(b, horizon)
+        for i, (a, b, _) in enumerate(self._emergency_spans()):
             ax.axvspan(a, b, color=PALETTE[1], alpha=0.3, lw=0, label=self.label("emergency") if i == 0 else None)
-            # name what explains the curve there: the emergency, its wartime duty, the visiting pause
-            war = share is not None and share[int(a):int(math.ceil(b)) + 1].max(initial=0) >= 0.5
-            words = [emergency_label(em, self.lang)] + ([self.label("wartime")] if war else []) + \
-                ([self.label("visits_paused")] if war and pause else [])
-            ax.annotate("\n".join(words), xy=(b, 0.9), xycoords=("data", "axes fraction"), xytext=(3, 0),
-                        textcoords="offset points", fontsize=5.5, color="#8a5a00", va="top")
         if share is not None and share.max() > 0:
             days = np.arange(share.size)
             ax.fill_between(days, 0.96, 1.0, where=share >= 0.5, transform=ax.get_xaxis_transform(), step="post",
                             color=PALETTE[3], lw=0, label=self.label("wartime"))
+
+    def name_emergencies(self, ax, variant: str) -> None:
+        """Beside each emergency, what explains the curve there (its name, its wartime duty, the visiting pause),
+        at the height where the plotted lines leave the most room (called once the data are drawn)."""
+        pause = self.f.scenario.get("wartime", {}).get("pause_visits", True)
+        share = self.wartime_share(variant)
+        for a, b, em in self._emergency_spans():
+            war = share is not None and share[int(a):int(math.ceil(b)) + 1].max(initial=0) >= 0.5
+            words = [emergency_label(em, self.lang)] + ([self.label("wartime")] if war else []) + \
+                ([self.label("visits_paused")] if war and pause else [])
+            ax.annotate("\n".join(words), xy=(b, self._free_height(ax, b, b + 30)), xycoords=("data", "axes fraction"),
+                        xytext=(3, 0), textcoords="offset points", fontsize=5.5, color="#8a5a00", va="center")
+
+    @staticmethod
+    def _free_height(ax, x0: float, x1: float) -> float:
+        """The middle of the widest vertical gap (axes fraction, 0.12-0.85) between the lines over [x0, x1]."""
+        lo, hi = ax.get_ylim()
+        ys = [0.12, 0.85]
+        for line in ax.get_lines():
+            x, y = (np.asarray(v, float) for v in line.get_data())
+            inside = (x >= x0) & (x <= x1) & np.isfinite(y)
+            ys += np.clip((y[inside] - lo) / (hi - lo), 0.12, 0.85).tolist()
+        ys = np.unique(ys)
+        k = int(np.argmax(np.diff(ys)))
+        return float((ys[k] + ys[k + 1]) / 2)
 
     def wartime_share(self, variant: str) -> np.ndarray | None:
         """Per day, the share of replications in wartime mode at noon."""

@@ -65,6 +65,7 @@ def backlog_figure(fg: Figures, variant: str, series: list[dict[str, list[float]
     ax.set(ylabel=fg.label("backlog"), title=fg.label("t_backlog", days=f"{len(days):,}"), xlim=(0, days[-1] + 0.5),
            ylim=(0, fg.shared("backlog_top", _backlog_top)))
     fg.time_axis(ax, days[-1] + 0.5)
+    fg.name_emergencies(ax, variant)
     fg.legend_below(ax)
     fg.save(fig, f"backlog-{variant}", what)
 
@@ -80,6 +81,7 @@ def coverage_figure(fg: Figures, variant: str, series: list[dict[str, list[float
     ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage"), xlim=(0, days[-1] + 0.5),
            ylim=(fg.shared("coverage_bottom", _coverage_bottom), 100.5))
     fg.time_axis(ax, days[-1] + 0.5)
+    fg.name_emergencies(ax, variant)
     fg.legend_below(ax)
     fg.save(fig, f"coverage-{variant}", what)
 
