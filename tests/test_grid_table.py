@@ -98,11 +98,15 @@ def test_empty_sunk_cell_is_none(tmp_path):
     assert sc.cadres.sunk.per_grid == {"A": 2, "B": 0}
 
 
-def test_column_is_ignored_unless_asked(tmp_path):
-    """Without allocation = "table" the scenario's own count and rule place the cadres."""
+def test_column_is_ignored_unless_asked_and_the_user_is_told(tmp_path):
+    """Without allocation = "table" the scenario's own count and rule place the cadres, with a warning."""
     (tmp_path / "g.csv").write_text("id,households,sunk_cadres\nA,300,2\nB,200,5\n", encoding="utf-8")
     sc = load_scenario(scenario(tmp_path, 'csv = "g.csv"', "count = 4"))
     assert sc.cadres.sunk.per_grid is None and sc.cadres.sunk.count == 4
+    assert any("sunk_cadres column (7 cadres) is not used" in w and 'allocation = "table"' in w
+               for w in sc.measurement_warnings())
+    used = load_scenario(scenario(tmp_path, 'csv = "g.csv"', 'allocation = "table"'))
+    assert not any("sunk_cadres" in w for w in used.measurement_warnings())
 
 
 def test_workbook_numbers_blank_rows_and_a_header_lower_down(tmp_path):

@@ -393,6 +393,11 @@ class Scenario(_Model):
                     out.append(f"{kind}.{i} ({item.name}) runs from day {a / 24:g} to day {b / 24:g}, outside the run "
                                f"(day 0 to {cal.horizon_days:g}): it has no effect; check its start against "
                                f"calendar.start = {cal.start}")
+        table, sunk = self.grids.table_sunk(), self.cadres.sunk
+        if table is not None and sunk.per_grid != table:
+            out.append(f"the grid table's sunk_cadres column ({sum(table.values()):,} cadres) is not used: "
+                       f"cadres.sunk.allocation = \"{sunk.allocation}\" places {sunk.count:,}; "
+                       "set allocation = \"table\" to place them as the column says")
         for lv in ("community", "street", "department"):
             unstaffed = getattr(self.levels, lv).staff_per_unit == 0
             sent = [name for name, it in self.issue_types.items() if lv in it.levels_reached()
