@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from sim.outputs.geo import DistrictShapes, folder_district
-from sim.outputs.glossary import metric_info
+from sim.outputs.glossary import metric_info, unit_label
+from sim.outputs.numbers import stored_unit
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.labels import axis
 from sim.outputs.plots.style import WIDTH
@@ -174,8 +175,10 @@ def compare_maps(fg: Figures) -> None:
 
         better = (metric_info(metric)[0].better if metric_info(metric) else "higher")
         dcm = _cmap("RdBu" if better == "higher" else "RdBu_r")
+        # a difference of shares is in percentage points, not %
+        dlabel = label.replace("%", unit_label("points", fg.lang)) if stored_unit(metric) == "share" else label
         _panels(fg, d, polys, {f"{fg.policy_label(p)} − {fg.policy_label(ref)}": v for p, v in diffs.items()}, dcm, Normalize(-m or -1e-9, m or 1e-9),
-                label, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=fg.policy_label(ref)), f"map-{name}-difference")
+                dlabel, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=fg.policy_label(ref)), f"map-{name}-difference")
 
 
 def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, np.ndarray], cmap, norm,
