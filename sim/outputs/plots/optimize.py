@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from sim.outputs.glossary import metric_info, word
+from sim.outputs.numbers import format_value
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.style import PALETTE, WIDTH
 
@@ -81,12 +82,13 @@ def tradeoff_figures(fg: Figures) -> None:
         better = metric_info(metric)[0].better if metric_info(metric) else ("higher" if op == ">=" else "lower")
         front = pareto(cost, m, better == "higher")
         ax.plot(cost[front] * cscale, m[front] * s, color=PALETTE[0], lw=0.9, zorder=2, label=_w(fg, "front"))
-        ax.axhline(q * s, color=PALETTE[1], lw=0.9, ls="--", label=_w(fg, "threshold", target=f"{op} {q * s:g}"))
+        ax.axhline(q * s, color=PALETTE[1], lw=0.9, ls="--",
+                   label=_w(fg, "threshold", target=f"{'≥' if op == '>=' else '≤'} {format_value(metric, q, fg.lang)}"))
         ax.set_xlabel(fg.label(cost_metric))
         ax.set_ylabel(fg.label(metric))
         ax.set_title(_w(fg, "title", metric=fg.label(metric).split(" (")[0].split("（")[0]))
-        ax.legend(fontsize=6, loc="best")
         fig.tight_layout()
+        fg.legend_below(ax)  # after the layout: its offset is a share of the axes' final height
         fg.save(fig, f"optimize-{metric}", _w(fg, "what", n=len(rows)))
 
 
