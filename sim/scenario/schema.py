@@ -260,7 +260,7 @@ class Scenario(_Model):
         table = self.grids.table_sunk()
         if table is None:
             source = next((f"{k} = {getattr(self.grids, k)!r}" for k in ("csv", "xlsx", "geojson") if getattr(self.grids, k)),
-                          "the grids")
+                          "grids.generate" if self.grids.generate is not None else "grids.list")
             raise FieldError(("cadres", "sunk", "allocation"), "table",
                              f"reads each grid's sunk cadres from the grid table's sunk_cadres column, and {source} "
                              "gives none: add the column, or give count with allocation = \"equal\" or \"households\"")
