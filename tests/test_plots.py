@@ -223,7 +223,7 @@ def test_sweep_levels_in_design_order_with_readable_names(folders, monkeypatch):
         monkeypatch.undo()
 
 
-@pytest.mark.parametrize("kind", ["compare", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_no_identifier_where_a_reader_looks(folders, monkeypatch, kind):
     """No dotted key (cadres.sunk.count) or snake_case name (two_days, resolution_hours_p90) in any text."""
     for name, fig in _drawn(folders / kind, monkeypatch).items():
@@ -250,7 +250,174 @@ def test_time_axes_in_dates_and_emergencies_named(folders):
     assert "July flood" in _texts(fig)  # no wartime in these runs: the emergency alone
     note = next(t for t in ax.texts if t.get_text() == "July flood")
     assert note.xy[1] < 0.6  # in the free room under the curve, not on it
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan 3", "Jan 17"]  # fortnights over 49 days
+    fg.time_axis(ax, 40)
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan 3", "Jan 10"]
-    fg.time_axis(ax, 365)
+    fg.time_axis(ax, 240)
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Feb", "Mar"]
+    fg.time_axis(ax, 365)
+    assert [t.get_text() for t in ax.get_xticklabels()][::5] == ["Mar", "2023"]  # every other month, January's year
     fg.plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("days", [20, 45, 60, 90, 120, 365, 730])
+def test_date_labels_never_run_together(folders, lang, days):
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.folder import Folder
+
+    if lang == "zh":
+        _cjk_or_skip()
+    fg = Figures(Folder.load(folders / "run"), "png", lang)
+    fig, ax = fg.plt.subplots()
+    ax.set_xlim(0, days)
+    fg.time_axis(ax, days)
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(boxes) >= 3
+    assert all(a.x1 + 2 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in ax.get_xticklabels()]
+    fg.plt.close(fig)
+
+
+def _cjk_or_skip() -> None:
+    try:
+        cjk_font()
+    except PlotError as e:
+        pytest.skip(f"no CJK font installed ({e})")
+
+
+def _flooded(folders, lang: str, pause: bool, monkeypatch):
+    """An axes of the run folder with a flood on days 30-35 in wartime, and the visiting pause on or off."""
+    from datetime import date
+
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.folder import Folder
+
+    monkeypatch.setattr(Figures, "wartime_share", lambda self, variant: np.ones(60))
+    fg = Figures(Folder.load(folders / "run"), "png", lang)
+    fg.f.scenario["emergencies"] = [{"name": "flood", "start": date(2022, 2, 2), "duration_days": 5}]
+    fg.f.scenario.setdefault("wartime", {})["pause_visits"] = pause
+    fig, ax = fg.plt.subplots()
+    ax.set(xlim=(0, 60), ylim=(0, 100))
+    return fg, fig, ax
+
+
+@pytest.mark.parametrize("lang, wartime, paused", [("en", "flood\nwartime mode", "visits paused"),
+                                                    ("zh", "flood\n战时状态", "暂停走访")])
+def test_flood_notes_name_wartime_and_the_visiting_pause(folders, monkeypatch, lang, wartime, paused):
+    if lang == "zh":
+        _cjk_or_skip()
+    for pause in (True, False):
+        fg, fig, ax = _flooded(folders, lang, pause, monkeypatch)
+        fg.name_emergencies(ax, "baseline")
+        [note] = [t.get_text() for t in ax.texts]
+        assert note.startswith(wartime) and (paused in note) == pause, note
+        fg.plt.close(fig)
+
+
+def test_flood_note_beside_the_data_not_on_a_band(folders, monkeypatch):
+    """A confidence band filling the height right of the flood: the note goes left of it, clear of the band."""
+    fg, fig, ax = _flooded(folders, "en", True, monkeypatch)
+    band = ax.fill_between(np.arange(33, 61), 2, 98, alpha=0.3)
+    ax.plot(np.arange(0, 30), np.full(30, 20.0))  # a low curve left of the flood: room above it
+    fg.name_emergencies(ax, "baseline")
+    fig.canvas.draw()
+    [note] = ax.texts
+    box = note.get_window_extent()
+    assert note.get_horizontalalignment() == "right" and not box.overlaps(band.get_window_extent())
+    assert ax.transData.transform((0, 20))[1] < box.y0  # above the curve, not on it
+    fg.plt.close(fig)
+
+
+def test_titles_state_the_horizon(folders, monkeypatch):
+    """The run is 60 days long: the time-series titles say so (not 'over the year')."""
+    for lang, words in (("en", "60 days"), ("zh", "60天")):
+        if lang == "zh":
+            _cjk_or_skip()
+        figs = _drawn(folders / "run", monkeypatch, lang)
+        for name in ("backlog-baseline", "coverage-baseline"):
+            title = figs[name].axes[0].get_title()
+            assert words in title and "year" not in title, (name, title)
+        monkeypatch.undo()
+
+
+def test_coverage_axis_shared_with_the_target_and_room_for_the_wartime_bar(folders, monkeypatch):
+    """Coverage may start above 0 but on one axis for every policy; 100% lies below the wartime bar (the top
+    4% of the axes); the target is a dashed line named in the legend in the reader's units."""
+    figs = _drawn(folders / "compare", monkeypatch)
+    for p in ("baseline", "two_days"):
+        ax = figs[f"coverage-{p}"].axes[0]
+        lo, hi = ax.get_ylim()
+        assert 0 <= lo <= 70 and (100 - lo) / (hi - lo) <= 0.96, (lo, hi)
+        assert max(t for t in ax.get_yticks() if lo <= t <= hi) == 100
+        assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(95) for line in ax.get_lines())
+        assert "target: visit coverage ≥ 95%" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_coverage_axis_reaches_down_to_the_lowest_policy_for_all(folders, monkeypatch):
+    """One policy's coverage far lower: every policy's coverage axis reaches down to it."""
+    from sim.outputs.plots.folder import Folder
+
+    real = Folder.series
+
+    def lower(self, variant):
+        out = real(self, variant)
+        for s in out if variant == "two_days" else []:
+            s["coverage_daily"] = [0.5] * len(s["coverage_daily"])
+        return out
+
+    monkeypatch.setattr(Folder, "series", lower)
+    figs = _drawn(folders / "compare", monkeypatch)
+    a, b = (figs[f"coverage-{p}"].axes[0].get_ylim() for p in ("baseline", "two_days"))
+    assert a == b and a[0] <= 45, (a, b)
+
+
+def test_legends_never_cover_the_axes(folders, monkeypatch):
+    for kind in ("run", "compare", "sweep"):
+        for name, fig in _drawn(folders / kind, monkeypatch).items():
+            for ax in fig.axes:
+                legend = ax.get_legend()
+                if legend is not None:
+                    assert not legend.get_window_extent().overlaps(ax.get_window_extent()), (kind, name)
+        monkeypatch.undo()
+
+
+def test_sla_lines_labelled_on_the_line_clear_of_the_curves(folders, monkeypatch):
+    """Each issue type's SLA: a dotted line with '<type label> SLA' written along it, on no curve."""
+    figs = _drawn(folders / "run", monkeypatch)
+    ax = figs["resolution-ecdf-baseline"].axes[0]
+    sla = {t.get_text(): t for t in ax.texts if t.get_text().endswith(" SLA")}
+    assert {"consultation SLA", "safety hazard SLA"} <= set(sla), set(sla)
+    curves = [ax.transData.transform(np.column_stack(line.get_data())) for line in ax.get_lines()
+              if line.get_transform() == ax.transData]
+    for text, t in sla.items():
+        box = t.get_window_extent().shrunk(0.9, 0.95)
+        x = t.xy[0]  # the text is an annotation of the line at the SLA
+        assert any(line.get_linestyle() == ":" and line.get_xdata()[0] == x for line in ax.get_lines()), text
+        for xy in curves:
+            assert not box.count_contains(xy), (text, "on a curve")
+
+
+def test_sweep_series_dodged_at_each_level(folders, monkeypatch):
+    """Several series at one level (numeric or categorical): side by side, none on another's x."""
+    figs = _drawn(folders / "sweep", monkeypatch)
+    for name in ("sweep-coverage_mean-by-count", "sweep-coverage_mean-by-service_days"):
+        ax = figs[name].axes[0]
+        xs = [x for c in ax.containers for x in c.lines[0].get_xdata()]
+        assert len(ax.containers) == 2 and len(set(xs)) == len(xs) == 4, (name, xs)
+    ticks = [t.get_text() for t in figs["sweep-coverage_mean-by-count"].axes[0].get_xticklabels()]
+    assert ticks == ["600", "1000"]  # the design's levels, in numeric order
+
+
+def test_targets_in_the_readers_units_and_inside_the_colour_scale(folders, monkeypatch):
+    from sim.outputs.plots.labels import figure_value
+
+    assert figure_value("resolution_hours_p90", 72, "en") == "72 h"
+    assert figure_value("resolution_hours_p90", 72, "zh") == "72小时"
+    assert figure_value("coverage_mean", 0.95, "en") == "95%"
+    figs = _drawn(folders / "sweep", monkeypatch)
+    heat = figs["heatmap-resolution_hours_p90"]
+    assert "p90 resolution time ≤ 72 h, visit coverage ≥ 95%" in heat.axes[0].get_title()
+    assert heat.axes[0].images[0].norm.vmax >= 72  # an hour's spread far under the target is not the whole scale
+    legend = [t.get_text() for t in figs["sweep-resolution_hours_p90-by-count"].axes[0].get_legend().get_texts()]
+    assert "target: p90 resolution time ≤ 72 h" in legend

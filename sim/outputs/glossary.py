@@ -171,6 +171,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "date": ("date", "日期"), "month_of": ("{y}", "{y}年"),
     "t_ecdf": ("How long residents wait for a resolution", "群众诉求办理时长分布"),
     "t_coverage": ("Household visit coverage over time", "入户走访覆盖率变化"),
+    "t_coverage_days": ("Household visit coverage day by day, {days} days", "入户走访覆盖率逐日变化（{days}天）"),
+    "grid_layout": ("(streets ↓, communities →)", "（街道↓，社区→）"),
     "t_util": ("How busy each role is with issues", "各岗位办理事项的忙碌程度"),
     "t_grid_p90": ("Where issues take longest: p90 resolution by grid", "各网格办理时长（第90百分位）"),
     "t_grid_cov": ("Where visits fall short: coverage by grid", "各网格入户走访覆盖率"),

@@ -30,7 +30,7 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
                 targets: list[tuple[str, str, float]] | None = None) -> list[Path]:
     """Write every figure that fits the folder into ``path/figures``; return their paths."""
     folder = Folder.load(path)
-    fg = Figures(folder, fmt, lang)
+    fg = Figures(folder, fmt, lang, targets or DEFAULT_TARGETS)
     if folder.command == "run":
         run_figures(fg, folder.variants[0])
     elif folder.command == "compare":
@@ -38,7 +38,7 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
         for v in folder.variants:
             run_figures(fg, v)
     elif folder.command == "sweep":
-        sweep_figures(fg, targets or DEFAULT_TARGETS)
+        sweep_figures(fg, fg.targets)
     elif folder.command == "sensitivity":
         sensitivity_figures(fg)
     elif folder.command == "optimize":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from sim.outputs.glossary import emergency_label
 from sim.outputs.plots.folder import Folder
-from sim.outputs.plots.labels import LABELS, SCALE
+from sim.outputs.plots.labels import LABELS, SCALE, figure_value
 from sim.outputs.plots.style import PALETTE, PlotError, pyplot_styled
 
 
@@ -21,12 +22,13 @@ LANG_SUFFIX = {"en": "", "zh": ".zh"}
 class Figures:
     """Makes and saves the figures of one folder, in one language and format."""
 
-    def __init__(self, folder: Folder, fmt: str, lang: str):
+    def __init__(self, folder: Folder, fmt: str, lang: str, targets: list[tuple[str, str, float]] = ()):
         if fmt not in ("png", "pdf", "svg"):
             raise PlotError(f"--format {fmt}: allowed: png, pdf, svg")
         if lang not in LABELS:
             raise PlotError(f"--lang {lang}: allowed: {', '.join(LABELS)}")
         self.f, self.fmt, self.lang = folder, fmt, lang
+        self.targets = list(targets)  # (metric, '<=' or '>=', value in the stored unit): drawn where they apply
         self.L = LABELS[lang]
         self.plt = pyplot_styled(lang)
         self.out = folder.path / "figures"
@@ -55,6 +57,17 @@ class Figures:
 
         return label(f"type:{name}", self.lang, self.f.scenario)
 
+    def target_text(self, targets: list[tuple[str, str, float]]) -> str:
+        """Targets in the reader's words and the axes' units: 'p90 resolution time ≤ 72 h, visit coverage ≥ 95%'."""
+        from sim.outputs.glossary import metric_label
+
+        return ("，" if self.lang == "zh" else ", ").join(
+            f"{metric_label(m, self.lang)} {'≤' if op == '<=' else '≥'} {figure_value(m, v, self.lang)}"
+            for m, op, v in targets)
+
+    def target_of(self, metric: str) -> tuple[str, str, float] | None:
+        return next((t for t in self.targets if t[0] == metric), None)
+
     def policies_label(self, policies: list[str]) -> str:
         """Policies as the source line names them: their labels, joined."""
         return ("、" if self.lang == "zh" else ", ").join(self.policy_label(p) for p in policies)
@@ -71,23 +84,34 @@ class Figures:
         return start.date() if isinstance(start, dt.datetime) else start
 
     def time_axis(self, ax, days: float) -> None:
-        """Days of the run shown as dates: months for runs over 90 days, else weeks."""
+        """Days of the run shown as dates: months for runs over 90 days (every other month over 300 days, quarters
+        over 600, each January by its year), else weeks (fortnights over 49 days)."""
         from matplotlib.ticker import FixedLocator
 
         start = self.start_date()
         end = start + dt.timedelta(days=math.ceil(days))
-        if days > 90:
-            ticks = [dt.date(y, m, 1) for y in range(start.year, end.year + 1) for m in range(1, 13)]
-            ticks = [d for d in ticks if start <= d <= end]
-            text = [(f"{d.month}月" if self.lang == "zh" else d.strftime("%b")) for d in ticks]
-        else:
-            ticks = [start + dt.timedelta(days=k) for k in range(0, int(days) + 1, 7)]
-            text = [(f"{d.month}月{d.day}日" if self.lang == "zh" else f"{d.strftime('%b')} {d.day}") for d in ticks]
+        ticks, text = self._months(start, end, days) if days > 90 else self._weeks(start, days)
         ax.xaxis.set_major_locator(FixedLocator([(d - start).days for d in ticks]))
         ax.set_xticklabels(text)
+        if days > 300:  # the months between the labelled ones
+            firsts = [dt.date(y, m, 1) for y in range(start.year, end.year + 1) for m in range(1, 13)]
+            ax.xaxis.set_minor_locator(FixedLocator([(d - start).days for d in firsts if start <= d <= end]))
         years = sorted({start.year, (end - dt.timedelta(days=1)).year})
         ax.set_xlabel(self.label("month_of", y="–".join(map(str, years))) if days > 90 else
                       f"{self.label('date')} ({'–'.join(map(str, years))})")
+
+    def _months(self, start: dt.date, end: dt.date, days: float) -> tuple[list[dt.date], list[str]]:
+        step = 1 if days <= 300 else 2 if days <= 600 else 3 * math.ceil(days / 1100)  # labels that never touch
+        ticks = [dt.date(y, m, 1) for y in range(start.year, end.year + 1) for m in range(1, 13, step)]
+        ticks = [d for d in ticks if start <= d <= end]
+        zh = self.lang == "zh"
+        return ticks, [(f"{d.year}年" if zh else str(d.year)) if d.month == 1 and end.year > start.year else
+                       (f"{d.month}月" if zh else d.strftime("%b")) for d in ticks]
+
+    def _weeks(self, start: dt.date, days: float) -> tuple[list[dt.date], list[str]]:
+        step = 7 * math.ceil(days / 49)  # weekly up to seven weeks, then fortnightly: no labels run together
+        ticks = [start + dt.timedelta(days=k) for k in range(0, int(days) + 1, step)]
+        return ticks, [(f"{d.month}月{d.day}日" if self.lang == "zh" else f"{d.strftime('%b')} {d.day}") for d in ticks]
 
     @staticmethod
     def legend_below(ax) -> None:
@@ -102,8 +126,8 @@ class Figures:
         """The source line, just below everything else drawn (so it never covers an axis label)."""
         seed = self.f.summary.get("seeds", {}).get("root", "?")
         box = fig.get_tightbbox(fig.canvas.get_renderer())
-        fig.text(box.x0 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(),
-                 self.label("source", scenario=self.f.summary.get("scenario", "?"), what=what, n=self.f.n, seed=seed),
+        text = self.label("source", scenario=self.f.summary.get("scenario", "?"), what=what, n=self.f.n, seed=seed)
+        fig.text(box.x0 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(), _wrap(text, 25 * box.width),
                  fontsize=5.5, color="#555555", ha="left", va="top")
 
     def save(self, fig, name: str, what: str) -> Path:
@@ -133,28 +157,46 @@ class Figures:
 
     def name_emergencies(self, ax, variant: str) -> None:
         """Beside each emergency, what explains the curve there (its name, its wartime duty, the visiting pause),
-        at the height where the plotted lines leave the most room (called once the data are drawn)."""
-        pause = self.f.scenario.get("wartime", {}).get("pause_visits", True)
+        on the side and at the height where the plotted data leave the most room (called once the data are drawn)."""
+        scenario = self.f.variant_scenario(variant)
+        pause = scenario.get("wartime", {}).get("pause_visits", True) and scenario.get("visits", {}).get("enabled", True)
         share = self.wartime_share(variant)
         for a, b, em in self._emergency_spans():
             war = share is not None and share[int(a):int(math.ceil(b)) + 1].max(initial=0) >= 0.5
             words = [emergency_label(em, self.lang)] + ([self.label("wartime")] if war else []) + \
                 ([self.label("visits_paused")] if war and pause else [])
-            ax.annotate("\n".join(words), xy=(b, self._free_height(ax, b, b + 30)), xycoords=("data", "axes fraction"),
-                        xytext=(3, 0), textcoords="offset points", fontsize=5.5, color="#8a5a00", va="center")
+            x, y, right = self._note_place(ax, a, b)
+            ax.annotate("\n".join(words), xy=(x, y), xycoords=("data", "axes fraction"), xytext=(3 if right else -3, 0),
+                        textcoords="offset points", fontsize=5.5, color="#8a5a00", va="center",
+                        ha="left" if right else "right")
+
+    @classmethod
+    def _note_place(cls, ax, a: float, b: float) -> tuple[float, float, bool]:
+        """(x, height, right of the span?): the side of the span [a, b] whose widest gap is widest, counting
+        only the room that lies inside the axes."""
+        lo, hi = ax.get_xlim()
+        w = 0.2 * (hi - lo)
+        sides = []
+        for x, x0, x1, right in ((b, b, b + w, True), (a, a - w, a, False)):
+            mid, gap = cls._free_height(ax, x0, x1)
+            sides.append((gap * min(1.0, (hi - b if right else a - lo) / w), x, mid, right))
+        _, x, mid, right = max(sides, key=lambda t: t[0])
+        return x, mid, right
 
     @staticmethod
-    def _free_height(ax, x0: float, x1: float) -> float:
-        """The middle of the widest vertical gap (axes fraction, 0.12-0.85) between the lines over [x0, x1]."""
-        lo, hi = ax.get_ylim()
-        ys = [0.12, 0.85]
-        for line in ax.get_lines():
-            x, y = (np.asarray(v, float) for v in line.get_data())
-            inside = (x >= x0) & (x <= x1) & np.isfinite(y)
-            ys += np.clip((y[inside] - lo) / (hi - lo), 0.12, 0.85).tolist()
-        ys = np.unique(ys)
-        k = int(np.argmax(np.diff(ys)))
-        return float((ys[k] + ys[k + 1]) / 2)
+    def _free_height(ax, x0: float, x1: float) -> tuple[float, float]:
+        """The middle and the height of the widest vertical gap (axes fraction, 0.12-0.85) that the lines and
+        bands drawn over [x0, x1] leave."""
+        levels = np.linspace(0.12, 0.85, 74)
+        free = np.ones(levels.size, bool)
+        for y0, y1 in _occupied(ax, x0, x1):
+            free &= (levels < y0 - 0.03) | (levels > y1 + 0.03)
+        if not free.any():
+            return 0.5, 0.0
+        edges = np.flatnonzero(np.diff(np.r_[0, free.astype(int), 0]))
+        starts, ends = edges[::2], edges[1::2] - 1
+        k = int(np.argmax(ends - starts))
+        return float((levels[starts[k]] + levels[ends[k]]) / 2), float(levels[ends[k]] - levels[starts[k]])
 
     def wartime_share(self, variant: str) -> np.ndarray | None:
         """Per day, the share of replications in wartime mode at noon."""
@@ -183,3 +225,33 @@ class Figures:
 
     def metric_value(self, name: str, x: float) -> float:
         return x * SCALE.get(name, 1.0)
+
+
+def _occupied(ax, x0: float, x1: float):
+    """Vertical spans (axes fraction) covered over [x0, x1]: each segment of each line, each band in data units."""
+    lo, hi = ax.get_ylim()
+    for line in ax.get_lines():
+        x, y = (np.asarray(v, float) for v in line.get_data())
+        keep = (x >= x0) & (x <= x1) & np.isfinite(y)
+        y = (y[keep] - lo) / (hi - lo)
+        if y.size:
+            pairs = np.stack([y[:-1], y[1:]]) if y.size > 1 else np.stack([y, y])
+            yield from zip(pairs.min(axis=0), pairs.max(axis=0))
+    for coll in ax.collections:
+        if coll.get_transform() != ax.transData:  # the wartime bar lies along the top, outside the notes' room
+            continue
+        for path in coll.get_paths():
+            v = path.vertices[(path.vertices[:, 0] >= x0) & (path.vertices[:, 0] <= x1)]
+            if v.size:
+                yield (v[:, 1].min() - lo) / (hi - lo), (v[:, 1].max() - lo) / (hi - lo)
+
+
+def _wrap(text: str, width: float) -> str:
+    """``text`` in lines of at most ``width`` Latin characters of 5.5 pt type (a CJK one counts two), broken after
+    its separators (' · ', ', ', '、'): a long list of policies must not widen the figure."""
+    lines = [""]
+    for part in re.split(r"(?<=· )|(?<=, )|(?<=、)", text):
+        if lines[-1] and sum(2 if ord(c) > 0x2E80 else 1 for c in lines[-1] + part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(line.rstrip() for line in lines)

@@ -87,6 +87,14 @@ class Folder:
         found = [store.load_series(o.key) for o in self.runs if o.variant == variant]
         return [s for s in found if s is not None]
 
+    def variant_scenario(self, variant: str) -> dict[str, Any]:
+        """The resolved scenario of one variant (a compare keeps one per policy), else the folder's."""
+        path = self.path / "scenarios" / f"{variant}.resolved.toml"
+        try:
+            return tomllib.loads(path.read_text()) if path.is_file() else self.scenario
+        except (OSError, ValueError):
+            return self.scenario
+
     def hours(self, key: str) -> float:
         cal = self.scenario.get("calendar", {})
         return float(cal.get(key, {"warmup_days": 28, "horizon_days": 365}[key])) * 24

@@ -23,12 +23,24 @@ def _figure_shown(metric: str) -> Shown:
     return shown_unit(metric)  # no values: durations in hours
 
 
+def _unit_text(shown: Shown, lang: str) -> str:
+    if shown.scale == 1 / 8000:
+        return "thousand cadre-days" if lang == "en" else "千人日"
+    return unit_label(shown.unit, lang)
+
+
+def figure_value(metric: str, value: float, lang: str = "en") -> str:
+    """A value (stored unit) as the figures' axes show it, digits as given: '72 h', '95%', '72小时'."""
+    shown = _figure_shown(metric)
+    unit = _unit_text(shown, lang)
+    sep = "" if shown.unit == "percent" or lang == "zh" or not unit else " "
+    return f"{round(value * shown.scale, 6):,g}{sep}{unit}"
+
+
 def axis_label(metric: str, lang: str = "en", shown: Shown | None = None) -> str:
     """'mean resolution time (h)', '平均办理时长（小时）'."""
     shown = shown or _figure_shown(metric)
-    unit = unit_label(shown.unit, lang)
-    if shown.scale == 1 / 8000:
-        unit = "thousand cadre-days" if lang == "en" else "千人日"
+    unit = _unit_text(shown, lang)
     name = metric_label(metric, lang)
     if not unit:
         return name
@@ -53,5 +65,7 @@ def _labels(lang: str) -> dict[str, str]:
 
 LABELS: dict[str, dict[str, str]] = {lang: _labels(lang) for lang in LANGS}
 SCALE: dict[str, float] = {m: _figure_shown(m).scale for m in METRICS}
+# the targets figures mark when none are given (plot --target): the briefing's service standard
+DEFAULT_TARGETS = [("resolution_hours_p90", "<=", 72.0), ("coverage_mean", ">=", 0.95)]
 KEY_METRICS = ["resolution_hours_mean", "resolution_hours_p90", "coverage_mean", "completion_rate",
                "cadre_hours_on_duty"]

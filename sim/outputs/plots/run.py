@@ -45,11 +45,28 @@ def _backlog_top(all_series: list[list[dict[str, list[float]]]]) -> float:
     return 1.35 * max(tops, default=1.0)
 
 
-def _coverage_bottom(all_series: list[list[dict[str, list[float]]]]) -> float:
-    """One coverage axis for every policy: from the lowest CI of any (after warm-up, rounded down to 5%)."""
-    lows = [np.nanmin(Figures.band([s["coverage_daily"] for s in ss])[1]) for ss in all_series
-            if ss and "coverage_daily" in ss[0]]
-    return max(0.0, 5 * math.floor((100 * min(lows, default=0.0) - 4) / 5))
+def _coverage_bottom(all_series: list[list[dict[str, list[float]]]], warm: int) -> float:
+    """One coverage axis for every policy: from the lowest CI of any after warm-up, rounded down to 5%, and
+    spanning at least 30 points (a weekly ripple of a point or two must not fill the axis)."""
+    lows = [np.nanmin(Figures.band([s["coverage_daily"][warm:] for s in ss])[1], initial=1.0) for ss in all_series
+            if ss and "coverage_daily" in ss[0] and len(ss[0]["coverage_daily"]) > warm]
+    return float(min(70, max(0, 5 * math.floor((100 * min(lows, default=0.0) - 4) / 5))))
+
+
+def _percent_axis(fg: Figures, ax, bottom: float) -> None:
+    """Shares from ``bottom`` to 100%, with room above 100% for the wartime bar (it must not cover the line)."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    ax.set_ylim(bottom, 100 + 0.07 * (100 - bottom))
+    ax.yaxis.set_major_locator(FixedLocator([t for t in MaxNLocator(6).tick_values(bottom, 100) if bottom <= t <= 100]))
+
+
+def _target_line(fg: Figures, ax, metric: str) -> None:
+    """The target a reader judges the curve by (plot --target, else the default), dashed."""
+    target = fg.target_of(metric)
+    if target is not None:
+        ax.axhline(fg.metric_value(metric, target[2]), color="#555555", lw=0.8, ls="--",
+                   label=fg.label("target_line", rule=fg.target_text([target])))
 
 
 def backlog_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:
@@ -78,8 +95,11 @@ def coverage_figure(fg: Figures, variant: str, series: list[dict[str, list[float
     fg.shade_periods(ax, variant)
     ax.fill_between(days, 100 * lo, 100 * hi, color=PALETTE[2], alpha=0.25, lw=0)
     ax.plot(days, 100 * mean, color=PALETTE[2], label=fg.label("mean_band"))
-    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage"), xlim=(0, days[-1] + 0.5),
-           ylim=(fg.shared("coverage_bottom", _coverage_bottom), 100.5))
+    _target_line(fg, ax, "coverage_mean")
+    warm = int(fg.f.hours("warmup_days") / 24)
+    _percent_axis(fg, ax, fg.shared("coverage_bottom", lambda every: _coverage_bottom(every, warm)))
+    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage_days", days=f"{len(days):,}"),
+           xlim=(0, days[-1] + 0.5))
     fg.time_axis(ax, days[-1] + 0.5)
     fg.name_emergencies(ax, variant)
     fg.legend_below(ax)
@@ -102,26 +122,46 @@ def resolution_ecdf_figure(fg: Figures, variant: str, series: list[dict[str, lis
     overall = [s["resolution_quantiles"] for s in series if s.get("resolution_quantiles")]
     if overall:  # percentiles averaged over replications (Vincentization)
         ax.plot(np.mean(overall, axis=0) / 24, pct, color=PALETTE[7], lw=1.6, label=fg.label("all_types"))
-    sla = fg.f.sla_days()
-    right = fg.shared("ecdf_right", _ecdf_right)
-    for i, name in enumerate(sla):
+    colors = {name: PALETTE[i % (len(PALETTE) - 1)] for i, name in enumerate(fg.f.sla_days())}
+    for name, color in colors.items():
         q = [x for x in (s.get(f"resolution_quantiles_{name}") for s in series) if x]
-        color = PALETTE[i % (len(PALETTE) - 1)]
-        shown = fg.type_label(name)
         if q:
-            ax.plot(np.mean(q, axis=0) / 24, pct, color=color, lw=0.8, label=shown)
-        if sla[name] < right:
-            ax.axvline(sla[name], color=color, lw=0.7, ls=":")
-            ax.text(sla[name], 2 + 7 * (i % 4), " " + fg.label("sla_line", type=shown), color=color, fontsize=5,
-                    rotation=90, ha="right", va="bottom")
+            ax.plot(np.mean(q, axis=0) / 24, pct, color=color, lw=0.8, label=fg.type_label(name))
+    right = fg.shared("ecdf_right", _ecdf_right)
     ax.set_xscale("log")
     ax.set_xlim(0.01, right)
+    ax.set(xlabel=fg.label("resolution_days"), ylabel=fg.label("share_resolved"), title=fg.label("t_ecdf"), ylim=(0, 100))
+    _sla_lines(fg, ax, colors)
     ax.xaxis.set_major_locator(FixedLocator([0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set(xlabel=fg.label("resolution_days"), ylabel=fg.label("share_resolved"), title=fg.label("t_ecdf"), ylim=(0, 100))
-    ax.legend(loc="upper left", fontsize=5.5)
+    fg.legend_below(ax)  # the curves fill the axes' corners: a legend inside would cover some of them
     fg.save(fig, f"resolution-ecdf-{variant}", fg.policy_label(variant))
+
+
+def _sla_lines(fg: Figures, ax, colors: dict[str, str]) -> None:
+    """Each SLA a dotted line, named on the line just under where the curves cross it (types sharing an SLA on
+    one line, in grey); the text runs to the right, where the rising curves stay above it."""
+    by_sla: dict[float, list[str]] = {}
+    for name, days in fg.f.sla_days().items():
+        by_sla.setdefault(days, []).append(name)
+    for days, names in by_sla.items():
+        if not 0.01 < days < ax.get_xlim()[1]:
+            continue
+        color = colors[names[0]] if len(names) == 1 else "#555555"
+        ax.axvline(days, color=color, lw=0.7, ls=":")
+        top = _lowest_curve(ax, days / 1.3, days) - 3
+        text = fg.label("sla_line", type=("、" if fg.lang == "zh" else ", ").join(map(fg.type_label, names)))
+        ax.annotate(text, xy=(days, top if top > 45 else 2), xytext=(1.5, 0), textcoords="offset points", color=color,
+                    fontsize=5, rotation=90, ha="left", va="top" if top > 45 else "bottom")
+
+
+def _lowest_curve(ax, x0: float, x1: float) -> float:
+    """The lowest height any drawn curve reaches over [x0, x1] (100 if none passes there)."""
+    ys = [np.interp([x0, x1], *line.get_data(), left=np.nan, right=np.nan) for line in ax.get_lines()
+          if line.get_transform() == ax.transData]  # not the SLA lines (axes-high)
+    ys = [y for y in np.concatenate(ys) if np.isfinite(y)] if ys else []
+    return float(min(ys, default=100.0))
 
 
 def utilization_figure(fg: Figures, variant: str) -> None:
@@ -187,7 +227,7 @@ def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str,
     cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
     cb.set_label(fg.label(unit), fontsize=6.5)
     cb.ax.tick_params(labelsize=6)
-    ax.set_title(fg.label(title) + f"\n({fg.label('street')} ↓, {fg.label('community')} →)", fontsize=7.5)
+    ax.set_title(fg.label(title) + "\n" + fg.label("grid_layout"), fontsize=7.5)
     fg.save(fig, f"{key.replace('_', '-')}-{variant}", fg.policy_label(variant))
 
 

@@ -6,13 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs.glossary import metric_label, value_label
-from sim.outputs.numbers import format_value
+from sim.outputs.glossary import value_label
 from sim.outputs.plots.canvas import Figures
-from sim.outputs.plots.labels import KEY_METRICS
+from sim.outputs.plots.labels import DEFAULT_TARGETS, KEY_METRICS
 from sim.outputs.plots.style import PALETTE, PlotError
 
 
+# DEFAULT_TARGETS is defined with the figures' labels (run figures mark them too) and read from here by reports
+__all__ = ["DEFAULT_TARGETS", "contrast_text_color", "heatmaps", "levels", "parse_target", "sweep_figures"]
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
@@ -43,59 +44,52 @@ def _value(fg: Figures, key: str, shown: str) -> str:
     return value_label(key, shown, fg.lang)
 
 
-def target_text(fg: Figures, targets: list[tuple[str, str, float]]) -> str:
-    """Targets in the reader's words and units: 'p90 resolution time ≤ 72 h, visit coverage ≥ 95%'."""
-    joiner = "，" if fg.lang == "zh" else ", "
-    return joiner.join(f"{metric_label(m, fg.lang)} {'≤' if op == '<=' else '≥'} {format_value(m, v, fg.lang)}"
-                       for m, op, v in targets)
-
-
 def sweep_figures(fg: Figures, targets: list[tuple[str, str, float]]) -> None:
     pts, factors = _sweep_table(fg)
     metrics = [m for m in KEY_METRICS if any(m in p["metrics"] for p in pts.values())]
     lhs = fg.f.summary.get("design") == "lhs"
-    what = fg.label("sweep_of", factors="、".join(map(fg.param_label, factors)) if fg.lang == "zh"
-                    else ", ".join(map(fg.param_label, factors)))
+    what = fg.label("sweep_of", factors=("、" if fg.lang == "zh" else ", ").join(map(fg.param_label, factors)))
     for x in factors:
-        numeric = _numeric([p["params"][x] for p in pts.values()])
         others = [f for f in factors if f != x]
         group_by = others[0] if others and len(levels(fg, others[0])) <= 6 and not lhs else None
-        groups = levels(fg, group_by) if group_by else [""]
-        xs = None if numeric else levels(fg, x)
         for m in metrics:
             fig, ax = fg.plt.subplots()
-            for i, g in enumerate(groups):
-                members = [p for p in pts.values() if not group_by or _show(p["params"][group_by]) == g]
-                members.sort(key=lambda p: p["params"][x] if numeric else xs.index(_show(p["params"][x])))
-                mean, lo, hi = (np.array([_bound(fg, m, p, k) for p in members]) for k in ("mean", 0, 1))
-                color = PALETTE[i % len(PALETTE)]
-                label = f"{fg.param_label(group_by)} = {_value(fg, group_by, g)}" if group_by else fg.label("mean_band")
-                if lhs or not numeric:
-                    # several lines at one x: offset so that their error bars do not overlap
-                    at = (np.array([p["params"][x] for p in members], float) if numeric else
-                          np.array([xs.index(_show(p["params"][x])) for p in members], float))
-                    if not numeric:
-                        at = at + (i - (len(groups) - 1) / 2) * min(0.5 / len(groups), 0.15)
-                    ax.errorbar(at, mean, yerr=[mean - lo, hi - mean], fmt="o", ms=2.5, color=color, capsize=1.5,
-                                lw=0.7, label=label)
-                else:
-                    xv = [p["params"][x] for p in members]
-                    ax.fill_between(xv, lo, hi, color=color, alpha=0.2, lw=0)
-                    # lines that coincide stay visible: the earlier ones wider, underneath, each its own marker
-                    ax.plot(xv, mean, marker=MARKERS[i % len(MARKERS)], ms=2.5 + 1.2 * (len(groups) - 1 - i), color=color,
-                            lw=1.0 + 0.9 * (len(groups) - 1 - i), label=label, zorder=2 + i)
-            if not numeric:
-                ax.set_xticks(range(len(xs)), [_value(fg, x, v) for v in xs])
+            _against(fg, ax, m, x, group_by, lhs)
             for metric, op, value in targets:  # the reference a reader judges the points by
                 if metric == m:
                     ax.axhline(fg.metric_value(m, value), color="#555555", lw=0.8, ls="--",
-                               label=fg.label("target_line", rule=target_text(fg, [(metric, op, value)])))
+                               label=fg.label("target_line", rule=fg.target_text([(metric, op, value)])))
             name = fg.label(m).split(" (")[0].split("（")[0]
             ax.set(xlabel=fg.param_label(x), ylabel=fg.label(m), title=fg.label("t_sweep", metric=name, param=fg.param_label(x)))
             fg.legend_below(ax)
             fg.save(fig, f"sweep-{m}-by-{x.split('.')[-1]}", what)
     if len(factors) == 2 and not lhs:
         heatmaps(fg, pts, factors, targets, what)
+
+
+def _against(fg: Figures, ax, m: str, x: str, group_by: str | None, lhs: bool) -> None:
+    """Metric ``m`` against factor ``x``: one series of points with 95% CIs per level of ``group_by``, the series
+    side by side around each level of ``x`` (dodged) so that their error bars do not overlap."""
+    pts = fg.f.summary["points"].values()
+    numeric = _numeric([p["params"][x] for p in pts])
+    xs = levels(fg, x)
+    groups = levels(fg, group_by) if group_by else [""]
+    where = float if numeric else xs.index
+    step = min(np.diff(sorted(map(float, xs))), default=1.0) if numeric and not lhs else 1.0
+    for i, g in enumerate(groups):
+        members = sorted((p for p in pts if not group_by or _show(p["params"][group_by]) == g),
+                         key=lambda p: where(_show(p["params"][x])))
+        mean, lo, hi = (np.array([_bound(fg, m, p, k) for p in members]) for k in ("mean", 0, 1))
+        at = np.array([where(_show(p["params"][x])) for p in members], float)
+        at = at + (0 if lhs else (i - (len(groups) - 1) / 2) * min(0.5 / len(groups), 0.15) * step)
+        label = f"{fg.param_label(group_by)} = {_value(fg, group_by, g)}" if group_by else fg.label("mean_band")
+        ax.errorbar(at, mean, yerr=[mean - lo, hi - mean], fmt="-" + MARKERS[i % len(MARKERS)] if numeric and not lhs
+                    else MARKERS[i % len(MARKERS)], ms=2.5, color=PALETTE[i % len(PALETTE)], capsize=1.5, lw=0.8,
+                    elinewidth=0.7, label=label)
+    if not numeric:
+        ax.set_xticks(range(len(xs)), [_value(fg, x, v) for v in xs])
+    elif not lhs and len(xs) <= 10:  # the design's levels, not round numbers between them
+        ax.set_xticks([float(v) for v in xs], [_value(fg, x, v) for v in xs])
 
 
 def _bound(fg: Figures, m: str, p: dict[str, Any], k: str | int) -> float:
@@ -126,23 +120,44 @@ def heatmaps(fg: Figures, pts, factors: list[str], targets: list[tuple[str, str,
         if np.isnan(z).all():
             continue
         fig, ax = fg.plt.subplots()
-        im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis_r" if "hours" in m else "viridis")
+        target = next((t for t in targets if t[0] == m), None)
+        im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis_r" if "hours" in m else "viridis",
+                       norm=_heat_norm(z, None if target is None else fg.metric_value(m, target[2])))
         ax.set_xticks(range(len(xs)), [_value(fg, fx, v) for v in xs], rotation=45 if len(xs) > 6 else 0)
         ax.set_yticks(range(len(ys)), [_value(fg, fy, v) for v in ys])
         ax.grid(False)
         for i in range(len(ys)):
             for j in range(len(xs)):
                 if np.isfinite(z[i, j]) and len(xs) * len(ys) <= 60:
-                    ax.text(j, i, f"{z[i, j]:.3g}", ha="center", va="center", fontsize=5.5,
+                    ax.text(j, i, f"{z[i, j]:,.{_decimals(z)}f}", ha="center", va="center", fontsize=5.5,
                             color=contrast_text_color(im.cmap(im.norm(z[i, j]))))
                 if ok[i, j]:
                     ax.add_patch(fg.plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, ec=PALETTE[3], lw=1.8))
         cb = fig.colorbar(im, ax=ax)
         cb.set_label(fg.label(m))
+        if target is not None:  # where the target lies on the colour scale
+            cb.ax.axhline(fg.metric_value(m, target[2]), color="black", lw=1.0, ls="--")
         ax.set(xlabel=fg.param_label(fx), ylabel=fg.param_label(fy))
         ax.set_title(fg.label("t_heat", metric=fg.label(m).split(" (")[0].split("（")[0])
-                     + f"\n{fg.label('meets')} (□):\n{target_text(fg, targets)}", fontsize=6.5)
+                     + f"\n{fg.label('meets')} (□):\n{fg.target_text(targets)}", fontsize=6.5)
         fg.save(fig, f"heatmap-{m}", what)
+
+
+def _heat_norm(z: np.ndarray, target: float | None):
+    """The colour scale of a heat map: the values, stretched to the target when it lies outside them (a spread of
+    an hour far under a 72-hour target must not look like the whole range of colours)."""
+    from matplotlib.colors import Normalize
+
+    lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+    if target is not None:
+        lo, hi = min(lo, target), max(hi, target)
+    pad = 0.0 if hi > lo else max(abs(lo) * 0.01, 1e-6)
+    return Normalize(lo - pad, hi + pad)
+
+
+def _decimals(z: np.ndarray) -> int:
+    """One decimal for every cell (none for values in the thousands): '91.0' beside '96.7', not '91'."""
+    return 0 if np.nanmax(np.abs(z)) >= 1000 else 1
 
 
 def _sortable(v: str) -> tuple:
@@ -157,9 +172,6 @@ def _meets(metrics: dict[str, Any], name: str, op: str, value: float) -> bool:
     if m is None or m["mean"] is None:
         return False
     return m["mean"] <= value if op == "<=" else m["mean"] >= value
-
-
-DEFAULT_TARGETS = [("resolution_hours_p90", "<=", 72.0), ("coverage_mean", ">=", 0.95)]
 
 
 def parse_target(text: str) -> tuple[str, str, float]:
