@@ -14,7 +14,7 @@ import heapq
 import math
 from typing import Callable
 
-from simpy.events import Timeout
+from sim.model.calls import Call, call_at
 
 
 class Agenda:
@@ -40,10 +40,9 @@ class Agenda:
         self.next = time
         self.token += 1
         self.count += 1
-        ev = Timeout(self.env, exact_delay(self.env.now, time), self.token)
-        ev.callbacks.append(self._fire)
+        call_at(self.env, exact_delay(self.env.now, time), self._fire, self.token)
 
-    def _fire(self, ev: Timeout) -> None:
+    def _fire(self, ev: Call) -> None:
         if ev.value != self.token:
             return
         now = self.env.now

@@ -13,7 +13,7 @@ from sim.model.campaigns import CampaignState
 from sim.model.district import District
 from sim.model.issues import IssueTable
 from sim.model.tasks import TaskState
-from sim.model.visits import GridVisits
+from sim.model.visits import Visiting
 from sim.scenario import Scenario
 
 
@@ -122,7 +122,7 @@ class Records:
 def assemble_records(sc: Scenario, table: IssueTable, district: District, *, report: array,
                      start: array, end: array, found: bytearray, level: bytearray,
                      supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_who: array, work_when: array,
-                     duty_log: Sequence[float], absence_log: array, visits: list[GridVisits], war_periods: list[list[float]],
+                     duty_log: Sequence[float], absence_log: array, visits: Visiting, war_periods: list[list[float]],
                      mobilised_periods: list[list[float]], post_holders: list[int],
                      location: np.ndarray, run_end: float, events: int, transitions: int,
                      campaigns: Sequence[CampaignState] = (), tasks: Sequence[TaskState] = (),
@@ -146,6 +146,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
     sla = np.array([it.sla_hours for it in types], dtype=float)
     prio = np.array([it.priority for it in types], dtype=np.int8)
     flags = lambda b: np.frombuffer(bytes(b), dtype=np.uint8)  # noqa: E731
+    times, values = visits.curves()
     return Records(
         issues=table,
         report=np.frombuffer(report),
@@ -171,8 +172,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         cadre_role=np.array([c.role for c in cadres], dtype=int),
         cadre_home=np.array([c.home for c in cadres], dtype=int),
         cadre_group=cadre_group,
-        visit_times=[np.frombuffer(gv.times) for gv in visits],
-        visit_values=[np.frombuffer(gv.values) for gv in visits],
+        visit_times=times,
+        visit_values=values,
         wartime=np.array(war_periods, dtype=float).reshape(-1, 2),
         mobilised=np.array(mobilised_periods, dtype=float).reshape(-1, 2),
         post_holders=np.array(post_holders, dtype=int),

@@ -41,9 +41,9 @@ from array import array
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
 
 from sim.model.agenda import Agenda
+from sim.model.calls import Call, call_at
 from sim.model.campaigns import CampaignState, build_campaigns
 from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
 from sim.model.clock import Clock
@@ -54,7 +54,7 @@ from sim.model.streams import stream
 from sim.model.tasks import TaskState, build_tasks
 from sim.model.issues import IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
-from sim.model.visits import GridVisits
+from sim.model.visits import Visiting
 from sim.scenario import LEVELS, Scenario
 
 NAN = math.nan
@@ -92,7 +92,7 @@ class Simulation:
         self.trips = self._trips() if scenario.dispatch.travel == "distance" else None
         self.street_of = self.d.street.tolist()
         pace = scenario.visits.households_per_hour
-        self.visits = [GridVisits(int(h), pace, self.horizon) for h in self.d.households.tolist()]
+        self.visits = Visiting(self.d.households, pace, self.horizon)
         self.visiting_allowed = scenario.visits.enabled
         self.role_of = [r.role_names[c.role] for c in self.cadres]
         self.campaigns = build_campaigns(scenario, self.d.ids, self.d.households, [c.home for c in self.cadres],
@@ -202,8 +202,7 @@ class Simulation:
     # ------------------------------------------------------------ event plumbing
 
     def _at(self, time: float, fn, value) -> None:
-        ev = Timeout(self.env, max(time - self.env.now, 0.0), value)
-        ev.callbacks.append(fn)
+        call_at(self.env, max(time - self.env.now, 0.0), fn, value)
         self.events += 1
 
     def run(self) -> Records:
@@ -240,7 +239,7 @@ class Simulation:
             self.env.run(until=self.drained)
         return self._finish(location)
 
-    def _narrow_to_live_units(self, _: Timeout | None = None) -> None:
+    def _narrow_to_live_units(self, _: Call | None = None) -> None:
         """In the drain, shift changes touch only cadres who may still work on an open issue; daily.
 
         With no arrivals after the horizon, a grid with no unresolved issue stays without one, so its
@@ -257,19 +256,19 @@ class Simulation:
         open_issues = np.flatnonzero((status == HIDDEN) | (status == KNOWN)).tolist()
         grids = {self.i_grid[i] for i in open_issues}
         # and grids whose visiting log is still open: it ends at their first change at or after the horizon
-        grids.update(g for g, gv in enumerate(self.visits) if gv.times[-1] < self.horizon)
+        grids.update(np.flatnonzero(self.visits.log_open).tolist())
         units = {id(self._grid_place(i)) for i in open_issues}
         for grp in self.groups.values():
             grp.active = [c for c in grp.active if c.home < 0 or c.home in grids or id(c.unit) in units or c.issue >= 0]
         self._at(self.env.now + 24.0, self._narrow_to_live_units, None)
 
-    def _drain_limit(self, ev: Timeout) -> None:
+    def _drain_limit(self, ev: Call) -> None:
         if not self.drained.triggered:
             self.drained.succeed()
 
     # ------------------------------------------------------------ issues
 
-    def _arrive(self, ev: Timeout) -> None:
+    def _arrive(self, ev: Call) -> None:
         i = ev.value
         now = self.env.now
         if i + 1 < len(self.table):
@@ -286,7 +285,7 @@ class Simulation:
         offset = self.i_offset[i]
         if math.isfinite(offset) and self.sc.visits.enabled:
             g = self.i_grid[i]
-            self.visits[g].add_hidden(now, offset, i)
+            self.visits.add_hidden(g, now, offset, i)
             self._reschedule_discovery(g)
 
     def _self_report(self, i: int, _: int) -> None:
@@ -367,7 +366,7 @@ class Simulation:
         self.waiting.add(i)
         self._at(self.env.now + hours, self._waited, (i, then))
 
-    def _waited(self, ev: Timeout) -> None:
+    def _waited(self, ev: Call) -> None:
         i, then = ev.value
         self.waiting.remove(i)
         then()
@@ -423,7 +422,7 @@ class Simulation:
         c.token += 1
         self._at(c.since + c.remaining, self._complete, (c, c.token))
 
-    def _complete(self, ev: Timeout) -> None:
+    def _complete(self, ev: Call) -> None:
         c, token = ev.value
         if token != c.token:
             return
@@ -467,10 +466,24 @@ class Simulation:
                 self._campaign_visitor(c, -1)
 
     def _visitors(self, g: int, delta: int) -> None:
-        gv = self.visits[g]
-        gv.change_visitors(self.env.now, delta)
-        if delta > 0 and gv.hidden:
+        self.visits.change_visitors(g, self.env.now, delta)
+        if delta > 0 and self.visits.hidden[g]:
             self._reschedule_discovery(g)
+
+    def _visitors_many(self, per_grid: dict[int, int]) -> None:
+        """``_visitors`` for every grid a shift change touches, as array operations: the same arithmetic,
+        and the discoveries scheduled in the same order (the grids' order in ``per_grid``)."""
+        now = self.env.now
+        vs = self.visits
+        grids = np.fromiter(per_grid, np.intp, len(per_grid))
+        deltas = np.fromiter(per_grid.values(), np.int64, len(per_grid))
+        vs.change_many(grids, deltas, now)
+        sped_up, t = vs.next_discoveries(grids[deltas > 0], now)
+        sooner = (t < np.frombuffer(vs.due)[sped_up] - 1e-9) & (t < self.stop_at)
+        for g, when in zip(sped_up[sooner].tolist(), t[sooner].tolist()):
+            vs.token[g] += 1
+            vs.due[g] = when
+            self._at(when, self._discover, (g, vs.token[g]))
 
     def _campaign_visitor(self, c: Cadre, delta: int) -> None:
         """A participant starts or stops visiting: the campaigns it takes part in count its visits."""
@@ -509,7 +522,7 @@ class Simulation:
         if pool := self.reserved_in.get(c.unit):
             pool.pop(c.id, None)
 
-    def _reserve_end(self, ev: Timeout) -> None:
+    def _reserve_end(self, ev: Call) -> None:
         """The reserved part of a group's shift is over: its visitors go back to routine work."""
         grp, since = ev.value
         if not grp.on or grp.on_since != since:
@@ -537,7 +550,7 @@ class Simulation:
 
     # ------------------------------------------------------------ visit campaigns (campaigns.py)
 
-    def _campaign_start(self, ev: Timeout) -> None:
+    def _campaign_start(self, ev: Call) -> None:
         """Participants on duty now reserve the campaign's share of the rest of their shift."""
         cp, now = ev.value, self.env.now
         cp.active, cp.last_t = True, now
@@ -565,13 +578,13 @@ class Simulation:
         if t < cp.end and t < self.stop_at:
             self._at(t, self._campaign_met, (cp, cp.token))
 
-    def _campaign_met(self, ev: Timeout) -> None:
+    def _campaign_met(self, ev: Call) -> None:
         cp, token = ev.value
         if token == cp.token and cp.active:
             cp.met = self.env.now
             self._campaign_stop(cp)
 
-    def _campaign_end(self, ev: Timeout) -> None:
+    def _campaign_end(self, ev: Call) -> None:
         if ev.value.active:
             self._campaign_stop(ev.value)
 
@@ -620,7 +633,7 @@ class Simulation:
         if t < self.stop_at:
             self._at(t, self._task_done, (ts, g, ts.token[g]))
 
-    def _task_start(self, ev: Timeout) -> None:
+    def _task_start(self, ev: Call) -> None:
         """The task's work appears in every grid: its cadres on duty and free (idle or visiting) start on it;
         those at work join when their task in hand is done."""
         ts, now = ev.value, self.env.now
@@ -636,7 +649,7 @@ class Simulation:
                 self._stop_visiting(c)
                 self._join_task(c, ts)
 
-    def _task_done(self, ev: Timeout) -> None:
+    def _task_done(self, ev: Call) -> None:
         ts, g, token = ev.value
         if token != ts.token[g]:
             return
@@ -646,26 +659,26 @@ class Simulation:
             self._leave_task(c)
             self._become_idle(c)
 
-    def _task_deadline(self, ev: Timeout) -> None:
+    def _task_deadline(self, ev: Call) -> None:
         ev.value.count_on_time(self.env.now)
 
     # ------------------------------------------------------------ visits find hidden issues
 
     def _reschedule_discovery(self, g: int) -> None:
-        gv = self.visits[g]
-        t = gv.next_discovery(self.env.now)
-        if t < gv.due - 1e-9 and t < self.stop_at:
-            gv.token += 1
-            gv.due = t
-            self._at(t, self._discover, (g, gv.token))
+        vs = self.visits
+        t = vs.next_discovery(g, self.env.now)
+        if t < vs.due[g] - 1e-9 and t < self.stop_at:
+            vs.token[g] += 1
+            vs.due[g] = t
+            self._at(t, self._discover, (g, vs.token[g]))
 
-    def _discover(self, ev: Timeout) -> None:
+    def _discover(self, ev: Call) -> None:
         g, token = ev.value
-        gv = self.visits[g]
-        if token != gv.token:
+        vs = self.visits
+        if token != vs.token[g]:
             return
-        gv.due = math.inf
-        for i in gv.found(self.env.now):
+        vs.due[g] = math.inf
+        for i in vs.found(g, self.env.now):
             if math.isnan(self.report[i]):
                 self.found[i] = True
                 self._report(i)
@@ -678,7 +691,7 @@ class Simulation:
         if t < self.stop_at:
             self._at(t, self._toggle_group, (grp, grp.token))
 
-    def _toggle_group(self, ev: Timeout) -> None:
+    def _toggle_group(self, ev: Call) -> None:
         grp, token = ev.value
         if token != grp.token:
             return
@@ -745,8 +758,11 @@ class Simulation:
                         if self.campaigns_of:
                             self._campaign_visitor(c, -1)
                 c.state = OFF
-        for g, delta in per_grid.items():
-            self._visitors(g, delta)
+        if len(per_grid) > 8:
+            self._visitors_many(per_grid)
+        else:
+            for g, delta in per_grid.items():
+                self._visitors(g, delta)
         for i in finished:
             self._work_done(i)
         for unit, i in handed_back:
@@ -813,7 +829,7 @@ class Simulation:
 
     # ------------------------------------------------------------ wartime
 
-    def _emergency(self, ev: Timeout) -> None:
+    def _emergency(self, ev: Call) -> None:
         self.scheduled_on += ev.value
         self._update_mode()
 
@@ -828,7 +844,7 @@ class Simulation:
             self.backlog_on = False
             self._at(self.env.now, self._mode_event, None)
 
-    def _mode_event(self, ev: Timeout) -> None:
+    def _mode_event(self, ev: Call) -> None:
         self._update_mode()
 
     def _update_mode(self) -> None:
@@ -850,7 +866,7 @@ class Simulation:
                 return
         self._mobilise(on)
 
-    def _mobilised(self, ev: Timeout) -> None:
+    def _mobilised(self, ev: Call) -> None:
         if ev.value == self.mobilising:
             self._mobilise(True)
 
@@ -917,8 +933,8 @@ class Simulation:
         for periods in (self.war_periods, self.mobilised_periods):
             if periods and periods[-1][1] == math.inf:
                 periods[-1][1] = now
-        for gv in self.visits:
-            gv.change_visitors(now, 0)
+        every = np.arange(len(self.visits))
+        self.visits.change_many(every, np.zeros_like(every), now)
         for cp in self.campaigns:
             if cp.active:
                 cp.advance(now)

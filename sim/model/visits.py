@@ -16,8 +16,13 @@ Only changes in the number of visitors are events (they come with tasks and
 shifts); the one pending discovery per grid is scheduled lazily: it is moved
 earlier when visiting speeds up, and re-checked when it fires if it slowed.
 
-The breakpoints of V(t) are kept up to the first at or after the horizon: coverage
-is measured inside the window, and a drain after it can last months.
+Every grid's state is one entry of typed arrays (numpy views share them), not
+an object per grid: a shift change moves the visitors of thousands of grids at
+once, and does so in a few array operations (``change_many``) with the same
+floating-point operations, in the same order, as one grid at a time.  The
+breakpoints of V(t) go to one flat log of (grid, time, V) rows, kept up to each
+grid's first change at or after the horizon (coverage is measured inside the
+window, and a drain after it can last months), and split per grid at the end.
 """
 
 from __future__ import annotations
@@ -26,51 +31,114 @@ import heapq
 import math
 from array import array
 
+import numpy as np
 
-class GridVisits:
-    __slots__ = ("households", "pace", "visitors", "V", "last_t", "times", "values", "hidden",
-                 "due", "token", "log_until")
 
-    def __init__(self, households: int, pace: float, log_until: float):
-        self.households = households
+def _zeros(code: str, n: int) -> tuple[array, np.ndarray]:
+    a = array(code, bytes(array(code).itemsize * n))
+    return a, np.frombuffer(a, dtype=np.dtype(code))  # the same memory: scalar access and array operations
+
+
+class Visiting:
+    """The visiting state of every grid: entry ``g`` of each array is grid ``g``'s."""
+
+    def __init__(self, households: np.ndarray, pace: float, log_until: float):
+        n = len(households)
+        self.households = [int(h) for h in households]
         self.pace = pace
         self.log_until = log_until
-        self.visitors = 0
-        self.V = 0.0
-        self.last_t = 0.0
-        self.times = array("d", [0.0])  # breakpoints of the piecewise-linear V(t), 8 bytes each
-        self.values = array("d", [0.0])
-        self.hidden: list[tuple[float, int]] = []  # heap of (cursor value that finds it, issue)
-        self.due = math.inf  # when the pending discovery event fires
-        self.token = 0
+        self.visitors, self._visitors = _zeros("q", n)
+        self.V, self._V = _zeros("d", n)
+        self.last_t, self._last_t = _zeros("d", n)
+        self.due = array("d", [math.inf]) * n  # when the grid's pending discovery event fires
+        self.token = array("q", bytes(8 * n))  # bumps to void the pending discovery
+        self.hidden: list[list[tuple[float, int]]] = [[] for _ in range(n)]  # heaps of (cursor value, issue)
+        self.head, self._head = _zeros("d", n)  # the smallest cursor value in each heap (inf: none)
+        self._head[:] = math.inf
+        self.log_open = np.ones(n, bool)  # the grid's breakpoints are still logged
+        # breakpoints of each grid's piecewise-linear V(t), 16 bytes a row; every grid starts at (0, 0)
+        self.log_grid = array("i", range(n))
+        self.log_t = array("d", bytes(8 * n))
+        self.log_v = array("d", bytes(8 * n))
 
-    def advance(self, now: float) -> None:
-        if self.visitors and now > self.last_t:
-            self.V += self.pace * self.visitors * (now - self.last_t)
-        self.last_t = now
+    def __len__(self) -> int:
+        return len(self.households)
 
-    def change_visitors(self, now: float, delta: int) -> None:
-        self.advance(now)
-        self.visitors += delta
-        if self.times[-1] < self.log_until:
-            self.times.append(now)
-            self.values.append(self.V)
+    def advance(self, g: int, now: float) -> None:
+        vis = self.visitors[g]
+        if vis and now > self.last_t[g]:
+            self.V[g] += self.pace * vis * (now - self.last_t[g])
+        self.last_t[g] = now
 
-    def add_hidden(self, now: float, offset: float, issue: int) -> None:
-        self.advance(now)
-        heapq.heappush(self.hidden, (self.V + offset * self.households, issue))
+    def change_visitors(self, g: int, now: float, delta: int) -> None:
+        self.advance(g, now)
+        self.visitors[g] += delta
+        if self.log_open[g]:
+            self.log_grid.append(g)
+            self.log_t.append(now)
+            self.log_v.append(self.V[g])
+            if now >= self.log_until:
+                self.log_open[g] = False
 
-    def next_discovery(self, now: float) -> float:
-        """When the cursor reaches the nearest hidden issue at the current speed (inf if never)."""
-        if not self.hidden or not self.visitors:
+    def change_many(self, grids: np.ndarray, deltas: np.ndarray, now: float) -> None:
+        """``change_visitors`` for several grids (each once) at one instant, as array operations."""
+        vis = self._visitors[grids]
+        last = self._last_t[grids]
+        moving = (vis != 0) & (now > last)
+        g = grids[moving]
+        self._V[g] += self.pace * vis[moving] * (now - last[moving])
+        self._last_t[grids] = now
+        self._visitors[grids] = vis + deltas
+        logged = grids[self.log_open[grids]]
+        if len(logged):
+            self.log_grid.frombytes(logged.astype(np.int32).tobytes())
+            self.log_t.frombytes(np.full(len(logged), now).tobytes())
+            self.log_v.frombytes(self._V[logged].tobytes())
+            if now >= self.log_until:
+                self.log_open[logged] = False
+
+    def add_hidden(self, g: int, now: float, offset: float, issue: int) -> None:
+        self.advance(g, now)
+        heap = self.hidden[g]
+        heapq.heappush(heap, (self.V[g] + offset * self.households[g], issue))
+        self.head[g] = heap[0][0]
+
+    def next_discovery(self, g: int, now: float) -> float:
+        """When the cursor reaches the grid's nearest hidden issue at the current speed (inf if never)."""
+        vis = self.visitors[g]
+        if not vis or not self.hidden[g]:
             return math.inf
-        gap = self.hidden[0][0] - self.V
-        return now + max(gap, 0.0) / (self.pace * self.visitors)
+        gap = self.head[g] - self.V[g]
+        return now + max(gap, 0.0) / (self.pace * vis)
 
-    def found(self, now: float) -> list[int]:
+    def next_discoveries(self, grids: np.ndarray, now: float) -> tuple[np.ndarray, np.ndarray]:
+        """``next_discovery`` of those of ``grids`` with visitors and hidden issues: (grids, times), in order."""
+        head = self._head[grids]
+        vis = self._visitors[grids]
+        some = (vis != 0) & (head < math.inf)
+        g = grids[some]
+        return g, now + np.maximum(head[some] - self._V[g], 0.0) / (self.pace * vis[some])
+
+    def found(self, g: int, now: float) -> list[int]:
         """Pop the hidden issues the cursor has reached by ``now``."""
-        self.advance(now)
+        self.advance(g, now)
+        heap = self.hidden[g]
+        reach = self.V[g] + 1e-9
         out = []
-        while self.hidden and self.hidden[0][0] <= self.V + 1e-9:
-            out.append(heapq.heappop(self.hidden)[1])
+        while heap and heap[0][0] <= reach:
+            out.append(heapq.heappop(heap)[1])
+        self.head[g] = heap[0][0] if heap else math.inf
         return out
+
+    def curves(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per grid, the breakpoints (times, values) of V(t), in time order; the flat log is emptied
+        column by column as it is copied, so that the run's peak memory holds it about once."""
+        order = np.argsort(np.frombuffer(self.log_grid, dtype=np.int32), kind="stable")  # a grid's rows keep their order
+        cuts = np.searchsorted(np.frombuffer(self.log_grid, dtype=np.int32)[order], np.arange(1, len(self)))
+        self.log_grid = array("i")
+        out = []
+        for name in ("log_t", "log_v"):
+            column = np.frombuffer(getattr(self, name))[order]
+            setattr(self, name, array("d"))
+            out.append(np.split(column, cuts))
+        return out[0], out[1]
