@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sim.model.cadres import Cadre
-from sim.model.dispatch import Unit
+from sim.model.dispatch import IdleBook, SmallUnit, Unit
 
 
 def cadres(unit: Unit, homes: list[int]) -> list[Cadre]:
-    return [Cadre(k, 0, h, unit, False) for k, h in enumerate(homes)]
+    out = [Cadre(k, 0, h, unit, False) for k, h in enumerate(homes)]
+    if isinstance(unit, SmallUnit):
+        unit.members = out
+    return out
 
 
-def test_longest_idle_cadre_takes_the_issue():
-    unit = Unit("grid G1")
+def grid_unit(kind: str) -> Unit:
+    """A plain grid unit, or the SmallUnit that serves in its place (idle cadres marked by stamps)."""
+    return Unit("grid G1") if kind == "plain" else SmallUnit("grid G1", IdleBook(8, 1), 0, [])
+
+
+@pytest.mark.parametrize("kind", ["plain", "small"])
+def test_longest_idle_cadre_takes_the_issue(kind):
+    unit = grid_unit(kind)
     c = cadres(unit, [0, 0, 0])
     for k in (1, 0, 2):  # become idle in this order
         unit.add_idle(c[k])
@@ -19,8 +30,9 @@ def test_longest_idle_cadre_takes_the_issue():
     assert unit.take_idle(0) is None
 
 
-def test_a_cadre_back_from_a_task_queues_behind_the_others():
-    unit = Unit("grid G1")
+@pytest.mark.parametrize("kind", ["plain", "small"])
+def test_a_cadre_back_from_a_task_queues_behind_the_others(kind):
+    unit = grid_unit(kind)
     c = cadres(unit, [0, 0])
     unit.add_idle(c[0])
     unit.add_idle(c[1])
@@ -39,3 +51,23 @@ def test_pool_prefers_the_issue_grid_then_longest_idle():
     assert pool.take_idle(5).id == 3  # none left in grid 5: the pool's longest idle
     assert pool.take_idle(8).id == 1
     assert pool.take_idle(5) is None and not pool.idle and not any(pool.idle_by_grid.values())
+
+
+def test_small_unit_counts_the_issues_in_its_queue_and_marks_idle_cadres_in_bulk():
+    """The counts a shift change reads (``IdleBook.queued``) follow pushes, pops and raised priorities; cadres
+    marked idle together (a shift start) are taken in the order they were marked."""
+    import numpy as np
+
+    unit = grid_unit("small")
+    c = cadres(unit, [0, 0, 0])
+    book = unit.book
+    unit.push(3, 1.0, 10)
+    unit.push(3, 2.0, 11)
+    unit.raise_priority(3, 1, 2.0, 11)  # a void entry and a new one: still two issues waiting
+    assert book.queued[0] == 2
+    assert unit.pop() == 11 and unit.pop() == 10 and unit.pop() is None
+    assert book.queued[0] == 0
+    book.mark_idle(np.array([2, 0]))
+    unit.add_idle(c[1])
+    assert [unit.take_idle(0).id for _ in range(3)] == [2, 0, 1]
+    assert unit.take_idle(0) is None and list(book.since[:3]) == [-1, -1, -1]

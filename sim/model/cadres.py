@@ -13,8 +13,10 @@ OFF, IDLE, BUSY = 0, 1, 2
 
 
 class Cadre:
-    __slots__ = ("id", "role", "home", "unit", "visits", "state", "issue", "since", "remaining",
-                 "token", "visiting", "travel_left", "skill")
+    """What stays with a cadre; its state (OFF, IDLE, BUSY...), issue in hand and visiting flag are
+    entries of the Simulation's arrays, indexed by ``id``, so that shift changes set them in bulk."""
+
+    __slots__ = ("id", "role", "home", "unit", "visits", "since", "remaining", "token", "travel_left", "skill")
 
     def __init__(self, cid: int, role: int, home: int, unit: Unit, visits: bool):
         self.id = cid
@@ -22,12 +24,9 @@ class Cadre:
         self.home = home  # grid index, -1 for police and escalation staff
         self.unit = unit
         self.visits = visits  # does this cadre visit households when idle
-        self.state = OFF
-        self.issue = -1  # issue in hand (being worked, or held over a shift end)
         self.since = 0.0  # when the current stretch of work began
         self.remaining = 0.0  # work left on the issue in hand
         self.token = 0  # bumps to invalidate a scheduled completion
-        self.visiting = False
         self.travel_left = 0.0  # part of ``remaining`` that is travel to the issue's grid
         self.skill = 0  # in a SkilledUnit: its skill set (the issue types it takes)
 
@@ -53,6 +52,7 @@ class DutyGroup:
     # the members a shift change touches: all (set when the run starts), but in the drain after the
     # horizon only those whose work can still matter (Simulation._narrow_to_live_units)
     active: list[Cadre] = field(default_factory=list)
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))  # the active members' ids
 
     def __post_init__(self) -> None:
         self.schedule = self.normal

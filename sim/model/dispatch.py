@@ -17,14 +17,24 @@ A unit some of whose cadres take only some issue types (a named role's
 ``types``) is a ``SkilledUnit``; every other unit is a plain ``Unit``, which
 ignores the issue and cadre passed to ``take_idle``, ``pop`` and ``call_away``,
 and so serves exactly as before named roles existed.
+
+A plain grid unit of a few cadres is a ``SmallUnit``: the same service, but its
+idle cadres are marked in an ``IdleBook`` (a stamp per cadre in one array for
+the whole district) instead of held in a dict, so that a shift change marks the
+cadres of thousands of grids idle or off in one array operation.
 """
 
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
+
+import numpy as np
+
+SMALL = 16  # the most cadres a SmallUnit holds: finding the longest idle scans them
 
 
 class Cadre(Protocol):
@@ -97,6 +107,68 @@ class Unit:
         """A cadre from ``pool`` (reserved visitors, id -> cadre, in order) for ``issue`` in ``grid``:
         one living in the grid if any, else the first; taken out of ``pool``."""
         return pool.pop(next((k for k, c in pool.items() if c.home == grid), next(iter(pool))))
+
+
+class IdleBook:
+    """For the cadres of every SmallUnit, when each became idle (a stamp; -1: not idle), and per
+    SmallUnit the number of issues in its queue: typed arrays, with numpy views for shift changes."""
+
+    __slots__ = ("since", "since_a", "next", "queued", "queued_a")
+
+    def __init__(self, cadres: int, units: int):
+        self.since = array("q", [-1]) * cadres
+        self.since_a = np.frombuffer(self.since, dtype=np.int64)
+        self.next = 0  # the next stamp: stamps only grow, so a smaller one has been idle longer
+        self.queued = array("q", bytes(8 * max(units, 1)))  # one entry at least: cadres of other units index 0
+        self.queued_a = np.frombuffer(self.queued, dtype=np.int64)
+
+    def mark_idle(self, ids: np.ndarray) -> None:
+        """Cadres ``ids`` (of SmallUnits) become idle now, in this order."""
+        self.since_a[ids] = np.arange(self.next, self.next + len(ids))
+        self.next += len(ids)
+
+
+class SmallUnit(Unit):
+    """A plain, unpooled grid unit of at most SMALL cadres, its idle cadres marked in an IdleBook.
+
+    Serves exactly as a plain Unit: the longest-idle cadre (smallest stamp) takes an issue."""
+
+    __slots__ = ("book", "index", "members")
+
+    def __init__(self, name: str, book: IdleBook, index: int, members: list[Cadre]):
+        super().__init__(name)
+        self.book = book
+        self.index = index  # this unit's entry in book.queued
+        self.members = members
+
+    def push(self, priority: int, report_t: float, issue: int) -> None:
+        heapq.heappush(self.queue, (priority, report_t, issue))
+        self.book.queued[self.index] += 1
+
+    def pop(self, cadre: Cadre | None = None) -> int | None:
+        i = Unit.pop(self, cadre)
+        if i is not None:
+            self.book.queued[self.index] -= 1
+        return i
+
+    def add_idle(self, cadre: Cadre) -> None:
+        book = self.book
+        book.since[cadre.id] = book.next
+        book.next += 1
+
+    def remove_idle(self, cadre: Cadre) -> None:
+        self.book.since[cadre.id] = -1
+
+    def take_idle(self, grid: int, issue: int = -1) -> Cadre | None:
+        since = self.book.since
+        best, first = None, -1
+        for c in self.members:
+            s = since[c.id]
+            if s >= 0 and (best is None or s < first):
+                best, first = c, s
+        if best is not None:
+            since[best.id] = -1
+        return best
 
 
 class SkilledUnit(Unit):

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.model.cadres import Cadre, DutyGroup
 from sim.model.clock import Clock, DatedSchedule, WeeklySchedule
-from sim.model.dispatch import SkilledUnit, Unit
+from sim.model.dispatch import SMALL, IdleBook, SkilledUnit, SmallUnit, Unit
 from sim.model.district import District
 from sim.model.issues import IssueTable
 from sim.scenario import WEEKDAYS, Attended, Scenario
@@ -74,6 +74,7 @@ class Roster:
     groups: dict[str, DutyGroup] = field(default_factory=dict)
     post_holders: list[int] = field(default_factory=list)  # per wartime post, the cadres holding it
     role_names: tuple[str, ...] = ()  # what a cadre's role indexes: ROLES, then the named roles
+    book: IdleBook | None = None  # the idle stamps of the SmallUnits' cadres
 
 
 def named_homes(sc: Scenario, d: District) -> dict[str, np.ndarray]:
@@ -172,7 +173,23 @@ def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | No
         if isinstance(u, SkilledUnit):
             u.seal(len(type_index))
     assign_posts(sc, r, clock)
+    make_small(r)
     return r
+
+
+def make_small(r: Roster) -> None:
+    """Plain own-grid units of at most SMALL cadres become SmallUnits, sharing one IdleBook."""
+    members: dict[int, list[Cadre]] = {}
+    for c in r.cadres:
+        members.setdefault(id(c.unit), []).append(c)
+    small = [g for g, u in enumerate(r.grid_unit) if type(u) is Unit and not u.pooled
+             and len(members.get(id(u), ())) <= SMALL]
+    r.book = IdleBook(len(r.cadres), len(small))
+    for k, g in enumerate(small):
+        old = r.grid_unit[g]
+        unit = r.grid_unit[g] = SmallUnit(old.name, r.book, k, members.get(id(old), []))
+        for c in unit.members:
+            c.unit = unit
 
 
 def assign_posts(sc: Scenario, r: Roster, clock: Clock) -> None:

@@ -41,13 +41,14 @@ from array import array
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.model.agenda import Agenda
-from sim.model.calls import Call, call_at
+from sim.model.calls import Call
 from sim.model.campaigns import CampaignState, build_campaigns
 from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
 from sim.model.clock import Clock
-from sim.model.dispatch import Unit
+from sim.model.dispatch import SmallUnit, Unit
 from sim.model.district import Trips, build_district
 from sim.model.roster import build_roster
 from sim.model.streams import stream
@@ -70,6 +71,7 @@ class Simulation:
     def __init__(self, scenario: Scenario, seeds: np.random.SeedSequence):
         self.sc = scenario
         self.env = simpy.Environment()
+        self.schedule = self.env.schedule
         self.clock = Clock(scenario.calendar.start)
         self.horizon = scenario.horizon_hours
         self.warmup = scenario.warmup_hours
@@ -80,8 +82,26 @@ class Simulation:
         self._issue_state()
         r = build_roster(scenario, self.d, self.clock, self.table)
         self.cadres, self.groups, self.post_holders = r.cadres, r.groups, r.post_holders
-        for grp in self.groups.values():
+        self.book = r.book
+        n = len(self.cadres)
+        # each cadre's state, issue in hand (-1: none; worked, or held over a shift end) and visiting flag:
+        # typed arrays for scalar access, numpy views over them for shift changes
+        self.state = bytearray(n)  # OFF, IDLE, BUSY, RESERVED or TASK
+        self.hand = array("i", [-1]) * n
+        self.visiting = bytearray(n)
+        self.state_a = np.frombuffer(self.state, dtype=np.uint8)
+        self.hand_a = np.frombuffer(self.hand, dtype=np.int32)
+        self.visiting_a = np.frombuffer(self.visiting, dtype=np.uint8)
+        self.home_a = np.array([c.home for c in self.cadres], dtype=np.intp)
+        self.visits_a = np.array([c.visits for c in self.cadres], dtype=bool)
+        self.small_a = np.array([isinstance(c.unit, SmallUnit) for c in self.cadres], dtype=bool)
+        self.unit_a = np.array([c.unit.index if isinstance(c.unit, SmallUnit) else 0 for c in self.cadres], dtype=np.intp)
+        self.unit_index: dict[int, int] = {}  # id(unit) -> a number for each unit that has cadres
+        self.unit_of_a = np.array([self.unit_index.setdefault(id(c.unit), len(self.unit_index)) for c in self.cadres],
+                                  dtype=np.intp)
+        for grp in self.groups.values():  # all members take part in shift changes (until the drain narrows them)
             grp.active = grp.members
+            grp.ids = np.array([c.id for c in grp.members], dtype=np.intp)
         for grp in self.groups.values():  # who turns up: a stream per duty group (common random numbers)
             if grp.attendance < 1:
                 grp.turnout = stream(seeds, "attendance", grp.name)
@@ -202,7 +222,7 @@ class Simulation:
     # ------------------------------------------------------------ event plumbing
 
     def _at(self, time: float, fn, value) -> None:
-        call_at(self.env, max(time - self.env.now, 0.0), fn, value)
+        self.schedule(Call(fn, value), NORMAL, max(time - self.env.now, 0.0))
         self.events += 1
 
     def run(self) -> Records:
@@ -253,13 +273,21 @@ class Simulation:
                 any(ts.deadline > self.horizon for ts in self.tasks):
             return
         status = np.frombuffer(bytes(self.status), dtype=np.uint8)
-        open_issues = np.flatnonzero((status == HIDDEN) | (status == KNOWN)).tolist()
-        grids = {self.i_grid[i] for i in open_issues}
-        # and grids whose visiting log is still open: it ends at their first change at or after the horizon
-        grids.update(np.flatnonzero(self.visits.log_open).tolist())
-        units = {id(self._grid_place(i)) for i in open_issues}
+        open_issues = np.flatnonzero((status == HIDDEN) | (status == KNOWN))
+        # grids with open issues, and grids whose visiting log is still open (it ends at their first
+        # change at or after the horizon)
+        live_grid = self.visits.log_open.copy()
+        live_grid[np.frombuffer(self.i_grid, dtype=np.int32)[open_issues]] = True
+        live_unit = np.zeros(len(self.unit_index), bool)
+        places = (self.unit_index.get(id(self._grid_place(i))) for i in open_issues.tolist())
+        live_unit[[u for u in places if u is not None]] = True  # (a unit without cadres has no number)
         for grp in self.groups.values():
-            grp.active = [c for c in grp.active if c.home < 0 or c.home in grids or id(c.unit) in units or c.issue >= 0]
+            ids = grp.ids
+            home = self.home_a[ids]
+            keep = (home < 0) | live_grid[home] | live_unit[self.unit_of_a[ids]] | (self.hand_a[ids] >= 0)
+            if not keep.all():
+                grp.active = [grp.active[k] for k in np.flatnonzero(keep).tolist()]
+                grp.ids = ids[keep]
         self._at(self.env.now + 24.0, self._narrow_to_live_units, None)
 
     def _drain_limit(self, ev: Call) -> None:
@@ -403,8 +431,8 @@ class Simulation:
 
     def _start(self, c: Cadre, i: int) -> None:
         now = self.env.now
-        c.state = BUSY
-        c.issue = i
+        self.state[c.id] = BUSY
+        self.hand[c.id] = i
         self.queued[i] = 0
         if math.isnan(self.start[i]):
             self.start[i] = now
@@ -426,9 +454,9 @@ class Simulation:
         c, token = ev.value
         if token != c.token:
             return
-        i = c.issue
+        i = self.hand[c.id]
         self._log_work(c, self.env.now, i)
-        c.issue = -1
+        self.hand[c.id] = -1
         self._work_done(i)
         self._become_idle(c)
 
@@ -447,20 +475,20 @@ class Simulation:
         if i is not None:
             self._start(c, i)
             return
-        c.state = IDLE
+        self.state[c.id] = IDLE
         c.unit.add_idle(c)
         self._start_visiting(c)
 
     def _start_visiting(self, c: Cadre) -> None:
-        if c.visits and self.visiting_allowed and not c.visiting:
-            c.visiting = True
+        if c.visits and self.visiting_allowed and not self.visiting[c.id]:
+            self.visiting[c.id] = 1
             self._visitors(c.home, +1)
             if self.campaigns_of:
                 self._campaign_visitor(c, +1)
 
     def _stop_visiting(self, c: Cadre) -> None:
-        if c.visiting:
-            c.visiting = False
+        if self.visiting[c.id]:
+            self.visiting[c.id] = 0
             self._visitors(c.home, -1)
             if self.campaigns_of:
                 self._campaign_visitor(c, -1)
@@ -470,20 +498,24 @@ class Simulation:
         if delta > 0 and self.visits.hidden[g]:
             self._reschedule_discovery(g)
 
-    def _visitors_many(self, per_grid: dict[int, int]) -> None:
-        """``_visitors`` for every grid a shift change touches, as array operations: the same arithmetic,
-        and the discoveries scheduled in the same order (the grids' order in ``per_grid``)."""
+    def _visitors_of(self, grids: np.ndarray, deltas: np.ndarray) -> None:
+        """``_visitors`` for the grids of a shift change, in order: for many, as array operations, with
+        the same arithmetic and the discoveries scheduled in the same order."""
+        if len(grids) <= 8:
+            for g, delta in zip(grids.tolist(), deltas.tolist()):
+                self._visitors(g, delta)
+            return
         now = self.env.now
         vs = self.visits
-        grids = np.fromiter(per_grid, np.intp, len(per_grid))
-        deltas = np.fromiter(per_grid.values(), np.int64, len(per_grid))
         vs.change_many(grids, deltas, now)
         sped_up, t = vs.next_discoveries(grids[deltas > 0], now)
         sooner = (t < np.frombuffer(vs.due)[sped_up] - 1e-9) & (t < self.stop_at)
+        token, due, schedule, discover = vs.token, vs.due, self.schedule, self._discover  # _at, inlined: thousands a shift
         for g, when in zip(sped_up[sooner].tolist(), t[sooner].tolist()):
-            vs.token[g] += 1
-            vs.due[g] = when
-            self._at(when, self._discover, (g, vs.token[g]))
+            token[g] += 1
+            due[g] = when
+            schedule(Call(discover, (g, token[g])), NORMAL, max(when - now, 0.0))
+        self.events += int(sooner.sum())
 
     def _campaign_visitor(self, c: Cadre, delta: int) -> None:
         """A participant starts or stops visiting: the campaigns it takes part in count its visits."""
@@ -504,12 +536,12 @@ class Simulation:
 
     def _reserve(self, c: Cadre) -> None:
         """The cadre visits in the reserved part of the shift: not idle for routine issues."""
-        if c.issue < 0 and (i := self._urgent(c.unit, c)) is not None:
+        if self.hand[c.id] < 0 and (i := self._urgent(c.unit, c)) is not None:
             self._stop_visiting(c)
             self._start(c, i)
             return
-        c.state = RESERVED
-        if c.issue < 0:  # a cadre holding a task over from the last shift cannot be called away
+        self.state[c.id] = RESERVED
+        if self.hand[c.id] < 0:  # a cadre holding a task over from the last shift cannot be called away
             self.reserved_in.setdefault(c.unit, {})[c.id] = c
         self._start_visiting(c)
 
@@ -529,23 +561,23 @@ class Simulation:
             return
         now = self.env.now
         for c in grp.members:
-            if c.state == RESERVED and self.reserve_until[c.id] <= now + TIE_HOURS:
+            if self.state[c.id] == RESERVED and self.reserve_until[c.id] <= now + TIE_HOURS:
                 self._release(c)
 
     def _release(self, c: Cadre) -> None:
         """Out of reserved visiting, on duty: the task held over, the queue, or idle (still visiting)."""
-        if c.issue >= 0 and not self.group_of[c.id].schedule.on_duty(self.env.now):
+        if self.hand[c.id] >= 0 and not self.group_of[c.id].schedule.on_duty(self.env.now):
             return  # the shift ends now: the task held over waits for the next shift
         self._unreserve(c)
-        if c.issue >= 0:
+        if self.hand[c.id] >= 0:
             self._stop_visiting(c)
-            c.state = BUSY
+            self.state[c.id] = BUSY
             self._work(c)
         elif (i := c.unit.pop(c)) is not None:
             self._stop_visiting(c)
             self._start(c, i)
         else:
-            c.state = IDLE
+            self.state[c.id] = IDLE
             c.unit.add_idle(c)
 
     # ------------------------------------------------------------ visit campaigns (campaigns.py)
@@ -554,18 +586,18 @@ class Simulation:
         """Participants on duty now reserve the campaign's share of the rest of their shift."""
         cp, now = ev.value, self.env.now
         cp.active, cp.last_t = True, now
-        cp.visitors = sum(self.cadres[cid].visiting for cid in cp.participants)
+        cp.visitors = sum(self.visiting[cid] for cid in cp.participants)
         ends: dict[tuple[int, float], DutyGroup] = {}
         for cid in cp.participants:
             self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
             c, grp = self.cadres[cid], self.group_of[cid]
-            if c.state == OFF or not self.visiting_allowed:
+            if self.state[c.id] == OFF or not self.visiting_allowed:
                 continue
             until = now + cp.share * (min(grp.schedule.next_change(now), self.stop_at) - now)
             if until > self.reserve_until[cid] + TIE_HOURS:
                 self.reserve_until[cid] = until
                 ends[grp.index, until] = grp
-                if c.state == IDLE:
+                if self.state[c.id] == IDLE:
                     c.unit.remove_idle(c)
                     self._reserve(c)
         for (_, t), grp in ends.items():
@@ -600,7 +632,7 @@ class Simulation:
             if self.campaign_share[cid] == 0.0:
                 self.reserve_until[cid] = min(self.reserve_until[cid], self.base_until.get(grp.index, 0.0))
             c = self.cadres[cid]
-            if c.state == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
+            if self.state[c.id] == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
                 self._release(c)
 
     # ------------------------------------------------------------ emergency tasks (tasks.py)
@@ -614,7 +646,7 @@ class Simulation:
         return None
 
     def _join_task(self, c: Cadre, ts: TaskState) -> None:
-        c.state = TASK
+        self.state[c.id] = TASK
         self.on_task[c.id] = ts, self.env.now
         self.task_crew.setdefault((ts.index, c.home), {})[c.id] = c
         ts.change_workers(c.home, self.env.now, +1)
@@ -641,8 +673,8 @@ class Simulation:
         ts.last_t = [now] * len(ts.last_t)
         self.active_tasks.append(ts)
         for c in self.cadres:
-            if c.state in (IDLE, RESERVED) and c.issue < 0 and self._task_for(c) is ts:
-                if c.state == IDLE:
+            if self.state[c.id] in (IDLE, RESERVED) and self.hand[c.id] < 0 and self._task_for(c) is ts:
+                if self.state[c.id] == IDLE:
                     c.unit.remove_idle(c)
                 else:
                     self._unreserve(c)
@@ -701,72 +733,108 @@ class Simulation:
         self._schedule_group(grp)
 
     def _set_group(self, grp: DutyGroup, on: bool) -> None:
-        """Bring a whole duty group on or off duty.
+        """Bring a whole duty group on or off duty: the hot path of shift changes.
 
-        The hot path of shift changes, so the per-cadre steps of _become_idle and
-        _start/_stop_visiting are inlined, and visiting changes are summed per grid.
+        Members in the common case (coming on to an empty queue with nothing in hand, or going off
+        from idle, in a SmallUnit) change as array operations; the others one by one, in member
+        order, with every step of _become_idle and _start/_stop_visiting.  Visiting changes are
+        summed per grid, the grids taken in the order of their first member that changed.
         """
         now = self.env.now
         grp.on = on
-        per_grid: dict[int, int] = {}
         handed_back: list[tuple[Unit, int]] = []
         finished: list[int] = []
         if on:
             grp.on_since = now
             present = grp.active if grp.turnout is None else self._turn_up(grp)
             self.transitions += len(present)
-            allowed = self.visiting_allowed
-            if self.reserving and allowed:
+            if self.reserving and self.visiting_allowed:
                 self._reserve_shift(grp, present)
-            for c in present:
-                if c.state != OFF:  # reserved for visits, or called away already
-                    continue
-                if c.issue >= 0:  # a task held over from the last shift
-                    c.state = BUSY
-                    self._work(c)
-                elif self.active_tasks and (ts := self._task_for(c)) is not None:
-                    self._join_task(c, ts)
-                elif (i := c.unit.pop(c)) is not None:
-                    self._start(c, i)
-                else:
-                    c.state = IDLE
-                    c.unit.add_idle(c)
-                    if c.visits and allowed:
-                        c.visiting = True
-                        per_grid[c.home] = per_grid.get(c.home, 0) + 1
-                        if self.campaigns_of:
-                            self._campaign_visitor(c, +1)
+            ids = grp.ids if grp.turnout is None else np.fromiter((c.id for c in present), np.intp, len(present))
+            moved = self._come_on(present, ids)
         else:
             self.transitions += len(grp.active) - len(grp.absent)
             self._log_duty(grp, now)
-            for c in grp.active:  # the absent are off already
-                if c.state == BUSY:
-                    self._go_off_busy(c, now, handed_back, finished)
-                elif c.state == TASK:
-                    self._leave_task(c)
-                elif c.state == RESERVED:
-                    self._unreserve(c)
-                    c.visiting = False
-                    per_grid[c.home] = per_grid.get(c.home, 0) - 1
-                    if self.campaigns_of:
-                        self._campaign_visitor(c, -1)
-                elif c.state == IDLE:
-                    c.unit.remove_idle(c)
-                    if c.visiting:
-                        c.visiting = False
-                        per_grid[c.home] = per_grid.get(c.home, 0) - 1
-                        if self.campaigns_of:
-                            self._campaign_visitor(c, -1)
-                c.state = OFF
-        if len(per_grid) > 8:
-            self._visitors_many(per_grid)
-        else:
-            for g, delta in per_grid.items():
-                self._visitors(g, delta)
+            ids = grp.ids
+            moved = self._go_off(grp.active, ids, now, handed_back, finished)
+        if moved.any():
+            grids, first, count = np.unique(self.home_a[ids[moved]], return_index=True, return_counts=True)
+            order = np.argsort(first)
+            self._visitors_of(grids[order], count[order] if on else -count[order])
         for i in finished:
             self._work_done(i)
         for unit, i in handed_back:
             self._enqueue(unit, i)
+
+    def _come_on(self, present: list[Cadre], ids: np.ndarray) -> np.ndarray:
+        """Members coming on duty (not those reserved or called away already): the task held over, an
+        emergency task, the queue, or idle (and visiting).  Returns which members started visiting."""
+        allowed = self.visiting_allowed
+        off = self.state_a[ids] == OFF
+        quick = off & self.small_a[ids] & (self.hand_a[ids] < 0) & (self.book.queued_a[self.unit_a[ids]] == 0)
+        if self.active_tasks or self.campaigns_of:
+            quick[:] = False  # tasks to join, campaigns counting visitors: their events in member order
+        starts = np.zeros(len(ids), bool)
+        for k in np.flatnonzero(off & ~quick).tolist():
+            c = present[k]
+            cid = c.id
+            if self.hand[cid] >= 0:  # a task held over from the last shift
+                self.state[cid] = BUSY
+                self._work(c)
+            elif self.active_tasks and (ts := self._task_for(c)) is not None:
+                self._join_task(c, ts)
+            elif (i := c.unit.pop(c)) is not None:
+                self._start(c, i)
+            else:
+                self.state[cid] = IDLE
+                c.unit.add_idle(c)
+                if c.visits and allowed:
+                    self.visiting[cid] = 1
+                    starts[k] = True
+                    if self.campaigns_of:
+                        self._campaign_visitor(c, +1)
+        q = ids[quick]
+        self.state_a[q] = IDLE
+        self.book.mark_idle(q)  # in member order, as one by one would
+        if allowed:
+            visiting = quick & self.visits_a[ids]
+            self.visiting_a[ids[visiting]] = 1
+            starts |= visiting
+        return starts
+
+    def _go_off(self, members: list[Cadre], ids: np.ndarray, now: float, handed_back: list[tuple[Unit, int]],
+                finished: list[int]) -> np.ndarray:
+        """Members going off duty (the absent are off already).  Returns which members stopped visiting."""
+        state = self.state_a[ids]
+        quick = (state == IDLE) & self.small_a[ids]
+        if self.campaigns_of:
+            quick[:] = False
+        stops = np.zeros(len(ids), bool)
+        for k in np.flatnonzero((state != OFF) & ~quick).tolist():
+            c = members[k]
+            cid = c.id
+            st = self.state[cid]
+            if st == BUSY:
+                self._go_off_busy(c, now, handed_back, finished)
+            elif st == TASK:
+                self._leave_task(c)
+            elif st == RESERVED or (st == IDLE and self.visiting[cid]):
+                if st == RESERVED:
+                    self._unreserve(c)
+                else:
+                    c.unit.remove_idle(c)
+                self.visiting[cid] = 0
+                stops[k] = True
+                if self.campaigns_of:
+                    self._campaign_visitor(c, -1)
+            else:
+                c.unit.remove_idle(c)
+        q = ids[quick]
+        self.book.since_a[q] = -1
+        visiting = quick & (self.visiting_a[ids] == 1)
+        self.visiting_a[ids[visiting]] = 0
+        self.state_a[ids] = OFF
+        return stops | visiting
 
     def _reserve_shift(self, grp: DutyGroup, present: list[Cadre]) -> None:
         """The shift starts with visits reserved for its visiting members (reserve_until set, state RESERVED)."""
@@ -777,7 +845,7 @@ class Simulation:
         ends = set()
         for c in present:
             hours = max(base, self.campaign_share[c.id] * shift) if self.campaign_share else base
-            if self.active_tasks and c.issue < 0 and self._task_for(c) is not None:
+            if self.active_tasks and self.hand[c.id] < 0 and self._task_for(c) is not None:
                 continue  # the task comes first
             if c.visits and hours > TIE_HOURS:
                 self.reserve_until[c.id] = now + hours
@@ -808,9 +876,9 @@ class Simulation:
         very instant (by a completion or an arrival that came before this event) was
         never really started and goes back to the queue in its place.
         """
-        i = c.issue
+        i = self.hand[c.id]
         c.token += 1  # the pending completion, if any, is void
-        c.issue = -1
+        self.hand[c.id] = -1
         if now - c.since <= TIE_HOURS:
             if now - self.start[i] <= TIE_HOURS:
                 self.start[i] = NAN
@@ -825,7 +893,7 @@ class Simulation:
             self.remaining[i] = c.remaining - c.travel_left
             handed_back.append((c.unit, i))
         else:  # resume: the task stays with its cadre until the next shift
-            c.issue = i
+            self.hand[c.id] = i
 
     # ------------------------------------------------------------ wartime
 
@@ -882,7 +950,7 @@ class Simulation:
         if pause and on:
             self.visiting_allowed = False
             for c in self.cadres:
-                if c.state == RESERVED:
+                if self.state[c.id] == RESERVED:
                     self.reserve_until[c.id] = now
                     self._release(c)
                 self._stop_visiting(c)
@@ -898,7 +966,7 @@ class Simulation:
         if pause and not on:
             self.visiting_allowed = True
             for c in self.cadres:
-                if c.state == IDLE and not c.visiting:
+                if self.state[c.id] == IDLE and not self.visiting[c.id]:
                     self._start_visiting(c)
 
     # ------------------------------------------------------------ the horizon
@@ -913,9 +981,7 @@ class Simulation:
         location = ((status == HIDDEN) | (status == RESOLVED)).astype(np.int8)
         for i in self.waiting:
             location[i] += 1
-        for c in self.cadres:
-            if c.issue >= 0:
-                location[c.issue] += 1
+        np.add.at(location, self.hand_a[self.hand_a >= 0], 1)
         units = self.grid_unit + self.police_units + [u for lv in self.level_units for u in lv]
         for unit in {id(u): u for u in units}.values():
             for i in unit.waiting():
@@ -924,9 +990,8 @@ class Simulation:
 
     def _finish(self, location: np.ndarray) -> Records:
         now = self.env.now
-        for c in self.cadres:
-            if c.state == BUSY:
-                self._log_work(c, now, c.issue)
+        for cid in np.flatnonzero(self.state_a == BUSY).tolist():
+            self._log_work(self.cadres[cid], now, self.hand[cid])
         for grp in self.groups.values():
             if grp.on:
                 self._log_duty(grp, now)
