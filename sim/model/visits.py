@@ -20,9 +20,10 @@ Every grid's state is one entry of typed arrays (numpy views share them), not
 an object per grid: a shift change moves the visitors of thousands of grids at
 once, and does so in a few array operations (``change_many``) with the same
 floating-point operations, in the same order, as one grid at a time.  The
-breakpoints of V(t) go to one flat log of (grid, time, V) rows, kept up to each
-grid's first change at or after the horizon (coverage is measured inside the
-window, and a drain after it can last months), and split per grid at the end.
+breakpoints of V(t) are kept per grid (typed arrays, 16 bytes a breakpoint, that
+the records wrap without copying) up to each grid's first change at or after the
+horizon: coverage is measured inside the window, and a drain after it can last
+months.
 """
 
 from __future__ import annotations
@@ -56,10 +57,9 @@ class Visiting:
         self.head, self._head = _zeros("d", n)  # the smallest cursor value in each heap (inf: none)
         self._head[:] = math.inf
         self.log_open = np.ones(n, bool)  # the grid's breakpoints are still logged
-        # breakpoints of each grid's piecewise-linear V(t), 16 bytes a row; every grid starts at (0, 0)
-        self.log_grid = array("i", range(n))
-        self.log_t = array("d", bytes(8 * n))
-        self.log_v = array("d", bytes(8 * n))
+        # breakpoints of each grid's piecewise-linear V(t); every grid starts at (0, 0)
+        self.times = [array("d", [0.0]) for _ in range(n)]
+        self.values = [array("d", [0.0]) for _ in range(n)]
 
     def __len__(self) -> int:
         return len(self.households)
@@ -74,9 +74,8 @@ class Visiting:
         self.advance(g, now)
         self.visitors[g] += delta
         if self.log_open[g]:
-            self.log_grid.append(g)
-            self.log_t.append(now)
-            self.log_v.append(self.V[g])
+            self.times[g].append(now)
+            self.values[g].append(self.V[g])
             if now >= self.log_until:
                 self.log_open[g] = False
 
@@ -91,9 +90,10 @@ class Visiting:
         self._visitors[grids] = vis + deltas
         logged = grids[self.log_open[grids]]
         if len(logged):
-            self.log_grid.frombytes(logged.astype(np.int32).tobytes())
-            self.log_t.frombytes(np.full(len(logged), now).tobytes())
-            self.log_v.frombytes(self._V[logged].tobytes())
+            times, values = self.times, self.values
+            for g, v in zip(logged.tolist(), self._V[logged].tolist()):
+                times[g].append(now)
+                values[g].append(v)
             if now >= self.log_until:
                 self.log_open[logged] = False
 
@@ -131,14 +131,5 @@ class Visiting:
         return out
 
     def curves(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per grid, the breakpoints (times, values) of V(t), in time order; the flat log is emptied
-        column by column as it is copied, so that the run's peak memory holds it about once."""
-        order = np.argsort(np.frombuffer(self.log_grid, dtype=np.int32), kind="stable")  # a grid's rows keep their order
-        cuts = np.searchsorted(np.frombuffer(self.log_grid, dtype=np.int32)[order], np.arange(1, len(self)))
-        self.log_grid = array("i")
-        out = []
-        for name in ("log_t", "log_v"):
-            column = np.frombuffer(getattr(self, name))[order]
-            setattr(self, name, array("d"))
-            out.append(np.split(column, cuts))
-        return out[0], out[1]
+        """Per grid, the breakpoints (times, values) of V(t), in time order (views, not copies)."""
+        return [np.frombuffer(t) for t in self.times], [np.frombuffer(v) for v in self.values]
