@@ -276,7 +276,7 @@ class Simulation:
         open_issues = np.flatnonzero((status == HIDDEN) | (status == KNOWN))
         # grids with open issues, and grids whose visiting log is still open (it ends at their first
         # change at or after the horizon)
-        live_grid = self.visits.log_open.copy()
+        live_grid = self.visits.logging()
         live_grid[np.frombuffer(self.i_grid, dtype=np.int32)[open_issues]] = True
         live_unit = np.zeros(len(self.unit_index), bool)
         places = (self.unit_index.get(id(self._grid_place(i))) for i in open_issues.tolist())

@@ -20,10 +20,9 @@ Every grid's state is one entry of typed arrays (numpy views share them), not
 an object per grid: a shift change moves the visitors of thousands of grids at
 once, and does so in a few array operations (``change_many``) with the same
 floating-point operations, in the same order, as one grid at a time.  The
-breakpoints of V(t) are kept per grid (typed arrays, 16 bytes a breakpoint, that
-the records wrap without copying) up to each grid's first change at or after the
-horizon: coverage is measured inside the window, and a drain after it can last
-months.
+breakpoints of V(t) are logged (breakpoints.py) up to each grid's first change at
+or after the horizon: coverage is measured inside the window, and a drain after
+it can last months.
 """
 
 from __future__ import annotations
@@ -33,6 +32,8 @@ import math
 from array import array
 
 import numpy as np
+
+from sim.model.breakpoints import BreakpointLog
 
 
 def _zeros(code: str, n: int) -> tuple[array, np.ndarray]:
@@ -56,10 +57,9 @@ class Visiting:
         self.hidden: list[list[tuple[float, int]]] = [[] for _ in range(n)]  # heaps of (cursor value, issue)
         self.head, self._head = _zeros("d", n)  # the smallest cursor value in each heap (inf: none)
         self._head[:] = math.inf
-        self.log_open = np.ones(n, bool)  # the grid's breakpoints are still logged
-        # breakpoints of each grid's piecewise-linear V(t); every grid starts at (0, 0)
-        self.times = [array("d", [0.0]) for _ in range(n)]
-        self.values = [array("d", [0.0]) for _ in range(n)]
+        self.log_open, self._log_open = _zeros("b", n)  # the grid's breakpoints are still logged
+        self._log_open[:] = 1
+        self.log = BreakpointLog(n)
 
     def __len__(self) -> int:
         return len(self.households)
@@ -74,10 +74,9 @@ class Visiting:
         self.advance(g, now)
         self.visitors[g] += delta
         if self.log_open[g]:
-            self.times[g].append(now)
-            self.values[g].append(self.V[g])
+            self.log.add(g, now, self.V[g])
             if now >= self.log_until:
-                self.log_open[g] = False
+                self.log_open[g] = 0
 
     def change_many(self, grids: np.ndarray, deltas: np.ndarray, now: float) -> None:
         """``change_visitors`` for several grids (each once) at one instant, as array operations."""
@@ -88,14 +87,15 @@ class Visiting:
         self._V[g] += self.pace * vis[moving] * (now - last[moving])
         self._last_t[grids] = now
         self._visitors[grids] = vis + deltas
-        logged = grids[self.log_open[grids]]
+        logged = grids[self._log_open[grids] == 1]
         if len(logged):
-            times, values = self.times, self.values
-            for g, v in zip(logged.tolist(), self._V[logged].tolist()):
-                times[g].append(now)
-                values[g].append(v)
+            self.log.add_many(logged, now, self._V[logged])
             if now >= self.log_until:
-                self.log_open[logged] = False
+                self._log_open[logged] = 0
+
+    def logging(self) -> np.ndarray:
+        """Per grid, whether its breakpoints are still logged (it has not changed since the horizon)."""
+        return self._log_open == 1
 
     def add_hidden(self, g: int, now: float, offset: float, issue: int) -> None:
         self.advance(g, now)
@@ -131,5 +131,6 @@ class Visiting:
         return out
 
     def curves(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per grid, the breakpoints (times, values) of V(t), in time order (views, not copies)."""
-        return [np.frombuffer(t) for t in self.times], [np.frombuffer(v) for v in self.values]
+        """Per grid, the breakpoints (times, values) of V(t), in time order."""
+        times, values = self.log.split()
+        return [np.frombuffer(t) for t in times], [np.frombuffer(v) for v in values]
