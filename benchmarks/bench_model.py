@@ -6,7 +6,8 @@ Run:  .venv/bin/python benchmarks/bench_model.py [--repeats 5]
 2. One replication-year of scenarios/baota.toml (policy baseline): wall time, SimPy events
    scheduled by the model, events per second, and the ratio to raw SimPy.
 3. Cost per issue for districts of 10 to 10,000 grids (same per-grid rates and staffing,
-   30 days, no drain): microseconds per issue should stay flat as the district grows.
+   30 days, no drain): microseconds per issue should stay flat as the district grows;
+   --days 365 for replication-years of 100 to 10,000 grids (drain included).
 4. Memory: peak resident memory of a whole ``gridsim run`` (one replication-year, one
    worker, in a fresh process) for 200 and 2,000 grids, and the growth per issue between
    them (--memory; add --big for a 10,000-grid year's wall time and peak).
@@ -106,6 +107,8 @@ def main() -> None:
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baota.toml"))
     ap.add_argument("--memory", action="store_true", help="only the memory measurement (4)")
     ap.add_argument("--big", action="store_true", help="with --memory: also a 10,000-grid year")
+    ap.add_argument("--days", type=int, default=30,
+                    help="length of the cost-per-issue runs (365: replication-years with their drain, 100+ grids)")
     args = ap.parse_args()
     if args.memory:
         print("memory of a whole gridsim run:")
@@ -127,18 +130,20 @@ def main() -> None:
         rate = n / wall
         print(f"model, {label}: {rate:,.0f} events/s; ratio to raw SimPy {rate / raw:.2f}")
 
-    print("cost per issue by district size (30 days, no drain, same per-grid rates and staffing):")
+    year = args.days >= 365
+    print(f"cost per issue by district size ({args.days} days, {'with' if year else 'no'} drain, "
+          "same per-grid rates and staffing):")
     base = load_scenario(args.scenario, "baseline")
     per_grid_sunk = base.cadres.sunk.count / 358
-    for grids in (10, 100, 1000, 10000):
+    for grids in (100, 1000, 10000) if year else (10, 100, 1000, 10000):
         sc = load_scenario(args.scenario, "baseline", [
             ("grids.generate.count", grids),
             ("grids.generate.communities", max(1, grids // 10)),
             ("grids.generate.streets", max(1, grids // 60)),
             ("cadres.sunk.count", int(round(per_grid_sunk * grids))),
-            ("calendar.horizon_days", 30),
+            ("calendar.horizon_days", args.days),
             ("calendar.warmup_days", 0),
-            ("calendar.drain_days", 0),  # the event machinery only: a drain would add idle months of shifts
+            *([] if year else [("calendar.drain_days", 0)]),  # 30 days: the event machinery only, no idle drain
             ("emergencies", []),
         ])
         times = []

@@ -7,7 +7,7 @@ split one event's logic.  What can stand alone is elsewhere: the roster in
 roster.py, issue generation in issues.py, visiting in visits.py, records in
 records.py.)
 
-Events (all SimPy timeouts with callbacks, one pending per chain):
+Events (timed calls on SimPy's calendar, calls.py; one pending per chain):
 - an issue arrives (one chain through the pre-drawn, time-sorted issue table);
 - a hidden issue is reported by its resident after its delay (an agenda: agenda.py);
 - a grid's visiting cursor reaches a hidden issue (one pending per grid);
@@ -16,6 +16,9 @@ Events (all SimPy timeouts with callbacks, one pending per chain):
 - an emergency starts or ends.
 No event scans the district: each touches one issue, one cadre, one grid or
 one duty group, so the cost per issue does not grow with the district's size.
+A duty group's shift change touches every member, so cadres' states and grids'
+visiting cursors are arrays (by cadre id, by grid) that it updates in bulk; the
+few members with work in hand or a queue to serve go one by one.
 
 Semantics (documented in docs/scenario-reference.md):
 - a task unfinished at a cadre's shift end stays with that cadre and resumes
@@ -107,6 +110,9 @@ class Simulation:
                 grp.turnout = stream(seeds, "attendance", grp.name)
         self.absence_log = array("q")  # flat rows (cadre, duty row): a member absent from that shift
         self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
+        # each grid's and police grid's unit by its number (-1: a unit without cadres), for the drain's narrowing
+        self.grid_num = np.array([self.unit_index.get(id(u), -1) for u in self.grid_unit], dtype=np.intp)
+        self.police_num = np.array([self.unit_index.get(id(u), -1) for u in self.police_units], dtype=np.intp)
         self.police_of = self.d.police_unit.tolist()
         self.comm_of = self.d.community.tolist()
         self.trips = self._trips() if scenario.dispatch.travel == "distance" else None
@@ -277,10 +283,15 @@ class Simulation:
         # grids with open issues, and grids whose visiting log is still open (it ends at their first
         # change at or after the horizon)
         live_grid = self.visits.logging()
-        live_grid[np.frombuffer(self.i_grid, dtype=np.int32)[open_issues]] = True
-        live_unit = np.zeros(len(self.unit_index), bool)
-        places = (self.unit_index.get(id(self._grid_place(i))) for i in open_issues.tolist())
-        live_unit[[u for u in places if u is not None]] = True  # (a unit without cadres has no number)
+        grid = np.frombuffer(self.i_grid, dtype=np.int32)[open_issues]
+        live_grid[grid] = True
+        # the units the open issues are worked in at grid level (_grid_place); -1: a unit without cadres
+        police = np.frombuffer(bytes(self.i_police), dtype=np.uint8)[open_issues] == 1
+        place = self.grid_num[grid]
+        if police.any():
+            place[police] = self.police_num[self.d.police_unit[grid[police]]]
+        live_unit = np.zeros(len(self.unit_index) + 1, bool)
+        live_unit[place] = True
         for grp in self.groups.values():
             ids = grp.ids
             home = self.home_a[ids]
