@@ -42,7 +42,10 @@ def _zeros(code: str, n: int) -> tuple[array, np.ndarray]:
 
 
 class Visiting:
-    """The visiting state of every grid: entry ``g`` of each array is grid ``g``'s."""
+    """The visiting state of every grid: entry ``g`` of each array is grid ``g``'s.
+
+    Most columns come twice over the same memory: a typed array (``V``), fast for one grid
+    at a time, and a numpy view (``_V``) for array operations over many."""
 
     def __init__(self, households: np.ndarray, pace: float, log_until: float):
         n = len(households)
