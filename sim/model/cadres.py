@@ -9,7 +9,9 @@ import numpy as np
 from sim.model.clock import WeeklySchedule
 from sim.model.dispatch import Unit
 
-OFF, IDLE, BUSY = 0, 1, 2
+# a cadre's state: off duty, idle (visiting households if it visits), at work on an issue, in the reserved
+# visiting at the start of a shift (visits.mode = "scheduled"), or working on an emergency task (tasks.py)
+OFF, IDLE, BUSY, RESERVED, TASK = 0, 1, 2, 3, 4
 
 
 class Cadre:

@@ -2,7 +2,7 @@
 
 While a campaign runs, its participants (cadres of its roles living in its grids)
 spend ``share`` of each shift on reserved visits (as ``visits.mode = "scheduled"``
-does, see simulation.py).  The campaign counts the households its participants
+does, see reserved_visits.py).  The campaign counts the households its participants
 visit from its start; like a grid's visiting cursor (visits.py) the
 count is continuous, advancing at ``pace * visitors`` per hour, and the moment it
 reaches the target is one event, moved whenever the number of visitors changes.

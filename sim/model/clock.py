@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 
 WEEK = 168.0
+TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
 # Event times computed from schedules carry rounding error; a flip within _EPS hours counts as passed.
 _EPS = 1e-7
 

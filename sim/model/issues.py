@@ -22,6 +22,9 @@ from sim.model.district import District
 from sim.model.streams import stream
 from sim.scenario import LEVELS, WORKPLACES, Profile, Scenario
 
+# an issue's place in its life, kept as live model state (the conservation check counts on it)
+NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
+
 
 @dataclass
 class IssueTable:

@@ -1,11 +1,14 @@
 """The SimPy model: issues flow through dispatch units to cadres on shifts.
 
-(Over 450 lines on purpose: one class holds every event handler, because each
-event reads and changes the same state — an issue's stage, a cadre's hand, a
-unit's queue, a group's duty — and splitting the handlers over modules would
-split one event's logic.  What can stand alone is elsewhere: the roster in
-roster.py, issue generation in issues.py, visiting in visits.py, records in
-records.py.)
+(Over 450 lines on purpose: one class holds the model's state and every event
+handler, because each event reads and changes the same state — an issue's
+stage, a cadre's hand, a unit's queue, a group's duty.  Here: the set-up, an
+issue's path through the levels, cadres at work, the discovery of hidden issues
+and the horizon.  The handlers of three families of events are mixins of the
+class, each in its module: shift changes (shift_changes.py), reserved visits and
+campaigns (reserved_visits.py), emergency tasks and wartime (emergencies.py).
+What stands alone is elsewhere: the roster in roster.py, issue generation in
+issues.py, visiting in visits.py, records in records.py.)
 
 Events (timed calls on SimPy's calendar, calls.py; one pending per chain):
 - an issue arrives (one chain through the pre-drawn, time-sorted issue table);
@@ -47,30 +50,28 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.model.agenda import Agenda
+from sim.model.cadres import BUSY, IDLE, Cadre
 from sim.model.calls import Call
 from sim.model.campaigns import CampaignState, build_campaigns
-from sim.model.cadres import BUSY, IDLE, OFF, Cadre, DutyGroup
-from sim.model.clock import Clock
+from sim.model.clock import TIE_HOURS, Clock
 from sim.model.dispatch import SmallUnit, Unit
 from sim.model.district import Trips, build_district
+from sim.model.emergencies import Emergencies
+from sim.model.issues import HIDDEN, KNOWN, RESOLVED, IssueTable, generate_issues
+from sim.model.records import Records, assemble_records
+from sim.model.reserved_visits import ReservedVisits
 from sim.model.roster import build_roster
+from sim.model.shift_changes import ShiftChanges
 from sim.model.streams import stream
 from sim.model.tasks import TaskState, build_tasks
-from sim.model.issues import IssueTable, generate_issues
-from sim.model.records import Records, assemble_records
 from sim.model.visits import Visiting
 from sim.scenario import LEVELS, Scenario
 
 NAN = math.nan
-# an issue's place in its life, kept as live model state (the conservation check counts on it)
-NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
 FEEDBACK = 255  # the stage of an escalated issue's feedback task back at the grid
-RESERVED = 3  # a cadre's state in the reserved visiting at the start of a shift (visits.mode = "scheduled")
-TASK = 4  # a cadre's state while working on an emergency task (tasks.py)
-TIE_HOURS = 1e-9  # times this close are one instant (sums of float durations drift by ~1e-14)
 
 
-class Simulation:
+class Simulation(ShiftChanges, ReservedVisits, Emergencies):
     def __init__(self, scenario: Scenario, seeds: np.random.SeedSequence):
         self.sc = scenario
         self.env = simpy.Environment()
@@ -264,42 +265,6 @@ class Simulation:
             self._at(self.stop_at, self._drain_limit, None)
             self.env.run(until=self.drained)
         return self._finish(location)
-
-    def _narrow_to_live_units(self, _: Call | None = None) -> None:
-        """In the drain, shift changes touch only cadres who may still work on an open issue; daily.
-
-        With no arrivals after the horizon, a grid with no unresolved issue stays without one, so its
-        cadres' shifts and visits change no number (coverage and duty are measured up to the horizon).
-        The drain after a large district's year can last months for a few late hidden issues, and
-        would otherwise change every cadre's duty each shift.  Kept: cadres of the units of open
-        issues' grids, living in those grids or in grids whose visiting log is still open, holding an
-        issue, or without a home grid (offices, police).  Not narrowed when attendance draws, reserved visits or campaigns, or emergency tasks
-        still running tie cadres of other grids in."""
-        if self.reserving or any(g.turnout is not None for g in self.groups.values()) or \
-                any(ts.deadline > self.horizon for ts in self.tasks):
-            return
-        status = np.frombuffer(bytes(self.status), dtype=np.uint8)
-        open_issues = np.flatnonzero((status == HIDDEN) | (status == KNOWN))
-        # grids with open issues, and grids whose visiting log is still open (it ends at their first
-        # change at or after the horizon)
-        live_grid = self.visits.logging()
-        grid = np.frombuffer(self.i_grid, dtype=np.int32)[open_issues]
-        live_grid[grid] = True
-        # the units the open issues are worked in at grid level (_grid_place); -1: a unit without cadres
-        police = np.frombuffer(bytes(self.i_police), dtype=np.uint8)[open_issues] == 1
-        place = self.grid_num[grid]
-        if police.any():
-            place[police] = self.police_num[self.d.police_unit[grid[police]]]
-        live_unit = np.zeros(len(self.unit_index) + 1, bool)
-        live_unit[place] = True
-        for grp in self.groups.values():
-            ids = grp.ids
-            home = self.home_a[ids]
-            keep = (home < 0) | live_grid[home] | live_unit[self.unit_of_a[ids]] | (self.hand_a[ids] >= 0)
-            if not keep.all():
-                grp.active = [grp.active[k] for k in np.flatnonzero(keep).tolist()]
-                grp.ids = ids[keep]
-        self._at(self.env.now + 24.0, self._narrow_to_live_units, None)
 
     def _drain_limit(self, ev: Call) -> None:
         if not self.drained.triggered:
@@ -535,176 +500,6 @@ class Simulation:
                 cp.change_visitors(self.env.now, delta)
                 self._reschedule_campaign(cp)
 
-    # ------------------------------------------------------------ reserved visiting (visits.mode = "scheduled")
-
-    def _urgent(self, unit: Unit, c: Cadre) -> int | None:
-        """The first issue in the unit's queue if it is urgent enough to interrupt reserved visits."""
-        i = unit.pop(c)
-        if i is not None and self.i_prio[i] > self.interrupt:
-            unit.push(self.i_prio[i], self.report[i], i)  # its key again: the queue is unchanged
-            return None
-        return i
-
-    def _reserve(self, c: Cadre) -> None:
-        """The cadre visits in the reserved part of the shift: not idle for routine issues."""
-        if self.hand[c.id] < 0 and (i := self._urgent(c.unit, c)) is not None:
-            self._stop_visiting(c)
-            self._start(c, i)
-            return
-        self.state[c.id] = RESERVED
-        if self.hand[c.id] < 0:  # a cadre holding a task over from the last shift cannot be called away
-            self.reserved_in.setdefault(c.unit, {})[c.id] = c
-        self._start_visiting(c)
-
-    def _call_away(self, unit: Unit, g: int, i: int) -> Cadre | None:
-        """An urgent issue takes a reserved visitor: one living in its grid if any."""
-        pool = self.reserved_in[unit]
-        return unit.call_away(pool, g, i)  # one that takes the issue's type (dispatch.py)
-
-    def _unreserve(self, c: Cadre) -> None:
-        if pool := self.reserved_in.get(c.unit):
-            pool.pop(c.id, None)
-
-    def _reserve_end(self, ev: Call) -> None:
-        """The reserved part of a group's shift is over: its visitors go back to routine work."""
-        grp, since = ev.value
-        if not grp.on or grp.on_since != since:
-            return
-        now = self.env.now
-        for c in grp.members:
-            if self.state[c.id] == RESERVED and self.reserve_until[c.id] <= now + TIE_HOURS:
-                self._release(c)
-
-    def _release(self, c: Cadre) -> None:
-        """Out of reserved visiting, on duty: the task held over, the queue, or idle (still visiting)."""
-        if self.hand[c.id] >= 0 and not self.group_of[c.id].schedule.on_duty(self.env.now):
-            return  # the shift ends now: the task held over waits for the next shift
-        self._unreserve(c)
-        if self.hand[c.id] >= 0:
-            self._stop_visiting(c)
-            self.state[c.id] = BUSY
-            self._work(c)
-        elif (i := c.unit.pop(c)) is not None:
-            self._stop_visiting(c)
-            self._start(c, i)
-        else:
-            self.state[c.id] = IDLE
-            c.unit.add_idle(c)
-
-    # ------------------------------------------------------------ visit campaigns (campaigns.py)
-
-    def _campaign_start(self, ev: Call) -> None:
-        """Participants on duty now reserve the campaign's share of the rest of their shift."""
-        cp, now = ev.value, self.env.now
-        cp.active, cp.last_t = True, now
-        cp.visitors = sum(self.visiting[cid] for cid in cp.participants)
-        ends: dict[tuple[int, float], DutyGroup] = {}
-        for cid in cp.participants:
-            self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
-            c, grp = self.cadres[cid], self.group_of[cid]
-            if self.state[c.id] == OFF or not self.visiting_allowed:
-                continue
-            until = now + cp.share * (min(grp.schedule.next_change(now), self.stop_at) - now)
-            if until > self.reserve_until[cid] + TIE_HOURS:
-                self.reserve_until[cid] = until
-                ends[grp.index, until] = grp
-                if self.state[c.id] == IDLE:
-                    c.unit.remove_idle(c)
-                    self._reserve(c)
-        for (_, t), grp in ends.items():
-            self._at(t, self._reserve_end, (grp, grp.on_since))
-        self._reschedule_campaign(cp)
-
-    def _reschedule_campaign(self, cp: CampaignState) -> None:
-        t = cp.eta(self.env.now)
-        cp.token += 1
-        if t < cp.end and t < self.stop_at:
-            self._at(t, self._campaign_met, (cp, cp.token))
-
-    def _campaign_met(self, ev: Call) -> None:
-        cp, token = ev.value
-        if token == cp.token and cp.active:
-            cp.met = self.env.now
-            self._campaign_stop(cp)
-
-    def _campaign_end(self, ev: Call) -> None:
-        if ev.value.active:
-            self._campaign_stop(ev.value)
-
-    def _campaign_stop(self, cp: CampaignState) -> None:
-        """The campaign is over (target met or days up): participants keep only their shift's own reserve."""
-        now = self.env.now
-        cp.advance(now)
-        cp.active, cp.stopped = False, now
-        cp.token += 1
-        for cid in cp.participants:
-            self.campaign_share[cid] = max((o.share for o in self.campaigns_of[cid] if o.active), default=0.0)
-            grp = self.group_of[cid]
-            if self.campaign_share[cid] == 0.0:
-                self.reserve_until[cid] = min(self.reserve_until[cid], self.base_until.get(grp.index, 0.0))
-            c = self.cadres[cid]
-            if self.state[c.id] == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
-                self._release(c)
-
-    # ------------------------------------------------------------ emergency tasks (tasks.py)
-
-    def _task_for(self, c: Cadre) -> TaskState | None:
-        """The first task under way in the cadre's grid that its role works on, if any."""
-        g = c.home
-        for ts in self.active_tasks:
-            if g >= 0 and math.isnan(ts.finished[g]) and self.role_of[c.id] in ts.roles:
-                return ts
-        return None
-
-    def _join_task(self, c: Cadre, ts: TaskState) -> None:
-        self.state[c.id] = TASK
-        self.on_task[c.id] = ts, self.env.now
-        self.task_crew.setdefault((ts.index, c.home), {})[c.id] = c
-        ts.change_workers(c.home, self.env.now, +1)
-        self._reschedule_task(ts, c.home)
-
-    def _leave_task(self, c: Cadre) -> None:
-        ts, since = self.on_task.pop(c.id)
-        self.task_log.extend((c.id, ts.index, since, self.env.now))
-        del self.task_crew[ts.index, c.home][c.id]
-        ts.change_workers(c.home, self.env.now, -1)
-        self._reschedule_task(ts, c.home)
-
-    def _reschedule_task(self, ts: TaskState, g: int) -> None:
-        t = ts.eta(g, self.env.now)
-        ts.token[g] += 1
-        if t < self.stop_at:
-            self._at(t, self._task_done, (ts, g, ts.token[g]))
-
-    def _task_start(self, ev: Call) -> None:
-        """The task's work appears in every grid: its cadres on duty and free (idle or visiting) start on it;
-        those at work join when their task in hand is done."""
-        ts, now = ev.value, self.env.now
-        ts.active = True
-        ts.last_t = [now] * len(ts.last_t)
-        self.active_tasks.append(ts)
-        for c in self.cadres:
-            if self.state[c.id] in (IDLE, RESERVED) and self.hand[c.id] < 0 and self._task_for(c) is ts:
-                if self.state[c.id] == IDLE:
-                    c.unit.remove_idle(c)
-                else:
-                    self._unreserve(c)
-                self._stop_visiting(c)
-                self._join_task(c, ts)
-
-    def _task_done(self, ev: Call) -> None:
-        ts, g, token = ev.value
-        if token != ts.token[g]:
-            return
-        ts.advance(g, self.env.now)
-        ts.finished[g] = self.env.now
-        for c in list(self.task_crew.get((ts.index, g), {}).values()):
-            self._leave_task(c)
-            self._become_idle(c)
-
-    def _task_deadline(self, ev: Call) -> None:
-        ev.value.count_on_time(self.env.now)
-
     # ------------------------------------------------------------ visits find hidden issues
 
     def _reschedule_discovery(self, g: int) -> None:
@@ -726,259 +521,6 @@ class Simulation:
                 self.found[i] = True
                 self._report(i)
         self._reschedule_discovery(g)
-
-    # ------------------------------------------------------------ shifts
-
-    def _schedule_group(self, grp: DutyGroup) -> None:
-        t = grp.schedule.next_change(self.env.now)
-        if t < self.stop_at:
-            self._at(t, self._toggle_group, (grp, grp.token))
-
-    def _toggle_group(self, ev: Call) -> None:
-        grp, token = ev.value
-        if token != grp.token:
-            return
-        on = grp.schedule.on_duty(self.env.now)
-        if on != grp.on:
-            self._set_group(grp, on)
-        self._schedule_group(grp)
-
-    def _set_group(self, grp: DutyGroup, on: bool) -> None:
-        """Bring a whole duty group on or off duty: the hot path of shift changes.
-
-        Members in the common case (coming on to an empty queue with nothing in hand, or going off
-        from idle, in a SmallUnit) change as array operations; the others one by one, in member
-        order, with every step of _become_idle and _start/_stop_visiting.  Visiting changes are
-        summed per grid, the grids taken in the order of their first member that changed.
-        """
-        now = self.env.now
-        grp.on = on
-        handed_back: list[tuple[Unit, int]] = []
-        finished: list[int] = []
-        if on:
-            grp.on_since = now
-            present = grp.active if grp.turnout is None else self._turn_up(grp)
-            self.transitions += len(present)
-            if self.reserving and self.visiting_allowed:
-                self._reserve_shift(grp, present)
-            ids = grp.ids if grp.turnout is None else np.fromiter((c.id for c in present), np.intp, len(present))
-            moved = self._come_on(present, ids)
-        else:
-            self.transitions += len(grp.active) - len(grp.absent)
-            self._log_duty(grp, now)
-            ids = grp.ids
-            moved = self._go_off(grp.active, ids, now, handed_back, finished)
-        if moved.any():
-            grids, first, count = np.unique(self.home_a[ids[moved]], return_index=True, return_counts=True)
-            order = np.argsort(first)
-            self._visitors_of(grids[order], count[order] if on else -count[order])
-        for i in finished:
-            self._work_done(i)
-        for unit, i in handed_back:
-            self._enqueue(unit, i)
-
-    def _come_on(self, present: list[Cadre], ids: np.ndarray) -> np.ndarray:
-        """Members coming on duty (not those reserved or called away already): the task held over, an
-        emergency task, the queue, or idle (and visiting).  Returns which members started visiting."""
-        allowed = self.visiting_allowed
-        off = self.state_a[ids] == OFF
-        quick = off & self.small_a[ids] & (self.hand_a[ids] < 0) & (self.book.queued_a[self.unit_a[ids]] == 0)
-        if self.active_tasks or self.campaigns_of:
-            quick[:] = False  # tasks to join, campaigns counting visitors: their events in member order
-        starts = np.zeros(len(ids), bool)
-        for k in np.flatnonzero(off & ~quick).tolist():
-            c = present[k]
-            cid = c.id
-            if self.hand[cid] >= 0:  # a task held over from the last shift
-                self.state[cid] = BUSY
-                self._work(c)
-            elif self.active_tasks and (ts := self._task_for(c)) is not None:
-                self._join_task(c, ts)
-            elif (i := c.unit.pop(c)) is not None:
-                self._start(c, i)
-            else:
-                self.state[cid] = IDLE
-                c.unit.add_idle(c)
-                if c.visits and allowed:
-                    self.visiting[cid] = 1
-                    starts[k] = True
-                    if self.campaigns_of:
-                        self._campaign_visitor(c, +1)
-        q = ids[quick]
-        self.state_a[q] = IDLE
-        self.book.mark_idle(q)  # in member order, as one by one would
-        if allowed:
-            visiting = quick & self.visits_a[ids]
-            self.visiting_a[ids[visiting]] = 1
-            starts |= visiting
-        return starts
-
-    def _go_off(self, members: list[Cadre], ids: np.ndarray, now: float, handed_back: list[tuple[Unit, int]],
-                finished: list[int]) -> np.ndarray:
-        """Members going off duty (the absent are off already).  Returns which members stopped visiting."""
-        state = self.state_a[ids]
-        quick = (state == IDLE) & self.small_a[ids]
-        if self.campaigns_of:
-            quick[:] = False
-        stops = np.zeros(len(ids), bool)
-        for k in np.flatnonzero((state != OFF) & ~quick).tolist():
-            c = members[k]
-            cid = c.id
-            st = self.state[cid]
-            if st == BUSY:
-                self._go_off_busy(c, now, handed_back, finished)
-            elif st == TASK:
-                self._leave_task(c)
-            elif st == RESERVED or (st == IDLE and self.visiting[cid]):
-                if st == RESERVED:
-                    self._unreserve(c)
-                else:
-                    c.unit.remove_idle(c)
-                self.visiting[cid] = 0
-                stops[k] = True
-                if self.campaigns_of:
-                    self._campaign_visitor(c, -1)
-            else:
-                c.unit.remove_idle(c)
-        q = ids[quick]
-        self.book.since_a[q] = -1
-        visiting = quick & (self.visiting_a[ids] == 1)
-        self.visiting_a[ids[visiting]] = 0
-        self.state_a[ids] = OFF
-        return stops | visiting
-
-    def _reserve_shift(self, grp: DutyGroup, present: list[Cadre]) -> None:
-        """The shift starts with visits reserved for its visiting members (reserve_until set, state RESERVED)."""
-        now = self.env.now
-        shift = min(grp.schedule.next_change(now), self.stop_at) - now
-        base = self.sc.visits.reserved_hours(min(shift, 24.0))
-        self.base_until[grp.index] = now + base
-        ends = set()
-        for c in present:
-            hours = max(base, self.campaign_share[c.id] * shift) if self.campaign_share else base
-            if self.active_tasks and self.hand[c.id] < 0 and self._task_for(c) is not None:
-                continue  # the task comes first
-            if c.visits and hours > TIE_HOURS:
-                self.reserve_until[c.id] = now + hours
-                ends.add(now + hours)
-                self._reserve(c)
-        for t in ends:
-            self._at(t, self._reserve_end, (grp, now))
-
-    def _turn_up(self, grp: DutyGroup) -> list[Cadre]:
-        """The members who turn up for the shift starting now (one draw each, attendance < 1)."""
-        came = (grp.turnout.random(len(grp.members)) < grp.attendance).tolist()
-        grp.absent = [c.id for c, here in zip(grp.members, came) if not here]
-        return [c for c, here in zip(grp.members, came) if here]
-
-    def _log_duty(self, grp: DutyGroup, now: float) -> None:
-        """A stretch on duty of the group ends: its row, and a row for each member absent from it."""
-        row = len(self.duty_log) // 3
-        self.duty_log.extend((grp.index, grp.on_since, now))
-        for cid in grp.absent:
-            self.absence_log.extend((cid, row))
-        grp.absent = []
-
-    def _go_off_busy(self, c: Cadre, now: float, handed_back: list[tuple[Unit, int]], finished: list[int]) -> None:
-        """A cadre's shift ends in the middle of a task (or exactly as one starts or ends).
-
-        Ties at the shift end are settled so that no work happens off duty and no wait
-        is understated: a task due to finish now is finished now; a task taken at this
-        very instant (by a completion or an arrival that came before this event) was
-        never really started and goes back to the queue in its place.
-        """
-        i = self.hand[c.id]
-        c.token += 1  # the pending completion, if any, is void
-        self.hand[c.id] = -1
-        if now - c.since <= TIE_HOURS:
-            if now - self.start[i] <= TIE_HOURS:
-                self.start[i] = NAN
-            handed_back.append((c.unit, i))
-            return
-        self._log_work(c, now, i)
-        c.remaining -= now - c.since
-        c.travel_left = max(0.0, c.travel_left - (now - c.since))
-        if c.remaining <= TIE_HOURS:
-            finished.append(i)
-        elif self.handback:  # the issue keeps its own work left; travel is the next cadre's
-            self.remaining[i] = c.remaining - c.travel_left
-            handed_back.append((c.unit, i))
-        else:  # resume: the task stays with its cadre until the next shift
-            self.hand[c.id] = i
-
-    # ------------------------------------------------------------ wartime
-
-    def _emergency(self, ev: Call) -> None:
-        self.scheduled_on += ev.value
-        self._update_mode()
-
-    def _check_backlog(self) -> None:
-        # The mode changes in an event of its own at this same instant, never inside the
-        # report or resolution that crossed the threshold: that event's cadre and issue
-        # are mid-change, and a duty change must not see them half done.
-        if not self.backlog_on and self.backlog > self.enter_n:
-            self.backlog_on = True
-            self._at(self.env.now, self._mode_event, None)
-        elif self.backlog_on and self.backlog < self.exit_n:
-            self.backlog_on = False
-            self._at(self.env.now, self._mode_event, None)
-
-    def _mode_event(self, ev: Call) -> None:
-        self._update_mode()
-
-    def _update_mode(self) -> None:
-        on = self.scheduled_on > 0 or self.backlog_on
-        if on == self.war_on:
-            return
-        now = self.env.now
-        self.war_on = on
-        self.mobilising += 1  # a mobilisation still under way is void
-        if on:
-            self.war_periods.append([now, math.inf])  # closed when it ends or the run stops
-            delay = self.sc.wartime.mobilisation_hours
-            if delay > 0:  # duty, posts and the visit pause start once cadres are mobilised
-                self._at(now + delay, self._mobilised, self.mobilising)
-                return
-        else:
-            self.war_periods[-1][1] = now
-            if not self.mobilised:
-                return
-        self._mobilise(on)
-
-    def _mobilised(self, ev: Call) -> None:
-        if ev.value == self.mobilising:
-            self._mobilise(True)
-
-    def _mobilise(self, on: bool) -> None:
-        """Wartime duty starts (or ends): the called roles' schedules, posts and the visit pause."""
-        now = self.env.now
-        self.mobilised = on
-        if on:
-            self.mobilised_periods.append([now, math.inf])
-        else:
-            self.mobilised_periods[-1][1] = now
-        pause = self.sc.wartime.pause_visits and self.sc.visits.enabled
-        if pause and on:
-            self.visiting_allowed = False
-            for c in self.cadres:
-                if self.state[c.id] == RESERVED:
-                    self.reserve_until[c.id] = now
-                    self._release(c)
-                self._stop_visiting(c)
-        for grp in self.groups.values():
-            if grp.wartime_schedule is None:
-                continue
-            grp.schedule = grp.wartime_schedule if on else grp.normal
-            grp.token += 1
-            want = grp.schedule.on_duty(now)
-            if want != grp.on:
-                self._set_group(grp, want)
-            self._schedule_group(grp)
-        if pause and not on:
-            self.visiting_allowed = True
-            for c in self.cadres:
-                if self.state[c.id] == IDLE and not self.visiting[c.id]:
-                    self._start_visiting(c)
 
     # ------------------------------------------------------------ the horizon
 
