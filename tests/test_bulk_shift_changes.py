@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model import simulate
-from sim.model import roster
+from sim.model import roster, simulate
 from sim.scenario import load_scenario, parse_set
 
 ROOT = Path(__file__).resolve().parent.parent / "scenarios"
@@ -28,17 +27,21 @@ def _run(path: Path, policy: str, days: int, sets: list[str] = ()):
     return simulate(sc, np.random.SeedSequence(5))
 
 
+def _assert_same(a, b) -> None:
+    """Two runs' records agree bit for bit: issues, work and duty rows, visiting curves."""
+    assert a.transitions == b.transitions > 0
+    for field in ("report", "start", "end", "work_cadre", "work_issue", "work_start", "work_end", "group_start",
+                  "group_end"):
+        assert np.array_equal(getattr(a, field), getattr(b, field), equal_nan=True), field
+    for x, y in zip(a.visit_times + a.visit_values, b.visit_times + b.visit_values, strict=True):
+        assert np.array_equal(x, y)
+
+
 @pytest.mark.parametrize("name,policy,days,sets", CASES)
 def test_bulk_and_one_by_one_shift_changes_agree_bit_for_bit(monkeypatch, name, policy, days, sets):
     bulk = _run(ROOT / name, policy, days, sets)
     monkeypatch.setattr(roster, "SMALL", 0)
-    each = _run(ROOT / name, policy, days, sets)
-    assert bulk.transitions == each.transitions > 0
-    for field in ("report", "start", "end", "work_cadre", "work_issue", "work_start", "work_end", "group_start",
-                  "group_end"):
-        assert np.array_equal(getattr(bulk, field), getattr(each, field), equal_nan=True), field
-    for a, b in zip(bulk.visit_times + bulk.visit_values, each.visit_times + each.visit_values):
-        assert np.array_equal(a, b)
+    _assert_same(bulk, _run(ROOT / name, policy, days, sets))
 
 
 def test_a_district_of_small_and_plain_units_agrees_with_one_by_one(monkeypatch):
@@ -47,16 +50,14 @@ def test_a_district_of_small_and_plain_units_agrees_with_one_by_one(monkeypatch)
     monkeypatch.setattr(roster, "SMALL", 4)
     mixed = _run(ROOT / "baota.toml", "baseline", 45)
     monkeypatch.setattr(roster, "SMALL", 0)
-    each = _run(ROOT / "baota.toml", "baseline", 45)
-    for field in ("report", "start", "end", "work_cadre", "work_start", "work_end"):
-        assert np.array_equal(getattr(mixed, field), getattr(each, field), equal_nan=True), field
+    _assert_same(mixed, _run(ROOT / "baota.toml", "baseline", 45))
 
 
 def test_the_shipped_districts_use_small_units():
     """The bulk path is the one taken: Baota's own-grid units are all SmallUnits."""
     from sim.model.clock import Clock
-    from sim.model.district import build_district
     from sim.model.dispatch import SmallUnit
+    from sim.model.district import build_district
 
     sc = load_scenario(ROOT / "baota.toml", "baseline")
     r = roster.build_roster(sc, build_district(sc), Clock(sc.calendar.start))

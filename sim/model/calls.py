@@ -11,7 +11,8 @@ Timeout would be: same time, same priority, next event id, same order.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from simpy.core import Environment
 from simpy.events import NORMAL

@@ -127,6 +127,10 @@ class IdleBook:
         self.since_a[ids] = np.arange(self.next, self.next + len(ids))
         self.next += len(ids)
 
+    def mark_off(self, ids: np.ndarray) -> None:
+        """Cadres ``ids`` (of SmallUnits) are no longer idle."""
+        self.since_a[ids] = -1
+
 
 class SmallUnit(Unit):
     """A plain, unpooled grid unit of at most SMALL cadres, its idle cadres marked in an IdleBook.
@@ -142,8 +146,9 @@ class SmallUnit(Unit):
         self.members = members
 
     def push(self, priority: int, report_t: float, issue: int) -> None:
-        heapq.heappush(self.queue, (priority, report_t, issue))
+        Unit.push(self, priority, report_t, issue)
         self.book.queued[self.index] += 1
+    # (Unit.raise_priority adds an entry and voids one, bypassing push: the count stays that of live entries)
 
     def pop(self, cadre: Cadre | None = None) -> int | None:
         i = Unit.pop(self, cadre)

@@ -45,7 +45,7 @@ class ShiftChanges:
         place = self.grid_num[grid]
         if police.any():
             place[police] = self.police_num[self.d.police_unit[grid[police]]]
-        live_unit = np.zeros(len(self.unit_index) + 1, bool)
+        live_unit = np.zeros(len(self.unit_index) + 1, bool)  # the spare last entry: -1, units without cadres
         live_unit[place] = True
         for grp in self.groups.values():
             ids = grp.ids
@@ -168,7 +168,7 @@ class ShiftChanges:
             else:
                 c.unit.remove_idle(c)
         q = ids[quick]
-        self.book.since_a[q] = -1
+        self.book.mark_off(q)
         visiting = quick & (self.visiting_a[ids] == 1)
         self.visiting_a[ids[visiting]] = 0
         self.state_a[ids] = OFF

@@ -69,6 +69,7 @@ from sim.scenario import LEVELS, Scenario
 
 NAN = math.nan
 FEEDBACK = 255  # the stage of an escalated issue's feedback task back at the grid
+FEW_GRIDS = 8  # visiting changes in at most this many grids go one grid at a time: array calls cost more there
 
 
 class Simulation(ShiftChanges, ReservedVisits, Emergencies):
@@ -477,7 +478,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
     def _visitors_of(self, grids: np.ndarray, deltas: np.ndarray) -> None:
         """``_visitors`` for the grids of a shift change, in order: for many, as array operations, with
         the same arithmetic and the discoveries scheduled in the same order."""
-        if len(grids) <= 8:
+        if len(grids) <= FEW_GRIDS:
             for g, delta in zip(grids.tolist(), deltas.tolist()):
                 self._visitors(g, delta)
             return
@@ -485,13 +486,9 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         vs = self.visits
         vs.change_many(grids, deltas, now)
         sped_up, t = vs.next_discoveries(grids[deltas > 0], now)
-        sooner = (t < np.frombuffer(vs.due)[sped_up] - 1e-9) & (t < self.stop_at)
-        token, due, schedule, discover = vs.token, vs.due, self.schedule, self._discover  # _at, inlined: thousands a shift
+        sooner = (t < np.frombuffer(vs.due)[sped_up] - TIE_HOURS) & (t < self.stop_at)
         for g, when in zip(sped_up[sooner].tolist(), t[sooner].tolist()):
-            token[g] += 1
-            due[g] = when
-            schedule(Call(discover, (g, token[g])), NORMAL, max(when - now, 0.0))
-        self.events += int(sooner.sum())
+            self._discovery_at(g, when)
 
     def _campaign_visitor(self, c: Cadre, delta: int) -> None:
         """A participant starts or stops visiting: the campaigns it takes part in count its visits."""
@@ -505,10 +502,15 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
     def _reschedule_discovery(self, g: int) -> None:
         vs = self.visits
         t = vs.next_discovery(g, self.env.now)
-        if t < vs.due[g] - 1e-9 and t < self.stop_at:
-            vs.token[g] += 1
-            vs.due[g] = t
-            self._at(t, self._discover, (g, vs.token[g]))
+        if t < vs.due[g] - TIE_HOURS and t < self.stop_at:
+            self._discovery_at(g, t)
+
+    def _discovery_at(self, g: int, when: float) -> None:
+        """Grid ``g``'s next discovery is at ``when``: the one pending before is void."""
+        vs = self.visits
+        vs.token[g] += 1
+        vs.due[g] = when
+        self._at(when, self._discover, (g, vs.token[g]))
 
     def _discover(self, ev: Call) -> None:
         g, token = ev.value
