@@ -6,6 +6,7 @@
 - urgent issues (priority <= interrupt_priority) call a cadre away from reserved visits;
 - a task held over a shift end waits until the reserve is over;
 - the invariants hold with reserves, attendance, pools and a wartime visit pause;
+- a visit pause at the instant a reserved cadre's shift ends counts her off her grid once;
 - bad input names the field.
 """
 
@@ -136,3 +137,18 @@ def test_bad_reserves_are_named(visits, field):
     with pytest.raises(ScenarioError) as err:
         build_scenario(saturated(visits), ROOT / "x.toml")
     assert f"visits.{field}" in str(err.value)
+
+
+def test_a_pause_at_a_shift_end_does_not_take_a_reserved_cadre_off_its_grid_twice():
+    """Wartime begins (visits paused) at midnight, the instant a reserved cadre's shift ends while she
+    holds a task over: the pause stops her visits but cannot release her (her shift is over), and the
+    shift end then took her off her grid's visitors a second time; the grid counted -1 visitors and
+    its visiting cursor went back."""
+    data = saturated({"mode": "scheduled", "shift_share": 1.0}, urgent_rate=400)
+    data["issue_types"]["urgent"]["service_time"] = {"dist": "fixed", "value": 7.0}  # held over most shift ends
+    data["cadres"]["grid_workers"].update(start_hour=16, end_hour=24)
+    data["wartime"] = {"trigger": "scheduled", "roles": ["street"], "pause_visits": True}
+    data["emergencies"] = [{"name": f"storm {d}", "start": f"2024-01-{d:02d}", "duration_days": 1, "wartime": True}
+                           for d in (4, 8, 12, 16)]
+    sc, r = run(data)  # the invariants: every grid's cursor never goes back
+    assert len(r.wartime) == 4

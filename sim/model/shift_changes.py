@@ -156,17 +156,17 @@ class ShiftChanges:
                 self._go_off_busy(c, now, handed_back, finished)
             elif st == TASK:
                 self._leave_task(c)
-            elif st == RESERVED or (st == IDLE and self.visiting[cid]):
+            else:  # reserved or idle: it stops visiting if it still visits (the wartime pause may have
+                # stopped a reserved cadre's visits already, without releasing it: its grid lost it then)
                 if st == RESERVED:
                     self._unreserve(c)
                 else:
                     c.unit.remove_idle(c)
-                self.visiting[cid] = 0
-                stops[k] = True
-                if self.campaigns_of:
-                    self._campaign_visitor(c, -1)
-            else:
-                c.unit.remove_idle(c)
+                if self.visiting[cid]:
+                    self.visiting[cid] = 0
+                    stops[k] = True
+                    if self.campaigns_of:
+                        self._campaign_visitor(c, -1)
         q = ids[quick]
         self.book.mark_off(q)
         visiting = quick & (self.visiting_a[ids] == 1)
