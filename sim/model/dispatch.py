@@ -46,10 +46,11 @@ class Cadre(Protocol):
 
 
 class Unit:
-    __slots__ = ("name", "queue", "void", "idle", "idle_by_grid", "pooled")
+    __slots__ = ("name", "queue", "void", "idle", "idle_by_grid", "pooled", "index")
 
     def __init__(self, name: str, pooled: bool = False):
         self.name = name
+        self.index = -1  # the unit's number in its roster (roster.number_units)
         self.queue: list[tuple[int, float, int]] = []
         self.void: set[tuple[int, float, int]] = set()  # entries replaced by a raised priority
         # idle cadres, longest idle first; OrderedDict pops its first entry in O(1)
@@ -111,7 +112,7 @@ class Unit:
 
 class IdleBook:
     """For the cadres of every SmallUnit, when each became idle (a stamp; -1: not idle), and per
-    SmallUnit the number of issues in its queue: typed arrays, with numpy views for shift changes."""
+    unit (by its number) the issues in a SmallUnit's queue: typed arrays, with numpy views for shift changes."""
 
     __slots__ = ("since", "since_a", "next", "queued", "queued_a")
 
@@ -119,7 +120,7 @@ class IdleBook:
         self.since = array("q", [-1]) * cadres
         self.since_a = np.frombuffer(self.since, dtype=np.int64)
         self.next = 0  # the next stamp: stamps only grow, so a smaller one has been idle longer
-        self.queued = array("q", bytes(8 * max(units, 1)))  # one entry at least: cadres of other units index 0
+        self.queued = array("q", bytes(8 * units))  # stays 0 for units other than SmallUnits
         self.queued_a = np.frombuffer(self.queued, dtype=np.int64)
 
     def mark_idle(self, ids: np.ndarray) -> None:
@@ -137,12 +138,12 @@ class SmallUnit(Unit):
 
     Serves exactly as a plain Unit: the longest-idle cadre (smallest stamp) takes an issue."""
 
-    __slots__ = ("book", "index", "members")
+    __slots__ = ("book", "members")
 
     def __init__(self, name: str, book: IdleBook, index: int, members: list[Cadre]):
         super().__init__(name)
         self.book = book
-        self.index = index  # this unit's entry in book.queued
+        self.index = index  # the unit's number: its entry in book.queued
         self.members = members
 
     def push(self, priority: int, report_t: float, issue: int) -> None:

@@ -75,6 +75,7 @@ class Roster:
     post_holders: list[int] = field(default_factory=list)  # per wartime post, the cadres holding it
     role_names: tuple[str, ...] = ()  # what a cadre's role indexes: ROLES, then the named roles
     book: IdleBook | None = None  # the idle stamps of the SmallUnits' cadres
+    units: int = 0  # how many units there are (each has its number, Unit.index)
 
 
 def named_homes(sc: Scenario, d: District) -> dict[str, np.ndarray]:
@@ -173,23 +174,31 @@ def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | No
         if isinstance(u, SkilledUnit):
             u.seal(len(type_index))
     assign_posts(sc, r, clock)
+    number_units(r)
     make_small(r)
     return r
 
 
+def number_units(r: Roster) -> None:
+    """Every unit gets its number (``Unit.index``): grid units (a pool once), police grids, offices."""
+    units = {id(u): u for u in [*r.grid_unit, *r.police_units, *(u for lv in r.level_units for u in lv)]}
+    for k, u in enumerate(units.values()):
+        u.index = k
+    r.units = len(units)
+
+
 def make_small(r: Roster) -> None:
-    """Plain own-grid units of at most SMALL cadres become SmallUnits, sharing one IdleBook."""
+    """Plain own-grid units of at most SMALL cadres become SmallUnits (keeping their numbers), sharing
+    one IdleBook."""
     members: dict[int, list[Cadre]] = {}
     for c in r.cadres:
         members.setdefault(id(c.unit), []).append(c)
-    small = [g for g, u in enumerate(r.grid_unit) if type(u) is Unit and not u.pooled
-             and len(members.get(id(u), ())) <= SMALL]
-    r.book = IdleBook(len(r.cadres), len(small))
-    for k, g in enumerate(small):
-        old = r.grid_unit[g]
-        unit = r.grid_unit[g] = SmallUnit(old.name, r.book, k, members.get(id(old), []))
-        for c in unit.members:
-            c.unit = unit
+    r.book = IdleBook(len(r.cadres), r.units)
+    for g, old in enumerate(r.grid_unit):
+        if type(old) is Unit and not old.pooled and len(members.get(id(old), ())) <= SMALL:
+            unit = r.grid_unit[g] = SmallUnit(old.name, r.book, old.index, members.get(id(old), []))
+            for c in unit.members:
+                c.unit = unit
 
 
 def assign_posts(sc: Scenario, r: Roster, clock: Clock) -> None:

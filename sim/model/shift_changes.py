@@ -40,17 +40,17 @@ class ShiftChanges:
         live_grid = self.visits.logging()
         grid = np.frombuffer(self.i_grid, dtype=np.int32)[open_issues]
         live_grid[grid] = True
-        # the units the open issues are worked in at grid level (_grid_place); -1: a unit without cadres
+        # the units the open issues are worked in at grid level (_grid_place)
         police = np.frombuffer(bytes(self.i_police), dtype=np.uint8)[open_issues] == 1
         place = self.grid_num[grid]
         if police.any():
             place[police] = self.police_num[self.d.police_unit[grid[police]]]
-        live_unit = np.zeros(len(self.unit_index) + 1, bool)  # the spare last entry: -1, units without cadres
+        live_unit = np.zeros(self.units, bool)
         live_unit[place] = True
         for grp in self.groups.values():
             ids = grp.ids
             home = self.home_a[ids]
-            keep = (home < 0) | live_grid[home] | live_unit[self.unit_of_a[ids]] | (self.hand_a[ids] >= 0)
+            keep = (home < 0) | live_grid[home] | live_unit[self.unit_a[ids]] | (self.hand_a[ids] >= 0)
             if not keep.all():
                 grp.active = [grp.active[k] for k in np.flatnonzero(keep).tolist()]
                 grp.ids = ids[keep]

@@ -47,11 +47,10 @@ from array import array
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
 from sim.model.agenda import Agenda
 from sim.model.cadres import BUSY, IDLE, Cadre
-from sim.model.calls import Call
+from sim.model.calls import Call, call_at
 from sim.model.campaigns import CampaignState, build_campaigns
 from sim.model.clock import TIE_HOURS, Clock
 from sim.model.dispatch import SmallUnit, Unit
@@ -76,7 +75,6 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
     def __init__(self, scenario: Scenario, seeds: np.random.SeedSequence):
         self.sc = scenario
         self.env = simpy.Environment()
-        self.schedule = self.env.schedule
         self.clock = Clock(scenario.calendar.start)
         self.horizon = scenario.horizon_hours
         self.warmup = scenario.warmup_hours
@@ -100,10 +98,8 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         self.home_a = np.array([c.home for c in self.cadres], dtype=np.intp)
         self.visits_a = np.array([c.visits for c in self.cadres], dtype=bool)
         self.small_a = np.array([isinstance(c.unit, SmallUnit) for c in self.cadres], dtype=bool)
-        self.unit_a = np.array([c.unit.index if isinstance(c.unit, SmallUnit) else 0 for c in self.cadres], dtype=np.intp)
-        self.unit_index: dict[int, int] = {}  # id(unit) -> a number for each unit that has cadres
-        self.unit_of_a = np.array([self.unit_index.setdefault(id(c.unit), len(self.unit_index)) for c in self.cadres],
-                                  dtype=np.intp)
+        self.unit_a = np.array([c.unit.index for c in self.cadres], dtype=np.intp)  # the number of each one's unit
+        self.units = r.units
         for grp in self.groups.values():  # all members take part in shift changes (until the drain narrows them)
             grp.active = grp.members
             grp.ids = np.array([c.id for c in grp.members], dtype=np.intp)
@@ -112,9 +108,9 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
                 grp.turnout = stream(seeds, "attendance", grp.name)
         self.absence_log = array("q")  # flat rows (cadre, duty row): a member absent from that shift
         self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
-        # each grid's and police grid's unit by its number (-1: a unit without cadres), for the drain's narrowing
-        self.grid_num = np.array([self.unit_index.get(id(u), -1) for u in self.grid_unit], dtype=np.intp)
-        self.police_num = np.array([self.unit_index.get(id(u), -1) for u in self.police_units], dtype=np.intp)
+        # each grid's and police grid's unit by its number, for the drain's narrowing
+        self.grid_num = np.array([u.index for u in self.grid_unit], dtype=np.intp)
+        self.police_num = np.array([u.index for u in self.police_units], dtype=np.intp)
         self.police_of = self.d.police_unit.tolist()
         self.comm_of = self.d.community.tolist()
         self.trips = self._trips() if scenario.dispatch.travel == "distance" else None
@@ -230,7 +226,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
     # ------------------------------------------------------------ event plumbing
 
     def _at(self, time: float, fn, value) -> None:
-        self.schedule(Call(fn, value), NORMAL, max(time - self.env.now, 0.0))
+        call_at(self.env, max(time - self.env.now, 0.0), fn, value)
         self.events += 1
 
     def run(self) -> Records:
