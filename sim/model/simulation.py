@@ -264,6 +264,11 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         return self._finish(location)
 
     def _drain_limit(self, ev: Call) -> None:
+        self._end_drain()
+
+    def _end_drain(self) -> None:
+        """The drain is over: its limit came, or its last open issue was resolved.  Both can happen at
+        one instant (the last issue resolved exactly at the limit), so this is the one place that ends it."""
         if not self.drained.triggered:
             self.drained.succeed()
 
@@ -398,7 +403,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         if self.i_occur[i] >= self.warmup:
             self.open_counted -= 1
             if self.draining and not self.open_counted:
-                self.drained.succeed()
+                self._end_drain()
 
     # ------------------------------------------------------------ cadres at work
 
