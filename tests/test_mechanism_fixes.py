@@ -58,3 +58,30 @@ def test_last_issue_resolved_exactly_at_the_drain_limit():
         assert np.allclose(ends % 24, 0.0)  # every task ends at midnight
         at_limit += ends.size and ends[-1] == 8 * 24.0 and r.run_end == 8 * 24.0
     assert at_limit >= 5, "too few replications ended a task exactly at the drain's limit: the tie was not exercised"
+
+
+# ------------------------------------------------------------ 4. a task held over with no next shift
+
+def test_resume_hands_back_a_task_whose_holder_has_no_next_shift():
+    """A role serving only day 0 (08-24) takes the first 20-hour task at 08:00 and leaves 4 hours of it at
+    midnight, when its service ends; a second role starts on day 3 at 08:00.  The held task goes back to the
+    queue, first by report time, and ends at 3 * 24 + 8 + 4 = 84 h; held for ever, it would never end."""
+    shift = {"per_grid": 1, "days": EVERY_DAY, "start_hour": 8, "end_hour": 24, "visits": False}
+    spec = one_grid(arrival_profile={"hour": [1.0] * 8 + [0.0] * 16},
+                    issue_types={"t": {"rate_per_1000_households_per_week": 14.0, "service_time": 20.0}},
+                    dispatch={"at_shift_end": "resume"},
+                    calendar={"start": "2024-01-01", "horizon_days": 7, "warmup_days": 0, "drain_days": 30},
+                    cadres={"grid_workers": {"per_grid": 0},
+                            "roles": {"temp": {**shift, "end": 0}, "later": {**shift, "start": 3}}})
+    checked = 0
+    for k in range(20):
+        r = run(spec, key=k)
+        first = int(np.argmin(r.report))
+        if r.report[first] >= 8.0:
+            continue  # nothing reported before the first shift
+        checked += 1
+        assert r.end[first] == 84.0
+        rows = r.work_issue == first
+        assert list(zip(r.work_start[rows], r.work_end[rows])) == [(8.0, 24.0), (80.0, 84.0)]
+        assert np.isfinite(r.end).all(), "an issue was never resolved"
+    assert checked >= 10

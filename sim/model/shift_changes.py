@@ -94,7 +94,7 @@ class ShiftChanges:
             self.transitions += len(grp.active) - len(grp.absent)
             self._log_duty(grp, now)
             ids = grp.ids
-            moved = self._go_off(grp.active, ids, now, handed_back, finished)
+            moved = self._go_off(grp, ids, now, handed_back, finished)
         if moved.any():
             grids, first, count = np.unique(self.home_a[ids[moved]], return_index=True, return_counts=True)
             order = np.argsort(first)
@@ -140,9 +140,12 @@ class ShiftChanges:
             starts |= visiting
         return starts
 
-    def _go_off(self, members: list[Cadre], ids: np.ndarray, now: float, handed_back: list[tuple[Unit, int]],
+    def _go_off(self, grp: DutyGroup, ids: np.ndarray, now: float, handed_back: list[tuple[Unit, int]],
                 finished: list[int]) -> np.ndarray:
         """Members going off duty (the absent are off already).  Returns which members stopped visiting."""
+        members = grp.active
+        # a task held over waits for its holder's next shift; with none left in the run it goes back
+        resume = not self.handback and grp.schedule.next_change(now) < self.stop_at
         state = self.state_a[ids]
         quick = (state == IDLE) & self.small_a[ids]
         if self.campaigns_of:
@@ -153,7 +156,7 @@ class ShiftChanges:
             cid = c.id
             st = self.state[cid]
             if st == BUSY:
-                self._go_off_busy(c, now, handed_back, finished)
+                self._go_off_busy(c, now, resume, handed_back, finished)
             elif st == TASK:
                 self._leave_task(c)
             else:  # reserved or idle: it stops visiting if it still visits (the wartime pause may have
@@ -206,13 +209,16 @@ class ShiftChanges:
             self.absence_log.extend((cid, row))
         grp.absent = []
 
-    def _go_off_busy(self, c: Cadre, now: float, handed_back: list[tuple[Unit, int]], finished: list[int]) -> None:
+    def _go_off_busy(self, c: Cadre, now: float, resume: bool, handed_back: list[tuple[Unit, int]],
+                     finished: list[int]) -> None:
         """A cadre's shift ends in the middle of a task (or exactly as one starts or ends).
 
         Ties at the shift end are settled so that no work happens off duty and no wait
         is understated: a task due to finish now is finished now; a task taken at this
         very instant (by a completion or an arrival that came before this event) was
-        never really started and goes back to the queue in its place.
+        never really started and goes back to the queue in its place.  A task left unfinished
+        stays with the cadre if ``resume`` (at_shift_end = "resume" and a next shift within the
+        run), else goes back to the queue.
         """
         i = self.hand[c.id]
         c.token += 1  # the pending completion, if any, is void
@@ -227,8 +233,8 @@ class ShiftChanges:
         c.travel_left = max(0.0, c.travel_left - (now - c.since))
         if c.remaining <= TIE_HOURS:
             finished.append(i)
-        elif self.handback:  # the issue keeps its own work left; travel is the next cadre's
+        elif resume:  # the task stays with its cadre until the next shift
+            self.hand[c.id] = i
+        else:  # the issue keeps its own work left; travel is the next cadre's
             self.remaining[i] = c.remaining - c.travel_left
             handed_back.append((c.unit, i))
-        else:  # resume: the task stays with its cadre until the next shift
-            self.hand[c.id] = i
