@@ -85,3 +85,29 @@ def test_resume_hands_back_a_task_whose_holder_has_no_next_shift():
         assert list(zip(r.work_start[rows], r.work_end[rows])) == [(8.0, 24.0), (80.0, 84.0)]
         assert np.isfinite(r.end).all(), "an issue was never resolved"
     assert checked >= 10
+
+
+# ------------------------------------------------------------ 5. supervision and reserved visits
+
+def test_supervised_issue_calls_a_cadre_away_from_reserved_visits():
+    """One cadre on 08-17 daily reserves 08-12 for visits (40 households at 10 an hour); routine issues
+    (priority 3) reported 08-10 are supervised after half an hour to priority 1, which interrupts visits.
+    Each must start as its supervision comes or as the one before ends: start_k = max(report_k + 0.5,
+    end_(k-1)), end_k = start_k + 0.25 (fixed work) -- not at 12:00, when the reserve ends."""
+    spec = one_grid(arrival_profile={"hour": [0.0] * 8 + [1.0] * 2 + [0.0] * 14},
+                    issue_types={"t": {"rate_per_1000_households_per_week": 14.0, "service_time": 0.25,
+                                       "priority": 3, "time_limit_by_level": {"grid": 0.5},
+                                       "supervised_priority": 1}},
+                    cadres={"grid_workers": {"per_grid": 1, "days": EVERY_DAY, "start_hour": 8, "end_hour": 17}},
+                    visits={"mode": "scheduled", "households_per_day": 40, "households_per_hour": 10,
+                            "interrupt_priority": 1})
+    for k in range(10):
+        r = run(spec, key=k)
+        order = np.argsort(r.report)
+        last_end = 0.0
+        for i in order.tolist():
+            assert r.supervised[i] == r.report[i] + 0.5
+            want = max(r.report[i] + 0.5, last_end)
+            assert abs(r.start[i] - want) < 1e-9, f"issue reported at {r.report[i]:.3f} started {r.start[i]:.3f}"
+            last_end = want + 0.25
+            assert abs(r.end[i] - last_end) < 1e-9

@@ -75,6 +75,10 @@ class Unit:
         self.void.add((old, report_t, issue))
         heapq.heappush(self.queue, (new, report_t, issue))
 
+    def withdraw(self, priority: int, report_t: float, issue: int) -> None:
+        """A waiting issue leaves the queue without being popped (a cadre was called to it)."""
+        self.void.add((priority, report_t, issue))
+
     def waiting(self) -> list[int]:
         """The issues in the queue (void entries left out)."""
         return [e[2] for e in self.queue if e not in self.void]
@@ -156,6 +160,10 @@ class SmallUnit(Unit):
         if i is not None:
             self.book.queued[self.index] -= 1
         return i
+
+    def withdraw(self, priority: int, report_t: float, issue: int) -> None:
+        Unit.withdraw(self, priority, report_t, issue)
+        self.book.queued[self.index] -= 1
 
     def add_idle(self, cadre: Cadre) -> None:
         book = self.book

@@ -356,16 +356,25 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
 
     def _supervise(self, i: int, lv: int) -> None:
         """督办: still at level ``lv`` past its time limit, the issue goes up to its supervised priority,
-        in its queue if it waits in one, and for every queue after."""
+        in its queue if it waits in one (from where, urgent now, it may call a cadre away from reserved
+        visits), and for every queue after."""
         new = self.raised_to[self.i_kind[i]]
         if self.stage[i] != lv or self.status[i] == RESOLVED or self.i_prio[i] <= new:
             return
         if math.isnan(self.supervised[i]):
             self.supervised[i] = self.env.now
-        if self.queued[i]:
-            unit = self._office(i, lv) if lv else self._grid_place(i)
-            unit.raise_priority(self.i_prio[i], new, self.report[i], i)
-        self.i_prio[i] = new
+        old, self.i_prio[i] = self.i_prio[i], new
+        if not self.queued[i]:
+            return
+        unit = self._office(i, lv) if lv else self._grid_place(i)
+        unit.raise_priority(old, new, self.report[i], i)
+        # urgent now: it calls a cadre away from reserved visits, as an issue reported urgent does
+        if new <= self.interrupt and self.reserved_in.get(unit):
+            cadre = self._call_away(unit, self.i_grid[i], i)
+            if cadre is not None:
+                unit.withdraw(new, self.report[i], i)
+                self._stop_visiting(cadre)
+                self._start(cadre, i)
 
     def _wait(self, i: int, hours: float, then) -> None:
         """The issue waits ``hours`` with nobody working on it (a response, a lead step), then ``then()``."""
