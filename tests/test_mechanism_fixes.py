@@ -111,3 +111,37 @@ def test_supervised_issue_calls_a_cadre_away_from_reserved_visits():
             assert abs(r.start[i] - want) < 1e-9, f"issue reported at {r.report[i]:.3f} started {r.start[i]:.3f}"
             last_end = want + 0.25
             assert abs(r.end[i] - last_end) < 1e-9
+
+
+# ------------------------------------------------------------ 2. reserved visits per calendar day on duty
+
+def visited_by_horizon(days: str, start: float, end: float, **over) -> float:
+    """Households visited in 28 days by one cadre with a queue that never empties (fixed 1-hour tasks, twice
+    the work it can do): it visits only in its reserve, 20 households a day at 10 an hour = 2 hours."""
+    spec = one_grid(calendar={"start": "2024-01-01", "horizon_days": 28, "warmup_days": 0, "drain_days": 0},
+                    issue_types={"t": {"rate_per_1000_households_per_week": 336.0, "service_time": 1.0}},
+                    cadres={"grid_workers": {"per_grid": 1, "days": days, "start_hour": start, "end_hour": end}},
+                    visits={"mode": "scheduled", "households_per_day": 20, "households_per_hour": 10}, **over)
+    r = run(spec)
+    return float(np.interp(r.horizon, r.visit_times[0], r.visit_values[0]))
+
+
+def test_visits_are_reserved_once_per_calendar_day_on_duty():
+    # on duty all day every day: one stretch that never ends, 28 days x 2 h x 10 households
+    assert visited_by_horizon(EVERY_DAY, 0, 24) == 28 * 2 * 10
+    # all day Mon-Fri (2024-01-01 is a Monday): 4 weeks x 5 days
+    assert visited_by_horizon("Mon+Tue+Wed+Thu+Fri", 0, 24) == 20 * 2 * 10
+    # 08-17 daily, and in wartime (days 7-21) all day: still 2 hours on each of the 28 days
+    war = {"emergencies": [{"name": "flood", "start": 7, "duration_days": 14, "multipliers": {"t": 1.0}}],
+           "wartime": {"trigger": "scheduled", "roles": ["grid_workers"], "start_hour": 0, "end_hour": 24,
+                       "pause_visits": False}}
+    assert visited_by_horizon(EVERY_DAY, 8, 17, **war) == 28 * 2 * 10
+
+
+def test_a_daily_quota_is_shared_by_the_shifts_of_a_day():
+    """08-12 daily, and in wartime (the whole run) 14-18 as well: two shifts a day, the day's 2 hours
+    reserved at the first (08-10) and none at the second, so 28 x 2 hours (not 28 x 4)."""
+    war = {"emergencies": [{"name": "flood", "start": 0, "duration_days": 28, "multipliers": {"t": 1.0}}],
+           "wartime": {"trigger": "scheduled", "roles": ["grid_workers"], "start_hour": 14, "end_hour": 18,
+                       "pause_visits": False}}
+    assert visited_by_horizon(EVERY_DAY, 8, 12, **war) == 28 * 2 * 10

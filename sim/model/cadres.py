@@ -55,6 +55,11 @@ class DutyGroup:
     # horizon only those whose work can still matter (Simulation._narrow_to_live_units)
     active: list[Cadre] = field(default_factory=list)
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))  # the active members' ids
+    # reserved visits (visits.mode = "scheduled") come once per calendar day on duty: the next midnight
+    # at which the group's duty goes on (an event is pending for it), and the day and hours reserved so far
+    next_day: float = -1.0
+    quota_day: int = -1
+    quota_used: float = 0.0
 
     def __post_init__(self) -> None:
         self.schedule = self.normal

@@ -138,6 +138,8 @@ class Emergencies:
             want = grp.schedule.on_duty(now)
             if want != grp.on:
                 self._set_group(grp, want)
+            elif want and self.reserving:  # on duty still, perhaps now past midnight
+                self._plan_days(grp)
             self._schedule_group(grp)
         if pause and not on:
             self.visiting_allowed = True

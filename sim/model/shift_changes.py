@@ -86,8 +86,10 @@ class ShiftChanges:
             grp.on_since = now
             present = grp.active if grp.turnout is None else self._turn_up(grp)
             self.transitions += len(present)
-            if self.reserving and self.visiting_allowed:
-                self._reserve_shift(grp, present)
+            if self.reserving:
+                self._plan_days(grp)
+                if self.visiting_allowed:
+                    self._reserve_shift(grp, present)
             ids = grp.ids if grp.turnout is None else np.fromiter((c.id for c in present), np.intp, len(present))
             moved = self._come_on(present, ids)
         else:
@@ -178,22 +180,61 @@ class ShiftChanges:
         return stops | visiting
 
     def _reserve_shift(self, grp: DutyGroup, present: list[Cadre]) -> None:
-        """The shift starts with visits reserved for its visiting members (reserve_until set, state RESERVED)."""
+        """Visits are reserved for the group's visiting members present: as a shift starts, and at each
+        midnight on duty (one reserve per calendar day, within that day: _day_reserve).  Members coming on
+        duty or idle go to reserved visiting now; those at work when their work ends (_become_idle)."""
         now = self.env.now
-        shift = min(grp.schedule.next_change(now), self.stop_at) - now
-        base = self.sc.visits.reserved_hours(min(shift, 24.0))
+        piece = min(grp.schedule.next_change(now), self.stop_at, _midnight_after(now)) - now
+        base = self._day_reserve(grp, now, piece)
         self.base_until[grp.index] = now + base
         ends = set()
         for c in present:
-            hours = max(base, self.campaign_share[c.id] * shift) if self.campaign_share else base
+            hours = max(base, self.campaign_share[c.id] * piece) if self.campaign_share else base
             if self.active_tasks and self.hand[c.id] < 0 and self._task_for(c) is not None:
                 continue  # the task comes first
             if c.visits and hours > TIE_HOURS:
                 self.reserve_until[c.id] = now + hours
                 ends.add(now + hours)
-                self._reserve(c)
+                st = self.state[c.id]
+                if st == IDLE:
+                    c.unit.remove_idle(c)
+                if st in (OFF, IDLE):
+                    self._reserve(c)
         for t in ends:
-            self._at(t, self._reserve_end, (grp, now))
+            self._at(t, self._reserve_end, (grp, grp.on_since))
+
+    def _day_reserve(self, grp: DutyGroup, now: float, piece: float) -> float:
+        """Hours reserved now for the ``piece`` hours of duty ahead within this day: shift_share of them,
+        or what is left of the day's quota of households (households_per_day) after earlier shifts today."""
+        vs = self.sc.visits
+        if vs.shift_share is not None:
+            return vs.shift_share * piece
+        day = math.floor(now / 24.0 + TIE_HOURS)
+        if grp.quota_day != day:
+            grp.quota_day, grp.quota_used = day, 0.0
+        hours = max(0.0, min(piece, vs.reserved_hours(24.0) - grp.quota_used))
+        grp.quota_used += hours
+        return hours
+
+    def _plan_days(self, grp: DutyGroup) -> None:
+        """A duty stretch that goes on past midnight (an all-day shift, a night shift, wartime hours)
+        reserves visits again for the new day: one event per group at that midnight."""
+        now = self.env.now
+        midnight = _midnight_after(now)
+        if grp.next_day != midnight and min(grp.schedule.next_change(now), self.stop_at) > midnight + TIE_HOURS:
+            grp.next_day = midnight
+            self._at(midnight, self._new_day, (grp, midnight))
+
+    def _new_day(self, ev: Call) -> None:
+        grp, midnight = ev.value
+        if grp.next_day != midnight:
+            return
+        grp.next_day = -1.0
+        if not grp.on:
+            return
+        self._plan_days(grp)
+        if self.visiting_allowed:
+            self._reserve_shift(grp, [c for c in grp.active if self.state[c.id] != OFF])
 
     def _turn_up(self, grp: DutyGroup) -> list[Cadre]:
         """The members who turn up for the shift starting now (one draw each, attendance < 1)."""
@@ -238,3 +279,8 @@ class ShiftChanges:
         else:  # the issue keeps its own work left; travel is the next cadre's
             self.remaining[i] = c.remaining - c.travel_left
             handed_back.append((c.unit, i))
+
+
+def _midnight_after(t: float) -> float:
+    """The first midnight after ``t`` (model time 0 is a midnight)."""
+    return (math.floor(t / 24.0 + TIE_HOURS) + 1) * 24.0
