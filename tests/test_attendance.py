@@ -4,8 +4,9 @@
   of the number of (cadre, shift) draws, and the absences are about half of them;
 - an absent cadre neither works nor visits during the shift it missed (the invariant
   checks read duty per cadre from the records, absences removed);
-- common random numbers: who turns up depends only on the duty group's own stream, so a
-  policy that changes dispatch leaves the absences unchanged;
+- common random numbers: whether a cadre turns up for a shift depends only on the cadre (its
+  role, home and rank there) and the shift's start, so a policy that changes dispatch, staffing,
+  service days or wartime leaves every (cadre, shift) pair that both policies have as it was;
 - the default (1) draws nothing and reports no attendance metrics;
 - bad input names the field.
 """
@@ -68,12 +69,46 @@ def test_a_missed_shift_has_no_work_for_that_cadre():
         assert not overlap.any()
 
 
-def test_who_turns_up_does_not_depend_on_the_policy():
-    a = simulate(build_scenario(district(0.7), ROOT / "x.toml"), np.random.SeedSequence(3))
-    b = simulate(build_scenario(district(0.7, rule="community_pool"), ROOT / "x.toml"), np.random.SeedSequence(3))
-    assert not np.array_equal(a.end, b.end, equal_nan=True)  # the policy did change the run
-    pairs = lambda r: {(c, r.group_start[k]) for c, k in zip(r.absent_cadre.tolist(), r.absent_row.tolist())}  # noqa: E731
-    assert pairs(a) == pairs(b) and len(pairs(a)) > 100
+def turned_up(r) -> dict[tuple, bool]:
+    """Per (cadre, shift start), whether the cadre turned up; a cadre named by its role, home grid and rank
+    among that role's cadres there (its number in the roster may change with the policy)."""
+    rank: dict[tuple[int, int], int] = {}
+    ident = []
+    for role, home in zip(r.cadre_role.tolist(), r.cadre_home.tolist()):
+        ident.append((role, home, rank.setdefault((role, home), 0)))
+        rank[role, home] += 1
+    absent = set(zip(r.absent_cadre.tolist(), r.absent_row.tolist()))
+    members = {g: np.flatnonzero(r.cadre_group == g).tolist() for g in set(r.group_duty.tolist())}
+    return {(ident[c], round(start, 6)): (c, row) not in absent
+            for row, (g, start) in enumerate(zip(r.group_duty.tolist(), r.group_start.tolist()))
+            for c in members[g]}
+
+
+FLOOD = {"emergencies": [{"name": "flood", "start": 20, "duration_days": 10, "multipliers": {"req": 3.0}}],
+         "wartime": {"trigger": "scheduled", "roles": ["sunk"], "start_hour": 7, "end_hour": 21}}
+
+
+@pytest.mark.parametrize("change", [
+    {"dispatch": {"rule": "community_pool"}},  # dispatch
+    {"sunk": {"count": 61}},  # one more sunk cadre (in grid 0)
+    {"sunk": {"count": 48}},  # one fewer in each grid
+    {"sunk": {"service_days": ["Tue", "Thu", "Sat"]}},  # a service day more: groups keyed by other days
+    FLOOD,  # wartime: extra shifts for sunk cadres, their normal shifts longer
+], ids=["dispatch", "one-more", "fewer", "service-days", "wartime"])
+def test_who_turns_up_for_a_shift_does_not_depend_on_the_policy(change):
+    """Common random numbers: a (cadre, shift) pair that exists under both policies draws the same."""
+    base = district(0.7)
+    other = district(0.7, **change.get("dispatch", {}))
+    other["cadres"]["sunk"].update(change.get("sunk", {}))
+    other.update({k: v for k, v in change.items() if k in ("emergencies", "wartime")})
+    a = simulate(build_scenario(base, ROOT / "x.toml"), np.random.SeedSequence(3))
+    b = simulate(build_scenario(other, ROOT / "x.toml"), np.random.SeedSequence(3))
+    # the policy did change the roster or the run
+    assert a.cadre_role.size != b.cadre_role.size or not np.array_equal(a.end, b.end, equal_nan=True)
+    x, y = turned_up(a), turned_up(b)
+    common = x.keys() & y.keys()
+    assert len(common) > 0.5 * min(len(x), len(y)) and sum(not x[k] for k in common) > 100
+    assert [k for k in common if x[k] != y[k]] == []
 
 
 def test_full_attendance_draws_nothing():
@@ -88,3 +123,21 @@ def test_attendance_out_of_range_is_named(value):
     with pytest.raises(ScenarioError) as e:
         build_scenario(district(value), ROOT / "x.toml")
     assert "cadres.sunk.attendance" in str(e.value), str(e.value)
+
+
+def test_turnout_draws_are_uniform_and_independent_across_cadres_and_shifts():
+    """The hash-based draws behave as independent uniforms: Kolmogorov-Smirnov against U(0, 1) over
+    20,000 (cadre, shift) pairs, and no correlation between a cadre's consecutive shifts."""
+    from scipy import stats
+
+    from sim.model.attendance import Turnout, stable_keys
+
+    keys = stable_keys(["sunk"] * 4000, [f"G{k // 5}" for k in range(4000)])
+    assert len(set(keys.tolist())) == 4000
+    t = Turnout(np.random.SeedSequence(5), keys)
+    ids = np.arange(4000)
+    u = np.array([t.draws(ids, 32.0 + 24.0 * d) for d in range(5)])
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
+    r = np.corrcoef(u[:-1].ravel(), u[1:].ravel())[0, 1]
+    assert abs(r) < 4 / np.sqrt(u[1:].size), r  # 4 standard errors of a zero correlation
+    assert not np.array_equal(Turnout(np.random.SeedSequence(6), keys).draws(ids, 32.0), u[0])  # the seed matters

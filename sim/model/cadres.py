@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model.attendance import Turnout
 from sim.model.clock import WeeklySchedule
 from sim.model.dispatch import Unit
 
@@ -49,7 +50,7 @@ class DutyGroup:
     on_since: float = 0.0
     token: int = 0
     schedule: WeeklySchedule | None = None
-    turnout: np.random.Generator | None = None  # draws who turns up, when attendance < 1
+    turnout: Turnout | None = None  # draws who turns up, when attendance < 1
     absent: list[int] = field(default_factory=list)  # members absent from the current shift
     # the members a shift change touches: all (set when the run starts), but in the drain after the
     # horizon only those whose work can still matter (Simulation._narrow_to_live_units)

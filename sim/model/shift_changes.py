@@ -238,7 +238,7 @@ class ShiftChanges:
 
     def _turn_up(self, grp: DutyGroup) -> list[Cadre]:
         """The members who turn up for the shift starting now (one draw each, attendance < 1)."""
-        came = (grp.turnout.random(len(grp.members)) < grp.attendance).tolist()
+        came = (grp.turnout.draws(grp.ids, self.env.now) < grp.attendance).tolist()  # (no narrowing: ids of members)
         grp.absent = [c.id for c, here in zip(grp.members, came) if not here]
         return [c for c, here in zip(grp.members, came) if here]
 

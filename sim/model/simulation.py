@@ -49,6 +49,7 @@ import numpy as np
 import simpy
 
 from sim.model.agenda import Agenda
+from sim.model.attendance import Turnout, stable_keys
 from sim.model.cadres import BUSY, IDLE, Cadre
 from sim.model.calls import Call, call_at
 from sim.model.campaigns import CampaignState, build_campaigns
@@ -61,7 +62,6 @@ from sim.model.records import Records, assemble_records
 from sim.model.reserved_visits import ReservedVisits
 from sim.model.roster import build_roster
 from sim.model.shift_changes import ShiftChanges
-from sim.model.streams import stream
 from sim.model.tasks import TaskState, build_tasks
 from sim.model.visits import Visiting
 from sim.scenario import LEVELS, Scenario
@@ -103,9 +103,12 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         for grp in self.groups.values():  # all members take part in shift changes (until the drain narrows them)
             grp.active = grp.members
             grp.ids = np.array([c.id for c in grp.members], dtype=np.intp)
-        for grp in self.groups.values():  # who turns up: a stream per duty group (common random numbers)
-            if grp.attendance < 1:
-                grp.turnout = stream(seeds, "attendance", grp.name)
+        if any(grp.attendance < 1 for grp in self.groups.values()):  # who turns up (attendance.py)
+            places = [self.d.ids[c.home] if c.home >= 0 else c.unit.name for c in self.cadres]
+            turnout = Turnout(seeds, stable_keys([r.role_names[c.role] for c in self.cadres], places))
+            for grp in self.groups.values():
+                if grp.attendance < 1:
+                    grp.turnout = turnout
         self.absence_log = array("q")  # flat rows (cadre, duty row): a member absent from that shift
         self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
         # each grid's and police grid's unit by its number, for the drain's narrowing
