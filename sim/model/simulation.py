@@ -12,7 +12,8 @@ issues.py, visiting in visits.py, records in records.py.)
 
 Events (timed calls on SimPy's calendar, calls.py; one pending per chain):
 - an issue arrives (one chain through the pre-drawn, time-sorted issue table);
-- a hidden issue is reported by its resident after its delay (an agenda: agenda.py);
+- a hidden issue is reported by its resident after its delay;
+- supervision looks at an issue whose time limit at its level is up;
 - a grid's visiting cursor reaches a hidden issue (one pending per grid);
 - a cadre completes a stretch of work;
 - a duty group comes on or goes off duty (one event for all its cadres);
@@ -48,7 +49,6 @@ from array import array
 import numpy as np
 import simpy
 
-from sim.model.agenda import Agenda
 from sim.model.attendance import Turnout, stable_keys
 from sim.model.cadres import BUSY, IDLE, Cadre
 from sim.model.calls import Call, call_at
@@ -215,8 +215,6 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         # issues waiting with nobody working on them: for a department's response, or in a lead step
         self.waiting: set[int] = set()
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
-        # hidden issues' self-reports: an agenda, not one SimPy event each
-        self.self_reports = Agenda(self.env, self._self_report)
         # supervision (督办): per type, the hours allowed at each level, and the priority it raises to
         self.limits = [[it.time_limit_by_level.get(lv, 0.0) for lv in LEVELS] for it in types]
         self.raised_to = [it.supervised_priority for it in types]
@@ -224,12 +222,16 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         self.i_kind = _typed(t.type, "H") if supervised else array("H")
         self.supervised = _typed(np.full(n if supervised else 0, NAN))  # when its priority was raised
         self.queued = bytearray(n)  # in a unit's queue now (supervision moves it up there)
-        self.supervision = Agenda(self.env, self._supervise)
 
     # ------------------------------------------------------------ event plumbing
 
     def _at(self, time: float, fn, value) -> None:
-        call_at(self.env, max(time - self.env.now, 0.0), fn, value)
+        """Call ``fn`` at ``time`` (now if past): a SimPy calendar entry, after those scheduled before it for
+        the same instant."""
+        self._after(max(time - self.env.now, 0.0), fn, value)
+
+    def _after(self, delay: float, fn, value) -> None:
+        call_at(self.env, delay, fn, value)
         self.events += 1
 
     def run(self) -> Records:
@@ -279,26 +281,30 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
 
     def _arrive(self, ev: Call) -> None:
         i = ev.value
-        now = self.env.now
         if i + 1 < len(self.table):
             self._at(self.i_occur[i + 1], self._arrive, i + 1)
         if self.i_occur[i] >= self.warmup:
             self.open_counted += 1
-        if not self.i_hidden[i]:
+        if self.i_hidden[i]:
+            self._hide(i)
+        else:
             self._report(i)
-            return
+
+    def _hide(self, i: int) -> None:
+        """The issue occurred unseen: its resident reports it after its delay, unless a visit finds it first."""
+        now = self.env.now
         self.status[i] = HIDDEN
-        reported_at = now + self.i_delay[i]
-        if reported_at < self.stop_at:
-            self.self_reports.push(now + max(reported_at - now, 0.0), i)  # the time a timeout from now fires at
+        if now + self.i_delay[i] < self.stop_at:
+            self._after(self.i_delay[i], self._self_report, i)
         offset = self.i_offset[i]
         if math.isfinite(offset) and self.sc.visits.enabled:
             g = self.i_grid[i]
             self.visits.add_hidden(g, now, offset, i)
             self._reschedule_discovery(g)
 
-    def _self_report(self, i: int, _: int) -> None:
+    def _self_report(self, ev: Call) -> None:
         """The resident reports a hidden issue (unless a visit found it already)."""
+        i = ev.value
         if math.isnan(self.report[i]):
             self._report(i)
 
@@ -355,12 +361,13 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         """The issue has just come to level ``lv``: supervision looks at it when its time there is up."""
         hours = self.limits[self.i_kind[i]][lv]
         if hours > 0:
-            self.supervision.push(self.env.now + hours, i, lv)
+            self._after(hours, self._supervise, (i, lv))
 
-    def _supervise(self, i: int, lv: int) -> None:
+    def _supervise(self, ev: Call) -> None:
         """督办: still at level ``lv`` past its time limit, the issue goes up to its supervised priority,
         in its queue if it waits in one (from where, urgent now, it may call a cadre away from reserved
         visits), and for every queue after."""
+        i, lv = ev.value
         new = self.raised_to[self.i_kind[i]]
         if self.stage[i] != lv or self.status[i] == RESOLVED or self.i_prio[i] <= new:
             return
@@ -587,7 +594,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
             mobilised_periods=self.mobilised_periods, post_holders=self.post_holders,
             location=location, run_end=now, transitions=self.transitions, campaigns=self.campaigns, tasks=self.tasks,
             task_log=self.task_log,
-            events=self.events + self.self_reports.count)
+            events=self.events)
 
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
