@@ -66,7 +66,7 @@ class Emergencies:
         ts.finished[g] = self.env.now
         for c in list(self.task_crew.get((ts.index, g), {}).values()):
             self._leave_task(c)
-            self._become_idle(c)
+            self._free(c)
 
     def _task_deadline(self, ev: Call) -> None:
         ev.value.count_on_time(self.env.now)

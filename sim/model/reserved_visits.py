@@ -54,20 +54,11 @@ class ReservedVisits:
                 self._release(c)
 
     def _release(self, c: Cadre) -> None:
-        """Out of reserved visiting, on duty: the task held over, the queue, or idle (still visiting)."""
+        """Out of reserved visiting, on duty: free (Simulation._free), still visiting if it goes idle."""
         if self.hand[c.id] >= 0 and not self.group_of[c.id].schedule.on_duty(self.env.now):
             return  # the shift ends now: the task held over waits for the next shift
         self._unreserve(c)
-        if self.hand[c.id] >= 0:
-            self._stop_visiting(c)
-            self.state[c.id] = BUSY
-            self._work(c)
-        elif (i := c.unit.pop(c)) is not None:
-            self._stop_visiting(c)
-            self._start(c, i)
-        else:
-            self.state[c.id] = IDLE
-            c.unit.add_idle(c)
+        self._free(c)
 
     # ------------------------------------------------------------ visit campaigns (campaigns.py)
 

@@ -75,7 +75,7 @@ class ShiftChanges:
 
         Members in the common case (coming on to an empty queue with nothing in hand, or going off
         from idle, in a SmallUnit) change as array operations; the others one by one, in member
-        order, with every step of _become_idle and _start/_stop_visiting.  Visiting changes are
+        order, through the one rule for a free cadre (Simulation._free).  Visiting changes are
         summed per grid, the grids taken in the order of their first member that changed.
         """
         now = self.env.now
@@ -116,23 +116,7 @@ class ShiftChanges:
             quick[:] = False  # tasks to join, campaigns counting visitors: their events in member order
         starts = np.zeros(len(ids), bool)
         for k in np.flatnonzero(off & ~quick).tolist():
-            c = present[k]
-            cid = c.id
-            if self.hand[cid] >= 0:  # a task held over from the last shift
-                self.state[cid] = BUSY
-                self._work(c)
-            elif self.active_tasks and (ts := self._task_for(c)) is not None:
-                self._join_task(c, ts)
-            elif (i := c.unit.pop(c)) is not None:
-                self._start(c, i)
-            else:
-                self.state[cid] = IDLE
-                c.unit.add_idle(c)
-                if c.visits and allowed:
-                    self.visiting[cid] = 1
-                    starts[k] = True
-                    if self.campaigns_of:
-                        self._campaign_visitor(c, +1)
+            starts[k] = self._free(present[k], visitors_later=True)
         q = ids[quick]
         self.state_a[q] = IDLE
         self.book.mark_idle(q)  # in member order, as one by one would
@@ -182,7 +166,7 @@ class ShiftChanges:
     def _reserve_shift(self, grp: DutyGroup, present: list[Cadre]) -> None:
         """Visits are reserved for the group's visiting members present: as a shift starts, and at each
         midnight on duty (one reserve per calendar day, within that day: _day_reserve).  Members coming on
-        duty or idle go to reserved visiting now; those at work when their work ends (_become_idle)."""
+        duty or idle go to reserved visiting now; those at work when their work ends (_free)."""
         now = self.env.now
         piece = min(grp.schedule.next_change(now), self.stop_at, _midnight_after(now)) - now
         base = self._day_reserve(grp, now, piece)

@@ -455,26 +455,44 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         self._log_work(c, self.env.now, i)
         self.hand[c.id] = -1
         self._work_done(i)
-        self._become_idle(c)
+        self._free(c)
 
     def _log_work(self, c: Cadre, end: float, i: int) -> None:
         self.work_who.extend((c.id, i))
         self.work_when.extend((c.since, end))
 
-    def _become_idle(self, c: Cadre) -> None:
-        if self.active_tasks and (ts := self._task_for(c)) is not None:
+    def _free(self, c: Cadre, visitors_later: bool = False) -> bool:
+        """The one rule for a cadre on duty whose hands are free (its work done, its shift begun, its
+        reserve or task over).  It takes, in this order: the task it held over a shift end; an emergency
+        task under way in its grid; its reserved visits, while the day's reserve lasts; the next issue
+        its unit's queue has for it; else it is idle, and visits households.
+
+        A shift change sums the change in visitors per grid itself (``visitors_later``): then the
+        cadre's grid is not told, and the return value says whether the cadre started visiting."""
+        cid = c.id
+        if self.hand[cid] >= 0:
+            self._stop_visiting(c)
+            self.state[cid] = BUSY
+            self._work(c)
+        elif self.active_tasks and (ts := self._task_for(c)) is not None:
+            self._stop_visiting(c)
             self._join_task(c, ts)
-            return
-        if self.reserving and self.reserve_until[c.id] > self.env.now + TIE_HOURS and self.visiting_allowed:
+        elif self.reserving and self.visiting_allowed and self.reserve_until[cid] > self.env.now + TIE_HOURS:
             self._reserve(c)
-            return
-        i = c.unit.pop(c)
-        if i is not None:
+        elif (i := c.unit.pop(c)) is not None:
+            self._stop_visiting(c)
             self._start(c, i)
-            return
-        self.state[c.id] = IDLE
-        c.unit.add_idle(c)
-        self._start_visiting(c)
+        else:
+            self.state[cid] = IDLE
+            c.unit.add_idle(c)
+            if not visitors_later:
+                self._start_visiting(c)
+            elif c.visits and self.visiting_allowed and not self.visiting[cid]:
+                self.visiting[cid] = 1
+                if self.campaigns_of:
+                    self._campaign_visitor(c, +1)
+                return True
+        return False
 
     def _start_visiting(self, c: Cadre) -> None:
         if c.visits and self.visiting_allowed and not self.visiting[c.id]:
