@@ -145,3 +145,32 @@ def test_a_daily_quota_is_shared_by_the_shifts_of_a_day():
            "wartime": {"trigger": "scheduled", "roles": ["grid_workers"], "start_hour": 14, "end_hour": 18,
                        "pause_visits": False}}
     assert visited_by_horizon(EVERY_DAY, 8, 12, **war) == 28 * 2 * 10
+
+
+# ------------------------------------------------------------ urgent issues and emergency tasks
+
+def test_an_urgent_issue_calls_a_cadre_off_an_emergency_task():
+    """One cadre on duty all day; an emergency brings 10 hours of work to its grid on day 1 (t = 24 h), and
+    urgent issues (priority 1, half an hour each) keep coming.  Each urgent issue starts as it is reported
+    (or as the one before ends), and the task is done at 24 + 10 + the hours spent on issues meanwhile."""
+    spec = one_grid(calendar={"start": "2024-01-01", "horizon_days": 4, "warmup_days": 0, "drain_days": 2},
+                    issue_types={"u": {"rate_per_1000_households_per_week": 28.0, "service_time": 0.5,
+                                       "priority": 1}},
+                    cadres={"grid_workers": {"per_grid": 1, "days": EVERY_DAY, "start_hour": 0, "end_hour": 24}},
+                    emergencies=[{"name": "testing", "start": 1, "duration_days": 2, "wartime": False,
+                                  "tasks": [{"name": "sampling", "per": "grid", "hours": 10.0,
+                                             "deadline_hours": 48.0, "roles": ["grid_workers"]}]}])
+    checked = 0
+    for k in range(10):
+        r = run(spec, key=k)
+        done = r.tasks[0, 4]
+        during = (r.report >= 24.0) & (r.report < done)
+        checked += during.sum()
+        last_end = 0.0
+        for i in np.argsort(r.report).tolist():
+            want = max(r.report[i], last_end)
+            assert abs(r.start[i] - want) < 1e-9, f"issue reported at {r.report[i]:.3f} started {r.start[i]:.3f}"
+            last_end = want + 0.5
+        on_issues = (np.minimum(r.work_end, done) - np.maximum(r.work_start, 24.0)).clip(0).sum()
+        assert abs(done - (24.0 + 10.0 + on_issues)) < 1e-9
+    assert checked >= 10, "too few urgent issues came during the task"

@@ -26,6 +26,7 @@ class Emergencies:
         self.state[c.id] = TASK
         self.on_task[c.id] = ts, self.env.now
         self.task_crew.setdefault((ts.index, c.home), {})[c.id] = c
+        self.tasked_in.setdefault(c.unit, {})[c.id] = c
         ts.change_workers(c.home, self.env.now, +1)
         self._reschedule_task(ts, c.home)
 
@@ -33,6 +34,7 @@ class Emergencies:
         ts, since = self.on_task.pop(c.id)
         self.task_log.extend((c.id, ts.index, since, self.env.now))
         del self.task_crew[ts.index, c.home][c.id]
+        self.tasked_in[c.unit].pop(c.id, None)  # (gone already if an urgent issue called it away)
         ts.change_workers(c.home, self.env.now, -1)
         self._reschedule_task(ts, c.home)
 

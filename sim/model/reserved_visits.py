@@ -35,9 +35,14 @@ class ReservedVisits:
         self._start_visiting(c)
 
     def _call_away(self, unit: Unit, g: int, i: int) -> Cadre | None:
-        """An urgent issue takes a reserved visitor: one living in its grid if any."""
-        pool = self.reserved_in[unit]
-        return unit.call_away(pool, g, i)  # one that takes the issue's type (dispatch.py)
+        """An urgent issue takes a cadre from reserved visits, else from an emergency task: one that takes
+        the issue's type (dispatch.py), living in its grid if any."""
+        if (pool := self.reserved_in.get(unit)) and (c := unit.call_away(pool, g, i)) is not None:
+            return c
+        if (pool := self.tasked_in.get(unit)) and (c := unit.call_away(pool, g, i)) is not None:
+            self._leave_task(c)
+            return c
+        return None
 
     def _unreserve(self, c: Cadre) -> None:
         if pool := self.reserved_in.get(c.unit):

@@ -134,6 +134,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         self.reserving = scenario.visits.enabled and (scenario.visits.mode == "scheduled" or bool(self.campaigns))
         self.reserve_until = array("d", bytes(8 * len(self.cadres)))
         self.reserved_in: dict[Unit, dict[int, Cadre]] = {}
+        self.tasked_in: dict[Unit, dict[int, Cadre]] = {}  # per unit, who works on an emergency task (tasks.py)
         self.interrupt = scenario.visits.interrupt_priority
         self.base_until: dict[int, float] = {}  # per duty group, the end of the shift's own reserve (not a campaign's)
         self.campaign_share = array("d", bytes(8 * len(self.cadres) if self.campaigns else 0))
@@ -329,7 +330,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
 
     def _enqueue(self, unit: Unit, i: int) -> None:
         cadre = unit.take_idle(self.i_grid[i], i)
-        if cadre is None and self.i_prio[i] <= self.interrupt and self.reserved_in.get(unit):
+        if cadre is None and self.i_prio[i] <= self.interrupt:
             cadre = self._call_away(unit, self.i_grid[i], i)
         if cadre is None:
             unit.push(self.i_prio[i], self.report[i], i)
@@ -379,7 +380,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         unit = self._office(i, lv) if lv else self._grid_place(i)
         unit.raise_priority(old, new, self.report[i], i)
         # urgent now: it calls a cadre away from reserved visits, as an issue reported urgent does
-        if new <= self.interrupt and self.reserved_in.get(unit):
+        if new <= self.interrupt:
             cadre = self._call_away(unit, self.i_grid[i], i)
             if cadre is not None:
                 unit.withdraw(new, self.report[i], i)
@@ -464,8 +465,9 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
     def _free(self, c: Cadre, visitors_later: bool = False) -> bool:
         """The one rule for a cadre on duty whose hands are free (its work done, its shift begun, its
         reserve or task over).  It takes, in this order: the task it held over a shift end; an emergency
-        task under way in its grid; its reserved visits, while the day's reserve lasts; the next issue
-        its unit's queue has for it; else it is idle, and visits households.
+        task under way in its grid (an urgent issue waiting first: visits.interrupt_priority); its reserved
+        visits, while the day's reserve lasts (an urgent issue first); the next issue its unit's queue
+        has for it; else it is idle, and visits households.
 
         A shift change sums the change in visitors per grid itself (``visitors_later``): then the
         cadre's grid is not told, and the return value says whether the cadre started visiting."""
@@ -476,7 +478,10 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
             self._work(c)
         elif self.active_tasks and (ts := self._task_for(c)) is not None:
             self._stop_visiting(c)
-            self._join_task(c, ts)
+            if (i := self._urgent(c.unit, c)) is not None:  # an urgent issue before the task
+                self._start(c, i)
+            else:
+                self._join_task(c, ts)
         elif self.reserving and self.visiting_allowed and self.reserve_until[cid] > self.env.now + TIE_HOURS:
             self._reserve(c)
         elif (i := c.unit.pop(c)) is not None:

@@ -50,6 +50,7 @@ class Visits(_Model):
     shift_share: float | None = Field(default=None, gt=0, le=1)
     households_per_day: PositiveFloat | None = None
     # issues of this priority or more urgent (a smaller number) call a cadre away from reserved visits
+    # and from emergency tasks
     interrupt_priority: int = Field(default=1, ge=1, le=9)
 
     @model_validator(mode="after")
@@ -90,7 +91,8 @@ class Dated(_Model):
 class Task(_Model):
     """Work an emergency brings by itself (003's silt clearing and warnings, 004's mass testing):
     in every grid, ``hours`` of work by each of ``crew`` cadres per household (or per grid), done by
-    the cadres of ``roles`` living there, before anything else, from the emergency's start."""
+    the cadres of ``roles`` living there, from the emergency's start, before anything but urgent issues
+    (``visits.interrupt_priority`` or more urgent: these call a cadre off the task, as off reserved visits)."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     per: Literal["household", "grid"] = "household"
