@@ -240,7 +240,7 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     roles = r.role_names or ROLES  # the built-in roles, then the scenario's named roles
     duty_role = np.bincount(row_role, weights=duty, minlength=len(roles))
     busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(roles))
-    on_post = post_hours(r, a)  # per post: on duty, but on the post, not on issues
+    on_post = post_hours(r, a, b)  # per post: on duty, but on the post, not on issues
     post_role = np.bincount(r.post_role, weights=on_post, minlength=len(roles))
     present = np.bincount(r.cadre_role, minlength=len(roles)) > 0
     for k, role in enumerate(roles):
@@ -266,11 +266,14 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
             out[f"cost_{roles[k]}"] = float(cost[k])
         out["cost_total"] = float(cost[costed].sum())
     if r.attendance_drawn:  # some cadres did not turn up for every shift: the hours rostered, and the share worked
-        rostered = float((_overlap(r.group_start, r.group_end, a, b) * r.group_size[r.group_duty]).sum()) + posts
+        rostered = float((_overlap(r.group_start, r.group_end, a, b) * r.group_size[r.group_duty]).sum()
+                         + post_hours(r, a, b, rostered=True).sum())
         out["cadre_hours_rostered"] = rostered
         out["attendance_share"] = _share(out["cadre_hours_on_duty"], rostered)
     war = wartime_periods(r, a)
-    out["wartime_cadre_hours"] = float(sum((_overlap(r.group_start, r.group_end, s, e) * size).sum() for s, e in war))
+    # on duty in wartime, on issues or on posts
+    out["wartime_cadre_hours"] = float(sum((_overlap(r.group_start, r.group_end, s, e) * size).sum()
+                                           + post_hours(r, s, e).sum() for s, e in war))
     out["wartime_hours"] = float(sum(e - s for s, e in war))
     if r.post_holders.size:
         out["wartime_post_hours"] = posts
@@ -338,15 +341,13 @@ def _clipped(periods: np.ndarray, a: float, b: float) -> list[tuple[float, float
     return [(max(float(s), a), min(float(e), b)) for s, e in periods if e > a and s < b]
 
 
-def post_hours(r: Records, since: float) -> np.ndarray:
-    """Per wartime post, cadre hours on it in the window: its holders, for its daily hours, while
-    wartime duty is in force (from mobilisation to the end of wartime)."""
-    out = np.zeros(r.post_holders.size)
-    for s, e in _clipped(r.mobilised, since, r.horizon):
-        days = np.arange(np.floor(s / 24), np.ceil(e / 24)) * 24.0
-        for k, (h0, h1) in enumerate(r.post_hours.tolist()):
-            out[k] += r.post_holders[k] * float(_overlap(days + h0, days + h1, s, e).sum())
-    return out
+def post_hours(r: Records, a: float, b: float, rostered: bool = False) -> np.ndarray:
+    """Per wartime post, cadre hours on it within [a, b]: its holders present (or rostered), for the
+    stretches of the post log (its daily hours while wartime duty is in force, within the role's dates)."""
+    log = r.post_log
+    holders = log[:, 3] if rostered else log[:, 4]
+    hours = _overlap(log[:, 1], log[:, 2], a, b) * holders
+    return np.bincount(log[:, 0].astype(int), weights=hours, minlength=r.post_holders.size)
 
 
 QUANTILES = np.linspace(0.0, 1.0, 101)  # resolution-time distribution kept as percentiles 0..100

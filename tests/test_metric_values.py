@@ -54,7 +54,7 @@ def hand_records() -> Records:
         group_end=f(50, 150, 150), absent_cadre=i(), absent_row=i(), attendance_drawn=False, group_cost=f(np.nan, np.nan), cadre_group=i(0, 1),
         cadre_role=i(ROLES.index("grid_workers"), ROLES.index("community")), cadre_home=i(0, -1),
         visit_times=[f(0.0)], visit_values=[f(0.0)], wartime=f(40, 70, 105, 140).reshape(2, 2), mobilised=f(40, 70, 105, 140).reshape(2, 2),
-        post_holders=i(), post_hours=f().reshape(0, 2), post_role=i(), post_cost=f(),
+        post_holders=i(), post_hours=f().reshape(0, 2), post_role=i(), post_cost=f(), post_log=f().reshape(0, 5),
         emergencies=np.zeros((0, 2)), campaign_names=[], campaigns=np.zeros((0, 5)),
         task_names=[], tasks=np.zeros((0, 6)), task_cadre=np.zeros(0, int), task_index=np.zeros(0, int),
         task_start=np.zeros(0), task_end=np.zeros(0),
@@ -149,14 +149,20 @@ def test_cost_absences_and_posts():
     r.absent_cadre, r.absent_row, r.attendance_drawn = np.array([0]), np.array([1]), True
     r.post_holders, r.post_hours = np.array([1]), np.array([[8.0, 20.0]])
     r.post_role, r.post_cost = np.array([ROLES.index("community")]), np.array([np.nan])
+    # the post's hours [32,44], [56,68], [104,116] within [40,70] and [105,110], as the model logs them;
+    # the holder missed the one on [56, 68]
+    r.post_log = np.array([[0, 40.0, 44.0, 1, 1], [0, 56.0, 68.0, 1, 0], [0, 105.0, 110.0, 1, 1]])
     m = compute_metrics(r)
-    on_post = 4 + 12 + 5  # the post's hours [32,44], [56,68], [104,116] within [40,70] and [105,110]
+    on_post = 4 + 5
     assert m["wartime_post_hours"] == pytest.approx(on_post)
     assert m["cadre_hours_on_duty_grid_workers"] == pytest.approx(40)  # [10, 50] only: [60,150] missed
     assert m["cadre_hours_on_duty_community"] == pytest.approx(100 + on_post)
     assert m["cadre_hours_on_duty"] == pytest.approx(140 + on_post)
-    assert m["cadre_hours_rostered"] == pytest.approx(190 + on_post)
-    assert m["attendance_share"] == pytest.approx((140 + on_post) / (190 + on_post))
+    assert m["cadre_hours_rostered"] == pytest.approx(190 + on_post + 12)
+    assert m["attendance_share"] == pytest.approx((140 + on_post) / (190 + on_post + 12))
+    # in wartime [40, 70] and [105, 110]: the grid worker on [40, 50] (absent after 60), the community
+    # cadre throughout, and the post's 9 hours
+    assert m["wartime_cadre_hours"] == pytest.approx(10 + 35 + on_post)
     assert m["cost_grid_workers"] == pytest.approx(400) and m["cost_total"] == pytest.approx(400)
     assert "cost_community" not in m  # no cost given for it
 

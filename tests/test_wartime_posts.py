@@ -52,6 +52,7 @@ def test_a_post_takes_exactly_its_hours_from_issues():
     m, m0 = compute_metrics(r), compute_metrics(without)
     assert m["wartime_post_hours"] == pytest.approx(8 * 1 * 10 * 12.0)  # 8 holders, 10 days, 12 h
     assert m["cadre_hours_on_duty"] == pytest.approx(m0["cadre_hours_on_duty"])  # the post is within wartime duty
+    assert m["wartime_cadre_hours"] == pytest.approx(m0["wartime_cadre_hours"])  # and so within wartime's hours
     assert m["utilization_grid_workers"] > m0["utilization_grid_workers"]  # fewer hours for the same issues
     holders = np.flatnonzero(np.char.find(np.array(r.group_names)[r.cadre_group], "on post") >= 0)
     assert sorted(r.cadre_home[holders].tolist()) == list(range(8))  # one per grid
@@ -62,6 +63,32 @@ def test_a_post_takes_exactly_its_hours_from_issues():
     for d in range(int(a // 24), int(np.ceil(b / 24))):
         p0, p1 = max(d * 24 + 8.0, a), min(d * 24 + 20.0, b)
         assert not ((start < p1 - 1e-9) & (end > p0 + 1e-9)).any(), f"issue work on a post on day {d}"
+
+
+def test_posts_follow_attendance():
+    """At attendance 0.5 each holder stands each day's post with chance 0.5: of the 80 (holder, day) pairs,
+    Binomial(80, 0.5) are stood, 12 h each; the hours rostered stay 80 x 12."""
+    spec = flood(posts=[POST])
+    spec["cadres"]["grid_workers"]["attendance"] = 0.5
+    sc = build_scenario(spec, ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(4))
+    m = compute_metrics(r)
+    stood = m["wartime_post_hours"] / 12.0
+    assert stood == int(stood) and abs(stood - 40) < 3 * np.sqrt(80 * 0.25), stood
+    assert r.post_log[:, 3].sum() == 80 and r.post_log[:, 4].sum() == stood
+    full = compute_metrics(simulate(build_scenario(flood(posts=[POST]), ROOT / "x.toml"), np.random.SeedSequence(4)))
+    assert m["wartime_cadre_hours"] < full["wartime_cadre_hours"]
+
+
+def test_posts_only_within_the_role_s_dates():
+    """A named role serving days 0-9 holds a post in a flood of days 14-23: it is never on the post; one
+    serving days 0-17 stands it on days 14-17 only (4 days x 12 h in each of the 8 grids)."""
+    for end, days in ((9, 0), (17, 4)):
+        spec = flood(posts=[{**POST, "role": "temp"}])
+        spec["cadres"]["roles"] = {"temp": {"per_grid": 1, "end": end}}
+        spec["wartime"]["roles"] = ["grid_workers", "sunk", "temp"]
+        m = compute_metrics(simulate(build_scenario(spec, ROOT / "x.toml"), np.random.SeedSequence(5)))
+        assert m["wartime_post_hours"] == pytest.approx(8 * days * 12.0)
 
 
 def test_mobilisation_delays_wartime_duty():

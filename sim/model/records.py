@@ -55,6 +55,7 @@ class Records:
     post_hours: np.ndarray  # (posts, 2) each post's daily start and end hour
     post_role: np.ndarray  # per post, the holders' role (index into role_names)
     post_cost: np.ndarray  # per post, the holders' cost of an hour (nan: not given)
+    post_log: np.ndarray  # (k, 5) per post and day of wartime duty: post, start, end, holders rostered, present
     emergencies: np.ndarray  # (k, 2) start, end of each emergency
     campaign_names: list[str]
     campaigns: np.ndarray  # (k, 5) per visit campaign: start, stop (target met or end), target met (nan: never),
@@ -123,7 +124,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
                      start: array, end: array, found: bytearray, level: bytearray,
                      supervised: array, cadres: list[Cadre], groups: list[DutyGroup], work_who: array, work_when: array,
                      duty_log: Sequence[float], absence_log: array, visits: Visiting, war_periods: list[list[float]],
-                     mobilised_periods: list[list[float]], post_holders: list[int],
+                     mobilised_periods: list[list[float]], post_holders: list[int], post_log: np.ndarray,
                      location: np.ndarray, run_end: float, events: int, transitions: int,
                      campaigns: Sequence[CampaignState] = (), tasks: Sequence[TaskState] = (),
                      task_log: Sequence[float] = ()) -> Records:
@@ -177,6 +178,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         wartime=np.array(war_periods, dtype=float).reshape(-1, 2),
         mobilised=np.array(mobilised_periods, dtype=float).reshape(-1, 2),
         post_holders=np.array(post_holders, dtype=int),
+        post_log=post_log,
         post_hours=np.array([(p.start_hour, p.end_hour) for p in sc.wartime.posts], dtype=float).reshape(-1, 2),
         post_role=np.array([sc.cadres.role_names.index(p.role) for p in sc.wartime.posts], dtype=int),
         post_cost=np.array([np.nan if (c := sc.cadres.homed()[p.role].cost_per_hour) is None else c

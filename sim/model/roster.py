@@ -72,7 +72,7 @@ class Roster:
     level_units: list[list[Unit]]  # community offices, street offices, the department
     cadres: list[Cadre] = field(default_factory=list)
     groups: dict[str, DutyGroup] = field(default_factory=dict)
-    post_holders: list[int] = field(default_factory=list)  # per wartime post, the cadres holding it
+    post_holders: list[list[int]] = field(default_factory=list)  # per wartime post, the ids of its holders
     role_names: tuple[str, ...] = ()  # what a cadre's role indexes: ROLES, then the named roles
     book: IdleBook | None = None  # the idle stamps of the SmallUnits' cadres
     units: int = 0  # how many units there are (each has its number, Unit.index)
@@ -215,7 +215,7 @@ def assign_posts(sc: Scenario, r: Roster, clock: Clock) -> None:
                 count[c.home] = count.get(c.home, 0) + 1
                 picked.add(c.id)
         taken |= picked
-        r.post_holders.append(len(picked))
+        r.post_holders.append(sorted(picked))
         hours = WeeklySchedule.daily(range(7), post.start_hour, post.end_hour, clock)
         for grp in list(r.groups.values()):
             holders = [c for c in grp.members if c.id in picked]

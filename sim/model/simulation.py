@@ -57,6 +57,7 @@ from sim.model.clock import TIE_HOURS, Clock
 from sim.model.dispatch import SmallUnit, Unit
 from sim.model.district import Trips, build_district
 from sim.model.emergencies import Emergencies
+from sim.model.posts import post_log
 from sim.model.issues import HIDDEN, KNOWN, RESOLVED, IssueTable, generate_issues
 from sim.model.records import Records, assemble_records
 from sim.model.reserved_visits import ReservedVisits
@@ -103,12 +104,13 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         for grp in self.groups.values():  # all members take part in shift changes (until the drain narrows them)
             grp.active = grp.members
             grp.ids = np.array([c.id for c in grp.members], dtype=np.intp)
+        self.turnout = None
         if any(grp.attendance < 1 for grp in self.groups.values()):  # who turns up (attendance.py)
             places = [self.d.ids[c.home] if c.home >= 0 else c.unit.name for c in self.cadres]
-            turnout = Turnout(seeds, stable_keys([r.role_names[c.role] for c in self.cadres], places))
+            self.turnout = Turnout(seeds, stable_keys([r.role_names[c.role] for c in self.cadres], places))
             for grp in self.groups.values():
                 if grp.attendance < 1:
-                    grp.turnout = turnout
+                    grp.turnout = self.turnout
         self.absence_log = array("q")  # flat rows (cadre, duty row): a member absent from that shift
         self.grid_unit, self.police_units, self.level_units = r.grid_unit, r.police_units, r.level_units
         # each grid's and police grid's unit by its number, for the drain's narrowing
@@ -614,7 +616,8 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
             self.sc, self.table, self.d, report=self.report, start=self.start, end=self.end, found=self.found,
             level=self.i_level, supervised=self.supervised, cadres=self.cadres, groups=list(self.groups.values()),
             work_who=self.work_who, work_when=self.work_when, duty_log=self.duty_log, absence_log=self.absence_log, visits=self.visits, war_periods=self.war_periods,
-            mobilised_periods=self.mobilised_periods, post_holders=self.post_holders,
+            mobilised_periods=self.mobilised_periods, post_holders=[len(m) for m in self.post_holders],
+            post_log=post_log(self.sc, self.post_holders, self.mobilised_periods, self.turnout),
             location=location, run_end=now, transitions=self.transitions, campaigns=self.campaigns, tasks=self.tasks,
             task_log=self.task_log,
             events=self.events)
