@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sim.model.cadres import IDLE, RESERVED, TASK, Cadre
 from sim.model.calls import Call
 from sim.model.tasks import TaskState
@@ -51,8 +53,11 @@ class Emergencies:
         ts.active = True
         ts.last_t = [now] * len(ts.last_t)
         self.active_tasks.append(ts)
-        for c in self.cadres:
-            if self.state[c.id] in (IDLE, RESERVED) and self.hand[c.id] < 0 and self._task_for(c) is ts:
+        # only the free cadres of the task's roles (the task appears in every grid, so in all their grids)
+        ids = np.flatnonzero(np.isin(self.role_a, ts.role_ids) & (self.home_a >= 0) & (self.hand_a < 0)
+                             & ((self.state_a == IDLE) | (self.state_a == RESERVED)))
+        for c in map(self.cadres.__getitem__, ids.tolist()):
+            if self._task_for(c) is ts:
                 if self.state[c.id] == IDLE:
                     c.unit.remove_idle(c)
                 else:
@@ -125,11 +130,12 @@ class Emergencies:
         else:
             self.mobilised_periods[-1][1] = now
         pause = self.sc.wartime.pause_visits and self.sc.visits.enabled
-        if pause and on:
+        if pause and on:  # only the cadres it changes: those reserved for visits or visiting
             self.visiting_allowed = False
-            for c in self.cadres:
-                if self.state[c.id] == RESERVED:
-                    self.reserve_until[c.id] = now
+            for cid in np.flatnonzero((self.state_a == RESERVED) | (self.visiting_a == 1)).tolist():
+                c = self.cadres[cid]
+                if self.state[cid] == RESERVED:
+                    self.reserve_until[cid] = now
                     self._release(c)
                 self._stop_visiting(c)
         for grp in self.groups.values():
@@ -145,6 +151,5 @@ class Emergencies:
             self._schedule_group(grp)
         if pause and not on:
             self.visiting_allowed = True
-            for c in self.cadres:
-                if self.state[c.id] == IDLE and not self.visiting[c.id]:
-                    self._start_visiting(c)
+            for cid in np.flatnonzero((self.state_a == IDLE) & (self.visiting_a == 0) & self.visits_a).tolist():
+                self._start_visiting(self.cadres[cid])

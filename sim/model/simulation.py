@@ -124,6 +124,7 @@ class Simulation(ShiftChanges, ReservedVisits, Emergencies):
         self.visits = Visiting(self.d.households, pace, self.horizon)
         self.visiting_allowed = scenario.visits.enabled
         self.role_of = [r.role_names[c.role] for c in self.cadres]
+        self.role_a = np.array([c.role for c in self.cadres], dtype=np.intp)
         self.campaigns = build_campaigns(scenario, self.d.ids, self.d.households, [c.home for c in self.cadres],
                                          self.role_of)
         # emergency tasks: those under way, and who works on which (per task and grid)

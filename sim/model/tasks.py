@@ -19,16 +19,18 @@ from sim.scenario import Scenario
 
 class TaskState:
     __slots__ = ("index", "name", "start", "deadline", "unit_hours", "roles", "need", "done", "workers",
-                 "last_t", "token", "finished", "on_time", "window", "in_window", "active")
+                 "last_t", "token", "finished", "on_time", "window", "in_window", "active", "role_ids")
 
     def __init__(self, index: int, name: str, start: float, deadline: float, unit_hours: float, roles: set[str],
-                 units: np.ndarray, window: tuple[float, float]):
+                 units: np.ndarray, window: tuple[float, float], names: tuple[str, ...]):
+        """``names``: every role's name, in the order a cadre's role number indexes (Cadres.role_names)."""
         self.index = index
         self.name = name
         self.start = start
         self.deadline = deadline
         self.unit_hours = unit_hours  # cadre-hours per unit: crew * hours
         self.roles = roles
+        self.role_ids = np.array([names.index(r) for r in sorted(roles)], np.intp)  # the roles by number
         n = len(units)
         self.need = (units * unit_hours).tolist()  # per grid, cadre-hours of work
         self.done = [0.0] * n
@@ -86,5 +88,5 @@ def build_tasks(sc: Scenario, households: np.ndarray) -> list[TaskState]:
             start = a + task.start_after_hours
             units = households.astype(float) if task.per == "household" else np.ones(len(households))
             out.append(TaskState(len(out), task.name, start, start + task.deadline_hours, task.crew * task.hours,
-                                 set(task.roles), units, window))
+                                 set(task.roles), units, window, sc.cadres.role_names))
     return out
