@@ -53,11 +53,11 @@ def test_drained_short_window_is_unbiased_and_the_censored_one_is_not():
 
 
 def _drained_records(monkeypatch, narrow: bool, path: Path, policy: str, days: int):
-    from sim.model.simulation import Simulation
+    from sim.model.duty import Duty
     from sim.scenario import parse_set
 
     if not narrow:
-        monkeypatch.setattr(Simulation, "_narrow_to_live_units", lambda self, _=None: None)
+        monkeypatch.setattr(Duty, "narrow_to_live_units", lambda self, _=None: None)
     sc = load_scenario(path, policy, parse_set([f"calendar.horizon_days={days}", "calendar.warmup_days=7"]))
     return simulate(sc, np.random.SeedSequence(11))
 

@@ -31,10 +31,11 @@ def test_equal_times_fire_in_the_order_they_were_scheduled():
     sim = small_model()
     fired: list[str] = []
     note = lambda ev: fired.append(ev.value)  # noqa: E731
-    sim._at(5.0, note, "scheduled at 0 for 5")
-    sim._at(1.0, lambda ev: sim._at(5.0, note, "scheduled at 1 for 5"), None)
-    sim._at(1.0, lambda ev: sim._after(4.0, note, "scheduled at 1 for 1 + 4"), None)
-    sim._at(5.0, note, "scheduled at 0 for 5, second")
+    run = sim.shared
+    run.at(5.0, note, "scheduled at 0 for 5")
+    run.at(1.0, lambda ev: run.at(5.0, note, "scheduled at 1 for 5"), None)
+    run.at(1.0, lambda ev: run.after(4.0, note, "scheduled at 1 for 1 + 4"), None)
+    run.at(5.0, note, "scheduled at 0 for 5, second")
     sim.env.run(until=6.0)
     assert fired == ["scheduled at 0 for 5", "scheduled at 0 for 5, second", "scheduled at 1 for 5",
                      "scheduled at 1 for 1 + 4"]
@@ -46,11 +47,12 @@ def test_a_self_report_keeps_its_place_among_calls_for_the_same_instant():
     one re-armed event, it came after the call)."""
     sim = small_model()
     fired: list[str] = []
-    sim._report = lambda i: fired.append(f"report {i}")
-    sim.i_offset[0] = sim.i_offset[1] = np.nan  # no visit finds them
+    issues, run = sim.issues, sim.shared
+    issues.report_now = lambda i: fired.append(f"report {i}")
+    issues.i_offset[0] = issues.i_offset[1] = np.nan  # no visit finds them
     for i, delay in ((0, 3.0), (1, 5.0)):
-        sim.i_delay[i] = delay
-        sim._hide(i)
-    sim._at(1.0, lambda ev: sim._at(5.0, lambda e: fired.append("call"), None), None)
+        issues.i_delay[i] = delay
+        issues.hide(i)
+    run.at(1.0, lambda ev: run.at(5.0, lambda e: fired.append("call"), None), None)
     sim.env.run(until=6.0)
     assert fired == ["report 0", "report 1", "call"]

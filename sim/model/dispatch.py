@@ -116,7 +116,10 @@ class Unit:
 
 class IdleBook:
     """For the cadres of every SmallUnit, when each became idle (a stamp; -1: not idle), and per
-    unit (by its number) the issues in a SmallUnit's queue: typed arrays, with numpy views for shift changes."""
+    unit (by its number) the issues in a SmallUnit's queue: typed arrays, with numpy views for shift changes.
+
+    The one owner of the SmallUnits' idle cadres: a SmallUnit marks one cadre at a time (``idle``,
+    ``off``), a shift change many at once (``mark_idle``, ``mark_off``), both through these methods."""
 
     __slots__ = ("since", "since_a", "next", "queued", "queued_a")
 
@@ -126,6 +129,15 @@ class IdleBook:
         self.next = 0  # the next stamp: stamps only grow, so a smaller one has been idle longer
         self.queued = array("q", bytes(8 * units))  # stays 0 for units other than SmallUnits
         self.queued_a = np.frombuffer(self.queued, dtype=np.int64)
+
+    def idle(self, cid: int) -> None:
+        """Cadre ``cid`` becomes idle now."""
+        self.since[cid] = self.next
+        self.next += 1
+
+    def off(self, cid: int) -> None:
+        """Cadre ``cid`` is no longer idle."""
+        self.since[cid] = -1
 
     def mark_idle(self, ids: np.ndarray) -> None:
         """Cadres ``ids`` (of SmallUnits) become idle now, in this order."""
@@ -166,12 +178,10 @@ class SmallUnit(Unit):
         self.book.queued[self.index] -= 1
 
     def add_idle(self, cadre: Cadre) -> None:
-        book = self.book
-        book.since[cadre.id] = book.next
-        book.next += 1
+        self.book.idle(cadre.id)
 
     def remove_idle(self, cadre: Cadre) -> None:
-        self.book.since[cadre.id] = -1
+        self.book.off(cadre.id)
 
     def take_idle(self, grid: int, issue: int = -1) -> Cadre | None:
         since = self.book.since
@@ -181,7 +191,7 @@ class SmallUnit(Unit):
             if s >= 0 and (best is None or s < first):
                 best, first = c, s
         if best is not None:
-            since[best.id] = -1
+            self.book.off(best.id)
         return best
 
 

@@ -1,5 +1,8 @@
 """Household visiting per grid, and the discovery of hidden issues it brings.
 
+Two classes: ``Visiting``, every grid's visiting state as arrays, and ``Visits``,
+the component that drives it as the run goes (who visits, discovery events).
+
 Visiting is continuous work, not one event per household: a grid's idle,
 on-duty, visiting cadres advance its visiting cursor ``V`` (households visited
 so far, cumulative) at ``pace * visitors`` households per hour.  Households are
@@ -34,6 +37,12 @@ from array import array
 import numpy as np
 
 from sim.model.breakpoints import BreakpointLog
+from sim.model.cadres import IDLE, RESERVED, Cadre
+from sim.model.calls import Call
+from sim.model.clock import TIE_HOURS
+from sim.model.component import Component, Run
+
+FEW_GRIDS = 8  # visiting changes in at most this many grids go one grid at a time: array calls cost more there
 
 
 def _zeros(code: str, n: int) -> tuple[array, np.ndarray]:
@@ -137,3 +146,114 @@ class Visiting:
         """Per grid, the breakpoints (times, values) of V(t), in time order."""
         times, values = self.log.split()
         return [np.frombuffer(t) for t in times], [np.frombuffer(v) for v in values]
+
+
+class Visits(Component):
+    """Household visiting as the run goes: who visits now (a flag per cadre), every grid's visiting state
+    (``Visiting``), and the one pending discovery event per grid that finds hidden issues.  ``allowed`` is
+    off while wartime pauses visits."""
+
+    connects = ("crew", "issues", "reserves")
+
+    def __init__(self, run: Run, households: np.ndarray, cadres: int):
+        super().__init__(run)
+        sc = run.sc
+        self.grids = Visiting(households, sc.visits.households_per_hour, run.horizon)
+        self.allowed = sc.visits.enabled
+        self.visiting = bytearray(cadres)  # per cadre: visiting now
+        self.visiting_a = np.frombuffer(self.visiting, dtype=np.uint8)
+
+    def hide(self, g: int, offset: float, i: int) -> None:
+        """Hidden issue ``i`` occurs in grid ``g``: the visiting round will reach it (``offset``, visits.py)."""
+        self.grids.add_hidden(g, self.env.now, offset, i)
+        self.reschedule_discovery(g)
+
+    def start_visiting(self, c: Cadre, grid_later: bool = False) -> bool:
+        """The cadre visits, if it is a visitor and visiting is allowed; ``grid_later``: its grid's count of
+        visitors is changed by the caller (a shift change, summed per grid).  Whether it started."""
+        if c.visits and self.allowed and not self.visiting[c.id]:
+            self.visiting[c.id] = 1
+            if not grid_later:
+                self.visitors(c.home, +1)
+            if self.reserves.campaigns_of:
+                self.reserves.campaign_visitor(c, +1)
+            return True
+        return False
+
+    def stop_visiting(self, c: Cadre, grid_later: bool = False) -> bool:
+        """The cadre stops visiting, if it visits (``grid_later`` as for ``start_visiting``).  Whether it stopped."""
+        if self.visiting[c.id]:
+            self.visiting[c.id] = 0
+            if not grid_later:
+                self.visitors(c.home, -1)
+            if self.reserves.campaigns_of:
+                self.reserves.campaign_visitor(c, -1)
+            return True
+        return False
+
+    def visitors(self, g: int, delta: int) -> None:
+        self.grids.change_visitors(g, self.env.now, delta)
+        if delta > 0 and self.grids.hidden[g]:
+            self.reschedule_discovery(g)
+
+    def visitors_of(self, grids: np.ndarray, deltas: np.ndarray) -> None:
+        """``visitors`` for the grids of a shift change, in order: for many, as array operations, with
+        the same arithmetic and the discoveries scheduled in the same order."""
+        if len(grids) <= FEW_GRIDS:
+            for g, delta in zip(grids.tolist(), deltas.tolist()):
+                self.visitors(g, delta)
+            return
+        now = self.env.now
+        vs = self.grids
+        vs.change_many(grids, deltas, now)
+        sped_up, t = vs.next_discoveries(grids[deltas > 0], now)
+        sooner = (t < np.frombuffer(vs.due)[sped_up] - TIE_HOURS) & (t < self.run.stop_at)
+        for g, when in zip(sped_up[sooner].tolist(), t[sooner].tolist()):
+            self.discovery_at(g, when)
+
+    def pause(self) -> None:
+        """Wartime pauses visits: reserves end, and every visitor stops (only the cadres it changes)."""
+        self.allowed = False
+        crew = self.crew
+        for cid in np.flatnonzero((crew.state_a == RESERVED) | (self.visiting_a == 1)).tolist():
+            c = crew.cadres[cid]
+            if crew.state[cid] == RESERVED:
+                self.reserves.end_now(c)
+            self.stop_visiting(c)
+
+    def resume(self) -> None:
+        """The pause is over: idle visitors visit again."""
+        self.allowed = True
+        crew = self.crew
+        for cid in np.flatnonzero((crew.state_a == IDLE) & (self.visiting_a == 0) & crew.visits_a).tolist():
+            self.start_visiting(crew.cadres[cid])
+
+    # ------------------------------------------------------------ discovery
+
+    def reschedule_discovery(self, g: int) -> None:
+        vs = self.grids
+        t = vs.next_discovery(g, self.env.now)
+        if t < vs.due[g] - TIE_HOURS and t < self.run.stop_at:
+            self.discovery_at(g, t)
+
+    def discovery_at(self, g: int, when: float) -> None:
+        """Grid ``g``'s next discovery is at ``when``: the one pending before is void."""
+        vs = self.grids
+        vs.token[g] += 1
+        vs.due[g] = when
+        self.run.at(when, self.discover, (g, vs.token[g]))
+
+    def discover(self, ev: Call) -> None:
+        g, token = ev.value
+        vs = self.grids
+        if token != vs.token[g]:
+            return
+        vs.due[g] = math.inf
+        for i in vs.found(g, self.env.now):
+            self.issues.found_by_visit(i)
+        self.reschedule_discovery(g)
+
+    def finish(self, now: float) -> None:
+        """The run stops: every grid's cursor is brought up to now (the last breakpoint of its curve)."""
+        every = np.arange(len(self.grids))
+        self.grids.change_many(every, np.zeros_like(every), now)
