@@ -174,3 +174,29 @@ def test_an_urgent_issue_calls_a_cadre_off_an_emergency_task():
         on_issues = (np.minimum(r.work_end, done) - np.maximum(r.work_start, 24.0)).clip(0).sum()
         assert abs(done - (24.0 + 10.0 + on_issues)) < 1e-9
     assert checked >= 10, "too few urgent issues came during the task"
+
+
+# ------------------------------------------------------------ idle time when visiting is a duty
+
+def idle_day_visits(**shares) -> float:
+    """One cadre on 08-16 every day, no issues, a daily quota of 20 households at 10 an hour (2 h reserved):
+    households visited per day."""
+    visits = {"mode": "scheduled", "households_per_day": 20, "households_per_hour": 10}
+    gw = {"per_grid": 1, "days": EVERY_DAY, "start_hour": 8, "end_hour": 16}
+    if "visits" in shares:
+        visits["idle_pace_share"] = shares["visits"]
+    if "role" in shares:
+        gw["idle_pace_share"] = shares["role"]
+    spec = one_grid(calendar={"start": "2024-01-01", "horizon_days": 14, "warmup_days": 0, "drain_days": 0},
+                    issue_types={"t": {"rate_per_1000_households_per_week": 0.0, "service_time": 1.0}},
+                    cadres={"grid_workers": gw}, visits=visits)
+    r = run(spec)
+    return float(np.interp(r.horizon, r.visit_times[0], r.visit_values[0])) / 14
+
+
+def test_idle_time_visits_at_its_share_of_the_pace_when_visiting_is_a_duty():
+    """2 reserved hours at the full pace and 6 idle hours at the idle share: 10 x (2 + 6 x share) a day."""
+    assert idle_day_visits() == 20.0  # default: idle time is not visiting
+    assert idle_day_visits(visits=0.5) == 50.0
+    assert idle_day_visits(visits=0.5, role=0.25) == 35.0  # the role's share comes first
+    assert idle_day_visits(visits=1.0) == 80.0  # as in "idle" mode

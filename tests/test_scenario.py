@@ -79,7 +79,7 @@ def test_unknown_key_lists_allowed_keys(tmp_path):
     msg = error(write(tmp_path, BASE + "\n[cadres.sunk]\ncuont = 800\n"))
     assert "cadres.sunk.cuont = 800" in msg
     assert "unknown key" in msg and "did you mean count?" in msg
-    assert "allowed keys: attendance, cost_per_hour, start_hour, end_hour, count, allocation, per_grid, service_days, days_per_cadre" in msg
+    assert "allowed keys: idle_pace_share, attendance, cost_per_hour, start_hour, end_hour, count, allocation, per_grid, service_days, days_per_cadre" in msg
 
 
 def test_unknown_top_level_table(tmp_path):

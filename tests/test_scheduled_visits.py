@@ -152,3 +152,13 @@ def test_a_pause_at_a_shift_end_does_not_take_a_reserved_cadre_off_its_grid_twic
                            for d in (4, 8, 12, 16)]
     sc, r = run(data)  # the invariants: every grid's cursor never goes back
     assert len(r.wartime) == 4
+
+
+@pytest.mark.parametrize("where,value", [(("visits", "idle_pace_share"), 1.5),
+                                         (("cadres", "grid_workers", "idle_pace_share"), -0.1)])
+def test_idle_pace_share_out_of_range_is_named(where, value):
+    spec = saturated({"mode": "scheduled", "shift_share": 0.5})
+    spec[where[0]][where[1]] = value if len(where) == 2 else {**spec[where[0]][where[1]], where[2]: value}
+    with pytest.raises(ScenarioError) as e:
+        build_scenario(spec, ROOT / "x.toml")
+    assert ".".join(where) in str(e.value) and "1" in str(e.value), str(e.value)

@@ -32,7 +32,7 @@ class CampaignState:
         self.participants = participants  # cadre ids
         self.pace = pace
         self.active = False
-        self.visitors = 0  # participants visiting now
+        self.visitors = 0.0  # participants visiting now, by their weight (visits.py)
         self.done = 0.0  # households its participants visited since it started
         self.last_t = 0.0
         self.token = 0
@@ -44,7 +44,7 @@ class CampaignState:
             self.done += self.pace * self.visitors * (now - self.last_t)
         self.last_t = now
 
-    def change_visitors(self, now: float, delta: int) -> None:
+    def change_visitors(self, now: float, delta: float) -> None:
         self.advance(now)
         self.visitors += delta
 

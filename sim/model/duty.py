@@ -109,11 +109,17 @@ class Duty(Component):
             self.transitions += len(grp.active) - len(grp.absent)
             self.log_duty(grp, now)
             ids = grp.ids
+            weight = self.visits.weight_a[ids]  # (a copy) what the members visit at before they stop
             moved = self.go_off(grp, ids, now, handed_back, finished)
         if moved.any():
-            grids, first, count = np.unique(self.crew.home_a[ids[moved]], return_index=True, return_counts=True)
+            if on:
+                weight = self.visits.weight_a[ids]
+            grids, first, where, count = np.unique(self.crew.home_a[ids[moved]], return_index=True,
+                                                   return_inverse=True, return_counts=True)
+            summed = np.bincount(where, weights=weight[moved], minlength=len(grids))
             order = np.argsort(first)
-            self.visits.visitors_of(grids[order], count[order] if on else -count[order])
+            sign = 1 if on else -1
+            self.visits.visitors_of(grids[order], sign * summed[order], sign * count[order])
         for i in finished:
             self.issues.work_done(i)
         for unit, i in handed_back:
@@ -135,7 +141,9 @@ class Duty(Component):
         crew.book.mark_idle(q)  # in member order, as one by one would
         if visits.allowed:
             visiting = quick & crew.visits_a[ids]
-            visits.visiting_a[ids[visiting]] = 1
+            idle = ids[visiting]
+            visits.visiting_a[idle] = 1
+            visits.weight_a[idle] = visits.idle_weight_a[idle]
             starts |= visiting
         return starts
 
@@ -169,6 +177,7 @@ class Duty(Component):
         crew.book.mark_off(q)
         visiting = quick & (visits.visiting_a[ids] == 1)
         visits.visiting_a[ids[visiting]] = 0
+        visits.weight_a[ids[visiting]] = 0.0
         crew.state_a[ids] = OFF
         return stops | visiting
 

@@ -168,7 +168,7 @@ class ReservedVisits(Component):
         cp, now = ev.value, self.env.now
         crew, visits = self.crew, self.visits
         cp.active, cp.last_t = True, now
-        cp.visitors = sum(visits.visiting[cid] for cid in cp.participants)
+        cp.visitors = sum(visits.weight[cid] for cid in cp.participants)
         ends: dict[tuple[int, float], DutyGroup] = {}
         for cid in cp.participants:
             self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
@@ -217,8 +217,9 @@ class ReservedVisits(Component):
             if self.crew.state[c.id] == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
                 self.release(c)
 
-    def campaign_visitor(self, c: Cadre, delta: int) -> None:
-        """A participant starts or stops visiting: the campaigns it takes part in count its visits."""
+    def campaign_visitor(self, c: Cadre, delta: float) -> None:
+        """A participant starts or stops visiting (or changes pace, ``delta`` its weight's change): the
+        campaigns it takes part in count its visits."""
         for cp in self.campaigns_of.get(c.id, ()):
             if cp.active:
                 cp.change_visitors(self.env.now, delta)

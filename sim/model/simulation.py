@@ -43,7 +43,7 @@ from sim.model.issues import generate_issues
 from sim.model.posts import post_log
 from sim.model.records import Records, assemble_records
 from sim.model.reserved_visits import ReservedVisits
-from sim.model.roster import build_roster
+from sim.model.roster import Roster, build_roster
 from sim.model.tasks import Tasks
 from sim.model.visits import Visits
 from sim.model.wartime import Wartime
@@ -61,7 +61,7 @@ class Simulation:
         self.issues = IssuePath(run, table, d, roster)
         self.crew = Crew(run, roster, d)
         self.duty = Duty(run, roster, d.ids, seeds)
-        self.visits = Visits(run, d.households, len(roster.cadres))
+        self.visits = Visits(run, d.households, idle_weights(scenario, roster))
         self.reserves = ReservedVisits(run, d, roster.cadres, self.crew.role_of, list(roster.groups.values()))
         self.tasks = Tasks(run, d.households)
         self.wartime = Wartime(run, d.n)
@@ -117,3 +117,10 @@ def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
         part.__dict__.clear()
     sim.__dict__.clear()
     return records
+
+
+def idle_weights(sc: Scenario, roster: Roster) -> np.ndarray:
+    """Per cadre, the share of the full pace at which it visits in idle time (Visits)."""
+    homed = sc.cadres.homed()
+    share = {name: sc.visits.idle_pace(t.idle_pace_share) for name, t in homed.items()}
+    return np.array([share.get(roster.role_names[c.role], 1.0) for c in roster.cadres], dtype=float)

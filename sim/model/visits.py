@@ -5,7 +5,9 @@ the component that drives it as the run goes (who visits, discovery events).
 
 Visiting is continuous work, not one event per household: a grid's idle,
 on-duty, visiting cadres advance its visiting cursor ``V`` (households visited
-so far, cumulative) at ``pace * visitors`` households per hour.  Households are
+so far, cumulative) at ``pace * visitors`` households per hour, where ``visitors``
+sums each visiting cadre's weight: 1 in reserved visits (and in "idle" mode), its
+role's ``idle_pace_share`` in idle time in "scheduled" mode.  Households are
 visited least-recently-visited first, i.e. round the grid in a fixed cycle, so:
 
 - the households visited within the last T hours are the last V(t) - V(t-T)
@@ -61,7 +63,8 @@ class Visiting:
         self.households = [int(h) for h in households]
         self.pace = pace
         self.log_until = log_until
-        self.visitors, self._visitors = _zeros("q", n)
+        self.visitors, self._visitors = _zeros("d", n)  # the sum of the visiting cadres' weights
+        self.count, self._count = _zeros("q", n)  # how many cadres visit (at 0, the sum is set to exactly 0)
         self.V, self._V = _zeros("d", n)
         self.last_t, self._last_t = _zeros("d", n)
         self.due = array("d", [math.inf]) * n  # when the grid's pending discovery event fires
@@ -82,15 +85,17 @@ class Visiting:
             self.V[g] += self.pace * vis * (now - self.last_t[g])
         self.last_t[g] = now
 
-    def change_visitors(self, g: int, now: float, delta: int) -> None:
+    def change_visitors(self, g: int, now: float, weight: float, count: int) -> None:
+        """``count`` cadres of total ``weight`` start (or, negative, stop) visiting grid ``g`` now."""
         self.advance(g, now)
-        self.visitors[g] += delta
+        self.count[g] += count
+        self.visitors[g] = self.visitors[g] + weight if self.count[g] else 0.0
         if self.log_open[g]:
             self.log.add(g, now, self.V[g])
             if now >= self.log_until:
                 self.log_open[g] = 0
 
-    def change_many(self, grids: np.ndarray, deltas: np.ndarray, now: float) -> None:
+    def change_many(self, grids: np.ndarray, weights: np.ndarray, counts: np.ndarray, now: float) -> None:
         """``change_visitors`` for several grids (each once) at one instant, as array operations."""
         vis = self._visitors[grids]
         last = self._last_t[grids]
@@ -98,7 +103,9 @@ class Visiting:
         g = grids[moving]
         self._V[g] += self.pace * vis[moving] * (now - last[moving])
         self._last_t[grids] = now
-        self._visitors[grids] = vis + deltas
+        count = self._count[grids] + counts
+        self._count[grids] = count
+        self._visitors[grids] = np.where(count != 0, vis + weights, 0.0)
         logged = grids[self._log_open[grids] == 1]
         if len(logged):
             self.log.add_many(logged, now, self._V[logged])
@@ -149,19 +156,24 @@ class Visiting:
 
 
 class Visits(Component):
-    """Household visiting as the run goes: who visits now (a flag per cadre), every grid's visiting state
-    (``Visiting``), and the one pending discovery event per grid that finds hidden issues.  ``allowed`` is
-    off while wartime pauses visits."""
+    """Household visiting as the run goes: who visits now and at what weight (a flag and a weight per
+    cadre: 1 in reserved visits, its idle pace share in idle time), every grid's visiting state
+    (``Visiting``), and the one pending discovery event per grid that finds hidden issues.  ``allowed``
+    is off while wartime pauses visits."""
 
     connects = ("crew", "issues", "reserves")
 
-    def __init__(self, run: Run, households: np.ndarray, cadres: int):
+    def __init__(self, run: Run, households: np.ndarray, idle_weights: np.ndarray):
         super().__init__(run)
         sc = run.sc
         self.grids = Visiting(households, sc.visits.households_per_hour, run.horizon)
         self.allowed = sc.visits.enabled
-        self.visiting = bytearray(cadres)  # per cadre: visiting now
+        n = len(idle_weights)
+        self.visiting = bytearray(n)  # per cadre: visiting now
         self.visiting_a = np.frombuffer(self.visiting, dtype=np.uint8)
+        self.weight, self.weight_a = _zeros("d", n)  # per cadre: the weight it visits at now
+        self.idle_weight_a = np.asarray(idle_weights, dtype=float)  # per cadre: its weight in idle time
+        self.idle_weight = self.idle_weight_a.tolist()
 
     def hide(self, g: int, offset: float, i: int) -> None:
         """Hidden issue ``i`` occurs in grid ``g``: the visiting round will reach it (``offset``, visits.py)."""
@@ -169,44 +181,59 @@ class Visits(Component):
         self.reschedule_discovery(g)
 
     def start_visiting(self, c: Cadre, grid_later: bool = False) -> bool:
-        """The cadre visits, if it is a visitor and visiting is allowed; ``grid_later``: its grid's count of
-        visitors is changed by the caller (a shift change, summed per grid).  Whether it started."""
-        if c.visits and self.allowed and not self.visiting[c.id]:
-            self.visiting[c.id] = 1
-            if not grid_later:
-                self.visitors(c.home, +1)
-            if self.reserves.campaigns_of:
-                self.reserves.campaign_visitor(c, +1)
-            return True
-        return False
+        """The cadre visits, if it is a visitor and visiting is allowed: at full weight in reserved visits, at
+        its idle weight else (a cadre visiting already changes weight if its state asks another).
+        ``grid_later``: its grid's visitors are changed by the caller (a shift change, summed per grid).
+        Whether it started."""
+        cid = c.id
+        if not (c.visits and self.allowed):
+            return False
+        w = 1.0 if self.crew.state[cid] == RESERVED else self.idle_weight[cid]
+        if self.visiting[cid]:
+            if w != self.weight[cid]:  # from the reserve to idle time, or back: the same visitor at another pace
+                delta, self.weight[cid] = w - self.weight[cid], w
+                self.visitors(c.home, delta, 0)
+                if self.reserves.campaigns_of:
+                    self.reserves.campaign_visitor(c, delta)
+            return False
+        self.visiting[cid] = 1
+        self.weight[cid] = w
+        if not grid_later:
+            self.visitors(c.home, w, 1)
+        if self.reserves.campaigns_of:
+            self.reserves.campaign_visitor(c, w)
+        return True
 
     def stop_visiting(self, c: Cadre, grid_later: bool = False) -> bool:
         """The cadre stops visiting, if it visits (``grid_later`` as for ``start_visiting``).  Whether it stopped."""
-        if self.visiting[c.id]:
-            self.visiting[c.id] = 0
+        cid = c.id
+        if self.visiting[cid]:
+            w = self.weight[cid]
+            self.visiting[cid] = 0
+            self.weight[cid] = 0.0
             if not grid_later:
-                self.visitors(c.home, -1)
+                self.visitors(c.home, -w, -1)
             if self.reserves.campaigns_of:
-                self.reserves.campaign_visitor(c, -1)
+                self.reserves.campaign_visitor(c, -w)
             return True
         return False
 
-    def visitors(self, g: int, delta: int) -> None:
-        self.grids.change_visitors(g, self.env.now, delta)
-        if delta > 0 and self.grids.hidden[g]:
+    def visitors(self, g: int, weight: float, count: int) -> None:
+        self.grids.change_visitors(g, self.env.now, weight, count)
+        if weight > 0 and self.grids.hidden[g]:
             self.reschedule_discovery(g)
 
-    def visitors_of(self, grids: np.ndarray, deltas: np.ndarray) -> None:
+    def visitors_of(self, grids: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> None:
         """``visitors`` for the grids of a shift change, in order: for many, as array operations, with
         the same arithmetic and the discoveries scheduled in the same order."""
         if len(grids) <= FEW_GRIDS:
-            for g, delta in zip(grids.tolist(), deltas.tolist()):
-                self.visitors(g, delta)
+            for g, w, k in zip(grids.tolist(), weights.tolist(), counts.tolist()):
+                self.visitors(g, w, k)
             return
         now = self.env.now
         vs = self.grids
-        vs.change_many(grids, deltas, now)
-        sped_up, t = vs.next_discoveries(grids[deltas > 0], now)
+        vs.change_many(grids, weights, counts, now)
+        sped_up, t = vs.next_discoveries(grids[weights > 0], now)
         sooner = (t < np.frombuffer(vs.due)[sped_up] - TIE_HOURS) & (t < self.run.stop_at)
         for g, when in zip(sped_up[sooner].tolist(), t[sooner].tolist()):
             self.discovery_at(g, when)
@@ -256,4 +283,4 @@ class Visits(Component):
     def finish(self, now: float) -> None:
         """The run stops: every grid's cursor is brought up to now (the last breakpoint of its curve)."""
         every = np.arange(len(self.grids))
-        self.grids.change_many(every, np.zeros_like(every), now)
+        self.grids.change_many(every, np.zeros(len(every)), np.zeros_like(every), now)

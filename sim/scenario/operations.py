@@ -49,6 +49,9 @@ class Visits(_Model):
     mode: Literal["idle", "scheduled"] = "idle"
     shift_share: float | None = Field(default=None, gt=0, le=1)
     households_per_day: PositiveFloat | None = None
+    # with mode = "scheduled" (unused in "idle" mode): idle time visits at this share of households_per_hour
+    # (visiting is a duty, done in the reserve; the rest of the day goes to other duties: docs/scenario-reference.md)
+    idle_pace_share: float | None = Field(default=None, ge=0, le=1)
     # issues of this priority or more urgent (a smaller number) call a cadre away from reserved visits
     # and from emergency tasks
     interrupt_priority: int = Field(default=1, ge=1, le=9)
@@ -63,6 +66,13 @@ class Visits(_Model):
             raise FieldError("mode", "scheduled", "give exactly one of shift_share (a share of each shift, 0-1) "
                              f"or households_per_day (a daily quota per cadre); given: {', '.join(given) or 'neither'}")
         return self
+
+    def idle_pace(self, role_share: float | None) -> float:
+        """The share of the full pace at which a cadre visits in idle time: 1 in "idle" mode; in "scheduled"
+        mode its role's ``idle_pace_share`` if given, else this table's (default 0)."""
+        if self.mode == "idle":
+            return 1.0
+        return role_share if role_share is not None else (self.idle_pace_share or 0.0)
 
     def reserved_hours(self, shift_hours: float) -> float:
         """Hours at the start of a shift of ``shift_hours`` reserved for visits (0 in idle mode)."""

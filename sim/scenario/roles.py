@@ -24,7 +24,15 @@ class RoleTerms(_Model):
     cost_per_hour: NonNegativeFloat | None = None
 
 
-class GridWorkers(Shift, RoleTerms):
+class Visitor(_Model):
+    """What a role living in grids may say of its visits."""
+
+    # with visits.mode = "scheduled" (unused otherwise, so that a policy may switch the mode): this role's idle
+    # time visits at this share of the pace (None: visits.idle_pace_share)
+    idle_pace_share: float | None = Field(default=None, ge=0, le=1)
+
+
+class GridWorkers(Shift, RoleTerms, Visitor):
     per_grid: int = Field(default=1, ge=0)
     days: Weekdays = list(WEEKDAYS[:6])
     start_hour: Hour = 8.5
@@ -32,7 +40,7 @@ class GridWorkers(Shift, RoleTerms):
     visits: bool = True
 
 
-class Sunk(Hours, RoleTerms):
+class Sunk(Hours, RoleTerms, Visitor):
     """Sunk cadres: ``count`` office staff allocated to grids, serving on ``service_days``.
 
     Each cadre serves ``days_per_cadre`` of the listed days.  The j-th cadre of
@@ -115,7 +123,7 @@ class Level(Shift, RoleTerms):
     staff_per_unit: int = Field(default=1, ge=0)
 
 
-class NamedRole(Shift, RoleTerms):
+class NamedRole(Shift, RoleTerms, Visitor):
     """A role of the scenario's own (``[cadres.roles.NAME]``): part-time grid workers, in-service party
     members, volunteers, campaign cadres.  Its members live in grids (``per_grid`` in each, or ``count``
     allocated as sunk cadres are) and join their grid's dispatch unit; they serve ``days`` from
