@@ -384,7 +384,9 @@ def _covers(intervals: list[tuple[float, float]], t: np.ndarray) -> np.ndarray:
 
 def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) -> None:
     """The cursor's slope is pace x (visiting cadres of the grid on duty and not on a task),
-    and zero when visits are off or paused by wartime: nobody visits off duty."""
+    and zero when visits are off or paused by wartime: nobody visits off duty.  In "scheduled"
+    mode a free cadre out of its reserve visits at its idle pace share, so the slope lies between
+    pace x (those cadres at their idle shares) and pace x (those cadres)."""
     pace = sc.visits.households_per_hour
     names = r.role_names or ROLES
     visiting_role = {names.index(x) for x in ("grid_workers", "sunk", *sc.cadres.roles) if role_shift(sc, x).visits}
@@ -402,11 +404,15 @@ def check_visitors(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) 
         mid = (t[:-1] + t[1:])[seg] / 2
         slope = np.diff(v)[seg] / dt_[seg] / pace
         want = np.zeros(len(mid))
+        least = np.zeros(len(mid))  # in "scheduled" mode, a free cadre out of its reserve visits at its idle share
         if sc.visits.enabled:
             for c in np.flatnonzero((r.cadre_home == g) & np.isin(r.cadre_role, list(visiting_role))).tolist():
-                want += _covers(duty[c], mid) & ~_covers(tasks.get(c, []), mid)
-            want[_covers([tuple(p) for p in paused], mid)] = 0
-        bad = np.flatnonzero(np.abs(slope - want) > 1e-4)
+                free = _covers(duty[c], mid) & ~_covers(tasks.get(c, []), mid)
+                want += free
+                least += free * sc.visits.idle_pace(role_shift(sc, names[r.cadre_role[c]]).idle_pace_share)
+            off = _covers([tuple(p) for p in paused], mid)
+            want[off] = least[off] = 0
+        bad = np.flatnonzero((slope > want + 1e-4) | (slope < least - 1e-4))
         assert not bad.size, (
             f"grid {g}: visiting speed {slope[bad[0]]:.4f} x pace at t={mid[bad[0]]:.3f}, "
             f"but {want[bad[0]]:.0f} visiting cadres are on duty and idle ({bad.size} such segments)"
