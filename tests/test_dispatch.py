@@ -71,3 +71,31 @@ def test_small_unit_counts_the_issues_in_its_queue_and_marks_idle_cadres_in_bulk
     unit.add_idle(c[1])
     assert [unit.take_idle(0).id for _ in range(3)] == [2, 0, 1]
     assert unit.take_idle(0) is None and list(book.since[:3]) == [-1, -1, -1]
+
+
+@pytest.mark.parametrize("kind", ["plain", "small", "skilled"])
+def test_a_withdrawn_issue_queued_again_is_served(kind):
+    """Found by the random tester: an issue taken out of its queue (a cadre called to it) and queued again
+    later with the same key (handed back at a shift end) is waiting once, and served once.  Marked void
+    instead of taken out, its old entry hid the new one from the queue's count: at the horizon the issue
+    was in no place (the conservation check)."""
+    if kind == "skilled":
+        from array import array
+
+        from sim.model.dispatch import SkilledUnit
+        unit = SkilledUnit("g", array("H", [0] * 10))
+        unit.skill_of(None)
+        unit.seal(1)
+    elif kind == "small":
+        unit = SmallUnit("g", IdleBook(1, 1), 0, [])
+    else:
+        unit = Unit("g")
+    unit.push(1, 5.0, 7)
+    unit.push(2, 6.0, 8)
+    unit.withdraw(1, 5.0, 7)
+    assert unit.waiting() == [8]
+    unit.push(1, 5.0, 7)
+    assert sorted(unit.waiting()) == [7, 8]
+    assert [unit.pop(), unit.pop(), unit.pop()] == [7, 8, None]
+    if kind == "small":
+        assert unit.book.queued[0] == 0

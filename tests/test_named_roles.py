@@ -426,3 +426,9 @@ def test_fewer_cadres_than_grids_by_households_are_counted_not_listed():
         build_scenario(data, FILE)
     data["cadres"]["sunk"] = {"count": 5, "allocation": "households"}
     build_scenario(data, FILE)
+
+
+def test_first_call_without_types_is_named():
+    with pytest.raises(ScenarioError) as e:
+        build_scenario(scenario({"vol": {"per_grid": 1, "first_call_hours": 24}}), Path("x.toml"))
+    assert "cadres.roles.vol.first_call_hours" in str(e.value) and "give types too" in str(e.value), str(e.value)

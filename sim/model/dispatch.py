@@ -76,8 +76,10 @@ class Unit:
         heapq.heappush(self.queue, (new, report_t, issue))
 
     def withdraw(self, priority: int, report_t: float, issue: int) -> None:
-        """A waiting issue leaves the queue without being popped (a cadre was called to it)."""
-        self.void.add((priority, report_t, issue))
+        """A waiting issue leaves the queue without being popped (a cadre was called to it).  Taken out of
+        the heap, not voided: the same entry may be queued again later (handed back at a shift end), and a
+        void entry would hide it.  O(queue), and rare (supervision, a first call's end)."""
+        _remove(self.queue, (priority, report_t, issue))
 
     def waiting(self) -> list[int]:
         """The issues in the queue (void entries left out)."""
@@ -209,7 +211,8 @@ class SkilledUnit(Unit):
     cadres this is the plain unit's order of service.
     """
 
-    __slots__ = ("kinds", "skills", "type_class", "heaps", "takes", "served_by", "idle_sets", "local", "stamp")
+    __slots__ = ("kinds", "skills", "type_class", "heaps", "takes", "served_by", "idle_sets", "local", "stamp",
+                 "n_types")
 
     def __init__(self, name: str, kinds: Sequence[int], pooled: bool = False):
         super().__init__(name, pooled)
@@ -223,16 +226,42 @@ class SkilledUnit(Unit):
             self.skills.append(types)
         return self.skills.index(types)
 
-    def seal(self, n_types: int) -> None:
-        """Split the issue types into classes by the skill sets that take them."""
-        sig_class: dict[tuple[int, ...], int] = {}
+    def seal(self, n_types: int, first_call: Sequence[bool] = ()) -> None:
+        """Split the issue types into classes by the skill sets that take them.  A type with a first call
+        (``first_call[t]``: cadres of restricted skill sets have it alone for a while) has a second class,
+        of its issues still in their first call, taken only by the restricted skill sets that take it;
+        an issue is in it while ``kinds[issue]`` is ``n_types + t`` (``hold``, ``release``)."""
+        self.n_types = n_types
+        sig_class: dict[tuple, int] = {}
         self.type_class = [sig_class.setdefault(tuple(k for k, s in enumerate(self.skills) if s is None or t in s),
                                                 len(sig_class)) for t in range(n_types)]
+        held = [("first call",) + tuple(k for k, s in enumerate(self.skills) if s is not None and t in s)
+                if t < len(first_call) and first_call[t] else None for t in range(n_types)]
+        self.type_class += [self.type_class[t] if sig is None or len(sig) == 1 else sig_class.setdefault(sig, len(sig_class))
+                            for t, sig in enumerate(held)]
         self.heaps: list[list[tuple[int, float, int]]] = [[] for _ in sig_class]
         self.takes = [[c for sig, c in sig_class.items() if k in sig] for k in range(len(self.skills))]
-        self.served_by = list(sig_class)
+        self.served_by = [tuple(k for k in sig if isinstance(k, int)) for sig in sig_class]
         self.idle_sets: list[OrderedDict[int, tuple[int, Cadre]]] = [OrderedDict() for _ in self.skills]
         self.local: list[dict[int, OrderedDict[int, tuple[int, Cadre]]]] = [{} for _ in self.skills]
+
+    def holds(self, issue: int) -> bool:
+        """Whether the issue's type has a first call here (a restricted skill set of this unit takes it)."""
+        t = self.kinds[issue]
+        return self.type_class[self.n_types + t] != self.type_class[t]
+
+    def hold(self, issue: int) -> None:
+        """The issue is in its first call (before it is queued or taken)."""
+        self.kinds[issue] += self.n_types
+
+    def release(self, priority: int, report_t: float, issue: int, queued: bool) -> None:
+        """The issue's first call is over: any cadre that takes its type may take it (moved to its type's
+        class if it waits in the queue)."""
+        if queued:
+            self.withdraw(priority, report_t, issue)
+        self.kinds[issue] -= self.n_types
+        if queued:
+            self.push(priority, report_t, issue)
 
     def push(self, priority: int, report_t: float, issue: int) -> None:
         heapq.heappush(self.heaps[self.type_class[self.kinds[issue]]], (priority, report_t, issue))
@@ -253,6 +282,9 @@ class SkilledUnit(Unit):
     def raise_priority(self, old: int, new: int, report_t: float, issue: int) -> None:
         self.void.add((old, report_t, issue))
         self.push(new, report_t, issue)
+
+    def withdraw(self, priority: int, report_t: float, issue: int) -> None:
+        _remove(self.heaps[self.type_class[self.kinds[issue]]], (priority, report_t, issue))
 
     def waiting(self) -> list[int]:
         return [e[2] for heap in self.heaps for e in heap if e not in self.void]
@@ -290,8 +322,15 @@ class SkilledUnit(Unit):
         return best[1]
 
     def call_away(self, pool: dict[int, Cadre], grid: int, issue: int) -> Cadre | None:
-        kind = self.kinds[issue]
-        fits = [k for k, c in pool.items() if (s := self.skills[c.skill]) is None or kind in s]
+        kind, first_call = self.kinds[issue] % self.n_types, self.kinds[issue] >= self.n_types
+        fits = [k for k, c in pool.items()
+                if ((s := self.skills[c.skill]) is None and not first_call) or (s is not None and kind in s)]
         if not fits:
             return None
         return pool.pop(next((k for k in fits if pool[k].home == grid), fits[0]))
+
+
+def _remove(heap: list[tuple[int, float, int]], entry: tuple[int, float, int]) -> None:
+    """Take ``entry`` out of ``heap`` (a list kept as a heap)."""
+    heap.remove(entry)
+    heapq.heapify(heap)

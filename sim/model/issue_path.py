@@ -30,7 +30,7 @@ import numpy as np
 from sim.model.cadres import Cadre
 from sim.model.calls import Call
 from sim.model.component import Component, Run
-from sim.model.dispatch import Unit
+from sim.model.dispatch import SkilledUnit, Unit
 from sim.model.district import District
 from sim.model.issues import HIDDEN, KNOWN, RESOLVED, IssueTable
 from sim.model.roster import Roster
@@ -57,6 +57,9 @@ class IssuePath(Component):
         self.comm_of = district.community.tolist()
         self.street_of = district.street.tolist()
         self.interrupt = sc.visits.interrupt_priority
+        # first calls: per type, the hours a named role that takes it has it alone (SkilledUnit.hold)
+        self.kinds = roster.kinds
+        self.first_call = [sc.first_call_hours(name) for name in table.type_names]
         self.visits_on = sc.visits.enabled
         self.backlog = 0  # issues known and not resolved
         self.backlog_watched = sc.wartime.trigger in ("backlog", "both")  # wartime may start on the backlog
@@ -158,7 +161,22 @@ class IssuePath(Component):
         self.remaining[i] = self.i_service[i] if self.i_level[i] == 0 else self.i_intake[i]
         if self.i_kind:
             self.limit(i, 0)
-        self.enqueue(self.grid_place(i), i)
+        unit = self.grid_place(i)
+        if self.kinds is not None and (hours := self.first_call[self.kinds[i]]) > 0 and \
+                isinstance(unit, SkilledUnit) and unit.holds(i):
+            unit.hold(i)
+            self.run.after(hours, self.first_call_over, i)
+        self.enqueue(unit, i)
+
+    def first_call_over(self, ev: Call) -> None:
+        """The issue's first call is over: any cadre of its grid that takes its type may take it now."""
+        i = ev.value
+        unit = self.grid_place(i)
+        queued = bool(self.queued[i]) and self.stage[i] in (0, FEEDBACK)  # waiting in this unit's queue
+        unit.release(self.i_prio[i], self.report[i], i, queued)
+        if queued and (cadre := unit.take_idle(self.i_grid[i], i)) is not None:
+            unit.withdraw(self.i_prio[i], self.report[i], i)
+            self.crew.assign(cadre, i)
 
     # ------------------------------------------------------------ queues
 

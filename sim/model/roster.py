@@ -76,6 +76,7 @@ class Roster:
     role_names: tuple[str, ...] = ()  # what a cadre's role indexes: ROLES, then the named roles
     book: IdleBook | None = None  # the idle stamps of the SmallUnits' cadres
     units: int = 0  # how many units there are (each has its number, Unit.index)
+    kinds: array | None = None  # per issue, its type (+ the number of types while in its first call): SkilledUnits
 
 
 def named_homes(sc: Scenario, d: District) -> dict[str, np.ndarray]:
@@ -113,6 +114,7 @@ def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | No
                [[Unit(f"community {c}") for c in d.community_names],
                 [Unit(f"street {s}") for s in d.street_names],
                 [Unit("department")] + [Unit(f"department {name}") for name in units]])
+    r.kinds = kinds
     wt = sc.wartime
     role_names = r.role_names = sc.cadres.role_names
 
@@ -172,7 +174,7 @@ def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | No
             add(name, h, r.grid_unit[h], role.visits, group(name, name, role), types)
     for u in {id(u): u for u in grid_unit}.values():
         if isinstance(u, SkilledUnit):
-            u.seal(len(type_index))
+            u.seal(len(type_index), [sc.first_call_hours(t) > 0 for t in type_index])
     assign_posts(sc, r, clock)
     number_units(r)
     make_small(r)

@@ -140,6 +140,9 @@ class NamedRole(Shift, RoleTerms, Visitor):
     end: dt.date | NonNegativeInt | None = Field(
         default=None, description="last day served (inclusive): a date, or whole days after calendar.start")
     types: list[str] | None = Field(default=None, min_length=1)
+    # an issue of one of ``types`` reported in a grid where this role has cadres is theirs alone for this
+    # many hours (its first call: the grid worker organises the volunteers, 001); then any cadre's
+    first_call_hours: NonNegativeFloat = 0.0
     visits: bool = True
 
     @model_validator(mode="after")
@@ -152,6 +155,9 @@ class NamedRole(Shift, RoleTerms, Visitor):
         if self.per_grid is not None and "allocation" in self.model_fields_set:
             raise FieldError("allocation", self.allocation, "applies only with count; with per_grid every grid "
                              "has the same number: drop allocation or give count")
+        if self.first_call_hours > 0 and self.types is None:
+            raise FieldError("first_call_hours", self.first_call_hours, "gives this role's cadres the first call on "
+                             "the issue types they take: give types too, or drop first_call_hours")
         if self.types is not None:
             twice = sorted({t for t in self.types if self.types.count(t) > 1})
             if twice:

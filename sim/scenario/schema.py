@@ -345,6 +345,12 @@ class Scenario(_Model):
 
     # -- derived
 
+    def first_call_hours(self, type_name: str) -> float:
+        """Hours an issue of this type is for the named roles that take it alone (the longest of their
+        ``first_call_hours``; 0: none)."""
+        return max((r.first_call_hours for r in self.cadres.roles.values() if r.types and type_name in r.types),
+                   default=0.0)
+
     def department_unit(self, type_name: str) -> str | None:
         """The named department unit an issue type goes to, or None for the shared department."""
         for unit, spec in self.levels.department.units.items():
