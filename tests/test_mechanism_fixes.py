@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.model import simulate
 from sim.scenario import build_scenario
@@ -57,6 +58,8 @@ def test_last_issue_resolved_exactly_at_the_drain_limit():
         ends = np.sort(r.end[np.isfinite(r.end)])
         assert np.allclose(ends % 24, 0.0)  # every task ends at midnight
         at_limit += ends.size and ends[-1] == 8 * 24.0 and r.run_end == 8 * 24.0
+        # a task taken as the run ends (the cadre freed at the limit) was never started: no start, no row
+        assert not (r.start == r.run_end).any() and (r.work_end - r.work_start > 0).all()
     assert at_limit >= 5, "too few replications ended a task exactly at the drain's limit: the tie was not exercised"
 
 
@@ -85,6 +88,32 @@ def test_resume_hands_back_a_task_whose_holder_has_no_next_shift():
         assert list(zip(r.work_start[rows], r.work_end[rows])) == [(8.0, 24.0), (80.0, 84.0)]
         assert np.isfinite(r.end).all(), "an issue was never resolved"
     assert checked >= 10
+
+
+def test_a_held_task_goes_back_when_a_schedule_change_leaves_no_shift():
+    """Found by the random tester: two grid workers on duty Monday and Tuesday 00-16; on Tuesday a flood's
+    wartime puts the first on a post 00-16, so the tasks she held over Monday's end (20-hour tasks, resume)
+    have no shift of hers left in the run.  They go back to the queue when wartime starts, for the other
+    grid worker: nothing is left in a hand that will not come back."""
+    spec = one_grid(calendar={"start": "2024-01-01", "horizon_days": 2, "warmup_days": 0, "drain_days": 0},
+                    issue_types={"t": {"rate_per_1000_households_per_week": 30.0, "service_time": 20.0}},
+                    cadres={"grid_workers": {"per_grid": 2, "days": "Mon+Tue", "start_hour": 0, "end_hour": 16,
+                                             "visits": False}},
+                    dispatch={"at_shift_end": "resume"},
+                    emergencies=[{"name": "flood", "start": 1, "duration_days": 1, "multipliers": {"t": 1.0}}],
+                    wartime={"trigger": "scheduled", "roles": [], "start_hour": 0, "end_hour": 16,
+                             "posts": [{"role": "grid_workers", "per_grid": 1, "start_hour": 0, "end_hour": 16}]})
+    from sim.model.simulation import Simulation
+
+    held = 0
+    for k in range(10):
+        sim = Simulation(build_scenario(spec, ROOT / "hand.toml"), np.random.SeedSequence(1, spawn_key=(k,)))
+        r = sim.run()
+        holder = int(np.flatnonzero(np.char.find(np.array(r.group_names)[r.cadre_group], "on post") >= 0)[0])
+        held += ((r.work_cadre == holder) & (r.work_end == 16.0)).sum()
+        assert sim.crew.hand[holder] == -1, "a task stays with a cadre who has no shift left"
+        assert (r.location_count == 1).all()  # back in the queue, or taken up by the other grid worker
+    assert held >= 5, "the post holder seldom held a task over Monday's end: the case was not exercised"
 
 
 # ------------------------------------------------------------ 5. supervision and reserved visits
@@ -200,3 +229,42 @@ def test_idle_time_visits_at_its_share_of_the_pace_when_visiting_is_a_duty():
     assert idle_day_visits(visits=0.5) == 50.0
     assert idle_day_visits(visits=0.5, role=0.25) == 35.0  # the role's share comes first
     assert idle_day_visits(visits=1.0) == 80.0  # as in "idle" mode
+
+
+# ------------------------------------------------------------ first call (a named role's tasks)
+
+def test_a_role_with_the_first_call_takes_its_tasks_before_the_grid_worker():
+    """A volunteer on Saturdays 09-12 has the first call (96 h) on volunteer tasks; the grid worker is on
+    Monday-Saturday 08-17.  A task whose first call covers a Saturday 09:00 is the volunteer's, started then
+    (or at its report if reported in the volunteer's hours); any other is the grid worker's, started as
+    the first call ends, or at the grid worker's next shift after that."""
+    spec = one_grid(calendar={"start": "2024-01-01", "horizon_days": 56, "warmup_days": 0, "drain_days": 14},
+                    issue_types={"task": {"rate_per_1000_households_per_week": 2.0, "service_time": 0.25}},
+                    cadres={"grid_workers": {"per_grid": 1, "start_hour": 8, "end_hour": 17, "visits": False},
+                            "roles": {"vol": {"per_grid": 1, "days": ["Sat"], "start_hour": 9, "end_hour": 12,
+                                              "types": ["task"], "first_call_hours": 96.0, "visits": False}}})
+    vol_role = ("grid_workers", "sunk", "police", "community", "street", "department", "vol").index("vol")
+
+    def gw_on(t: float) -> float:  # the grid worker's first on-duty instant at or after t
+        while True:
+            day, hour = int(t // 24), t % 24
+            if day % 7 < 6 and 8 <= hour < 17:
+                return t
+            t = day * 24 + 8.0 if hour < 8 and day % 7 < 6 else (day + 1) * 24 + 8.0
+
+    by = {"vol": 0, "gw": 0}
+    for k in range(6):
+        r = run(spec, key=k)
+        free = {"vol": 0.0, "gw": 0.0}  # when each is next free (work is a quarter hour, in report order)
+        for i in np.argsort(r.report).tolist():
+            rep, rows = r.report[i], np.flatnonzero(r.work_issue == i)
+            who = "vol" if r.cadre_role[r.work_cadre[rows[0]]] == vol_role else "gw"
+            sat9 = [d * 24 + 9.0 for d in range(5, 70, 7)]
+            vol_at = next((max(rep, s, free["vol"]) for s in sat9 if s + 3 > max(rep, free["vol"]) and s < rep + 96),
+                          None)
+            want = ("vol", vol_at) if vol_at is not None else ("gw", gw_on(max(rep + 96.0, free["gw"])))
+            assert who == want[0] and r.start[i] == pytest.approx(want[1]), (rep, who, r.start[i], want)
+            free[who] = r.start[i] + 0.25
+            by[who] += 1
+    assert by["vol"] > 20 and by["gw"] > 20
+

@@ -143,6 +143,12 @@ class Crew(Component):
     # ------------------------------------------------------------ the horizon
 
     def finish(self, now: float) -> None:
-        """The run stops: work under way is logged up to now."""
+        """The run stops: work under way is logged up to now.  Work taken at this very instant (a cadre
+        freed as the drain ends takes the next issue) was never really started, as at a shift's end."""
+        iss = self.issues
         for cid in np.flatnonzero(self.state_a == BUSY).tolist():
-            self.log_work(self.cadres[cid], now, self.hand[cid])
+            c, i = self.cadres[cid], self.hand[cid]
+            if now - c.since > TIE_HOURS:
+                self.log_work(c, now, i)
+            elif now - iss.start[i] <= TIE_HOURS:
+                iss.start[i] = math.nan

@@ -88,6 +88,19 @@ class Duty(Component):
             elif want and self.reserves.reserving:  # on duty still, perhaps now past midnight
                 self.reserves.plan_days(grp)
             self.schedule(grp)
+            if not grp.on and not self.handback and grp.schedule.next_change(now) >= self.run.stop_at:
+                self.give_back_held(grp)  # the new schedule has no shift left in the run for them
+
+    def give_back_held(self, grp: DutyGroup) -> None:
+        """The group's members off duty will not come back within the run: the tasks they hold over go
+        back to their units' queues (with the work done kept), as at a shift end with no next shift."""
+        crew, iss = self.crew, self.issues
+        for c in grp.members:
+            i = crew.hand[c.id]
+            if i >= 0 and crew.state[c.id] == OFF:
+                crew.hand[c.id] = -1
+                iss.remaining[i] = c.remaining - c.travel_left
+                iss.enqueue(c.unit, i)
 
     # ------------------------------------------------------------ a shift change
 
