@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -17,6 +18,21 @@ from sim.outputs.report import write_report
 ROOT = Path(__file__).resolve().parent.parent
 BAOTA = ROOT / "scenarios" / "baota.toml"
 SHORT = [("calendar.horizon_days", 60)]
+# the figures each kind of folder must hold (file names without the extension)
+FIGURES = {
+    "run": ["backlog-baseline", "coverage-baseline", "resolution-ecdf-baseline", "utilization-baseline",
+            "grid-resolution-p90-baseline", "grid-coverage-baseline"],
+    "compare": ["policies", "differences", "backlog-two_days", "grid-coverage-two_days"],
+    "sweep": ["sweep-coverage_mean-by-count", "sweep-resolution_hours_p90-by-service_days",
+              "heatmap-resolution_hours_p90", "heatmap-coverage_mean"],
+}
+# the key metrics a comparison shows, in order: (scale from summary.json's stored unit, axis label with the unit)
+KEY_METRICS = {"resolution_hours_mean": (1, "mean resolution time (h)"),
+               "resolution_hours_p90": (1, "p90 resolution time (h)"),
+               "coverage_mean": (100, "visit coverage (%)"),
+               "completion_rate": (100, "completion, all issues incl. hidden (%)"),
+               "cadre_hours_on_duty": (1 / 8000, "cadre time on duty (thousand cadre-days)")}
+COUNTS, DAYS = (600, 1000), ("Wed", "Mon+Thu")  # the sweep's levels of sunk cadres and of their service days
 
 
 @pytest.fixture(scope="module")
@@ -39,35 +55,112 @@ def png_size(path: Path) -> tuple[int, int]:
     return img.shape[1], img.shape[0]
 
 
-@pytest.mark.parametrize("kind, expected", [
-    ("run", ["backlog-baseline", "coverage-baseline", "resolution-ecdf-baseline", "utilization-baseline",
-             "grid-resolution-p90-baseline", "grid-coverage-baseline"]),
-    ("compare", ["policies", "differences", "backlog-two_days", "grid-coverage-two_days"]),
-    ("sweep", ["sweep-coverage_mean-by-count", "sweep-resolution_hours_p90-by-service_days",
-               "heatmap-resolution_hours_p90", "heatmap-coverage_mean"]),
-])
-def test_every_figure_type_is_a_valid_image_of_single_column_size(folders, kind, expected):
+@pytest.mark.parametrize("kind", FIGURES)
+def test_every_figure_type_is_a_valid_image_of_single_column_size(folders, kind):
     written = plot_folder(folders / kind)
     names = {p.stem for p in written}
-    assert set(expected) <= names, set(expected) - names
+    assert set(FIGURES[kind]) <= names, set(FIGURES[kind]) - names
     for p in written:
         width, height = png_size(p)
         # about 3.5 inches (one column) at 300 dpi: 2.8 in for the equal-aspect grid map, more with labels
         assert 840 <= width <= 2400 and 300 <= height <= 3000, (p.name, width, height)
 
 
-def test_vector_formats(folders):
-    for p in plot_folder(folders / "run", "pdf"):
-        assert p.read_bytes()[:5] == b"%PDF-"
-    svg = plot_folder(folders / "run", "svg")[0].read_text()
-    assert "<svg" in svg and "<text" in svg or "<path" in svg
+def _pdf_texts(path: Path) -> list[str]:
+    """The strings of each text object (BT ... ET) of a PDF's compressed streams. matplotlib writes each text as
+    literal strings of two-byte (Type 42 font) or one-byte (Type 3, with a CJK font installed) codes: ASCII and
+    Latin-1 read right either way once the zero bytes are dropped."""
+    import zlib
+
+    texts = []
+    for stream in re.findall(rb"\bstream\r?\n(.*?)endstream", path.read_bytes(), re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:  # not Flate-compressed: no page (matplotlib compresses its pages)
+            continue
+        for block in re.findall(rb"\bBT\b(.*?)\bET\b", content, re.S):
+            parts = re.findall(rb"\(((?:\\.|[^\\)])*)\)", block, re.S)  # (literal strings), kerning between them
+            text = b"".join(re.sub(rb"\\([()\\])", rb"\1", p) for p in parts)
+            texts.append(text.replace(b"\0", b"").decode("latin-1"))
+    return texts
+
+
+def _svg_texts(path: Path) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    return ["".join(t.itertext()) for t in ET.parse(path).iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_vector_formats_keep_the_words_as_text(folders):
+    """PDF (one page) and SVG keep text as text: every figure its source line (scenario, policy, replications and
+    seed from summary.json), the backlog figure its title, axis labels, dates and legend."""
+    s = json.loads((folders / "run" / "summary.json").read_text())
+    source = f"gridsim · {s['scenario']} · baseline · {s['replications']} replications · seed {s['seeds']['root']}"
+    backlog = {"Open issues day by day, 60 days", "open issues (count)", "date (2022)", "Jan 3", "Feb 28",
+               "daily mean", "7-day mean, 95% CI"}
+    for fmt, texts in (("pdf", _pdf_texts), ("svg", _svg_texts)):
+        written = {p.stem: p for p in plot_folder(folders / "run", fmt)}
+        assert set(FIGURES["run"]) <= set(written), (fmt, set(written))
+        for p in written.values():
+            assert source in texts(p), (p.name, texts(p))
+            if fmt == "pdf":
+                assert len(re.findall(rb"/Type\s*/Page[^s]", p.read_bytes())) == 1, p.name
+        missing = backlog - set(texts(written["backlog-baseline"]))
+        assert not missing, (fmt, missing)
+
+
+def _ci(v: dict) -> tuple[float, float, float]:
+    """(mean, low, high) of a summary.json metric; no interval (one replication, no spread): the mean."""
+    lo, hi = v["ci95"]
+    return v["mean"], v["mean"] if lo is None else lo, v["mean"] if hi is None else hi
+
+
+def _ends(container, axis: int) -> list[tuple[float, float]]:
+    """The (low, high) ends of each error bar of an errorbar container along axis 0 (x) or 1 (y)."""
+    return [(seg[0][axis], seg[1][axis]) for seg in container.lines[2][0].get_segments()]
+
+
+def _errorbars(ax, axis: int) -> list[tuple[float, float, float]]:
+    """(value, low, high) of every point drawn with an error bar on ``ax``, series after series."""
+    return [(float(v), *ends) for c in ax.containers for v, ends in zip(c.lines[0].get_data()[axis], _ends(c, axis))]
+
+
+def _sweep_means(folders, metric: str, scale: float) -> dict[tuple[int, str], float]:
+    """The sweep's mean of ``metric`` at each (sunk cadres, service days), from summary.json, in the axis's unit."""
+    points = json.loads((folders / "sweep" / "summary.json").read_text())["points"].values()
+    return {(p["params"]["cadres.sunk.count"], p["params"]["cadres.sunk.service_days"]):
+            scale * p["metrics"][metric]["mean"] for p in points}
 
 
 def test_plots_read_only_the_folder(folders, monkeypatch):
+    """Drawn from summary.json, never by re-running the model: each policy's mean and 95% CI per key metric in the
+    axis's unit, the paired differences in % of the reference's mean, and each role's utilisation with its CI."""
     import sim.model.simulation as model
+    from matplotlib.container import ErrorbarContainer
 
     monkeypatch.setattr(model.Simulation, "run", lambda self: pytest.fail("plot re-ran the model"))
-    assert plot_folder(folders / "compare")
+    figs = _drawn(folders / "compare", monkeypatch)
+    s = json.loads((folders / "compare" / "summary.json").read_text())
+    by, policies = s["by_policy"], s["policies"]
+    panels = figs["policies"].axes
+    assert [ax.get_xlabel() for ax in panels] == [label for _, label in KEY_METRICS.values()]
+    for ax, (m, (scale, _)) in zip(panels, KEY_METRICS.items()):
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["baseline", "two days a week"]
+        want = [tuple(scale * x for x in _ci(by[p]["metrics"][m])) for p in policies]
+        np.testing.assert_allclose(_errorbars(ax, 0), want, err_msg=m)
+    ref = {m: abs(by[s["reference"]]["metrics"][m]["mean"]) for m in KEY_METRICS}
+    diff = s["differences"]["two_days"]["metrics"]
+    ax = figs["differences"].axes[0]
+    assert ax.get_xlabel() == "difference from baseline (% of its mean)"
+    np.testing.assert_allclose(_errorbars(ax, 0), [[100 * x / ref[m] for x in _ci(diff[m])] for m in KEY_METRICS])
+    for p in policies:
+        ax = figs[f"utilization-{p}"].axes[0]
+        roles = [_ci(v) for k, v in by[p]["metrics"].items() if k.startswith("utilization_")]
+        [err] = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        drawn = [(bar.get_width(), *ends) for bar, ends in zip(ax.patches, _ends(err, 0))]
+        assert len(roles) == 5, p
+        np.testing.assert_allclose(drawn, 100 * np.array(roles), err_msg=p)
+        assert ax.get_xlabel() == "time working on issues (% of duty)"
 
 
 def _render(text: str, family: str) -> np.ndarray:
@@ -104,19 +197,29 @@ def test_report_has_markdown_and_a_one_to_two_page_pdf(folders):
         md, pdf = write_report(folders / kind)
         text = md.read_text()
         assert "## Method" in text and "common random numbers" in text and "95% CI" in text
-        assert re.search(r"!\[.+\]\(figures/.+\.png\)", text)
+        shown = re.findall(r"!\[.+\]\((figures/.+\.png)\)", text)
+        assert shown and all((folders / kind / f).is_file() for f in shown), (kind, shown)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
         assert 1 <= pages <= 2, (kind, pages)
 
 
-def test_cli_plot_errors_and_plot_flag(folders, tmp_path, capsys):
+def test_cli_plot_errors_and_plot_flag(folders, tmp_path, capsys, monkeypatch):
+    from sim.outputs.plots.folder import Folder
+
     assert main(["plot", str(tmp_path)]) == 2
     assert "not a gridsim results folder" in capsys.readouterr().err
     assert main(["plot", str(folders / "sweep"), "--target", "nonsense"]) == 2
     out = tmp_path / "r"
+    figs = _capture(monkeypatch)
     assert main(["run", str(BAOTA), "--set", "calendar.horizon_days=50", "--replications", "1",
                  "--workers", "1", "--out", str(out), "--quiet", "--plot"]) == 0
-    assert (out / "figures" / "backlog-base.png").is_file()
+    # --plot drew the run just made: its 50 days of open issues, day by day
+    ax = figs["backlog-base"].axes[0]
+    [daily] = [line for line in ax.get_lines() if line.get_label() == "daily mean"]
+    [run] = Folder.load(out).series("base")
+    assert list(daily.get_xdata()) == pytest.approx(np.arange(50) + 0.5)
+    assert list(daily.get_ydata()) == pytest.approx(run["backlog_daily"])
+    assert ax.get_ylabel() == "open issues (count)" and "50 days" in ax.get_title()
 
 
 def test_lang_both_draws_both_side_by_side_or_keeps_english(folders, monkeypatch):
@@ -136,15 +239,16 @@ def test_lang_both_draws_both_side_by_side_or_keeps_english(folders, monkeypatch
 
     monkeypatch.setattr(style, "cjk_font", no_font)
     written, notes = api.figures(folders / "run", lang="both")
-    assert written and all(".zh." not in p.name for p in written) and "no zh figures" in notes[0]
+    assert set(FIGURES["run"]) <= {p.stem for p in written}, written
+    assert all(".zh." not in p.name for p in written) and "no zh figures" in notes[0]
     with pytest.raises(PlotError):
         api.figures(folders / "run", lang="zh")
     with pytest.raises(PlotError, match="--lang fr"):
         api.figures(folders / "run", lang="fr")
 
 
-def _drawn(folder: Path, monkeypatch, lang: str = "en") -> dict[str, object]:
-    """Every figure plot_folder draws, by file name, captured just before it is saved."""
+def _capture(monkeypatch) -> dict[str, object]:
+    """Every figure drawn from now on, by file name, captured (and left open) just before it is saved."""
     from sim.outputs.plots.canvas import Figures
 
     figs: dict[str, object] = {}
@@ -157,6 +261,12 @@ def _drawn(folder: Path, monkeypatch, lang: str = "en") -> dict[str, object]:
 
     monkeypatch.setattr(Figures, "save", keep)
     monkeypatch.setattr("matplotlib.pyplot.close", lambda *a, **k: None)
+    return figs
+
+
+def _drawn(folder: Path, monkeypatch, lang: str = "en") -> dict[str, object]:
+    """Every figure plot_folder draws, by file name, captured just before it is saved."""
+    figs = _capture(monkeypatch)
     plot_folder(folder, lang=lang)
     return figs
 
@@ -183,9 +293,11 @@ def test_same_metric_same_scale_for_every_policy(folders, monkeypatch):
 def test_policies_panels_start_at_zero_and_mark_the_reference(folders, monkeypatch):
     """No zoomed axis: each panel starts at zero (shares run to 100%), with the reference policy dashed."""
     fig = _drawn(folders / "compare", monkeypatch)["policies"]
-    for ax in fig.axes:
+    s = json.loads((folders / "compare" / "summary.json").read_text())
+    for ax, (m, (scale, _)) in zip(fig.axes, KEY_METRICS.items(), strict=True):
         assert ax.get_xlim()[0] == 0
-        assert any(line.get_linestyle() == "--" for line in ax.get_lines())
+        dashed = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"]
+        assert dashed == pytest.approx([scale * s["by_policy"]["baseline"]["metrics"][m]["mean"]]), m
     assert any("dashed: baseline" in t for t in _texts(fig))
 
 
@@ -201,15 +313,18 @@ def test_heatmap_numbers_readable_on_every_cell(folders, monkeypatch):
     from matplotlib.colors import to_rgba
 
     figs = _drawn(folders / "sweep", monkeypatch)
-    for name in ("heatmap-coverage_mean", "heatmap-resolution_hours_p90"):
-        ax = figs[name].axes[0]
+    for m, scale in (("coverage_mean", 100), ("resolution_hours_p90", 1)):
+        ax = figs[f"heatmap-{m}"].axes[0]
         im = ax.images[0]
         z = im.get_array()
         cells = [t for t in ax.texts if t.get_text()]
-        assert cells
+        # each point's mean from summary.json in its cell: sunk cadres across, service days up
+        value = _sweep_means(folders, m, scale)
+        assert {tuple(round(v) for v in t.get_position()): t.get_text() for t in cells} == {
+            (j, i): f"{value[n, d]:.1f}" for j, n in enumerate(COUNTS) for i, d in enumerate(DAYS)}, m
         for t in cells:
             j, i = (round(v) for v in t.get_position())
-            assert _contrast(to_rgba(t.get_color()), im.cmap(im.norm(z[i, j]))) >= 4.5, (name, t.get_text())
+            assert _contrast(to_rgba(t.get_color()), im.cmap(im.norm(z[i, j]))) >= 4.5, (m, t.get_text())
 
 
 def test_sweep_levels_in_design_order_with_readable_names(folders, monkeypatch):
@@ -221,12 +336,15 @@ def test_sweep_levels_in_design_order_with_readable_names(folders, monkeypatch):
         heat = figs["heatmap-coverage_mean"].axes[0]
         assert [t.get_text() for t in heat.get_yticklabels()] == levels
         monkeypatch.undo()
+        _cjk_or_skip()  # the Chinese names need a CJK font
 
 
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_no_identifier_where_a_reader_looks(folders, monkeypatch, kind):
     """No dotted key (cadres.sunk.count) or snake_case name (two_days, resolution_hours_p90) in any text."""
-    for name, fig in _drawn(folders / kind, monkeypatch).items():
+    figs = _drawn(folders / kind, monkeypatch)
+    assert set(FIGURES[kind]) <= set(figs), set(figs)
+    for name, fig in figs.items():
         for text in _texts(fig):
             assert not re.search(r"\b[a-z]+(\.[a-z_]+){1,}\b|\b[a-z]+_[a-z_0-9]+\b", text), (name, text)
 
@@ -344,9 +462,15 @@ def test_titles_state_the_horizon(folders, monkeypatch):
 def test_coverage_axis_shared_with_the_target_and_room_for_the_wartime_bar(folders, monkeypatch):
     """Coverage may start above 0 but on one axis for every policy; 100% lies below the wartime bar (the top
     4% of the axes); the target is a dashed line named in the legend in the reader's units."""
+    from sim.outputs.plots.folder import Folder
+
     figs = _drawn(folders / "compare", monkeypatch)
     for p in ("baseline", "two_days"):
         ax = figs[f"coverage-{p}"].axes[0]
+        [mean] = [line for line in ax.get_lines() if line.get_label() == "mean, 95% CI"]
+        runs = Folder.load(folders / "compare").series(p)
+        assert list(mean.get_ydata()) == pytest.approx(100 * np.mean([r["coverage_daily"] for r in runs], axis=0))
+        assert ax.get_ylabel() == "households visited within interval (%)"
         lo, hi = ax.get_ylim()
         assert 0 <= lo <= 70 and (100 - lo) / (hi - lo) <= 0.96, (lo, hi)
         assert max(t for t in ax.get_yticks() if lo <= t <= hi) == 100
@@ -374,18 +498,28 @@ def test_coverage_axis_reaches_down_to_the_lowest_policy_for_all(folders, monkey
 
 def test_legends_never_cover_the_axes(folders, monkeypatch):
     for kind in ("run", "compare", "sweep"):
+        legended = set()
         for name, fig in _drawn(folders / kind, monkeypatch).items():
             for ax in fig.axes:
                 legend = ax.get_legend()
                 if legend is not None:
+                    legended.add(name)
                     assert not legend.get_window_extent().overlaps(ax.get_window_extent()), (kind, name)
+        # time series, resolution times and sweeps name their curves (and so are checked here)
+        assert {n for n in FIGURES[kind] if n.startswith(("backlog", "coverage", "resolution", "sweep"))} <= legended
         monkeypatch.undo()
 
 
 def test_sla_lines_labelled_on_the_line_clear_of_the_curves(folders, monkeypatch):
     """Each issue type's SLA: a dotted line with '<type label> SLA' written along it, on no curve."""
+    import tomllib
+
     figs = _drawn(folders / "run", monkeypatch)
     ax = figs["resolution-ecdf-baseline"].axes[0]
+    types = tomllib.loads((folders / "run" / "scenario.resolved.toml").read_text())["issue_types"]
+    days = {t["sla_hours"] / 24 for t in types.values()}  # every SLA inside the axis (in days), one line each
+    dotted = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert sorted(dotted) == pytest.approx(sorted(d for d in days if d < ax.get_xlim()[1])) and len(dotted) >= 3
     sla = {t.get_text(): t for t in ax.texts if t.get_text().endswith(" SLA")}
     assert {"consultation SLA", "safety hazard SLA"} <= set(sla), set(sla)
     curves = [ax.transData.transform(np.column_stack(line.get_data())) for line in ax.get_lines()
@@ -401,10 +535,17 @@ def test_sla_lines_labelled_on_the_line_clear_of_the_curves(folders, monkeypatch
 def test_sweep_series_dodged_at_each_level(folders, monkeypatch):
     """Several series at one level (numeric or categorical): side by side, none on another's x."""
     figs = _drawn(folders / "sweep", monkeypatch)
-    for name in ("sweep-coverage_mean-by-count", "sweep-coverage_mean-by-service_days"):
+    value = _sweep_means(folders, "coverage_mean", 100)
+    by_count = {f"service days = {d}": [(n, d) for n in COUNTS] for d in DAYS}
+    by_days = {f"sunk cadres = {n}": [(n, d) for d in DAYS] for n in COUNTS}
+    for name, series in (("sweep-coverage_mean-by-count", by_count), ("sweep-coverage_mean-by-service_days", by_days)):
         ax = figs[name].axes[0]
         xs = [x for c in ax.containers for x in c.lines[0].get_xdata()]
         assert len(ax.containers) == 2 and len(set(xs)) == len(xs) == 4, (name, xs)
+        # one series per level of the other factor, each point at its mean in summary.json
+        assert {c.get_label(): list(c.lines[0].get_ydata()) for c in ax.containers} == {
+            label: pytest.approx([value[k] for k in keys]) for label, keys in series.items()}, name
+        assert ax.get_ylabel() == "visit coverage (%)"
     ticks = [t.get_text() for t in figs["sweep-coverage_mean-by-count"].axes[0].get_xticklabels()]
     assert ticks == ["600", "1000"]  # the design's levels, in numeric order
 
