@@ -9,7 +9,7 @@ scheduled: docs/architecture.md "Event order"; one pending per chain):
 - an issue arrives (IssuePath; one chain through the pre-drawn, time-sorted issue table);
 - a hidden issue is reported by its resident after its delay (IssuePath);
 - supervision looks at an issue whose time limit at its level is up (IssuePath);
-- an issue's response or lead step is over (IssuePath);
+- an issue's response or lead step is over, or its first call (a named role's) ends (IssuePath);
 - a cadre completes a stretch of work (Crew);
 - a duty group comes on or goes off duty (Duty; one event for all its cadres);
 - a grid's visiting cursor reaches a hidden issue (Visits; one pending per grid);
