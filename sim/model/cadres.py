@@ -16,8 +16,8 @@ OFF, IDLE, BUSY, RESERVED, TASK = 0, 1, 2, 3, 4
 
 
 class Cadre:
-    """What stays with a cadre; its state (OFF, IDLE, BUSY...), issue in hand and visiting flag are
-    entries of the Simulation's arrays, indexed by ``id``, so that shift changes set them in bulk."""
+    """What stays with a cadre; its state (OFF, IDLE, BUSY...) and issue in hand are entries of the Crew's
+    arrays, its visiting flag of the Visits', indexed by ``id``, so that shift changes set them in bulk."""
 
     __slots__ = ("id", "role", "home", "unit", "visits", "since", "remaining", "token", "travel_left", "skill")
 
@@ -53,7 +53,7 @@ class DutyGroup:
     turnout: Turnout | None = None  # draws who turns up, when attendance < 1
     absent: list[int] = field(default_factory=list)  # members absent from the current shift
     # the members a shift change touches: all (set when the run starts), but in the drain after the
-    # horizon only those whose work can still matter (Simulation._narrow_to_live_units)
+    # horizon only those whose work can still matter (Duty.narrow_to_live_units)
     active: list[Cadre] = field(default_factory=list)
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))  # the active members' ids
     # reserved visits (visits.mode = "scheduled") come once per calendar day on duty: the next midnight

@@ -19,7 +19,7 @@ from sim.scenario import Scenario
 
 class CampaignState:
     __slots__ = ("index", "name", "start", "end", "share", "grids", "target", "participants", "pace",
-                 "active", "visitors", "done", "last_t", "token", "stopped", "met")
+                 "active", "visitors", "counts", "paces", "done", "last_t", "token", "stopped", "met")
 
     def __init__(self, index: int, name: str, window: tuple[float, float], share: float, grids: set[int],
                  target: float, participants: list[int], pace: float):
@@ -32,7 +32,9 @@ class CampaignState:
         self.participants = participants  # cadre ids
         self.pace = pace
         self.active = False
-        self.visitors = 0.0  # participants visiting now, by their weight (visits.py)
+        self.paces = [1.0]  # per class of visitor, its share of the full pace (set by ReservedVisits)
+        self.counts = [0]  # participants visiting now, per class
+        self.visitors = 0.0  # sum over classes of pace x participants visiting
         self.done = 0.0  # households its participants visited since it started
         self.last_t = 0.0
         self.token = 0
@@ -44,9 +46,14 @@ class CampaignState:
             self.done += self.pace * self.visitors * (now - self.last_t)
         self.last_t = now
 
-    def change_visitors(self, now: float, delta: float) -> None:
+    def change_visitors(self, now: float, k: int, count: int, to: int = -1) -> None:
+        """As ``visits.Visiting.change_visitors``: ``count`` participants of class ``k`` start or stop
+        visiting (or, with ``to``, move from class ``to``)."""
         self.advance(now)
-        self.visitors += delta
+        self.counts[k] += count
+        if to >= 0:
+            self.counts[to] -= count
+        self.visitors = sum(p * n for p, n in zip(self.paces, self.counts))
 
     def eta(self, now: float) -> float:
         """When the target is met at the current number of visitors (inf if nobody visits)."""

@@ -111,8 +111,8 @@ class Unit:
         return self.idle.popitem(last=False)[1]
 
     def call_away(self, pool: dict[int, Cadre], grid: int, issue: int) -> Cadre | None:
-        """A cadre from ``pool`` (reserved visitors, id -> cadre, in order) for ``issue`` in ``grid``:
-        one living in the grid if any, else the first; taken out of ``pool``."""
+        """A cadre from ``pool`` (cadres that may be called away, from reserved visits or a task: id -> cadre,
+        in order) for ``issue`` in ``grid``: one living in the grid if any, else the first; taken out of ``pool``."""
         return pool.pop(next((k for k, c in pool.items() if c.home == grid), next(iter(pool))))
 
 

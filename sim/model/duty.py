@@ -122,21 +122,22 @@ class Duty(Component):
             self.transitions += len(grp.active) - len(grp.absent)
             self.log_duty(grp, now)
             ids = grp.ids
-            weight = self.visits.weight_a[ids]  # (a copy) what the members visit at before they stop
+            cls = self.visits.cls_a[ids]  # (a copy) the class each member visits in, before it stops
             moved = self.go_off(grp, ids, now, handed_back, finished)
         if moved.any():
             if on:
-                weight = self.visits.weight_a[ids]
-            grids, first, where, count = np.unique(self.crew.home_a[ids[moved]], return_index=True,
-                                                   return_inverse=True, return_counts=True)
-            summed = np.bincount(where, weights=weight[moved], minlength=len(grids))
+                cls = self.visits.cls_a[ids]
+            grids, first, where = np.unique(self.crew.home_a[ids[moved]], return_index=True, return_inverse=True)
+            counts = np.zeros((len(self.visits.paces), len(grids)), np.int64)  # per class and grid
+            np.add.at(counts, (cls[moved], where), 1 if on else -1)
             order = np.argsort(first)
-            sign = 1 if on else -1
-            self.visits.visitors_of(grids[order], sign * summed[order], sign * count[order])
+            self.visits.visitors_of(grids[order], counts[:, order])
         for i in finished:
             self.issues.work_done(i)
         for unit, i in handed_back:
             self.issues.enqueue(unit, i)
+        if not on and not self.handback and grp.schedule.next_change(now) >= self.run.stop_at:
+            self.give_back_held(grp)  # those absent from this last shift may hold tasks from an earlier one
 
     def come_on(self, present: list[Cadre], ids: np.ndarray) -> np.ndarray:
         """Members coming on duty (not those reserved or called away already): free (Crew.free).  Returns
@@ -156,7 +157,7 @@ class Duty(Component):
             visiting = quick & crew.visits_a[ids]
             idle = ids[visiting]
             visits.visiting_a[idle] = 1
-            visits.weight_a[idle] = visits.idle_weight_a[idle]
+            visits.cls_a[idle] = visits.idle_cls_a[idle]
             starts |= visiting
         return starts
 
@@ -190,7 +191,6 @@ class Duty(Component):
         crew.book.mark_off(q)
         visiting = quick & (visits.visiting_a[ids] == 1)
         visits.visiting_a[ids[visiting]] = 0
-        visits.weight_a[ids[visiting]] = 0.0
         crew.state_a[ids] = OFF
         return stops | visiting
 

@@ -174,7 +174,7 @@ class IssuePath(Component):
         unit = self.grid_place(i)
         queued = bool(self.queued[i]) and self.stage[i] in (0, FEEDBACK)  # waiting in this unit's queue
         unit.release(self.i_prio[i], self.report[i], i, queued)
-        if queued and (cadre := unit.take_idle(self.i_grid[i], i)) is not None:
+        if queued and (cadre := self.taker(unit, i)) is not None:
             unit.withdraw(self.i_prio[i], self.report[i], i)
             self.crew.assign(cadre, i)
 
@@ -187,14 +187,19 @@ class IssuePath(Component):
 
     def enqueue(self, unit: Unit, i: int) -> None:
         """The issue comes to ``unit``: an idle cadre takes it, or (urgent) one called away, or it waits."""
-        cadre = unit.take_idle(self.i_grid[i], i)
-        if cadre is None and self.i_prio[i] <= self.interrupt:
-            cadre = self.crew.call_away(unit, self.i_grid[i], i)
+        cadre = self.taker(unit, i)
         if cadre is None:
             unit.push(self.i_prio[i], self.report[i], i)
             self.queued[i] = 1
         else:
             self.crew.assign(cadre, i)
+
+    def taker(self, unit: Unit, i: int) -> Cadre | None:
+        """Who takes issue ``i`` in ``unit`` now: an idle cadre, or (urgent) one called away, or nobody."""
+        cadre = unit.take_idle(self.i_grid[i], i)
+        if cadre is None and self.i_prio[i] <= self.interrupt:
+            cadre = self.crew.call_away(unit, self.i_grid[i], i)
+        return cadre
 
     def urgent(self, unit: Unit, c: Cadre) -> int | None:
         """The first issue in the unit's queue for ``c``, taken out, if it is urgent enough to call a cadre

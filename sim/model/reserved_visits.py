@@ -89,7 +89,7 @@ class ReservedVisits(Component):
         vs = self.run.sc.visits
         if vs.shift_share is not None:
             return vs.shift_share * piece
-        day = math.floor(now / 24.0 + TIE_HOURS)
+        day = math.floor((now + TIE_HOURS) / 24.0)
         if grp.quota_day != day:
             grp.quota_day, grp.quota_used = day, 0.0
         hours = max(0.0, min(piece, vs.reserved_hours(24.0) - grp.quota_used))
@@ -168,7 +168,11 @@ class ReservedVisits(Component):
         cp, now = ev.value, self.env.now
         crew, visits = self.crew, self.visits
         cp.active, cp.last_t = True, now
-        cp.visitors = sum(visits.weight[cid] for cid in cp.participants)
+        cp.paces, cp.counts = visits.paces, [0] * len(visits.paces)
+        for cid in cp.participants:
+            if visits.visiting[cid]:
+                cp.counts[visits.cls[cid]] += 1
+        cp.visitors = sum(p * n for p, n in zip(cp.paces, cp.counts))
         ends: dict[tuple[int, float], DutyGroup] = {}
         for cid in cp.participants:
             self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
@@ -217,12 +221,12 @@ class ReservedVisits(Component):
             if self.crew.state[c.id] == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
                 self.release(c)
 
-    def campaign_visitor(self, c: Cadre, delta: float) -> None:
-        """A participant starts or stops visiting (or changes pace, ``delta`` its weight's change): the
+    def campaign_visitor(self, c: Cadre, k: int, count: int, to: int = -1) -> None:
+        """A participant starts or stops visiting in class ``k`` (or moves there from class ``to``): the
         campaigns it takes part in count its visits."""
         for cp in self.campaigns_of.get(c.id, ()):
             if cp.active:
-                cp.change_visitors(self.env.now, delta)
+                cp.change_visitors(self.env.now, k, count, to)
                 self.reschedule_campaign(cp)
 
     def finish(self, now: float) -> None:
@@ -234,4 +238,4 @@ class ReservedVisits(Component):
 
 def _midnight_after(t: float) -> float:
     """The first midnight after ``t`` (model time 0 is a midnight)."""
-    return (math.floor(t / 24.0 + TIE_HOURS) + 1) * 24.0
+    return (math.floor((t + TIE_HOURS) / 24.0) + 1) * 24.0

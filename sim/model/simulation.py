@@ -19,9 +19,11 @@ scheduled: docs/architecture.md "Event order"; one pending per chain):
 - an emergency starts or ends, the backlog crosses a threshold, mobilisation is
   complete (Wartime);
 - the drain's limit, and its daily narrowing (Simulation, Duty).
-No event scans the district: each touches one issue, one cadre, one grid or one
-duty group (a task's start and wartime's visit pause touch only the cadres they
-change), so the cost per issue does not grow with the district's size.
+An event touches one issue, one cadre, one grid or one duty group, so the cost per
+issue does not grow with the district's size.  The few events that change the whole
+district by their nature (a task's start and deadline, wartime's visit pause and its
+end, the drain's daily narrowing) find what they change by array operations over
+cadres or grids, not by Python loops over all of them; they come a few times a run.
 
 The measurement ends at the horizon; the run then goes on with no new arrivals
 (a drain: shifts, visits and wartime continue) until every issue that occurred
@@ -61,7 +63,7 @@ class Simulation:
         self.issues = IssuePath(run, table, d, roster)
         self.crew = Crew(run, roster, d)
         self.duty = Duty(run, roster, d.ids, seeds)
-        self.visits = Visits(run, d.households, idle_weights(scenario, roster))
+        self.visits = Visits(run, d.households, idle_paces(scenario, roster))
         self.reserves = ReservedVisits(run, d, roster.cadres, self.crew.role_of, list(roster.groups.values()))
         self.tasks = Tasks(run, d.households)
         self.wartime = Wartime(run, d.n)
@@ -119,7 +121,7 @@ def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
     return records
 
 
-def idle_weights(sc: Scenario, roster: Roster) -> np.ndarray:
+def idle_paces(sc: Scenario, roster: Roster) -> np.ndarray:
     """Per cadre, the share of the full pace at which it visits in idle time (Visits)."""
     homed = sc.cadres.homed()
     share = {name: sc.visits.idle_pace(t.idle_pace_share) for name, t in homed.items()}

@@ -116,7 +116,6 @@ class Tasks(Component):
     def begin(self) -> None:
         run = self.run
         for ts in filter(lambda ts: ts.starts(run.horizon), self.tasks):
-            # first: a task starting as shifts change or wartime begins comes before any issue
             run.at(ts.start, self.task_start, ts)
             if ts.deadline < run.stop_at:
                 run.at(ts.deadline, self.task_deadline, ts)

@@ -5,9 +5,11 @@ the component that drives it as the run goes (who visits, discovery events).
 
 Visiting is continuous work, not one event per household: a grid's idle,
 on-duty, visiting cadres advance its visiting cursor ``V`` (households visited
-so far, cumulative) at ``pace * visitors`` households per hour, where ``visitors``
-sums each visiting cadre's weight: 1 in reserved visits (and in "idle" mode), its
-role's ``idle_pace_share`` in idle time in "scheduled" mode.  Households are
+so far, cumulative) at ``pace * visitors`` households per hour.  ``visitors`` weighs
+each visiting cadre by its pace: 1 in reserved visits (and in "idle" mode), its role's
+``idle_pace_share`` in idle time in "scheduled" mode.  Visitors are counted per class
+of pace (whole numbers) and ``visitors`` is computed from the counts, never summed up
+from fractions, so that it is exactly 0 when nobody visits at a pace above 0.  Households are
 visited least-recently-visited first, i.e. round the grid in a fixed cycle, so:
 
 - the households visited within the last T hours are the last V(t) - V(t-T)
@@ -35,6 +37,7 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -58,13 +61,14 @@ class Visiting:
     Most columns come twice over the same memory: a typed array (``V``), fast for one grid
     at a time, and a numpy view (``_V``) for array operations over many."""
 
-    def __init__(self, households: np.ndarray, pace: float, log_until: float):
+    def __init__(self, households: np.ndarray, pace: float, log_until: float, paces: Sequence[float] = (1.0,)):
         n = len(households)
+        self.paces = [float(p) for p in paces]  # per class of visitor, its share of the full pace
+        self.counts = [_zeros("q", n) for _ in self.paces]  # per class, visitors per grid (typed, numpy view)
         self.households = [int(h) for h in households]
         self.pace = pace
         self.log_until = log_until
-        self.visitors, self._visitors = _zeros("d", n)  # the sum of the visiting cadres' weights
-        self.count, self._count = _zeros("q", n)  # how many cadres visit (at 0, the sum is set to exactly 0)
+        self.visitors, self._visitors = _zeros("d", n)  # sum over classes of pace x visitors
         self.V, self._V = _zeros("d", n)
         self.last_t, self._last_t = _zeros("d", n)
         self.due = array("d", [math.inf]) * n  # when the grid's pending discovery event fires
@@ -85,27 +89,47 @@ class Visiting:
             self.V[g] += self.pace * vis * (now - self.last_t[g])
         self.last_t[g] = now
 
-    def change_visitors(self, g: int, now: float, weight: float, count: int) -> None:
-        """``count`` cadres of total ``weight`` start (or, negative, stop) visiting grid ``g`` now."""
+    def change_visitors(self, g: int, now: float, k: int, count: int, to: int = -1) -> None:
+        """``count`` cadres of class ``k`` start (or, negative, stop) visiting grid ``g`` now; with ``to``,
+        ``-count`` of them go on visiting in class ``to`` instead."""
         self.advance(g, now)
-        self.count[g] += count
-        self.visitors[g] = self.visitors[g] + weight if self.count[g] else 0.0
+        self.counts[k][0][g] += count
+        if to >= 0:
+            self.counts[to][0][g] -= count
+        self._changed(g, now)
+
+    def change_classes(self, g: int, now: float, counts: list[int]) -> None:
+        """``counts[k]`` cadres of each class k start (or stop) visiting grid ``g`` now."""
+        self.advance(g, now)
+        for (c, _), n in zip(self.counts, counts):
+            c[g] += n
+        self._changed(g, now)
+
+    def _changed(self, g: int, now: float) -> None:
+        """Grid ``g``'s visitors changed now: its pace, from the counts, and a breakpoint of its curve."""
+        v = 0.0
+        for p, (c, _) in zip(self.paces, self.counts):
+            v += p * c[g]
+        self.visitors[g] = v
         if self.log_open[g]:
             self.log.add(g, now, self.V[g])
             if now >= self.log_until:
                 self.log_open[g] = 0
 
-    def change_many(self, grids: np.ndarray, weights: np.ndarray, counts: np.ndarray, now: float) -> None:
-        """``change_visitors`` for several grids (each once) at one instant, as array operations."""
+    def change_many(self, grids: np.ndarray, counts: np.ndarray, now: float) -> None:
+        """``change_visitors`` for several grids (each once) at one instant, as array operations;
+        ``counts[k]``: the change of class k's visitors in each grid."""
         vis = self._visitors[grids]
         last = self._last_t[grids]
         moving = (vis != 0) & (now > last)
         g = grids[moving]
         self._V[g] += self.pace * vis[moving] * (now - last[moving])
         self._last_t[grids] = now
-        count = self._count[grids] + counts
-        self._count[grids] = count
-        self._visitors[grids] = np.where(count != 0, vis + weights, 0.0)
+        v = np.zeros(len(grids))
+        for k, (p, (_, c)) in enumerate(zip(self.paces, self.counts)):
+            c[grids] += counts[k]
+            v += p * c[grids]
+        self._visitors[grids] = v
         logged = grids[self._log_open[grids] == 1]
         if len(logged):
             self.log.add_many(logged, now, self._V[logged])
@@ -156,24 +180,26 @@ class Visiting:
 
 
 class Visits(Component):
-    """Household visiting as the run goes: who visits now and at what weight (a flag and a weight per
-    cadre: 1 in reserved visits, its idle pace share in idle time), every grid's visiting state
+    """Household visiting as the run goes: who visits now and at what pace (per cadre, its class: full
+    pace in reserved visits, its idle pace share in idle time), every grid's visiting state
     (``Visiting``), and the one pending discovery event per grid that finds hidden issues.  ``allowed``
     is off while wartime pauses visits."""
 
     connects = ("crew", "issues", "reserves")
 
-    def __init__(self, run: Run, households: np.ndarray, idle_weights: np.ndarray):
+    def __init__(self, run: Run, households: np.ndarray, idle_paces: np.ndarray):
         super().__init__(run)
         sc = run.sc
-        self.grids = Visiting(households, sc.visits.households_per_hour, run.horizon)
+        # classes of pace: 0 the full pace (reserved visits), then each other idle pace share
+        self.paces = [1.0] + sorted({float(p) for p in idle_paces} - {1.0})
+        self.grids = Visiting(households, sc.visits.households_per_hour, run.horizon, self.paces)
         self.allowed = sc.visits.enabled
-        n = len(idle_weights)
+        n = len(idle_paces)
         self.visiting = bytearray(n)  # per cadre: visiting now
         self.visiting_a = np.frombuffer(self.visiting, dtype=np.uint8)
-        self.weight, self.weight_a = _zeros("d", n)  # per cadre: the weight it visits at now
-        self.idle_weight_a = np.asarray(idle_weights, dtype=float)  # per cadre: its weight in idle time
-        self.idle_weight = self.idle_weight_a.tolist()
+        self.cls, self.cls_a = _zeros("q", n)  # per cadre: its class while it visits
+        self.idle_cls_a = np.array([self.paces.index(float(p)) for p in idle_paces], dtype=np.int64)
+        self.idle_cls = self.idle_cls_a.tolist()  # per cadre: its class in idle time
 
     def hide(self, g: int, offset: float, i: int) -> None:
         """Hidden issue ``i`` occurs in grid ``g``: the visiting round will reach it (``offset``, visits.py)."""
@@ -181,59 +207,65 @@ class Visits(Component):
         self.reschedule_discovery(g)
 
     def start_visiting(self, c: Cadre, grid_later: bool = False) -> bool:
-        """The cadre visits, if it is a visitor and visiting is allowed: at full weight in reserved visits, at
-        its idle weight else (a cadre visiting already changes weight if its state asks another).
-        ``grid_later``: its grid's visitors are changed by the caller (a shift change, summed per grid).
-        Whether it started."""
+        """The cadre visits, if it is a visitor and visiting is allowed: at full pace in reserved visits, at
+        its idle pace else (a cadre visiting already changes class if its state asks another; never in a
+        shift change).  ``grid_later``: its grid's visitors are changed by the caller (a shift change, summed
+        per grid).  Whether it started."""
         cid = c.id
         if not (c.visits and self.allowed):
             return False
-        w = 1.0 if self.crew.state[cid] == RESERVED else self.idle_weight[cid]
+        k = 0 if self.crew.state[cid] == RESERVED else self.idle_cls[cid]
         if self.visiting[cid]:
-            if w != self.weight[cid]:  # from the reserve to idle time, or back: the same visitor at another pace
-                delta, self.weight[cid] = w - self.weight[cid], w
-                self.visitors(c.home, delta, 0)
+            if k != self.cls[cid]:  # from the reserve to idle time, or back: the same visitor at another pace
+                was, self.cls[cid] = self.cls[cid], k
+                self.grids.change_visitors(c.home, self.env.now, k, 1, to=was)
+                if self.paces[k] > self.paces[was] and self.grids.hidden[c.home]:
+                    self.reschedule_discovery(c.home)
                 if self.reserves.campaigns_of:
-                    self.reserves.campaign_visitor(c, delta)
+                    self.reserves.campaign_visitor(c, k, 1, to=was)
             return False
         self.visiting[cid] = 1
-        self.weight[cid] = w
+        self.cls[cid] = k
         if not grid_later:
-            self.visitors(c.home, w, 1)
+            self.visitors(c.home, k, 1)
         if self.reserves.campaigns_of:
-            self.reserves.campaign_visitor(c, w)
+            self.reserves.campaign_visitor(c, k, 1)
         return True
 
     def stop_visiting(self, c: Cadre, grid_later: bool = False) -> bool:
         """The cadre stops visiting, if it visits (``grid_later`` as for ``start_visiting``).  Whether it stopped."""
         cid = c.id
         if self.visiting[cid]:
-            w = self.weight[cid]
+            k = self.cls[cid]
             self.visiting[cid] = 0
-            self.weight[cid] = 0.0
             if not grid_later:
-                self.visitors(c.home, -w, -1)
+                self.visitors(c.home, k, -1)
             if self.reserves.campaigns_of:
-                self.reserves.campaign_visitor(c, -w)
+                self.reserves.campaign_visitor(c, k, -1)
             return True
         return False
 
-    def visitors(self, g: int, weight: float, count: int) -> None:
-        self.grids.change_visitors(g, self.env.now, weight, count)
-        if weight > 0 and self.grids.hidden[g]:
+    def visitors(self, g: int, k: int, count: int) -> None:
+        self.grids.change_visitors(g, self.env.now, k, count)
+        if count > 0 and self.paces[k] > 0 and self.grids.hidden[g]:
             self.reschedule_discovery(g)
 
-    def visitors_of(self, grids: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> None:
-        """``visitors`` for the grids of a shift change, in order: for many, as array operations, with
-        the same arithmetic and the discoveries scheduled in the same order."""
+    def visitors_of(self, grids: np.ndarray, counts: np.ndarray) -> None:
+        """``visitors`` for the grids of a shift change, in order (``counts[k]``: class k's change in each):
+        for many, as array operations, with the same arithmetic and the discoveries scheduled in the same
+        order."""
+        faster = (np.asarray(self.paces) @ counts) > 0
         if len(grids) <= FEW_GRIDS:
-            for g, w, k in zip(grids.tolist(), weights.tolist(), counts.tolist()):
-                self.visitors(g, w, k)
+            now = self.env.now
+            for g, n, up in zip(grids.tolist(), counts.T.tolist(), faster.tolist()):
+                self.grids.change_classes(g, now, n)
+                if up and self.grids.hidden[g]:
+                    self.reschedule_discovery(g)
             return
         now = self.env.now
         vs = self.grids
-        vs.change_many(grids, weights, counts, now)
-        sped_up, t = vs.next_discoveries(grids[weights > 0], now)
+        vs.change_many(grids, counts, now)
+        sped_up, t = vs.next_discoveries(grids[faster], now)
         sooner = (t < np.frombuffer(vs.due)[sped_up] - TIE_HOURS) & (t < self.run.stop_at)
         for g, when in zip(sped_up[sooner].tolist(), t[sooner].tolist()):
             self.discovery_at(g, when)
@@ -283,4 +315,4 @@ class Visits(Component):
     def finish(self, now: float) -> None:
         """The run stops: every grid's cursor is brought up to now (the last breakpoint of its curve)."""
         every = np.arange(len(self.grids))
-        self.grids.change_many(every, np.zeros(len(every)), np.zeros_like(every), now)
+        self.grids.change_many(every, np.zeros((len(self.paces), len(every)), np.int64), now)
