@@ -322,3 +322,27 @@ def test_a_held_task_is_not_lost_at_a_role_s_last_shift(case):
     for k in range(20):
         r = run(spec, key=k)
         assert np.isfinite(r.end).all(), f"replication {k}: {(~np.isfinite(r.end)).sum()} issue(s) never resolved"
+
+
+def test_an_urgent_issue_whose_first_call_ends_calls_a_cadre_away():
+    """Urgent tasks (priority 1) are a weekend volunteer's first for 2 hours; reported on weekdays 09-14, they
+    find the grid worker (08-17) in reserved visits all shift (shift_share 1).  When the first call ends,
+    an urgent issue calls her away, as any urgent issue does: start = max(report + 2, previous end)."""
+    spec = one_grid(arrival_profile={"weekday": [1, 1, 1, 1, 1, 0, 0], "hour": [0.0] * 9 + [1.0] * 5 + [0.0] * 10},
+                    calendar={"start": "2024-01-01", "horizon_days": 28, "warmup_days": 0, "drain_days": 2},
+                    issue_types={"u": {"rate_per_1000_households_per_week": 5.0, "service_time": 0.25,
+                                       "priority": 1}},
+                    cadres={"grid_workers": {"per_grid": 1, "start_hour": 8, "end_hour": 17},
+                            "roles": {"vol": {"per_grid": 1, "days": ["Sat"], "start_hour": 9, "end_hour": 12,
+                                              "types": ["u"], "first_call_hours": 2.0}}},
+                    visits={"mode": "scheduled", "shift_share": 1.0})
+    checked = 0
+    for k in range(5):
+        r = run(spec, key=k)
+        free = 0.0
+        for i in np.argsort(r.report).tolist():
+            want = max(r.report[i] + 2.0, free)
+            assert r.start[i] == pytest.approx(want), (r.report[i], r.start[i], want)
+            free = want + 0.25
+            checked += 1
+    assert checked > 50
