@@ -708,6 +708,11 @@ def check_held_tasks(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]
                 f"{who}: held at {t:.4f} (resume) with a next shift by its schedule then, but the cadre had no "
                 f"shift again before the run ended at {r.run_end:.4f}: held forever")
             held, t = False, max(later) if later else min(changes)
+        if held:  # a change of wartime duty while it waits that leaves the cadre no shift: given back then
+            for x in sorted(x for x in r.mobilised.ravel().tolist() if t + 1e-9 < x < until - 1e-9):
+                if next_shift(sc, r, c, x, stop_at) >= stop_at:
+                    held, t = False, x
+                    break
         if held:
             pos = int(np.searchsorted(r.work_cadre[by_cadre], c, side="right"))  # c's rows end before pos
             later = [j for j in by_cadre[:pos].tolist() if r.work_cadre[j] == c and r.work_start[j] >= t - 1e-9]

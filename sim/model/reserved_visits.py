@@ -61,7 +61,9 @@ class ReservedVisits(Component):
     def reserve_day(self, grp: DutyGroup, present: list[Cadre]) -> None:
         """Visits are reserved for the group's visiting members present: as a shift starts, and at each
         midnight on duty (one reserve per calendar day, within that day: ``day_hours``).  Members coming on
-        duty or idle go to reserved visiting now; those at work when their work ends (Crew.free)."""
+        duty or idle go to reserved visiting now; those at work when their work ends (Crew.free).  A task
+        held over a shift end waits for the reserve's end, unless the reserve takes the whole shift: then
+        the task comes first, and the reserve after it."""
         now = self.env.now
         crew = self.crew
         piece = min(grp.schedule.next_change(now), self.run.stop_at, _midnight_after(now)) - now
@@ -76,6 +78,8 @@ class ReservedVisits(Component):
                 self.reserve_until[c.id] = now + hours
                 ends.add(now + hours)
                 st = crew.state[c.id]
+                if st == OFF and crew.hand[c.id] >= 0 and hours >= piece - TIE_HOURS:
+                    continue  # a reserve of the whole shift would starve the task held over: it comes first
                 if st == IDLE:
                     c.unit.remove_idle(c)
                 if st in (OFF, IDLE):
