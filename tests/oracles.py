@@ -600,8 +600,8 @@ class CadreTime:
 
     The Records hold no per-cadre reserve log, so the reserve is bounded from the scenario: at the start
     of each duty stretch, at each midnight inside it and at each campaign start, the larger of the visit
-    reserve and the campaign's share of what is left of the stretch (of 24 h when the stretch was cut
-    short by a change of wartime mode or the end of the run, which the model could not foresee)."""
+    reserve and the campaign's share of what is left of the stretch (of 24 h when a change of wartime
+    mode or the end of the run fell in the stretch, which the model could not foresee)."""
 
     def __init__(self, sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]):
         self.sc, self.r, self.duty = sc, r, duty
@@ -627,7 +627,9 @@ class CadreTime:
                 if role in cp.roles and (not cp.grids or home in cp.grids)]
         out = []
         for s, e in self.duty[c]:
-            cut = bool(np.any(np.abs(self.cuts - e) <= 1e-9))
+            # a change of wartime mode during the stretch changed its schedule: planned at its start, the
+            # reserve may be a share of a longer stretch than the one served
+            cut = bool(np.any((self.cuts > s + 1e-9) & (self.cuts <= e + 1e-9)))
             starts = [s] + [24.0 * d for d in range(math.floor(s / 24) + 1, math.ceil(e / 24))] \
                 + [a for a, _, _ in mine if s < a < e]
             for t in starts:
@@ -709,7 +711,7 @@ def check_held_tasks(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]
                 f"shift again before the run ended at {r.run_end:.4f}: held forever")
             held, t = False, max(later) if later else min(changes)
         if held:  # a change of wartime duty while it waits that leaves the cadre no shift: given back then
-            for x in sorted(x for x in r.mobilised.ravel().tolist() if t + 1e-9 < x < until - 1e-9):
+            for x in sorted(x for x in r.mobilised.ravel().tolist() if t + 1e-9 < x <= until + 1e-9):
                 if next_shift(sc, r, c, x, stop_at) >= stop_at:
                     held, t = False, x
                     break
