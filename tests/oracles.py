@@ -700,16 +700,17 @@ def check_held_tasks(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]
         again = k + 1 < ti.size and ti[k + 1] == i
         until = float(ts[k + 1]) if again else r.run_end
         held = sc.dispatch.at_shift_end == "resume" and next_shift(sc, r, c, t, stop_at) < stop_at
-        if held and r.run_end >= stop_at - 1e-9 and not any(a > t + 1e-9 for a, _ in duty[c]):
+        if held and not any(a > t + 1e-9 for a, _ in duty[c]):
             # the cadre is never on duty again in the run: the task went back to its unit's queue
             # (Duty.give_back_held) at the end of its last shift, from which it was absent, or at the
             # change of wartime duty that left it no shift; it waits there from then on
             later = [b for a, b in rostered[c] if a > t + 1e-9]
             changes = [x for x in r.mobilised.ravel().tolist() if x > t + 1e-9]
-            assert later or changes, (
+            assert later or changes or r.run_end < stop_at - 1e-9, (
                 f"{who}: held at {t:.4f} (resume) with a next shift by its schedule then, but the cadre had no "
                 f"shift again before the run ended at {r.run_end:.4f}: held forever")
-            held, t = False, max(later) if later else min(changes)
+            if later or changes:
+                held, t = False, max(later) if later else min(changes)
         if held:  # a change of wartime duty while it waits that leaves the cadre no shift: given back then
             for x in sorted(x for x in r.mobilised.ravel().tolist() if t + 1e-9 < x <= until + 1e-9):
                 if next_shift(sc, r, c, x, stop_at) >= stop_at:
