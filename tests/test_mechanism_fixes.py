@@ -346,3 +346,16 @@ def test_an_urgent_issue_whose_first_call_ends_calls_a_cadre_away():
             free = want + 0.25
             checked += 1
     assert checked > 50
+
+
+def test_a_campaign_reserves_its_share_of_each_day_on_duty():
+    """A campaign (share 0.5) for a saturated cadre on duty all day: 12 hours of visits on each of its 7
+    days, 10 households an hour = 840 (its first reserve used to be half of the whole run ahead)."""
+    spec = one_grid(calendar={"start": "2024-01-01", "horizon_days": 7, "warmup_days": 0, "drain_days": 0},
+                    issue_types={"t": {"rate_per_1000_households_per_week": 336.0, "service_time": 1.0}},
+                    cadres={"grid_workers": {"per_grid": 1, "days": EVERY_DAY, "start_hour": 0, "end_hour": 24}},
+                    visits={"households_per_hour": 10},
+                    campaigns=[{"name": "drive", "start": 0, "duration_days": 7, "share": 0.5,
+                                "target_households": 100000, "roles": ["grid_workers"]}])
+    r = run(spec)
+    assert float(np.interp(r.horizon, r.visit_times[0], r.visit_values[0])) == 7 * 12 * 10

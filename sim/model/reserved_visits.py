@@ -168,7 +168,7 @@ class ReservedVisits(Component):
     # ------------------------------------------------------------ visit campaigns (campaigns.py)
 
     def campaign_start(self, ev: Call) -> None:
-        """Participants on duty now reserve the campaign's share of the rest of their shift."""
+        """Participants on duty now reserve the campaign's share of the rest of their shift (of the day)."""
         cp, now = ev.value, self.env.now
         crew, visits = self.crew, self.visits
         cp.active, cp.last_t = True, now
@@ -183,7 +183,8 @@ class ReservedVisits(Component):
             c, grp = crew.cadres[cid], self.group_of[cid]
             if crew.state[c.id] == OFF or not visits.allowed:
                 continue
-            until = now + cp.share * (min(grp.schedule.next_change(now), self.run.stop_at) - now)
+            # its share of the rest of the day's duty (the next midnight's reserve takes the next day's)
+            until = now + cp.share * (min(grp.schedule.next_change(now), self.run.stop_at, _midnight_after(now)) - now)
             if until > self.reserve_until[cid] + TIE_HOURS:
                 self.reserve_until[cid] = until
                 ends[grp.index, until] = grp
