@@ -88,12 +88,18 @@ class Duty(Component):
             elif want and self.reserves.reserving:  # on duty still, perhaps now past midnight
                 self.reserves.plan_days(grp)
             self.schedule(grp)
-            if not grp.on and not self.handback and grp.schedule.next_change(now) >= self.run.stop_at:
-                self.give_back_held(grp)  # the new schedule has no shift left in the run for them
+            self.give_back_held(grp)  # if the new schedule leaves them no shift in the run
+
+    def no_shift_left(self, grp: DutyGroup) -> bool:
+        """Whether the group, by the schedule in force now, has no shift starting within the run."""
+        return grp.schedule.next_change(self.env.now) >= self.run.stop_at
 
     def give_back_held(self, grp: DutyGroup) -> None:
-        """The group's members off duty will not come back within the run: the tasks they hold over go
-        back to their units' queues (with the work done kept), as at a shift end with no next shift."""
+        """If the group is off duty and will not come back within the run (``resume`` only): the tasks its
+        members hold over go back to their units' queues (with the work done kept), as at a shift end with
+        no next shift."""
+        if self.handback or grp.on or not self.no_shift_left(grp):
+            return
         crew, iss = self.crew, self.issues
         for c in grp.members:
             i = crew.hand[c.id]
@@ -136,8 +142,8 @@ class Duty(Component):
             self.issues.work_done(i)
         for unit, i in handed_back:
             self.issues.enqueue(unit, i)
-        if not on and not self.handback and grp.schedule.next_change(now) >= self.run.stop_at:
-            self.give_back_held(grp)  # those absent from this last shift may hold tasks from an earlier one
+        if not on:
+            self.give_back_held(grp)  # those absent from a last shift may hold tasks from an earlier one
 
     def come_on(self, present: list[Cadre], ids: np.ndarray) -> np.ndarray:
         """Members coming on duty (not those reserved or called away already): free (Crew.free).  Returns
@@ -167,7 +173,7 @@ class Duty(Component):
         crew, visits = self.crew, self.visits
         members = grp.active
         # a task held over waits for its holder's next shift; with none left in the run it goes back
-        resume = not self.handback and grp.schedule.next_change(now) < self.run.stop_at
+        resume = not self.handback and not self.no_shift_left(grp)
         state = crew.state_a[ids]
         quick = (state == IDLE) & crew.small_a[ids]
         if self.reserves.campaigns_of:
