@@ -148,10 +148,13 @@ class ReservedVisits(Component):
         grp, since = ev.value
         if not grp.on or grp.on_since != since:
             return
-        now = self.env.now
         for c in grp.members:
-            if self.crew.state[c.id] == RESERVED and self.reserve_until[c.id] <= now + TIE_HOURS:
-                self.release(c)
+            self.release_if_over(c)
+
+    def release_if_over(self, c: Cadre) -> None:
+        """A reserved cadre whose reserve has ended by now goes back to routine work."""
+        if self.crew.state[c.id] == RESERVED and self.reserve_until[c.id] <= self.env.now + TIE_HOURS:
+            self.release(c)
 
     def release(self, c: Cadre) -> None:
         """Out of reserved visiting, on duty: free (Crew.free), still visiting if it goes idle."""
@@ -222,9 +225,7 @@ class ReservedVisits(Component):
             grp = self.group_of[cid]
             if self.campaign_share[cid] == 0.0:
                 self.reserve_until[cid] = min(self.reserve_until[cid], self.base_until.get(grp.index, 0.0))
-            c = self.crew.cadres[cid]
-            if self.crew.state[c.id] == RESERVED and self.reserve_until[cid] <= now + TIE_HOURS:
-                self.release(c)
+            self.release_if_over(self.crew.cadres[cid])
 
     def campaign_visitor(self, c: Cadre, k: int, count: int, to: int = -1) -> None:
         """A participant starts or stops visiting in class ``k`` (or moves there from class ``to``): the
