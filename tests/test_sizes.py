@@ -105,5 +105,38 @@ def test_the_estimate_counts_issues_as_the_model_does(tmp_path):
     assert arrived == pytest.approx(sizing.issues_per_run(sc) * window, rel=0.05)
     size = sizing.estimate([sc], 10, 2)
     assert size.runs == 10
+    # 7 people: 3 grid workers, one community and one street officer, 2 department staff
+    assert size.people == 7
     assert size.memory == pytest.approx(10 * sizing.BYTES_PER_RUN_IN_PARENT
-                                        + 2 * (sizing.BYTES_PER_WORKER + 360 * 2.4 * 24 * 120), rel=1e-3)
+                                        + 2 * (sizing.BYTES_PER_WORKER + 360 * 2.4 * 24 * 120 + 500 * 7), rel=1e-3)
+
+
+@pytest.mark.parametrize("key, value, said", [
+    ("cadres.grid_workers.per_grid", 10**12, "cadres.grid_workers.per_grid = 1000000000000: 1,000,000,000,000 in "
+                                            "each of 1 grid makes 1,000,000,000,000 people (1,000,000,000,004 with"),
+    ("levels.community.staff_per_unit", 10**12, "levels.community.staff_per_unit = 1000000000000: 1,000,000,000,000 "
+                                               "in each of 1 community office makes 1,000,000,000,000 people"),
+    ("cadres.sunk.count", 10**12, "cadres.sunk.count = 1000000000000: 1,000,000,000,000 in the district makes"),
+    # 1,001 grid workers in each of 1,000 generated grids: 1,001,000 people, just over the bound
+    ("cadres.grid_workers.per_grid", 1001, "1,001 in each of 1,000 grids makes 1,001,000 people"),
+])
+def test_staff_beyond_any_district_is_refused_by_validate_and_run(tmp_path, capsys, key, value, said):
+    path = tmp_path / "s.toml"
+    path.write_text(MMC.read_text().replace('list = [{ id = "G1", households = 1000 }]',
+                                            'generate = { count = 1000, households = 1 }' if value == 1001
+                                            else 'list = [{ id = "G1", households = 1000 }]'), encoding="utf-8")
+    for command in (["validate", str(path)], ["run", str(path), *SHORT, "--out", str(tmp_path / "out")]):
+        t0 = time.perf_counter()
+        assert main([*command, "--set", f"{key}={value}"]) == 2
+        assert time.perf_counter() - t0 < 10  # refused when read, not after building a roster
+        err = capsys.readouterr().err
+        assert str(path) in err and said in err and "allowed: at most 1,000,000 cadres and office staff" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_large_real_district_is_within_the_bound(tmp_path, capsys):
+    # 1,000 grids with 999 grid workers each, 2 department staff, 1 community and 1 street office: 999,004 people
+    path = tmp_path / "s.toml"
+    path.write_text(MMC.read_text().replace('list = [{ id = "G1", households = 1000 }]',
+                                            'generate = { count = 1000, households = 1 }'), encoding="utf-8")
+    assert main(["validate", str(path), "--set", "cadres.grid_workers.per_grid=999"]) == 0, capsys.readouterr().err

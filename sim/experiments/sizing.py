@@ -3,8 +3,9 @@
 The estimate (docs/scenario-reference.md, "Limits"): issues per run = arrival rate x
 households / 1,000 x weeks of the horizon, summed over issue types, plus the extra
 issues of emergencies; a worker's peak memory grows by about 360 bytes per issue
-(README, "Performance") on top of about 60 MB for the interpreter and the model; the
-parent keeps a few kilobytes per run.  A command that would need more memory than the
+(README, "Performance") and 500 bytes per cadre or office worker, on top of about 60 MB for
+the interpreter and the model; the parent keeps a few kilobytes per run.  (A scenario's
+people are bounded when it is read: ``sim.scenario.headcount``.)  A command that would need more memory than the
 machine has available is refused (exit code 2) unless ``--force``.
 """
 
@@ -17,8 +18,11 @@ from dataclasses import dataclass
 
 from sim.model.district import build_district
 from sim.scenario import Scenario
+from sim.scenario.headcount import people
 
 BYTES_PER_ISSUE = 360  # peak memory growth of a run per issue (README, "Performance")
+# 100,000 grid workers raised a 40-day run's peak from 64 to 102 MB (about 400 bytes each; 500 to be safe)
+BYTES_PER_PERSON = 500
 BYTES_PER_WORKER = 60 * 2**20  # a worker process with the model loaded (a 200-grid year peaks at 59 MB)
 BYTES_PER_RUN_IN_PARENT = 8 * 2**10  # a run's metrics, its task and its outcome, kept by the parent
 MAX_POINTS = 10_000  # sweep design points without --force
@@ -55,6 +59,7 @@ class Size:
     replications: int
     issues_per_run: float  # the largest over the variants
     concurrent: int  # runs at once on this machine (0: on a cluster)
+    people: int = 0  # cadres and office staff of a run, the largest over the variants
 
     @property
     def runs(self) -> int:
@@ -63,12 +68,12 @@ class Size:
     @property
     def memory(self) -> float:
         """Bytes this machine needs at the peak: the parent, and each local worker's largest run."""
-        per_run = BYTES_PER_WORKER + BYTES_PER_ISSUE * self.issues_per_run
+        per_run = BYTES_PER_WORKER + BYTES_PER_ISSUE * self.issues_per_run + BYTES_PER_PERSON * self.people
         return self.runs * BYTES_PER_RUN_IN_PARENT + min(self.concurrent, self.runs) * per_run
 
     def describe(self) -> str:
         return (f"{self.variants:,} variant(s) x {self.replications:,} replication(s) = {self.runs:,} run(s), "
-                f"about {self.issues_per_run:,.0f} issues per run; memory needed about {_gb(self.memory)}")
+                f"about {self.issues_per_run:,.0f} issues and {self.people:,} cadres and staff per run; memory needed about {_gb(self.memory)}")
 
 
 def available_memory() -> int | None:
@@ -88,7 +93,8 @@ def available_memory() -> int | None:
 
 def estimate(variants: Iterable[Scenario], replications: int, concurrent: int) -> Size:
     scs = list(variants)
-    return Size(len(scs), replications, max((issues_per_run(sc) for sc in scs), default=0.0), concurrent)
+    return Size(len(scs), replications, max((issues_per_run(sc) for sc in scs), default=0.0), concurrent,
+                max((people(sc) for sc in scs), default=0))
 
 
 def check(size: Size, force: bool) -> None:

@@ -27,6 +27,7 @@ from sim.scenario.distributions import Distribution, FieldError, Fixed
 from sim.scenario.errors import NOTHING, few
 from sim.scenario.fields import LEVELS, MAX_DAYS, MAX_RATE, Days, Weight, _Model
 from sim.scenario.grids import Grids
+from sim.scenario.headcount import check_headcount
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
 from sim.scenario.roles import Cadres, Levels, role_refs
 
@@ -234,6 +235,9 @@ class Scenario(_Model):
                     raise FieldError(("cadres", "police", "units", i, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._campaign_refs(ids)
         self._sunk_from_table()
+        too_many = check_headcount(self)
+        if too_many is not None:
+            raise FieldError(*too_many)
         for g in self.cadres.sunk.per_grid or {}:
             if g not in ids:
                 raise FieldError(("cadres", "sunk", "per_grid", g), self.cadres.sunk.per_grid[g],
