@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -144,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
                           "the paired CI excludes zero), and write comparison.csv besides the usual files.")
     _common(cmp_, policy=False)
     cmp_.add_argument("--policies", metavar="A,B,...",
-                      help="policies to compare, the first is the reference (default: all, in file order)")
+                      help="policies to compare, the first is the reference (default: all, in file order); "
+                      "separated by commas (full-width ，or 、 too)")
     sb = cmp_.add_argument_group("selecting the best policy", api.SELECT_HELP)
     sb.add_argument("--select-best", metavar="METRIC", help="select the policy with the best mean METRIC "
                     "(e.g. resolution_hours_p90); the procedure decides the replications (no --replications)")
@@ -243,11 +245,40 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _policy_list(text: str | None) -> list[str] | None:
+    """``--policies A,B``: names split at commas, full-width ones (，、) too, as a Chinese keyboard types them
+    (policy names are letters, digits, _ . -, so neither can be part of a name)."""
+    return [p.strip() for p in re.split(r"[,，、]", text) if p.strip()] if text else None
+
+
+def _policies_run(args: argparse.Namespace) -> set[str | None] | None:
+    """The policies the command runs (None: the base scenario; the set None: every policy)."""
+    if args.command == "compare":
+        names = _policy_list(args.policies)
+        return None if names is None else set(names)
+    return {getattr(args, "policy", None)}
+
+
+def _check_policy_overrides(args: argparse.Namespace, keys: list[str]) -> None:
+    """``--set policies.NAME.…`` changes policy NAME: refuse it when the command does not run NAME, where it
+    would change nothing."""
+    running = _policies_run(args)
+    for key in keys:
+        parts = key.split(".")
+        if parts[0] != "policies" or len(parts) < 2 or running is None or parts[1] in running:
+            continue
+        now = ", ".join(sorted(p for p in running if p)) or "the base scenario (no --policy)"
+        fix = "add it to --policies" if args.command == "compare" else f"give --policy {parts[1]}"
+        raise UsageError(f"--set {key}: changes policy {parts[1]!r}, which this command does not run (it runs "
+                         f"{now}); {fix}, or set the field itself ({'.'.join(parts[2:]) or 'KEY'}=...)")
+
+
 def _options(args: argparse.Namespace) -> api.Options:
     try:
         overrides = parse_set(args.set)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    _check_policy_overrides(args, [k for k, _ in overrides])
     if args.resume and args.out:
         raise UsageError("give --out or --resume, not both: --resume DIR writes into DIR")
     if args.workers and args.scheduler:
@@ -318,7 +349,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    policies = [p.strip() for p in args.policies.split(",") if p.strip()] if args.policies else None
+    policies = _policy_list(args.policies)
     if args.select_best or args.delta is not None:
         return _select_best(args, policies)
     result = api.compare(args.scenario, policies, options=_options(args))

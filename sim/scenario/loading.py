@@ -132,23 +132,38 @@ def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[s
     return {k: v for k, v in patch.items() if k not in POLICY_WORDS}
 
 
+def _apply(data: dict[str, Any], path: str | Path, overrides: list[tuple[str, Any]]) -> dict[str, Any]:
+    for key, value in overrides:
+        try:
+            data = apply_override(data, key, value)
+        except ValueError as e:
+            raise ScenarioError(path, [str(e)]) from None
+    return data
+
+
+def _into_policy(key: str) -> str | None:
+    """The policy a ``--set`` key changes (``policies.two_days.cadres.sunk.count``: two_days), else None."""
+    parts = key.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "policies" else None
+
+
 def merge_inputs(
     data: dict[str, Any],
     path: str | Path,
     policy: str | None = None,
     overrides: list[tuple[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The scenario table exactly as it is run: base, then the policy's patch, then ``--set`` overrides."""
+    """The scenario table exactly as it is run: base, then the policy's patch, then ``--set`` overrides.
+
+    An override into a policy (``policies.NAME.…``) changes the policy itself, so it is applied
+    before the policy's patch is merged; the others after it, so that they win over the policy."""
+    overrides = overrides or []
+    data = _apply(data, path, [(k, v) for k, v in overrides if _into_policy(k) is not None])
     merged = data
     if policy is not None:
         merged = deep_merge(data, _policy_patch(data, path, policy))
         merged["policy"] = policy
-    for key, value in overrides or []:
-        try:
-            merged = apply_override(merged, key, value)
-        except ValueError as e:
-            raise ScenarioError(path, [str(e)]) from None
-    return merged
+    return _apply(merged, path, [(k, v) for k, v in overrides if _into_policy(k) is None])
 
 
 def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
@@ -164,9 +179,12 @@ def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
 
 def _render(p: Problem, policy: str | None, patch: dict[str, Any], overrides: list[tuple[str, Any]]) -> str:
     """Say where a problem came from: a ``--set`` override, the chosen policy, or the file itself."""
-    direct = [k for k, _ in overrides if p.path and [str(x) for x in p.path[: len(k.split("."))]] == k.split(".")[: len(p.path)]]
+    def parts(key: str) -> list[str]:  # where an override lands in the scenario as run
+        return key.split(".")[2:] if policy is not None and _into_policy(key) == policy else key.split(".")
+    direct = [k for k, _ in overrides if p.path and [str(x) for x in p.path[: len(parts(k))]] == parts(k)[: len(p.path)]]
     if direct:
-        return p.render(note=f" (from --set {direct[-1]})")
+        prefix = ("policies", policy) if policy is not None and _into_policy(direct[-1]) == policy else ()
+        return p.render(prefix=prefix, note=f" (from --set {direct[-1]})")
     if policy is not None and _covers(patch, p.path):
         return p.render(prefix=("policies", policy), note=f" (set by policy {policy!r})")
     notes = [f"with policy {policy!r}"] if policy is not None else []
@@ -179,15 +197,25 @@ def build_scenario(
     path: str | Path,
     policy: str | None = None,
     overrides: list[tuple[str, Any]] | None = None,
+    others: bool = True,
 ) -> Scenario:
-    """Merge and validate an already-parsed scenario table (see :func:`load_scenario`)."""
+    """Merge and validate an already-parsed scenario table (see :func:`load_scenario`).
+
+    ``--set`` overrides into other policies than ``policy`` are checked too (``others``), on
+    those policies' own scenarios: a wrong value is refused whichever policy is run."""
     path = Path(path)
     merged = merge_inputs(data, path, policy, overrides)
     try:
-        return Scenario.model_validate(merged, context={"base_dir": path.parent})
+        sc = Scenario.model_validate(merged, context={"base_dir": path.parent})
     except ValidationError as err:
-        patch = _policy_patch(data, path, policy) if policy is not None else {}
+        changed = _apply(data, path, [(k, v) for k, v in overrides or [] if _into_policy(k) == policy])
+        patch = _policy_patch(changed, path, policy) if policy is not None else {}
         raise ScenarioError(path, [_render(p, policy, patch, overrides or []) for p in problems(err, merged, Scenario)]) from None
+    if others:
+        for name in dict.fromkeys(_into_policy(k) for k, _ in overrides or []):
+            if name is not None and name != policy:
+                build_scenario(data, path, name, overrides, others=False)
+    return sc
 
 
 def dump_toml(data: dict[str, Any]) -> str:

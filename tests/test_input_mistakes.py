@@ -1,0 +1,91 @@
+"""Inputs that were accepted or mishandled (issue 29, section 8): each is refused with exit code 2
+and a message naming the file, the field, the value and what is allowed, or applied as meant,
+or warned about.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from oracles import ONE_GRID
+
+from sim.cli import main
+
+SHORT = ["--set", "calendar.horizon_days=20", "--set", "calendar.warmup_days=10", "--replications", "2",
+         "--workers", "1", "--quiet"]
+POLICIES = ONE_GRID + """
+[policies.base]
+
+[policies.two_days]
+cadres.sunk.count = 2
+cadres.sunk.service_days = ["Mon", "Thu"]
+"""
+
+
+def scenario(tmp_path: Path, text: str = POLICIES) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- --set into a policy
+
+
+def test_a_set_into_the_policy_run_is_applied(tmp_path, capsys):
+    path = scenario(tmp_path)
+    assert main(["validate", str(path), "--policy", "two_days", "--set", "policies.two_days.cadres.sunk.count=5"]) == 0
+    assert "sunk cadres: 5, allocation equal, service days Mon+Thu" in capsys.readouterr().out
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--policy", "two_days", "--set", "policies.two_days.cadres.sunk.count=5",
+                 *SHORT, "--out", str(out)]) == 0
+    resolved = tomllib.loads((out / "scenario.resolved.toml").read_text(encoding="utf-8"))
+    assert resolved["cadres"]["sunk"]["count"] == 5  # the policy as changed, merged over the base
+    assert resolved["policies"]["two_days"]["cadres"]["sunk"]["count"] == 5
+
+
+def test_a_plain_set_still_wins_over_the_policy(tmp_path, capsys):
+    path = scenario(tmp_path)
+    assert main(["validate", str(path), "--policy", "two_days", "--set", "policies.two_days.cadres.sunk.count=5",
+                 "--set", "cadres.sunk.count=7"]) == 0
+    assert "sunk cadres: 7," in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("policy", [["--policy", "two_days"], []])
+def test_a_wrong_value_set_into_a_policy_is_refused(tmp_path, capsys, policy):
+    path = scenario(tmp_path)
+    assert main(["validate", str(path), *policy, "--set", "policies.two_days.cadres.sunk.count=-5"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "policies.two_days.cadres.sunk.count = -5: must be greater than or equal to 0 " \
+                                "(from --set policies.two_days.cadres.sunk.count)" in err, err
+
+
+@pytest.mark.parametrize("command, said", [
+    (["run"], "it runs the base scenario (no --policy)); give --policy two_days, or set the field itself "
+              "(cadres.sunk.count=...)"),
+    (["run", "--policy", "base"], "(it runs base); give --policy two_days"),
+    (["compare", "--policies", "base,base2"], "(it runs base, base2); add it to --policies"),
+])
+def test_a_set_into_a_policy_the_command_does_not_run_is_refused(tmp_path, capsys, command, said):
+    path = scenario(tmp_path, POLICIES + "\n[policies.base2]\n")
+    args = [command[0], str(path), *command[1:], "--set", "policies.two_days.cadres.sunk.count=5", *SHORT,
+            "--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--set policies.two_days.cadres.sunk.count: changes policy 'two_days', which this command does not run" \
+           in err and said in err, err
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- --policies with full-width commas
+
+
+@pytest.mark.parametrize("sep", ["，", "、", ", "])
+def test_policies_separated_by_full_width_commas(tmp_path, capsys, sep):
+    path = scenario(tmp_path)
+    out = tmp_path / "out"
+    assert main(["compare", str(path), "--policies", f"base{sep}two_days", *SHORT, "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    resolved = sorted(p.name for p in (out / "scenarios").iterdir())
+    assert resolved == ["base.resolved.toml", "two_days.resolved.toml"]
