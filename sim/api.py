@@ -32,6 +32,7 @@ from sim.decide.optimize import optimization_text as _optimization_text
 from sim.decide.optimize import add_arguments as optimize_arguments
 from sim.decide import selection_run as _selection
 from sim.decide.selection_run import BestPolicy, selection_text
+from sim.experiments.atomic import disk_full, disk_full_text
 from sim.experiments.campaign import CampaignError, CampaignStopped
 from sim.experiments import commands as _commands
 from sim.experiments.commands import ApiError, Comparison, Interrupted, Options, Result, RunResult, Sweep, show_param
@@ -61,6 +62,7 @@ __all__ += ["LANGS", "SENSITIVITY_HELP", "Sensitivity", "figures", "sensitivity"
 __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
+__all__ += ["disk_full", "disk_full_text"]
 
 
 def workbook(out: str | Path, lang: str = "en") -> Path | None:

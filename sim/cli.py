@@ -1,7 +1,7 @@
 """The ``gridsim`` command line: a thin layer over ``sim.api``.
 
 Exit codes (README, "Commands"): 0 success, 2 bad input (message names file, field,
-value and what is allowed; no traceback), 1 anything else, including runs
+value and what is allowed; no traceback) or a full disk (free space, then --resume), 1 anything else, including runs
 that failed inside the model (they are listed in failures.csv); 130 Ctrl-C, 143 SIGTERM.
 
 Over 450 lines: one argument parser and one handler per command, each short; split by command if it grows.
@@ -488,6 +488,9 @@ def _main(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as e:  # a bug, not bad input: say so, keep the traceback for the report
+        if api.disk_full(e):  # a circumstance to fix, not a bug
+            print(f"gridsim: error: {api.disk_full_text(e)}", file=sys.stderr)
+            return 2
         print(f"gridsim: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         if os.environ.get("GRIDSIM_DEBUG"):
             traceback.print_exc()

@@ -5,6 +5,8 @@ or warned about.
 
 from __future__ import annotations
 
+import errno
+import os
 import tomllib
 from pathlib import Path
 
@@ -89,3 +91,33 @@ def test_policies_separated_by_full_width_commas(tmp_path, capsys, sep):
         capsys.readouterr().err
     resolved = sorted(p.name for p in (out / "scenarios").iterdir())
     assert resolved == ["base.resolved.toml", "two_days.resolved.toml"]
+
+
+# ---------------------------------------------------------------- a full disk
+
+
+def test_a_full_disk_is_bad_circumstance_and_resume_completes(tmp_path, capsys, monkeypatch):
+    path = scenario(tmp_path, ONE_GRID)
+    args = ["run", str(path), *SHORT, "--replications", "4"]
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd: int) -> None:  # the disk fills up at the 6th file written (the runs' files come after the inputs)
+        calls.append(fd)
+        if len(calls) == 6:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert main([*args, "--out", str(out)]) == 2
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    err = capsys.readouterr().err
+    assert f"No space left on device writing {out}" in err, err
+    assert f"free some space (df -h {out}" in err and f"then run the same command with --resume {out}: the runs " \
+           "finished so far are kept" in err and "internal error" not in err, err
+    assert not list(out.rglob("*.tmp"))  # no half-written file left behind
+    assert 0 < len(list((out / "runs").rglob("r*.json"))) < 4  # some runs were saved, not all
+
+    assert main([*args, "--resume", str(out)]) == 0
+    assert main([*args, "--out", str(tmp_path / "clean")]) == 0  # the same command on a roomy disk
+    assert (out / "replications.csv").read_text() == (tmp_path / "clean" / "replications.csv").read_text()
