@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from oracles import ONE_GRID
 
 from sim.cli import main
@@ -121,3 +122,66 @@ def test_a_full_disk_is_bad_circumstance_and_resume_completes(tmp_path, capsys, 
     assert main([*args, "--resume", str(out)]) == 0
     assert main([*args, "--out", str(tmp_path / "clean")]) == 0  # the same command on a roomy disk
     assert (out / "replications.csv").read_text() == (tmp_path / "clean" / "replications.csv").read_text()
+
+
+# ---------------------------------------------------------------- grid tables from spreadsheets
+
+TABLE_SCENARIO = ONE_GRID.replace('list = [{ id = "G1", households = 1000 }]', 'xlsx = "g.xlsx"')
+
+
+def workbook(path: Path, rows: list[list], merged: list[str] = ()) -> None:
+    book = Workbook()
+    for r in rows:
+        book.active.append(r)
+    for ref in merged:
+        book.active.merge_cells(ref)
+    book.save(path)  # openpyxl saves formulas without their values, as some programs do
+
+
+@pytest.mark.parametrize("last", [["合计", 1500], ["总计：", 1500], ["Total", 1500], ["", 1500, "小计"]])
+def test_a_totals_row_is_not_a_grid(tmp_path, capsys, last):
+    workbook(tmp_path / "g.xlsx", [["id", "households", "community"], ["A", 1000, "东风"], ["B", 500, "东风"], last])
+    assert main(["validate", str(scenario(tmp_path, TABLE_SCENARIO))]) == 2
+    err = capsys.readouterr().err
+    word = next(c for c in last if isinstance(c, str) and c)
+    named = "id" if last[0] else "community"
+    assert f'grids.xlsx = "g.xlsx": {tmp_path / "g.xlsx"} row 4: {named} = {word!r} makes this a totals row, not a ' \
+           "grid; a grid table has one row per grid: delete the row" in err, err
+
+
+def test_a_totals_row_in_a_csv_too(tmp_path, capsys):
+    (tmp_path / "g.csv").write_text("id,households\nA,1000\nB,500\n合计,1500\n", encoding="utf-8")
+    text = ONE_GRID.replace('list = [{ id = "G1", households = 1000 }]', 'csv = "g.csv"')
+    assert main(["validate", str(scenario(tmp_path, text))]) == 2
+    assert "g.csv line 4: id = '合计' makes this a totals row" in capsys.readouterr().err
+
+
+def test_a_merged_community_cell_names_every_row_it_spans(tmp_path, capsys):
+    # column C: 东风 merged over rows 2-4 (grids A, B, C), 红旗 on row 5: two communities, as the reader sees
+    workbook(tmp_path / "g.xlsx", [["id", "households", "community"], ["A", 100, "东风"], ["B", 200], ["C", 300],
+                                   ["D", 400, "红旗"]], merged=["C2:C4"])
+    path = scenario(tmp_path, TABLE_SCENARIO)
+    assert main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "grids: 4 in 2 communities" in captured.out, captured.out
+    assert f"{tmp_path / 'g.xlsx'}: merged cells C2:C4 (community) read as '东风' in each of their 3 rows" \
+           in captured.err, captured.err
+    from sim.scenario import load_scenario
+    rows = load_scenario(path).grids.rows
+    assert [r.community for r in rows] == ["东风", "东风", "东风", "红旗"]
+
+
+def test_a_merged_number_cell_is_refused(tmp_path, capsys):
+    workbook(tmp_path / "g.xlsx", [["id", "households"], ["A", 100], ["B"]], merged=["B2:B3"])
+    assert main(["validate", str(scenario(tmp_path, TABLE_SCENARIO))]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'g.xlsx'} cells B2:B3 are merged (households): one value cannot be shared out among " \
+           "grids; unmerge them" in err, err
+
+
+def test_a_formula_without_its_value_is_named(tmp_path, capsys):
+    workbook(tmp_path / "g.xlsx", [["id", "households", "base"], ["A", "=C2*2", 50]])
+    assert main(["validate", str(scenario(tmp_path, TABLE_SCENARIO))]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'g.xlsx'} row 2: households is a formula (=C2*2) whose value the file does not hold" in err
+    assert "open it in Excel, WPS or LibreOffice and save it" in err and "required field is missing" not in err, err

@@ -87,6 +87,7 @@ class Grids(_Model):
     sunk_cadres: str | None = Field(default=None, min_length=1)
     rows: tuple[GridSpec, ...] = Field(default=(), exclude=True)
     geometry: tuple[dict, ...] = Field(default=(), exclude=True)
+    notes: tuple[str, ...] = Field(default=(), exclude=True)  # how the grid table was read (merged cells)
 
     def ids(self) -> list[str]:
         """The grids' ids in grid order, generated ones included (before the layout is drawn)."""
@@ -116,7 +117,9 @@ class Grids(_Model):
             rows = tuple(self.list)
         elif self.csv is not None or self.xlsx is not None:
             field = "csv" if self.csv is not None else "xlsx"
-            rows = read_grid_table(field, getattr(self, field), base_dir, GridSpec, self.sheet)
+            table = read_grid_table(field, getattr(self, field), base_dir, GridSpec, self.sheet)
+            rows = table.rows
+            object.__setattr__(self, "notes", table.notes)
         else:
             rows = ()
         seen: set[str] = set()

@@ -403,6 +403,7 @@ class Scenario(_Model):
                     out.append(f"{kind}.{i} ({item.name}) runs from day {a / 24:g} to day {b / 24:g}, outside the run "
                                f"(day 0 to {cal.horizon_days:g}): it has no effect; check its start against "
                                f"calendar.start = {cal.start}")
+        out += list(self.grids.notes)
         table, sunk = self.grids.table_sunk(), self.cadres.sunk
         if table is not None and sunk.per_grid != table:
             out.append(f"the grid table's sunk_cadres column ({sum(table.values()):,} cadres) is not used: "
