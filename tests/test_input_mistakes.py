@@ -185,3 +185,24 @@ def test_a_formula_without_its_value_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{tmp_path / 'g.xlsx'} row 2: households is a formula (=C2*2) whose value the file does not hold" in err
     assert "open it in Excel, WPS or LibreOffice and save it" in err and "required field is missing" not in err, err
+
+
+# ---------------------------------------------------------------- a top-level policy key
+
+
+def test_a_top_level_policy_key_does_not_choose_a_policy(tmp_path, capsys):
+    path = scenario(tmp_path, 'policy = "two_days"\n' + POLICIES)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and 'policy = "two_days": this key does not apply a policy' in err and \
+        "does not hold the settings of policy two_days (cadres.sunk.count is not given here, 2 in the policy): to " \
+        "run the policy, drop the key and give --policy two_days" in err, err
+
+
+def test_a_resolved_scenario_records_its_policy_and_runs_as_it_is(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(scenario(tmp_path)), "--policy", "two_days", *SHORT, "--out", str(out)]) == 0
+    resolved = out / "scenario.resolved.toml"
+    assert 'policy = "two_days"' in resolved.read_text(encoding="utf-8")
+    assert main(["validate", str(resolved)]) == 0, capsys.readouterr().err
+    assert "sunk cadres: 2, allocation equal, service days Mon+Thu" in capsys.readouterr().out

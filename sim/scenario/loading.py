@@ -17,7 +17,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from sim.scenario.errors import Problem, ScenarioError, dotted, problems, show
+from sim.scenario.errors import NOTHING, Problem, ScenarioError, dotted, problems, show
 from sim.scenario.schema import Scenario
 from sim.scenario.textfile import read_utf8
 
@@ -166,6 +166,40 @@ def merge_inputs(
     return _apply(merged, path, [(k, v) for k, v in overrides if _into_policy(k) is None])
 
 
+def _first_difference(data: dict[str, Any], patch: dict[str, Any],
+                      at: tuple[str, ...] = ()) -> tuple[tuple[str, ...], Any, Any] | None:
+    """Where ``data`` does not hold what ``patch`` (a policy) sets: (path, value in data or NOTHING, the
+    patch's value), or None when merging the patch would change nothing."""
+    for k, v in patch.items():
+        here = data.get(k, NOTHING)
+        if isinstance(v, dict) and "dist" not in v and (isinstance(here, dict) or here is NOTHING):
+            found = _first_difference(here if isinstance(here, dict) else {}, v, at + (k,))
+            if found:
+                return found
+        elif here != v:
+            return at + (k,), here, v
+    return None
+
+
+def _check_policy_key(data: dict[str, Any], path: Path, policy: str | None) -> None:
+    """A top-level ``policy = "NAME"`` records the policy a gridsim run applied (scenario.resolved.toml, whose
+    tables then hold its settings); written by hand to choose a policy, it would be silently ignored: refuse
+    it when the file does not hold the settings of the policy it names."""
+    named = data.get("policy")
+    if not isinstance(named, str) or named == policy or not isinstance(data.get("policies"), dict) \
+            or not isinstance(data["policies"].get(named), dict):
+        return  # no such key, the policy applied, or a name that validation refuses
+    found = _first_difference(data, _policy_patch(data, path, named))
+    if found:
+        where, here, there = found
+        now = "not given" if here is NOTHING else f"{show(here)}"
+        raise ScenarioError(path, [f"policy = {show(named)}: this key does not apply a policy (gridsim writes it into "
+                                   "scenario.resolved.toml to record the policy run, whose settings the file then "
+                                   f"holds), and this file does not hold the settings of policy {named} ({dotted(where)} "
+                                   f"is {now} here, {show(there)} in the policy): to run the policy, drop the key "
+                                   f"and give --policy {named}"])
+
+
 def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
     """Whether the value at ``path`` comes from ``patch`` (a policy's partial scenario)."""
     for part in path:
@@ -204,6 +238,7 @@ def build_scenario(
     ``--set`` overrides into other policies than ``policy`` are checked too (``others``), on
     those policies' own scenarios: a wrong value is refused whichever policy is run."""
     path = Path(path)
+    _check_policy_key(data, path, policy)
     merged = merge_inputs(data, path, policy, overrides)
     try:
         sc = Scenario.model_validate(merged, context={"base_dir": path.parent})
