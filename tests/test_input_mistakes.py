@@ -206,3 +206,46 @@ def test_a_resolved_scenario_records_its_policy_and_runs_as_it_is(tmp_path, caps
     assert 'policy = "two_days"' in resolved.read_text(encoding="utf-8")
     assert main(["validate", str(resolved)]) == 0, capsys.readouterr().err
     assert "sunk cadres: 2, allocation equal, service days Mon+Thu" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- two equal allocations
+
+FOUR_GRIDS = ONE_GRID.replace('list = [{ id = "G1", households = 1000 }]',
+                              'generate = { count = 4, households = 100 }') + """
+[cadres.grid_workers]
+per_grid = 0
+
+[cadres.sunk]
+count = SUNK
+
+[cadres.roles.volunteers]
+count = 3
+"""
+
+
+@pytest.mark.parametrize("sunk, homes", [
+    # by hand: sunk cadres round-robin from G1; the volunteers go on where they stopped
+    (2, {"sunk": [0, 1], "volunteers": [2, 3, 0]}),
+    (5, {"sunk": [0, 1, 2, 3, 0], "volunteers": [1, 2, 3]}),
+    (4, {"sunk": [0, 1, 2, 3], "volunteers": [0, 1, 2]}),  # every grid as full: from G1 again
+])
+def test_a_second_equal_allocation_goes_on_where_the_first_stopped(tmp_path, sunk, homes):
+    from sim.model.clock import Clock
+    from sim.model.district import build_district
+    from sim.model.roster import build_roster
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(scenario(tmp_path, FOUR_GRIDS.replace("SUNK", str(sunk))))
+    roster = build_roster(sc, build_district(sc), Clock(sc.calendar.start))
+    got = {role: [c.home for c in roster.cadres if roster.role_names[c.role] == role] for role in homes}
+    assert got == homes
+
+
+def test_two_equal_allocations_together_serve_every_grid(tmp_path, capsys):
+    # 2 sunk cadres and 2 volunteers on 4 grids without grid workers: each grid has one (they all went to
+    # G1 and G2 before, and validate refused the scenario for G3 and G4)
+    path = scenario(tmp_path, FOUR_GRIDS.replace("SUNK", "2").replace("count = 3", "count = 2"))
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+    path = scenario(tmp_path, FOUR_GRIDS.replace("SUNK", "1").replace("count = 3", "count = 2"))
+    assert main(["validate", str(path)]) == 2
+    assert "1 of 4 grids have no cadre living in them (G4)" in capsys.readouterr().err

@@ -22,24 +22,30 @@ from sim.model.dispatch import SMALL, IdleBook, SkilledUnit, SmallUnit, Unit
 from sim.model.district import District
 from sim.model.issues import IssueTable
 from sim.scenario import WEEKDAYS, Attended, Scenario
+from sim.scenario.roles import equal_positions
 
 
-def allocate_sunk(scenario: Scenario, district: District) -> np.ndarray:
+def allocate_sunk(scenario: Scenario, district: District, filled: np.ndarray | None = None) -> np.ndarray:
     """Home grid of each sunk cadre: round-robin (``equal``), by largest remainder on households, or as
-    ``per_grid`` says (``explicit``), in grid order."""
+    ``per_grid`` says (``explicit``), in grid order.  ``filled``: see :func:`allocate`."""
     sunk = scenario.cadres.sunk
     if sunk.per_grid is not None:
         counts = np.array([sunk.per_grid.get(g, 0) for g in district.ids], dtype=int)
         return np.repeat(np.arange(district.n), counts)
-    return allocate(sunk.count, sunk.allocation, district)
+    return allocate(sunk.count, sunk.allocation, district, filled=filled)
 
 
-def allocate(count: int, rule: str, district: District, grids: np.ndarray | None = None) -> np.ndarray:
+def allocate(count: int, rule: str, district: District, grids: np.ndarray | None = None,
+             filled: np.ndarray | None = None) -> np.ndarray:
     """Home grids of ``count`` cadres among ``grids`` (indices; default all): round-robin (``equal``) or by
-    largest remainder on households."""
+    largest remainder on households.  ``filled``: per grid of the district, the cadres placed by earlier
+    ``equal`` allocations, where this one goes on (``sim.scenario.roles.equal_positions``); updated."""
     grids = np.arange(district.n) if grids is None else grids
     if rule == "equal":
-        return grids[np.arange(count) % len(grids)]
+        homes = grids[equal_positions(count, np.zeros(len(grids), int) if filled is None else filled[grids])]
+        if filled is not None:
+            np.add.at(filled, homes, 1)
+        return homes
     households = district.households[grids]
     quota = count * households / households.sum()
     per_grid = np.floor(quota).astype(int)
@@ -79,22 +85,24 @@ class Roster:
     kinds: array | None = None  # per issue, its type (+ the number of types while in its first call): SkilledUnits
 
 
-def named_homes(sc: Scenario, d: District) -> dict[str, np.ndarray]:
+def named_homes(sc: Scenario, d: District, filled: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Home grid of each cadre of each named role: ``per_grid`` in each of its grids, or ``count`` allocated
-    among them."""
+    among them (``filled``: see :func:`allocate`)."""
     pos = {gid: i for i, gid in enumerate(d.ids)}
     out = {}
     for name, role in sc.cadres.roles.items():
         grids = np.array([pos[g] for g in role.grids], int) if role.grids else np.arange(d.n)
         out[name] = (np.repeat(grids, role.per_grid) if role.per_grid is not None
-                     else allocate(role.count or 0, role.allocation, d, grids))
+                     else allocate(role.count or 0, role.allocation, d, grids, filled))
     return out
 
 
 def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | None = None) -> Roster:
     """Units, cadres and duty groups; offices that no issue can reach get no staff.  ``table``: the run's
     issues (their types, for units with cadres restricted to some types)."""
-    homes_of = named_homes(sc, d)
+    filled = np.zeros(d.n, int)  # equal allocations go on one after another: sunk cadres, then named roles
+    sunk_homes = allocate_sunk(sc, d, filled)
+    homes_of = named_homes(sc, d, filled)
     skilled = {h for name, hs in homes_of.items() if sc.cadres.roles[name].types is not None for h in hs.tolist()}
     kinds = array("H", np.asarray(table.type if table is not None else [], np.uint16).tobytes()) if skilled else None
 
@@ -146,8 +154,7 @@ def build_roster(sc: Scenario, d: District, clock: Clock, table: IssueTable | No
             for _ in range(gw.per_grid):
                 add("grid_workers", g, r.grid_unit[g], gw.visits, grp)
     sunk = sc.cadres.sunk
-    homes = allocate_sunk(sc, d)
-    for h, days in zip(homes.tolist(), sunk_days(sc, homes)):
+    for h, days in zip(sunk_homes.tolist(), sunk_days(sc, sunk_homes)):
         add("sunk", h, r.grid_unit[h], sunk.visits, group("sunk " + "+".join(days), "sunk", sunk, days))
     # offices that no issue can reach are not part of the model (nor of its cadre hours)
     pol = sc.cadres.police

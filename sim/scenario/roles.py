@@ -10,6 +10,8 @@ import math
 import re
 from typing import Any, Literal
 
+import numpy as np
+
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
 
 from sim.scenario.distributions import Distribution, FieldError, Fixed
@@ -171,6 +173,15 @@ class NamedRole(Shift, RoleTerms, Visitor):
         lo = -math.inf if self.start is None else day(self.start) * 24.0
         hi = math.inf if self.end is None else (day(self.end) + 1) * 24.0
         return lo, hi
+
+
+def equal_positions(count: int, filled: np.ndarray) -> np.ndarray:
+    """Where ``count`` cadres allocated "equal" live: positions into a list of grids whose cadres of earlier
+    equal allocations are ``filled``.  Round-robin from the least filled grid (ties in grid order): the first
+    allocation starts at the first grid, and a second one (sunk cadres, then named roles) goes on where the
+    first stopped instead of filling the same first grids again."""
+    order = np.argsort(filled, kind="stable")
+    return order[np.arange(count) % len(order)]
 
 
 # names a named role may not take: the built-in roles, and "total" (cost_total is a metric of its own)

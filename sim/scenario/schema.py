@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
+import numpy as np
+
 from pydantic import (
     BeforeValidator,
     Field,
@@ -29,7 +31,7 @@ from sim.scenario.fields import LEVELS, MAX_DAYS, MAX_RATE, Days, Weight, _Model
 from sim.scenario.grids import Grids
 from sim.scenario.headcount import check_headcount
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
-from sim.scenario.roles import Cadres, Levels, role_refs
+from sim.scenario.roles import Cadres, Levels, equal_positions, role_refs
 
 # ---------------------------------------------------------------- calendar
 
@@ -296,11 +298,17 @@ class Scenario(_Model):
             grids = role.grids or order
             groups.append((role.count, role.per_grid, role.allocation, grids))
         somewhere = 0  # cadres allocated by households to grids not known here (fewer cadres than grids)
+        filled = dict.fromkeys(order, 0)  # cadres of equal allocations so far, where the next one goes on
         for count, per_grid, allocation, grids in groups:
             if per_grid:
                 served.update(grids)
-            elif count and (allocation == "equal" or count >= len(grids)):
-                served.update(grids[: count] if allocation == "equal" else grids)
+            elif count and allocation == "equal":
+                placed = np.bincount(equal_positions(count, np.array([filled[g] for g in grids])), minlength=len(grids))
+                for g, n in zip(grids, placed.tolist()):
+                    filled[g] += n
+                served.update(g for g, n in zip(grids, placed.tolist()) if n)
+            elif count and count >= len(grids):
+                served.update(grids)
             elif count:
                 somewhere += count
         missing = [g for g in order if g not in served]
