@@ -195,7 +195,7 @@ def test_a_top_level_policy_key_does_not_choose_a_policy(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and 'policy = "two_days": this key does not apply a policy' in err and \
-        "does not hold the settings of policy two_days (cadres.sunk.count is not given here, 2 in the policy): to " \
+        "holds none of the settings of policy two_days (cadres.sunk.count is not given here, 2 in the policy): to " \
         "run the policy, drop the key and give --policy two_days" in err, err
 
 
@@ -206,6 +206,12 @@ def test_a_resolved_scenario_records_its_policy_and_runs_as_it_is(tmp_path, caps
     assert 'policy = "two_days"' in resolved.read_text(encoding="utf-8")
     assert main(["validate", str(resolved)]) == 0, capsys.readouterr().err
     assert "sunk cadres: 2, allocation equal, service days Mon+Thu" in capsys.readouterr().out
+    # a --set over one of the policy's settings: the file still holds the other
+    out = tmp_path / "out2"
+    assert main(["run", str(scenario(tmp_path)), "--policy", "two_days", "--set", "cadres.sunk.count=3", *SHORT,
+                 "--out", str(out)]) == 0
+    assert main(["validate", str(out / "scenario.resolved.toml")]) == 0, capsys.readouterr().err
+    assert "sunk cadres: 3, allocation equal, service days Mon+Thu" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- two equal allocations

@@ -166,38 +166,41 @@ def merge_inputs(
     return _apply(merged, path, [(k, v) for k, v in overrides if _into_policy(k) is None])
 
 
-def _first_difference(data: dict[str, Any], patch: dict[str, Any],
-                      at: tuple[str, ...] = ()) -> tuple[tuple[str, ...], Any, Any] | None:
-    """Where ``data`` does not hold what ``patch`` (a policy) sets: (path, value in data or NOTHING, the
-    patch's value), or None when merging the patch would change nothing."""
+def _leaves(patch: dict[str, Any], at: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Each value a policy sets, by its path (a distribution is one value)."""
+    out = []
     for k, v in patch.items():
-        here = data.get(k, NOTHING)
-        if isinstance(v, dict) and "dist" not in v and (isinstance(here, dict) or here is NOTHING):
-            found = _first_difference(here if isinstance(here, dict) else {}, v, at + (k,))
-            if found:
-                return found
-        elif here != v:
-            return at + (k,), here, v
-    return None
+        if isinstance(v, dict) and "dist" not in v:
+            out += _leaves(v, at + (k,))
+        else:
+            out.append((at + (k,), v))
+    return out
+
+
+def _at(data: Any, where: tuple[str, ...]) -> Any:
+    for part in where:
+        data = data.get(part, NOTHING) if isinstance(data, dict) else NOTHING
+    return data
 
 
 def _check_policy_key(data: dict[str, Any], path: Path, policy: str | None) -> None:
     """A top-level ``policy = "NAME"`` records the policy a gridsim run applied (scenario.resolved.toml, whose
-    tables then hold its settings); written by hand to choose a policy, it would be silently ignored: refuse
-    it when the file does not hold the settings of the policy it names."""
+    tables then hold its settings, bar those a ``--set`` changed); written by hand to choose a policy, it would
+    be silently ignored: refuse it when the file holds none of the settings of the policy it names."""
     named = data.get("policy")
     if not isinstance(named, str) or named == policy or not isinstance(data.get("policies"), dict) \
             or not isinstance(data["policies"].get(named), dict):
         return  # no such key, the policy applied, or a name that validation refuses
-    found = _first_difference(data, _policy_patch(data, path, named))
-    if found:
-        where, here, there = found
-        now = "not given" if here is NOTHING else f"{show(here)}"
+    leaves = _leaves(_policy_patch(data, path, named))
+    if leaves and all(_at(data, where) != value for where, value in leaves):
+        where, there = leaves[0]
+        here = _at(data, where)
+        now = "not given" if here is NOTHING else show(here)
         raise ScenarioError(path, [f"policy = {show(named)}: this key does not apply a policy (gridsim writes it into "
                                    "scenario.resolved.toml to record the policy run, whose settings the file then "
-                                   f"holds), and this file does not hold the settings of policy {named} ({dotted(where)} "
-                                   f"is {now} here, {show(there)} in the policy): to run the policy, drop the key "
-                                   f"and give --policy {named}"])
+                                   f"holds), and this file holds none of the settings of policy {named} "
+                                   f"({dotted(where)} is {now} here, {show(there)} in the policy): to run the policy, "
+                                   f"drop the key and give --policy {named}"])
 
 
 def _covers(patch: Any, path: tuple[str | int, ...]) -> bool:
