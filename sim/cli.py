@@ -1,8 +1,9 @@
 """The ``gridsim`` command line: a thin layer over ``sim.api``.
 
 Exit codes (README, "Commands"): 0 success, 2 bad input (message names file, field,
-value and what is allowed; no traceback) or a full disk (free space, then --resume), 1 anything else, including runs
-that failed inside the model (they are listed in failures.csv); 130 Ctrl-C, 143 SIGTERM.
+value and what is allowed; no traceback) or a full disk (free space, then --resume), 1 anything
+else, including runs that failed inside the model (they are listed in failures.csv); 130 Ctrl-C,
+143 SIGTERM.
 
 Over 450 lines: one argument parser and one handler per command, each short; split by command if it grows.
 """

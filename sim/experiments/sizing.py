@@ -5,8 +5,8 @@ households / 1,000 x weeks of the horizon, summed over issue types, plus the ext
 issues of emergencies; a worker's peak memory grows by about 360 bytes per issue
 (README, "Performance") and 500 bytes per cadre or office worker, on top of about 60 MB for
 the interpreter and the model; the parent keeps a few kilobytes per run.  (A scenario's
-people are bounded when it is read: ``sim.scenario.headcount``.)  A command that would need more memory than the
-machine has available is refused (exit code 2) unless ``--force``.
+people are bounded when it is read: ``sim.scenario.headcount``.)  A command that would need
+more memory than the machine has available is refused (exit code 2) unless ``--force``.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class Size:
 
     def describe(self) -> str:
         return (f"{self.variants:,} variant(s) x {self.replications:,} replication(s) = {self.runs:,} run(s), "
-                f"about {self.issues_per_run:,.0f} issues and {self.people:,} cadres and staff per run; memory needed about {_gb(self.memory)}")
+                f"about {self.issues_per_run:,.0f} issues and {self.people:,} cadres and staff per run; "
+                f"memory needed about {_gb(self.memory)}")
 
 
 def available_memory() -> int | None:
