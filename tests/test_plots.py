@@ -363,6 +363,12 @@ def test_time_axes_in_dates_and_emergencies_named(folders):
     fg.time_axis(ax, 365)
     assert [t.get_text() for t in ax.get_xticklabels()][::5] == ["Mar", "2023"]  # every other month, January's year
     fg.plt.close(fig)
+    zh = Figures(Folder.load(folders / "run"), "png", "zh")
+    fig, ax = zh.plt.subplots()
+    zh.time_axis(ax, 60)
+    assert ax.get_xlabel() == "日期（2022年）"  # Chinese brackets and year, as the axis titles around it
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["1月3日", "1月17日"]
+    zh.plt.close(fig)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
