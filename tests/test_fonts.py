@@ -77,6 +77,11 @@ def test_plot_lang_both_with_a_font_cache_written_before_the_font(tmp_path):
                     "print(sum(fm.get_font(f.fname).get_char_index(ord('网')) > 0 for f in fm.fontManager.ttflist))"],
                    config)
     assert seen.stdout.strip() == "0", seen.stderr
+    # an English figure with Chinese place names, a missing glyph an error
+    english = _python(["-W", "error::UserWarning", "-c", "from sim.outputs.plots.style import pyplot_styled; "
+                       "plt = pyplot_styled('en'); fig, ax = plt.subplots(); ax.set_title('东风社区, 城关街道'); "
+                       "fig.canvas.draw()"], config)
+    assert english.returncode == 0, english.stderr
     done = _python(["-m", "sim.cli", "plot", str(out), "--lang", "both"], config)
     assert done.returncode == 0, done.stderr
     assert "missing from font" not in done.stderr, done.stderr
