@@ -368,6 +368,7 @@ def test_time_axes_in_dates_and_emergencies_named(folders):
     zh.time_axis(ax, 60)
     assert ax.get_xlabel() == "日期（2022年）"  # Chinese brackets and year, as the axis titles around it
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["1月3日", "1月17日"]
+    assert zh.policies_label(["baseline", "two_days"]) == "现行方案、每周两天"  # the scenario's label_zh, 、 between
     zh.plt.close(fig)
 
 

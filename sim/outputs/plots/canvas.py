@@ -68,9 +68,13 @@ class Figures:
     def target_of(self, metric: str) -> tuple[str, str, float] | None:
         return next((t for t in self.targets if t[0] == metric), None)
 
+    def listing(self, items) -> str:
+        """Names in a row: 'a, b' in English, 'a、b' in Chinese."""
+        return ("、" if self.lang == "zh" else ", ").join(items)
+
     def policies_label(self, policies: list[str]) -> str:
         """Policies as the source line names them: their labels, joined."""
-        return ("、" if self.lang == "zh" else ", ").join(self.policy_label(p) for p in policies)
+        return self.listing(self.policy_label(p) for p in policies)
 
     def shared(self, key: str, compute) -> Any:
         """A value computed once over every policy of the folder (an axis range, a colour scale), so that
