@@ -30,10 +30,18 @@ def test_the_font_file_is_the_noto_sans_cjk_sc_of_the_dependency():
     assert font_manager.get_font(str(path)).get_char_index(ord("网")) > 0  # it has the glyphs
 
 
-def test_a_missing_font_file_says_what_to_install(monkeypatch):
+def test_a_missing_font_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(fonts, "CJK_PACKAGE", "no_such_font_package")
-    with pytest.raises(fonts.FontError, match=r"package no_such_font_package is not installed: "
+    with pytest.raises(fonts.FontError, match=r"package no_such_font_package, which is not installed: "
                        r"install it with  pip install 'mplfonts>=0.0.11'"):
+        fonts.cjk_font_file()
+    # the package is there but its font file is not (a trimmed install)
+    (tmp_path / "emptyfonts").mkdir()
+    (tmp_path / "emptyfonts" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(fonts, "CJK_PACKAGE", "emptyfonts")
+    with pytest.raises(fonts.FontError, match=r"it is not in .*emptyfonts/fonts: reinstall the package with  "
+                       r"pip install --force-reinstall 'mplfonts>=0.0.11'"):
         fonts.cjk_font_file()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 CJK_FAMILY = "Noto Sans CJK SC"  # the family name inside the file
 CJK_PACKAGE = "mplfonts"
+CJK_REQUIREMENT = "mplfonts>=0.0.11"  # as pyproject.toml asks for it
 CJK_FILE = Path("fonts") / "NotoSansCJKsc-Regular.otf"  # inside the package
 
 
@@ -29,6 +30,9 @@ def cjk_font_file() -> Path:
     for place in places:
         if (path := Path(place) / CJK_FILE).is_file():
             return path
-    where = f"it is not in {', '.join(places)}" if places else f"the Python package {CJK_PACKAGE} is not installed"
-    raise FontError(f"Chinese text needs the font file {CJK_FILE.name} of the Python package {CJK_PACKAGE} "
-                    f"and {where}: install it with  pip install 'mplfonts>=0.0.11'  (or run  make setup)")
+    need = f"Chinese text needs the font {CJK_FILE.name} of the Python package {CJK_PACKAGE}"
+    if not places:
+        raise FontError(f"{need}, which is not installed: install it with  pip install '{CJK_REQUIREMENT}'  "
+                        "(or run  make setup)")
+    raise FontError(f"{need}, and it is not in {', '.join(str(Path(p) / CJK_FILE.parent) for p in places)}: "
+                    f"reinstall the package with  pip install --force-reinstall '{CJK_REQUIREMENT}'")
