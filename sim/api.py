@@ -43,6 +43,7 @@ from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
+from sim.outputs.fonts import FontError
 from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value
 from sim.outputs.report import write_report
@@ -56,7 +57,7 @@ __all__ = [
     "calibrate", "calibration_table", "compare", "describe", "load_scenario", "map_district", "parse_set", "parse_target",
     "plot_folder", "run", "show_param", "sweep", "write_report",
 ]
-__all__ += ["comparison_table", "reports", "results_table", "sweep_table", "workbook"]
+__all__ += ["FontError", "comparison_table", "reports", "results_table", "sweep_table", "workbook"]
 __all__ += ["LANGS", "SENSITIVITY_HELP", "Sensitivity", "figures", "sensitivity", "sensitivity_arguments",
             "sensitivity_table"]
 __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "optimize_arguments"]
@@ -209,30 +210,21 @@ def map_district(scenario: str | Path, out: str | Path | None = None, policy: st
 LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
 
 
-def _in_languages(lang: str, make: Callable[[str], list[Path]], what: str) -> tuple[list[Path], list[str]]:
-    """``make(one)`` for each language of ``lang`` (en, zh or both). With ``both``, Chinese outputs that cannot
-    be drawn (no CJK font installed) become a note and the English ones are kept; with ``zh`` alone that is an
-    error (``PlotError``)."""
+def _in_languages(lang: str, make: Callable[[str], list[Path]]) -> list[Path]:
+    """``make(one)`` for each language of ``lang`` (en, zh or both). Chinese outputs never go missing quietly:
+    without the CJK font ``--lang zh`` and ``both`` alike stop with a FontError."""
     if lang not in LANGS:
         raise PlotError(f"--lang {lang}: allowed: {', '.join(LANGS)}")
-    written, notes = [], []
-    for one in LANGS[lang]:
-        try:
-            written += make(one)
-        except PlotError as e:
-            if lang != "both" or one == "en":
-                raise
-            notes.append(f"no {one} {what}: {e}")
-    return written, notes
+    return [path for one in LANGS[lang] for path in make(one)]
 
 
 def figures(out: str | Path, fmt: str = "png", lang: str = "en",
-            targets: list[tuple[str, str, float]] | None = None) -> tuple[list[Path], list[str]]:
+            targets: list[tuple[str, str, float]] | None = None) -> list[Path]:
     """A folder's figures in ``lang`` (en, zh or both: Chinese ones named ``*.zh.png`` beside the English)."""
-    return _in_languages(lang, lambda one: plot_folder(out, fmt, one, targets), "figures")
+    return _in_languages(lang, lambda one: plot_folder(out, fmt, one, targets))
 
 
 def reports(out: str | Path, lang: str = "en",
-            targets: list[tuple[str, str, float]] | None = None) -> tuple[list[Path], list[str]]:
+            targets: list[tuple[str, str, float]] | None = None) -> list[Path]:
     """A folder's report in ``lang`` (en, zh or both): report.md/report.pdf, and report.zh.md/report.zh.pdf."""
-    return _in_languages(lang, lambda one: list(write_report(out, one, targets)), "report")
+    return _in_languages(lang, lambda one: list(write_report(out, one, targets)))

@@ -24,6 +24,7 @@ from sim.api import (
     CampaignError,
     DesignError,
     ExecutorError,
+    FontError,
     PlotError,
     ScenarioError,
     comparison_table,
@@ -123,7 +124,7 @@ def _common(p: argparse.ArgumentParser, policy: bool = True) -> None:
 
 
 LANG_HELP = ("figure labels in English (default), Chinese, or both side by side (Chinese figures are named "
-             "*.zh.png; they need a CJK font: apt-get install fonts-noto-cjk)")
+             "*.zh.png, in the CJK font shipped with the dependency mplfonts)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -205,7 +206,7 @@ def _parser() -> argparse.ArgumentParser:
                     "or optimize")
     rp.add_argument("--lang", choices=list(api.LANGS), default="en",
                     help="the report in English (default), Chinese (report.zh.md, report.zh.pdf), or both side by "
-                    "side; Chinese needs a CJK font: apt-get install fonts-noto-cjk")
+                    "side")
     rp.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
                     help="sweep: the findings name the cheapest point meeting every target, and the heat maps "
                     "outline the points that do, in the metric's stored unit (hours, shares as 0-1) "
@@ -311,10 +312,10 @@ def _report_end(result: api.Result) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     targets = [api.parse_target(t) for t in args.target] or None
-    written, notes = api.figures(args.results, args.format, args.lang, targets)
+    written = api.figures(args.results, args.format, args.lang, targets)
     for p in written:
         print(p)
-    print(f"{len(written)} figure(s) in {Path(args.results) / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
+    print(f"{len(written)} figure(s) in {Path(args.results) / 'figures'}")
     return 0
 
 
@@ -324,14 +325,14 @@ def _outputs(args: argparse.Namespace, out: Path) -> None:
     if args.lang != "en":
         api.workbook(out, "zh")
     if args.plot:
-        written, notes = api.figures(out, lang=args.lang)
-        print(f"figures: {len(written)} in {out / 'figures'}" + "".join(f"\ngridsim: {n}" for n in notes))
+        written = api.figures(out, lang=args.lang)
+        print(f"figures: {len(written)} in {out / 'figures'}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     targets = [api.parse_target(t) for t in args.target] or None
-    written, notes = api.reports(args.results, args.lang, targets)
-    print("report: " + "\n        ".join(map(str, written)) + "".join(f"\ngridsim: {n}" for n in notes))
+    written = api.reports(args.results, args.lang, targets)
+    print("report: " + "\n        ".join(map(str, written)))
     return 0
 
 
@@ -472,7 +473,7 @@ def _main(args: argparse.Namespace) -> int:
     except ScenarioError as e:
         print(f"gridsim: error: {e.render()}", file=sys.stderr)
         return 2
-    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError, PlotError) as e:
+    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError, PlotError, FontError) as e:
         print(f"gridsim: error: {e}", file=sys.stderr)
         return 2
     except api.CampaignStopped as e:

@@ -166,6 +166,10 @@ def test_chinese_workbook_sits_beside_the_english_one(folders):
     assert labels["cadre_hours_on_duty"][1] == "人日"
     assert "平均办理时长（小时）" in rows(wb["replications"])[0]
     assert rows(wb["about"])[0] == ["项目", "内容"]
+    about = {r[0]: r[1] for r in rows(wb["about"])[1:]}
+    assert about["比较方案"] == "现行方案、每周两天"  # Chinese enumeration, the scenario's label_zh
+    # summary.json records the seeding as English text: the Chinese workbook says it in Chinese
+    assert "共同随机数" in about["随机种子设置"] and "replication" not in about["随机种子设置"]
 
 
 def test_not_a_results_folder(tmp_path):

@@ -131,3 +131,43 @@ def test_labels_module_keeps_its_keys():
     assert LABELS["en"]["resolution_hours_mean"] == "mean resolution time (h)"
     assert axis("resolution_hours_p90", [30.0, 100.0]) == (1 / 24, "p90 resolution time (days)")
     assert axis("utilization_sunk", [0.4], "zh") == (100.0, "下沉干部忙碌率（%）")
+
+
+def _zh_texts() -> list[tuple[str, str]]:
+    """(key, Chinese text) of every term of the glossary."""
+    out = [(k, m.zh) for k, m in g.METRICS.items()] + [(k, m.zh) for k, m in g.PATTERNS]
+    for table in (g.UNITS, g.BETTER, g.ROLES, g.LEVELS, g.WEEKDAYS, g.PARAMS, g.TYPE_PARAMS, g.VALUES, g.WORDS):
+        out += [(str(k), zh) for k, (_, zh) in table.items()]
+    return out
+
+
+# the only Latin words a Chinese reader meets: the program's name, an option, the seeding formula, method names
+LATIN_IN_ZH = {"gridsim", "set", "SeedSequence", "root", "spawn_key", "k", "MCB", "Morris", "Sobol", "S1", "ST"}
+
+
+def test_chinese_terms_carry_no_english_words():
+    for key, text in _zh_texts():
+        latin = set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", re.sub(r"\{\w*\}", "", text)))
+        assert latin <= LATIN_IN_ZH, (key, text, latin - LATIN_IN_ZH)
+
+
+def test_one_chinese_term_per_concept():
+    texts = [text for _, text in _zh_texts()]
+    # hidden needs are 隐性诉求: 隐患 is the issue type 安全隐患 (hazards), 隐匿 an older word for the same need
+    assert not [t for t in texts if "隐患" in t or "隐匿" in t]
+    hidden = [label("hidden_found_by_visit_share", "zh"), label("visits.discovery_probability", "zh"),
+              label("issue_types.dispute.hidden_share", "zh"), label("completion_rate", "zh")]
+    assert all("隐性诉求" in t for t in hidden), hidden
+    # 方案 is a policy only: a sweep's design point is a 参数组合
+    assert not [t for t in texts if "方案点" in t]
+    assert label("h_point", "zh") == "参数组合" and "参数组合" in label("a_points", "zh")
+    # the level above the street is 区级部门 everywhere (not 职能部门)
+    assert {label("role:department", "zh"), label("level:department", "zh")} == {"区级部门"}
+    assert not [t for t in texts if "职能部门" in t]
+    assert not [t for t in texts if "下岗" in t]  # 下岗 reads as 'laid off': a shift ends at 下班
+
+
+def test_no_chinese_word_doubled():
+    """A typo such as 现行方案方案: no two-character word straight after itself."""
+    for key, text in _zh_texts():
+        assert not re.search(r"([\u4e00-\u9fff]{2})\1", text), (key, text)

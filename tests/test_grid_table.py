@@ -179,13 +179,11 @@ def test_english_figures_draw_chinese_place_names():
     missing-glyph warnings; PDFs then embed fonts as Type 3, the only embedding that keeps CJK glyphs."""
     import warnings
 
-    from sim.outputs.plots.style import installed_cjk_font, pyplot_styled
+    from sim.outputs.fonts import CJK_FAMILY
+    from sim.outputs.plots.style import pyplot_styled
 
-    cjk = installed_cjk_font()
-    if cjk is None:
-        pytest.skip("no CJK font installed (make setup installs one)")
     plt = pyplot_styled("en")
-    assert list(plt.rcParams["font.family"]) == ["DejaVu Sans", cjk] and plt.rcParams["pdf.fonttype"] == 3
+    assert list(plt.rcParams["font.family"]) == ["DejaVu Sans", CJK_FAMILY] and plt.rcParams["pdf.fonttype"] == 3
     fig, ax = plt.subplots()
     ax.set_title("coverage, 城关街道 东风社区")
     with warnings.catch_warnings():

@@ -58,12 +58,6 @@ def test_compare_maps_share_a_scale_and_show_differences(folders, no_model):
 
 
 def test_maps_in_chinese(folders, no_model):
-    from sim.outputs.plots.style import PlotError, cjk_font
-
-    try:
-        cjk_font()
-    except PlotError:
-        pytest.skip("no CJK font installed")
     assert "map-coverage.zh.svg" in {p.name for p in plot_folder(folders / "run", "svg", "zh")}
     assert "入户走访覆盖率" in (folders / "run" / "figures" / "map-coverage.zh.svg").read_text(encoding="utf-8")
 

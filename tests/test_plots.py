@@ -178,10 +178,7 @@ def _render(text: str, family: str) -> np.ndarray:
 
 
 def test_chinese_glyphs_are_drawn_not_empty_boxes(folders):
-    try:
-        font = cjk_font()
-    except PlotError as e:
-        pytest.skip(f"no CJK font installed on this machine ({e}); 'make setup' installs one as root")
+    font = cjk_font()
     # With a real CJK font two different characters look different; a missing glyph is
     # the same empty box for both.
     a, b = _render("网", font), _render("格", font)
@@ -222,27 +219,18 @@ def test_cli_plot_errors_and_plot_flag(folders, tmp_path, capsys, monkeypatch):
     assert ax.get_ylabel() == "open issues (count)" and "50 days" in ax.get_title()
 
 
-def test_lang_both_draws_both_side_by_side_or_keeps_english(folders, monkeypatch):
+def test_lang_both_draws_both_side_by_side_and_never_drops_chinese(folders, monkeypatch, capsys):
     from sim import api
-    import sim.outputs.plots.style as style
+    import sim.outputs.fonts as fonts
 
-    try:
-        style.cjk_font()
-        written, notes = api.figures(folders / "run", lang="both")
-        names = {p.name for p in written}
-        assert not notes and {"backlog-baseline.png", "backlog-baseline.zh.png"} <= names
-    except PlotError:
-        pass
-
-    def no_font():
-        raise PlotError("no CJK font installed")
-
-    monkeypatch.setattr(style, "cjk_font", no_font)
-    written, notes = api.figures(folders / "run", lang="both")
-    assert set(FIGURES["run"]) <= {p.stem for p in written}, written
-    assert all(".zh." not in p.name for p in written) and "no zh figures" in notes[0]
-    with pytest.raises(PlotError):
-        api.figures(folders / "run", lang="zh")
+    names = {p.name for p in api.figures(folders / "run", lang="both")}
+    assert {"backlog-baseline.png", "backlog-baseline.zh.png"} <= names
+    monkeypatch.setattr(fonts, "CJK_PACKAGE", "no_such_font_package")  # an install without the font file
+    for lang in ("zh", "both"):
+        with pytest.raises(fonts.FontError, match=r"pip install 'mplfonts>=0.0.11'"):
+            api.figures(folders / "run", lang=lang)
+        assert main(["plot", str(folders / "run"), "--lang", lang]) == 2  # bad input: never exit 0 without them
+        assert "NotoSansCJKsc-Regular.otf" in capsys.readouterr().err
     with pytest.raises(PlotError, match="--lang fr"):
         api.figures(folders / "run", lang="fr")
 
@@ -336,7 +324,6 @@ def test_sweep_levels_in_design_order_with_readable_names(folders, monkeypatch):
         heat = figs["heatmap-coverage_mean"].axes[0]
         assert [t.get_text() for t in heat.get_yticklabels()] == levels
         monkeypatch.undo()
-        _cjk_or_skip()  # the Chinese names need a CJK font
 
 
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
@@ -376,6 +363,13 @@ def test_time_axes_in_dates_and_emergencies_named(folders):
     fg.time_axis(ax, 365)
     assert [t.get_text() for t in ax.get_xticklabels()][::5] == ["Mar", "2023"]  # every other month, January's year
     fg.plt.close(fig)
+    zh = Figures(Folder.load(folders / "run"), "png", "zh")
+    fig, ax = zh.plt.subplots()
+    zh.time_axis(ax, 60)
+    assert ax.get_xlabel() == "日期（2022年）"  # Chinese brackets and year, as the axis titles around it
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["1月3日", "1月17日"]
+    assert zh.policies_label(["baseline", "two_days"]) == "现行方案、每周两天"  # the scenario's label_zh, 、 between
+    zh.plt.close(fig)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -384,8 +378,6 @@ def test_date_labels_never_run_together(folders, lang, days):
     from sim.outputs.plots.canvas import Figures
     from sim.outputs.plots.folder import Folder
 
-    if lang == "zh":
-        _cjk_or_skip()
     fg = Figures(Folder.load(folders / "run"), "png", lang)
     fig, ax = fg.plt.subplots()
     ax.set_xlim(0, days)
@@ -395,13 +387,6 @@ def test_date_labels_never_run_together(folders, lang, days):
     assert len(boxes) >= 3
     assert all(a.x1 + 2 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in ax.get_xticklabels()]
     fg.plt.close(fig)
-
-
-def _cjk_or_skip() -> None:
-    try:
-        cjk_font()
-    except PlotError as e:
-        pytest.skip(f"no CJK font installed ({e})")
 
 
 def _flooded(folders, lang: str, pause: bool, monkeypatch):
@@ -423,8 +408,6 @@ def _flooded(folders, lang: str, pause: bool, monkeypatch):
 @pytest.mark.parametrize("lang, wartime, paused", [("en", "flood\nwartime mode", "visits paused"),
                                                     ("zh", "flood\n战时状态", "暂停走访")])
 def test_flood_notes_name_wartime_and_the_visiting_pause(folders, monkeypatch, lang, wartime, paused):
-    if lang == "zh":
-        _cjk_or_skip()
     for pause in (True, False):
         fg, fig, ax = _flooded(folders, lang, pause, monkeypatch)
         fg.name_emergencies(ax, "baseline")
@@ -450,8 +433,6 @@ def test_flood_note_beside_the_data_not_on_a_band(folders, monkeypatch):
 def test_titles_state_the_horizon(folders, monkeypatch):
     """The run is 60 days long: the time-series titles say so (not 'over the year')."""
     for lang, words in (("en", "60 days"), ("zh", "60天")):
-        if lang == "zh":
-            _cjk_or_skip()
         figs = _drawn(folders / "run", monkeypatch, lang)
         for name in ("backlog-baseline", "coverage-baseline"):
             title = figs[name].axes[0].get_title()

@@ -243,7 +243,8 @@ def _about_sheet(b: Book, folder: Path, s: dict[str, Any], c: dict[str, Any], gr
     if s.get("command") == "run":
         items.append(("a_policy", label(f"policy:{s['policy']}", L, scenario) if s.get("policy") else "–"))
     if s.get("command") == "compare":
-        items += [("a_policies", ", ".join(label(f"policy:{p}", L, scenario) for p in s.get("policies", []))),
+        items += [("a_policies", ("、" if L == "zh" else ", ").join(label(f"policy:{p}", L, scenario)
+                                                                  for p in s.get("policies", []))),
                   ("a_reference", label(f"policy:{s.get('reference')}", L, scenario))]
     if s.get("command") == "optimize":
         o = c.get("optimize", {})
@@ -256,7 +257,9 @@ def _about_sheet(b: Book, folder: Path, s: dict[str, Any], c: dict[str, Any], gr
                                              if "values" in f else f"{f.get('low'):g} – {f.get('high'):g}")
                                           for f in s.get("factors", [])))]
     seeds = s.get("seeds", {})
-    items += [("a_replications", s.get("replications")), ("a_seed", seeds.get("root")), ("a_seeds", seeds.get("scheme")),
+    # the scheme summary.json records is English text: the workbook says it in the reader's language
+    items += [("a_replications", s.get("replications")), ("a_seed", seeds.get("root")),
+              ("a_seeds", word("seeds_scheme", L) if seeds.get("scheme") else None),
               ("a_window", f"{s.get('horizon_days', '?')}, {s.get('warmup_days', '?')}"),
               ("a_overrides", "; ".join(s.get("overrides", [])) or "–"), ("a_runs_failed", s.get("runs_failed", 0))]
     items += [(word("a_version", L, name=k), v) for k, v in s.get("versions", {}).items()]

@@ -3,8 +3,9 @@
 One style, defined once (``style.py``): single-column width, units on every
 axis (durations in days), the Okabe-Ito colour-blind-safe palette, a title
 naming the subject, and a source line (scenario, replications, seed) in small
-print.  ``lang="zh"`` labels everything in Chinese with a CJK font, and refuses
-to draw (rather than draw empty boxes) when no CJK font is installed; Chinese figures
+print.  ``lang="zh"`` labels everything in Chinese in the CJK font of ``sim.outputs.fonts``
+(English figures fall back to it for Chinese place names) and refuses to draw (rather than
+draw empty boxes) when that font file is missing; Chinese figures
 are named with a ``.zh`` suffix (``backlog-baseline.zh.png``) beside the English ones.
 Figures of a run (``run.py``), a comparison (``compare.py``), a sweep
 (``sweep.py``), a sensitivity analysis and an optimization, one function per figure.

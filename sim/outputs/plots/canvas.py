@@ -68,9 +68,13 @@ class Figures:
     def target_of(self, metric: str) -> tuple[str, str, float] | None:
         return next((t for t in self.targets if t[0] == metric), None)
 
+    def listing(self, items) -> str:
+        """Names in a row: 'a, b' in English, 'a、b' in Chinese."""
+        return ("、" if self.lang == "zh" else ", ").join(items)
+
     def policies_label(self, policies: list[str]) -> str:
         """Policies as the source line names them: their labels, joined."""
-        return ("、" if self.lang == "zh" else ", ").join(self.policy_label(p) for p in policies)
+        return self.listing(self.policy_label(p) for p in policies)
 
     def shared(self, key: str, compute) -> Any:
         """A value computed once over every policy of the folder (an axis range, a colour scale), so that
@@ -97,8 +101,9 @@ class Figures:
             firsts = [dt.date(y, m, 1) for y in range(start.year, end.year + 1) for m in range(1, 13)]
             ax.xaxis.set_minor_locator(FixedLocator([(d - start).days for d in firsts if start <= d <= end]))
         years = sorted({start.year, (end - dt.timedelta(days=1)).year})
-        ax.set_xlabel(self.label("month_of", y="–".join(map(str, years))) if days > 90 else
-                      f"{self.label('date')} ({'–'.join(map(str, years))})")
+        span = "–".join(map(str, years))
+        ax.set_xlabel(self.label("month_of", y=span) if days > 90 else
+                      f"{self.label('date')}（{span}年）" if self.lang == "zh" else f"{self.label('date')} ({span})")
 
     def _months(self, start: dt.date, end: dt.date, days: float) -> tuple[list[dt.date], list[str]]:
         step = 1 if days <= 300 else 2 if days <= 600 else 3 * math.ceil(days / 1100)  # labels that never touch

@@ -1,6 +1,8 @@
-"""One style for every figure: a briefing paper's single column, the Okabe-Ito palette, CJK fonts for Chinese."""
+"""One style for every figure: a briefing paper's single column, the Okabe-Ito palette, a CJK font for Chinese."""
 
 from __future__ import annotations
+
+from sim.outputs.fonts import CJK_FAMILY, cjk_font_file
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 WIDTH = 3.5  # inches: one column of a briefing paper
@@ -23,12 +25,10 @@ STYLE = {
     "grid.color": "#dddddd",
     "grid.linewidth": 0.4,
     "lines.linewidth": 1.2,
-    "axes.prop_cycle": None,  # set from PALETTE in _style()
-    "pdf.fonttype": 42,  # embed TrueType: text stays text in PDF
+    "axes.prop_cycle": None,  # set from PALETTE in pyplot_styled()
+    "pdf.fonttype": 3,  # the CJK font is OpenType/CFF: embedded as Type 42 its glyphs garble; Type 3 keeps them
     "svg.fonttype": "none",
 }
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
-                "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei")
 
 
 class PlotError(Exception):
@@ -36,7 +36,7 @@ class PlotError(Exception):
 
 
 def pyplot_styled(lang: str):
-    """matplotlib.pyplot with the briefing style (and a CJK font for lang='zh')."""
+    """matplotlib.pyplot with the briefing style, Chinese drawn in the CJK font (a FontError when it is missing)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,29 +44,21 @@ def pyplot_styled(lang: str):
     from cycler import cycler
 
     style = dict(STYLE, **{"axes.prop_cycle": cycler(color=PALETTE)})
-    # English figures fall back to a CJK font for Chinese place names (streets, communities) where one is installed
-    cjk = cjk_font() if lang == "zh" else installed_cjk_font()
-    if cjk is not None:
-        style["font.family"] = [cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk]  # a list: per-glyph fallback
-        style["pdf.fonttype"] = 3  # CJK fonts are OpenType/CFF collections: embedded as Type 42 their glyphs garble
+    cjk = cjk_font()
+    # a list falls back per glyph: English figures draw Chinese street and community names in the CJK font
+    style["font.family"] = [cjk, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", cjk]
     if lang == "zh":
         style["axes.unicode_minus"] = False
     plt.rcParams.update(style)
     return plt
 
 
-def installed_cjk_font() -> str | None:
-    """The name of an installed CJK font, if any."""
+def cjk_font() -> str:
+    """The CJK font's family name, once matplotlib knows it from its file: whatever matplotlib's font cache
+    holds (one written before the font was installed lacks it), nothing installed in the system or as root."""
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((fam for fam in CJK_FAMILIES if fam in names), None)
-
-
-def cjk_font() -> str:
-    """The name of an installed CJK font, or a PlotError saying how to get one."""
-    if (fam := installed_cjk_font()) is not None:
-        return fam
-    raise PlotError("--lang zh needs a CJK font and none is installed: on Debian/Ubuntu "
-                    "'apt-get install fonts-noto-cjk' (make setup does this when run as root), "
-                    "then remove ~/.cache/matplotlib so matplotlib sees it")
+    path = str(cjk_font_file())
+    if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    return CJK_FAMILY
