@@ -76,26 +76,48 @@ def run_findings(f: Folder, lang: str) -> list[str]:
 
 
 def _against_published(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
-    """The scenario's [[targets]] (published figures, relative tolerance) that the run measured."""
+    """The scenario's [[targets]] (published figures, relative tolerance) that the run measured, each worded by
+    the kind of evidence it is: only a figure the model predicts may be "consistent with the published"."""
     pol = f.scenario.get("policies", {}).get(f.variants[0], {}) if isinstance(f.scenario.get("policies"), dict) else {}
     out = []
     for t in [*f.scenario.get("targets", []), *pol.get("targets", [])]:
         s = m.get(t.get("metric"))
         if not s or s.get("mean") is None:
             continue
-        name, value, tol = t["metric"], float(t["value"]), float(t.get("tolerance", 0.1))
-        lo, hi = value - tol * abs(value), value + tol * abs(value)
-        pub = format_value(name, value, lang)
-        text = format_ci(name, s["mean"], *s["ci95"], lang=lang)
-        if lo <= s["mean"] <= hi:
-            verdict = say(lang, "consistent with the published {p} (within ±{t:g}%)", "与公开数字{p}相符（误差±{t:g}%以内）",
-                          p=pub, t=100 * tol)
-        else:
-            verdict = say(lang, "{side} the published {p} by more than its ±{t:g}%", "{side}公开数字{p}，超出±{t:g}%",
-                          side=say(lang, "below", "低于") if s["mean"] < lo else say(lang, "above", "高于"), p=pub,
-                          t=100 * tol)
-        out.append(say(lang, "{m}: {v}, {x}.", "{m}：{v}，{x}。", m=capital(metric_label(name, lang)), v=text, x=verdict))
+        out.append(target_sentence(t, s, lang))
     return out
+
+
+def target_sentence(t: dict[str, Any], s: dict[str, Any], lang: str) -> str:
+    """One published figure against the run's mean, worded by its kind of evidence (docs/scenario-reference.md)."""
+    name, value, tol = t["metric"], float(t["value"]), float(t.get("tolerance", 0.1))
+    lo, hi = value - tol * abs(value), value + tol * abs(value)
+    side = None if lo <= s["mean"] <= hi else say(lang, "below", "低于") if s["mean"] < lo else say(lang, "above", "高于")
+    kw = dict(m=capital(metric_label(name, lang)), v=format_ci(name, s["mean"], *s["ci95"], lang=lang),
+              p=format_value(name, value, lang), t=f"{100 * tol:g}", side=side,
+              d=(lang == "zh" and t.get("district_zh")) or t.get("district", ""))
+    within = say(lang, "within its ±{t}% relative tolerance", "相对误差在±{t}%以内", **kw) if side is None else \
+        say(lang, "{side} it by more than its ±{t}% relative tolerance", "{side}该数字，相对误差超出±{t}%", **kw)
+    kind = t.get("evidence", "predicted")
+    if kind == "fitted":
+        return say(lang, "{m}: {v} against the published {p}, the figure a rate of the scenario was fitted to, so "
+                         "agreement is by construction ({w}).",
+                   "{m}：{v}，公开数字为{p}；情景中的参数是按该数字拟合的，二者相符是构造使然（{w}）。", w=within, **kw)
+    if kind == "layout":
+        return say(lang, "{m}: {v} against the published {p}, a count of the district's layout that the scenario "
+                         "takes as input, so this checks the layout only, not the model ({w}).",
+                   "{m}：{v}，公开数字为{p}；该数字是辖区布局本身的数量，为情景的输入，此项只检验布局，不检验模型（{w}）。",
+                   w=within, **kw)
+    if kind == "other_district":
+        return say(lang, "{m}: {v} against {p}, taken from figures published for other districts ({d}), not for "
+                         "this one: a cross-district comparison ({w}).",
+                   "{m}：{v}，对照数字{p}取自其他地区公布的数字（{d}），并非本辖区的数字，属跨地区比较（{w}）。",
+                   w=within, **kw)
+    if side is None:
+        return say(lang, "{m}: {v}, consistent with the published {p} ({w}).", "{m}：{v}，与公开数字{p}相符（{w}）。",
+                   w=within, **kw)
+    return say(lang, "{m}: {v}, {side} the published {p} by more than its ±{t}% relative tolerance.",
+               "{m}：{v}，{side}公开数字{p}，相对误差超出±{t}%。", **kw)
 
 
 def _best(f: Folder, metric: str) -> str | None:
