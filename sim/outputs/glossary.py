@@ -40,7 +40,7 @@ READS = {"hours": "hours; days when 72 h or more", "days": "days", "cadre_hours"
 # unit names a reader sees, in each language
 UNITS = {
     "hours": ("h", "小时"), "days": ("days", "天"), "cadre_days": ("cadre-days", "人日"), "percent": ("%", "%"),
-    "points": ("percentage points", "百分点"),
+    "points": ("percentage points", "个百分点"),
     "issues": ("issues", "件"), "households": ("households", "户"), "cost": ("cost units", "成本单位"),
     "count": ("", ""),
 }
