@@ -31,7 +31,7 @@ def findings(f: Folder, lang: str, targets: list[Target] | None = None) -> list[
     if f.command == "run":
         return run_findings(f, lang)
     if f.command == "compare":
-        return compare_findings(f, lang) + [join(decisions.selection(f, lang), lang)]
+        return [p for p in [*compare_findings(f, lang), join(decisions.selection(f, lang), lang)] if p]
     if f.command == "sweep":
         return sweep_findings(f, lang, targets or [])
     if f.command == "optimize":
@@ -213,8 +213,7 @@ def compare_findings(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "On {m} the policies cannot be told apart (every paired 95% CI of the best against another "
                              "includes zero).", "在{m}上各方案无法区分（最优者与其他方案之差的配对95%置信区间均含零）。",
                        m=listing(alike, lang)))
-    out += _costs(f, lang)
-    return [join(out, lang)] if out else []
+    return out + _costs(f, lang)  # a short paragraph each: a briefing reads them one by one
 
 
 def _costs(f: Folder, lang: str) -> list[str]:
