@@ -9,7 +9,7 @@ other policy's mean.  The test converts units itself (h, days, %, percentage poi
 claims: "does best" only where the named policy has the best mean and every listed gap's CI excludes zero; "cannot
 be told apart" only where every CI of the best against another includes zero; "the same" only for equal values;
 "consistent with the published" only for a figure the model predicts, within its tolerance (issue 29, sections 2
-and 4).
+and 4).  The key results tables of both reports are checked the same way, cell by cell.
 """
 
 from __future__ import annotations
@@ -420,3 +420,28 @@ def test_no_best_is_named_where_every_policy_has_the_same_value(folders, lang):
     same = next(s for s in sentences(text, lang) if label in s)
     assert ("every policy has the same value, so none does best" if lang == "en" else "各方案数值相同") in same
     assert "100%" in same and "**" not in same
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_key_results_tables_hold_summary_json_numbers(folders, kind, lang):
+    """The report's key results: each cell is its row's metric for its column's policy, mean and CI, and a '*'
+    exactly where the paired CI against the reference (worked out here) excludes zero."""
+    from sim.outputs.report.sections import key_table
+
+    f = Folder.load(folders / kind)
+    summary = json.loads((folders / kind / "summary.json").read_text(encoding="utf-8"))
+    table = key_table(f, lang)
+    labels = {metric_label(m, lang): m for m in (summary.get("metrics") or summary["by_policy"]["baseline"]["metrics"])}
+    columns = POLICIES if kind == "compare" else [None]
+    reps = replication_table(folders / kind) if kind == "compare" else {}
+    assert len(table.rows) >= 5
+    for row in table.rows:
+        metric = labels[row[0]]
+        for p, text in zip(columns, row[1:]):
+            star = text.endswith(" *")
+            s = summary["metrics"][metric] if p is None else summary["by_policy"][p]["metrics"][metric]
+            check_numbers(text.removesuffix(" *"), [level(metric, s)], lang, f"{kind} table {metric} {p}")
+            if p is not None and p != summary["reference"]:
+                d = paired(reps, metric, p, summary["reference"])
+                assert star == (d is not None and (d.lo > 0 or d.hi < 0)), (metric, p, d, text)
