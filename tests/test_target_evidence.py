@@ -80,7 +80,10 @@ def test_each_kind_says_what_the_agreement_means():
 def test_a_missed_figure_says_on_which_side_whatever_its_kind():
     # 0.995 against 0.90: 10.6% above, outside 1%
     assert "above the published 90.0% by more than its ±1% relative tolerance" in sentence("predicted", "en", 0.90)
-    assert "above it by more than its ±1% relative tolerance" in sentence("fitted", "en", 0.90)
+    fitted = sentence("fitted", "en", 0.90)  # missed although fitted: no 'agreement by construction'
+    assert "above the published 90.0% by more than its ±1% relative tolerance, although a rate of the scenario was " \
+           "fitted to it" in fitted and "by construction" not in fitted
+    assert "尽管情景中的参数是按该数字拟合的" in sentence("fitted", "zh", 0.90)
     assert "高于该数字，相对误差超出±1%" in sentence("layout", "zh", 0.90)
 
 

@@ -99,6 +99,10 @@ def target_sentence(t: dict[str, Any], s: dict[str, Any], lang: str) -> str:
     within = say(lang, "within its ±{t}% relative tolerance", "相对误差在±{t}%以内", **kw) if side is None else \
         say(lang, "{side} it by more than its ±{t}% relative tolerance", "{side}该数字，相对误差超出±{t}%", **kw)
     kind = t.get("evidence", "predicted")
+    if kind == "fitted" and side is not None:
+        return say(lang, "{m}: {v}, {side} the published {p} by more than its ±{t}% relative tolerance, although a rate "
+                         "of the scenario was fitted to it.",
+                   "{m}：{v}，{side}公开数字{p}，相对误差超出±{t}%，尽管情景中的参数是按该数字拟合的。", **kw)
     if kind == "fitted":
         return say(lang, "{m}: {v} against the published {p}, the figure a rate of the scenario was fitted to, so "
                          "agreement is by construction ({w}).",
