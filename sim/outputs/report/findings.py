@@ -1,8 +1,12 @@
 """The findings paragraph that opens every report, generated from the numbers in English or Chinese.
 
-A sentence is written only when the numbers support it: "does best" needs a paired 95% CI that excludes zero,
-"meets" a mean on the right side of the threshold (and says whether its CI is clear of it too), "consistent
-with the published figure" a mean inside the published tolerance."""
+A sentence is written only when the numbers support it: "does best" needs a paired 95% CI that excludes zero
+and says in the same sentence what the gain costs in cadre time (no best is named where every policy has the
+same value); "meets" a mean on the right side of the threshold (and says whether its CI is clear of it too);
+"consistent with the published figure" a figure the model predicts (``evidence = "predicted"``) and a mean
+inside the published tolerance, while a fitted figure, a count of the layout and another district's figure
+are each said to be what they are.  Differences of shares are in percentage points; relative changes say
+"relative".  tests/test_findings_truth.py checks every number against summary.json."""
 
 from __future__ import annotations
 
