@@ -215,8 +215,10 @@ def _parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="compare a scenario's outputs with the published figures in its [[targets]]",
                          formatter_class=fmt, description="Run a scenario (optionally under one of its policies) and "
                          "set each of its [[targets]] (a published figure: metric, value, relative tolerance, "
-                         "source) against the simulated mean and 95% CI: relative error, and whether it is within "
-                         "the tolerance. A missed target is reported in the table (a finding, exit code 0). Writes "
+                         "kind of evidence, source) against the simulated mean and 95% CI: relative error, and "
+                         "whether it is within the tolerance. Only a figure the model predicts (evidence = "
+                         "'predicted') tests the model; fitted, layout and other-district figures are shown as such. "
+                         "A missed target is reported in the table (a finding, exit code 0). Writes "
                          "calibration.csv into the results folder besides the usual files.")
     cal.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) with [[targets]]")
     cal.add_argument("--policy", metavar="NAME", help="apply this named policy (its targets, if it has its own)")

@@ -100,3 +100,29 @@ def test_reports_show_the_most_telling_map(folders, no_model):
     for name, figure in (("run", "map-coverage"), ("compare", "map-coverage-difference")):
         md, _ = write_report(folders / name)
         assert f"![{figure}](figures/{figure}.png)" in md.read_text()
+
+
+def test_grid_differences_mark_grids_not_told_apart_from_zero():
+    """Hand-worked: grid 0 differs by 1 in every replication (CI [1, 1]); grid 1 by 0, 1, 2 (mean 1, sd 1,
+    t(0.975, 2) = 4.303, half-width 4.303/√3 = 2.48: includes zero); grid 2 by 0, -1, 1. Replication 3 ran for b
+    only, so it is not paired."""
+    from sim.outputs.plots.maps import grid_differences
+
+    a = {0: {"k": [1, 5, 2]}, 1: {"k": [1, 6, 2]}, 2: {"k": [1, 7, 2]}}
+    b = {0: {"k": [0, 5, 2]}, 1: {"k": [0, 5, 3]}, 2: {"k": [0, 5, 1]}, 3: {"k": [9, 9, 9]}}
+    mean, unclear, n = grid_differences(a, b, "k")
+    assert n == 3
+    assert mean.tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert unclear.tolist() == [False, True, True]
+    _, one, _ = grid_differences({0: {"k": [3.0]}}, {0: {"k": [1.0]}}, "k")
+    assert one.tolist() == [True]  # one replication: no interval, so nothing is shown as distinguishable
+
+
+def test_differences_figure_shows_the_worst_grid(folders, no_model, monkeypatch):
+    import sim.outputs.plots.compare as compare
+
+    seen = {}
+    real = compare.differences_figure
+    monkeypatch.setattr(compare, "differences_figure", lambda fg, metrics: (seen.setdefault("m", metrics), real(fg, metrics)))
+    plot_folder(folders / "compare")
+    assert "coverage_min_grid" in seen["m"] and "coverage_mean" in seen["m"]

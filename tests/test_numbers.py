@@ -66,11 +66,11 @@ def test_a_zero_never_has_a_sign(metric, x):
 
 def test_the_cases_of_the_issue():
     # '0.0 [0.0, 0.0] *' and '-0.0 [-0.0, -0.0] *' for differences marked significant
-    assert format_diff("coverage_mean", 0.0004, 0.0001, 0.0007, True) == "+0.04% [+0.01%, +0.07%]"
+    assert format_diff("coverage_mean", 0.0004, 0.0001, 0.0007, True) == "+0.04 percentage points [+0.01, +0.07]"
     assert format_diff("resolution_hours_mean", -0.004, -0.007, -0.001, True) == "-0.004 h [-0.007, -0.001]"
     # '0.37 d [0.37 d, 0.37 d]': a 9-hour mean in hours, and its interval apart
     assert format_ci("resolution_hours_mean", 8.88, 8.85, 8.91) == "8.88 h [8.85, 8.91]"
-    assert format_diff("coverage_mean", 0.0001, -0.002, 0.002, False) == "0.0% [-0.2%, +0.2%]"  # a zero has no sign
+    assert format_diff("coverage_mean", 0.0001, -0.002, 0.002, False) == "0.0 percentage points [-0.2, +0.2]"  # a zero has no sign
 
 
 def test_the_unit_rule():

@@ -148,11 +148,17 @@ def test_plots_read_only_the_folder(folders, monkeypatch):
         assert [t.get_text() for t in ax.get_yticklabels()] == ["baseline", "two days a week"]
         want = [tuple(scale * x for x in _ci(by[p]["metrics"][m])) for p in policies]
         np.testing.assert_allclose(_errorbars(ax, 0), want, err_msg=m)
-    ref = {m: abs(by[s["reference"]]["metrics"][m]["mean"]) for m in KEY_METRICS}
+    shown = [*KEY_METRICS, "coverage_min_grid"]  # the worst grid too, after the key metrics
+    ref = {m: abs(by[s["reference"]]["metrics"][m]["mean"]) for m in shown}
     diff = s["differences"]["two_days"]["metrics"]
     ax = figs["differences"].axes[0]
     assert ax.get_xlabel() == "difference from baseline (% of its mean)"
-    np.testing.assert_allclose(_errorbars(ax, 0), [[100 * x / ref[m] for x in _ci(diff[m])] for m in KEY_METRICS])
+    np.testing.assert_allclose(_errorbars(ax, 0), [[100 * x / ref[m] for x in _ci(diff[m])] for m in shown])
+    # each row's difference in its own unit with its CI, beside it: the worst grid's in percentage points
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[-1].endswith("]") and " percentage points [" in texts[-1]
+    lo, hi = (float(x) for x in texts[-1].split("[")[1].rstrip("]").split(", "))
+    assert lo <= 100 * diff["coverage_min_grid"]["ci95"][0] + 0.05 and hi >= 100 * diff["coverage_min_grid"]["ci95"][1] - 0.05
     for p in policies:
         ax = figs[f"utilization-{p}"].axes[0]
         roles = [_ci(v) for k, v in by[p]["metrics"].items() if k.startswith("utilization_")]

@@ -57,7 +57,7 @@ def test_compare_significant_tiny_differences_print_non_zero_and_the_verdict_pic
     verdict = text[text.index("verdict"):]
     rows = {line.split()[0]: line for line in verdict.splitlines()[3:]}
     assert re.search(r"resolution_hours_p90\s+lower\s+b\s+-0\.0004 h", rows["resolution_hours_p90"])
-    assert re.search(r"coverage_min_grid\s+higher\s+b\s+\+25% \[\+24%, \+26%\]", rows["coverage_min_grid"])
+    assert re.search(r"coverage_min_grid\s+higher\s+b\s+\+25 percentage points \[\+24, \+26\]", rows["coverage_min_grid"])
     assert rows["coverage_min_grid"].rstrip().endswith("+10.0 cadre-days")
 
 

@@ -9,6 +9,10 @@ folder), and each target's metric is set against its published value:
 simulated mean, Student-t 95% CI over replications, relative error
 ``(mean - value) / |value|``, and whether ``|relative error| <= tolerance``.
 A missed target is a finding, reported in the table; it is not an error.
+Each target says what kind of evidence it is (``Target.evidence``): only a
+figure the model predicts tests the model; one a rate was fitted to agrees by
+construction, a count of the layout checks the layout, and another district's
+figure is a cross-district comparison.  The table shows the kind beside each row.
 ``calibration.csv`` goes into the results folder next to the usual files.
 
 Targets are read after the policy and the ``--set`` overrides are applied,
@@ -28,9 +32,10 @@ from sim.experiments.statistics import MetricSummary
 from sim.experiments.atomic import atomic_write
 from sim.experiments.results import csv_text, default_dir
 from sim.scenario import Scenario, Target, load_scenario
+from sim.scenario.schema import EVIDENCE
 
 CSV_COLUMNS = ["metric", "target", "tolerance", "source", "simulated_mean", "ci_lo", "ci_hi",
-               "relative_error", "within", "n", "note"]
+               "relative_error", "within", "n", "note", "evidence"]
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,8 @@ def calibrate(scenario: str | Path, policy: str | None = None, *, options: comma
 
 def calibration_csv(cal: Calibration) -> str:
     rows = ([c.target.metric, c.target.value, c.target.tolerance, c.target.source, c.simulated.mean,
-             c.simulated.ci95[0], c.simulated.ci95[1], c.relative_error, c.within, c.simulated.n, c.target.note]
+             c.simulated.ci95[0], c.simulated.ci95[1], c.relative_error, c.within, c.simulated.n, c.target.note,
+             c.target.evidence]
             for c in cal.checks)
     return csv_text(CSV_COLUMNS, rows)
 
@@ -136,21 +142,27 @@ def _num(x: float) -> str:
 
 
 def calibration_table(cal: Calibration) -> str:
-    """Plain-text table: metric, target, tolerance, simulated mean, 95% CI, relative error, verdict, source."""
-    rows = [("metric", "target", "tol", "simulated", "95% CI", "rel. error", "", "source")]
+    """Plain-text table: metric, kind of evidence, target, tolerance, simulated mean, 95% CI, relative error,
+    verdict, source; then what the kinds mean, since only a predicted figure tests the model."""
+    rows = [("metric", "evidence", "target", "tol", "simulated", "95% CI", "rel. error", "", "source")]
     for c in cal.checks:
         s, t = c.simulated, c.target
         ci = "-" if not math.isfinite(s.ci95[0]) else f"[{_num(s.ci95[0])}, {_num(s.ci95[1])}]"
         err = "-" if not math.isfinite(c.relative_error) else f"{100 * c.relative_error:+.1f}%"
-        rows.append((t.metric, _num(t.value), f"{100 * t.tolerance:g}%", _num(s.mean), ci, err,
+        rows.append((t.metric, t.evidence, _num(t.value), f"{100 * t.tolerance:g}%", _num(s.mean), ci, err,
                      "ok" if c.within else "MISSED", t.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) if i in (0, 6, 7) else cell.rjust(w)
+    lines = ["  ".join(cell.ljust(w) if i in (0, 1, 7, 8) else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     lines.insert(1, "-" * max(len(x) for x in lines))
     met = sum(c.within for c in cal.checks)
-    lines.append(f"{met} of {len(cal.checks)} target(s) within tolerance "
+    predicted = [c for c in cal.checks if c.target.evidence == "predicted"]
+    tested = (f"{sum(c.within for c in predicted)} of the {len(predicted)} the model predicts (only these test it)"
+              if predicted else "none is a figure the model predicts, so none tests the model")
+    lines.append(f"{met} of {len(cal.checks)} target(s) within tolerance; {tested} "
                  "(tolerance: accepted |relative error|; MISSED is a finding: see the target's note)")
+    kinds = dict.fromkeys(c.target.evidence for c in cal.checks)
+    lines.extend(f"  {k}: {EVIDENCE[k]}" for k in kinds)
     notes = [f"  {c.target.metric}: {c.target.note}" for c in cal.checks if not c.within and c.target.note]
     if notes:
         lines.append("notes on missed targets:")

@@ -40,7 +40,7 @@ READS = {"hours": "hours; days when 72 h or more", "days": "days", "cadre_hours"
 # unit names a reader sees, in each language
 UNITS = {
     "hours": ("h", "小时"), "days": ("days", "天"), "cadre_days": ("cadre-days", "人日"), "percent": ("%", "%"),
-    "points": ("percentage points", "百分点"),
+    "points": ("percentage points", "个百分点"),
     "issues": ("issues", "件"), "households": ("households", "户"), "cost": ("cost units", "成本单位"),
     "count": ("", ""),
 }
@@ -178,6 +178,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_grid_cov": ("Where visits fall short: coverage by grid", "各网格入户走访覆盖率"),
     "t_grid_backlog": ("Where issues pile up: mean backlog by grid", "各网格平均积压事项"),
     "t_map_diff": ("{metric}: difference from {base}", "{metric}：与{base}之差"),
+    "map_unclear": ("hatched grey: the grid's paired 95% CI includes zero, so its difference is not told apart from "
+                    "none ({n} replications)", "灰色斜线：该网格差值的配对95%置信区间含零，与无差异无法区分（{n}次重复）"),
     "map_synthetic": ("synthetic layout (the scenario gives no geometry): grid areas ∝ √households",
                       "示意布局（情景未给出网格边界）：网格面积与户数平方根成正比"),
     "map_km": ("km", "公里"),

@@ -157,8 +157,8 @@ def format_diff(metric: str, diff: float | None, lo: float | None, hi: float | N
         return DASH
     if lo == hi == diff:  # the same difference in every replication
         a = DASH
-    if shown.unit == "percent":  # percentage points, written with %: what readers of briefings expect
-        return f"{x}%" + ("" if a == DASH else f" [{a}%, {b}%]")
+    if shown.unit == "percent":  # a difference of shares is in percentage points, never '%'
+        shown = Shown("points", shown.scale)
     return _with(x, shown, lang) + ("" if a == DASH else f" [{a}, {b}]")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.outputs.numbers import stored_unit
+from sim.outputs.numbers import format_diff, significant, stored_unit
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.labels import KEY_METRICS
 from sim.outputs.plots.selection import selection_figure
@@ -14,11 +14,16 @@ from sim.outputs.plots.style import PALETTE, WIDTH
 
 def compare_figures(fg: Figures) -> None:
     s = fg.f.summary
-    metrics = [m for m in KEY_METRICS if m in s["by_policy"][s["reference"]]["metrics"]]
+    have = s["by_policy"][s["reference"]]["metrics"]
+    metrics = [m for m in KEY_METRICS if m in have]
     policies_figure(fg, metrics)
-    differences_figure(fg, metrics)
+    # the worst grid too: a policy may move it far more than the mean (allocation by households)
+    differences_figure(fg, metrics + [m for m in DIFFERENCE_EXTRA if m in have and m not in metrics])
     selection_figure(fg)  # compare --select-best only
     compare_maps(fg)
+
+
+DIFFERENCE_EXTRA = ["coverage_min_grid"]
 
 
 def policies_figure(fg: Figures, metrics: list[str]) -> None:
@@ -62,12 +67,17 @@ def differences_figure(fg: Figures, metrics: list[str]) -> None:
                 continue
             lo = d["ci95"][0] if d["ci95"][0] is not None else d["mean"]
             hi = d["ci95"][1] if d["ci95"][1] is not None else d["mean"]
-            rows.append((m, p, 100 * d["mean"] / abs(ref), 100 * lo / abs(ref), 100 * hi / abs(ref)))
+            # beside each row, the difference in the metric's own unit with its CI: intervals narrower than the
+            # marker stay readable, and a share's difference reads in percentage points
+            text = format_diff(m, d["mean"], *d["ci95"], significant(*d["ci95"]), fg.lang)
+            rows.append((m, p, 100 * d["mean"] / abs(ref), 100 * lo / abs(ref), 100 * hi / abs(ref), text))
     if rows:
         fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.7 + 0.17 * len(rows)))
-        for i, (m, p, mean, lo, hi) in enumerate(rows):
+        for i, (m, p, mean, lo, hi, text) in enumerate(rows):
             k = policies.index(p)
-            ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="s", ms=3, color=PALETTE[k % len(PALETTE)], capsize=2, lw=0.9)
+            ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="s", ms=2.5, color=PALETTE[k % len(PALETTE)], capsize=2, lw=0.9)
+            ax.annotate(text, (1.0, i), xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points",
+                        fontsize=5, va="center", ha="left", color=PALETTE[k % len(PALETTE)], annotation_clip=False)
         ax.axvline(0, color="#333333", lw=0.7)
         ax.set_yticks(range(len(rows)), [f"{fg.label(m).split(' (')[0].split('（')[0]} · {fg.policy_label(p)}" for m, p, *_ in rows])
         ax.invert_yaxis()

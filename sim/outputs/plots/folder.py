@@ -83,9 +83,13 @@ class Folder:
         return self.summary.get("replications", 0)
 
     def series(self, variant: str) -> list[dict[str, list[float]]]:
+        return list(self.series_by_replication(variant).values())
+
+    def series_by_replication(self, variant: str) -> dict[int, dict[str, list[float]]]:
+        """Each replication's series by its number, so that policies' runs pair up (common random numbers)."""
         store = RunStore(self.path)
-        found = [store.load_series(o.key) for o in self.runs if o.variant == variant]
-        return [s for s in found if s is not None]
+        found = {o.replication: store.load_series(o.key) for o in self.runs if o.variant == variant}
+        return {r: s for r, s in found.items() if s is not None}
 
     def variant_scenario(self, variant: str) -> dict[str, Any]:
         """The resolved scenario of one variant (a compare keeps one per policy), else the folder's."""

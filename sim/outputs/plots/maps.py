@@ -4,7 +4,9 @@ Run: ``map-coverage``, ``map-resolution_p90`` (and ``map-backlog`` when the runs
 per-grid backlog), the mean over replications of each grid's value.  Compare: the same
 maps with one panel per policy on one colour scale, and ``map-<metric>-difference``
 (policy − reference) on one diverging scale centred on zero, blue where the policy is
-better.  Community boundaries thin, street boundaries thick, streets labelled; with real
+better; a grid whose paired difference (over the replications both policies ran, common
+random numbers) has a Student-t 95% CI that includes zero is greyed and hatched, so that
+noise does not read as a pattern.  Community boundaries thin, street boundaries thick, streets labelled; with real
 geometry a scale bar and a north arrow, with the synthetic layout a note saying so.
 Drawn from the results folder only (``grids.csv``, the runs' series, the GeoJSON file).
 """
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiments.statistics import summarize
 from sim.outputs.geo import DistrictShapes, folder_district
 from sim.outputs.glossary import metric_info, unit_label
 from sim.outputs.numbers import stored_unit
@@ -32,6 +35,7 @@ MAPS = [
 ]
 KM_PER_DEGREE = 111.32
 NAN_COLOUR = "#cccccc"
+UNCLEAR_COLOUR, UNCLEAR_HATCH = "#eeeeee", "#aaaaaa"  # lighter than a grid without data, and hatched
 
 
 def district_of(fg: Figures) -> DistrictShapes | None:
@@ -56,7 +60,9 @@ def _projected(d: DistrictShapes) -> list[Any]:
     return list(shapely.transform(d.polygons, lambda xy: (xy - [lon0, lat0]) * [KM_PER_DEGREE * k, KM_PER_DEGREE]))
 
 
-def _draw(fg: Figures, ax, d: DistrictShapes, polys: list[Any], values: np.ndarray, cmap, norm, labels: bool = True) -> None:
+def _draw(fg: Figures, ax, d: DistrictShapes, polys: list[Any], values: np.ndarray, cmap, norm, labels: bool = True,
+          unclear: np.ndarray | None = None) -> None:
+    """The choropleth; grids marked ``unclear`` (a difference not told apart from zero) greyed and hatched."""
     import matplotlib.patheffects as pe
     import shapely
     from matplotlib.collections import PatchCollection
@@ -65,6 +71,9 @@ def _draw(fg: Figures, ax, d: DistrictShapes, polys: list[Any], values: np.ndarr
     coll = PatchCollection([patch_from_polygon(p) for p in polys], cmap=cmap, norm=norm, edgecolor="white", linewidth=0.15)
     coll.set_array(np.ma.masked_invalid(values))
     ax.add_collection(coll)
+    if unclear is not None and unclear.any():
+        ax.add_collection(PatchCollection([patch_from_polygon(p) for p, u in zip(polys, unclear) if u],
+                                          facecolor=UNCLEAR_COLOUR, edgecolor=UNCLEAR_HATCH, hatch="//////", linewidth=0.0))
     for groups, lw in ((d.communities, 0.4), (d.streets, 1.3)):
         for name in dict.fromkeys(groups):
             union = shapely.union_all([p for p, g in zip(polys, groups) if g == name])
@@ -96,9 +105,10 @@ def _scale_and_north(fg: Figures, ax, x0: float, y0: float, x1: float, y1: float
                 arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 0.8, "shrinkA": 6})
 
 
-def _note(fg: Figures, fig, d: DistrictShapes) -> None:
-    if not d.real:
-        fig.text(0.5, 0.0, fg.label("map_synthetic"), fontsize=5.5, color="#555555", ha="center", va="top")
+def _note(fg: Figures, fig, d: DistrictShapes, extra: str = "") -> None:
+    lines = [x for x in (extra, "" if d.real else fg.label("map_synthetic")) if x]
+    if lines:
+        fig.text(0.5, 0.0, "\n".join(lines), fontsize=5.5, color="#555555", ha="center", va="top")
 
 
 def _colorbar(fg: Figures, fig, axes, cmap, norm, label: str) -> None:
@@ -152,7 +162,8 @@ def compare_maps(fg: Figures) -> None:
     if d is None or not policies:
         return
     ref = fg.f.summary.get("reference") or policies[0]
-    series = {p: fg.f.series(p) for p in policies}
+    by_rep = {p: fg.f.series_by_replication(p) for p in policies}
+    series = {p: list(s.values()) for p, s in by_rep.items()}
     if not all(series.values()) or ref not in series:
         return
     polys = _projected(d)
@@ -168,7 +179,8 @@ def compare_maps(fg: Figures) -> None:
         others = [p for p in policies if p != ref]
         if not others:
             continue
-        diffs = {p: values[p] - values[ref] for p in others}
+        paired = {p: grid_differences(by_rep[p], by_rep[ref], key) for p in others}
+        diffs = {p: mean * scale for p, (mean, _, _) in paired.items()}
         finite = np.concatenate([v[np.isfinite(v)] for v in diffs.values()])
         m = float(np.abs(finite).max()) if finite.size else 0.0
         from matplotlib.colors import Normalize
@@ -177,12 +189,27 @@ def compare_maps(fg: Figures) -> None:
         dcm = _cmap("RdBu" if better == "higher" else "RdBu_r")
         # a difference of shares is in percentage points, not %
         dlabel = label.replace("%", unit_label("points", fg.lang)) if stored_unit(metric) == "share" else label
+        n = min(k for _, _, k in paired.values())
         _panels(fg, d, polys, {f"{fg.policy_label(p)} − {fg.policy_label(ref)}": v for p, v in diffs.items()}, dcm, Normalize(-m or -1e-9, m or 1e-9),
-                dlabel, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=fg.policy_label(ref)), f"map-{name}-difference")
+                dlabel, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=fg.policy_label(ref)), f"map-{name}-difference",
+                unclear=[u for _, u, _ in paired.values()], note=fg.label("map_unclear", n=n))
+
+
+def grid_differences(a: dict[int, dict[str, list[float]]], b: dict[int, dict[str, list[float]]],
+                     key: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per grid, the mean paired difference a − b of series ``key`` over the replications both ran, whether its
+    Student-t 95% CI includes zero (also when there is no CI: one replication, or a grid without values), and
+    the number of replications paired."""
+    common = [r for r in a if r in b]
+    d = np.array([np.asarray(a[r][key], dtype=float) - np.asarray(b[r][key], dtype=float) for r in common])
+    sums = [summarize(d[:, g]) for g in range(d.shape[1])]
+    mean = np.array([s.mean for s in sums])
+    unclear = np.array([not (s.ci95[0] > 0 or s.ci95[1] < 0) for s in sums])  # a NaN end compares False: unclear
+    return mean, unclear, len(common)
 
 
 def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, np.ndarray], cmap, norm,
-            label: str, title: str, file: str) -> None:
+            label: str, title: str, file: str, unclear: list[np.ndarray] | None = None, note: str = "") -> None:
     import shapely
 
     n = len(values)
@@ -194,12 +221,12 @@ def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, 
                                 squeeze=False, layout="constrained")
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
-    for ax, (panel, v) in zip(axes.ravel(), values.items()):
-        _draw(fg, ax, d, polys, v, cmap, norm, labels=n <= 2)
+    for i, (ax, (panel, v)) in enumerate(zip(axes.ravel(), values.items())):
+        _draw(fg, ax, d, polys, v, cmap, norm, labels=n <= 2, unclear=unclear[i] if unclear else None)
         ax.set_title(panel, fontsize=7)
     _colorbar(fg, fig, axes.ravel().tolist(), cmap, norm, label)
     fig.suptitle(title, fontsize=8, fontweight="bold")
-    _note(fg, fig, d)
+    _note(fg, fig, d, note)
     fg.save(fig, file, ", ".join(values))
 
 

@@ -1,8 +1,12 @@
 """The findings paragraph that opens every report, generated from the numbers in English or Chinese.
 
-A sentence is written only when the numbers support it: "does best" needs a paired 95% CI that excludes zero,
-"meets" a mean on the right side of the threshold (and says whether its CI is clear of it too), "consistent
-with the published figure" a mean inside the published tolerance."""
+A sentence is written only when the numbers support it: "does best" needs a paired 95% CI that excludes zero
+and says in the same sentence what the gain costs in cadre time (no best is named where every policy has the
+same value); "meets" a mean on the right side of the threshold (and says whether its CI is clear of it too);
+"consistent with the published figure" a figure the model predicts (``evidence = "predicted"``) and a mean
+inside the published tolerance, while a fitted figure, a count of the layout and another district's figure
+are each said to be what they are.  Differences of shares are in percentage points; relative changes say
+"relative".  tests/test_findings_truth.py checks every number against summary.json."""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ def findings(f: Folder, lang: str, targets: list[Target] | None = None) -> list[
     if f.command == "run":
         return run_findings(f, lang)
     if f.command == "compare":
-        return compare_findings(f, lang) + [join(decisions.selection(f, lang), lang)]
+        return [p for p in [*compare_findings(f, lang), join(decisions.selection(f, lang), lang)] if p]
     if f.command == "sweep":
         return sweep_findings(f, lang, targets or [])
     if f.command == "optimize":
@@ -76,26 +80,52 @@ def run_findings(f: Folder, lang: str) -> list[str]:
 
 
 def _against_published(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
-    """The scenario's [[targets]] (published figures, relative tolerance) that the run measured."""
-    pol = f.scenario.get("policies", {}).get(f.variants[0], {}) if isinstance(f.scenario.get("policies"), dict) else {}
+    """The scenario's [[targets]] (published figures, relative tolerance) that the run measured, each worded by
+    the kind of evidence it is: only a figure the model predicts may be "consistent with the published".  The
+    resolved scenario has the policy applied, so its targets are the policy's own where it has any."""
     out = []
-    for t in [*f.scenario.get("targets", []), *pol.get("targets", [])]:
+    for t in f.scenario.get("targets", []):
         s = m.get(t.get("metric"))
         if not s or s.get("mean") is None:
             continue
-        name, value, tol = t["metric"], float(t["value"]), float(t.get("tolerance", 0.1))
-        lo, hi = value - tol * abs(value), value + tol * abs(value)
-        pub = format_value(name, value, lang)
-        text = format_ci(name, s["mean"], *s["ci95"], lang=lang)
-        if lo <= s["mean"] <= hi:
-            verdict = say(lang, "consistent with the published {p} (within ±{t:g}%)", "与公开数字{p}相符（误差±{t:g}%以内）",
-                          p=pub, t=100 * tol)
-        else:
-            verdict = say(lang, "{side} the published {p} by more than its ±{t:g}%", "{side}公开数字{p}，超出±{t:g}%",
-                          side=say(lang, "below", "低于") if s["mean"] < lo else say(lang, "above", "高于"), p=pub,
-                          t=100 * tol)
-        out.append(say(lang, "{m}: {v}, {x}.", "{m}：{v}，{x}。", m=capital(metric_label(name, lang)), v=text, x=verdict))
+        out.append(target_sentence(t, s, lang))
     return out
+
+
+def target_sentence(t: dict[str, Any], s: dict[str, Any], lang: str) -> str:
+    """One published figure against the run's mean, worded by its kind of evidence (docs/scenario-reference.md)."""
+    name, value, tol = t["metric"], float(t["value"]), float(t.get("tolerance", 0.1))
+    lo, hi = value - tol * abs(value), value + tol * abs(value)
+    side = None if lo <= s["mean"] <= hi else say(lang, "below", "低于") if s["mean"] < lo else say(lang, "above", "高于")
+    kw = dict(m=capital(metric_label(name, lang)), v=format_ci(name, s["mean"], *s["ci95"], lang=lang),
+              p=format_value(name, value, lang), t=f"{100 * tol:g}", side=side,
+              d=(lang == "zh" and t.get("district_zh")) or t.get("district", ""))
+    within = say(lang, "within its ±{t}% relative tolerance", "相对误差在±{t}%以内", **kw) if side is None else \
+        say(lang, "{side} it by more than its ±{t}% relative tolerance", "{side}该数字，相对误差超出±{t}%", **kw)
+    kind = t.get("evidence", "predicted")
+    if kind == "fitted" and side is not None:
+        return say(lang, "{m}: {v}, {side} the published {p} by more than its ±{t}% relative tolerance, although a rate "
+                         "of the scenario was fitted to it.",
+                   "{m}：{v}，{side}公开数字{p}，相对误差超出±{t}%，尽管情景中的参数是按该数字拟合的。", **kw)
+    if kind == "fitted":
+        return say(lang, "{m}: {v} against the published {p}, the figure a rate of the scenario was fitted to, so "
+                         "agreement is by construction ({w}).",
+                   "{m}：{v}，公开数字为{p}；情景中的参数是按该数字拟合的，二者相符是构造使然（{w}）。", w=within, **kw)
+    if kind == "layout":
+        return say(lang, "{m}: {v} against the published {p}, a count of the district's layout that the scenario "
+                         "takes as input, so this checks the layout only, not the model ({w}).",
+                   "{m}：{v}，公开数字为{p}；该数字是辖区布局本身的数量，为情景的输入，此项只检验布局，不检验模型（{w}）。",
+                   w=within, **kw)
+    if kind == "other_district":
+        return say(lang, "{m}: {v} against {p}, taken from figures published for other districts ({d}), not for "
+                         "this one: a cross-district comparison ({w}).",
+                   "{m}：{v}，对照数字{p}取自其他地区公布的数字（{d}），并非本辖区的数字，属跨地区比较（{w}）。",
+                   w=within, **kw)
+    if side is None:
+        return say(lang, "{m}: {v}, consistent with the published {p} ({w}).", "{m}：{v}，与公开数字{p}相符（{w}）。",
+                   w=within, **kw)
+    return say(lang, "{m}: {v}, {side} the published {p} by more than its ±{t}% relative tolerance.",
+               "{m}：{v}，{side}公开数字{p}，相对误差超出±{t}%。", **kw)
 
 
 def _best(f: Folder, metric: str) -> str | None:
@@ -108,12 +138,24 @@ def _best(f: Folder, metric: str) -> str | None:
 
 
 def _relative(metric: str, diff: float, base: float | None, lang: str) -> str:
-    """A difference as a share of the other policy's mean, so that minutes on hours read as small as they are
-    (shares are already read in percentage points)."""
+    """A difference as a share of the other policy's mean, so that minutes on hours read as small as they are;
+    said to be relative, since differences of shares are already in percentage points (and get none)."""
     if stored_unit(metric) == "share" or not base:
         return ""
     r = 100 * diff / base
-    return say(lang, " ({r}%)", "（{r}%）", r=f"{r:+.0f}" if abs(r) >= 10 else f"{r:+.1f}")
+    return say(lang, " ({r}% relative)", "（相对{r}%）", r=f"{r:+.0f}" if abs(r) >= 10 else f"{r:+.1f}")
+
+
+def _against(f: Folder, metric: str, a: str, b: str, lang: str) -> str:
+    """'+13,080 cadre-days (+31% relative) against baseline': the paired difference a − b, or 'the same as b'."""
+    d = _pair(f, metric, a, b)
+    if d is None or d.get("mean") is None:
+        return ""
+    if d["mean"] == 0 and d["ci95"][0] in (0, None) and d["ci95"][1] in (0, None):
+        return say(lang, "the same as {p}", "与{p}相同", p=policy(f, b, lang))
+    base = (f.summary["by_policy"][b]["metrics"].get(metric) or {}).get("mean")
+    return say(lang, "{d}{r} against {p}", "较{p}{d}{r}", p=policy(f, b, lang), r=_relative(metric, d["mean"], base, lang),
+               d=format_diff(metric, d["mean"], *d["ci95"], significant(*d["ci95"]), lang))
 
 
 def _pair(f: Folder, metric: str, a: str, b: str) -> dict[str, Any] | None:
@@ -132,17 +174,28 @@ def _pair(f: Folder, metric: str, a: str, b: str) -> dict[str, Any] | None:
     return None if d is None else {"mean": d.mean, "ci95": list(d.ci95)}
 
 
+def _equal(f: Folder, metric: str) -> float | None:
+    """The value every policy has when all have the same mean (every policy at 100% SLA), else None."""
+    means = {(f.summary["by_policy"][p]["metrics"].get(metric) or {}).get("mean") for p in f.summary["policies"]}
+    return next(iter(means)) if len(means) == 1 and None not in means else None
+
+
 def compare_findings(f: Folder, lang: str) -> list[str]:
+    """Per metric, the policy that does best where the paired CIs show it, with the size of the gain and its cost in
+    cadre time in the same sentence; where every policy has the same value, no best is named."""
     s = f.summary
     pols = s["policies"]
     if len(pols) < 2:
         return []
-    out, alike = [], []
+    out, alike, same = [], [], []
     for metric in FINDING_METRICS:
         best = _best(f, metric)
         if best is None:
             continue
         name = metric_label(metric, lang)
+        if _equal(f, metric) is not None:
+            same.append(say(lang, "{m} ({v})", "{m}（{v}）", m=name, v=format_value(metric, _equal(f, metric), lang)))
+            continue
         others = [p for p in pols if p != best]
         diffs = {p: _pair(f, metric, best, p) for p in others}
         ahead = [p for p in others if diffs[p] and significant(*diffs[p]["ci95"])]
@@ -151,38 +204,31 @@ def compare_findings(f: Folder, lang: str) -> list[str]:
             alike.append(name)
             continue
         value = _ci(metric, s["by_policy"][best]["metrics"][metric], lang)
-        gaps = [say(lang, "{d}{r} against {p}", "较{p}{d}{r}", p=policy(f, p, lang), r=_relative(
-                    metric, diffs[p]["mean"], (s["by_policy"][p]["metrics"].get(metric) or {}).get("mean"), lang),
-                    d=format_diff(metric, diffs[p]["mean"], *diffs[p]["ci95"], True, lang)) for p in ahead]
+        gaps = [_against(f, metric, best, p, lang) for p in ahead]
         text = say(lang, "On {m}, **{b}** does best: {v}, {g} (paired 95% CIs)", "在{m}上，**{b}**最优：{v}，{g}（配对95%置信区间）",
                    m=name, b=policy(f, best, lang), v=value, g=listing(gaps, lang))
+        costs = [c for c in (_against(f, COST, best, p, lang) for p in ahead) if c]
+        if costs:
+            text += say(lang, ", with cadre time on duty {c}", "，干部在岗工作量{c}", c=listing(costs, lang))
         if tied:
             text += say(lang, "; it cannot be told apart from {t}", "；与{t}无法区分",
                         t=listing([policy(f, p, lang) for p in tied], lang))
         out.append(text + say(lang, ".", "。"))
+    if same:
+        out.append(say(lang, "On {m} every policy has the same value, so none does best.",
+                       "在{m}上各方案数值相同，无所谓最优。", m=listing(same, lang)))
     if alike:
         out.append(say(lang, "On {m} the policies cannot be told apart (every paired 95% CI of the best against another "
                              "includes zero).", "在{m}上各方案无法区分（最优者与其他方案之差的配对95%置信区间均含零）。",
                        m=listing(alike, lang)))
-    if any(stored_unit(m) == "share" for m in FINDING_METRICS if f"{metric_label(m, lang)}" in join(out, lang)):
-        out.append(say(lang, "Differences of shares are in percentage points.", "比例之差以百分点计。"))
-    out += _costs(f, lang)
-    return [join(out, lang)] if out else []
+    return out + _costs(f, lang)  # a short paragraph each: a briefing reads them one by one
 
 
 def _costs(f: Folder, lang: str) -> list[str]:
     s = f.summary
     ref = s["reference"]
-    parts = []
-    for p in s["policies"]:
-        d = s.get("differences", {}).get(p, {}).get("metrics", {}).get(COST)
-        if p == ref or not d or d.get("mean") is None:
-            continue
-        if d["mean"] == 0 and d["ci95"][0] in (0, None) and d["ci95"][1] in (0, None):
-            parts.append(say(lang, "{p} the same as {r}", "{p}与{r}相同", p=policy(f, p, lang), r=policy(f, ref, lang)))
-        else:
-            parts.append(say(lang, "{p} {d} against {r}", "{p}较{r}{d}", p=policy(f, p, lang), r=policy(f, ref, lang),
-                             d=format_diff(COST, d["mean"], *d["ci95"], significant(*d["ci95"]), lang)))
+    parts = [say(lang, "{p} {x}", "{p}{x}", p=policy(f, p, lang), x=_against(f, COST, p, ref, lang))
+             for p in s["policies"] if p != ref and _against(f, COST, p, ref, lang)]
     if not parts:
         return []
     ref_cost = (s["by_policy"][ref]["metrics"].get(COST) or {}).get("mean")
