@@ -56,7 +56,5 @@ def write_report(path: str | Path, lang: str = "en", targets: list[Target] | Non
     md_path = folder / f"report{LANG_SUFFIX[lang]}.md"
     pdf_path = folder / f"report{LANG_SUFFIX[lang]}.pdf"
     atomic_write(md_path, markdown(doc))
-    tmp = pdf_path.with_name(pdf_path.name + ".tmp")
-    write_pdf(doc, tmp)
-    tmp.replace(pdf_path)
+    write_pdf(doc, pdf_path)
     return md_path, pdf_path

@@ -13,7 +13,7 @@ class Heading:
 
 @dataclass
 class Paragraph:
-    text: str  # Markdown: **bold** and `code` (the PDF drops the marks)
+    text: str  # Markdown: **bold** and `code` (the PDF sets them in bold and in a fixed-width font)
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Table:
     head: list[str]
     rows: list[list[str]]
     note: str = ""
+    keep: int = 1  # leading columns that name a row: repeated in each part of a table too wide for the page
 
 
 @dataclass
