@@ -178,6 +178,15 @@ def test_pdf_is_a4_and_says_what_the_document_says(folders):
     assert "## Streets and communities" in md.read_text()
 
 
+def test_findings_are_short_bullets_not_one_block(folders):
+    """One bullet a topic (run) or a metric (compare), each a few lines at most."""
+    for kind, least in (("run", 3), ("compare", 3)):
+        doc = build(folders / kind, "en")
+        first = doc.blocks[doc.blocks.index(Heading("Findings")) + 1]
+        assert isinstance(first, Bullets) and len(first.items) >= least, first
+        assert all(0 < len(x) <= 400 for x in first.items), [len(x) for x in first.items]
+
+
 def test_pdf_tables_are_at_least_8_pt_and_wide_ones_split_by_columns():
     wide = Table(["metric", *[f"policy {k}" for k in range(6)]],
                  [["mean resolution time", *["22.73 h [22.65, 22.82] *"] * 6]] * 3, "a note")

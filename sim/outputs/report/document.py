@@ -45,6 +45,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
 
     def add(self, *blocks: Block) -> None:
+        blocks = tuple(Bullets([x for x in b.items if x]) if isinstance(b, Bullets) else b for b in blocks)
         self.blocks += [b for b in blocks if not _empty(b)]
 
 

@@ -85,6 +85,8 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
 def _policy_words(f: Folder, name: str, lang: str) -> str:
     """'**label**: description' of a policy, from the file's [policies] table."""
     text = (f.scenario.get("policies", {}).get(name) or {}).get("description", "").strip()
+    if text and text[-1] not in ".。!?":
+        text += say(lang, ".", "。")
     return f"**{policy(f, name, lang)}**" + (f"{say(lang, ': ', '：')}{text}" if text else "")
 
 
