@@ -64,8 +64,10 @@ def _resolved_path(f: Folder, variant: str | None) -> Path:
 
 
 def staffing(f: Folder, variant: str | None, lang: str) -> str:
-    """Grids and staff as one variant ran them (a policy's, after its patch and any --set)."""
+    """Grids and staff as one variant ran them (a policy's, after its patch and any --set); what a sweep's or
+    sensitivity's design sets per point is said to be so, not given the first point's value."""
     sc = f.variant_scenario(variant) if variant else f.scenario
+    varied = {x["key"] for x in f.summary.get("factors", [])} if f.command in ("sweep", "sensitivity") else set()
     grids = sc.get("grids", {})
     n_grids = grids.get("generate", {}).get("count") or len(grids.get("list", []) or []) or \
         f"{len(layout(f.path)):,}"
@@ -73,20 +75,27 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
     sunk = cad.get("sunk", {})
     days = sunk.get("service_days", ["Wed"])
     each = sunk.get("days_per_cadre")
-    when = say(lang, "on {d}", "服务日{d}", d=value_label("cadres.sunk.service_days", days, lang))
-    if each is not None and each < len(days):
-        when += say(lang, ", {k} of these days each", "，每人每周其中{k}天", k=each)
-    return say(lang, "{g} grids; {w} grid worker(s) per grid; {s} sunk cadres {when}.",
-               "{g}个网格；每格{w}名网格员；{s}名下沉干部，{when}。", g=n_grids,
-               w=cad.get("grid_workers", {}).get("per_grid", 1), s=f"{_sunk_count(_resolved_path(f, variant), sunk):,}",
+    workers = say(lang, "grid workers per grid as the design sets", "每格网格员人数按试验设计取值") \
+        if "cadres.grid_workers.per_grid" in varied else \
+        say(lang, "{w} grid worker(s) per grid", "每格{w}名网格员", w=cad.get("grid_workers", {}).get("per_grid", 1))
+    cadres = say(lang, "sunk cadres in the numbers the design sets,", "下沉干部人数按试验设计取值") \
+        if varied & {"cadres.sunk.count", "cadres.sunk.per_grid", "cadres.sunk.allocation"} else \
+        say(lang, "{s} sunk cadres", "{s}名下沉干部", s=f"{_sunk_count(_resolved_path(f, variant), sunk):,}")
+    if varied & {"cadres.sunk.service_days", "cadres.sunk.days_per_cadre"}:
+        when = say(lang, "on the days the design sets", "服务日按试验设计取值")
+    else:
+        when = say(lang, "on {d}", "服务日{d}", d=value_label("cadres.sunk.service_days", days, lang))
+        if each is not None and each < len(days):
+            when += say(lang, ", {k} of these days each", "，每人每周其中{k}天", k=each)
+    return say(lang, "{g} grids; {w}; {c} {when}.", "{g}个网格；{w}；{c}，{when}。", g=n_grids, w=workers, c=cadres,
                when=when)
 
 
 def _policy_words(f: Folder, name: str, lang: str) -> str:
     """'**label**: description' of a policy, from the file's [policies] table."""
     text = (f.scenario.get("policies", {}).get(name) or {}).get("description", "").strip()
-    if text and text[-1] not in ".。!?":
-        text += say(lang, ".", "。")
+    if text and text[-1] not in ".。!?！？":
+        text += "." if text[-1].isascii() else "。"  # the full stop of the description's own language
     return f"**{policy(f, name, lang)}**" + (f"{say(lang, ': ', '：')}{text}" if text else "")
 
 
@@ -106,6 +115,12 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
     elif sc.get("policy"):
         lines = [say(lang, "{n}, policy under test: {p}", "{n}，所评估方案：{p}", n=name,
                      p=_policy_words(f, sc["policy"], lang)), staffing(f, None, lang)]
+    elif f.command in ("sweep", "sensitivity", "optimize") or f.summary.get("overrides"):
+        what = say(lang, "the search", "搜索") if f.command == "optimize" else say(lang, "the --set changes", "--set修改") \
+            if f.command == "run" else say(lang, "the design", "试验设计")
+        lines = [say(lang, "{n}, as the file describes its base (before {w} below): {d}",
+                     "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what,
+                     d=sc.get("description", "").strip()), staffing(f, None, lang)]
     else:
         lines = [f"{name}: {sc.get('description', '').strip()}", staffing(f, None, lang)]
     if f.summary.get("overrides"):
@@ -163,7 +178,7 @@ def key_table(f: Folder, lang: str) -> Table:
         note = "" if len(points) <= MAX_POINTS else say(
             lang, "The first {k} of {n} points; every point is in points.csv and results.xlsx.",
             "仅列前{k}个方案点（共{n}个）；全部见points.csv与results.xlsx。", k=MAX_POINTS, n=len(points))
-        return Table(head, rows, note)
+        return Table(head, rows, note, keep=1 + len(keys))  # a point's name and its levels name its row
     if f.command == "sensitivity":
         b = s.get("sensitivity") or {}
         idx = "mu_star" if b.get("method") == "morris" else "ST"
