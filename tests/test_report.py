@@ -301,3 +301,14 @@ def test_panel_titles_fit_their_panel():
     font = FontProperties(size=7.0, weight="bold")
     assert all(r.get_text_width_height_descent(x, font, ismath=False)[0] <= 1.2 * 100 for x in lines)
     assert fitted("baseline", 1.2, 7.0, r) == "baseline"
+
+
+def test_pdf_without_the_font_package_is_bad_input(tmp_path, monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    doc = Document("t", "zh")
+    doc.add(Paragraph("网格"))
+    with pytest.raises(PlotError, match="mplfonts"):
+        write_pdf(doc, tmp_path / "r.pdf")
+    assert not list(tmp_path.iterdir())  # nothing half-written
