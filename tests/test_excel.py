@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BAOTA = ROOT / "scenarios" / "baota.toml"
 TINY = [("calendar.horizon_days", 21), ("calendar.warmup_days", 7), ("grids.generate.count", 12),
         ("grids.generate.communities", 4), ("grids.generate.streets", 2), ("cadres.sunk.count", 24)]
-SHEETS = {"run": ["summary", "grids", "replications", "about"],
-          "compare": ["summary", "comparison", "grids", "replications", "about"],
-          "sweep": ["summary", "points", "grids", "replications", "about"]}
+SHEETS = {"run": ["summary", "grids", "areas", "replications", "about"],
+          "compare": ["summary", "comparison", "grids", "areas", "replications", "about"],
+          "sweep": ["summary", "points", "grids", "areas", "replications", "about"]}
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 Sheets: ``summary`` (every metric: label, unit, mean, 95% CI, n, better direction),
 ``comparison`` (compare: every policy, and its paired difference from the reference) or
 ``points`` (sweep: one row per design point), ``grids`` (per grid, worst coverage first),
+``areas`` (per street, then per community, worst first: sim.outputs.areas),
 ``replications`` (one row per replication and variant, every metric) and ``about``
 (scenario, seeds, versions, the command).  Numbers are stored as numbers in the units a
 person reads (durations in hours, shares as fractions shown as %, cadre time in
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiments.results import RunStore
+from sim.outputs.areas import LEVELS, areas, header
 from sim.outputs.grid_table import GRID_SERIES, grid_rows, number, read_csv, worst_first
 from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
 from sim.outputs.sheets import Book
@@ -178,6 +180,25 @@ def _grids_sheet(b: Book, folder: Path, variants: list[str], scenario: dict[str,
     return word("grids_series" if present else "grids_layout", L)
 
 
+def _areas_sheet(b: Book, folder: Path, variants: list[str], scenario: dict[str, Any], compare: bool) -> None:
+    """Per street, then per community, worst first, from the grids' means over replications."""
+    L = b.lang
+    runs = [o for o in RunStore(folder).load("skip") if o.ok]
+    found = {v: [a for level in LEVELS for a in areas(grid_rows(folder, v, runs), level)] for v in variants}
+    sums = [m for m in ("issues", "backlog") if any(getattr(a, m) is not None for x in found.values() for a in x)]
+    names = ([word("h_policy", L)] if compare else []) + [header("level", L), header("area", L), word("street", L)]
+    head = names + [header("grids", L), word("h_households", L)]
+    head += [titled(header(k, L), book_unit(m, L), L) for k, m in
+             (("coverage", "coverage_mean"), ("coverage_min", "coverage_mean"), ("p90", "resolution_hours_p90"))]
+    head += [word("h_issues", L) if m == "issues" else titled(word("h_backlog", L), book_unit("backlog_mean", L), L)
+             for m in sums]
+    rows = [([label(f"policy:{v}", L, scenario)] if compare else []) + [word(a.level, L), a.name, a.street, a.grids,
+            a.households, a.coverage, a.coverage_min, a.p90, *[getattr(a, m) for m in sums]]
+            for v, found_v in found.items() for a in found_v]
+    b.sheet("areas", head, rows, [None] * len(names) + ["#,##0", "#,##0", "0.0%", "0.0%", "#,##0.0"]
+            + ["#,##0.0"] * len(sums))
+
+
 def _replications_sheet(b: Book, folder: Path, params: list[str], scenario: dict[str, Any]) -> None:
     L = b.lang
     head, rows = read_csv(folder / "replications.csv")
@@ -301,6 +322,7 @@ def write_workbook(folder: Path, lang: str = "en") -> Path:
     else:
         variants = list(c.get("variants", [])) or [s.get("policy") or "base"]
     note = _grids_sheet(b, folder, variants, scenario, compare=command == "compare")
+    _areas_sheet(b, folder, variants, scenario, compare=command == "compare")
     params = [f["key"] for f in s.get("factors", [])] if command in ("sweep", "sensitivity") else []
     _replications_sheet(b, folder, params, scenario)
     _about_sheet(b, folder, s, c, note, scenario)

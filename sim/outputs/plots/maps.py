@@ -208,6 +208,45 @@ def grid_differences(a: dict[int, dict[str, list[float]]], b: dict[int, dict[str
     return mean, unclear, len(common)
 
 
+PANEL_TITLE_PT = 7.0
+TITLE_LINE_IN = PANEL_TITLE_PT * 1.3 / 72  # the height of one line of a panel title
+
+
+def fitted(text: str, width_in: float, size: float, renderer) -> str:
+    """``text`` broken at spaces into lines no wider than ``width_in`` inches at ``size`` points, as measured by
+    the renderer (a word longer than the width keeps a line of its own)."""
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(size=size, weight="bold")
+
+    def wide(s: str) -> bool:
+        return renderer.get_text_width_height_descent(s, font, ismath=False)[0] > width_in * renderer.dpi
+
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and not wide(f"{lines[-1]} {word}"):
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _panel_titles(fg: Figures, fig, axes, titles: list[str], cols: int) -> None:
+    """Each panel's title within its own panel's width (wrapped, never running into its neighbour's)."""
+    renderer = fig.canvas.get_renderer()
+    room = fig.get_figwidth() / cols * 0.9  # a panel's share of the width, less the gaps between panels
+    for ax, text in zip(axes, titles):
+        ax.set_title(fitted(text, room, PANEL_TITLE_PT, renderer), fontsize=PANEL_TITLE_PT)
+
+
+def _title_lines(fg: Figures, titles: list[str], width_in: float) -> int:
+    """Lines the longest panel title takes at ``width_in`` (to size the figure before drawing it)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    r = RendererAgg(1, 1, fg.plt.rcParams["figure.dpi"])
+    return max(fitted(t, width_in * 0.9, PANEL_TITLE_PT, r).count("\n") + 1 for t in titles)
+
+
 def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, np.ndarray], cmap, norm,
             label: str, title: str, file: str, unclear: list[np.ndarray] | None = None, note: str = "") -> None:
     import shapely
@@ -217,13 +256,15 @@ def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, 
     rows = math.ceil(n / cols)
     width = 2 * WIDTH if n > 1 else WIDTH
     x0, y0, x1, y1 = shapely.total_bounds(polys)
-    fig, axes = fg.plt.subplots(rows, cols, figsize=(width, rows * width / cols * (y1 - y0) / (x1 - x0) + 1.0),
+    lines = _title_lines(fg, list(values), width / cols)
+    fig, axes = fg.plt.subplots(rows, cols, figsize=(width, rows * (width / cols * (y1 - y0) / (x1 - x0)
+                                                                   + lines * TITLE_LINE_IN) + 1.0),
                                 squeeze=False, layout="constrained")
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
     for i, (ax, (panel, v)) in enumerate(zip(axes.ravel(), values.items())):
         _draw(fg, ax, d, polys, v, cmap, norm, labels=n <= 2, unclear=unclear[i] if unclear else None)
-        ax.set_title(panel, fontsize=7)
+    _panel_titles(fg, fig, axes.ravel(), list(values), cols)
     _colorbar(fg, fig, axes.ravel().tolist(), cmap, norm, label)
     fig.suptitle(title, fontsize=8, fontweight="bold")
     _note(fg, fig, d, note)
@@ -239,13 +280,14 @@ def side_by_side(fg: Figures, d: DistrictShapes, values: dict[str, np.ndarray], 
     n = len(values)
     x0, y0, x1, y1 = shapely.total_bounds(polys)
     width = 2 * WIDTH if n > 1 else WIDTH
-    fig, axes = fg.plt.subplots(1, n, figsize=(width, width / n * (y1 - y0) / (x1 - x0) + 1.1), squeeze=False,
-                                layout="constrained")
+    lines = _title_lines(fg, list(values), width / n)
+    fig, axes = fg.plt.subplots(1, n, figsize=(width, width / n * (y1 - y0) / (x1 - x0) + lines * TITLE_LINE_IN + 1.1),
+                                squeeze=False, layout="constrained")
     for ax, (panel, v) in zip(axes.ravel(), values.items()):
         cm, norm = _cmap("viridis"), _norm([v])
         _draw(fg, ax, d, polys, v, cm, norm, labels=n <= 2)
-        ax.set_title(panel, fontsize=7)
         _colorbar(fg, fig, ax, cm, norm, units[panel])
+    _panel_titles(fg, fig, axes.ravel(), list(values), n)
     fig.suptitle(title, fontsize=8, fontweight="bold")
     _note(fg, fig, d)
     fg.save(fig, file, ", ".join(values))

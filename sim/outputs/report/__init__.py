@@ -31,13 +31,16 @@ def build(path: str | Path, lang: str = "en", targets: list[Target] | None = Non
     title = say(lang, "gridsim report: {s} ({c})", "gridsim报告：{s}（{c}）", s=f.summary.get("scenario", "?"),
                 c=_command(f.command, lang))
     doc = Document(title, lang)
-    doc.add(Heading(say(lang, "Findings", "结论")), *[Paragraph(p) for p in findings(f, lang, targets)])
+    doc.add(Heading(say(lang, "Findings", "结论")), Bullets(findings(f, lang, targets)))  # one point a bullet
     doc.add(Heading(say(lang, "Scenario", "情景")),
             Bullets(sections.scenario_lines(f, lang) + sections.design_lines(f, lang)))
     doc.add(Heading(sections.results_heading(f, lang)), sections.key_table(f, lang))
     grids = sections.grids_to_act_on(f, lang)
     if grids.rows:
         doc.add(Heading(say(lang, "Grids to act on", "需重点关注的网格")), grids)
+    area = sections.area_tables(f, lang)
+    if area:
+        doc.add(Heading(say(lang, "Streets and communities", "街道与社区")), *area)
     doc.add(Heading(say(lang, "Figures", "图表")), *[Figure(p) for p in figs])
     doc.add(Heading(say(lang, "Method", "方法")), Paragraph(sections.method(f, lang)))
     return doc
@@ -56,7 +59,5 @@ def write_report(path: str | Path, lang: str = "en", targets: list[Target] | Non
     md_path = folder / f"report{LANG_SUFFIX[lang]}.md"
     pdf_path = folder / f"report{LANG_SUFFIX[lang]}.pdf"
     atomic_write(md_path, markdown(doc))
-    tmp = pdf_path.with_name(pdf_path.name + ".tmp")
-    write_pdf(doc, tmp)
-    tmp.replace(pdf_path)
+    write_pdf(doc, pdf_path)
     return md_path, pdf_path

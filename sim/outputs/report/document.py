@@ -13,7 +13,7 @@ class Heading:
 
 @dataclass
 class Paragraph:
-    text: str  # Markdown: **bold** and `code` (the PDF drops the marks)
+    text: str  # Markdown: **bold** and `code` (the PDF sets them in bold and in a fixed-width font)
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Table:
     head: list[str]
     rows: list[list[str]]
     note: str = ""
+    keep: int = 1  # leading columns that name a row: repeated in each part of a table too wide for the page
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
 
     def add(self, *blocks: Block) -> None:
+        blocks = tuple(Bullets([x for x in b.items if x]) if isinstance(b, Bullets) else b for b in blocks)
         self.blocks += [b for b in blocks if not _empty(b)]
 
 

@@ -76,7 +76,7 @@ def run_findings(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "Cadres spent {c} on duty", "干部在岗工作量{c}", c=_ci(COST, m[COST], lang))
                    + (say(lang, ", {w} of it in wartime mode.", "，其中战时状态{w}。",
                           w=format_value(COST, war, lang)) if war > 0 else say(lang, ".", "。")))
-    return [join(out, lang), join(_against_published(f, m, lang), lang)]
+    return [*out, *_against_published(f, m, lang)]  # one topic or published figure a bullet in the report
 
 
 def _against_published(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
@@ -276,7 +276,7 @@ def sweep_findings(f: Folder, lang: str, targets: list[Target]) -> list[str]:
         if targets == DEFAULT_TARGETS:
             out.append(say(lang, "(These are the default targets; give your own with gridsim report --target.)",
                            "（以上为默认目标；可用gridsim report --target指定。）"))
-    return [join(out, lang)] if out else []
+    return out  # one finding a metric: a bullet each in the report, not one block
 
 
 def _sweep_targets(f: Folder, lang: str, targets: list[Target]) -> str:

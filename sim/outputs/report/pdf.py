@@ -1,158 +1,182 @@
-"""The report on A4 pages: text flows down the page, tables and figures keep their width, pages break as needed."""
+"""The report as an A4 PDF, typeset by Typst (the ``typst`` wheel: no system package, no TeX).
+
+The document becomes Typst source in which every piece of text is a Typst string literal, so a
+scenario or community name holding ``#``, ``$``, ``*``, ``_``, ``@``, ``<`` or ``[`` prints as
+written and is never read as markup. Typst does the layout: line breaking (Chinese by its rules:
+no line starts with 。), tables whose header repeats on a new page, figures from the results
+folder's ``figures/``. Fonts come from Typst's own (Libertinus Serif) and the CJK font file gridsim
+depends on, by path, whatever the machine has installed.
+"""
 
 from __future__ import annotations
 
 import re
+import struct
 import unicodedata
 from pathlib import Path
 
-from sim.outputs.plots.style import pyplot_styled
-from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, Table
+from sim.experiments.atomic import atomic_write
+from sim.outputs.fonts import cjk_font_file
+from sim.outputs.plots.style import PlotError
+from sim.outputs.report.document import Block, Bullets, Document, Figure, Heading, Paragraph, Table
 
-A4 = (8.27, 11.69)
-LEFT, WIDTH, TOP, BOTTOM = 0.08, 0.84, 0.95, 0.04
-_PT = 1 / 72 / A4[1]  # one point as a share of the page height
-_MIN_TABLE_SIZE = 4.0  # points: the smallest table text that still prints legibly
-_WIDE = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_TOKEN = re.compile(rf"[{_WIDE}]|[^\s{_WIDE}]+|\s+")
+MARGIN_CM = 2.0
+TEXT_WIDTH_PT = 595.28 - 2 * MARGIN_CM * 72 / 2.54  # A4 is 595.28 pt wide
+BODY_PT = 10.0
+TABLE_PT = 8.5  # the smallest text a table gets: a wide table is split into parts, never shrunk below
+CELL_PAD_PT = 8.0  # a cell's inset, left and right
+CJK_FAMILY = "Noto Sans CJK SC"
+LATIN_FAMILY = "Libertinus Serif"  # built into Typst
+_INLINE = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`")  # the Markdown marks the report's text may carry
+_NUMERIC = re.compile(r"^[-+−–]?[\d.,]+")
 
 
-def _units(text: str) -> int:
-    """Display width in half-em units: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def font_dir() -> Path:
+    """The folder of the CJK font file: Typst takes font folders, not files."""
+    return cjk_font_file().parent
 
 
-def wrap(text: str, size: float) -> list[str]:
-    """Lines of ``text`` that fit the text width at ``size`` points (Chinese breaks between characters)."""
-    room = int(WIDTH * A4[0] * 72 / (size * 0.53))
-    lines, line = [], ""
-    for tok in _TOKEN.findall(_plain(text)):
-        if _units(line + tok) > room and line.strip():
-            lines.append(line.rstrip())
-            line = "" if tok.isspace() else tok
+def string(text: str) -> str:
+    """``text`` as a Typst string literal: only the backslash, the quote and control characters are escaped."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return '"' + "".join(f"\\u{{{ord(c):x}}}" if unicodedata.category(c) == "Cc" else c for c in out) + '"'
+
+
+def inline(text: str) -> str:
+    """Text with **bold** and `code` marks as Typst content (``[...]``), every piece a string literal."""
+    parts, at = [], 0
+    for m in _INLINE.finditer(text):
+        if m.start() > at:
+            parts.append(f"#{string(text[at:m.start()])}")
+        parts.append(f"#strong({string(m.group(1))})" if m.group(1) is not None else f"#raw({string(m.group(2))})")
+        at = m.end()
+    if at < len(text):
+        parts.append(f"#{string(text[at:])}")
+    return "[" + "".join(parts) + "]"
+
+
+def _em(text: str) -> float:
+    """Rough width of plain text in ems (CJK characters a full em, others about half): used only to decide
+    where a table splits, never to lay text out."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in _INLINE.sub(r"\1\2", text))
+
+
+def table_parts(t: Table) -> list[list[int]]:
+    """The columns of each part of a table: all of them when they fit the text width at TABLE_PT, else the
+    first ``t.keep`` columns (the row names) repeated with as many of the rest as fit."""
+    widths = [max(_em(x) for x in col) * TABLE_PT + 2 * CELL_PAD_PT for col in zip(t.head, *t.rows)]
+    if sum(widths) <= TEXT_WIDTH_PT or len(widths) <= t.keep + 1:
+        return [list(range(len(widths)))]
+    keep = list(range(t.keep))
+    parts: list[list[int]] = [[]]
+    room = TEXT_WIDTH_PT - sum(widths[j] for j in keep)
+    used = 0.0
+    for j in range(t.keep, len(widths)):
+        if parts[-1] and used + widths[j] > room:
+            parts.append([])
+            used = 0.0
+        parts[-1].append(j)
+        used += widths[j]
+    return [keep + p for p in parts]
+
+
+def _table(t: Table) -> list[str]:
+    out = []
+    for cols in table_parts(t):
+        numeric = [all(_NUMERIC.match(r[j]) or r[j] in ("", "–") for r in t.rows) for j in cols]
+        align = ", ".join("right" if n else "left" for n in numeric)
+        head = ", ".join(inline(t.head[j]) for j in cols)
+        body = ",\n  ".join(", ".join(inline(r[j]) for j in cols) for r in t.rows)
+        out.append(f"#table(columns: {len(cols)}, align: ({align},),\n  table.header({head}),\n  {body})")
+    if t.note:
+        out.append(f"#text(size: {TABLE_PT}pt){inline(t.note)}")
+    return out
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height of a PNG image, from its header."""
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise PlotError(f"{path}: not a PNG image")
+    return struct.unpack(">II", head[16:24])
+
+
+def _figures(figs: list[Figure], root: Path) -> list[str]:
+    """Figures two to a row at half the text width (each drawn for a single column); a wide one (a map beside
+    a map) takes a row of its own at the full width."""
+    def image(f: Figure) -> str:
+        try:
+            rel = f.path.resolve().relative_to(root.resolve())
+        except ValueError:
+            raise PlotError(f"{f.path}: a report's figure must be inside its folder {root}") from None
+        return f"image({string('/' + rel.as_posix())}, width: 100%)"
+
+    out, pair = [], []
+    for f in figs:
+        w, h = png_size(f.path)
+        if w > 1.6 * h:
+            out += [f"#grid(columns: 2, gutter: 10pt, {', '.join(pair)})"] if pair else []
+            out.append(f"#{image(f)}")
+            pair = []
+            continue
+        pair.append(image(f))
+        if len(pair) == 2:
+            out.append(f"#grid(columns: 2, gutter: 10pt, {', '.join(pair)})")
+            pair = []
+    return out + ([f"#grid(columns: 2, gutter: 10pt, {pair[0]})"] if pair else [])
+
+
+def _preamble(doc: Document) -> list[str]:
+    fonts = f'("{CJK_FAMILY}",)' if doc.lang == "zh" else f'("{LATIN_FAMILY}", "{CJK_FAMILY}")'
+    lang = 'lang: "zh", region: "cn"' if doc.lang == "zh" else 'lang: "en"'
+    return [
+        f"#set document(title: {string(doc.title)})",
+        f'#set page(paper: "a4", margin: {MARGIN_CM}cm, numbering: "1")',
+        f"#set text(font: {fonts}, size: {BODY_PT}pt, {lang})",
+        "#set par(justify: true)",
+        "#show heading: set text(size: 12pt)",
+        "#show heading: set block(above: 1.3em, below: 0.7em)",
+        f"#show table: set text(size: {TABLE_PT}pt)",
+        "#set table(stroke: 0.4pt + luma(150), inset: (x: 4pt, y: 3pt), fill: (_, y) => if y == 0 { luma(235) })",
+        "#show table.cell.where(y: 0): strong",
+        f"#text(size: 15pt, weight: \"bold\"){inline(doc.title)}",
+    ]
+
+
+def source(doc: Document, root: Path) -> str:
+    """The Typst source of ``doc``; figures are read from under ``root`` (the results folder)."""
+    out = _preamble(doc)
+    blocks: list[Block] = doc.blocks
+    k = 0
+    while k < len(blocks):
+        b = blocks[k]
+        if isinstance(b, Figure):  # a run of figures is laid out together
+            end = next((n for n in range(k, len(blocks)) if not isinstance(blocks[n], Figure)), len(blocks))
+            out += _figures([x for x in blocks[k:end] if isinstance(x, Figure)], root)
+            k = end
+            continue
+        if isinstance(b, Heading):
+            out.append(f"#heading(level: 1, numbering: none){inline(b.text)}")
+        elif isinstance(b, Paragraph):
+            out.append(inline(b.text)[1:-1])
+        elif isinstance(b, Bullets):
+            out.append("#list(" + ", ".join(inline(x) for x in b.items) + ")")
         else:
-            line += tok
-    return lines + ([line.rstrip()] if line.strip() else [])
-
-
-def _plain(text: str) -> str:
-    return text.replace("**", "").replace("`", "")
-
-
-class _Pages:
-    def __init__(self, pdf, plt, title: str):
-        self.pdf, self.plt, self.fig, self.y = pdf, plt, None, TOP
-        self.title = title
-        self.new()
-
-    def new(self) -> None:
-        if self.fig is not None:
-            self.pdf.savefig(self.fig)
-            self.plt.close(self.fig)
-        self.fig, self.y = self.plt.figure(figsize=A4), TOP
-
-    def room(self) -> float:
-        return self.y - BOTTOM
-
-    def need(self, h: float) -> None:
-        if h > self.room() and self.y < TOP:
-            self.new()
-
-    def line(self, text: str, size: float, weight: str = "normal", gap: float = 1.35, indent: float = 0.0) -> None:
-        h = size * gap * _PT
-        self.need(h)
-        self.y -= h
-        self.fig.text(LEFT + indent, self.y, text, fontsize=size, weight=weight)
-
-    def close(self) -> None:
-        self.pdf.savefig(self.fig)
-        self.plt.close(self.fig)
-
-
-def _table(p: _Pages, t: Table, size: float) -> None:
-    widths = [max(_units(_plain(x)) for x in col) + 2 for col in zip(t.head, *t.rows)]
-    total = sum(widths)
-    # a wide table (five policies' CIs) gets a smaller font rather than clipped cells: a digit is ~0.62 size
-    size = max(_MIN_TABLE_SIZE, min(size, WIDTH * A4[0] * 72 / (total * 0.62)))
-    row_h = size * 1.9 * _PT
-    height = row_h * (len(t.rows) + 1)
-    p.need(height + 0.01)
-    ax = p.fig.add_axes([LEFT, p.y - height - 0.004, WIDTH, height])
-    ax.axis("off")
-    table = ax.table(cellText=[[_plain(x) for x in r] for r in t.rows], colLabels=t.head, loc="upper left",
-                     cellLoc="left", colLoc="left", colWidths=[w / total for w in widths], bbox=[0, 0, 1, 1])
-    table.auto_set_font_size(False)
-    table.set_fontsize(size)
-    for (r, _), cell in table.get_celld().items():
-        cell.set_linewidth(0.3)
-        if r == 0:
-            cell.set_text_props(weight="bold")
-            cell.set_facecolor("#eeeeee")
-    p.y -= height + 0.006
-    for line in wrap(t.note, size - 0.5) if t.note else []:
-        p.line(line, size - 0.5)
-
-
-def _figures(p: _Pages, figs: list[Figure]) -> None:
-    """Figures two to a row, each at about its own single-column size (3.5 in); a row that does not fit the
-    room left shrinks when that keeps it legible, else starts a new page."""
-    import matplotlib.image as mpimg
-
-    rows: list[list] = []
-    for f in figs:  # a wide figure (a map beside a map) takes a row of its own, at full width
-        img = mpimg.imread(f.path)
-        wide = img.shape[1] > 2 * img.shape[0]
-        if wide or not rows or len(rows[-1]) == 2 or rows[-1][0][1]:
-            rows.append([])
-        rows[-1].append((img, wide))
-    for row in rows:
-        imgs = [img for img, _ in row]
-        w = WIDTH if row[0][1] else WIDTH / 2 - 0.01
-        aspects = [img.shape[0] / img.shape[1] * A4[0] / A4[1] for img in imgs]
-        h = w * max(aspects)
-        scale = 1.0
-        if h > p.room() - 0.01:
-            if p.room() - 0.01 >= 0.7 * h:
-                scale = (p.room() - 0.01) / h
-            else:
-                p.new()
-                scale = min(1.0, (TOP - BOTTOM) / h)
-        for j, (img, a) in enumerate(zip(imgs, aspects)):
-            ax = p.fig.add_axes([LEFT + j * (WIDTH / 2 + 0.01), p.y - w * a * scale, w * scale, w * a * scale])
-            ax.imshow(img)
-            ax.axis("off")
-        p.y -= h * scale + 0.012
+            out += _table(b)
+        k += 1
+    return "\n\n".join(out) + "\n"
 
 
 def write_pdf(doc: Document, path: Path) -> None:
-    """Render ``doc`` to ``path`` (a CJK font for Chinese: PlotError naming how to get one when missing)."""
-    from matplotlib.backends.backend_pdf import PdfPages
+    """Typeset ``doc`` to ``path`` (atomically: a reader never sees half a PDF); its figures must lie under
+    the PDF's folder."""
+    import typst
 
-    plt = pyplot_styled(doc.lang)
-    with plt.rc_context({"axes.grid": False}), PdfPages(path, metadata={"Title": doc.title, "Creator": "gridsim"}) as pdf:
-        p = _Pages(pdf, plt, doc.title)
-        for line in wrap(doc.title, 13):
-            p.line(line, 13, "bold")
-        blocks = doc.blocks
-        for k, b in enumerate(blocks):
-            if isinstance(b, Figure):
-                if k == 0 or not isinstance(blocks[k - 1], Figure):  # a run of figures is laid out together
-                    run = [x for x in blocks[k:]]
-                    end = next((n for n, x in enumerate(run) if not isinstance(x, Figure)), len(run))
-                    _figures(p, run[:end])
-                continue
-            if isinstance(b, Heading):
-                p.need(0.08)  # a heading never ends a page
-                p.y -= 0.008
-                p.line(b.text, 10.5, "bold")
-            elif isinstance(b, Paragraph):
-                for line in wrap(b.text, 7.8):
-                    p.line(line, 7.8)
-                p.y -= 0.004
-            elif isinstance(b, Bullets):
-                for item in b.items:
-                    for i, line in enumerate(wrap(item, 7.8)):
-                        p.line(("• " if i == 0 else "   ") + line, 7.8)
-            else:
-                _table(p, b, 6.8 if len(b.head) <= 5 else 6.0)
-        p.close()
+    root = Path(path).parent
+    try:
+        pdf = typst.compile(source(doc, root).encode("utf-8"), root=str(root), font_paths=[str(font_dir())],
+                            ignore_system_fonts=True)  # the same fonts, hence the same pages, on every machine
+    except typst.TypstError as e:
+        raise PlotError(f"{path}: the PDF could not be typeset: {e}") from None
+    atomic_write(Path(path), pdf)

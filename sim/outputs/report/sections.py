@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+from sim.outputs.areas import AreaRow, areas, header
 from sim.outputs.glossary import better_label, emergency_label, label, metric_label, param_label, value_label
 from sim.outputs.grid_table import grid_rows, layout, worst
 from sim.outputs.numbers import better, format_ci, format_value, significant
@@ -20,6 +22,7 @@ KEY_METRICS = ["completion_rate", "completion_rate_reported", "resolution_hours_
                "sla_attainment", "coverage_mean", "coverage_min_grid", "backlog_mean", "cadre_hours_on_duty"]
 MAX_POINTS = 24  # sweep points listed in the report; every one is in points.csv and results.xlsx
 WORST_GRIDS = 5
+WORST_AREAS = 10  # communities listed in the report; every one is in results.xlsx (sheet areas)
 
 
 def policy(f: Folder, name: str, lang: str) -> str:
@@ -43,44 +46,93 @@ def params_text(f: Folder, params: dict[str, Any], lang: str) -> str:
     return sep.join(f"{param_label(k, lang, f.scenario)}{gap}{value_label(k, v, lang)}" for k, v in params.items())
 
 
-def _sunk_count(f: Folder, sunk: dict[str, Any]) -> int:
+def _sunk_count(resolved: Path, sunk: dict[str, Any]) -> int:
     """Sunk cadres in the district: ``count``, the sum of ``per_grid``, or of the grid table's column."""
     if sunk.get("per_grid"):
         return sum(sunk["per_grid"].values())
     if sunk.get("allocation") == "table":  # the table is copied into the folder with the scenario
         try:
-            return load_scenario(f.path / "scenario.resolved.toml").cadres.sunk.count
+            return load_scenario(resolved).cadres.sunk.count
         except ScenarioError:
             pass
     return sunk.get("count", 0)
 
 
-def scenario_lines(f: Folder, lang: str) -> list[str]:
-    sc = f.scenario
-    cal = sc.get("calendar", {})
+def _resolved_path(f: Folder, variant: str | None) -> Path:
+    per_policy = f.path / "scenarios" / f"{variant}.resolved.toml"
+    return per_policy if variant and per_policy.is_file() else f.path / "scenario.resolved.toml"
+
+
+def staffing(f: Folder, variant: str | None, lang: str) -> str:
+    """Grids and staff as one variant ran them (a policy's, after its patch and any --set); what a sweep's or
+    sensitivity's design sets per point is said to be so, not given the first point's value."""
+    sc = f.variant_scenario(variant) if variant else f.scenario
+    varied = {x["key"] for x in f.summary.get("factors", [])} if f.command in ("sweep", "sensitivity") else set()
     grids = sc.get("grids", {})
     n_grids = grids.get("generate", {}).get("count") or len(grids.get("list", []) or []) or \
         f"{len(layout(f.path)):,}"
     cad = sc.get("cadres", {})
     sunk = cad.get("sunk", {})
-    days = value_label("cadres.sunk.service_days", sunk.get("service_days", ["Wed"]), lang)
+    days = sunk.get("service_days", ["Wed"])
+    each = sunk.get("days_per_cadre")
+    workers = say(lang, "grid workers per grid as the design sets", "每格网格员人数按试验设计取值") \
+        if "cadres.grid_workers.per_grid" in varied else \
+        say(lang, "{w} grid worker(s) per grid", "每格{w}名网格员", w=cad.get("grid_workers", {}).get("per_grid", 1))
+    cadres = say(lang, "sunk cadres in the numbers the design sets,", "下沉干部人数按试验设计取值") \
+        if varied & {"cadres.sunk.count", "cadres.sunk.per_grid", "cadres.sunk.allocation"} else \
+        say(lang, "{s} sunk cadres", "{s}名下沉干部", s=f"{_sunk_count(_resolved_path(f, variant), sunk):,}")
+    if varied & {"cadres.sunk.service_days", "cadres.sunk.days_per_cadre"}:
+        when = say(lang, "on the days the design sets", "服务日按试验设计取值")
+    else:
+        when = say(lang, "on {d}", "服务日{d}", d=value_label("cadres.sunk.service_days", days, lang))
+        if each is not None and each < len(days):
+            when += say(lang, ", {k} of these days each", "，每人每周其中{k}天", k=each)
+    return say(lang, "{g} grids; {w}; {c} {when}.", "{g}个网格；{w}；{c}，{when}。", g=n_grids, w=workers, c=cadres,
+               when=when)
+
+
+def _policy_words(f: Folder, name: str, lang: str) -> str:
+    """'**label**: description' of a policy, from the file's [policies] table."""
+    text = (f.scenario.get("policies", {}).get(name) or {}).get("description", "").strip()
+    if text and text[-1] not in ".。!?！？":
+        text += "." if text[-1].isascii() else "。"  # the full stop of the description's own language
+    return f"**{policy(f, name, lang)}**" + (f"{say(lang, ': ', '：')}{text}" if text else "")
+
+
+def scenario_lines(f: Folder, lang: str) -> list[str]:
+    """The scenario as it ran: the policy under test (each policy of a compare) with its own staffing, never
+    the base file's description when a policy changed it."""
+    sc = f.scenario
+    cal = sc.get("calendar", {})
     types = [label(f"type:{t}", lang, sc) for t in sc.get("issue_types", {})]
     ems = [emergency_label(e, lang) for e in sc.get("emergencies", [])]
-    lines = [
-        f"**{sc.get('name', '?')}**: {sc.get('description', '').strip()}",
-        say(lang, "{g} grids; {w} grid worker(s) per grid; {s} sunk cadres on {d}.",
-            "{g}个网格；每格{w}名网格员；{s}名下沉干部，服务日{d}。", g=n_grids,
-            w=cad.get("grid_workers", {}).get("per_grid", 1), s=f"{_sunk_count(f, sunk):,}", d=days),
+    name = f"**{sc.get('name', '?')}**"
+    if f.command == "compare":
+        pols = f.summary["policies"]
+        lines = [say(lang, "{n}, {k} policies compared (reference: {r}):", "{n}，比较{k}个方案（参照方案：{r}）：", n=name,
+                     k=len(pols), r=policy(f, f.summary["reference"], lang)),
+                 *[f"{_policy_words(f, p, lang)} {staffing(f, p, lang)}" for p in pols]]
+    elif sc.get("policy"):
+        lines = [say(lang, "{n}, policy under test: {p}", "{n}，所评估方案：{p}", n=name,
+                     p=_policy_words(f, sc["policy"], lang)), staffing(f, None, lang)]
+    elif f.command in ("sweep", "sensitivity", "optimize") or f.summary.get("overrides"):
+        what = say(lang, "the search", "搜索") if f.command == "optimize" else say(lang, "the --set changes", "--set修改") \
+            if f.command == "run" else say(lang, "the design", "试验设计")
+        lines = [say(lang, "{n}, as the file describes its base (before {w} below): {d}",
+                     "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what,
+                     d=sc.get("description", "").strip()), staffing(f, None, lang)]
+    else:
+        lines = [f"{name}: {sc.get('description', '').strip()}", staffing(f, None, lang)]
+    if f.summary.get("overrides"):
+        lines.append(say(lang, "Changed from the file for this run: {o}.", "本次运行对情景文件的修改：{o}。",
+                         o=listing([f"`{o}`" for o in f.summary["overrides"]], lang)))
+    lines += [
         say(lang, "Issue types: {t}. Emergencies: {e}.", "事项类型：{t}。突发事件：{e}。", t=listing(types, lang),
             e=listing(ems, lang) or say(lang, "none", "无")),
         say(lang, "Run length {h} days from {s}, of which the first {w} are warm-up.",
             "模拟{h}天，自{s}起，其中前{w}天为预热期。", h=cal.get("horizon_days", 365), s=cal.get("start", "?"),
             w=cal.get("warmup_days", 28)),
     ]
-    if f.command == "compare":
-        pols = [policy(f, p, lang) for p in f.summary["policies"]]
-        lines.append(say(lang, "Policies compared: {p} (reference: {r}).", "比较方案：{p}（参照方案：{r}）。",
-                         p=listing(pols, lang), r=policy(f, f.summary["reference"], lang)))
     if f.command == "optimize":
         o = search(f)
         lines.append(say(lang, "Searched: {l}, for the lowest {c} meeting {t} (the staffing above is the scenario's "
@@ -126,7 +178,7 @@ def key_table(f: Folder, lang: str) -> Table:
         note = "" if len(points) <= MAX_POINTS else say(
             lang, "The first {k} of {n} points; every point is in points.csv and results.xlsx.",
             "仅列前{k}个方案点（共{n}个）；全部见points.csv与results.xlsx。", k=MAX_POINTS, n=len(points))
-        return Table(head, rows, note)
+        return Table(head, rows, note, keep=1 + len(keys))  # a point's name and its levels name its row
     if f.command == "sensitivity":
         b = s.get("sensitivity") or {}
         idx = "mu_star" if b.get("method") == "morris" else "ST"
@@ -168,13 +220,22 @@ def design_lines(f: Folder, lang: str) -> list[str]:
                 k=kind, f=listing(factors, lang), p=len(s["points"]), r=s.get("replications", "?"))]
 
 
+def _grid_variant(f: Folder) -> str | None:
+    """The variant whose grids the report shows: the run's, a compare's reference, an optimize's answer."""
+    if f.command in ("sweep", "sensitivity"):
+        return None
+    return (f.summary.get("optimum") or {}).get("candidate") if f.command == "optimize" else \
+        f.summary.get("reference") if f.command == "compare" else f.variants[0]
+
+
+def _under(f: Folder, variant: str, lang: str) -> str:
+    return say(lang, " under {p}", "（{p}方案）", p=policy(f, variant, lang)) if f.command == "compare" else ""
+
+
 def grids_to_act_on(f: Folder, lang: str) -> Table:
     """The worst grids by coverage and by p90 resolution, with their ids (the policy's own for compare: the
     reference's; for optimize: the answer's)."""
-    if f.command == "sweep" or f.command == "sensitivity":
-        return Table([], [])
-    variant = (f.summary.get("optimum") or {}).get("candidate") if f.command == "optimize" else \
-        f.summary.get("reference") if f.command == "compare" else f.variants[0]
+    variant = _grid_variant(f)
     rows = grid_rows(f.path, variant, f.runs) if variant else []
     out = []
     for key, metric, why in (("grid_coverage", "coverage_mean", say(lang, "lowest coverage", "走访覆盖率最低")),
@@ -188,9 +249,54 @@ def grids_to_act_on(f: Folder, lang: str) -> Table:
             say(lang, "street", "街道"), say(lang, "households", "户数"), metric_label("coverage_mean", lang),
             say(lang, "p90 resolution", "办理时长P90")]
     note = say(lang, "Means over replications{of}; every grid in results.xlsx (sheet grids).",
-               "各次重复的均值{of}；全部网格见results.xlsx的grids表。",
-               of=say(lang, " under {p}", "（{p}方案）", p=policy(f, variant, lang)) if f.command == "compare" else "")
+               "各次重复的均值{of}；全部网格见results.xlsx的grids表。", of=_under(f, variant, lang) if variant else "")
     return Table(head, out, note)
+
+
+def area_columns(rows: list[AreaRow], lang: str) -> list[tuple[str, Callable[[AreaRow], str]]]:
+    """The columns of a streets or communities table (issues and backlog only where the runs kept them)."""
+    cols: list[tuple[str, Callable[[AreaRow], str]]] = [
+        (header("grids", lang), lambda a: f"{a.grids:,}"),
+        (say(lang, "households", "户数"), lambda a: f"{a.households:,.0f}"),
+        (header("coverage", lang), lambda a: format_value("coverage_mean", a.coverage, lang)),
+        (header("coverage_min", lang), lambda a: format_value("coverage_mean", a.coverage_min, lang)),
+        (header("p90", lang), lambda a: format_value("resolution_hours_p90", a.p90, lang))]
+    if any(a.issues is not None for a in rows):
+        cols.append((say(lang, "issues", "事项数"), lambda a: format_value("issues_arrived", a.issues, lang)))
+    if any(a.backlog is not None for a in rows):
+        cols.append((say(lang, "mean backlog", "平均积压"), lambda a: format_value("backlog_mean", a.backlog, lang)))
+    return cols
+
+
+def area_tables(f: Folder, lang: str) -> list[Table]:
+    """Every street, and the worst communities, worst first: which streets need help answered in the report
+    (every community in results.xlsx, sheet areas)."""
+    variant = _grid_variant(f)
+    grids = grid_rows(f.path, variant, f.runs) if variant else []
+    if not any(r.values.get("grid_coverage") is not None or r.values.get("grid_resolution_p90") is not None
+               for r in grids):
+        return []
+    interval = f.variant_scenario(variant).get("visits", {}).get("target_interval_days", 30)
+    tables = []
+    for level, first, shown in (("street", [say(lang, "street", "街道")], None),
+                                ("community", [say(lang, "community", "社区"), say(lang, "street", "街道")],
+                                 WORST_AREAS)):
+        rows = areas(grids, level)
+        cols = area_columns(rows, lang)
+        names = (lambda a: [a.name]) if level == "street" else (lambda a: [a.name, a.street])
+        body = [[*names(a), *[show(a) for _, show in cols]] for a in rows[:shown]]
+        more = "" if shown is None or len(rows) <= shown else say(
+            lang, " The {k} worst of {n} communities; every one in results.xlsx (sheet areas).",
+            "仅列最差的{k}个社区（共{n}个）；全部见results.xlsx的areas表。", k=shown, n=len(rows))
+        note = say(lang, "Worst first: lowest visit coverage, then longest p90 resolution. Visit coverage: the share of "
+                         "the area's households visited within {d:g} days (its grids weighted by households); p90 "
+                         "resolution: its grids' p90 resolution times averaged with their households as weights. Means "
+                         "over replications{of}.{more}",
+                   "按由差到好排序：先按入户走访覆盖率由低到高，再按办理时长P90由长到短。入户走访覆盖率：该区域住户中{d:g}天内"
+                   "得到走访的比例（各网格按户数加权）；办理时长P90：各网格办理时长第90百分位按户数加权的均值。各次重复的均值"
+                   "{of}。{more}", d=interval, of=_under(f, variant, lang), more=more)
+        tables.append(Table([*first, *[h for h, _ in cols]], body, note, keep=len(first)))
+    return tables
 
 
 def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
