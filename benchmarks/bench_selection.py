@@ -1,4 +1,5 @@
-"""Benchmark (not a test): procedure KN with CRN (sim.decide.select) against Rinott's two-stage procedure.
+"""Benchmark (not a test): the selection procedure with CRN (sim.decide.select: KN with its share of alpha,
+plus the clear-gap screen) against Rinott's two-stage procedure.
 
     .venv/bin/python benchmarks/bench_selection.py [--repeats 1000] [--time-limit 900] [--rho 0,0.5,0.9]
 
