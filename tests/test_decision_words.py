@@ -181,3 +181,19 @@ def test_a_sobol_result_with_s1_above_st_warns_in_the_report():
     assert "样本量不足" in zh and "S1 = 0.60 > ST = 0.40" in zh
     block["sample_too_small"] = {}
     assert "too small" not in " ".join(sensitivity(f, "en"))
+
+
+def test_the_terminal_and_summary_warn_when_the_sobol_sample_is_too_small():
+    from sim.decide.sensitivity import sensitivity_table
+    from sim.decide.sensitivity.command import Sensitivity, _warnings
+
+    ind = {"wait_hours_mean": {"k": {"S1": 1.30, "S1_conf": 0.20, "ST": 0.90, "ST_conf": 0.20}},
+           "coverage_mean": {"k": {"S1": 0.30, "S1_conf": 0.05, "ST": 0.35, "ST_conf": 0.05}}}
+    s = Sensitivity("sobol", [], list(ind), ind, {}, 16, False, SimpleNamespace(replications=2))
+    (w,) = _warnings(s)  # one warning: wait_hours_mean only
+    assert w.startswith("wait_hours_mean: the Sobol sample (N = 16) is too small")
+    assert "S1 = 1.30 > 1" in w and "S1 = 1.30 > ST = 0.90" in w
+    table = sensitivity_table(s)
+    head, _, rest = table.partition("coverage_mean")
+    assert "the sample is too small" in head and "the sample is too small" not in rest.split("S1:")[0]
+    assert s.sample_warning("coverage_mean") is None

@@ -45,6 +45,7 @@ def scenario(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("scenario") / "mmc_policies.toml"
     policies = "".join(f"\n[policies.c{c}]\ndescription = \"{c} cadres\"\ncadres.grid_workers.per_grid = {c}\n"
                        for c in (3, 4, 5, 6))
+    policies += "\n[policies.c5_again]\ndescription = \"5 cadres, the same as c5\"\ncadres.grid_workers.per_grid = 5\n"
     policies += ("\n[policies.c6l]\ndescription = \"6 cadres, lognormal service\"\ncadres.grid_workers.per_grid = 6\n"
                  "issue_types.request.service_time = { dist = \"lognormal\", mean = 1.0, cv = 1.0 }\n")
     path.write_text(MMC.read_text(encoding="utf-8") + policies, encoding="utf-8")
@@ -157,6 +158,22 @@ def test_the_cap_says_which_policies_are_still_in_contention(scenario, tmp_path,
     # "do not separate" is said only when the selected policy's MCB interval reaches the worse side of zero
     lo, hi = sel["mcb"][sel["best"]]
     assert hi > 0 and "the data do not separate them" in printed
+
+
+def test_an_identical_policy_is_tied_with_the_selected_one_not_eliminated(scenario, tmp_path, capsys):
+    # c5_again is c5 under another name: on the same seeds, the same value on every replication
+    out = tmp_path / "tied"
+    assert main(compare(scenario, "--policies", "c3,c5,c5_again", "--select-best", "wait_hours_mean", "--delta", "0.05",
+                        *SHORT, "--workers", "1", "--quiet", "--out", str(out), "--plot")) == 0
+    printed = capsys.readouterr().out
+    sel = summary(out)["selection"]
+    assert sel["best"] == "c5" and sel["tied"] == {"c5_again": 10} and "c5_again" not in sel["eliminated"]
+    assert sel["paired_sd"]["c5_again"] == 0.0 and sel["means"]["c5"] == sel["means"]["c5_again"]
+    assert "tied with c5 (the same value on every replication): c5_again" in printed
+    assert "c5_again after" not in printed
+    assert main(["report", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert "Tied with **" in report and "c5_again after" not in report
 
 
 def test_mmc_the_policy_with_the_lowest_erlang_c_wait_is_selected(scenario, tmp_path, capsys):
