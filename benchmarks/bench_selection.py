@@ -1,4 +1,5 @@
-"""Benchmark (not a test): procedure KN with CRN (sim.decide.select) against Rinott's two-stage procedure.
+"""Benchmark (not a test): the selection procedure with CRN (sim.decide.select: KN with its share of alpha,
+plus the clear-gap screen) against Rinott's two-stage procedure.
 
     .venv/bin/python benchmarks/bench_selection.py [--repeats 1000] [--time-limit 900] [--rho 0,0.5,0.9]
 
@@ -12,11 +13,15 @@ n0 = 10, delta = sigma / sqrt(n0) (the setting of Kim & Nelson 2001's experiment
 0.95, maximising; policy 0 is the best in both configurations:
 
 - slippage: mu_0 = delta, every other mu_i = 0 (the least favourable configuration);
-- spread:   mu_i = -i * delta (monotone decreasing means, each delta apart).
+- spread:   mu_i = -i * delta (monotone decreasing means, each delta apart);
+- far:      mu_0 = delta, mu_1 = 0, every other mu_i = -10 delta (one close contender, the rest far
+            worse: where KN's triangle, about h^2 S^2 / (2 r delta) wide, keeps the far ones in for
+            long, and the clear-gap screen removes them at its first looks).
 
 Reported per case: the probability of correct selection (PCS) with its exact (Clopper-Pearson)
-95% binomial interval, the mean total replications, and how often every MCB interval covered
-its true mu_i - max_{l != i} mu_l at once (nominal >= 0.95); the same for Rinott's procedure on
+95% binomial interval, the mean total replications, the mean replications of each policy beyond
+the first two (p2+ each: in the far configuration, what the far-worse policies cost), and how
+often every MCB interval covered its true mu_i - max_{l != i} mu_l at once (nominal >= 0.95); the same for Rinott's procedure on
 the same kind of draws, and the ratio of mean total replications, KN / Rinott.
 
 Rinott's procedure: n0 replications of every policy, S_i^2 the sample variance of policy i's
@@ -77,10 +82,12 @@ def rinott_h_monte_carlo(k: int, n0: int, h: float, n: int = 400_000, seed: int 
     return float(np.mean(np.all(z < h / np.sqrt(nu * (1.0 / x + 1.0 / y[:, None])), axis=1)))
 
 
-def means_of(config: str, k: int) -> np.ndarray:
+def means_of(config: str, k: int, delta: float) -> np.ndarray:
     if config == "slippage":
-        return np.array([DELTA] + [0.0] * (k - 1))
-    return -DELTA * np.arange(k)
+        return np.array([delta] + [0.0] * (k - 1))
+    if config == "far":
+        return np.array([delta, 0.0] + [-10 * delta] * (k - 2))
+    return -delta * np.arange(k)
 
 
 class StandIn:
@@ -117,28 +124,30 @@ def clopper_pearson(x: int, n: int) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def run_case(k: int, config: str, rho: float, repeats: int, h: float, seed: int) -> dict:
-    mu = means_of(config, k)
+def run_case(k: int, config: str, rho: float, repeats: int, h: float, seed: int, delta: float = DELTA) -> dict:
+    mu = means_of(config, k, delta)
     policies = [f"p{i}" for i in range(k)]
-    rng = np.random.default_rng([seed, k, int(rho * 1000), config == "spread"])
-    kn_ok = kn_reps = cover = rin_ok = rin_reps = 0
+    rng = np.random.default_rng([seed, k, int(rho * 1000), ("slippage", "spread", "far").index(config)])
+    kn_ok = kn_reps = rest_reps = cover = rin_ok = rin_reps = 0
     t0 = time.perf_counter()
     for _ in range(repeats):
         draws = StandIn(mu, rho, rng)
-        sel = run_selection(policies, draws.sample, DELTA, CONFIDENCE, maximize=True, n0=N0)
+        sel = run_selection(policies, draws.sample, delta, CONFIDENCE, maximize=True, n0=N0)
         kn_ok += sel.best == "p0"
         kn_reps += sel.total_replications
+        rest_reps += sum(sel.replications[p] for p in policies[2:])  # beyond the best and the first rival
         cover += mcb_covers(sel.mcb, mu)
         # Rinott on the same kind of draws (fresh ones, so the two procedures are independent checks)
         rin = StandIn(mu, rho, rng)
         s = rin.upto(N0).std(axis=0, ddof=1)
-        n_i = np.maximum(N0, np.ceil((h * s / DELTA) ** 2)).astype(int)
+        n_i = np.maximum(N0, np.ceil((h * s / delta) ** 2)).astype(int)
         x = rin.upto(int(n_i.max()))
         means = np.array([x[: n_i[i], i].mean() for i in range(k)])
         rin_ok += int(np.argmax(means)) == 0
         rin_reps += int(n_i.sum())
     return {"k": k, "config": config, "rho": rho, "repeats": repeats,
             "kn_pcs": kn_ok / repeats, "kn_ci": clopper_pearson(kn_ok, repeats), "kn_reps": kn_reps / repeats,
+            "rest_reps": rest_reps / repeats / max(1, k - 2),
             "mcb": cover / repeats, "h": h, "rin_pcs": rin_ok / repeats,
             "rin_ci": clopper_pearson(rin_ok, repeats), "rin_reps": rin_reps / repeats,
             "seconds": time.perf_counter() - t0}
@@ -150,33 +159,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=1800.0, help="seconds; cases not started by then are skipped")
     ap.add_argument("--rho", default="0,0.5,0.9", help="CRN correlations to try, comma-separated")
     ap.add_argument("--k", default="2,5,10", help="numbers of policies, comma-separated")
+    ap.add_argument("--configs", default="slippage,spread,far", help="configurations, comma-separated")
+    ap.add_argument("--delta", type=float, default=DELTA, help=f"the indifference zone, in sigmas (default "
+                    f"1/sqrt(n0) = {DELTA:.4f}; the far configuration shows most at a small one, e.g. 0.1)")
     ap.add_argument("--seed", type=int, default=20261203)
     ap.add_argument("--check-h", action="store_true", help="check Rinott's h by Monte Carlo first")
     a = ap.parse_args(argv)
     ks = [int(x) for x in a.k.split(",")]
     rhos = [float(x) for x in a.rho.split(",")]
     hs = {k: rinott_h(k, N0, CONFIDENCE) for k in ks}
-    print(f"n0={N0}, sigma={SIGMA}, delta={DELTA:.4f}, confidence={CONFIDENCE}, repeats={a.repeats} per case")
+    print(f"n0={N0}, sigma={SIGMA}, delta={a.delta:.4f}, confidence={CONFIDENCE}, repeats={a.repeats} per case")
     print("Rinott h: " + ", ".join(f"k={k}: {h:.4f}" for k, h in hs.items()))
     if a.check_h:
         for k, h in hs.items():
             print(f"  Monte Carlo P(h) for k={k}: {rinott_h_monte_carlo(k, N0, h):.4f} (want {CONFIDENCE})")
-    head = (f"{'k':>3} {'config':<9} {'rho':>4} | {'KN PCS':>6} {'95% CI':>15} {'KN reps':>8} {'MCB cov':>7} | "
+    head = (f"{'k':>3} {'config':<9} {'rho':>4} | {'KN PCS':>6} {'95% CI':>15} {'KN reps':>8} {'p2+ each':>8} "
+            f"{'MCB cov':>7} | "
             f"{'Rin PCS':>7} {'95% CI':>15} {'Rin reps':>8} | {'KN/Rin':>6} {'sec':>5}")
     print(head)
     print("-" * len(head))
     t0 = time.perf_counter()
     rows = []
-    for config in ("slippage", "spread"):
+    for config in a.configs.split(","):
         for k in ks:
             for rho in rhos:
                 if time.perf_counter() - t0 > a.time_limit:
                     print(f"{k:>3} {config:<9} {rho:>4} | skipped: time limit of {a.time_limit:g} s reached")
                     continue
-                c = run_case(k, config, rho, a.repeats, hs[k], a.seed)
+                c = run_case(k, config, rho, a.repeats, hs[k], a.seed, a.delta)
                 rows.append(c)
                 print(f"{k:>3} {config:<9} {rho:>4} | {c['kn_pcs']:>6.3f} [{c['kn_ci'][0]:.3f}, {c['kn_ci'][1]:.3f}] "
-                      f"{c['kn_reps']:>8.1f} {c['mcb']:>7.3f} | {c['rin_pcs']:>7.3f} "
+                      f"{c['kn_reps']:>8.1f} {c['rest_reps']:>8.1f} {c['mcb']:>7.3f} | {c['rin_pcs']:>7.3f} "
                       f"[{c['rin_ci'][0]:.3f}, {c['rin_ci'][1]:.3f}] {c['rin_reps']:>8.1f} | "
                       f"{c['kn_reps'] / c['rin_reps']:>6.3f} {c['seconds']:>5.0f}", flush=True)
     print()

@@ -9,7 +9,8 @@ import random
 import numpy as np
 import pytest
 
-from sim.decide.select import Selection, SequentialSelection, kn_eta, kn_h2, kn_w, run_selection
+from sim.decide.select import (KN_SHARE, Selection, SequentialSelection, gap_level, gap_looks, kn_eta, kn_h2, kn_w,
+                               run_selection)
 
 
 # ---------------------------------------------------------------- the formulas
@@ -138,10 +139,65 @@ def test_needs_asks_for_the_first_stage_then_one_replication_per_survivor():
         sel.result()
 
 
-def test_exact_ties_end_with_the_first_policy_in_order():
-    # identical outputs: S^2 = 0, so W = 0 at once and nothing separates them; the first one is taken
+def test_exact_ties_end_with_the_first_policy_in_order_and_the_other_tied_not_eliminated():
+    # identical outputs: S^2 = 0, so W = 0 at once and nothing separates them; the first one is taken,
+    # and the other is reported tied with it (the same policy as far as the metric goes), not eliminated
     sel = run_selection(["x", "y"], lambda p, r: float(r), delta=1.0, maximize=True, n0=4)
-    assert sel.best == "x" and sel.eliminated == {"y": 4} and sel.replications == {"x": 4, "y": 4}
+    assert sel.best == "x" and sel.eliminated == {} and sel.tied == {"y": 4}
+    assert sel.replications == {"x": 4, "y": 4} and sel.decided
+    assert sel.to_dict("m")["tied"] == {"y": 4}
+
+
+def test_a_tied_pair_behind_a_better_policy_is_eliminated_not_tied():
+    # x and y identical, z 100 better: x and y both go, eliminated (nothing is tied with the selected z)
+    sel = run_selection(["x", "y", "z"], lambda p, r: float(r % 3) + (100.0 if p == "z" else 0.0),
+                        delta=1.0, maximize=True, n0=4)
+    assert sel.best == "z" and sel.tied == {} and sel.eliminated == {"x": 4, "y": 4}
+
+
+def test_gap_levels_sum_to_the_screens_share_and_looks_grow_by_root_two():
+    # sum over j of 6 / (pi^2 j^2) = 1, so over all looks and the k - 1 rivals: (1 - KN_SHARE) alpha
+    total = sum(gap_level(j, 4, 0.05) for j in range(1, 200_000)) * 3
+    assert total == pytest.approx((1 - KN_SHARE) * 0.05, rel=1e-4)
+    assert gap_level(1, 2, 0.05) == pytest.approx(0.2 * 0.05 * 6 / math.pi**2)
+    # 10, ceil(14.14) = 15, ceil(21.2) = 22, ceil(31.1) = 32, ceil(45.3) = 46
+    assert gap_looks(10, 50) == [10, 15, 22, 32, 46]
+    assert gap_looks(2, 6) == [2, 3, 5]  # ceil(2.83) = 3, ceil(4.24) = 5, ceil(7.07) = 8 > 6
+
+
+def test_kn_uses_its_share_of_alpha():
+    sel = SequentialSelection(["a", "b", "c"], delta=1.0, confidence=0.95, n0=10)
+    assert sel.h2 == pytest.approx(kn_h2(3, 10, KN_SHARE * 0.05))
+
+
+def heavy_first_stage(r: int, policy: str) -> float:
+    """Minimise: 'best' 10 h; 'close' 10.5 h, on the same random numbers (paired sd 0.1);
+    'far' 3 h worse than the best, paired sd 1 h, except that replication 0 is 20 h off.
+    Its first-stage paired sd is then about 6.3 h, for a later sd near 1 h."""
+    z = np.random.default_rng([5, r]).standard_normal(3)
+    base = 10.0 + 2.0 * z[0]
+    if policy == "best":
+        return base
+    if policy == "close":
+        return base + 0.5 + 0.1 * z[1]
+    return base + 3.0 + (20.0 if r == 0 else z[2])
+
+
+def test_a_far_worse_policy_goes_at_the_first_looks_even_after_a_misleading_first_stage():
+    sel = run_selection(["best", "close", "far"], lambda p, r: heavy_first_stage(r, p), delta=0.25, n0=10)
+    assert sel.best == "best" and sel.decided
+    # KN alone: h^2 S^2 / (2 delta r) with S^2 from the first stage keeps 'far' for many replications:
+    s2 = sel.first_stage_sd["far"] ** 2
+    assert s2 > 30  # the outlier: first-stage sd about 6.3 h
+    kn_only = next(r for r in range(10, 10_000) if kn_w(r, 0.25, sel.h2, s2) < 3.0 - 0.5)
+    assert kn_only > 150
+    # the clear-gap screen uses every replication so far.  With the 20 h outlier among r paired differences of
+    # sd 1 h, their mean is about 3 + 20 / r and their sd about sqrt(1 + 400 / r):
+    #   look 2, r = 15: gap 4.3, sd 5.3, t(1 - a_2, 14) = 3.93: threshold 3.93 * 5.3 / sqrt(15) = 5.3 > 4.3: stays
+    #   look 3, r = 22: gap 3.9, sd 4.4, t(1 - a_3, 21) = 3.98: threshold 3.98 * 4.4 / sqrt(22) = 3.7 < 3.9: out
+    assert sel.by_gap == ["far"] and sel.eliminated == {"close": 10, "far": 22}
+    assert sel.first_stage_sd["far"] == pytest.approx(6.4, abs=0.5)  # what KN's triangle keeps using
+    assert sel.paired_sd["far"] == pytest.approx(4.4, abs=0.3)  # what the clear-gap screen used at r = 22
 
 
 def test_the_cap_reports_the_policies_still_in_contention():

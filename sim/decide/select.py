@@ -1,20 +1,23 @@
-"""Selecting the best policy: procedure KN with common random numbers, and MCB intervals.
+"""Selecting the best policy: procedure KN with a clear-gap screen, common random numbers, and MCB intervals.
 
 The question: which of k policies has the best mean of one metric, with probability at
 least ``confidence`` whenever the best is at least ``delta`` better than the rest
 (the indifference zone), using as few replications as that needs.
 
+Two screens share the error rate alpha = 1 - confidence (Bonferroni): procedure KN gets
+``KN_SHARE`` of it, the clear-gap screen the rest.  Written for maximisation (a metric
+to minimise is negated inside, and reported in its own units).
+
 Procedure KN (Kim & Nelson 2001, "A fully sequential procedure for indifference-zone
-selection in simulation", ACM TOMACS 11(3):251-273), written for maximisation (a metric
-to minimise is negated inside, and reported in its own units):
+selection in simulation", ACM TOMACS 11(3):251-273):
 
 1. First stage: ``n0`` replications of every policy, replication r of every policy on
    the same random numbers (common random numbers, CRN).  For each pair i != l, the
    sample variance of the paired differences ``S_il^2 = var(X_i[r] - X_l[r])`` over
    those n0 replications.  Because the differences are paired, CRN's positive
    correlation shrinks S_il^2, and with it the replications needed.
-2. With alpha = 1 - confidence:
-       eta = 0.5 * ((2 * alpha / (k - 1)) ** (-2 / (n0 - 1)) - 1)
+2. With a = KN_SHARE * alpha:
+       eta = 0.5 * ((2 * a / (k - 1)) ** (-2 / (n0 - 1)) - 1)
        h^2 = 2 * eta * (n0 - 1)
    (these are the paper's constants for the version with CRN allowed, c = 1).
 3. Screening after r replications of every survivor (r = n0 first):
@@ -23,18 +26,48 @@ to minimise is negated inside, and reported in its own units):
    (the survivors as they were before this screening, so the result does not depend on
    the order in which pairs are examined).  W is a triangle in r that closes at
    r = h^2 S_il^2 / delta^2, so the procedure ends by itself.
+
+KN keeps the first-stage S_il^2 for good: its finite-sample guarantee needs a variance
+estimated once, independent of the means that follow.  Two things follow from that, and
+were seen on real runs: a first stage that happens to hold an unusual replication
+overstates S_il^2, and the triangle stays open long after the data separate the pair; and
+the triangle's width, about h^2 S_il^2 / (2 r delta), shrinks with the indifference zone,
+not with the gap, so a policy hours worse than the rest stays in as long as one a little
+worse (a user saw 74 replications spent on a policy 3 h worse than the rest, and 10 on the
+close contender).
+
+The clear-gap screen uses every replication so far.  At the looks r_1 = n0,
+r_(j+1) = max(r_j + 1, ceil(r_j sqrt 2)) (10, 15, 22, 32, ...), with
+``S_il(r)`` the standard deviation of the r paired differences, i is eliminated if for
+some survivor l
+
+       mean_l(r) - mean_i(r) > t_(1 - a_j, r - 1) * S_il(r) / sqrt(r),
+       a_j = (1 - KN_SHARE) * alpha * 6 / (pi^2 j^2) / (k - 1)
+
+(the a_j sum to the screen's share over all looks, however many: no cap is needed).
+Why the guarantee holds: a wrong selection needs the best policy b eliminated, by KN
+(probability at most KN_SHARE * alpha, KN's own bound) or by this screen: at look j
+against policy l, a one-sided t test of mu_b - mu_l > 0 rejecting falsely, probability
+at most a_j for normal replications (r fixed at each look), summed over the k - 1
+other policies and all looks: at most (1 - KN_SHARE) * alpha.  In all at most alpha.
+
 4. One survivor left: it is selected.  Otherwise one more replication of every
    survivor (same random numbers across policies), and screen again.  If every W among
-   the survivors is 0 and still several have exactly the same mean, the first of them
-   in the given order is selected (the paper's "largest mean" rule, with a tie rule).
-   A cap ``max_reps`` on replications per policy may stop it sooner: then the policies
-   still in contention are reported, and ``best`` is the one with the best mean so far.
+   the survivors is 0 and several have exactly the same mean, the first of them in the
+   given order is selected; a survivor whose every replication equals the selected
+   policy's is reported *tied* with it (the same policy as far as the metric goes), not
+   eliminated.  A cap ``max_reps`` on replications per policy may stop it sooner: then
+   the policies still in contention are reported, and ``best`` is the one with the best
+   mean so far; the MCB intervals below still say what the data show.
 
-The formulas were checked against the paper and two public implementations:
+The KN formulas were checked against the paper and two public implementations:
 TomMonks/sim-tools ``sim_tools/ovs/indifference_zone.py`` (class KN: eta, h^2, W_il)
 and a public Python KN used inside a KT+ (Zhong & Hong) implementation, found by code search
 (``h2 = (n0-1)((2 alpha/(k-1))^(-2/(n0-1)) - 1)``, which is 2 eta (n0-1)).  With the paper's
 c = 1, eta solves (1/2)(1 + 2 eta)^(-(n0-1)/2) = alpha/(k-1), which gives the formula above.
+KN++ (Kim & Nelson 2006) updates S_il^2 at every stage instead, but is valid only as delta
+goes to 0; the split above keeps a guarantee at the sample sizes used here.
+``benchmarks/bench_selection.py`` measures the probability of correct selection.
 
 Multiple comparisons with the best (MCB, Hsu 1984; under CRN as in Nelson & Matejcik 1995,
 "Using common random numbers for indifference-zone selection and multiple comparisons
@@ -98,6 +131,23 @@ def kn_w(r: int, delta: float, h2: float, s2: float) -> float:
     return max(0.0, delta / (2.0 * r) * (h2 * s2 / delta**2 - r))
 
 
+KN_SHARE = 0.8  # of alpha: procedure KN's; the clear-gap screen has the rest
+
+
+def gap_looks(n0: int, upto: int) -> list[int]:
+    """The clear-gap screen's looks up to ``upto``: n0, then x sqrt(2) each time (at least one more)."""
+    out = [n0]
+    while out[-1] < upto:
+        out.append(max(out[-1] + 1, math.ceil(out[-1] * math.sqrt(2))))
+    return [r for r in out if r <= upto]
+
+
+def gap_level(j: int, k: int, alpha: float) -> float:
+    """The one-sided level of the clear-gap test at look j (1, 2, ...): the screen's share of alpha, spent as
+    6 / (pi^2 j^2) over the looks (these sum to 1) and split over the k - 1 rivals of the best."""
+    return (1.0 - KN_SHARE) * alpha * 6.0 / (math.pi**2 * j**2) / (k - 1)
+
+
 @dataclass(frozen=True)
 class Selection:
     """The answer of a selection, in the metric's own units."""
@@ -113,6 +163,10 @@ class Selection:
     still_in_contention: list[str]  # [best] when decided; several when max_reps stopped it
     means: dict[str, float] = field(default_factory=dict)  # over each policy's own replications
     h2: float = math.nan
+    tied: dict[str, int] = field(default_factory=dict)  # policy -> replications: every one equal to the best's
+    by_gap: list[str] = field(default_factory=list)  # eliminated policies the clear-gap screen removed
+    first_stage_sd: dict[str, float] = field(default_factory=dict)  # sd of (policy - best) over the first stage
+    paired_sd: dict[str, float] = field(default_factory=dict)  # the same over every replication both ran
 
     @property
     def decided(self) -> bool:
@@ -129,7 +183,9 @@ class Selection:
                 "confidence": self.confidence, "best": self.best,
                 "replications": dict(self.replications), "eliminated": dict(self.eliminated),
                 "mcb": {p: [lo, hi] for p, (lo, hi) in self.mcb.items()},
-                "still_in_contention": list(self.still_in_contention), "first_stage": self.first_stage}
+                "still_in_contention": list(self.still_in_contention), "first_stage": self.first_stage,
+                "tied": dict(self.tied), "eliminated_by_gap": list(self.by_gap),
+                "first_stage_sd": dict(self.first_stage_sd), "paired_sd": dict(self.paired_sd)}
 
 
 def _check_inputs(policies: Sequence[str], delta: float, confidence: float, n0: int,
@@ -174,7 +230,7 @@ class SequentialSelection:
         self.n0, self.max_reps = int(n0), (None if max_reps is None else int(max_reps))
         self.k = len(policies)
         self.alpha = 1.0 - self.confidence
-        self.h2 = kn_h2(self.k, self.n0, self.alpha)
+        self.h2 = kn_h2(self.k, self.n0, KN_SHARE * self.alpha)
         self._sign = 1.0 if maximize else -1.0  # the procedure maximises sign * value
         self._values: dict[str, dict[int, float]] = {p: {} for p in policies}
         self._alive: list[str] = list(policies)  # survivors, in the given order
@@ -182,6 +238,8 @@ class SequentialSelection:
         self._sums = np.zeros(self.k)  # sign * sum of the first r values, per policy index
         self._s2: np.ndarray | None = None  # S_il^2 from the first stage
         self._eliminated: dict[str, int] = {}
+        self._by_gap: list[str] = []  # eliminated by the clear-gap screen (the rest: by KN)
+        self._tied: dict[str, int] = {}
         self._done = False
 
     # ------------------------------------------------------------ feeding
@@ -253,21 +311,41 @@ class SequentialSelection:
         w = np.maximum(0.0, self.delta / (2.0 * r) * (self.h2 * s2 / self.delta**2 - r))
         # i survives if mean_i >= mean_l - W_il for every other survivor l (W_ii = 0 harmlessly)
         keep = np.all(means[:, None] >= means[None, :] - w, axis=1)
-        out = [p for p, kept in zip(self._alive, keep) if not kept]
-        for p in out:  # in the given order: deterministic, whatever the arrival order
-            self._eliminated[p] = r
+        gap = self._gap_screen(means) & keep
+        for p, kept, by_gap in zip(self._alive, keep, gap):  # in the given order: deterministic
+            if not kept or by_gap:
+                self._eliminated[p] = r
+                if kept:
+                    self._by_gap.append(p)
+        keep &= ~gap
         self._alive = [p for p, kept in zip(self._alive, keep) if kept]
         if len(self._alive) == 1:
             self._done = True
             return
         alive_w = w[np.ix_(keep, keep)]
         if not alive_w.any():  # the triangle has closed: equal best means left; the first in order wins
+            first = self._alive[0]
             for p in self._alive[1:]:
-                self._eliminated[p] = r
+                same = all(self._values[p][x] == self._values[first][x] for x in range(r))
+                (self._tied if same else self._eliminated)[p] = r
             self._alive = self._alive[:1]
             self._done = True
         elif self.max_reps is not None and r >= self.max_reps:
             self._done = True  # the cap: report who is still in contention
+
+    def _gap_screen(self, means: np.ndarray) -> np.ndarray:
+        """Per survivor: eliminated by the clear-gap screen at this look (all False between looks)."""
+        r = self._r
+        looks = gap_looks(self.n0, r)
+        if looks[-1] != r:
+            return np.zeros(len(self._alive), bool)
+        from scipy import stats  # here: importing scipy costs time, and only a look needs it
+
+        t = float(stats.t.ppf(1.0 - gap_level(len(looks), self.k, self.alpha), r - 1))
+        x = self._sign * np.array([[self._values[p][i] for i in range(r)] for p in self._alive])
+        sd = (x[:, None, :] - x[None, :, :]).std(axis=2, ddof=1)  # [i, l]: of the r paired differences
+        behind = means[None, :] - means[:, None]  # [i, l] = mean_l - mean_i
+        return np.any(behind > t * sd / math.sqrt(r), axis=1)
 
     # ------------------------------------------------------------ the answer
 
@@ -287,8 +365,16 @@ class SequentialSelection:
             confidence=self.confidence, first_stage=self.n0, best=best, replications=n,
             eliminated=dict(self._eliminated), mcb=self._mcb(n),
             still_in_contention=list(self._alive) if len(self._alive) > 1 else [best],
-            means={p: self._sign * m for p, m in means_signed.items()}, h2=self.h2,
+            means={p: self._sign * m for p, m in means_signed.items()}, h2=self.h2, tied=dict(self._tied),
+            by_gap=list(self._by_gap), first_stage_sd=self._sd_vs(best, {p: self.n0 for p in n}),
+            paired_sd=self._sd_vs(best, n),
         )
+
+    def _sd_vs(self, best: str, n: dict[str, int]) -> dict[str, float]:
+        """Per other policy, the sd of (its value - the best's) over its first n[p] replications."""
+        b = self._values[best]
+        return {p: float(np.std([self._values[p][r] - b[r] for r in range(min(n[p], n[best]))], ddof=1))
+                for p in self.policies if p != best}
 
     def _mcb(self, n: dict[str, int]) -> dict[str, tuple[float, float]]:
         """MCB intervals (see the module's docstring), in the metric's own units."""

@@ -192,6 +192,12 @@ def _val(x: float, unit: str) -> str:
     return _num(x, unit).lstrip("+")
 
 
+def shown_best(s: Selection) -> bool:
+    """Whether the selected policy's MCB interval says it is no worse than any other (its worse end is 0)."""
+    lo, hi = s.mcb[s.best]
+    return (hi if s.direction == "minimize" else -lo) <= 0
+
+
 def selection_text(best: BestPolicy, unit: str = "") -> str:
     """The terminal's account: the selected policy, the eliminations, the MCB intervals and what they mean.
 
@@ -202,26 +208,41 @@ def selection_text(best: BestPolicy, unit: str = "") -> str:
     conf = f"{100 * s.confidence:g}%"
     lines = [f"selection of the best policy on {m} ({better} mean is best; delta {_val(s.delta, unit)}{u}, "
              f"confidence {conf}, first stage {s.first_stage})"]
-    if s.decided:
+    if len(s.tied) == len(s.replications) - 1:
+        lines.append(f"  no policy is better: all {len(s.replications)} gave the same {m} on every replication (tied); "
+                     f"{s.best} is listed as selected only because it comes first.")
+    elif s.decided:
         lines.append(f"  selected: {s.best}. With {conf} confidence it has the {better} mean {m}, "
                      f"or is within {_val(s.delta, unit)}{u} of the {better}.")
+    elif shown_best(s):
+        lines.append(f"  the cap of {max(s.replications.values())} replications per policy was reached with "
+                     f"{', '.join(s.still_in_contention)} still in contention (procedure KN's margins had not "
+                     f"closed), but the MCB intervals separate them: with {conf} confidence {s.best} has the "
+                     f"{better} mean (see its interval below).")
     else:
         lines.append(f"  not decided: the cap of {max(s.replications.values())} replications per policy was reached "
                      f"with {', '.join(s.still_in_contention)} still in contention; {s.best} has the {better} mean "
-                     "so far, but the data do not yet separate them by delta.")
+                     f"so far, but its MCB interval does not rule out that another is better: the data do not "
+                     f"separate them at {conf} confidence.")
+    if s.tied:
+        lines.append("  tied with " + s.best + " (the same value on every replication): "
+                     + ", ".join(f"{p} ({n} replications)" for p, n in s.tied.items()))
     order = sorted(s.eliminated.items(), key=lambda kv: kv[1])
     if order:
-        lines.append("  eliminated, in order: " + ", ".join(f"{p} after {n} replications" for p, n in order))
+        lines.append("  eliminated, in order: " + ", ".join(
+            f"{p} after {n} replications" + (" (clear gap)" if p in s.by_gap else "") for p, n in order))
     lines.append("  replications per policy: " + ", ".join(f"{p} {n}" for p, n in s.replications.items())
                  + f" (total {s.total_replications})")
-    rows = [("policy", "mean", "replications", "MCB interval", "")]
+    rows = [("policy", "mean", "replications", "MCB interval", f"paired sd vs {s.best}", "")]
     for p in s.replications:  # in the order given
         lo, hi = s.mcb[p]
-        tag = "selected" if p == s.best else ("in contention" if p in s.still_in_contention else "eliminated")
+        tag = "selected" if p == s.best else ("tied" if p in s.tied else
+                                              "in contention" if p in s.still_in_contention else "eliminated")
+        sd = "" if p == s.best else f"{_val(s.first_stage_sd[p], unit)} / {_val(s.paired_sd[p], unit)}"
         rows.append((p, _val(s.means.get(p, math.nan), unit), str(s.replications[p]),
-                     f"[{_num(lo, unit)}, {_num(hi, unit)}]", tag))
+                     f"[{_num(lo, unit)}, {_num(hi, unit)}]", sd, tag))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    table = ["  " + "  ".join(c.ljust(w) if i in (0, 4) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    table = ["  " + "  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              .rstrip() for r in rows]
     table.insert(1, "  " + "-" * max(len(t) - 2 for t in table))
     lines += table
@@ -234,4 +255,8 @@ def selection_text(best: BestPolicy, unit: str = "") -> str:
                  + (f"{s.best} is at most {_val(worse, unit)}{u} worse than the best of the others"
                     if worse > 0 else f"{s.best} is no worse than any other")
                  + (f", and may be up to {_val(ahead, unit)}{u} better." if ahead > 0 else "."))
+    lines.append(f"  paired sd: of (the policy - {s.best}) per replication, over the first stage / over every "
+                 "replication both ran. Procedure KN keeps the first-stage one for good (its guarantee needs it): a "
+                 "large one keeps a policy in for long. The clear-gap screen uses the paired sd over every "
+                 "replication so far, and removes a policy as soon as its gap to another is clear.")
     return "\n".join(lines)

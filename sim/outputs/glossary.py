@@ -243,6 +243,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sel_selected": ("selected", "选定"),
     "sel_out": ("out after {n}", "{n}次重复后淘汰"),
     "sel_contention": ("still in contention", "仍在比较"),
+    "sel_tied": ("tied (identical)", "并列（数值相同）"),
     "sel_note": ("lines: {conf} MCB intervals; dots: difference of means; {better} is better",
                  "线段：{conf} MCB区间（与最优者的多重比较）；点：均值之差；{better}"),
     "sel_lower": ("lower", "越低越好"), "sel_higher": ("higher", "越高越好"),
@@ -254,6 +255,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "opt_front": ("trade-off curve (Pareto front)", "权衡曲线（帕累托前沿）"),
     "opt_threshold": ("target {target}", "目标 {target}"),
     "opt_what": ("optimize, {n} candidates; bars: 95% CIs", "优化，{n}个候选方案；误差线：95%置信区间"),
+    "opt_what_decided": ("optimize, {n} candidates; vertical bars: the intervals each check decided with (each end "
+                         "one-sided at {level}); horizontal bars: 95% CIs of the cost",
+                         "优化，{n}个候选方案；竖线：各次检验判定所用的区间（两端各为{level}单侧界）；横线：成本的95%置信区间"),
     "opt_cadres": ("sunk cadres per grid", "各网格下沉干部人数"), "opt_cadres_unit": ("cadres", "人"),
     "opt_coverage": ("coverage reached with them", "由此达到的入户走访覆盖率"),
     "opt_map_title": ("Where the {n} sunk cadres go: the cheapest allocation meeting the targets",

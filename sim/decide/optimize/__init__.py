@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sim.decide.optimize.command import Optimization, describe_levers, misses, optimize
+from sim.decide.optimize.command import Decision, Optimization, decisions, describe_levers, optimize
 from sim.decide.optimize.problem import ALLOCATION_KEY
 
 __all__ = ["HELP", "Optimization", "add_arguments", "optimization_text", "optimize"]
@@ -73,9 +73,21 @@ def _ci(s) -> str:
     return f"{_num(s.mean)} [{_num(s.ci95[0])}, {_num(s.ci95[1])}]"
 
 
+def shown(d: Decision, value: Callable[[str, float], str]) -> str:
+    """What a check showed about one target, with the interval it decided with."""
+    iv = f"[{value(d.target.metric, d.low)}, {value(d.target.metric, d.high)}] at {d.replications} replications"
+    thr = value(d.target.metric, d.target.threshold)
+    if d.status == "met":
+        return f"{d.target} shown met: {iv} lies on the right side of {thr}"
+    if d.status == "missed":
+        return f"{d.target} shown missed: {iv} lies wholly on the wrong side of {thr}"
+    return f"{d.target} not shown either way: {iv} holds {thr}, so it may meet or miss it"
+
+
 def optimization_text(res: Optimization, ci: Callable[[str, Any], str] | None = None,
                       value: Callable[[str, float], str] | None = None) -> str:
-    """The terminal's account: the answer, its metrics against every target, the next-cheaper candidate, the runs.
+    """The terminal's account: the answer, its metrics against every target with the intervals the check decided
+    with, the next-cheaper candidate and what its check showed, the runs.
 
     ``ci(metric, summary)`` and ``value(metric, x)`` show numbers in the reader's units (the API passes the
     outputs' formatters; by default they print as stored)."""
@@ -91,21 +103,31 @@ def optimization_text(res: Optimization, ci: Callable[[str, Any], str] | None = 
                      f"the closest: {describe_levers(c.levers)}")
     else:
         lines.append("no candidate was checked")
+    level = None
     if c is not None:
         m = res.metrics[c.name]
         lines.append(f"  {c.replications} replications; cost {p.cost}: {ci(p.cost, m[p.cost])}")
-        rows = [("target", "mean [95% CI]", "met")]
+        by = {d.target: d for d in decisions(c)}
+        rows = [("target", "mean [95% CI]", "decided with", "shown")]
         for t in p.targets:
-            s = m[t.metric]
-            rows.append((str(t), ci(t.metric, s), "yes" if t.met_by(s.mean) else f"no, by {value(t.metric, t.shortfall(s.mean))}"))
-        w = [max(len(r[i]) for r in rows) for i in range(3)]
+            d = by.get(t)
+            iv = "-" if d is None else (f"[{value(t.metric, d.low)}, {value(t.metric, d.high)}] "
+                                        f"({d.replications} replications)")
+            rows.append((str(t), ci(t.metric, m[t.metric]), iv,
+                         "-" if d is None else {"open": "not either way"}.get(d.status, d.status)))
+            level = level or (d and d.level)
+        w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines += ["  " + "  ".join(x.ljust(w[i]) for i, x in enumerate(r)).rstrip() for r in rows]
     if res.next_cheaper is not None:
         n = res.next_cheaper
-        miss = ", ".join(f"{t} by {value(t.metric, d)}" for t, d in misses(res, n)) or "no target on average, but was not " \
-            "shown to meet them all"
         lines.append(f"  next cheaper: {describe_levers(n.levers)} (cost {value(p.cost, res.cost(n).mean)}): "
-                     f"{n.verdict}; misses {miss}")
+                     f"{n.verdict} after {n.replications} replications; "
+                     + "; ".join(shown(d, value) for d in decisions(n) if d.status != "met"))
+        level = level or next((d.level for d in decisions(n)), None)
+    if level is not None:
+        lines.append(f"  decided with: each end of the interval is a one-sided bound at {100 * level:.4g}%, the "
+                     f"{100 * (1 - p.confidence):g}% error rate shared over every look, target and check the search "
+                     "may make; a plain 95% CI is narrower, and may clear a threshold this interval does not.")
     if res.optimum is not None:
         lines.append("  " + res.guarantee)
     if res.stopped:

@@ -274,6 +274,31 @@ def _miss(targets: list[Target], m: dict[str, MetricSummary]) -> float:
     return sum(t.shortfall(m[t.metric].mean) / (abs(t.threshold) or 1.0) for t in targets)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What a candidate's check showed about one target, with the interval it decided with."""
+
+    target: Target
+    status: str  # "met", "missed" (shown, each at the check's level) or "open" (not shown either way)
+    low: float  # the decision interval in the metric's units: two one-sided bounds at ``level``
+    high: float
+    replications: int  # at the look that decided the target (or the last look, if open)
+    level: float  # one-sided confidence of each bound: 1 - (error rate of the check) / (looks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": str(self.target), "status": self.status, "interval": [self.low, self.high],
+                "replications": self.replications, "one_sided_level": self.level}
+
+
+def decisions(c: Candidate) -> list[Decision]:
+    """Per target, what the candidate's check showed (none for a candidate that was never checked)."""
+    chk = c.check
+    if chk is None:
+        return []
+    return [Decision(t, chk.status(k), *chk.intervals[k], chk.level)
+            for k, t in enumerate(chk.targets) if k in chk.intervals]
+
+
 def misses(res: Optimization, c: Candidate) -> list[tuple[Target, float]]:
     """The targets a candidate's means miss, and by how much (in the metric's units)."""
     m = res.metrics[c.name]
@@ -297,22 +322,26 @@ def candidates_csv(res: Optimization, n0: int) -> str:
     keys = [lv.key for lv in p.levers]
     alloc = [ALLOCATION_KEY + " (total)"] if p.allocation else []
     metric_cols = [f"{t.metric}_{s}" for t in dict((t.metric, t) for t in p.targets).values()
-                   for s in ("mean", "ci_lo", "ci_hi")]
+                   for s in ("mean", "ci_lo", "ci_hi", "decided_lo", "decided_hi", "decided_at", "shown")]
     header = ["candidate", "configuration", *keys, *alloc, "replications", *metric_cols,
               f"cost_{p.cost}_mean", f"cost_{p.cost}_ci_lo", f"cost_{p.cost}_ci_hi", "verdict", "stage", "misses",
-              "chosen"]
+              "decision_level", "chosen"]
     rows = []
     for c in res.candidates:
         m = res.metrics[c.name]
         vals = []
+        shown = {}
+        for d in decisions(c):
+            shown.setdefault(d.target.metric, d)  # the first target on a metric (the interval is the metric's)
         for metric in dict.fromkeys(t.metric for t in p.targets):
-            s = m[metric]
-            vals += [s.mean, s.ci95[0], s.ci95[1]]
+            s, d = m[metric], shown.get(metric)
+            vals += [s.mean, s.ci95[0], s.ci95[1], *((d.low, d.high, d.replications, d.status) if d else ("",) * 4)]
         cs = m[p.cost]
         missed = "; ".join(f"{t} by {_fmt(d)}" for t, d in misses(res, c))
         rows.append([c.name, c.configuration, *[commands.show_param(c.levers.get(k)) for k in keys],
                      *([c.total_cadres] if p.allocation else []), c.replications, *vals,
                      cs.mean, cs.ci95[0], cs.ci95[1], c.verdict, _stage(c, n0), missed,
+                     c.check.level if c.check else "",
                      "yes" if c is res.optimum else ""])
     return csv_text(header, rows)
 
@@ -334,7 +363,8 @@ def optimum_block(res: Optimization) -> dict[str, Any]:
                 "cost": {"metric": p.cost, **m[p.cost].to_dict()},
                 "metrics": {t.metric: {**m[t.metric].to_dict(), "target": str(t), "met": t.met_by(m[t.metric].mean)}
                             for t in p.targets},
-                "misses": {str(t): d for t, d in misses(res, x)}}
+                "misses": {str(t): d for t, d in misses(res, x)},
+                "decisions": [d.to_dict() for d in decisions(x)]}
 
     return {"found": res.optimum is not None, **(cand(c) or {}), "next_cheaper": cand(res.next_cheaper),
             "confidence": p.confidence, "guarantee": res.guarantee if res.optimum else None,

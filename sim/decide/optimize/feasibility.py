@@ -92,6 +92,9 @@ class Check:
     verdict: str | None = None
     decided_at: int = 0  # replications used when decided
     met: dict[int, bool] = field(default_factory=dict)  # target index -> declared met (decided ones only)
+    # target index -> the decision interval (lo, hi, r) in the metric's units: the two one-sided bounds at level
+    # 1 - beta / L at the look that decided the target, or at the last look for a target still open
+    intervals: dict[int, tuple[float, float, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.looks = looks(self.n0, self.max_reps)
@@ -101,6 +104,15 @@ class Check:
     @property
     def replications(self) -> int:
         return len(self.values)
+
+    @property
+    def level(self) -> float:
+        """The one-sided confidence of each bound the check decides with: 1 - beta / L."""
+        return 1.0 - self.beta / len(self.looks)
+
+    def status(self, k: int) -> str:
+        """Target k as the check left it: "met", "missed" or "open" (not shown either way)."""
+        return {True: "met", False: "missed"}.get(self.met.get(k), "open")
 
     def next_look(self) -> int:
         """The replications the next decision needs."""
@@ -121,6 +133,8 @@ class Check:
         for k in range(len(self.targets)):
             if k in self.met:
                 continue
+            ends = sorted((self._signs[k] * (mean[k] - half[k]), self._signs[k] * (mean[k] + half[k])))
+            self.intervals[k] = (float(ends[0]), float(ends[1]), r)
             if mean[k] + half[k] <= self._q[k]:
                 self.met[k] = True
             elif mean[k] - half[k] > self._q[k]:

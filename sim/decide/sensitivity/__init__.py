@@ -94,6 +94,9 @@ def sensitivity_table(s: Sensitivity) -> str:
         note = "-" if not math.isfinite(share) else f"{100 * share:.1f}%"
         flag = "  (noise swamps the indices: more --replications)" if math.isfinite(share) and share > NOISE_WARN else ""
         lines.append(f"{m} — noise share {note}{flag}")
+        if s.impossible(m):
+            lines.append(f"  (the sample is too small for these indices: {s.impossible_text(m)}; a true index has "
+                         "0 <= S1 <= ST <= 1: more --samples)")
         rows = [head]
         for i, f in enumerate(s.ranking(m), 1):
             d = s.indices[m][f]

@@ -98,6 +98,37 @@ def analyze(method: str, problem: dict[str, Any], x: np.ndarray, y: np.ndarray, 
     return out
 
 
+def impossible(indices: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per factor, the Sobol estimates no true index can have, or intervals too wide to say anything: the sign that
+    the sample is too small.
+
+    True indices satisfy 0 <= S1 <= ST <= 1.  Flagged (``kind``): ``above_one``, S1 or ST above 1;
+    ``above_total``, S1 above ST with S1's whole 95% interval above the ST estimate (a small
+    excess is estimation noise); ``negative``, an index whose whole 95% interval lies below 0;
+    ``wide``, an interval wider than [0, 1] itself, which says nothing about the index.
+    Each problem: ``{"index", "kind", "value", "conf", "text"}`` (text: in words)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for f, d in indices.items():
+        s1, s1c, st, stc = (d.get(k) for k in COLUMNS["sobol"])
+        if not all(isinstance(x, float) and math.isfinite(x) for x in (s1, s1c, st, stc)):
+            continue
+        both = (("S1", s1, s1c), ("ST", st, stc))
+        found = [(n, "above_one", v, c) for n, v, c in both if v > 1]
+        found += [("S1", "above_total", s1, s1c)] if s1 - s1c > st else []
+        found += [(n, "negative", v, c) for n, v, c in both if v + c < 0]
+        found += [(n, "wide", v, c) for n, v, c in both if 2 * c > 1]
+        if found:
+            out[f] = [{"index": n, "kind": k, "value": v, "conf": c, "text": _problem_text(n, k, v, c, st)}
+                      for n, k, v, c in found]
+    return out
+
+
+def _problem_text(index: str, kind: str, v: float, c: float, st: float) -> str:
+    return {"above_one": f"{index} = {v:.2f} > 1", "above_total": f"S1 = {v:.2f} > ST = {st:.2f}",
+            "negative": f"{index} = {v:.2f} < 0 beyond its interval (±{c:.2f})",
+            "wide": f"{index}'s 95% interval (±{c:.2f}) is wider than the range [0, 1] an index can take"}[kind]
+
+
 def noise_share(values: np.ndarray) -> float:
     """``values[i, r]``: the metric at point i, replication r (common random numbers across points)."""
     p, k = values.shape

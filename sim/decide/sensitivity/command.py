@@ -47,6 +47,22 @@ class Sensitivity:
     sweep: commands.Sweep  # the design points' runs (folder, outcomes, failures, warnings)
     skipped: dict[str, str] = field(default_factory=dict)  # metric -> why it has no indices
 
+    def impossible(self, metric: str) -> dict[str, list[dict[str, Any]]]:
+        """Sobol: per factor, the estimates of ``metric``'s indices no true index can have ({} for Morris)."""
+        return analysis.impossible(self.indices[metric]) if self.method == "sobol" else {}
+
+    def impossible_text(self, metric: str) -> str:
+        """``impossible`` in words: 'factor: problem, problem; factor: ...' ('' when there is none)."""
+        return "; ".join(f"{f}: " + ", ".join(x["text"] for x in xs) for f, xs in self.impossible(metric).items())
+
+    def sample_warning(self, metric: str) -> str | None:
+        """A sentence when the Sobol sample is too small for ``metric``'s indices (see ``impossible``)."""
+        what = self.impossible_text(metric)
+        if not what:
+            return None
+        return (f"{metric}: the Sobol sample (N = {self.size}) is too small for these indices (a true index has "
+                f"0 <= S1 <= ST <= 1): {what}; use more --samples (and --replications)")
+
     @property
     def out(self) -> Path:
         return self.sweep.out
@@ -159,6 +175,7 @@ def _analyse(method: str, factors: list[SFactor], names: list[str], size: int, s
 
 def _warnings(s: Sensitivity) -> list[str]:
     out = [f"{m}: not analysed: {why}" for m, why in s.skipped.items()]
+    out += [w for m in s.indices if (w := s.sample_warning(m))]
     for m, share in s.noise.items():
         if share > analysis.NOISE_WARN:
             out.append(f"{m}: replication noise is {100 * share:.0f}% of the variance of the point means; "
@@ -178,6 +195,7 @@ def block(s: Sensitivity, points: int, replications: int) -> dict[str, Any]:
         "conf_level": analysis.CONF_LEVEL, "num_resamples": analysis.NUM_RESAMPLES,
         "indices": s.indices, "noise_share": s.noise, "noise_warn": analysis.NOISE_WARN,
         "ranking": {m: s.ranking(m) for m in s.indices}, "skipped": s.skipped,
+        "sample_too_small": {m: s.impossible(m) for m in s.indices if s.impossible(m)},
     })
 
 

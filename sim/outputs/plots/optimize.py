@@ -1,7 +1,9 @@
 """The figures of an optimization (``gridsim optimize --plot``), from candidates.csv and summary.json only.
 
-- ``optimize-<metric>``: per target, every checked candidate's cost (x) against the
-  target metric (y), both with 95% CIs; the threshold as a line, feasible candidates
+- ``optimize-<metric>``: per target, every checked candidate's cost (x, with its 95% CI)
+  against the target metric (y, with the interval the check decided with: each end a
+  one-sided bound at the check's level, wider than a 95% CI, so that a bar clear of the
+  threshold is a candidate shown on that side); the threshold as a line, feasible candidates
   filled, the chosen one ringed, and the trade-off curve (the Pareto front: no other
   candidate is both cheaper and better on the metric) drawn through its candidates.
 - ``map-allocation``: with the per-grid lever, the answer's sunk cadres per grid beside
@@ -68,7 +70,10 @@ def tradeoff_figures(fg: Figures) -> None:
         text = target["target"]
         metric, op, q = _split(text)
         m = np.array([_f(r[f"{metric}_mean"]) for r in rows])
-        lo, hi = np.array([_f(r[f"{metric}_ci_lo"]) for r in rows]), np.array([_f(r[f"{metric}_ci_hi"]) for r in rows])
+        # the vertical bars are the intervals the check decided with (older folders: the 95% CIs)
+        bars = "decided" if f"{metric}_decided_lo" in rows[0] else "ci"
+        lo, hi = (np.array([_f(r[f"{metric}_{bars}_{end}"]) for r in rows]) for end in ("lo", "hi"))
+        lo, hi = np.where(np.isnan(lo), m, lo), np.where(np.isnan(hi), m, hi)
         s = fg.metric_value(metric, 1.0)
         fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.72 * WIDTH))
         ax.errorbar(cost * cscale, m * s, yerr=[(m - lo) * s, (hi - m) * s],
@@ -89,7 +94,11 @@ def tradeoff_figures(fg: Figures) -> None:
         ax.set_title(_w(fg, "title", metric=fg.label(metric).split(" (")[0].split("（")[0]))
         fig.tight_layout()
         fg.legend_below(ax)  # after the layout: its offset is a share of the axes' final height
-        fg.save(fig, f"optimize-{metric}", _w(fg, "what", n=len(rows)))
+        levels = [x for x in (_f(r.get("decision_level", "")) for r in rows) if math.isfinite(x)]
+        level = levels[0] if levels else math.nan  # one level for every check of a search
+        what = _w(fg, "what_decided", n=len(rows), level=f"{100 * level:.4g}%") if bars == "decided" and \
+            math.isfinite(level) else _w(fg, "what", n=len(rows))
+        fg.save(fig, f"optimize-{metric}", what)
 
 
 def _split(text: str) -> tuple[str, str, float]:

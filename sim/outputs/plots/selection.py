@@ -2,8 +2,8 @@
 
 One row per policy: its interval for (its mean - the best mean of the others), the
 difference of the means as a dot, the indifference zone (+/- delta) shaded around zero,
-and whether the policy was selected, eliminated (after how many replications) or is
-still in contention.  Drawn from summary.json's ``selection`` block only.
+and whether the policy was selected, tied with it (the same value on every replication),
+eliminated (after how many replications) or is still in contention.  Drawn from summary.json's ``selection`` block only.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def selection_figure(fg: Figures) -> None:
         lo, hi = (scale(x) for x in s["mcb"][p])
         if p == s["best"]:
             color, tag = PALETTE[2], _w(fg, "selected" if s.get("decided", True) else "contention")
+        elif p in s.get("tied", {}):
+            color, tag = PALETTE[2], _w(fg, "tied")
         elif p in s.get("eliminated", {}):
             color, tag = "#888888", _w(fg, "out", n=s["eliminated"][p])
         else:

@@ -14,8 +14,9 @@ from sim.outputs.report.sections import policy
 
 
 def selection(f: Folder, lang: str) -> list[str]:
-    """compare --select-best: 'is the best' only when the procedure ended with one policy, 'better by' only when
-    the selected policy's MCB interval lies on the better side of zero."""
+    """compare --select-best: 'is the best' only when the procedure ended with one policy or the selected policy's
+    MCB interval lies on the better side of zero; 'tied', not 'eliminated', for a policy equal to it on every
+    replication, and no best at all when every policy is tied."""
     s = f.summary.get("selection")
     if f.command != "compare" or not s or not s.get("mcb"):
         return []
@@ -26,27 +27,42 @@ def selection(f: Folder, lang: str) -> list[str]:
     delta = format_diff(m, s["delta"], None, None, False, lang).lstrip("+")
     out = [say(lang, "Selection of the best policy on {m} ({b} mean is best; indifference zone δ = {d}; procedure KN on "
                      "common random numbers, first stage {n} replications, then one at a time for the policies still in "
-                     "contention).",
-               "按{m}选择最优方案（均值{b}者为优；无差异区间δ = {d}；KN程序，共同随机数，首阶段{n}次重复，其后对仍在比较的方案逐次追加）。",
+                     "contention; a policy also goes as soon as its gap to another is clear on all its replications so far).",
+               "按{m}选择最优方案（均值{b}者为优；无差异区间δ = {d}；KN程序，共同随机数，首阶段{n}次重复，其后对仍在比较的方案逐次追加；"
+               "某方案与另一方案的差距在已有全部重复上已明确时，亦随即淘汰）。",
                m=name, b=better, d=delta, n=s.get("first_stage", "?"))]
-    if len(s.get("still_in_contention", [best])) <= 1:
+    lo, hi = s["mcb"][best]
+    worse, ahead = (hi, -lo) if minimize else (-lo, hi)
+    tied = s.get("tied", {})
+    join = "、" if lang == "zh" else ", "
+    contention = s.get("still_in_contention", [best])
+    if tied and len(tied) == len(s["mcb"]) - 1:
+        out.append(say(lang, "No policy is better: all {k} gave the same {m} on every replication (tied).",
+                       "没有更优的方案：{k}个方案在每次重复中的{m}都相同（并列）。", k=len(s["mcb"]), m=name))
+    elif len(contention) <= 1:
         out.append(say(lang, "With {c} confidence, {p} has the {b} mean {m} of the {k} policies, or is within {d} of it.",
                        "在{c}置信度下，{p}的{m}均值在{k}个方案中{b}，或与最优者相差不超过{d}。",
                        c=conf, p=pb, b=better, m=name, k=len(s["mcb"]), d=delta))
-    else:
-        out.append(say(lang, "The cap of {n} replications per policy stopped the procedure with {x} still in contention: "
-                             "the data do not separate them by δ, so no policy is selected with {c} confidence; {p} has the "
-                             "{b} mean so far.",
-                       "各方案{n}次重复的上限已到，{x}仍在比较之中：数据无法以δ区分它们，因此无法以{c}置信度选出最优方案；"
-                       "目前{p}的均值{b}。", n=max(s["replications"].values()), c=conf, p=pb, b=better,
-                       x="、".join(policy(f, p, lang) for p in s["still_in_contention"]) if lang == "zh" else
-                       ", ".join(policy(f, p, lang) for p in s["still_in_contention"])))
+    else:  # the cap: the MCB interval of the policy with the best mean says whether the data separate them
+        cap = dict(n=max(s["replications"].values()), c=conf, p=pb, b=better,
+                   x=join.join(policy(f, p, lang) for p in contention))
+        out.append(say(lang, "The cap of {n} replications per policy was reached with {x} still in contention (procedure "
+                             "KN's margins had not closed), but the MCB intervals separate them: with {c} confidence {p} "
+                             "has the {b} mean.",
+                       "各方案{n}次重复的上限已到，{x}仍在比较之中（KN程序的淘汰界限尚未收拢），但多重比较区间已将其区分："
+                       "在{c}置信度下，{p}的均值{b}。", **cap) if worse <= 0 else
+                   say(lang, "The cap of {n} replications per policy stopped the procedure with {x} still in contention: "
+                             "{p} has the {b} mean so far, but its MCB interval does not rule out that another is better, "
+                             "so no policy is selected with {c} confidence.",
+                       "各方案{n}次重复的上限已到，{x}仍在比较之中：目前{p}的均值{b}，但其多重比较区间不能排除其他方案更优，"
+                       "因此无法以{c}置信度选出最优方案。", **cap))
+    if tied and len(tied) < len(s["mcb"]) - 1:
+        out.append(say(lang, "Tied with {p} (the same value on every replication): {x}.",
+                       "与{p}并列（每次重复的数值均相同）：{x}。", p=pb, x=join.join(policy(f, t, lang) for t in tied)))
     order = sorted(s.get("eliminated", {}).items(), key=lambda kv: kv[1])
     if order:
         out.append(say(lang, "Eliminated: {x}.", "已淘汰：{x}。", x=("；" if lang == "zh" else "; ").join(
             say(lang, "{p} after {n} replications", "{p}（{n}次重复后）", p=policy(f, p, lang), n=n) for p, n in order)))
-    lo, hi = s["mcb"][best]
-    worse, ahead = (hi, -lo) if minimize else (-lo, hi)
     mcb = format_diff(m, (lo + hi) / 2, lo, hi, False, lang)
     mcb = mcb[mcb.index("["):] if "[" in mcb else mcb
     if worse <= 0 < ahead:
@@ -73,11 +89,27 @@ def _levers(f: Folder, levers: dict[str, Any], lang: str) -> str:
 
 
 def _against_targets(block: dict[str, Any], lang: str) -> str:
+    """Each target: the mean and its 95% CI, where the mean lies, and what the check showed with the interval it
+    decided with (a mean on the right side is not 'met' unless the check showed it)."""
+    shown = {d["target"]: d for d in block.get("decisions", [])}
+
     def miss(m: str, c: dict[str, Any]) -> str:
         if c["met"]:
-            return say(lang, "met on average", "均值达标")
-        gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang)
-        return say(lang, "missed on average by {g}", "均值差{g}未达标", g=gap)
+            text = say(lang, "mean on the right side", "均值位于达标一侧")
+        else:
+            gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang)
+            text = say(lang, "missed on average by {g}", "均值差{g}未达标", g=gap)
+        d = shown.get(c["target"])
+        if d is None:
+            return text
+        iv = say(lang, "{i} after {n} replications (each end one-sided at {l})", "{i}（{n}次重复；两端各为{l}单侧界）",
+                 i="[" + ", ".join(format_value(m, x, lang) for x in d["interval"]) + "]", n=d["replications"], l=f"{100 * d['one_sided_level']:.4g}%")
+        verdict = {"met": say(lang, "shown met: {i} lies on the right side", "经检验达标：{i}位于达标一侧", i=iv),
+                   "missed": say(lang, "shown missed: {i} lies wholly on the wrong side", "经检验未达标：{i}整体位于未达标一侧",
+                                 i=iv),
+                   }.get(d["status"], say(lang, "not shown either way: {i} holds the threshold",
+                                          "无法判定：{i}包含阈值", i=iv))
+        return text + say(lang, "; ", "；") + verdict
     return ("；" if lang == "zh" else "; ").join(
         f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang)}{say(lang, ', ', '，')}"
         f"{miss(m, c)}" for m, c in block["metrics"].items())
@@ -180,6 +212,14 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             if wavy:
                 text += say(lang, " The effect of {w} varies across the design (σ > μ*): non-linear or interacting.",
                             "{w}的效应随设计点变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
+        small = b.get("sample_too_small", {}).get(m)
+        if small:
+            text += say(lang, " Warning: the sample is too small for these indices: {x} (a true index has "
+                              "0 ≤ S1 ≤ ST ≤ 1); read them as unreliable, and run more samples.",
+                        "警告：样本量不足以估计这些指数：{x}（真实指数满足0 ≤ S1 ≤ ST ≤ 1）；这些指数不可靠，需要更多样本。",
+                        x=("；" if lang == "zh" else "; ").join(
+                            name(k) + say(lang, ": ", "：") + ("、" if lang == "zh" else ", ").join(
+                                _problem(x, lang) for x in v) for k, v in small.items()))
         share = b.get("noise_share", {}).get(m)
         if share is not None:
             noisy = share > b.get("noise_warn", 0.5)
@@ -191,3 +231,13 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
     out += [say(lang, "{m}: not analysed ({w}).", "{m}：未分析（{w}）。", m=metric_label(m, lang), w=why)
             for m, why in b.get("skipped", {}).items()]
     return out
+
+
+
+def _problem(p: dict[str, Any], lang: str) -> str:
+    """One Sobol estimate no true index can have (sim.decide.sensitivity.analysis.impossible), in words."""
+    if lang != "zh" or p["kind"] in ("above_one", "above_total"):
+        return p["text"]  # the English words, and the formulas, as the analysis wrote them
+    if p["kind"] == "negative":
+        return f"{p['index']} = {p['value']:.2f} < 0，超出其区间（±{p['conf']:.2f}）"
+    return f"{p['index']}的95%区间（±{p['conf']:.2f}）比指数可能取值的范围[0, 1]还宽"
