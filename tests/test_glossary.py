@@ -171,3 +171,14 @@ def test_no_chinese_word_doubled():
     """A typo such as 现行方案方案: no two-character word straight after itself."""
     for key, text in _zh_texts():
         assert not re.search(r"([\u4e00-\u9fff]{2})\1", text), (key, text)
+
+
+def test_campaigns_tasks_and_named_roles_are_named_by_their_labels():
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baota.toml", "registration_drive")
+    assert g.metric_label("campaign_registration_households_visited", "zh", sc) == "集中入户登记：走访户数"
+    assert g.metric_label("campaign_registration_households_visited", "en", sc) == "registration drive: households visited"
+    assert g.metric_label("utilization_registration_drive", "zh", sc).startswith("入户登记干部")
+    tf = load_scenario(ROOT / "scenarios" / "tiefeng.toml")
+    assert g.metric_label("task_notify_households_on_time_share", "zh", tf).startswith("通知住户")

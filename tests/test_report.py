@@ -22,7 +22,7 @@ from sim.outputs.excel import write_workbook
 from sim.outputs.fonts import FontError
 from sim.outputs.grid_table import GridRow
 from sim.outputs.plots.maps import fitted
-from sim.outputs.report.document import Bullets, Document, Heading, Paragraph, Table
+from sim.outputs.report.document import Bullets, Document, Heading, Paragraph, Table, markdown
 from sim.outputs.report.findings import compare_findings, run_findings, sweep_findings
 from sim.outputs.report.pdf import TEXT_WIDTH_PT, source, table_parts, write_pdf
 from sim.outputs.report.sections import scenario_lines
@@ -301,3 +301,13 @@ def test_pdf_without_the_font_package_is_bad_input(tmp_path, monkeypatch):
     with pytest.raises(FontError, match="mplfonts"):
         write_pdf(doc, tmp_path / "r.pdf")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_chinese_report_describes_the_scenario_in_chinese_never_in_english(folders):
+    run = markdown(build(folders / "run", "zh"))  # a policy's run shows the policy's description
+    assert "按公开报道（003）：1,090名下沉干部均在每周三服务" in run and "As published" not in run
+    pol = markdown(build(folders / "policy", "zh"))
+    assert "每人每周服务一天" in pol and "staggered evenly" not in pol
+    assert "As published (003): all 1,090" in markdown(build(folders / "run", "en"))
+    sweep = markdown(build(folders / "sweep", "zh"))  # no policy: the file's own description
+    assert "延安市宝塔区（2022年）" in sweep and "Baota District" not in sweep

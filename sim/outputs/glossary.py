@@ -308,6 +308,17 @@ def _own_label(scenario: Any, table: str, name: str, lang: str) -> str | None:
     return found or _get(entry, "label") or None
 
 
+def _operation_label(scenario: Any, name: str, lang: str) -> str | None:
+    """The ``label``/``label_zh`` a scenario gives its campaign or emergency task called ``name``."""
+    if scenario is None:
+        return None
+    tasks = [t for em in _get(scenario, "emergencies") or [] for t in _get(em, "tasks") or []]
+    for entry in [*(_get(scenario, "campaigns") or []), *tasks]:
+        if _get(entry, "name") == name:
+            return (_get(entry, "label_zh") if lang == "zh" else None) or _get(entry, "label") or None
+    return None
+
+
 def emergency_label(em: Any, lang: str = "en") -> str:
     """An emergency (a scenario's ``[[emergencies]]`` entry) as readers see it: its label/label_zh, else its name
     in words."""
@@ -331,7 +342,8 @@ def part_label(kind: str, name: str, lang: str = "en", scenario: Any = None) -> 
     """A role, issue type, level/place, weekday, policy or campaign/task name as a reader sees it."""
     i = lang_index(lang)
     table = {"role": "roles", "type": "issue_types", "policy": "policies"}.get(kind)
-    own = _own_label(scenario, table, name, lang) if table else None
+    own = _own_label(scenario, table, name, lang) if table else _operation_label(scenario, name, lang) \
+        if kind == "name" else None
     if own:
         return own
     if kind in _KINDS and name in _KINDS[kind]:

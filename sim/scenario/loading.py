@@ -115,7 +115,7 @@ def load_scenario(
 
 
 # what a policy says about itself for readers; not merged into the scenario
-POLICY_WORDS = ("description", "label", "label_zh")
+POLICY_WORDS = ("description", "description_zh", "label", "label_zh")
 
 
 def _policy_patch(data: dict[str, Any], path: str | Path, policy: str) -> dict[str, Any]:

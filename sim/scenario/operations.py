@@ -105,6 +105,8 @@ class Task(_Model):
     (``visits.interrupt_priority`` or more urgent: these call a cadre off the task, as off reserved visits)."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    label: str | None = Field(default=None, description="the task's name as readers see it (figures, reports)")
+    label_zh: str | None = Field(default=None, description="the same in Chinese")
     per: Literal["household", "grid"] = "household"
     hours: PositiveFloat  # each crew member's hours per unit (a household, or the grid)
     crew: PositiveInt = 1
@@ -128,6 +130,8 @@ class Campaign(Dated):
     visits are made in those grids or the campaign's days are over."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    label: str | None = Field(default=None, description="the campaign's name as readers see it (figures, reports)")
+    label_zh: str | None = Field(default=None, description="the same in Chinese")
     grids: list[str] = []  # grid ids; empty: every grid
     target_households: PositiveInt | None = None  # default: every household of its grids once
     roles: list[str] = Field(default_factory=lambda: ["grid_workers", "sunk"], min_length=1)

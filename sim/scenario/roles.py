@@ -133,6 +133,8 @@ class NamedRole(Shift, RoleTerms, Visitor):
     issue ``types`` listed (all if not given).  ``grids`` limits where they live (a campaign's
     compounds, say)."""
 
+    label: str | None = Field(default=None, description="the role's name as readers see it (figures, reports)")
+    label_zh: str | None = Field(default=None, description="the same in Chinese")
     per_grid: NonNegativeInt | None = None
     count: NonNegativeInt | None = None
     allocation: Literal["equal", "households"] = "equal"

@@ -205,6 +205,7 @@ class Target(_Model):
 class Scenario(_Model):
     name: str = Field(default="scenario", pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
+    description_zh: str = Field(default="", description="the description in Chinese, for Chinese reports")
     seed: int = Field(default=12345, ge=0)
     replications: PositiveInt = 10
     calendar: Calendar = Calendar()

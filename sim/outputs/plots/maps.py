@@ -268,7 +268,7 @@ def _panels(fg: Figures, d: DistrictShapes, polys: list[Any], values: dict[str, 
     _colorbar(fg, fig, axes.ravel().tolist(), cmap, norm, label)
     fig.suptitle(title, fontsize=8, fontweight="bold")
     _note(fg, fig, d, note)
-    fg.save(fig, file, ", ".join(values))
+    fg.save(fig, file, fg.listing(list(values)))
 
 
 def side_by_side(fg: Figures, d: DistrictShapes, values: dict[str, np.ndarray], units: dict[str, str], title: str,
@@ -290,4 +290,4 @@ def side_by_side(fg: Figures, d: DistrictShapes, values: dict[str, np.ndarray], 
     _panel_titles(fg, fig, axes.ravel(), list(values), n)
     fig.suptitle(title, fontsize=8, fontweight="bold")
     _note(fg, fig, d)
-    fg.save(fig, file, ", ".join(values))
+    fg.save(fig, file, fg.listing(list(values)))

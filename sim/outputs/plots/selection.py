@@ -66,4 +66,4 @@ def selection_figure(fg: Figures) -> None:
                 xytext=(0, -31), textcoords="offset points", fontsize=5.8, color="#444444", va="top",
                 linespacing=1.4)
     fig.tight_layout()
-    fg.save(fig, "selection", f"{metric}, {fg.policies_label(policies)}")
+    fg.save(fig, "selection", f"{metric}{'，' if fg.lang == 'zh' else ', '}{fg.policies_label(policies)}")

@@ -164,8 +164,8 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
     morris = b.get("method") == "morris"
     idx, big = ("mu_star", "μ*") if morris else ("ST", "ST")
     out = [say(lang, "{k} (SALib) of {d} factor(s) over {p} design points x {r} replication(s) on common random numbers.",
-               "{k}（SALib），{d}个因素，{p}个方案点，每点{r}次重复，共同随机数。",
-               k=say(lang, "Morris screening", "Morris筛选") if morris else say(lang, "Sobol indices", "Sobol指数"),
+               "{k}（SALib），{d}个因素，{p}个参数组合，每个组合{r}次重复，共同随机数。",
+               k=say(lang, "Morris screening", "Morris筛选法") if morris else say(lang, "Sobol indices", "Sobol指数"),
                d=len(b.get("factors", [])), p=b.get("points"), r=b.get("replications"))]
 
     def val(m: str, x: float | None) -> str:
@@ -211,7 +211,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             wavy = [name(k) for k in order if (ind[k].get("sigma") or 0) > (ind[k].get("mu_star") or 0) > 0]
             if wavy:
                 text += say(lang, " The effect of {w} varies across the design (σ > μ*): non-linear or interacting.",
-                            "{w}的效应随设计点变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
+                            "{w}的效应随参数组合变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
         small = b.get("sample_too_small", {}).get(m)
         if small:
             text += say(lang, " Warning: the sample is too small for these indices: {x} (a true index has "
@@ -224,7 +224,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         if share is not None:
             noisy = share > b.get("noise_warn", 0.5)
             text += say(lang, " Replication noise is {s:.0f}% of the variance of the point means{tail}",
-                        "重复噪声占方案点均值方差的{s:.0f}%{tail}", s=100 * share,
+                        "重复噪声占各参数组合均值方差的{s:.0f}%{tail}", s=100 * share,
                         tail=say(lang, ": these indices mostly measure noise; more replications are needed.",
                                  "：这些指数主要反映噪声，需要更多重复。") if noisy else say(lang, ".", "。"))
         out.append(text)

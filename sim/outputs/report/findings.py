@@ -74,7 +74,7 @@ def run_findings(f: Folder, lang: str) -> list[str]:
     if COST in m:
         war = (m.get("wartime_cadre_hours") or {}).get("mean") or 0.0
         out.append(say(lang, "Cadres spent {c} on duty", "干部在岗工作量{c}", c=_ci(COST, m[COST], lang))
-                   + (say(lang, ", {w} of it in wartime mode.", "，其中战时状态{w}。",
+                   + (say(lang, ", {w} of it in wartime mode.", "，其中战时状态下{w}。",
                           w=format_value(COST, war, lang)) if war > 0 else say(lang, ".", "。")))
     return [*out, *_against_published(f, m, lang)]  # one topic or published figure a bullet in the report
 
@@ -298,13 +298,13 @@ def _sweep_targets(f: Folder, lang: str, targets: list[Target]) -> str:
         missed = [target_text(t, lang) for t in targets if not _meets(
             (points[close]["metrics"].get(t[0]) or {}).get("mean"), t[1], t[2])]
         return say(lang, "No design point meets every target ({r}) on average; the closest is {p}, which misses {x}.",
-                   "没有方案点的均值满足全部目标（{r}）；最接近的是{p}，未达到{x}。", r=rule,
+                   "没有参数组合的均值满足全部目标（{r}）；最接近的是{p}，未达到{x}。", r=rule,
                    p=params_text(f, points[close]["params"], lang), x=listing(missed, lang))
     cheapest = min(meet, key=lambda pid: (cost[pid] is None, cost[pid] or 0.0))
     p = points[cheapest]
     clear = all(_clear(p["metrics"][m], op, x) for m, op, x in targets)
     text = say(lang, "{k} of {n} design points {v} every target ({r}) on average; the one with the least cadre time is "
-                     "{p}, at {c}", "{n}个方案点中有{k}个的均值满足全部目标（{r}）；其中干部工作量最少的是{p}，为{c}",
+                     "{p}, at {c}", "{n}个参数组合中有{k}个的均值满足全部目标（{r}）；其中干部工作量最少的是{p}，为{c}",
                k=len(meet), n=len(points), r=rule, p=params_text(f, p["params"], lang), v="meets" if len(meet) == 1 else "meet",
                c=_ci(COST, p["metrics"].get(COST), lang))
     return text + (say(lang, ", with every 95% CI clear of its threshold.", "，各95%置信区间均在阈值达标一侧。") if clear else

@@ -91,9 +91,15 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
                when=when)
 
 
+def described(entry: dict[str, Any], lang: str) -> str:
+    """An entry's ``description`` in ``lang``: a Chinese report shows ``description_zh``, or nothing rather than
+    the English text."""
+    return (entry.get("description_zh", "") if lang == "zh" else entry.get("description", "")).strip()
+
+
 def _policy_words(f: Folder, name: str, lang: str) -> str:
     """'**label**: description' of a policy, from the file's [policies] table."""
-    text = (f.scenario.get("policies", {}).get(name) or {}).get("description", "").strip()
+    text = described(f.scenario.get("policies", {}).get(name) or {}, lang)
     if text and text[-1] not in ".。!?！？":
         text += "." if text[-1].isascii() else "。"  # the full stop of the description's own language
     return f"**{policy(f, name, lang)}**" + (f"{say(lang, ': ', '：')}{text}" if text else "")
@@ -120,9 +126,10 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
             if f.command == "run" else say(lang, "the design", "试验设计")
         lines = [say(lang, "{n}, as the file describes its base (before {w} below): {d}",
                      "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what,
-                     d=sc.get("description", "").strip()), staffing(f, None, lang)]
+                     d=described(sc, lang)), staffing(f, None, lang)]
     else:
-        lines = [f"{name}: {sc.get('description', '').strip()}", staffing(f, None, lang)]
+        lines = [f"{name}{say(lang, ': ', '：')}{described(sc, lang)}" if described(sc, lang) else name,
+                 staffing(f, None, lang)]
     if f.summary.get("overrides"):
         lines.append(say(lang, "Changed from the file for this run: {o}.", "本次运行对情景文件的修改：{o}。",
                          o=listing([f"`{o}`" for o in f.summary["overrides"]], lang)))
@@ -170,14 +177,14 @@ def key_table(f: Folder, lang: str) -> Table:
     if f.command == "sweep":
         keys = [x["key"] for x in s["factors"]]
         shown = ["resolution_hours_p90", "coverage_mean", "coverage_min_grid", "cadre_hours_on_duty"]
-        head = [say(lang, "point", "方案点"), *[param_label(k, lang, f.scenario) for k in keys],
+        head = [say(lang, "point", "参数组合"), *[param_label(k, lang, f.scenario) for k in keys],
                 *[metric_label(m, lang) for m in shown]]
         points = list(s["points"].items())
         rows = [[pid, *[value_label(k, p["params"].get(k), lang) for k in keys],
                  *[cell(m, p["metrics"].get(m), lang) for m in shown]] for pid, p in points[:MAX_POINTS]]
         note = "" if len(points) <= MAX_POINTS else say(
             lang, "The first {k} of {n} points; every point is in points.csv and results.xlsx.",
-            "仅列前{k}个方案点（共{n}个）；全部见points.csv与results.xlsx。", k=MAX_POINTS, n=len(points))
+            "仅列前{k}个参数组合（共{n}个）；全部见points.csv与results.xlsx。", k=MAX_POINTS, n=len(points))
         return Table(head, rows, note, keep=1 + len(keys))  # a point's name and its levels name its row
     if f.command == "sensitivity":
         b = s.get("sensitivity") or {}
@@ -216,7 +223,7 @@ def design_lines(f: Folder, lang: str) -> list[str]:
     kind = {"grid": say(lang, "full factorial", "全因子"), "lhs": say(lang, "Latin hypercube", "拉丁超立方")}.get(
         s.get("design"), str(s.get("design")))
     return [say(lang, "Design: {k} over {f}: {p} points, {r} replications each on common random numbers.",
-                "试验设计：{k}，因素为{f}；共{p}个方案点，每点{r}次重复，使用共同随机数。",
+                "试验设计：{k}，因素为{f}；共{p}个参数组合，每个组合{r}次重复，使用共同随机数。",
                 k=kind, f=listing(factors, lang), p=len(s["points"]), r=s.get("replications", "?"))]
 
 
@@ -229,7 +236,7 @@ def _grid_variant(f: Folder) -> str | None:
 
 
 def _under(f: Folder, variant: str, lang: str) -> str:
-    return say(lang, " under {p}", "（{p}方案）", p=policy(f, variant, lang)) if f.command == "compare" else ""
+    return say(lang, " under {p}", "（方案：{p}）", p=policy(f, variant, lang)) if f.command == "compare" else ""
 
 
 def grids_to_act_on(f: Folder, lang: str) -> Table:
@@ -238,7 +245,7 @@ def grids_to_act_on(f: Folder, lang: str) -> Table:
     variant = _grid_variant(f)
     rows = grid_rows(f.path, variant, f.runs) if variant else []
     out = []
-    for key, metric, why in (("grid_coverage", "coverage_mean", say(lang, "lowest coverage", "走访覆盖率最低")),
+    for key, metric, why in (("grid_coverage", "coverage_mean", say(lang, "lowest coverage", "入户走访覆盖率最低")),
                              ("grid_resolution_p90", "resolution_hours_p90",
                               say(lang, "longest p90 resolution", "办理时长第90百分位最长"))):
         for r in worst(rows, key, WORST_GRIDS):
@@ -247,7 +254,7 @@ def grids_to_act_on(f: Folder, lang: str) -> Table:
                         format_value("resolution_hours_p90", r.values.get("grid_resolution_p90"), lang)])
     head = [say(lang, "why", "原因"), say(lang, "grid", "网格"), say(lang, "community", "社区"),
             say(lang, "street", "街道"), say(lang, "households", "户数"), metric_label("coverage_mean", lang),
-            say(lang, "p90 resolution", "办理时长P90")]
+            say(lang, "p90 resolution", "办理时长第90百分位")]
     note = say(lang, "Means over replications{of}; every grid in results.xlsx (sheet grids).",
                "各次重复的均值{of}；全部网格见results.xlsx的grids表。", of=_under(f, variant, lang) if variant else "")
     return Table(head, out, note)
@@ -337,9 +344,9 @@ def method(f: Folder, lang: str) -> str:
     seeds = s.get("seeds", {})
     checks = s.get("warmup_check", {})
     mser = ("；" if lang == "zh" else "; ").join(say(lang, "{v}: MSER-5 suggests {d:g} days ({ok})",
-                                                     "{v}：MSER-5建议{d:g}天（{ok}）", v=policy(f, v, lang),
-                         d=c["mser5_median_days"], ok=say(lang, "enough", "足够") if c["long_enough"] else
-                         say(lang, "NOT enough", "不足")) for v, c in checks.items())
+                                                     "{v}：MSER-5建议{d:g}天，{ok}", v=policy(f, v, lang),
+                         d=c["mser5_median_days"], ok=say(lang, "enough", "预热期足够") if c["long_enough"] else
+                         say(lang, "NOT enough", "预热期不足")) for v, c in checks.items())
     ver = s.get("versions", {})
     objective = say(lang, "find the cheapest deployment within the lever ranges that meets every target, with a "
                           "stated confidence (docs/optimize.md)", "在决策变量范围内找出以给定置信度满足全部目标的最省配置"
@@ -359,7 +366,7 @@ def method(f: Folder, lang: str) -> str:
         "differences are paired. Intervals are Student-t 95% confidence intervals over replications. Units: durations "
         "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %.",
         "目的：{obj}。模型：离散事件仿真（gridsim {g}、SimPy {sp}、Python {py}）。各网格事项按非齐次泊松过程发生，部分事项"
-        "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和职能部门；突发事件期间转入战时"
+        "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门；突发事件期间转入战时"
         "状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
         "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
         "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。单位：时长以小时计"
