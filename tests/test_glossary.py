@@ -65,7 +65,7 @@ def test_units_and_directions():
     assert metric_info("coverage_min_grid")[0].better == "higher"
     assert metric_info("utilization_sunk")[0].better == "none"  # too busy is not better
     assert metric_info("cadre_hours_on_duty")[0].unit == "cadre_hours"
-    assert metric_info("cadre_hours_on_duty")[0].reads == "cadre-days (8 h)"
+    assert metric_info("cadre_hours_on_duty")[0].reads == "cadre-hours; beside a label, cadre-days (8 h)"
     assert metric_info("task_x_days_to_done")[0].unit == "days"
 
 

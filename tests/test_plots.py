@@ -29,7 +29,7 @@ FIGURES = {
 # the key metrics a comparison shows, in order: (scale from summary.json's stored unit, axis label with the unit)
 KEY_METRICS = {"resolution_hours_mean": (1, "mean resolution time (h)"),
                "resolution_hours_p90": (1, "p90 resolution time (h)"),
-               "coverage_mean": (100, "visit coverage (%)"),
+               "coverage_mean": (100, "households visited within the visit interval (%)"),
                "completion_rate": (100, "completion, all issues incl. hidden (%)"),
                "cadre_hours_on_duty": (1 / 8000, "cadre time on duty (thousand cadre-days)")}
 COUNTS, DAYS = (600, 1000), ("Wed", "Mon+Thu")  # the sweep's levels of sunk cadres and of their service days
@@ -475,7 +475,7 @@ def test_coverage_axis_shared_with_the_target_and_room_for_the_wartime_bar(folde
         assert 0 <= lo <= 70 and (100 - lo) / (hi - lo) <= 0.96, (lo, hi)
         assert max(t for t in ax.get_yticks() if lo <= t <= hi) == 100
         assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(95) for line in ax.get_lines())
-        assert "target: visit coverage ≥ 95%" in [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "target: households visited within the visit interval ≥ 95%" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_coverage_axis_reaches_down_to_the_lowest_policy_for_all(folders, monkeypatch):
