@@ -18,6 +18,7 @@ import math
 
 from sim.decide.sensitivity.analysis import NOISE_WARN
 from sim.decide.sensitivity.command import DEFAULT_METRICS, DEFAULT_SIZE, Sensitivity, sensitivity
+from sim.outputs.numbers import stored_shown, unit_header
 
 __all__ = ["HELP", "Sensitivity", "add_arguments", "sensitivity", "sensitivity_table"]
 
@@ -93,13 +94,18 @@ def sensitivity_table(s: Sensitivity) -> str:
         share = s.noise.get(m, math.nan)
         note = "-" if not math.isfinite(share) else f"{100 * share:.1f}%"
         flag = "  (noise swamps the indices: more --replications)" if math.isfinite(share) and share > NOISE_WARN else ""
-        lines.append(f"{m} — noise share {note}{flag}")
+        # an effect is a change of the metric: in its name's unit, a share's in percentage points (as the figure
+        # and the report give it)
+        shown = stored_shown(m, diff=True)
+        unit = f"; effects in {unit_header(m, shown=shown)}" if s.method == "morris" and unit_header(m, shown=shown) else ""
+        lines.append(f"{m} — noise share {note}{unit}{flag}")
         rows = [head]
         for i, f in enumerate(s.ranking(m), 1):
             d = s.indices[m][f]
             if s.method == "morris":
-                rows.append([str(i), f, _num(d["mu_star"]), _ci(d["mu_star"], d["mu_star_conf"], 0.0),
-                             _num(d["sigma"]), _num(d["mu"])])
+                k = shown.scale
+                rows.append([str(i), f, _num(k * d["mu_star"]), _ci(k * d["mu_star"], k * d["mu_star_conf"], 0.0),
+                             _num(k * d["sigma"]), _num(k * d["mu"])])
             else:
                 rows.append([str(i), f, _num(d["S1"]), _ci(d["S1"], d["S1_conf"]), _num(d["ST"]),
                              _ci(d["ST"], d["ST_conf"])])
@@ -107,7 +113,7 @@ def sensitivity_table(s: Sensitivity) -> str:
         for r in rows:
             lines.append("  " + "  ".join(c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))))
         lines.append("")
-    what = ("mu_star: mean |change of the metric| per move across the factor's range (metric's units); "
+    what = ("mu_star: mean |change of the metric| per move across the factor's range (in the unit named above); "
             "sigma: spread of those effects (non-linearity, interactions); 95% CI: SALib bootstrap"
             if s.method == "morris" else
             "S1: share of the variance of the point means due to the factor alone; ST: including its "

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from sim.outputs.glossary import metric_label, param_label
-from sim.outputs.numbers import format_ci, format_diff, format_value
+from sim.outputs.numbers import format_ci, format_diff, format_value, stored_shown
 from sim.outputs.plots import Folder
 from sim.outputs.report.say import capital, listing, say
 from sim.outputs.report.sections import policy
@@ -136,8 +136,8 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
                k=say(lang, "Morris screening", "Morris筛选") if morris else say(lang, "Sobol indices", "Sobol指数"),
                d=len(b.get("factors", [])), p=b.get("points"), r=b.get("replications"))]
 
-    def val(m: str, x: float | None) -> str:
-        return format_value(m, x, lang) if morris else ("–" if x is None else f"{x:.2f}")
+    def val(m: str, x: float | None) -> str:  # an effect is a change: a share's in percentage points
+        return format_value(m, x, lang, stored_shown(m, diff=True)) if morris else ("–" if x is None else f"{x:.2f}")
 
     def ci(d: dict[str, Any]) -> tuple[float, float]:
         v, c = d.get(idx), d.get(f"{idx}_conf")
@@ -152,7 +152,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         ind, mname = b["indices"][m], metric_label(m, lang)
         top = order[0]
         lo, hi = ci(ind[top])
-        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang) if morris else \
+        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang, shown=stored_shown(m, diff=True)) if morris else \
             f"{ind[top][idx]:.2f} [{lo:.2f}, {hi:.2f}]"
         text = say(lang, "**{m}**: the most influential factor is {k} ({i} = {v})",
                    "**{m}**：影响最大的因素是{k}（{i} = {v}）", m=mname, k=name(top), i=big, v=shown)
