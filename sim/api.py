@@ -43,7 +43,7 @@ from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.glossary import metric_info
-from sim.outputs.numbers import format_ci, format_value
+from sim.outputs.numbers import format_ci, format_value, stored_shown
 from sim.outputs.report import write_report
 from sim.outputs.terminal import comparison_table, results_table, sweep_table
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
@@ -118,7 +118,9 @@ SELECT_HELP = textwrap.fill(
 
 def optimization_text(res: Optimization) -> str:
     """The optimize command's account, its numbers in the reader's units (cadre-days, %, hours)."""
-    return _optimization_text(res, ci=lambda name, s: format_ci(name, s.mean, *s.ci95), value=format_value)
+    # beside identifiers and targets: in the units their names say (a share's shortfall in percentage points)
+    return _optimization_text(res, ci=lambda name, s: format_ci(name, s.mean, *s.ci95, shown=stored_shown(name)),
+                              value=lambda name, x: format_value(name, x, shown=stored_shown(name, diff=True)))
 
 
 def _allocation_text(allocation: str, per_grid: dict[str, int] | None) -> str:

@@ -151,7 +151,7 @@ def test_plots_read_only_the_folder(folders, monkeypatch):
     ref = {m: abs(by[s["reference"]]["metrics"][m]["mean"]) for m in KEY_METRICS}
     diff = s["differences"]["two_days"]["metrics"]
     ax = figs["differences"].axes[0]
-    assert ax.get_xlabel() == "difference from baseline (% of its mean)"
+    assert ax.get_xlabel() == "relative difference from baseline (% of its mean)"
     np.testing.assert_allclose(_errorbars(ax, 0), [[100 * x / ref[m] for x in _ci(diff[m])] for m in KEY_METRICS])
     for p in policies:
         ax = figs[f"utilization-{p}"].axes[0]

@@ -195,7 +195,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "map_km": ("km", "公里"),
     "t_policy": ("Policies compared: means and 95% CIs", "方案比较：均值与95%置信区间"),
     "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}之差（配对95%置信区间）"),
-    "diff_pct": ("difference from {base} (% of its mean)", "与{base}之差（占其均值的%）"),
+    "diff_pct": ("relative difference from {base} (% of its mean)", "与{base}的相对差（占其均值的%）"),
     "t_sweep": ("{metric} against {param}", "{metric}随{param}的变化"),
     "t_heat": ("{metric} by design point", "各方案点的{metric}"),
     "sweep_of": ("sweep of {factors}", "参数扫描：{factors}"),

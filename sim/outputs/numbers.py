@@ -7,7 +7,7 @@ Two ways of showing a metric, and never a mix of them:
 - named by its label, with the unit written beside the number or in the header (figures, reports;
   ``shown_unit``): durations in hours, or in days when the largest number shown is 72 h or more;
   cadre time in cadre-days of 8 hours; shares in %; counts as counts.
-Differences of shares are percentage points ('+2.5 pp', '+2.5个百分点'), never '%', in both ways.
+Differences of shares are percentage points ('+2.5 percentage points', '+2.5个百分点'), never '%', in both ways.
 Digits: three significant figures, fewer when the 95% CI is wider (one significant digit of its
 half-width), and more only while the two ends would print alike: an interval never prints as one
 value (a number that is the same in every replication prints alone, without an interval); a paired
