@@ -131,7 +131,7 @@ def test_grids_sheet_worst_coverage_first(folders):
     table = rows(openpyxl.load_workbook(write_workbook(folders / "run"))["grids"])
     head = table[0]
     assert head[:4] == ["grid", "community", "street", "households"]
-    assert head[4:6] == ["households visited within the interval (%)", "p90 resolution time (h)"]
+    assert head[4:6] == ["share of households visited within the interval (%)", "p90 resolution time (h)"]
     assert len(table) - 1 == 12
     cov = [r[4] for r in table[1:]]
     assert cov == sorted(cov) and all(0 <= c <= 1 for c in cov)

@@ -101,7 +101,8 @@ def coverage_figure(fg: Figures, variant: str, series: list[dict[str, list[float
     warm = int(fg.f.hours("warmup_days") / 24)
     _percent_axis(fg, ax, fg.shared("coverage_bottom", lambda every: _coverage_bottom(every, warm)))
     interval = f"{_interval_days(fg, variant):g}"
-    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage_days", interval=interval), xlim=(0, days[-1] + 0.5))
+    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage_days", interval=interval, days=f"{len(days):,}"),
+           xlim=(0, days[-1] + 0.5))
     fg.time_axis(ax, days[-1] + 0.5)
     fg.name_emergencies(ax, variant)
     fg.legend_below(ax)
@@ -135,8 +136,8 @@ def _note_under_legend(fg: Figures, fig, ax, note: str) -> None:
     box = (legend or ax).get_window_extent(renderer)
     x0, y0 = ax.transAxes.inverted().transform((box.x0, box.y0))
     width = 48 if fg.lang == "zh" else 95  # characters of 5 pt type across the figure (a CJK one is two wide)
-    ax.text(x0, y0 - 0.04, "\n".join(textwrap.wrap(note, width)), transform=ax.transAxes, fontsize=5, color="#8a5a00", ha="left",
-            va="top")
+    ax.text(x0, y0 - 0.04, "\n".join(textwrap.wrap(note, width)), transform=ax.transAxes, fontsize=5,
+            color="#8a5a00", ha="left", va="top")
 
 
 def _ecdf_right(all_series: list[list[dict[str, list[float]]]]) -> float:
@@ -218,14 +219,14 @@ def utilization_figure(fg: Figures, variant: str) -> None:
 
 def grid_map(fg: Figures, variant: str, series, key: str, metric: str, title: str, cmap: str) -> None:
     """Grids as tiles: one block per community, communities in rows by street; values in the unit the district
-    maps use for ``metric`` (``labels.axis``: hours unless every policy's grids reach 72 h)."""
+    maps use for ``metric`` (``labels.axis``: a duration in days only when some grid of some policy reaches 72 h)."""
 
     path = fg.f.path / "grids.csv"
     if not path.is_file():
         return
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     lo, hi = fg.shared(f"range-{key}", lambda every: _finite_range([_grid_means(ss, key) for ss in every if ss and key in ss[0]]))
-    scale, unit_label = axis(metric, [lo, hi], fg.lang)
+    scale, label = axis(metric, [lo, hi], fg.lang)
     values = _grid_means(series, key) * scale
     streets: dict[str, dict[str, list[int]]] = {}
     for i, r in enumerate(rows):
@@ -260,7 +261,7 @@ def grid_map(fg: Figures, variant: str, series, key: str, metric: str, title: st
     ax.set_aspect("equal")
     sm = fg.plt.cm.ScalarMappable(norm=norm, cmap=cm)
     cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
-    cb.set_label(unit_label, fontsize=6.5)
+    cb.set_label(label, fontsize=6.5)
     cb.ax.tick_params(labelsize=6)
     ax.set_title(fg.label(title) + "\n" + fg.label("grid_layout"), fontsize=7.5)
     fg.save(fig, f"{key.replace('_', '-')}-{variant}", fg.policy_label(variant))
