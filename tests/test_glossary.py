@@ -9,7 +9,7 @@ import pytest
 
 from sim.outputs import glossary as g
 from sim.outputs.glossary import label, metric_info, param_label, value_label
-from sim.outputs.plots.labels import KEY_METRICS, LABELS, SCALE, axis
+from sim.outputs.plots.labels import KEY_METRICS, LABELS, SCALE, axis, axis_label, diff_label
 
 ROOT = Path(__file__).resolve().parent.parent
 IDENTIFIER = re.compile(r"[A-Za-z]+[_.][A-Za-z]")  # snake_case or a dotted key
@@ -131,3 +131,11 @@ def test_labels_module_keeps_its_keys():
     assert LABELS["en"]["resolution_hours_mean"] == "mean resolution time (h)"
     assert axis("resolution_hours_p90", [30.0, 100.0]) == (1 / 24, "p90 resolution time (days)")
     assert axis("utilization_sunk", [0.4], "zh") == (100.0, "下沉干部忙碌率（%）")
+
+
+def test_an_axis_of_differences_of_a_share_is_in_percentage_points():
+    # the selection figure and the difference maps: a share's differences never labelled %
+    assert diff_label(axis_label("coverage_mean"), "coverage_mean") == \
+        "share of households visited within the interval (percentage points)"
+    assert diff_label(axis_label("coverage_mean", "zh"), "coverage_mean", "zh") == "周期内入户走访覆盖率（个百分点）"
+    assert diff_label(axis_label("resolution_hours_p90"), "resolution_hours_p90") == "p90 resolution time (h)"

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sim.decide.sensitivity import sensitivity_table
+from sim.api import sensitivity_table
 from sim.decide.sensitivity.command import Sensitivity
 from sim.outputs.report.decisions import sensitivity as report_sensitivity
 

@@ -6,6 +6,9 @@ levels, weekdays, units, the common parameter keys and their values, and the wor
 figures and tables have a label in each language.  ``label`` is the one entry point: it
 never hands a reader a dotted key or a Python identifier, falling back to the scenario's
 own ``label``/``label_zh`` for policies and issue types, then to words made from the name.
+
+Over 450 lines: mostly tables of terms, kept in one module so that figures, reports and the workbook
+say the same thing; the functions are short.
 """
 
 from __future__ import annotations

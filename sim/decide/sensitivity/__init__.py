@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 from sim.decide.sensitivity.analysis import NOISE_WARN
 from sim.decide.sensitivity.command import DEFAULT_METRICS, DEFAULT_SIZE, Sensitivity, sensitivity
-from sim.outputs.numbers import stored_shown, unit_header
 
 __all__ = ["HELP", "Sensitivity", "add_arguments", "sensitivity", "sensitivity_table"]
 
@@ -82,8 +82,11 @@ def _ci(value: float, half: float, floor: float = -math.inf) -> str:
     return f"[{_num(max(floor, value - half))}, {_num(value + half)}]"
 
 
-def sensitivity_table(s: Sensitivity) -> str:
-    """Per metric, the factors ranked (by mu_star or ST) with their indices, 95% CIs and the noise share."""
+def sensitivity_table(s: Sensitivity, effect_unit: Callable[[str], tuple[float, str]] = lambda m: (1.0, "")) -> str:
+    """Per metric, the factors ranked (by mu_star or ST) with their indices, 95% CIs and the noise share.
+
+    ``effect_unit(metric)``: (scale, unit) of a change of the metric, as the figure and the report show it (the
+    API passes sim.outputs.numbers' rule: a share's changes in percentage points)."""
     head = (["rank", "factor", "mu_star", "95% CI", "sigma", "mu"] if s.method == "morris"
             else ["rank", "factor", "S1", "95% CI", "ST", "95% CI"])
     lines = []
@@ -94,16 +97,13 @@ def sensitivity_table(s: Sensitivity) -> str:
         share = s.noise.get(m, math.nan)
         note = "-" if not math.isfinite(share) else f"{100 * share:.1f}%"
         flag = "  (noise swamps the indices: more --replications)" if math.isfinite(share) and share > NOISE_WARN else ""
-        # an effect is a change of the metric: in its name's unit, a share's in percentage points (as the figure
-        # and the report give it)
-        shown = stored_shown(m, diff=True)
-        unit = f"; effects in {unit_header(m, shown=shown)}" if s.method == "morris" and unit_header(m, shown=shown) else ""
+        k, name = effect_unit(m)
+        unit = f"; effects in {name}" if s.method == "morris" and name else ""
         lines.append(f"{m} — noise share {note}{unit}{flag}")
         rows = [head]
         for i, f in enumerate(s.ranking(m), 1):
             d = s.indices[m][f]
             if s.method == "morris":
-                k = shown.scale
                 rows.append([str(i), f, _num(k * d["mu_star"]), _ci(k * d["mu_star"], k * d["mu_star_conf"], 0.0),
                              _num(k * d["sigma"]), _num(k * d["mu"])])
             else:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sim.outputs.glossary import word
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.labels import diff_label
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 
@@ -59,7 +60,7 @@ def selection_figure(fg: Figures) -> None:
     conf = f"{100 * s['confidence']:g}%"
     note = _w(fg, "note", conf=conf, better=_w(fg, "lower" if minimize else "higher"))
     ax.set_title(_w(fg, "title", metric=metric))
-    ax.set_xlabel(_w(fg, "x", axis=fg.label(m)))
+    ax.set_xlabel(_w(fg, "x", axis=diff_label(fg.label(m), m, fg.lang)))  # differences: a share's in points
     ax.annotate(f"{note}\n{_w(fg, 'zone', delta=f'{delta:g}')}", (0, 0), xycoords="axes fraction",
                 xytext=(0, -31), textcoords="offset points", fontsize=5.8, color="#444444", va="top",
                 linespacing=1.4)
