@@ -76,10 +76,12 @@ def _against_targets(block: dict[str, Any], lang: str) -> str:
     def miss(m: str, c: dict[str, Any]) -> str:
         if c["met"]:
             return say(lang, "met on average", "均值达标")
-        gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang)
+        gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang, stored_shown(m, diff=True))
         return say(lang, "missed on average by {g}", "均值差{g}未达标", g=gap)
     return ("；" if lang == "zh" else "; ").join(
-        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang)}{say(lang, ', ', '，')}"
+        # beside the target as typed (an identifier): in the unit its name says
+        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang, shown=stored_shown(m))}"
+        f"{say(lang, ', ', '，')}"
         f"{miss(m, c)}" for m, c in block["metrics"].items())
 
 
