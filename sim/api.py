@@ -23,7 +23,8 @@ from typing import Any
 from sim.decide.calibrate import Calibration, calibrate, calibration_table
 from sim.decide.sensitivity import HELP as SENSITIVITY_HELP
 from sim.decide import sensitivity as _sensitivity
-from sim.decide.sensitivity import Sensitivity, sensitivity_table
+from sim.decide.sensitivity import Sensitivity
+from sim.decide.sensitivity import sensitivity_table as _sensitivity_table
 from sim.decide.sensitivity import add_arguments as sensitivity_arguments
 from sim.decide.optimize import HELP as OPTIMIZE_HELP
 from sim.decide import optimize as _optimize
@@ -45,7 +46,7 @@ from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.fonts import FontError
 from sim.outputs.glossary import metric_info
-from sim.outputs.numbers import format_ci, format_value
+from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
 from sim.outputs.report import write_report
 from sim.outputs.terminal import comparison_table, results_table, sweep_table
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
@@ -101,6 +102,16 @@ def better_direction(metric: str) -> str:
     return info[0].better if info else "none"
 
 
+def sensitivity_table(res: Sensitivity) -> str:
+    """The terminal's table of a sensitivity study: each effect in the unit of the metric's name, a share's in
+    percentage points (as the figure and the report give it)."""
+    def effect_unit(metric: str) -> tuple[float, str]:
+        shown = stored_shown(metric, diff=True)
+        return shown.scale, unit_header(metric, shown=shown)
+
+    return _sensitivity_table(res, effect_unit)
+
+
 def metric_unit(metric: str) -> str:
     """How the terminal shows a metric: '%' for shares, 'h' for hours, else ''."""
     info = metric_info(metric)
@@ -121,7 +132,9 @@ SELECT_HELP = textwrap.fill(
 
 def optimization_text(res: Optimization) -> str:
     """The optimize command's account, its numbers in the reader's units (cadre-days, %, hours)."""
-    return _optimization_text(res, ci=lambda name, s: format_ci(name, s.mean, *s.ci95), value=format_value)
+    # beside identifiers and targets: in the units their names say (a share's shortfall in percentage points)
+    return _optimization_text(res, ci=lambda name, s: format_ci(name, s.mean, *s.ci95, shown=stored_shown(name)),
+                              value=lambda name, x: format_value(name, x, shown=stored_shown(name, diff=True)))
 
 
 def _allocation_text(allocation: str, per_grid: dict[str, int] | None) -> str:

@@ -129,18 +129,20 @@ def grid_coverage(r: Records, g: int, times: np.ndarray) -> np.ndarray:
 
 
 def coverage_summary(r: Records, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per grid, the mean coverage over ``times``; per time, the mean over grids.
+    """Per grid, its mean coverage over ``times``; per time, the district's coverage: the share of all its
+    households visited within the interval (grids weighted by their households, as 入户率 is).
 
     One grid at a time, so memory is O(grids + times), never a grids x times matrix
     (8,760 hourly samples x 10,000 grids would be 700 MB).
     """
+    households = np.asarray(r.district.households, dtype=float)
     per_grid = np.empty(r.district.n)
     per_time = np.zeros(times.size)
     for g in range(r.district.n):
         cov = grid_coverage(r, g, times)
         per_grid[g] = cov.mean() if times.size else np.nan
-        per_time += cov
-    return per_grid, per_time / max(r.district.n, 1)
+        per_time += cov * households[g]
+    return per_grid, per_time / max(households.sum(), 1.0)
 
 
 def coverage_times(r: Records) -> np.ndarray:
@@ -153,7 +155,8 @@ class Coverage:
     records' visit breakpoints (the largest part of a run's records) can be freed before the rest."""
 
     per_grid: np.ndarray  # each grid's mean coverage over the window
-    daily: np.ndarray  # the mean over grids at the end of each day, day 0 first
+    district: float  # the share of all households covered, averaged over the window (weighted by households)
+    daily: np.ndarray  # the share of all households covered at the end of each day, day 0 first
     households_visited: float  # distinct households visited in the window
     visiting_hours: float  # cadre hours spent visiting in the window
 
@@ -163,8 +166,10 @@ def coverage(r: Records) -> Coverage:
     days = np.arange(0.0, b, 24.0) + 24.0
     # households visited in the window, per grid (counting a second round of a grid again)
     rounds = np.array([np.diff(visited(r, g, np.array([a, b])))[0] for g in range(r.district.n)])
+    per_grid, per_time = coverage_summary(r, coverage_times(r))
     return Coverage(
-        per_grid=coverage_summary(r, coverage_times(r))[0],
+        per_grid=per_grid,
+        district=_mean(per_time),
         daily=coverage_summary(r, np.minimum(days, b))[1],
         households_visited=float(sum(min(h, v) for h, v in zip(r.district.households, rounds))),
         visiting_hours=float(rounds.sum()) / r.visit_pace,
@@ -226,7 +231,8 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
 
     if r.visits_enabled:
         cov = cov or coverage(r)
-        out["coverage_mean"] = float(cov.per_grid.mean())
+        out["coverage_mean"] = cov.district
+        out["coverage_grid_mean"] = float(cov.per_grid.mean())
         out["coverage_min_grid"] = float(cov.per_grid.min())
         out["households_visited"] = cov.households_visited
 

@@ -39,10 +39,8 @@ def rows(ws) -> list[list]:
 
 
 def stored(metric: str, x: float | None) -> float | None:
-    """The workbook keeps cadre hours as cadre-days (hours / 8, exact); everything else as stored."""
-    if x is None:
-        return None
-    return x / 8 if metric.startswith("cadre_hours") or metric in ("wartime_cadre_hours", "wartime_post_hours") else x
+    """The workbook keeps every metric as stored: it names them by their identifiers, so in the units they say."""
+    return x
 
 
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
@@ -71,7 +69,7 @@ def test_summary_equals_summary_json(folders, kind):
                                      m["n"]), name
         assert "_" not in label and better in ("higher is better", "lower is better", "neither")
     units = {r[0]: r[2] for r in table[1:]}
-    assert units["resolution_hours_p90"] == "h" and units["cadre_hours_on_duty"] == "cadre-days"
+    assert units["resolution_hours_p90"] == "h" and units["cadre_hours_on_duty"] == "cadre-hours"
     assert units["coverage_mean"] == "%"
     for row in ws.iter_rows(min_row=2):
         for c in row[3:7]:
@@ -109,7 +107,13 @@ def test_comparison_sheet(folders):
     assert row[11] == ("yes" if d["ci95"][0] > 0 or d["ci95"][1] < 0 else "no")
     assert got[("resolution_hours_mean", "baseline")][8] is None  # the reference has no difference
     ref = doc["by_policy"]["baseline"]["metrics"]["cadre_hours_on_duty"]
-    assert got[("cadre_hours_on_duty", "baseline")][4] * 8 == ref["mean"]
+    assert got[("cadre_hours_on_duty", "baseline")][4] == ref["mean"]  # cadre-hours, as its name says
+    # a difference of shares: percentage points, with that unit in the cell's format (never %)
+    c = doc["differences"]["two_days"]["metrics"]["coverage_mean"]
+    assert got[("coverage_mean", "two days a week")][8] == pytest.approx(100 * c["mean"], rel=1e-12)
+    ws = openpyxl.load_workbook(folders / "compare" / "results.xlsx")["comparison"]
+    cell = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "coverage_mean" and r[8].value is not None)[8]
+    assert '"percentage points"' in cell.number_format and "%" not in cell.number_format
 
 
 def test_points_sheet(folders):
@@ -127,7 +131,7 @@ def test_grids_sheet_worst_coverage_first(folders):
     table = rows(openpyxl.load_workbook(write_workbook(folders / "run"))["grids"])
     head = table[0]
     assert head[:4] == ["grid", "community", "street", "households"]
-    assert head[4:6] == ["visit coverage (%)", "p90 resolution time (h)"]
+    assert head[4:6] == ["share of households visited within the interval (%)", "p90 resolution time (h)"]
     assert len(table) - 1 == 12
     cov = [r[4] for r in table[1:]]
     assert cov == sorted(cov) and all(0 <= c <= 1 for c in cov)
@@ -163,7 +167,7 @@ def test_chinese_workbook_sits_beside_the_english_one(folders):
     labels = {r[0]: (r[1], r[2]) for r in rows(wb["summary"])[1:]}
     assert labels["completion_rate_reported"] == ("办结率", "%")
     assert labels["resolution_hours_mean"] == ("平均办理时长", "小时")
-    assert labels["cadre_hours_on_duty"][1] == "人日"
+    assert labels["cadre_hours_on_duty"][1] == "人时"  # cadre-hours, as the identifier beside it says
     assert "平均办理时长（小时）" in rows(wb["replications"])[0]
     assert rows(wb["about"])[0] == ["项目", "内容"]
     about = {r[0]: r[1] for r in rows(wb["about"])[1:]}

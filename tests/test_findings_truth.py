@@ -46,14 +46,16 @@ TOKEN = re.compile(rf"(?<![A-Za-z0-9_.\-+])({NUM})( ?(?:{'|'.join(re.escape(u) f
 RELATIVE = re.compile(rf" \(({NUM})% relative\)|（相对({NUM})%）")
 TOLERANCE = re.compile(rf"±({NUM})%")
 # fixed phrases whose numbers are not results: the CI's level, the p90's 90%
-FIXED = {"95% CI": "CI", "95%置信区间": "置信区间", "90% were resolved": "were resolved", "90%的事项": "的事项"}
+FIXED = {"95% CI": "CI", "95%置信区间": "置信区间", "90% were resolved": "were resolved", "90%的事项": "的事项",
+         # the visit interval (Baota's 30 days) is an input, not a result
+         "in the last 30 days": "in the last days", "在近30天内": "在近天内"}
 # the run's opening sentence speaks of metrics without their labels
 PHRASES = {
     "en": {"on average to resolve": "resolution_hours_mean", "were resolved within": "resolution_hours_p90",
-           "within their type's time limit": "sla_attainment", "of households were visited": "coverage_mean",
+           "within their type's time limit": "sla_attainment", "of all households had been visited": "coverage_mean",
            "worst-covered grid": "coverage_min_grid", "Cadres spent": COST, "in wartime mode": "wartime_cadre_hours"},
     "zh": {"平均办理时长": "resolution_hours_mean", "的事项在": "resolution_hours_p90", "在规定时限内办结": "sla_attainment",
-           "的住户得到入户走访": "coverage_mean", "覆盖率最低的网格": "coverage_min_grid", "干部在岗工作量": COST,
+           "天内得到入户走访": "coverage_mean", "覆盖率最低的网格": "coverage_min_grid", "干部在岗工作量": COST,
            "战时状态": "wartime_cadre_hours"},
 }
 

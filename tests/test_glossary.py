@@ -9,7 +9,7 @@ import pytest
 
 from sim.outputs import glossary as g
 from sim.outputs.glossary import label, metric_info, param_label, value_label
-from sim.outputs.plots.labels import KEY_METRICS, LABELS, SCALE, axis
+from sim.outputs.plots.labels import KEY_METRICS, LABELS, SCALE, axis, axis_label, diff_label
 
 ROOT = Path(__file__).resolve().parent.parent
 IDENTIFIER = re.compile(r"[A-Za-z]+[_.][A-Za-z]")  # snake_case or a dotted key
@@ -65,7 +65,7 @@ def test_units_and_directions():
     assert metric_info("coverage_min_grid")[0].better == "higher"
     assert metric_info("utilization_sunk")[0].better == "none"  # too busy is not better
     assert metric_info("cadre_hours_on_duty")[0].unit == "cadre_hours"
-    assert metric_info("cadre_hours_on_duty")[0].reads == "cadre-days (8 h)"
+    assert metric_info("cadre_hours_on_duty")[0].reads == "cadre-hours; beside a label, cadre-days (8 h)"
     assert metric_info("task_x_days_to_done")[0].unit == "days"
 
 
@@ -142,7 +142,8 @@ def _zh_texts() -> list[tuple[str, str]]:
 
 
 # the only Latin words a Chinese reader meets: the program's name, an option, the seeding formula, method names
-LATIN_IN_ZH = {"gridsim", "set", "SeedSequence", "root", "spawn_key", "k", "MCB", "Morris", "Sobol", "S1", "ST"}
+LATIN_IN_ZH = {"gridsim", "set", "SeedSequence", "root", "spawn_key", "k", "MCB", "Morris", "Sobol", "S1", "ST",
+               "wartime", "pause_visits", "false", "summary", "json"}  # a scenario key and a file the reader may open
 
 
 def test_chinese_terms_carry_no_english_words():
@@ -182,3 +183,11 @@ def test_campaigns_tasks_and_named_roles_are_named_by_their_labels():
     assert g.metric_label("utilization_registration_drive", "zh", sc).startswith("入户登记干部")
     tf = load_scenario(ROOT / "scenarios" / "tiefeng.toml")
     assert g.metric_label("task_notify_households_on_time_share", "zh", tf).startswith("通知住户")
+
+
+def test_an_axis_of_differences_of_a_share_is_in_percentage_points():
+    # the selection figure and the difference maps: a share's differences never labelled %
+    assert diff_label(axis_label("coverage_mean"), "coverage_mean") == \
+        "share of households visited within the interval (percentage points)"
+    assert diff_label(axis_label("coverage_mean", "zh"), "coverage_mean", "zh") == "入户走访覆盖率（个百分点）"
+    assert diff_label(axis_label("resolution_hours_p90"), "resolution_hours_p90") == "p90 resolution time (h)"

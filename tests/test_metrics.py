@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.experiments.statistics import summarize
-from sim.metrics import compute_metrics
+from sim.metrics import compute_metrics, coverage, run_series
 from sim.model import simulate
 from sim.scenario import build_scenario, load_scenario
 
@@ -39,6 +39,24 @@ def test_coverage_of_a_constant_pace_is_exact(pace, expected):
     assert m["coverage_min_grid"] == pytest.approx(expected, abs=1e-9)
     assert m["households_visited"] == pytest.approx(min(1000, pace * 40 * 24))
     assert m["issues_arrived"] == 0 and math.isnan(m["completion_rate"])
+
+
+def test_coverage_is_a_share_of_households_not_a_mean_of_grids():
+    # two grids, one worker each visiting 2 households an hour, 10-day interval (warm-up 20 days > 10):
+    # the grid of 1,000 has 480 of them visited within 10 days (48%), the grid of 240 all of them (100%).
+    # Of the 1,240 households, 480 + 240 = 720 are covered: 58.06%; the plain mean of grids would be 74%.
+    spec = visiting_only(2.0, 1000, 10)
+    spec["grids"] = {"list": [{"id": "G1", "households": 1000}, {"id": "G2", "households": 240}]}
+    sc = build_scenario(spec, ROOT / "x.toml")
+    r = simulate(sc, np.random.SeedSequence(0))
+    cov = coverage(r)
+    m = compute_metrics(r, cov)
+    assert m["coverage_mean"] == pytest.approx(720 / 1240, abs=1e-9)
+    assert m["coverage_grid_mean"] == pytest.approx((0.48 + 1.0) / 2, abs=1e-9)
+    assert m["coverage_min_grid"] == pytest.approx(0.48, abs=1e-9)
+    # the daily series is the same share, day by day, once a whole interval has passed
+    assert cov.daily[12:] == pytest.approx(np.full(len(cov.daily) - 12, 720 / 1240), abs=1e-9)
+    assert run_series(r, np.zeros(60), cov)["coverage_daily"][30] == pytest.approx(720 / 1240, abs=1e-9)
 
 
 def test_backlog_mean_obeys_littles_law_through_the_metrics():

@@ -14,8 +14,10 @@ from sim.outputs.numbers import (
     format_ci,
     format_diff,
     format_value,
+    Shown,
     shown_unit,
     significant,
+    stored_shown,
 )
 
 METRICS = ["resolution_hours_mean", "coverage_mean", "cadre_hours_on_duty", "backlog_mean", "task_x_days_to_done",
@@ -70,7 +72,34 @@ def test_the_cases_of_the_issue():
     assert format_diff("resolution_hours_mean", -0.004, -0.007, -0.001, True) == "-0.004 h [-0.007, -0.001]"
     # '0.37 d [0.37 d, 0.37 d]': a 9-hour mean in hours, and its interval apart
     assert format_ci("resolution_hours_mean", 8.88, 8.85, 8.91) == "8.88 h [8.85, 8.91]"
-    assert format_diff("coverage_mean", 0.0001, -0.002, 0.002, False) == "0.0 percentage points [-0.2, +0.2]"  # a zero has no sign
+    assert format_diff("coverage_mean", 0.0001, -0.002, 0.002, False) == "0.0 percentage points [-0.2, +0.2]"  # no sign
+
+
+def test_a_difference_of_shares_is_in_percentage_points_never_percent():
+    # 91.6% against 94.1%: 2.5 points apart (a relative change would be 2.7%)
+    assert format_diff("coverage_mean", 0.025, 0.020, 0.030, True) == "+2.5 percentage points [+2.0, +3.0]"
+    assert format_diff("sla_attainment", -0.0023, None, None, False, "zh") == "-0.230个百分点"
+    for lang in ("en", "zh"):
+        assert "%" not in format_diff("completion_rate_reported", 0.012, 0.004, 0.02, True, lang)
+    assert diff_parts("coverage_min_grid", 0.25, 0.24, 0.26, True)[3].unit == "points"
+
+
+def test_no_false_precision_three_significant_figures_unless_the_interval_needs_more():
+    # the report's '94.607%': a narrow CI of [94.603%, 94.611%] needs two decimals to keep its ends apart, not three
+    assert format_ci("coverage_mean", 0.94607, 0.94603, 0.94611) == "94.61% [94.60%, 94.61%]"
+    assert format_ci("coverage_mean", 0.94607, 0.9446, 0.9476) == "94.6% [94.5%, 94.8%]"
+    assert format_ci("coverage_mean", 0.9, 0.85, 0.95) == "90% [85%, 95%]"  # a wide CI: fewer digits
+    assert format_ci("resolution_hours_mean", 8.8812, 8.8790, 8.8841) == "8.881 h [8.879, 8.884]"  # needs more
+
+
+def test_beside_its_identifier_a_metric_is_in_the_unit_its_name_says():
+    assert stored_shown("resolution_hours_p90") == Shown("hours", 1.0)  # never days, however long
+    assert stored_shown("cadre_hours_on_duty") == Shown("cadre_hours", 1.0)  # never cadre-days
+    assert stored_shown("task_x_days_to_done") == Shown("days", 1.0)
+    assert stored_shown("coverage_mean") == Shown("percent", 100.0)
+    assert stored_shown("coverage_mean", diff=True) == Shown("points", 100.0)
+    assert format_ci("resolution_hours_p90", 89.7, 85.0, 94.0, shown=stored_shown("resolution_hours_p90")) \
+        == "90 h [85, 94]"
 
 
 def test_the_unit_rule():

@@ -30,7 +30,7 @@ FIGURES = {
 # the key metrics a comparison shows, in order: (scale from summary.json's stored unit, axis label with the unit)
 KEY_METRICS = {"resolution_hours_mean": (1, "mean resolution time (h)"),
                "resolution_hours_p90": (1, "p90 resolution time (h)"),
-               "coverage_mean": (100, "visit coverage (%)"),
+               "coverage_mean": (100, "share of households visited within the interval (%)"),
                "completion_rate": (100, "completion, all issues incl. hidden (%)"),
                "cadre_hours_on_duty": (1 / 8000, "cadre time on duty (thousand cadre-days)")}
 COUNTS, DAYS = (600, 1000), ("Wed", "Mon+Thu")  # the sweep's levels of sunk cadres and of their service days
@@ -153,7 +153,7 @@ def test_plots_read_only_the_folder(folders, monkeypatch):
     ref = {m: abs(by[s["reference"]]["metrics"][m]["mean"]) for m in shown}
     diff = s["differences"]["two_days"]["metrics"]
     ax = figs["differences"].axes[0]
-    assert ax.get_xlabel() == "difference from baseline (% of its mean)"
+    assert ax.get_xlabel() == "relative difference from baseline (% of its mean)"
     np.testing.assert_allclose(_errorbars(ax, 0), [[100 * x / ref[m] for x in _ci(diff[m])] for m in shown])
     # each row's difference in its own unit with its CI, beside it: the worst grid's in percentage points
     texts = [t.get_text() for t in ax.texts]
@@ -458,12 +458,13 @@ def test_coverage_axis_shared_with_the_target_and_room_for_the_wartime_bar(folde
         [mean] = [line for line in ax.get_lines() if line.get_label() == "mean, 95% CI"]
         runs = Folder.load(folders / "compare").series(p)
         assert list(mean.get_ydata()) == pytest.approx(100 * np.mean([r["coverage_daily"] for r in runs], axis=0))
-        assert ax.get_ylabel() == "households visited within interval (%)"
+        assert ax.get_ylabel() == "households visited (% of all)"  # of all households: weighted
+        assert "in the last 30 days" in ax.get_title()  # within how many days
         lo, hi = ax.get_ylim()
         assert 0 <= lo <= 70 and (100 - lo) / (hi - lo) <= 0.96, (lo, hi)
         assert max(t for t in ax.get_yticks() if lo <= t <= hi) == 100
         assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(95) for line in ax.get_lines())
-        assert "target: visit coverage ≥ 95%" in [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "target: share of households visited within the interval ≥ 95%" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_coverage_axis_reaches_down_to_the_lowest_policy_for_all(folders, monkeypatch):
@@ -533,7 +534,7 @@ def test_sweep_series_dodged_at_each_level(folders, monkeypatch):
         # one series per level of the other factor, each point at its mean in summary.json
         assert {c.get_label(): list(c.lines[0].get_ydata()) for c in ax.containers} == {
             label: pytest.approx([value[k] for k in keys]) for label, keys in series.items()}, name
-        assert ax.get_ylabel() == "visit coverage (%)"
+        assert ax.get_ylabel() == "share of households visited within the interval (%)"
     ticks = [t.get_text() for t in figs["sweep-coverage_mean-by-count"].axes[0].get_xticklabels()]
     assert ticks == ["600", "1000"]  # the design's levels, in numeric order
 
@@ -546,7 +547,7 @@ def test_targets_in_the_readers_units_and_inside_the_colour_scale(folders, monke
     assert figure_value("coverage_mean", 0.95, "en") == "95%"
     figs = _drawn(folders / "sweep", monkeypatch)
     heat = figs["heatmap-resolution_hours_p90"]
-    assert "p90 resolution time ≤ 72 h, visit coverage ≥ 95%" in heat.axes[0].get_title()
+    assert "p90 resolution time ≤ 72 h, share of households visited within the interval ≥ 95%" in heat.axes[0].get_title()
     assert heat.axes[0].images[0].norm.vmax >= 72  # an hour's spread far under the target is not the whole scale
     legend = [t.get_text() for t in figs["sweep-resolution_hours_p90-by-count"].axes[0].get_legend().get_texts()]
     assert "target: p90 resolution time ≤ 72 h" in legend

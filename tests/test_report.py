@@ -49,7 +49,7 @@ def test_compare_findings_name_the_better_policy_in_the_better_direction(folders
     d = f.summary["differences"]["by_households"]["metrics"]["coverage_min_grid"]
     assert d["ci95"][0] > 0  # allocating by households lifts the worst grid (README), distinguishable here
     en = " ".join(compare_findings(f, "en"))
-    assert "On worst-grid visit coverage, **by households** does best" in en
+    assert "On worst grid's share of households visited within the interval, **by households** does best" in en
     assert format_diff("coverage_min_grid", d["mean"], *d["ci95"], True) + " against baseline" in en
     zh = " ".join(compare_findings(f, "zh"))
     assert "在最差网格入户走访覆盖率上，**按户数分配**最优" in zh
@@ -63,7 +63,7 @@ def test_compare_findings_say_nothing_the_intervals_do_not_support(folders):
             d["ci95"] = [d["mean"] - 1e9, d["mean"] + 1e9]  # every paired CI now includes zero
     text = " ".join(compare_findings(f, "en"))
     assert "does best" not in text
-    assert "the policies cannot be told apart" in text and "worst-grid visit coverage" in text
+    assert "the policies cannot be told apart" in text and "worst grid's share of households visited within the interval" in text
 
 
 def test_run_findings_set_the_numbers_against_the_published_figures(folders):
@@ -249,7 +249,7 @@ def test_streets_sheet_and_report_agree_with_the_grids(folders):
     grids = list(wb["grids"].iter_rows(values_only=True))
     head = grids[0]
     hh, street = head.index("households"), head.index("street")
-    cov = next(j for j, h in enumerate(head) if h.startswith("visit coverage"))
+    cov = next(j for j, h in enumerate(head) if h.startswith("share of households visited"))
     by: dict = {}
     for r in grids[1:]:
         by.setdefault(r[street], []).append((r[hh], r[cov]))

@@ -32,7 +32,7 @@ from sim.experiments.statistics import MetricSummary
 from sim.experiments.atomic import atomic_write
 from sim.experiments.results import csv_text, default_dir
 from sim.scenario import Scenario, Target, load_scenario
-from sim.scenario.schema import EVIDENCE
+from sim.scenario.targets import EVIDENCE
 
 CSV_COLUMNS = ["metric", "target", "tolerance", "source", "simulated_mean", "ci_lo", "ci_hi",
                "relative_error", "within", "n", "note", "evidence"]

@@ -5,9 +5,11 @@ Sheets: ``summary`` (every metric: label, unit, mean, 95% CI, n, better directio
 ``points`` (sweep: one row per design point), ``grids`` (per grid, worst coverage first),
 ``areas`` (per street, then per community, worst first: sim.outputs.areas),
 ``replications`` (one row per replication and variant, every metric) and ``about``
-(scenario, seeds, versions, the command).  Numbers are stored as numbers in the units a
-person reads (durations in hours, shares as fractions shown as %, cadre time in
-cadre-days of 8 hours: hours / 8, exact in binary floating point), units in the headers.
+(scenario, seeds, versions, the command).  Numbers are stored as numbers, exactly as in
+summary.json and the CSV files, in the unit each metric's name says (durations in hours,
+however long; cadre time in cadre-hours; shares as fractions shown as %, their differences
+in percentage points by the same format), units in the headers: the workbook shows the
+identifiers, so it follows the unit rule of sim.outputs.numbers for identifiers.
 Only the folder is read; the model is never run.  ``lang="zh"`` writes
 ``results.zh.xlsx`` beside the English one (neither overwrites the other).
 """
@@ -26,13 +28,10 @@ from sim.outputs.areas import LEVELS, areas, header
 from sim.outputs.grid_table import GRID_SERIES, grid_rows, number, read_csv, worst_first
 from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
 from sim.outputs.sheets import Book
-from sim.outputs.numbers import CADRE_DAY_HOURS, better, ci_decimals, plain_decimals, stored_unit
+from sim.outputs.numbers import better, ci_decimals, plain_decimals, stored_shown, stored_unit
 
 BOOK_NAMES = {"en": "results.xlsx", "zh": "results.zh.xlsx"}
 COMMANDS = ("run", "compare", "sweep", "sensitivity", "optimize")
-# the unit each stored unit is kept in, in the workbook: as read, and exact (see the docstring)
-_BOOK_UNIT = {"hours": "hours", "days": "days", "cadre_hours": "cadre_days", "share": "percent",
-              "issues": "issues", "households": "households", "cost": "cost", "count": "count"}
 
 
 class WorkbookError(Exception):
@@ -44,13 +43,13 @@ def book_value(metric: str, v: Any) -> float | None:
     if v is None or v == "" or (isinstance(v, float) and not math.isfinite(v)):
         return None
     v = float(v)
-    if not math.isfinite(v):
-        return None
-    return v / CADRE_DAY_HOURS if stored_unit(metric) == "cadre_hours" else v
+    return v if math.isfinite(v) else None
 
 
-def book_unit(metric: str, lang: str) -> str:
-    return unit_label(_BOOK_UNIT[stored_unit(metric)], lang)
+def book_unit(metric: str, lang: str, diff: bool = False) -> str:
+    """The unit of a metric's column: its stored unit (a share's shown as %, or as percentage points for
+    ``diff``erences)."""
+    return unit_label(stored_shown(metric, diff).unit, lang)
 
 
 def titled(text: str, unit: str, lang: str) -> str:
@@ -60,9 +59,10 @@ def titled(text: str, unit: str, lang: str) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-def number_format(metric: str, *values: float | None) -> str:
-    """Excel's format for a metric's cells: decimals from the CI (or three significant digits)."""
-    pct = stored_unit(metric) == "share"
+def number_format(metric: str, *values: float | None, points: str = "") -> str:
+    """Excel's format for a metric's cells: decimals from the CI (or three significant digits).  ``points``: the
+    cells are differences of a share, already in percentage points, shown with that unit (never with %)."""
+    pct = stored_unit(metric) == "share" and not points
     vals = [100 * v if pct else v for v in values if v is not None]
     if len(vals) >= 3 and vals[1] != vals[2]:
         d = ci_decimals(vals[1], vals[2])
@@ -71,6 +71,8 @@ def number_format(metric: str, *values: float | None) -> str:
     if stored_unit(metric) in ("issues", "households", "count") and all(float(v).is_integer() for v in vals):
         d = 0
     body = "#,##0" + ("." + "0" * d if d else "")
+    if points:
+        return f'+{body} "{points}";-{body} "{points}";{body} "{points}"'
     return body + "%" if pct else body
 
 
@@ -122,6 +124,9 @@ def _comparison_sheet(b: Book, s: dict[str, Any], scenario: dict[str, Any]) -> N
             stats = _stat_cells(name, s["by_policy"].get(p, {}).get("metrics", {}).get(name))
             d = None if p == ref else s.get("differences", {}).get(p, {}).get("metrics", {}).get(name)
             diff = _stat_cells(name, d)[:3] if d else [None, None, None]
+            points = book_unit(name, L, diff=True) if stored_unit(name) == "share" else ""
+            if points:  # a difference of shares in percentage points, as the terminal and the reports give it
+                diff = [None if v is None else 100 * v for v in diff]
             lo, hi = diff[1], diff[2]
             distinct = None if p == ref or lo is None else word("yes" if lo > 0 or hi < 0 else "no", L)
             i = len(rows)
@@ -130,7 +135,7 @@ def _comparison_sheet(b: Book, s: dict[str, Any], scenario: dict[str, Any]) -> N
             for j in (4, 5, 6):
                 cf[(i, j)] = number_format(name, *stats[:3])
             for j in (8, 9, 10):
-                cf[(i, j)] = number_format(name, *diff)
+                cf[(i, j)] = number_format(name, *diff, points=points)
     b.sheet("comparison", head, rows, cell_formats=cf)
 
 

@@ -6,6 +6,9 @@ levels, weekdays, units, the common parameter keys and their values, and the wor
 figures and tables have a label in each language.  ``label`` is the one entry point: it
 never hands a reader a dotted key or a Python identifier, falling back to the scenario's
 own ``label``/``label_zh`` for policies and issue types, then to words made from the name.
+
+Over 450 lines: mostly tables of terms, kept in one module so that figures, reports and the workbook
+say the same thing; the functions are short.
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ class Metric:
 
 
 # how each stored unit is shown to a person (numbers.py applies it)
-READS = {"hours": "hours; days when 72 h or more", "days": "days", "cadre_hours": "cadre-days (8 h)",
+READS = {"hours": "hours; beside a label, days when 72 h or more", "days": "days",
+         "cadre_hours": "cadre-hours; beside a label, cadre-days (8 h)",
          "share": "%", "issues": "count", "households": "count", "cost": "the scenario's cost unit",
          "count": "count"}
 # unit names a reader sees, in each language
 UNITS = {
-    "hours": ("h", "小时"), "days": ("days", "天"), "cadre_days": ("cadre-days", "人日"), "percent": ("%", "%"),
-    "points": ("percentage points", "个百分点"),
+    "hours": ("h", "小时"), "days": ("days", "天"), "cadre_days": ("cadre-days", "人日"),
+    "cadre_hours": ("cadre-hours", "人时"), "percent": ("%", "%"), "points": ("percentage points", "个百分点"),
     "issues": ("issues", "件"), "households": ("households", "户"), "cost": ("cost units", "成本单位"),
     "count": ("", ""),
 }
@@ -74,8 +78,11 @@ METRICS: dict[str, Metric] = {
     "backlog_mean": Metric("mean backlog", "平均积压事项数", _I, "lower"),
     "backlog_max": Metric("peak backlog", "最大积压事项数", _I, "lower"),
     "backlog_mean_in_emergencies": Metric("mean backlog in emergencies", "突发事件期间平均积压事项数", _I, "lower"),
-    "coverage_mean": Metric("visit coverage", "入户走访覆盖率", _S, "higher"),
-    "coverage_min_grid": Metric("worst-grid visit coverage", "最差网格入户走访覆盖率", _S, "higher"),
+    "coverage_mean": Metric("share of households visited within the interval", "入户走访覆盖率", _S, "higher"),
+    "coverage_grid_mean": Metric("grids' share visited within the interval, unweighted mean",
+                                 "各网格入户走访覆盖率的简单平均", _S, "higher"),
+    "coverage_min_grid": Metric("worst grid's share of households visited within the interval",
+                                "最差网格入户走访覆盖率", _S, "higher"),
     "households_visited": Metric("households visited", "走访户数", "households", "higher"),
     "cadre_hours_on_duty": Metric("cadre time on duty", "干部在岗工作量", _C, "lower"),
     "cadre_hours_on_issues": Metric("cadre time on issues", "办理事项用时", _C),
@@ -163,7 +170,7 @@ VALUES = {"equal": ("equal", "平均分配"), "households": ("by households", "�
 # words of figures and tables (the keys figures use: see sim/outputs/plots/labels.py)
 WORDS: dict[str, tuple[str, str]] = {
     "day": ("day of the run (days)", "模拟天数（天）"), "backlog": ("open issues (count)", "未办结事项（件）"),
-    "coverage": ("households visited within interval (%)", "周期内入户走访覆盖率（%）"),
+    "coverage": ("households visited (% of all)", "已走访住户（占全部住户的%）"),
     "resolution_days": ("resolution time (days)", "办理时长（天）"),
     "share_resolved": ("share of issues resolved (%)", "已办结事项占比（%）"),
     "utilization": ("time working on issues (% of duty)", "办理事项时间占在岗时间（%）"), "role": ("role", "岗位"),
@@ -171,7 +178,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "date": ("date", "日期"), "month_of": ("{y}", "{y}年"),
     "t_ecdf": ("How long residents wait for a resolution", "群众诉求办理时长分布"),
     "t_coverage": ("Household visit coverage over time", "入户走访覆盖率变化"),
-    "t_coverage_days": ("Household visit coverage day by day, {days} days", "入户走访覆盖率逐日变化（{days}天）"),
+    "t_coverage_days": ("Households visited in the last {interval} days, day by day, {days} days",
+                        "近{interval}天内入户走访覆盖率逐日变化（{days}天）"),
+    "cov_wartime": ("In wartime visits go on (wartime.pause_visits = false): cadres on daily wartime duty spend every "
+                    "hour no issue takes on visits{reach}. Emergency work that is not an issue (patrols, clearing) is "
+                    "not modelled, so this overstates visiting in an emergency.",
+                    "战时未暂停走访（wartime.pause_visits = false）：战时每日在岗的干部把办理事项以外的全部时间用于入户走访"
+                    "{reach}。模型未包含事项以外的应急工作（巡查、清淤等），因此高估了突发事件期间的走访。"),
+    "cov_wartime_reach": (", so coverage reaches 100% and stays there for up to {interval} days after",
+                          "，覆盖率因此升至100%，并在其后最多{interval}天内保持"),
     "grid_layout": ("(streets ↓, communities →)", "（街道↓，社区→）"),
     "t_util": ("How busy each role is with issues", "各岗位办理事项的忙碌程度"),
     "t_grid_p90": ("Where issues take longest: p90 resolution by grid", "各网格办理时长（第90百分位）"),
@@ -185,7 +200,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "map_km": ("km", "公里"),
     "t_policy": ("Policies compared: means and 95% CIs", "方案比较：均值与95%置信区间"),
     "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}之差（配对95%置信区间）"),
-    "diff_pct": ("difference from {base} (% of its mean)", "与{base}之差（占其均值的%）"),
+    "diff_pct": ("relative difference from {base} (% of its mean)", "与{base}的相对差（占其均值的%）"),
     "t_sweep": ("{metric} against {param}", "{metric}随{param}的变化"),
     "t_heat": ("{metric} by design point", "各参数组合的{metric}"),
     "sweep_of": ("sweep of {factors}", "参数扫描：{factors}"),
@@ -214,7 +229,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "h_grid": ("grid", "网格"), "h_households": ("households", "户数"),
     "h_issues": ("issues", "事项数"), "h_backlog": ("mean backlog", "平均积压"),
     "h_item": ("item", "项目"), "h_value": ("value", "内容"),
-    "h_coverage": ("visit coverage", "入户走访覆盖率"), "h_p90": ("p90 resolution time", "办理时长第90百分位"),
+    "h_coverage": ("share of households visited within the interval", "入户走访覆盖率"), "h_p90": ("p90 resolution time", "办理时长第90百分位"),
     "yes": ("yes", "是"), "no": ("no", "否"),
     # the workbook's 'about' sheet
     "a_scenario": ("scenario", "情景"), "a_file": ("scenario file", "情景文件"),
@@ -232,8 +247,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "a_folder": ("results folder", "结果文件夹"), "a_warnings": ("warnings", "提示（程序原文，英文）"),
     "a_runs_failed": ("runs failed", "运行失败次数"), "a_grids": ("per-grid numbers", "网格数据说明"),
     "a_units": ("units", "单位说明"),
-    "units_note": ("durations in hours; cadre time in cadre-days of 8 hours; shares as %",
-                   "时长以小时计；干部工作量以人日（8小时）计；比例以%表示"),
+    "units_note": ("each metric in the unit its name says, as in summary.json: durations in hours, cadre time in "
+                   "cadre-hours; shares as %, their differences in percentage points",
+                   "各指标的单位与其名称一致（同summary.json）：时长以小时计，干部工作量以人时计；比例以%表示，比例之差以百分点表示"),
     "grids_series": ("mean over replications of each run's per-grid values", "各次重复中网格数值的均值"),
     "grids_layout": ("layout only: this command keeps no per-grid series", "仅网格信息：本命令未保存网格序列"),
     # the selection figure (compare --select-best)
@@ -438,8 +454,10 @@ def glossary_markdown() -> str:
            "(`python -m sim.outputs.glossary > docs/glossary.md`).", "",
            "Note: 办结率 is the administrative completion rate, `completion_rate_reported` (resolved / reported);",
            "`completion_rate` also counts hidden issues that were never found, so it is lower.", "",
-           "## Metrics", "", "Reads: how a person reads the number (durations in hours, in days when 72 h or more;",
-           "cadre time in cadre-days of 8 hours; shares in %). Patterns: `<role>` is a role, `<type>` an issue",
+           "## Metrics", "", "Reads: how a person reads the number: beside its identifier (terminal, CSV, JSON, workbook)",
+           "in the unit its name says; beside its label (figures, reports) durations in days when 72 h or more and",
+           "cadre time in cadre-days of 8 hours; shares in %, their differences in percentage points (个百分点).",
+           "Patterns: `<role>` is a role, `<type>` an issue",
            "type, `<place>` a level, `<name>` a campaign or task.", "",
            "| name | English | 中文 | stored unit | reads | better |", "|---|---|---|---|---|---|"]
     rows = [(n, m) for n, m in METRICS.items()] + [(p, m) for p, m in PATTERNS]

@@ -1,14 +1,18 @@
 """Numbers as a person reads them: one unit rule, and digits chosen so a number never misleads.
 
-The rule (every table, report and terminal line that a person reads):
-- durations in hours, or in days when the largest number shown is 72 h or more;
-- cadre time in cadre-days of 8 hours; shares in %; counts as counts;
-- decimals from the width of the 95% CI (one significant digit of its half-width), and more
-  while the two ends would print alike: an interval never prints as one value (a number that is
-  the same in every replication prints alone, without an interval);
-- a paired difference marked significant (its CI excludes zero) never prints as 0 or -0:
-  digits are added until the difference and both ends of its CI print non-zero.
-CSV files keep the stored units (named in their headers); only what is read is converted.
+Two ways of showing a metric, and never a mix of them:
+- beside its identifier (terminal tables, CSV, JSON, the workbook's metric column): in the unit its
+  name says, the stored unit (``stored_shown``): ``resolution_hours_p90`` in hours, ``cadre_hours_on_duty``
+  in cadre-hours, ``task_<name>_days_to_done`` in days; shares, whose names say no unit, in %;
+- named by its label, with the unit written beside the number or in the header (figures, reports;
+  ``shown_unit``): durations in hours, or in days when the largest number shown is 72 h or more;
+  cadre time in cadre-days of 8 hours; shares in %; counts as counts.
+Differences of shares are percentage points ('+2.5 percentage points', '+2.5个百分点'), never '%', in both ways.
+Digits: three significant figures, fewer when the 95% CI is wider (one significant digit of its
+half-width), and more only while the two ends would print alike: an interval never prints as one
+value (a number that is the same in every replication prints alone, without an interval); a paired
+difference marked significant (its CI excludes zero) never prints as 0 or -0: digits are added until
+the difference and both ends of its CI print non-zero.
 """
 
 from __future__ import annotations
@@ -37,15 +41,25 @@ def stored_unit(metric: str) -> str:
     return info[0].unit if info else "count"
 
 
-def shown_unit(metric: str, *values: float | None) -> Shown:
-    """The unit a person reads ``metric`` in, given the numbers to be shown together."""
+def shown_unit(metric: str, *values: float | None, diff: bool = False) -> Shown:
+    """The unit a person reads ``metric`` in beside its label, given the numbers to be shown together
+    (``diff``: they are differences, so a share's are percentage points)."""
     unit = stored_unit(metric)
     if unit == "hours":
         big = max((abs(v) for v in values if _finite(v)), default=0.0)
         return Shown("days", 1 / 24) if big >= DAYS_FROM_HOURS else Shown("hours", 1.0)
-    return {"share": Shown("percent", 100.0), "cadre_hours": Shown("cadre_days", 1 / CADRE_DAY_HOURS),
-            "days": Shown("days", 1.0), "issues": Shown("issues", 1.0),
-            "households": Shown("households", 1.0), "cost": Shown("cost", 1.0)}.get(unit, Shown("count", 1.0))
+    if unit == "cadre_hours":
+        return Shown("cadre_days", 1 / CADRE_DAY_HOURS)
+    return stored_shown(metric, diff)
+
+
+def stored_shown(metric: str, diff: bool = False) -> Shown:
+    """The unit ``metric``'s name says (its stored unit), for a number shown beside the identifier; shares,
+    whose names say no unit, in % (their differences in percentage points)."""
+    unit = stored_unit(metric)
+    if unit == "share":
+        return Shown("points", 100.0) if diff else Shown("percent", 100.0)
+    return Shown(unit if unit in ("hours", "days", "cadre_hours", "issues", "households", "cost") else "count", 1.0)
 
 
 def _finite(v: float | None) -> bool:
@@ -71,11 +85,13 @@ def plain_decimals(x: float, significant: int = 3) -> int:
 
 
 def ci_decimals(lo: float, hi: float) -> int:
-    """Decimals for an interval: one significant digit of its half-width, more while its ends print alike."""
+    """Decimals for an interval: one significant digit of its half-width but no more than three significant
+    figures of its larger end, and more while its ends print alike."""
     half = abs(hi - lo) / 2
+    top = plain_decimals(max(abs(lo), abs(hi)))
     if half == 0:
-        return plain_decimals(max(abs(lo), abs(hi)))
-    d = max(0, -math.floor(math.log10(half)))
+        return top
+    d = min(top, max(0, -math.floor(math.log10(half))))
     while d < MAX_DECIMALS and _text(lo, d) == _text(hi, d):
         d += 1
     return d
@@ -83,9 +99,9 @@ def ci_decimals(lo: float, hi: float) -> int:
 
 def _unit_suffix(shown: Shown, lang: str) -> str:
     name = unit_label(shown.unit, lang)
-    if not name or shown.unit == "percent":
+    if not name or shown.unit == "percent" or lang == "zh":
         return name
-    return name if lang == "zh" else " " + name
+    return " " + name
 
 
 def _with(s: str, shown: Shown, lang: str) -> str:
@@ -135,7 +151,7 @@ def format_ci(metric: str, mean: float | None, lo: float | None, hi: float | Non
 def diff_parts(metric: str, diff: float | None, lo: float | None, hi: float | None, significant: bool,
                shown: Shown | None = None) -> tuple[str, str, str, Shown]:
     """A paired difference and its CI as signed text in a common unit; significant ones never print as 0."""
-    shown = shown or shown_unit(metric, diff, lo, hi)
+    shown = shown or shown_unit(metric, diff, lo, hi, diff=True)
     if not _finite(diff):
         return DASH, DASH, DASH, shown
     x = diff * shown.scale
@@ -150,15 +166,14 @@ def diff_parts(metric: str, diff: float | None, lo: float | None, hi: float | No
 
 def format_diff(metric: str, diff: float | None, lo: float | None, hi: float | None, significant: bool,
                 lang: str = "en", shown: Shown | None = None) -> str:
-    """'+0.25 h [+0.10, +0.40]', '-1.2% [-1.9%, -0.5%]'; significant differences never print as 0."""
+    """'+0.25 h [+0.10, +0.40]', '-1.2 pp [-1.9, -0.5]' (a share's difference in percentage points; zh
+    '-1.2个百分点'); significant differences never print as 0."""
     lang_index(lang)
     x, a, b, shown = diff_parts(metric, diff, lo, hi, significant, shown)
     if x == DASH:
         return DASH
     if lo == hi == diff:  # the same difference in every replication
         a = DASH
-    if shown.unit == "percent":  # a difference of shares is in percentage points, never '%'
-        shown = Shown("points", shown.scale)
     return _with(x, shown, lang) + ("" if a == DASH else f" [{a}, {b}]")
 
 
@@ -179,4 +194,4 @@ def better(metric: str) -> str:
 
 __all__ = ["CADRE_DAY_HOURS", "DAYS_FROM_HOURS", "Shown", "better", "ci_decimals", "ci_parts",
            "diff_parts", "format_ci", "format_diff", "format_value", "plain_decimals", "shown_unit",
-           "significant", "stored_unit", "unit_header"]
+           "significant", "stored_shown", "stored_unit", "unit_header"]

@@ -1,6 +1,8 @@
-"""Tables a person reads in the terminal after run, compare and sweep, by the one unit rule of
-sim.outputs.numbers: durations in hours (days when long), cadre time in cadre-days, shares in %, and
-intervals that never print as one value.  Every metric goes to the files; these show the key ones."""
+"""Tables a person reads in the terminal after run, compare and sweep.  They name metrics by their
+identifiers (what --target and --metric take), so each is shown in the unit its name says, as in
+summary.json (sim.outputs.numbers.stored_shown): ``*_hours*`` in hours however long, cadre time in
+cadre-hours, shares in % and their differences in percentage points; intervals never print as one value.
+Every metric goes to the files; these show the key ones."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sim.experiments.commands import Comparison, Sweep
 from sim.experiments.statistics import MetricSummary
 from sim.outputs.glossary import param_label, value_label
 from sim.scenario import ROLES
-from sim.outputs.numbers import Shown, better, ci_parts, diff_parts, format_diff, shown_unit, significant, unit_header
+from sim.outputs.numbers import Shown, better, ci_parts, diff_parts, format_diff, significant, stored_shown, unit_header
 
 SHOWN = ["issues_arrived", "completion_rate", "completion_rate_reported", "wait_hours_mean", "resolution_hours_mean",
          "resolution_hours_p90", "true_resolution_hours_mean", "sla_attainment", "coverage_mean", "coverage_min_grid",
@@ -31,10 +33,6 @@ def table(rows: list[tuple[str, ...]], right_from: int) -> str:
     return "\n".join(lines)
 
 
-def _values(*summaries: MetricSummary | None) -> list[float]:
-    return [x for s in summaries if s is not None for x in (s.mean, *s.ci95) if math.isfinite(x)]
-
-
 def _mean_ci(name: str, s: MetricSummary, shown: Shown) -> tuple[str, str]:
     m, a, b, _ = ci_parts(name, s.mean, *s.ci95, shown=shown)
     if a == "–":
@@ -48,7 +46,7 @@ def results_table(metrics: dict[str, MetricSummary]) -> str:
         if name not in metrics:
             continue
         s = metrics[name]
-        shown = shown_unit(name, *_values(s))
+        shown = stored_shown(name)
         rows.append((name, unit_header(name, shown=shown), *_mean_ci(name, s, shown), str(s.n),
                      better(name) if better(name) in ("higher", "lower") else "-"))
     return table(rows, 2)
@@ -61,7 +59,7 @@ def comparison_table(result: Comparison) -> str:
     for name in SHOWN:
         if not any(name in result.summaries[p] for p in result.policies):
             continue
-        shown = shown_unit(name, *_values(*[result.summaries[p].get(name) for p in result.policies]))
+        shown = stored_shown(name)
         label = (name, unit_header(name, shown=shown))
         for p in result.policies:
             s = result.summaries[p].get(name)
@@ -72,11 +70,11 @@ def comparison_table(result: Comparison) -> str:
                 rows.append((*label, p, *_mean_ci(name, s, shown), "", "", ""))
             else:
                 sig = significant(*d.ci95)
-                x, a, b, _ = diff_parts(name, d.mean, *d.ci95, sig, shown=shown)
+                x, a, b, _ = diff_parts(name, d.mean, *d.ci95, sig, shown=stored_shown(name, diff=True))
                 ci = "-" if a == "–" else SAME if d.ci95[0] == d.ci95[1] == d.mean else f"[{a}, {b}]"
                 rows.append((*label, p, *_mean_ci(name, s, shown), x, ci, "*" if sig else ""))
             label = ("", "")
-    notes = ["* the paired 95% CI of the difference excludes zero (differences of % metrics in percentage points)"]
+    notes = ["* the paired 95% CI of the difference excludes zero; differences of % metrics are in percentage points"]
     if failed:
         notes.append(f"no results for {', '.join(failed)}: every run failed (see failures.csv)")
     if base in failed:
@@ -113,10 +111,11 @@ def verdict_table(result: Comparison) -> str:
         else:
             d = result.differences[best][name]
             sig = significant(*d.ci95)
-            vs = format_diff(name, d.mean, *d.ci95, sig) + ("" if sig else f" (not distinguishable from {base})")
+            vs = format_diff(name, d.mean, *d.ci95, sig, shown=stored_shown(name, diff=True)) + \
+                ("" if sig else f" (not distinguishable from {base})")
             c = result.differences[best].get(COST)
             cost = "-" if c is None else "the same" if c.mean == 0 and c.ci95[0] == c.ci95[1] == 0 else \
-                format_diff(COST, c.mean, *c.ci95, significant(*c.ci95))
+                format_diff(COST, c.mean, *c.ci95, significant(*c.ci95), shown=stored_shown(COST, diff=True))
         rows.append((name, better(name), best, vs, cost))
     return table(rows, 5) if len(rows) > 1 else ""
 
@@ -125,7 +124,7 @@ def sweep_table(result: Sweep) -> str:
     keys = [f.key for f in result.factors]
     shown = [n for n in ("resolution_hours_p90", "coverage_mean", "coverage_min_grid", COST)
              if any(n in s for s in result.summaries.values())]
-    units = {n: shown_unit(n, *_values(*[s.get(n) for s in result.summaries.values()])) for n in shown}
+    units = {n: stored_shown(n) for n in shown}
     rows = [("point", *[param_label(k) for k in keys], "n",
              *[f"{n} ({unit_header(n, shown=units[n])})" for n in shown])]
     for pid, params in result.points.items():

@@ -1,6 +1,6 @@
-"""The scenario schema: the calendar, issue types, targets and the scenario itself, as pydantic models.
+"""The scenario schema: the calendar, issue types and the scenario itself, as pydantic models.
 
-Roles are in ``sim.scenario.roles``, dispatch, visits and wartime in ``sim.scenario.operations``.  Loading (TOML, policies, ``--set``) is in ``sim.scenario.loading``; the error
+Targets are in ``sim.scenario.targets``, roles in ``sim.scenario.roles``, dispatch, visits and wartime in ``sim.scenario.operations``.  Loading (TOML, policies, ``--set``) is in ``sim.scenario.loading``; the error
 messages in ``sim.scenario.errors``.  Reference: docs/scenario-reference.md.
 
 Units: the clock is in hours; durations of tasks and SLAs are hours; calendar
@@ -32,6 +32,7 @@ from sim.scenario.grids import Grids
 from sim.scenario.headcount import check_headcount
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
 from sim.scenario.roles import Cadres, Levels, equal_positions, role_refs
+from sim.scenario.targets import Target
 
 # ---------------------------------------------------------------- calendar
 
@@ -167,38 +168,6 @@ class IssueType(_Model):
         if self.feedback_time is not None and not any(s > 0 for lv, s in self.level.items() if lv != "grid"):
             raise FieldError("feedback_time", NOTHING, "this type is never escalated, so there is no feedback "
                              "to give after an office resolves it; drop feedback_time or add a level above grid")
-        return self
-
-
-# What kind of evidence a target is: only a figure the model predicts tests the model; the other kinds agree by
-# construction or say something else, and reports word each accordingly (docs/scenario-reference.md#targets).
-EVIDENCE = {
-    "predicted": "a figure of this district the model predicts (nothing in the scenario was set from it)",
-    "fitted": "a figure of this district a rate or pace in the scenario was fitted to (agreement is by construction)",
-    "layout": "a definition or a count of the district's layout, an input (it checks the layout, not the model)",
-    "other_district": "a figure published for another district (a cross-district comparison)",
-}
-Evidence = Literal["predicted", "fitted", "layout", "other_district"]
-
-
-class Target(_Model):
-    """A published figure the scenario should reproduce (checked by ``gridsim calibrate``), and what kind of
-    evidence it is (``EVIDENCE``)."""
-
-    metric: str = Field(min_length=1, description="a metric name as in summary.json")
-    value: float
-    tolerance: PositiveFloat = Field(default=0.1, description="accepted relative error |simulated - value| / |value|")
-    evidence: Evidence = "predicted"
-    district: str = Field(default="", description="whose figure it is: required when evidence = 'other_district'")
-    district_zh: str = Field(default="", description="the same in Chinese, for Chinese reports")
-    source: str = ""
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _whose(self) -> "Target":
-        if self.evidence == "other_district" and not self.district.strip():
-            raise FieldError(("district",), self.district, "name the district the figure was published for "
-                             "(required when evidence = 'other_district')")
         return self
 
 

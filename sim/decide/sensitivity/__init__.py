@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 from sim.decide.sensitivity.analysis import NOISE_WARN
 from sim.decide.sensitivity.command import DEFAULT_METRICS, DEFAULT_SIZE, Sensitivity, sensitivity
@@ -81,8 +82,11 @@ def _ci(value: float, half: float, floor: float = -math.inf) -> str:
     return f"[{_num(max(floor, value - half))}, {_num(value + half)}]"
 
 
-def sensitivity_table(s: Sensitivity) -> str:
-    """Per metric, the factors ranked (by mu_star or ST) with their indices, 95% CIs and the noise share."""
+def sensitivity_table(s: Sensitivity, effect_unit: Callable[[str], tuple[float, str]] = lambda m: (1.0, "")) -> str:
+    """Per metric, the factors ranked (by mu_star or ST) with their indices, 95% CIs and the noise share.
+
+    ``effect_unit(metric)``: (scale, unit) of a change of the metric, as the figure and the report show it (the
+    API passes sim.outputs.numbers' rule: a share's changes in percentage points)."""
     head = (["rank", "factor", "mu_star", "95% CI", "sigma", "mu"] if s.method == "morris"
             else ["rank", "factor", "S1", "95% CI", "ST", "95% CI"])
     lines = []
@@ -93,7 +97,9 @@ def sensitivity_table(s: Sensitivity) -> str:
         share = s.noise.get(m, math.nan)
         note = "-" if not math.isfinite(share) else f"{100 * share:.1f}%"
         flag = "  (noise swamps the indices: more --replications)" if math.isfinite(share) and share > NOISE_WARN else ""
-        lines.append(f"{m} — noise share {note}{flag}")
+        k, name = effect_unit(m)
+        unit = f"; effects in {name}" if s.method == "morris" and name else ""
+        lines.append(f"{m} — noise share {note}{unit}{flag}")
         if s.impossible(m):
             lines.append(f"  (the sample is too small for these indices: {s.impossible_text(m)}; a true index has "
                          "0 <= S1 <= ST <= 1: more --samples)")
@@ -101,8 +107,8 @@ def sensitivity_table(s: Sensitivity) -> str:
         for i, f in enumerate(s.ranking(m), 1):
             d = s.indices[m][f]
             if s.method == "morris":
-                rows.append([str(i), f, _num(d["mu_star"]), _ci(d["mu_star"], d["mu_star_conf"], 0.0),
-                             _num(d["sigma"]), _num(d["mu"])])
+                rows.append([str(i), f, _num(k * d["mu_star"]), _ci(k * d["mu_star"], k * d["mu_star_conf"], 0.0),
+                             _num(k * d["sigma"]), _num(k * d["mu"])])
             else:
                 rows.append([str(i), f, _num(d["S1"]), _ci(d["S1"], d["S1_conf"]), _num(d["ST"]),
                              _ci(d["ST"], d["ST_conf"])])
@@ -110,7 +116,7 @@ def sensitivity_table(s: Sensitivity) -> str:
         for r in rows:
             lines.append("  " + "  ".join(c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))))
         lines.append("")
-    what = ("mu_star: mean |change of the metric| per move across the factor's range (metric's units); "
+    what = ("mu_star: mean |change of the metric| per move across the factor's range (in the unit named above); "
             "sigma: spread of those effects (non-linearity, interactions); 95% CI: SALib bootstrap"
             if s.method == "morris" else
             "S1: share of the variance of the point means due to the factor alone; ST: including its "

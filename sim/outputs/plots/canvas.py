@@ -45,6 +45,12 @@ class Figures:
 
         return label(f"policy:{policy}", self.lang, self.f.scenario)
 
+    def metric_name(self, metric: str) -> str:
+        """A metric's name as readers see it, without its unit (the unit goes on the axis)."""
+        from sim.outputs.glossary import metric_label
+
+        return metric_label(metric, self.lang, self.f.scenario)
+
     def param_label(self, key: str) -> str:
         """A parameter as readers see it (``cadres.sunk.count`` -> 'sunk cadres')."""
         from sim.outputs.glossary import param_label

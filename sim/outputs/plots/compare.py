@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from sim.outputs.numbers import format_diff, significant, stored_unit
@@ -72,14 +74,16 @@ def differences_figure(fg: Figures, metrics: list[str]) -> None:
             text = format_diff(m, d["mean"], *d["ci95"], significant(*d["ci95"]), fg.lang)
             rows.append((m, p, 100 * d["mean"] / abs(ref), 100 * lo / abs(ref), 100 * hi / abs(ref), text))
     if rows:
-        fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.7 + 0.17 * len(rows)))
+        fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.7 + 0.26 * len(rows)))
         for i, (m, p, mean, lo, hi, text) in enumerate(rows):
             k = policies.index(p)
             ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="s", ms=2.5, color=PALETTE[k % len(PALETTE)], capsize=2, lw=0.9)
             ax.annotate(text, (1.0, i), xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points",
                         fontsize=5, va="center", ha="left", color=PALETTE[k % len(PALETTE)], annotation_clip=False)
         ax.axvline(0, color="#333333", lw=0.7)
-        ax.set_yticks(range(len(rows)), [f"{fg.label(m).split(' (')[0].split('（')[0]} · {fg.policy_label(p)}" for m, p, *_ in rows])
+        # long names on two lines, so the figure keeps its column width
+        ax.set_yticks(range(len(rows)), [textwrap.fill(f"{fg.metric_name(m)} · {fg.policy_label(p)}", 36)
+                                         for m, p, *_ in rows])
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.set(xlabel=fg.label("diff_pct", base=fg.policy_label(base)), title=fg.label("t_forest", base=fg.policy_label(base)))

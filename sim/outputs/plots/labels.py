@@ -47,6 +47,12 @@ def axis_label(metric: str, lang: str = "en", shown: Shown | None = None) -> str
     return f"{name} ({unit})" if lang == "en" else f"{name}（{unit}）"
 
 
+def diff_label(label: str, metric: str, lang: str = "en") -> str:
+    """An axis ``label`` of ``metric`` made to label differences: a share's in percentage points, never %."""
+    return label.replace(unit_label("percent", lang), unit_label("points", lang)) if stored_unit(metric) == "share" \
+        else label
+
+
 def axis(metric: str, values: list[float], lang: str = "en") -> tuple[float, str]:
     """Scale and label of an axis showing ``values`` (stored units) of ``metric``."""
     shown = _figure_shown(metric) if stored_unit(metric) in _THOUSANDS else shown_unit(metric, *values)

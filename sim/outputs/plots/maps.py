@@ -21,10 +21,9 @@ import numpy as np
 
 from sim.experiments.statistics import summarize
 from sim.outputs.geo import DistrictShapes, folder_district
-from sim.outputs.glossary import metric_info, unit_label
-from sim.outputs.numbers import stored_unit
+from sim.outputs.glossary import metric_info
 from sim.outputs.plots.canvas import Figures
-from sim.outputs.plots.labels import axis
+from sim.outputs.plots.labels import axis, diff_label
 from sim.outputs.plots.style import WIDTH
 
 # series key -> (file name part, metric giving its label, unit and better direction, title key, colour map)
@@ -187,11 +186,10 @@ def compare_maps(fg: Figures) -> None:
 
         better = (metric_info(metric)[0].better if metric_info(metric) else "higher")
         dcm = _cmap("RdBu" if better == "higher" else "RdBu_r")
-        # a difference of shares is in percentage points, not %
-        dlabel = label.replace("%", unit_label("points", fg.lang)) if stored_unit(metric) == "share" else label
+        dlabel = diff_label(label, metric, fg.lang)
         n = min(k for _, _, k in paired.values())
         _panels(fg, d, polys, {f"{fg.policy_label(p)} − {fg.policy_label(ref)}": v for p, v in diffs.items()}, dcm, Normalize(-m or -1e-9, m or 1e-9),
-                dlabel, fg.label("t_map_diff", metric=label.split(" (")[0].split("（")[0], base=fg.policy_label(ref)), f"map-{name}-difference",
+                dlabel, fg.label("t_map_diff", metric=fg.metric_name(metric), base=fg.policy_label(ref)), f"map-{name}-difference",
                 unclear=[u for _, u, _ in paired.values()], note=fg.label("map_unclear", n=n))
 
 

@@ -91,7 +91,7 @@ def tradeoff_figures(fg: Figures) -> None:
                    label=_w(fg, "threshold", target=f"{'≥' if op == '>=' else '≤'} {format_value(metric, q, fg.lang)}"))
         ax.set_xlabel(fg.label(cost_metric))
         ax.set_ylabel(fg.label(metric))
-        ax.set_title(_w(fg, "title", metric=fg.label(metric).split(" (")[0].split("（")[0]))
+        ax.set_title(_w(fg, "title", metric=fg.metric_name(metric)))
         fig.tight_layout()
         fg.legend_below(ax)  # after the layout: its offset is a share of the axes' final height
         levels = [x for x in (_f(r.get("decision_level", "")) for r in rows) if math.isfinite(x)]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import math
+import textwrap
 import warnings
 
 import numpy as np
 
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.labels import axis
 from sim.outputs.plots.maps import run_maps
 from sim.outputs.plots.style import PALETTE, WIDTH
 
@@ -23,9 +25,9 @@ def run_figures(fg: Figures, variant: str) -> None:
         coverage_figure(fg, variant, series)
     resolution_ecdf_figure(fg, variant, series)
     utilization_figure(fg, variant)
-    grid_map(fg, variant, series, "grid_resolution_p90", "t_grid_p90", "resolution_days", 1 / 24, "viridis_r")
+    grid_map(fg, variant, series, "grid_resolution_p90", "resolution_hours_p90", "t_grid_p90", "viridis_r")
     if "grid_coverage" in series[0]:
-        grid_map(fg, variant, series, "grid_coverage", "t_grid_cov", "coverage", 100, "viridis")
+        grid_map(fg, variant, series, "grid_coverage", "coverage_mean", "t_grid_cov", "viridis")
     if fg.f.command == "run":  # a comparison draws its maps side by side (compare_maps)
         run_maps(fg, variant, series)
 
@@ -98,12 +100,44 @@ def coverage_figure(fg: Figures, variant: str, series: list[dict[str, list[float
     _target_line(fg, ax, "coverage_mean")
     warm = int(fg.f.hours("warmup_days") / 24)
     _percent_axis(fg, ax, fg.shared("coverage_bottom", lambda every: _coverage_bottom(every, warm)))
-    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage_days", days=f"{len(days):,}"),
+    interval = f"{_interval_days(fg, variant):g}"
+    ax.set(ylabel=fg.label("coverage"), title=fg.label("t_coverage_days", interval=interval, days=f"{len(days):,}"),
            xlim=(0, days[-1] + 0.5))
     fg.time_axis(ax, days[-1] + 0.5)
     fg.name_emergencies(ax, variant)
     fg.legend_below(ax)
+    note = _wartime_visits_note(fg, variant, mean, interval)
+    if note:
+        _note_under_legend(fg, fig, ax, note)
     fg.save(fig, f"coverage-{variant}", what)
+
+
+def _interval_days(fg: Figures, variant: str) -> float:
+    return float(fg.f.variant_scenario(variant).get("visits", {}).get("target_interval_days", 30.0))
+
+
+def _wartime_visits_note(fg: Figures, variant: str, mean: np.ndarray, interval: str) -> str:
+    """What the coverage curve shows in wartime when visits go on ('' if there was no such wartime): cadres on
+    wartime duty visit in every hour no issue takes, so coverage jumps (to 100% on Baota's flood): the model
+    has no emergency work besides issues, so the jump says more about the model than about the district."""
+    sc = fg.f.variant_scenario(variant)
+    share = fg.wartime_share(variant)
+    if sc.get("wartime", {}).get("pause_visits", True) or share is None or not (share >= 0.5).any():
+        return ""
+    war = (share >= 0.5)[:mean.size]
+    reached = float(np.nanmax(mean[:war.size][war], initial=0.0)) >= 0.995  # prints as 100%
+    return fg.label("cov_wartime", reach=fg.label("cov_wartime_reach", interval=interval) if reached else "")
+
+
+def _note_under_legend(fg: Figures, fig, ax, note: str) -> None:
+    """A note in small type under the legend (the source line then goes under the note)."""
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend()
+    box = (legend or ax).get_window_extent(renderer)
+    x0, y0 = ax.transAxes.inverted().transform((box.x0, box.y0))
+    width = 48 if fg.lang == "zh" else 95  # characters of 5 pt type across the figure (a CJK one is two wide)
+    ax.text(x0, y0 - 0.04, "\n".join(textwrap.wrap(note, width)), transform=ax.transAxes, fontsize=5,
+            color="#8a5a00", ha="left", va="top")
 
 
 def _ecdf_right(all_series: list[list[dict[str, list[float]]]]) -> float:
@@ -183,13 +217,16 @@ def utilization_figure(fg: Figures, variant: str) -> None:
         fg.save(fig, f"utilization-{variant}", what)
 
 
-def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str, scale: float, cmap: str) -> None:
-    """Grids as tiles: one block per community, communities in rows by street."""
+def grid_map(fg: Figures, variant: str, series, key: str, metric: str, title: str, cmap: str) -> None:
+    """Grids as tiles: one block per community, communities in rows by street; values in the unit the district
+    maps use for ``metric`` (``labels.axis``: a duration in days only when some grid of some policy reaches 72 h)."""
 
     path = fg.f.path / "grids.csv"
     if not path.is_file():
         return
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    lo, hi = fg.shared(f"range-{key}", lambda every: _finite_range([_grid_means(ss, key) for ss in every if ss and key in ss[0]]))
+    scale, label = axis(metric, [lo, hi], fg.lang)
     values = _grid_means(series, key) * scale
     streets: dict[str, dict[str, list[int]]] = {}
     for i, r in enumerate(rows):
@@ -201,7 +238,6 @@ def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str,
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
-    lo, hi = fg.shared(f"range-{key}", lambda every: _finite_range([_grid_means(ss, key) for ss in every if ss and key in ss[0]]))
     norm = Normalize(vmin=lo * scale, vmax=hi * scale)  # one colour scale for every policy
     cm = colormaps[cmap]
     y0 = 0.0
@@ -225,7 +261,7 @@ def grid_map(fg: Figures, variant: str, series, key: str, title: str, unit: str,
     ax.set_aspect("equal")
     sm = fg.plt.cm.ScalarMappable(norm=norm, cmap=cm)
     cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
-    cb.set_label(fg.label(unit), fontsize=6.5)
+    cb.set_label(label, fontsize=6.5)
     cb.ax.tick_params(labelsize=6)
     ax.set_title(fg.label(title) + "\n" + fg.label("grid_layout"), fontsize=7.5)
     fg.save(fig, f"{key.replace('_', '-')}-{variant}", fg.policy_label(variant))

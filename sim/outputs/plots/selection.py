@@ -12,15 +12,12 @@ from typing import Any
 
 from sim.outputs.glossary import word
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.labels import diff_label
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 
 def _w(fg: Figures, key: str, **fill: Any) -> str:
     return word("sel_" + key, fg.lang, **fill)  # the figure's words are in the glossary
-
-
-def _short(text: str) -> str:
-    return text.split(" (")[0].split("（")[0]
 
 
 def selection_figure(fg: Figures) -> None:
@@ -57,11 +54,11 @@ def selection_figure(fg: Figures) -> None:
     ax.set_yticks(range(len(policies)), [fg.policy_label(p) for p in policies])
     ax.set_ylim(len(policies) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    metric = _short(fg.label(m))
+    metric = fg.metric_name(m)
     conf = f"{100 * s['confidence']:g}%"
     note = _w(fg, "note", conf=conf, better=_w(fg, "lower" if minimize else "higher"))
     ax.set_title(_w(fg, "title", metric=metric))
-    ax.set_xlabel(_w(fg, "x", axis=fg.label(m)))
+    ax.set_xlabel(_w(fg, "x", axis=diff_label(fg.label(m), m, fg.lang)))  # differences: a share's in points
     ax.annotate(f"{note}\n{_w(fg, 'zone', delta=f'{delta:g}')}", (0, 0), xycoords="axes fraction",
                 xytext=(0, -31), textcoords="offset points", fontsize=5.8, color="#444444", va="top",
                 linespacing=1.4)

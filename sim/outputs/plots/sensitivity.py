@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.outputs.glossary import param_label, part_label, unit_label, word
-from sim.outputs.numbers import shown_unit
+from sim.outputs.numbers import stored_shown
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.style import PALETTE, WIDTH
 
@@ -50,7 +50,7 @@ def sensitivity_figures(fg: Figures) -> None:
 
 
 def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
-    name = fg.label(metric).split(" (")[0].split("（")[0]
+    name = fg.metric_name(metric)
     share = _num(block.get("noise_share", {}).get(metric))
     noise = _w(fg, "noise", x=f"{100 * share:.0f}%") if math.isfinite(share) else ""
     return _w(fg, key, metric=name) + (f" · {noise}" if noise else "")
@@ -66,7 +66,7 @@ def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str
     mu = np.array([_num(by_factor[k].get("mu_star")) for k in keys])
     conf = np.array([_num(by_factor[k].get("mu_star_conf")) for k in keys])
     sigma = np.array([_num(by_factor[k].get("sigma")) for k in keys])
-    shown = shown_unit(metric, float(np.nanmax(np.r_[mu, sigma, 0.0])))
+    shown = stored_shown(metric, diff=True)  # effects are changes: the terminal's and the report's unit
     scale, unit = shown.scale, unit_label(shown.unit, fg.lang)
     mu, conf, sigma = mu * scale, conf * scale, sigma * scale
     fig, ax = fg.plt.subplots(figsize=(WIDTH, WIDTH * 0.85))

@@ -59,7 +59,7 @@ def sweep_figures(fg: Figures, targets: list[tuple[str, str, float]]) -> None:
                 if metric == m:
                     ax.axhline(fg.metric_value(m, value), color="#555555", lw=0.8, ls="--",
                                label=fg.label("target_line", rule=fg.target_text([(metric, op, value)])))
-            name = fg.label(m).split(" (")[0].split("（")[0]
+            name = fg.metric_name(m)
             ax.set(xlabel=fg.param_label(x), ylabel=fg.label(m), title=fg.label("t_sweep", metric=name, param=fg.param_label(x)))
             fg.legend_below(ax)
             fg.save(fig, f"sweep-{m}-by-{x.split('.')[-1]}", what)
@@ -138,7 +138,7 @@ def heatmaps(fg: Figures, pts, factors: list[str], targets: list[tuple[str, str,
         if target is not None:  # where the target lies on the colour scale
             cb.ax.axhline(fg.metric_value(m, target[2]), color="black", lw=1.0, ls="--")
         ax.set(xlabel=fg.param_label(fx), ylabel=fg.param_label(fy))
-        ax.set_title(fg.label("t_heat", metric=fg.label(m).split(" (")[0].split("（")[0])
+        ax.set_title(fg.label("t_heat", metric=fg.metric_name(m))
                      + f"\n{fg.label('meets')} (□):\n{fg.target_text(targets)}", fontsize=6.5)
         fg.save(fig, f"heatmap-{m}", what)
 

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from sim.outputs.glossary import metric_label, param_label
-from sim.outputs.numbers import format_ci, format_diff, format_value
+from sim.outputs.numbers import format_ci, format_diff, format_value, stored_shown
 from sim.outputs.plots import Folder
 from sim.outputs.report.say import capital, listing, say
 from sim.outputs.report.sections import policy
@@ -97,7 +97,7 @@ def _against_targets(block: dict[str, Any], lang: str) -> str:
         if c["met"]:
             text = say(lang, "mean on the right side", "均值位于达标一侧")
         else:
-            gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang)
+            gap = format_value(m, abs(c["mean"] - float(c["target"].split("=")[-1])), lang, stored_shown(m, diff=True))
             text = say(lang, "missed on average by {g}", "均值差{g}未达标", g=gap)
         d = shown.get(c["target"])
         if d is None:
@@ -111,7 +111,9 @@ def _against_targets(block: dict[str, Any], lang: str) -> str:
                                           "无法判定：{i}包含阈值", i=iv))
         return text + say(lang, "; ", "；") + verdict
     return ("；" if lang == "zh" else "; ").join(
-        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang)}{say(lang, ', ', '，')}"
+        # beside the target as typed (an identifier): in the unit its name says
+        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang, shown=stored_shown(m))}"
+        f"{say(lang, ', ', '，')}"
         f"{miss(m, c)}" for m, c in block["metrics"].items())
 
 
@@ -168,8 +170,8 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
                k=say(lang, "Morris screening", "Morris筛选法") if morris else say(lang, "Sobol indices", "Sobol指数"),
                d=len(b.get("factors", [])), p=b.get("points"), r=b.get("replications"))]
 
-    def val(m: str, x: float | None) -> str:
-        return format_value(m, x, lang) if morris else ("–" if x is None else f"{x:.2f}")
+    def val(m: str, x: float | None) -> str:  # an effect is a change: a share's in percentage points
+        return format_value(m, x, lang, stored_shown(m, diff=True)) if morris else ("–" if x is None else f"{x:.2f}")
 
     def ci(d: dict[str, Any]) -> tuple[float, float]:
         v, c = d.get(idx), d.get(f"{idx}_conf")
@@ -184,7 +186,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         ind, mname = b["indices"][m], metric_label(m, lang)
         top = order[0]
         lo, hi = ci(ind[top])
-        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang) if morris else \
+        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang, shown=stored_shown(m, diff=True)) if morris else \
             f"{ind[top][idx]:.2f} [{lo:.2f}, {hi:.2f}]"
         text = say(lang, "**{m}**: the most influential factor is {k} ({i} = {v})",
                    "**{m}**：影响最大的因素是{k}（{i} = {v}）", m=mname, k=name(top), i=big, v=shown)

@@ -67,8 +67,11 @@ def run_findings(f: Folder, lang: str) -> list[str]:
         low = worst(rows, "grid_coverage", 1)
         where = say(lang, " (grid {g}, {c}, {s})", "（网格{g}，{s}{c}）", g=low[0].id, c=low[0].community,
                     s=low[0].street) if low else ""
-        out.append(say(lang, "{c} of households were visited in the window; the worst-covered grid reached {w}{where}.",
-                       "统计期内{c}的住户得到入户走访；覆盖率最低的网格为{w}{where}。",
+        # coverage_mean is a time average of the share of all households visited within the target interval
+        out.append(say(lang, "On an average day of the window, {c} of all households had been visited in the last {t} "
+                             "days; the worst-covered grid averaged {w}{where}.",
+                       "统计期内平均每天有{c}的住户在近{t}天内得到入户走访；覆盖率最低的网格平均为{w}{where}。",
+                       t=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}",
                        c=_ci("coverage_mean", m["coverage_mean"], lang),
                        w=_ci("coverage_min_grid", m.get("coverage_min_grid"), lang), where=where))
     if COST in m:
