@@ -311,3 +311,9 @@ def test_chinese_report_describes_the_scenario_in_chinese_never_in_english(folde
     assert "As published (003): all 1,090" in markdown(build(folders / "run", "en"))
     sweep = markdown(build(folders / "sweep", "zh"))  # no policy: the file's own description
     assert "延安市宝塔区（2022年）" in sweep and "Baota District" not in sweep
+
+
+def test_the_scenario_section_names_only_emergencies_inside_the_run(folders):
+    # the 60-day runs end in March; Baota's flood is in July
+    assert "Emergencies: none." in " ".join(scenario_lines(Folder.load(folders / "run"), "en"))
+    assert "突发事件：无。" in " ".join(scenario_lines(Folder.load(folders / "run"), "zh"))

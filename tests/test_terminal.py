@@ -107,3 +107,14 @@ def test_a_long_duration_is_never_shown_in_days_beside_its_hours_identifier():
                 assert not re.search(r"\b(days|cadre-days)\b", line), line
     assert re.search(r"resolution_hours_mean\s+h\s+90\s+\[85, 94\]", texts[0]), texts[0]
     assert re.search(r"cadre_hours_on_duty\s+cadre-hours\s+1,568,576\s", texts[0]), texts[0]
+
+
+def test_compare_verdict_names_no_best_where_every_policy_has_the_same_mean():
+    # every policy at 100% SLA: no policy is best, whatever the order of the policies
+    same = {"sla_attainment": MetricSummary(1.0, 0.0, (1.0, 1.0), 10), "coverage_mean": ms(0.95, 0.94, 0.96)}
+    summaries = {"a": same, "b": {**same, "coverage_mean": ms(0.97, 0.96, 0.98)}}
+    diffs = {"b": {"sla_attainment": MetricSummary(0.0, 0.0, (0.0, 0.0), 10), "coverage_mean": ms(0.02, 0.01, 0.03)}}
+    verdict = comparison_table(comparison(summaries, diffs))
+    rows = {line.split()[0]: line for line in verdict[verdict.index("verdict"):].splitlines()[3:]}
+    assert re.search(r"sla_attainment\s+higher\s+none: all the same", rows["sla_attainment"])
+    assert re.search(r"coverage_mean\s+higher\s+b\s+\+2", rows["coverage_mean"])

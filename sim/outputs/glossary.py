@@ -210,6 +210,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "reference_line": ("dashed: {base}", "虚线：{base}"), "visits_paused": ("visits paused", "暂停走访"),
     "mean_band": ("mean, 95% CI", "均值及95%置信区间"), "daily": ("daily mean", "日均值"),
     "meets": ("outlined: meets every target", "满足全部目标者加框"),
+    "boxed": (" (□):", "（□）："),
     "weekly_band": ("7-day mean, 95% CI", "7日均值及95%置信区间"), "street": ("street", "街道"),
     "community": ("community", "社区"),
     "source": ("gridsim · {scenario} · {what} · {n} replications · seed {seed}",

@@ -101,6 +101,9 @@ def verdict_table(result: Comparison) -> str:
             continue
         sign = 1 if better(name) == "higher" else -1
         best = max(have, key=lambda p: sign * result.summaries[p][name].mean)
+        if len({result.summaries[p][name].mean for p in have}) == 1:  # no best among equals (all at 100%, say)
+            rows.append((name, better(name), "none: all the same", "-", "-"))
+            continue
         if best == base:
             diffs = {p: result.differences.get(p, {}).get(name) for p in have if p != base}
             ahead = [p for p, d in diffs.items() if d is not None and significant(*d.ci95)]

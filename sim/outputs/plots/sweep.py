@@ -139,7 +139,7 @@ def heatmaps(fg: Figures, pts, factors: list[str], targets: list[tuple[str, str,
             cb.ax.axhline(fg.metric_value(m, target[2]), color="black", lw=1.0, ls="--")
         ax.set(xlabel=fg.param_label(fx), ylabel=fg.param_label(fy))
         ax.set_title(fg.label("t_heat", metric=fg.metric_name(m))
-                     + f"\n{fg.label('meets')} (□):\n{fg.target_text(targets)}", fontsize=6.5)
+                     + f"\n{fg.label('meets')}{fg.label('boxed')}\n{fg.target_text(targets)}", fontsize=6.5)
         fg.save(fig, f"heatmap-{m}", what)
 
 

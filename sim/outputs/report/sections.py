@@ -111,7 +111,8 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
     sc = f.scenario
     cal = sc.get("calendar", {})
     types = [label(f"type:{t}", lang, sc) for t in sc.get("issue_types", {})]
-    ems = [emergency_label(e, lang) for e in sc.get("emergencies", [])]
+    horizon = float(cal.get("horizon_days", 365))  # an emergency after the run's end does not happen in it
+    ems = [emergency_label(e, lang) for e, (a, _) in zip(sc.get("emergencies", []), f.emergencies()) if a < horizon]
     name = f"**{sc.get('name', '?')}**"
     if f.command == "compare":
         pols = f.summary["policies"]
