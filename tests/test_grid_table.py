@@ -171,7 +171,7 @@ def test_results_folder_keeps_the_grid_table_and_reruns_alone(tmp_path, capsys):
     assert main(["validate", str(out / "scenario.resolved.toml")]) == 0
     assert "sunk cadres: 47, allocation grid by grid" in capsys.readouterr().out
     assert main(["report", str(out), "--lang", "en"]) == 0
-    assert "16 grids; 1 grid worker(s) per grid; 47 sunk cadres on Wed." in (out / "report.md").read_text(encoding="utf-8")
+    assert "16 grids; 1 grid worker per grid; 47 sunk cadres on Wed." in (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_english_figures_draw_chinese_place_names():

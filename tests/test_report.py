@@ -276,7 +276,7 @@ def test_scenario_section_describes_the_policy_that_ran(folders):
     assert "所评估方案：**错峰服务日**" in zh and "每人每周其中1天" in zh
     sweep = scenario_lines(Folder.load(folders / "sweep"), "en")  # its first point has 400 sunk cadres
     assert sweep[0].startswith("**baota**, as the file describes its base (before the design below): ")
-    assert sweep[1] == "358 grids; 1 grid worker(s) per grid; sunk cadres in the numbers the design sets, on Wed."
+    assert sweep[1] == "358 grids; 1 grid worker per grid; sunk cadres in the numbers the design sets, on Wed."
 
 
 def test_panel_titles_fit_their_panel():

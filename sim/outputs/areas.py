@@ -25,7 +25,7 @@ LEVELS = ("street", "community")
 HEADERS = {"level": ("level", "层级"), "area": ("area", "区域"), "grids": ("grids", "网格数"),
            "coverage": ("household-weighted visit coverage", "按户加权入户走访覆盖率"),
            "coverage_min": ("worst grid's coverage", "最差网格覆盖率"),
-           "p90": ("mean grid p90 resolution", "网格平均办理时长P90")}
+           "p90": ("mean grid p90 resolution", "各网格办理时长第90百分位的加权平均")}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sim.outputs.numbers import better, format_ci, format_diff, format_value, si
 from sim.outputs.plots import Folder
 from sim.outputs.plots.sweep import DEFAULT_TARGETS
 from sim.outputs.report import decisions
-from sim.outputs.report.say import capital, join, listing, say
+from sim.outputs.report.say import capital, clauses, join, listing, say
 from sim.outputs.report.sections import params_text, policy
 
 # the metrics findings speak of, in the order a briefing reads them (cost is said separately)
@@ -209,10 +209,10 @@ def compare_findings(f: Folder, lang: str) -> list[str]:
         value = _ci(metric, s["by_policy"][best]["metrics"][metric], lang)
         gaps = [_against(f, metric, best, p, lang) for p in ahead]
         text = say(lang, "On {m}, **{b}** does best: {v}, {g} (paired 95% CIs)", "在{m}上，**{b}**最优：{v}，{g}（配对95%置信区间）",
-                   m=name, b=policy(f, best, lang), v=value, g=listing(gaps, lang))
+                   m=name, b=policy(f, best, lang), v=value, g=clauses(gaps, lang))
         costs = [c for c in (_against(f, COST, best, p, lang) for p in ahead) if c]
         if costs:
-            text += say(lang, ", with cadre time on duty {c}", "，干部在岗工作量{c}", c=listing(costs, lang))
+            text += say(lang, ", with cadre time on duty {c}", "，干部在岗工作量{c}", c=clauses(costs, lang))
         if tied:
             text += say(lang, "; it cannot be told apart from {t}", "；与{t}无法区分",
                         t=listing([policy(f, p, lang) for p in tied], lang))

@@ -19,6 +19,11 @@ def listing(items: list[str], lang: str) -> str:
     return say(lang, "{a} and {b}", "{a}和{b}", a=("、" if lang == "zh" else ", ").join(items[:-1]), b=items[-1])
 
 
+def clauses(items: list[str], lang: str) -> str:
+    """Clauses in a row: 'a, b and c' in English; 'a，b，c' in Chinese, where 和 would join whole clauses."""
+    return "，".join(items) if lang == "zh" else listing(items, lang)
+
+
 def sentence(text: str, lang: str) -> str:
     """End a sentence with the language's full stop."""
     return text + ("。" if lang == "zh" else ".")

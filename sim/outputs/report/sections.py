@@ -75,9 +75,10 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
     sunk = cad.get("sunk", {})
     days = sunk.get("service_days", ["Wed"])
     each = sunk.get("days_per_cadre")
+    per_grid = cad.get("grid_workers", {}).get("per_grid", 1)
     workers = say(lang, "grid workers per grid as the design sets", "每格网格员人数按试验设计取值") \
         if "cadres.grid_workers.per_grid" in varied else \
-        say(lang, "{w} grid worker(s) per grid", "每格{w}名网格员", w=cad.get("grid_workers", {}).get("per_grid", 1))
+        say(lang, "{w} grid worker{s} per grid", "每格{w}名网格员", w=per_grid, s="" if per_grid == 1 else "s")
     cadres = say(lang, "sunk cadres in the numbers the design sets,", "下沉干部人数按试验设计取值") \
         if varied & {"cadres.sunk.count", "cadres.sunk.per_grid", "cadres.sunk.allocation"} else \
         say(lang, "{s} sunk cadres", "{s}名下沉干部", s=f"{_sunk_count(_resolved_path(f, variant), sunk):,}")
@@ -300,8 +301,8 @@ def area_tables(f: Folder, lang: str) -> list[Table]:
                          "the area's households visited within {d:g} days (its grids weighted by households); p90 "
                          "resolution: its grids' p90 resolution times averaged with their households as weights. Means "
                          "over replications{of}.{more}",
-                   "按由差到好排序：先按入户走访覆盖率由低到高，再按办理时长P90由长到短。入户走访覆盖率：该区域住户中{d:g}天内"
-                   "得到走访的比例（各网格按户数加权）；办理时长P90：各网格办理时长第90百分位按户数加权的均值。各次重复的均值"
+                   "按由差到好排序：先按入户走访覆盖率由低到高，再按办理时长第90百分位由长到短。入户走访覆盖率：该区域住户中{d:g}天内"
+                   "得到走访的比例（各网格按户数加权）；办理时长第90百分位：各网格办理时长第90百分位按户数加权的均值。各次重复的均值"
                    "{of}。{more}", d=interval, of=_under(f, variant, lang), more=more)
         tables.append(Table([*first, *[h for h, _ in cols]], body, note, keep=len(first)))
     return tables
@@ -365,13 +366,14 @@ def method(f: Folder, lang: str) -> str:
         "first {w} discarded as warm-up ({mser}); root seed {seed}, replication k of every variant seeded by "
         "SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random numbers) and "
         "differences are paired. Intervals are Student-t 95% confidence intervals over replications. Units: durations "
-        "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %.",
+        "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %, differences of shares in "
+        "percentage points.",
         "目的：{obj}。模型：离散事件仿真（gridsim {g}、SimPy {sp}、Python {py}）。各网格事项按非齐次泊松过程发生，部分事项"
         "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门；突发事件期间转入战时"
         "状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
         "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
         "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。单位：时长以小时计"
-        "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示。",
+        "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。",
         obj=objective, g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
         reps=_replications(f, lang), h=f"{s.get('horizon_days', 0):g}", w=f"{s.get('warmup_days', 0):g}",
         mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"))
