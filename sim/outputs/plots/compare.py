@@ -74,18 +74,27 @@ def differences_figure(fg: Figures, metrics: list[str]) -> None:
             text = format_diff(m, d["mean"], *d["ci95"], significant(*d["ci95"]), fg.lang)
             rows.append((m, p, 100 * d["mean"] / abs(ref), 100 * lo / abs(ref), 100 * hi / abs(ref), text))
     if rows:
-        # long names on several lines, so the figure keeps its column width; rows as tall as their longest name
-        names = [textwrap.fill(f"{fg.metric_name(m)} · {fg.policy_label(p)}", 36) for m, p, *_ in rows]
-        lines = max(n.count("\n") + 1 for n in names)
-        fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.7 + (0.06 + 0.1 * lines) * len(rows)))
-        for i, (m, p, mean, lo, hi, text) in enumerate(rows):
+        # a metric's name once, in bold, above its policies' rows: long names stay on one or two lines, so the
+        # figure keeps its column width however many policies there are
+        names: list[str] = []
+        ys: list[int] = []
+        for m, p, *_ in rows:
+            if not names or rows[len(ys) - 1][0] != m:
+                names.append(textwrap.fill(fg.metric_name(m), 44))
+            names.append(fg.policy_label(p))
+            ys.append(len(names) - 1)
+        fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.8 + 0.2 * len(names)))
+        for y, (m, p, mean, lo, hi, text) in zip(ys, rows):
             k = policies.index(p)
-            ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="s", ms=2.5, color=PALETTE[k % len(PALETTE)], capsize=2, lw=0.9)
-            ax.annotate(text, (1.0, i), xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points",
+            ax.errorbar(mean, y, xerr=[[mean - lo], [hi - mean]], fmt="s", ms=2.5, color=PALETTE[k % len(PALETTE)], capsize=2, lw=0.9)
+            ax.annotate(text, (1.0, y), xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points",
                         fontsize=5, va="center", ha="left", color=PALETTE[k % len(PALETTE)], annotation_clip=False)
+        ax.set_yticks(range(len(names)), names)
+        for y, tick in enumerate(ax.get_yticklabels()):
+            if y not in ys:
+                tick.set_fontweight("bold")
+        ax.set_ylim(len(names) - 0.5, -0.5)
         ax.axvline(0, color="#333333", lw=0.7)
-        ax.set_yticks(range(len(rows)), names)
-        ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.set(xlabel=fg.label("diff_pct", base=fg.policy_label(base)), title=fg.label("t_forest", base=fg.policy_label(base)))
         fg.save(fig, "differences", fg.policies_label(policies))
