@@ -360,9 +360,9 @@ def test_compare_findings_say_nothing_the_numbers_contradict(folders, lang):
     for s in sentences(text, lang):
         bold = re.findall(r"\*\*(.+?)\*\*", s)
         main = named(s.split(",")[0] if lang == "en" else s.split("，")[0], metrics, lang)
-        if bold:  # On M, **P** does best: ...
+        if bold:  # On M, **P** does best: ... / has the best mean, but cannot be told apart from ...
             best_claims += 1
-            assert ("does best" if lang == "en" else "最优") in s
+            assert ("does best" if lang == "en" else "最优") in s or ("has the best mean" if lang == "en" else "均值最优") in s
             best = next(p for p, lab in labels.items() if lab == bold[0])
             metric = main[0]
             assert best in best_of(f, metric), (metric, best, s)
@@ -374,7 +374,11 @@ def test_compare_findings_say_nothing_the_numbers_contradict(folders, lang):
                 d = paired(reps, metric, best, p)
                 assert d.lo > 0 or d.hi < 0, (metric, best, p, d)
                 assert (d.value < 0) == lower_is_better(metric), (metric, best, p, d)
-            tied = re.search(r"cannot be told apart from (.+)$|与(.+)无法区分", s)
+            tied = re.search(r"cannot be told apart from (.+?);|与(.+?)无法区分", s)
+            # 'does best' only when ahead of every other policy; else the tied ones are named
+            assert bool(tied) == (("has the best mean" if lang == "en" else "均值最优") in s), s
+            assert len(ahead) + (len(re.split(r", | and |、|和", tied.group(1) or tied.group(2))) if tied else 0) \
+                == len(POLICIES) - 1, s
             for p in [p for p in POLICIES if tied and labels[p] in (tied.group(1) or tied.group(2))]:
                 d = paired(reps, metric, best, p)
                 assert d.lo <= 0 <= d.hi, (metric, best, p, d)
@@ -388,6 +392,19 @@ def test_compare_findings_say_nothing_the_numbers_contradict(folders, lang):
                 p = next(p for p, lab in labels.items() if lab == (g[0] or g[1]))
                 assert all(x[COST] == y[COST] for x, y in zip(reps[best], reps[p])), (best, p, s)
             check_numbers(strip_fixed(s, lang), cands, lang, "compare")
+        elif s.startswith("Against ") or s.startswith("与") and "相比" in s.split("，")[0]:
+            # a policy against the reference: each metric said better (worse) is on that side of zero
+            after = s.split(", ", 1)[1] if lang == "en" else s.split("相比，", 1)[1]
+            p = max((p for p, lab in labels.items() if p != ref and after.startswith(lab)), key=lambda p: len(labels[p]))
+            for side, pattern in (("better", r"better on (.+?)(?: and worse on|;|\.$)|相比，.+?在(.+?)上更优"),
+                                  ("worse", r"worse on (.+?)(?:;|\.$)|在([^在]+?)上更差")):
+                m = re.search(pattern, s)
+                for metric in (named(m.group(1) or m.group(2), metrics, lang) if m else []):
+                    d = paired(reps, metric, p, ref)
+                    assert d.lo > 0 or d.hi < 0, (metric, p, d, s)
+                    assert ((d.value < 0) == lower_is_better(metric)) == (side == "better"), (metric, p, d, s)
+            cands = [q for metric in metrics for q in diffs_and_relatives(f, reps, metric, [(p, ref)])]
+            check_numbers(strip_fixed(s, lang), cands, lang, "against reference")
         elif ("cannot be told apart" if lang == "en" else "无法区分") in s:
             for metric in named(s, metrics, lang):
                 best = best_of(f, metric)[0]

@@ -464,7 +464,9 @@ def test_coverage_axis_shared_with_the_target_and_room_for_the_wartime_bar(folde
         assert 0 <= lo <= 70 and (100 - lo) / (hi - lo) <= 0.96, (lo, hi)
         assert max(t for t in ax.get_yticks() if lo <= t <= hi) == 100
         assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(95) for line in ax.get_lines())
-        assert "target: share of households visited within the interval ≥ 95%" in [t.get_text() for t in ax.get_legend().get_texts()]
+        # no --target: gridsim's default, which no one published, is said to be one
+        assert "illustrative, not published: share of households visited within the interval ≥ 95%" in \
+            [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_coverage_axis_reaches_down_to_the_lowest_policy_for_all(folders, monkeypatch):

@@ -118,3 +118,11 @@ def test_compare_verdict_names_no_best_where_every_policy_has_the_same_mean():
     rows = {line.split()[0]: line for line in verdict[verdict.index("verdict"):].splitlines()[3:]}
     assert re.search(r"sla_attainment\s+higher\s+none: all the same", rows["sla_attainment"])
     assert re.search(r"coverage_mean\s+higher\s+b\s+\+2", rows["coverage_mean"])
+
+
+def test_the_reference_is_ahead_only_of_policies_significantly_worse():
+    # the reference has the best mean (over its own replications), but the paired difference says b is better:
+    # the verdict must not call the reference 'ahead of b'
+    summaries = {"a": {"resolution_hours_p90": ms(22.9934, 22.8, 23.2)}, "b": {"resolution_hours_p90": ms(22.9937, 22.8, 23.2)}}
+    text = comparison_table(comparison(summaries, {"b": {"resolution_hours_p90": ms(-0.11, -0.18, -0.04)}}))
+    assert "ahead of b" not in text and "behind b when paired" in text

@@ -205,6 +205,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_heat": ("{metric} by design point", "各参数组合的{metric}"),
     "sweep_of": ("sweep of {factors}", "参数扫描：{factors}"),
     "target_line": ("target: {rule}", "目标：{rule}"),
+    "target_line_default": ("illustrative, not published: {rule}", "示意阈值（非公开目标）：{rule}"),
     "emergency": ("emergency", "突发事件"), "wartime": ("wartime mode", "战时状态"), "warmup": ("warm-up", "预热期"),
     "all_types": ("all issues", "全部事项"), "sla_line": ("{type} SLA", "{type}时限"),
     "reference_line": ("dashed: {base}", "虚线：{base}"), "visits_paused": ("visits paused", "暂停走访"),

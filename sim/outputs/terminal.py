@@ -106,9 +106,13 @@ def verdict_table(result: Comparison) -> str:
             continue
         if best == base:
             diffs = {p: result.differences.get(p, {}).get(name) for p in have if p != base}
-            ahead = [p for p, d in diffs.items() if d is not None and significant(*d.ci95)]
-            tied = [p for p in diffs if p not in ahead]
+            # the reference is ahead of p where p − reference lies wholly on the worse side of zero
+            ahead = [p for p, d in diffs.items() if d is not None and (d.ci95[1] < 0 if sign > 0 else d.ci95[0] > 0)]
+            # behind: best mean over its own replications, yet the paired difference favours p (unequal replications)
+            behind = [p for p, d in diffs.items() if d is not None and (d.ci95[0] > 0 if sign > 0 else d.ci95[1] < 0)]
+            tied = [p for p in diffs if p not in ahead and p not in behind]
             vs = "the reference itself" + (f"; ahead of {', '.join(ahead)}" if ahead else "") + \
+                (f"; behind {', '.join(behind)} when paired" if behind else "") + \
                 (f"; not distinguishable from {', '.join(tied)}" if tied else "")
             cost = "-"
         else:

@@ -31,7 +31,7 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
                 targets: list[tuple[str, str, float]] | None = None) -> list[Path]:
     """Write every figure that fits the folder into ``path/figures``; return their paths."""
     folder = Folder.load(path)
-    fg = Figures(folder, fmt, lang, targets or DEFAULT_TARGETS)
+    fg = Figures(folder, fmt, lang, targets or DEFAULT_TARGETS, targets_given=bool(targets))
     if folder.command == "run":
         run_figures(fg, folder.variants[0])
     elif folder.command == "compare":

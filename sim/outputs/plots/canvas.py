@@ -22,13 +22,15 @@ LANG_SUFFIX = {"en": "", "zh": ".zh"}
 class Figures:
     """Makes and saves the figures of one folder, in one language and format."""
 
-    def __init__(self, folder: Folder, fmt: str, lang: str, targets: list[tuple[str, str, float]] = ()):
+    def __init__(self, folder: Folder, fmt: str, lang: str, targets: list[tuple[str, str, float]] = (),
+                 targets_given: bool = True):
         if fmt not in ("png", "pdf", "svg"):
             raise PlotError(f"--format {fmt}: allowed: png, pdf, svg")
         if lang not in LABELS:
             raise PlotError(f"--lang {lang}: allowed: {', '.join(LABELS)}")
         self.f, self.fmt, self.lang = folder, fmt, lang
         self.targets = list(targets)  # (metric, '<=' or '>=', value in the stored unit): drawn where they apply
+        self.targets_given = targets_given  # False: gridsim's illustrative defaults, not anyone's published target
         self.L = LABELS[lang]
         self.plt = pyplot_styled(lang)
         self.out = folder.path / "figures"

@@ -68,7 +68,8 @@ def _target_line(fg: Figures, ax, metric: str) -> None:
     target = fg.target_of(metric)
     if target is not None:
         ax.axhline(fg.metric_value(metric, target[2]), color="#555555", lw=0.8, ls="--",
-                   label=fg.label("target_line", rule=fg.target_text([target])))
+                   label=fg.label("target_line" if fg.targets_given else "target_line_default",
+                                  rule=fg.target_text([target])))
 
 
 def backlog_figure(fg: Figures, variant: str, series: list[dict[str, list[float]]]) -> None:

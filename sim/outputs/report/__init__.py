@@ -32,6 +32,11 @@ def build(path: str | Path, lang: str = "en", targets: list[Target] | None = Non
                 c=_command(f.command, lang))
     doc = Document(title, lang)
     doc.add(Heading(say(lang, "Findings", "结论")), Bullets(findings(f, lang, targets)))  # one point a bullet
+    warnings = f.summary.get("warnings", [])
+    if warnings:  # what the run itself warned of, where a reader of the findings sees it
+        doc.add(Heading(say(lang, "Caveats", "注意事项")),
+                Paragraph(say(lang, "gridsim warned of the following when it ran:", "运行时gridsim给出以下提示（程序原文，英文）：")),
+                Bullets(list(warnings)))
     doc.add(Heading(say(lang, "Scenario", "情景")),
             Bullets(sections.scenario_lines(f, lang) + sections.design_lines(f, lang)))
     doc.add(Heading(sections.results_heading(f, lang)), sections.key_table(f, lang))

@@ -65,7 +65,7 @@ def run_findings(f: Folder, lang: str) -> list[str]:
     if "coverage_mean" in m:
         rows = grid_rows(f.path, f.variants[0], f.runs)
         low = worst(rows, "grid_coverage", 1)
-        where = say(lang, " (grid {g}, {c}, {s})", "（网格{g}，{s}{c}）", g=low[0].id, c=low[0].community,
+        where = say(lang, " (grid {g}, {c}, {s})", "（网格{g}，街道{s}，社区{c}）", g=low[0].id, c=low[0].community,
                     s=low[0].street) if low else ""
         # coverage_mean is a time average of the share of all households visited within the target interval
         out.append(say(lang, "On an average day of the window, {c} of all households had been visited in the last {t} "
@@ -177,6 +177,14 @@ def _pair(f: Folder, metric: str, a: str, b: str) -> dict[str, Any] | None:
     return None if d is None else {"mean": d.mean, "ci95": list(d.ci95)}
 
 
+def _ahead(metric: str, d: dict[str, Any] | None) -> bool:
+    """Whether a paired difference (best − other) is wholly on the better side of zero: significant alone is not
+    enough when the best mean and the paired difference come from different replications."""
+    if d is None or None in d["ci95"]:
+        return False
+    return d["ci95"][0] > 0 if better(metric) == "higher" else d["ci95"][1] < 0
+
+
 def _equal(f: Folder, metric: str) -> float | None:
     """The value every policy has when all have the same mean (every policy at 100% SLA), else None."""
     means = {(f.summary["by_policy"][p]["metrics"].get(metric) or {}).get("mean") for p in f.summary["policies"]}
@@ -200,22 +208,26 @@ def compare_findings(f: Folder, lang: str) -> list[str]:
             same.append(say(lang, "{m} ({v})", "{m}（{v}）", m=name, v=format_value(metric, _equal(f, metric), lang)))
             continue
         others = [p for p in pols if p != best]
-        diffs = {p: _pair(f, metric, best, p) for p in others}
-        ahead = [p for p in others if diffs[p] and significant(*diffs[p]["ci95"])]
+        ahead = [p for p in others if _ahead(metric, _pair(f, metric, best, p))]
         tied = [p for p in others if p not in ahead]
         if not ahead:
             alike.append(name)
             continue
         value = _ci(metric, s["by_policy"][best]["metrics"][metric], lang)
         gaps = [_against(f, metric, best, p, lang) for p in ahead]
-        text = say(lang, "On {m}, **{b}** does best: {v}, {g} (paired 95% CIs)", "在{m}上，**{b}**最优：{v}，{g}（配对95%置信区间）",
-                   m=name, b=policy(f, best, lang), v=value, g=clauses(gaps, lang))
+        if tied:  # 'does best' only when ahead of every other policy
+            text = say(lang, "On {m}, **{b}** has the best mean, {v}, but cannot be told apart from {t}; it is ahead of "
+                             "the rest: {g} (paired 95% CIs)",
+                       "在{m}上，**{b}**均值最优，为{v}，但与{t}无法区分；领先其余方案：{g}（配对95%置信区间）",
+                       m=name, b=policy(f, best, lang), v=value, g=clauses(gaps, lang),
+                       t=listing([policy(f, p, lang) for p in tied], lang))
+        else:
+            text = say(lang, "On {m}, **{b}** does best: {v}, {g} (paired 95% CIs)",
+                       "在{m}上，**{b}**最优：{v}，{g}（配对95%置信区间）",
+                       m=name, b=policy(f, best, lang), v=value, g=clauses(gaps, lang))
         costs = [c for c in (_against(f, COST, best, p, lang) for p in ahead) if c]
         if costs:
             text += say(lang, ", with cadre time on duty {c}", "，干部在岗工作量{c}", c=clauses(costs, lang))
-        if tied:
-            text += say(lang, "; it cannot be told apart from {t}", "；与{t}无法区分",
-                        t=listing([policy(f, p, lang) for p in tied], lang))
         out.append(text + say(lang, ".", "。"))
     if same:
         out.append(say(lang, "On {m} every policy has the same value, so none does best.",
@@ -224,7 +236,33 @@ def compare_findings(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "On {m} the policies cannot be told apart (every paired 95% CI of the best against another "
                              "includes zero).", "在{m}上各方案无法区分（最优者与其他方案之差的配对95%置信区间均含零）。",
                        m=listing(alike, lang)))
-    return out + _costs(f, lang)  # a short paragraph each: a briefing reads them one by one
+    return out + _against_reference(f, lang) + _costs(f, lang)  # a short paragraph each: read one by one
+
+
+def _against_reference(f: Folder, lang: str) -> list[str]:
+    """Each policy against the reference on every key metric: where it is better, where worse (paired CIs on one
+    side of zero), so that a policy that loses everywhere is said to, not only the winners."""
+    ref = f.summary["reference"]
+    out = []
+    for p in [p for p in f.summary["policies"] if p != ref]:
+        sides: dict[str, list[str]] = {"better": [], "worse": []}
+        unclear = 0
+        for metric in FINDING_METRICS:
+            d = _pair(f, metric, p, ref)
+            unclear += d is not None and not _ahead(metric, d) and not _ahead(metric, _pair(f, metric, ref, p))
+            side = "better" if _ahead(metric, d) else "worse" if _ahead(metric, _pair(f, metric, ref, p)) else None
+            if side:
+                sides[side].append(say(lang, "{m} ({d})", "{m}（{d}）", m=metric_label(metric, lang),
+                                       d=format_diff(metric, d["mean"], *d["ci95"], True, lang)))
+        parts = [say(lang, "better on {x}", "在{x}上更优", x=listing(sides["better"], lang)) if sides["better"] else "",
+                 say(lang, "worse on {x}", "在{x}上更差", x=listing(sides["worse"], lang)) if sides["worse"] else ""]
+        parts = [x for x in parts if x]
+        text = say(lang, "Against {r}, {p} is {x}", "与{r}相比，{p}{x}", r=policy(f, ref, lang), p=policy(f, p, lang),
+                   x=clauses(parts, lang) if parts else say(lang, "not distinguishable on any key metric",
+                                                             "在各项主要指标上均无法区分"))
+        out.append(text + (say(lang, "; the other key metrics cannot be told apart.", "；其余主要指标无法区分。")
+                           if parts and unclear else say(lang, ".", "。")))
+    return out
 
 
 def _costs(f: Folder, lang: str) -> list[str]:

@@ -186,7 +186,7 @@ def key_table(f: Folder, lang: str) -> Table:
                  *[cell(m, p["metrics"].get(m), lang) for m in shown]] for pid, p in points[:MAX_POINTS]]
         note = "" if len(points) <= MAX_POINTS else say(
             lang, "The first {k} of {n} points; every point is in points.csv and results.xlsx.",
-            "仅列前{k}个参数组合（共{n}个）；全部见points.csv与results.xlsx。", k=MAX_POINTS, n=len(points))
+            "仅列前{k}个参数组合（共{n}个）；全部见points.csv与results.zh.xlsx。", k=MAX_POINTS, n=len(points))
         return Table(head, rows, note, keep=1 + len(keys))  # a point's name and its levels name its row
     if f.command == "sensitivity":
         b = s.get("sensitivity") or {}
@@ -258,7 +258,7 @@ def grids_to_act_on(f: Folder, lang: str) -> Table:
             say(lang, "street", "街道"), say(lang, "households", "户数"), metric_label("coverage_mean", lang),
             say(lang, "p90 resolution", "办理时长第90百分位")]
     note = say(lang, "Means over replications{of}; every grid in results.xlsx (sheet grids).",
-               "各次重复的均值{of}；全部网格见results.xlsx的grids表。", of=_under(f, variant, lang) if variant else "")
+               "各次重复的均值{of}；全部网格见results.zh.xlsx的grids表。", of=_under(f, variant, lang) if variant else "")
     return Table(head, out, note)
 
 
@@ -296,7 +296,7 @@ def area_tables(f: Folder, lang: str) -> list[Table]:
         body = [[*names(a), *[show(a) for _, show in cols]] for a in rows[:shown]]
         more = "" if shown is None or len(rows) <= shown else say(
             lang, " The {k} worst of {n} communities; every one in results.xlsx (sheet areas).",
-            "仅列最差的{k}个社区（共{n}个）；全部见results.xlsx的areas表。", k=shown, n=len(rows))
+            "仅列最差的{k}个社区（共{n}个）；全部见results.zh.xlsx的areas表。", k=shown, n=len(rows))
         note = say(lang, "Worst first: lowest visit coverage, then longest p90 resolution. Visit coverage: the share of "
                          "the area's households visited within {d:g} days (its grids weighted by households); p90 "
                          "resolution: its grids' p90 resolution times averaged with their households as weights. Means "
