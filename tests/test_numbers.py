@@ -122,3 +122,14 @@ def test_the_unit_rule():
 def test_an_unknown_language_is_refused(lang):
     with pytest.raises(ValueError):
         format_value("backlog_mean", 1.0, lang)
+
+
+def test_an_interval_end_near_zero_never_prints_as_zero():
+    from sim.outputs.numbers import format_diff
+
+    # sla_attainment, two days a week: +0.04 pp [-0.0007, +0.080], not distinguishable from zero; '[0.00, +0.08]'
+    # would read as touching zero from above
+    text = format_diff("sla_attainment", 0.0004, -0.000007, 0.0008, False)
+    lo = text.split("[")[1].split(",")[0]
+    assert lo.startswith("-") and float(lo) != 0, text
+    assert format_diff("sla_attainment", 0.0004, 0.0, 0.0008, False).split("[")[1].startswith("0.0")  # a true zero

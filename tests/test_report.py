@@ -326,3 +326,15 @@ def test_the_runs_warnings_are_caveats_in_the_report(folders):
         doc = build(folders / "run", lang)
         items = doc.blocks[doc.blocks.index(Heading(head)) + 2]
         assert isinstance(items, Bullets) and items.items == warned
+
+
+def test_coverage_caveat_only_when_wartime_came_and_visits_went_on():
+    from types import SimpleNamespace
+
+    from sim.outputs.report.findings import _wartime_visits
+
+    war = {"wartime_cadre_hours": {"mean": 209_860.0}}
+    going_on = SimpleNamespace(scenario={"wartime": {"pause_visits": False}})
+    assert "overstated" in _wartime_visits(going_on, war, "en")[0] and "偏高" in _wartime_visits(going_on, war, "zh")[0]
+    assert _wartime_visits(going_on, {"wartime_cadre_hours": {"mean": 0.0}}, "en") == []  # no wartime in the run
+    assert _wartime_visits(SimpleNamespace(scenario={"wartime": {}}), war, "en") == []  # visits paused (the default)

@@ -157,9 +157,10 @@ def diff_parts(metric: str, diff: float | None, lo: float | None, hi: float | No
     x = diff * shown.scale
     ends = [v * shown.scale for v in (lo, hi) if _finite(v)]
     d = ci_decimals(*ends) if len(ends) == 2 else plain_decimals(x)
-    if significant:  # each non-zero number must print non-zero
-        while d < MAX_DECIMALS and any(v != 0 and not _nonzero(_text(v, d)) for v in (x, *ends)):
-            d += 1
+    # each non-zero number must print non-zero: a significant difference, and any interval's end (an end that
+    # prints 0.00 reads as touching zero: [-0.0007, +0.08], not [0.00, +0.08])
+    while d < MAX_DECIMALS and any(v != 0 and not _nonzero(_text(v, d)) for v in ((x, *ends) if significant else ends)):
+        d += 1
     texts = [_text(v, d, sign=True) for v in (x, *ends)]
     return texts[0], *(texts[1:] if len(ends) == 2 else (DASH, DASH)), shown
 

@@ -79,7 +79,7 @@ def run_findings(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "Cadres spent {c} on duty", "干部在岗工作量{c}", c=_ci(COST, m[COST], lang))
                    + (say(lang, ", {w} of it in wartime mode.", "，其中战时状态下{w}。",
                           w=format_value(COST, war, lang)) if war > 0 else say(lang, ".", "。")))
-    return [*out, *_against_published(f, m, lang)]  # one topic or published figure a bullet in the report
+    return [*out, *_wartime_visits(f, m, lang), *_against_published(f, m, lang)]  # one topic a bullet
 
 
 def _against_published(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
@@ -236,7 +236,20 @@ def compare_findings(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "On {m} the policies cannot be told apart (every paired 95% CI of the best against another "
                              "includes zero).", "在{m}上各方案无法区分（最优者与其他方案之差的配对95%置信区间均含零）。",
                        m=listing(alike, lang)))
-    return out + _against_reference(f, lang) + _costs(f, lang)  # a short paragraph each: read one by one
+    ref = s["by_policy"][s["reference"]]["metrics"]
+    return out + _against_reference(f, lang) + _costs(f, lang) + _wartime_visits(f, ref, lang)  # read one by one
+
+
+def _wartime_visits(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
+    """The caveat on coverage when wartime came and visits went on (the coverage figure shows it): the model's
+    cadres on wartime duty visit in every hour no issue takes, with no other emergency work to do."""
+    if f.scenario.get("wartime", {}).get("pause_visits", True) or not (m.get("wartime_cadre_hours") or {}).get("mean"):
+        return []
+    return [say(lang, "Coverage includes wartime, when visits went on: cadres on wartime duty visit in every hour no "
+                      "issue takes, and emergency work that is not an issue (patrols, clearing) is not modelled, so "
+                      "coverage during and after an emergency is overstated (see the coverage figure).",
+                "入户走访覆盖率包含战时：战时未暂停走访，战时在岗干部把办理事项以外的全部时间用于走访，而模型未包含事项以外的应急工作"
+                "（巡查、清淤等），因此突发事件期间及其后的覆盖率偏高（见覆盖率图）。")]
 
 
 def _against_reference(f: Folder, lang: str) -> list[str]:

@@ -367,13 +367,17 @@ def method(f: Folder, lang: str) -> str:
         "SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random numbers) and "
         "differences are paired. Intervals are Student-t 95% confidence intervals over replications. Units: durations "
         "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %, differences of shares in "
-        "percentage points.",
+        "percentage points. Visit coverage ('share of households visited within the interval') is, on each day of the "
+        "window, the share of all households (each grid weighted by its households) visited in the last {d} days "
+        "(visits.target_interval_days), averaged over the days; the worst grid's is the lowest grid's own share.",
         "目的：{obj}。模型：离散事件仿真（gridsim {g}、SimPy {sp}、Python {py}）。各网格事项按非齐次泊松过程发生，部分事项"
         "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门；突发事件期间转入战时"
         "状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
         "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
         "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。单位：时长以小时计"
-        "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。",
+        "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。入户走访覆盖率为统计期内每天全部住户中"
+        "近{d}天内得到走访的比例（各网格按户数加权，visits.target_interval_days）的日均值；最差网格入户走访覆盖率为该比例最低的网格自身的值。",
         obj=objective, g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
         reps=_replications(f, lang), h=f"{s.get('horizon_days', 0):g}", w=f"{s.get('warmup_days', 0):g}",
-        mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"))
+        mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"),
+        d=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}")
