@@ -197,3 +197,11 @@ def test_the_terminal_and_summary_warn_when_the_sobol_sample_is_too_small():
     head, _, rest = table.partition("coverage_mean")
     assert "the sample is too small" in head and "the sample is too small" not in rest.split("S1:")[0]
     assert s.sample_warning("coverage_mean") is None
+
+
+def test_the_api_optimize_text_shows_a_share_s_levels_in_percent_not_points():
+    from sim.api import optimization_text as api_text
+
+    text = api_text(optimization([0.80, 0.82] * 5))
+    assert "percentage points" not in text
+    assert "wrong side of 90.0%" in text or "wrong side of 90%" in text
