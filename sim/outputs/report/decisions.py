@@ -10,7 +10,7 @@ from sim.outputs.glossary import metric_label, param_label
 from sim.outputs.numbers import format_ci, format_diff, format_value, stored_shown
 from sim.outputs.plots import Folder
 from sim.outputs.report.say import capital, listing, say
-from sim.outputs.report.sections import policy
+from sim.outputs.report.sections import index_ci, index_interval, policy
 
 
 def selection(f: Folder, lang: str) -> list[str]:
@@ -174,10 +174,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         return format_value(m, x, lang, stored_shown(m, diff=True)) if morris else ("–" if x is None else f"{x:.2f}")
 
     def ci(d: dict[str, Any]) -> tuple[float, float]:
-        v, c = d.get(idx), d.get(f"{idx}_conf")
-        if v is None or c is None:
-            return math.nan, math.nan
-        return (max(0.0, v - c) if morris else v - c), v + c
+        return index_interval(d, morris)
 
     def name(k: str) -> str:
         return param_label(k, lang, f.scenario)
@@ -186,8 +183,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         ind, mname = b["indices"][m], metric_label(m, lang)
         top = order[0]
         lo, hi = ci(ind[top])
-        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang, shown=stored_shown(m, diff=True)) if morris else \
-            f"{ind[top][idx]:.2f} [{lo:.2f}, {hi:.2f}]"
+        shown = index_ci(m, ind[top], morris, lang)
         text = say(lang, "**{m}**: the most influential factor is {k} ({i} = {v})",
                    "**{m}**：影响最大的因素是{k}（{i} = {v}）", m=mname, k=name(top), i=big, v=shown)
         if len(order) > 1:
