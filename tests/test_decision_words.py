@@ -205,3 +205,32 @@ def test_the_api_optimize_text_shows_a_share_s_levels_in_percent_not_points():
     text = api_text(optimization([0.80, 0.82] * 5))
     assert "percentage points" not in text
     assert "wrong side of 90.0%" in text or "wrong side of 90%" in text
+
+
+def test_a_flagged_sobol_sample_ranks_nothing_and_prints_tiny_indices_with_two_significant_figures(tmp_path):
+    ind = {"a": {"S1": 0.60, "S1_conf": 0.05, "ST": 0.70, "ST_conf": 0.05},
+           "b": {"S1": -0.00069, "S1_conf": 0.00045, "ST": 0.10, "ST_conf": 0.05}}  # a's interval clear of b's
+    bad = impossible(ind)
+    assert bad["b"][0]["text"] == "S1 = -0.00069 < 0 beyond its interval (±0.00045)"
+    block = {"method": "sobol", "factors": [{"key": "a"}, {"key": "b"}], "points": 16, "replications": 2,
+             "indices": {"wait_hours_mean": ind}, "ranking": {"wait_hours_mean": ["a", "b"]},
+             "sample_too_small": {"wait_hours_mean": bad}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en, zh = " ".join(sensitivity(f, "en")), " ".join(sensitivity(f, "zh"))
+    assert "clearly ahead" not in en and "明显大于" not in zh
+    assert "too small to rank them" in en and "-0.00069" in zh and "-0.00" + "<" not in zh
+    # the figure's footer carries the warning
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.sensitivity import sensitivity_figures
+
+    folder = SimpleNamespace(path=tmp_path, summary={"sensitivity": block, "seeds": {"root": 1}, "scenario": "t"},
+                             scenario={}, n=2, command="sensitivity")
+    fg = Figures(folder, "png", "en")
+    texts = []
+    close = fg.plt.close
+    fg.plt.close = lambda fig: texts.extend(t.get_text() for t in fig.texts)
+    try:
+        sensitivity_figures(fg)
+    finally:
+        fg.plt.close = close
+    assert any("the sample is too small" in t.replace("\n", " ") for t in texts), texts

@@ -299,6 +299,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "sens_share": ("share of the variance of the point means", "占各参数组合均值方差的比例"),
     "sens_S1": ("S1 (factor alone)", "S1（单独作用）"), "sens_ST": ("ST (with interactions)", "ST（含交互作用）"),
     "sens_noise": ("noise share {x}", "噪声占比 {x}"),
+    "sens_small": ("Warning: the sample is too small for these indices (some are values no true index can have, "
+                   "0 ≤ S1 ≤ ST ≤ 1, or their intervals are wider than [0, 1]): read them as unreliable, and run more "
+                   "samples.", "警告：样本量不足以估计这些指数（部分估计值超出真实指数的可能范围0 ≤ S1 ≤ ST ≤ 1，"
+                   "或其区间比[0, 1]还宽）：这些指数不可靠，需要更多样本。"),
     "sens_what": ("sensitivity ({method}, {points} points)", "敏感性分析（{method}，{points}个参数组合）"),
 }
 _KINDS = {"role": ROLES, "level": LEVELS, "place": LEVELS, "weekday": WEEKDAYS, "word": WORDS}

@@ -47,9 +47,11 @@ def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
     return _w(fg, key, metric=name) + (f" · {noise}" if noise else "")
 
 
-def _save(fg: Figures, fig, block: dict[str, Any], name: str) -> None:
-    fg.save(fig, name,
-            _w(fg, "what", method=str(block.get("method", "")).capitalize(), points=block.get("points")))
+def _save(fg: Figures, fig, block: dict[str, Any], name: str, metric: str) -> None:
+    what = _w(fg, "what", method=str(block.get("method", "")).capitalize(), points=block.get("points"))
+    if block.get("sample_too_small", {}).get(metric):  # the report's warning, where the bars are read too
+        what += " · " + _w(fg, "small")
+    fg.save(fig, name, what)
 
 
 def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any]) -> None:
@@ -72,7 +74,7 @@ def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str
     ax.set(xlim=(0, top), ylim=(0, top), xlabel=_w(fg, "mu_star", unit=unit), ylabel=_w(fg, "sigma", unit=unit))
     ax.set_title(_title(fg, block, metric, "t_morris"), fontsize=7.5)
     ax.legend(fontsize=5.5, loc="upper left")
-    _save(fg, fig, block, f"sensitivity-morris-{metric}")
+    _save(fg, fig, block, f"sensitivity-morris-{metric}", metric)
 
 
 def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any], order: list[str]) -> None:
@@ -89,4 +91,4 @@ def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str,
     ax.grid(axis="y", visible=False)
     ax.set_title(_title(fg, block, metric, "t_sobol"), fontsize=7.5)
     ax.legend(fontsize=6)
-    _save(fg, fig, block, f"sensitivity-sobol-{metric}")
+    _save(fg, fig, block, f"sensitivity-sobol-{metric}", metric)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sim.decide.sensitivity.analysis import index_text
 from sim.outputs.glossary import metric_label, param_label
 from sim.outputs.numbers import format_ci, format_diff, format_value, stored_shown
 from sim.outputs.plots import Folder
@@ -186,14 +187,19 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         shown = index_ci(m, ind[top], morris, lang)
         text = say(lang, "**{m}**: the most influential factor is {k} ({i} = {v})",
                    "**{m}**：影响最大的因素是{k}（{i} = {v}）", m=mname, k=name(top), i=big, v=shown)
+        small = b.get("sample_too_small", {}).get(m)
         if len(order) > 1:
             lo2, hi2 = ci(ind[order[1]])
             sec = name(order[1])
-            text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
-                        "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
-                say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this sample "
-                          "size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
-                    s=sec, i=big, v=val(m, ind[order[1]][idx]))
+            if small:  # indices no true index can have: their intervals rank nothing
+                text += say(lang, "; next comes {s} ({i} = {v}), but the sample is too small to rank them.",
+                            "；其次是{s}（{i} = {v}），但样本量不足，无法据此排序。", s=sec, i=big, v=val(m, ind[order[1]][idx]))
+            else:
+                text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
+                            "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
+                    say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this "
+                              "sample size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
+                        s=sec, i=big, v=val(m, ind[order[1]][idx]))
         else:
             text += say(lang, ".", "。")
         if math.isfinite(lo) and lo <= 0:
@@ -210,7 +216,6 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             if wavy:
                 text += say(lang, " The effect of {w} varies across the design (σ > μ*): non-linear or interacting.",
                             "{w}的效应随参数组合变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
-        small = b.get("sample_too_small", {}).get(m)
         if small:
             text += say(lang, " Warning: the sample is too small for these indices: {x} (a true index has "
                               "0 ≤ S1 ≤ ST ≤ 1); read them as unreliable, and run more samples.",
@@ -237,5 +242,5 @@ def _problem(p: dict[str, Any], lang: str) -> str:
     if lang != "zh" or p["kind"] in ("above_one", "above_total"):
         return p["text"]  # the English words, and the formulas, as the analysis wrote them
     if p["kind"] == "negative":
-        return f"{p['index']} = {p['value']:.2f} < 0，超出其区间（±{p['conf']:.2f}）"
-    return f"{p['index']}的95%区间（±{p['conf']:.2f}）比指数可能取值的范围[0, 1]还宽"
+        return f"{p['index']} = {index_text(p['value'])} < 0，超出其区间（±{index_text(p['conf'])}）"
+    return f"{p['index']}的95%区间（±{index_text(p['conf'])}）比指数可能取值的范围[0, 1]还宽"
