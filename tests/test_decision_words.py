@@ -234,3 +234,20 @@ def test_a_flagged_sobol_sample_ranks_nothing_and_prints_tiny_indices_with_two_s
     finally:
         fg.plt.close = close
     assert any("the sample is too small" in t.replace("\n", " ") for t in texts), texts
+
+
+def test_the_optimize_figure_footer_gives_each_candidate_s_replications(tmp_path):
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.optimize import _replications
+
+    each = _replications([{"replications": "3"}, {"replications": "5"}, {"replications": "4"}])
+    assert each == "3–5" and _replications([{"replications": "5"}]) == "5"
+    folder = SimpleNamespace(path=tmp_path, summary={"seeds": {"root": 1}, "scenario": "t", "replications": 5},
+                             scenario={}, n=5, command="optimize")
+    for lang, words in (("en", "3–5 replications per candidate"), ("zh", "每个候选方案3–5次重复")):
+        fg = Figures(folder, "png", lang)
+        fig, _ = fg.plt.subplots()
+        fg.source(fig, "x", each)
+        text = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
+        fg.plt.close(fig)
+        assert words in text and "· 5 replications" not in text, text

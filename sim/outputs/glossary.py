@@ -226,6 +226,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "community": ("community", "社区"),
     "source": ("gridsim · {scenario} · {what} · {n} replications · seed {seed}",
                "gridsim · {scenario} · {what} · {n}次重复 · 随机种子 {seed}"),
+    "source_each": ("gridsim · {scenario} · {what} · {n} replications per candidate · seed {seed}",
+                    "gridsim · {scenario} · {what} · 每个候选方案{n}次重复 · 随机种子 {seed}"),
     "findings": ("Findings", "结论"),
     # table headers (the Excel workbook, report tables)
     "h_metric": ("metric", "指标"), "h_label": ("label", "名称"), "h_unit": ("unit", "单位"),

@@ -133,16 +133,18 @@ class Figures:
     def role_label(self, role: str) -> str:
         return self.label({"community": "community_role", "street": "street_role"}.get(role, role))
 
-    def source(self, fig, what: str) -> None:
-        """The source line, just below everything else drawn (so it never covers an axis label)."""
+    def source(self, fig, what: str, each: str | None = None) -> None:
+        """The source line, just below everything else drawn (so it never covers an axis label). ``each``: the
+        replications of each of several candidates ('3–5') where they differ from the folder's count."""
         seed = self.f.summary.get("seeds", {}).get("root", "?")
         box = fig.get_tightbbox(fig.canvas.get_renderer())
-        text = self.label("source", scenario=self.f.summary.get("scenario", "?"), what=what, n=self.f.n, seed=seed)
+        text = self.label("source" if each is None else "source_each", scenario=self.f.summary.get("scenario", "?"),
+                          what=what, n=self.f.n if each is None else each, seed=seed)
         fig.text(box.x0 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(), _wrap(text, 25 * box.width),
                  fontsize=5.5, color="#555555", ha="left", va="top")
 
-    def save(self, fig, name: str, what: str) -> Path:
-        self.source(fig, what)
+    def save(self, fig, name: str, what: str, each: str | None = None) -> Path:
+        self.source(fig, what, each)
         path = self.out / f"{name}{LANG_SUFFIX[self.lang]}.{self.fmt}"  # zh beside en: neither overwrites the other
         fig.savefig(path)
         self.plt.close(fig)

@@ -98,7 +98,13 @@ def tradeoff_figures(fg: Figures) -> None:
         level = levels[0] if levels else math.nan  # one level for every check of a search
         what = _w(fg, "what_decided", n=len(rows), level=f"{100 * level:.4g}%") if bars == "decided" and \
             math.isfinite(level) else _w(fg, "what", n=len(rows))
-        fg.save(fig, f"optimize-{metric}", what)
+        fg.save(fig, f"optimize-{metric}", what, _replications(rows))
+
+
+def _replications(rows: list[dict[str, str]]) -> str:
+    """The candidates' replications, '3–5' where the checks stopped at different counts (not the answer's alone)."""
+    n = sorted({int(_f(r["replications"])) for r in rows if math.isfinite(_f(r.get("replications", "")))})
+    return "?" if not n else str(n[0]) if n[0] == n[-1] else f"{n[0]}–{n[-1]}"
 
 
 def _split(text: str) -> tuple[str, str, float]:
