@@ -251,3 +251,34 @@ def test_the_optimize_figure_footer_gives_each_candidate_s_replications(tmp_path
         text = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
         fg.plt.close(fig)
         assert words in text and "· 5 replications" not in text, text
+
+
+def test_a_long_y_label_of_the_optimize_figure_is_wrapped(tmp_path):
+    import csv
+
+    from sim.outputs.plots.canvas import AXIS_LABEL_WIDTH, Figures, axis_text
+    from sim.outputs.plots.optimize import tradeoff_figures
+
+    assert axis_text("share of households visited within the interval (%)") == \
+        "share of households visited\nwithin the interval (%)"
+    cols = ["candidate", "verdict", "chosen", "replications", "decision_level"] + \
+        [f"cost_cadre_hours_on_duty_{e}" for e in ("mean", "ci_lo", "ci_hi")] + \
+        [f"coverage_mean_{e}" for e in ("mean", "decided_lo", "decided_hi")]
+    with open(tmp_path / "candidates.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerow(["a", "feasible", "yes", "5", "0.99", "100", "99", "101", "0.9", "0.89", "0.91"])
+        w.writerow(["b", "infeasible", "no", "3", "0.99", "80", "79", "81", "0.8", "0.79", "0.81"])
+    folder = SimpleNamespace(path=tmp_path, scenario={}, n=5, command="optimize", summary={
+        "seeds": {"root": 1}, "scenario": "t", "replications": 5,
+        "optimum": {"cost": {"metric": "cadre_hours_on_duty"}, "metrics": {"coverage_mean": {"target": "coverage_mean>=0.88"}}}})
+    fg = Figures(folder, "png", "en")
+    labels = []
+    close = fg.plt.close
+    fg.plt.close = lambda fig: (labels.append(fig.axes[0].get_ylabel()), close(fig))
+    try:
+        tradeoff_figures(fg)
+    finally:
+        fg.plt.close = close
+    (label,) = labels
+    assert "\n" in label and max(map(len, label.splitlines())) <= AXIS_LABEL_WIDTH, label

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,15 @@ def _occupied(ax, x0: float, x1: float):
             v = path.vertices[(path.vertices[:, 0] >= x0) & (path.vertices[:, 0] <= x1)]
             if v.size:
                 yield (v[:, 1].min() - lo) / (hi - lo), (v[:, 1].max() - lo) / (hi - lo)
+
+
+AXIS_LABEL_WIDTH = 32  # characters: a longer y label, upright beside a figure's short axes, runs into the title
+
+
+def axis_text(text: str, width: int = AXIS_LABEL_WIDTH) -> str:
+    """A long axis label on lines of at most ``width`` characters, broken between words (a Chinese label, with
+    no spaces, is left whole)."""
+    return textwrap.fill(text, width, break_long_words=False)
 
 
 def _wrap(text: str, width: float) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.outputs.glossary import metric_info, word
 from sim.outputs.numbers import format_value
-from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.canvas import Figures, axis_text
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 
@@ -90,7 +90,7 @@ def tradeoff_figures(fg: Figures) -> None:
         ax.axhline(q * s, color=PALETTE[1], lw=0.9, ls="--",
                    label=_w(fg, "threshold", target=f"{'≥' if op == '>=' else '≤'} {format_value(metric, q, fg.lang)}"))
         ax.set_xlabel(fg.label(cost_metric))
-        ax.set_ylabel(fg.label(metric))
+        ax.set_ylabel(axis_text(fg.label(metric)))
         ax.set_title(_w(fg, "title", metric=fg.metric_name(metric)))
         fig.tight_layout()
         fg.legend_below(ax)  # after the layout: its offset is a share of the axes' final height
