@@ -282,3 +282,17 @@ def test_a_long_y_label_of_the_optimize_figure_is_wrapped(tmp_path):
         fg.plt.close = close
     (label,) = labels
     assert "\n" in label and max(map(len, label.splitlines())) <= AXIS_LABEL_WIDTH, label
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_mcb_interval_and_the_bound_named_from_it_print_alike(lang):
+    import re
+
+    s = sel(mcb={"a": (-0.664, 0.0), "b": (0.0, 0.664)}, still_in_contention=["a"])
+    words = report(s, lang)
+    (low,) = re.findall(r"\[-([\d.]+), [\d.]+\]", words)
+    assert re.search(rf"(up to |至多){re.escape(low)}(\s?h|小时)", words), words  # [-0.7, 0.0] ... up to 0.7 h
+    s = sel(mcb={"a": (0.0, 0.664), "b": (-0.664, 0.0)}, still_in_contention=["a"], direction="maximize")
+    words = report(s, lang)
+    (high,) = re.findall(r"\[-?[\d.]+, \+?([\d.]+)\]", words)
+    assert re.search(rf"(up to |至多){re.escape(high)}(\s?h|小时)", words), words

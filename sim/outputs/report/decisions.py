@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.decide.sensitivity.analysis import index_text
 from sim.outputs.glossary import metric_label, param_label
-from sim.outputs.numbers import format_ci, format_diff, format_value, stored_shown
+from sim.outputs.numbers import diff_parts, format_ci, format_diff, format_value, stored_shown, with_unit
 from sim.outputs.plots import Folder
 from sim.outputs.report.say import capital, listing, say
 from sim.outputs.report.sections import index_ci, index_interval, policy
@@ -64,18 +64,21 @@ def selection(f: Folder, lang: str) -> list[str]:
     if order:
         out.append(say(lang, "Eliminated: {x}.", "已淘汰：{x}。", x=("；" if lang == "zh" else "; ").join(
             say(lang, "{p} after {n} replications", "{p}（{n}次重复后）", p=policy(f, p, lang), n=n) for p, n in order)))
-    mcb = format_diff(m, (lo + hi) / 2, lo, hi, False, lang)
-    mcb = mcb[mcb.index("["):] if "[" in mcb else mcb
+    # the bounds named below are the interval's ends: printed with its digits ([-0.66, 0], up to 0.66 h)
+    _, a, b, shown = diff_parts(m, (lo + hi) / 2, lo, hi, False)
+    mcb = f"[{a}, {b}]"
+    low_end, high_end = (with_unit(x.lstrip("+-"), shown, lang) for x in (a, b))
+    ahead_text, worse_text = (low_end, high_end) if minimize else (high_end, low_end)
     if worse <= 0 < ahead:
         out.append(say(lang, "Its MCB interval (mean minus the best of the others) is {i}: it is no worse than any other "
                              "policy, and may be better than the next best by up to {a}.",
                        "其多重比较区间（均值减其他方案中最优者）为{i}：不劣于任何其他方案，且可能比次优方案好至多{a}。",
-                       i=mcb, a=format_diff(m, ahead, None, None, False, lang).lstrip("+")))
+                       i=mcb, a=ahead_text))
     elif worse > 0:
         out.append(say(lang, "Its MCB interval (mean minus the best of the others) is {i}: it may be up to {w} worse than "
                              "the best of the others.",
                        "其多重比较区间（均值减其他方案中最优者）为{i}：可能比其他方案中最优者差至多{w}。",
-                       i=mcb, w=format_diff(m, worse, None, None, False, lang).lstrip("+")))
+                       i=mcb, w=worse_text))
     return out
 
 
