@@ -296,3 +296,15 @@ def test_the_mcb_interval_and_the_bound_named_from_it_print_alike(lang):
     words = report(s, lang)
     (high,) = re.findall(r"\[-?[\d.]+, \+?([\d.]+)\]", words)
     assert re.search(rf"(up to |至多){re.escape(high)}(\s?h|小时)", words), words
+
+
+def test_an_older_folder_s_warning_is_worded_again_from_its_values():
+    old = {"index": "S1", "kind": "negative", "value": -0.00069, "conf": 0.00045,
+           "text": "S1 = -0.00 < 0 beyond its interval (±0.00)"}  # as summary.json held it before
+    ind = {"k": {"S1": -0.00069, "S1_conf": 0.00045, "ST": 0.1, "ST_conf": 0.05}}
+    block = {"method": "sobol", "factors": [{"key": "k"}], "points": 16, "replications": 2,
+             "indices": {"wait_hours_mean": ind}, "ranking": {"wait_hours_mean": ["k"]},
+             "sample_too_small": {"wait_hours_mean": {"k": [old]}}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en = " ".join(sensitivity(f, "en"))
+    assert "S1 = -0.00069 < 0 beyond its interval (±0.00045)" in en and "-0.00 " not in en

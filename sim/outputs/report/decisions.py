@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.decide.sensitivity.analysis import index_text
+from sim.decide.sensitivity.analysis import index_text, problem_text
 from sim.outputs.glossary import metric_label, param_label
 from sim.outputs.numbers import diff_parts, format_ci, format_diff, format_value, stored_shown, with_unit
 from sim.outputs.plots import Folder
@@ -242,8 +242,10 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
 
 def _problem(p: dict[str, Any], lang: str) -> str:
     """One Sobol estimate no true index can have (sim.decide.sensitivity.analysis.impossible), in words."""
-    if lang != "zh" or p["kind"] in ("above_one", "above_total"):
-        return p["text"]  # the English words, and the formulas, as the analysis wrote them
+    if p["kind"] in ("above_one", "above_total"):
+        return p["text"]  # formulas, as the analysis wrote them
+    if lang != "zh":  # from the values: a folder written before index_text has '-0.00' in its text
+        return problem_text(p["index"], p["kind"], p["value"], p["conf"], math.nan)
     if p["kind"] == "negative":
         return f"{p['index']} = {index_text(p['value'])} < 0，超出其区间（±{index_text(p['conf'])}）"
     return f"{p['index']}的95%区间（±{index_text(p['conf'])}）比指数可能取值的范围[0, 1]还宽"
