@@ -132,9 +132,10 @@ SELECT_HELP = textwrap.fill(
 
 def optimization_text(res: Optimization) -> str:
     """The optimize command's account, its numbers in the reader's units (cadre-days, %, hours)."""
-    # beside identifiers and targets: in the units their names say (a share's shortfall in percentage points)
+    # beside identifiers and targets: in the units their names say; the values are levels (interval ends,
+    # thresholds, costs), so a share's are in %, not percentage points
     return _optimization_text(res, ci=lambda name, s: format_ci(name, s.mean, *s.ci95, shown=stored_shown(name)),
-                              value=lambda name, x: format_value(name, x, shown=stored_shown(name, diff=True)))
+                              value=lambda name, x: format_value(name, x, shown=stored_shown(name)))
 
 
 def _allocation_text(allocation: str, per_grid: dict[str, int] | None) -> str:

@@ -197,3 +197,114 @@ def test_the_terminal_and_summary_warn_when_the_sobol_sample_is_too_small():
     head, _, rest = table.partition("coverage_mean")
     assert "the sample is too small" in head and "the sample is too small" not in rest.split("S1:")[0]
     assert s.sample_warning("coverage_mean") is None
+
+
+def test_the_api_optimize_text_shows_a_share_s_levels_in_percent_not_points():
+    from sim.api import optimization_text as api_text
+
+    text = api_text(optimization([0.80, 0.82] * 5))
+    assert "percentage points" not in text
+    assert "wrong side of 90.0%" in text or "wrong side of 90%" in text
+
+
+def test_a_flagged_sobol_sample_ranks_nothing_and_prints_tiny_indices_with_two_significant_figures(tmp_path):
+    ind = {"a": {"S1": 0.60, "S1_conf": 0.05, "ST": 0.70, "ST_conf": 0.05},
+           "b": {"S1": -0.00069, "S1_conf": 0.00045, "ST": 0.10, "ST_conf": 0.05}}  # a's interval clear of b's
+    bad = impossible(ind)
+    assert bad["b"][0]["text"] == "S1 = -0.00069 < 0 beyond its interval (±0.00045)"
+    block = {"method": "sobol", "factors": [{"key": "a"}, {"key": "b"}], "points": 16, "replications": 2,
+             "indices": {"wait_hours_mean": ind}, "ranking": {"wait_hours_mean": ["a", "b"]},
+             "sample_too_small": {"wait_hours_mean": bad}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en, zh = " ".join(sensitivity(f, "en")), " ".join(sensitivity(f, "zh"))
+    assert "clearly ahead" not in en and "明显大于" not in zh
+    assert "too small to rank them" in en and "-0.00069" in zh and "-0.00" + "<" not in zh
+    # the figure's footer carries the warning
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.sensitivity import sensitivity_figures
+
+    folder = SimpleNamespace(path=tmp_path, summary={"sensitivity": block, "seeds": {"root": 1}, "scenario": "t"},
+                             scenario={}, n=2, command="sensitivity")
+    fg = Figures(folder, "png", "en")
+    texts = []
+    close = fg.plt.close
+    fg.plt.close = lambda fig: texts.extend(t.get_text() for t in fig.texts)
+    try:
+        sensitivity_figures(fg)
+    finally:
+        fg.plt.close = close
+    assert any("the sample is too small" in t.replace("\n", " ") for t in texts), texts
+
+
+def test_the_optimize_figure_footer_gives_each_candidate_s_replications(tmp_path):
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.optimize import _replications
+
+    each = _replications([{"replications": "3"}, {"replications": "5"}, {"replications": "4"}])
+    assert each == "3–5" and _replications([{"replications": "5"}]) == "5"
+    folder = SimpleNamespace(path=tmp_path, summary={"seeds": {"root": 1}, "scenario": "t", "replications": 5},
+                             scenario={}, n=5, command="optimize")
+    for lang, words in (("en", "3–5 replications per candidate"), ("zh", "每个候选方案3–5次重复")):
+        fg = Figures(folder, "png", lang)
+        fig, _ = fg.plt.subplots()
+        fg.source(fig, "x", each)
+        text = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
+        fg.plt.close(fig)
+        assert words in text and "· 5 replications" not in text, text
+
+
+def test_a_long_y_label_of_the_optimize_figure_is_wrapped(tmp_path):
+    import csv
+
+    from sim.outputs.plots.canvas import AXIS_LABEL_WIDTH, Figures, axis_text
+    from sim.outputs.plots.optimize import tradeoff_figures
+
+    assert axis_text("share of households visited within the interval (%)") == \
+        "share of households visited\nwithin the interval (%)"
+    cols = ["candidate", "verdict", "chosen", "replications", "decision_level"] + \
+        [f"cost_cadre_hours_on_duty_{e}" for e in ("mean", "ci_lo", "ci_hi")] + \
+        [f"coverage_mean_{e}" for e in ("mean", "decided_lo", "decided_hi")]
+    with open(tmp_path / "candidates.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerow(["a", "feasible", "yes", "5", "0.99", "100", "99", "101", "0.9", "0.89", "0.91"])
+        w.writerow(["b", "infeasible", "no", "3", "0.99", "80", "79", "81", "0.8", "0.79", "0.81"])
+    folder = SimpleNamespace(path=tmp_path, scenario={}, n=5, command="optimize", summary={
+        "seeds": {"root": 1}, "scenario": "t", "replications": 5,
+        "optimum": {"cost": {"metric": "cadre_hours_on_duty"}, "metrics": {"coverage_mean": {"target": "coverage_mean>=0.88"}}}})
+    fg = Figures(folder, "png", "en")
+    labels = []
+    close = fg.plt.close
+    fg.plt.close = lambda fig: (labels.append(fig.axes[0].get_ylabel()), close(fig))
+    try:
+        tradeoff_figures(fg)
+    finally:
+        fg.plt.close = close
+    (label,) = labels
+    assert "\n" in label and max(map(len, label.splitlines())) <= AXIS_LABEL_WIDTH, label
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_mcb_interval_and_the_bound_named_from_it_print_alike(lang):
+    import re
+
+    s = sel(mcb={"a": (-0.664, 0.0), "b": (0.0, 0.664)}, still_in_contention=["a"])
+    words = report(s, lang)
+    (low,) = re.findall(r"\[-([\d.]+), [\d.]+\]", words)
+    assert re.search(rf"(up to |至多){re.escape(low)}(\s?h|小时)", words), words  # [-0.7, 0.0] ... up to 0.7 h
+    s = sel(mcb={"a": (0.0, 0.664), "b": (-0.664, 0.0)}, still_in_contention=["a"], direction="maximize")
+    words = report(s, lang)
+    (high,) = re.findall(r"\[-?[\d.]+, \+?([\d.]+)\]", words)
+    assert re.search(rf"(up to |至多){re.escape(high)}(\s?h|小时)", words), words
+
+
+def test_an_older_folder_s_warning_is_worded_again_from_its_values():
+    old = {"index": "S1", "kind": "negative", "value": -0.00069, "conf": 0.00045,
+           "text": "S1 = -0.00 < 0 beyond its interval (±0.00)"}  # as summary.json held it before
+    ind = {"k": {"S1": -0.00069, "S1_conf": 0.00045, "ST": 0.1, "ST_conf": 0.05}}
+    block = {"method": "sobol", "factors": [{"key": "k"}], "points": 16, "replications": 2,
+             "indices": {"wait_hours_mean": ind}, "ranking": {"wait_hours_mean": ["k"]},
+             "sample_too_small": {"wait_hours_mean": {"k": [old]}}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en = " ".join(sensitivity(f, "en"))
+    assert "S1 = -0.00069 < 0 beyond its interval (±0.00045)" in en and "-0.00 " not in en

@@ -191,3 +191,13 @@ def test_an_axis_of_differences_of_a_share_is_in_percentage_points():
         "share of households visited within the interval (percentage points)"
     assert diff_label(axis_label("coverage_mean", "zh"), "coverage_mean", "zh") == "入户走访覆盖率（个百分点）"
     assert diff_label(axis_label("resolution_hours_p90"), "resolution_hours_p90") == "p90 resolution time (h)"
+
+
+def test_a_deeper_issue_type_key_names_its_type_and_its_field_in_one_language():
+    sc = {"issue_types": {"assistance": {"label": "assistance to residents", "label_zh": "帮扶求助"}}}
+    key = "issue_types.assistance.service_time.mean"
+    assert param_label(key, "en", sc) == "assistance to residents: service time, mean"
+    assert param_label(key, "zh", sc) == "帮扶求助：办理用时均值"  # no English fragment
+    assert param_label("issue_types.assistance.lead_time_by_level.street.mean", "zh", sc) == "帮扶求助：街道流转等待时间均值"
+    assert param_label("issue_types.assistance.service_time_by_level.police", "en", sc) == \
+        "assistance to residents: service time at police grid"

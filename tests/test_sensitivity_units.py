@@ -70,3 +70,24 @@ def test_the_figure_draws_a_shares_effect_in_points(tmp_path):
     assert xs == pytest.approx([0.23, 26.8])
     p90_ax = drawn[1].axes[0]
     assert "(h)" in p90_ax.get_xlabel()
+
+
+@pytest.mark.parametrize("lang, points", [("en", " percentage points"), ("zh", "个百分点")])
+def test_the_report_table_gives_mu_star_in_the_metric_s_unit_under_its_own_heading(lang, points):
+    from sim.outputs.report.sections import key_table, results_heading
+
+    b = block()
+    b["indices"]["coverage_mean"]["visits.households_per_hour"] = {"mu_star": 5.53e-05, "mu_star_conf": 1.18e-05,
+                                                                   "sigma": 0.0, "mu": 5.53e-05}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": b}, scenario={})
+    table = key_table(f, lang)
+    assert "μ* [95%" in table.head[2] and "mu_star" not in " ".join(table.head)
+    cells = [r[2] for r in table.rows]
+    assert cells[0] == f"27{points} [25, 29]"  # as the findings give it
+    assert cells[2] == ("96小时 [92, 100]" if lang == "zh" else "96 h [92, 100]")
+    assert not any("e-" in c for c in cells), cells
+    assert "μ*" in results_heading(f, lang) and "mean" not in results_heading(f, lang)
+    b["method"] = "sobol"
+    b["indices"] = {m: {k: {"ST": 0.4512, "ST_conf": 0.05} for k in v} for m, v in INDICES.items()}
+    assert key_table(f, lang).rows[0][2] == "0.45 [0.40, 0.50]"
+    assert "ST" in results_heading(f, lang)

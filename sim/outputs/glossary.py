@@ -156,7 +156,18 @@ PARAMS = {
 }
 # parameter keys ending in a field every issue type has: issue_types.<type>.<field>
 TYPE_PARAMS = {"rate_per_1000_households_per_week": ("{x}: rate per 1,000 households a week", "{x}：每千户每周发生数"),
-               "hidden_share": ("{x}: hidden share", "{x}：隐性诉求占比"), "sla_hours": ("{x}: SLA (h)", "{x}：办理时限（小时）")}
+               "hidden_share": ("{x}: hidden share", "{x}：隐性诉求占比"), "sla_hours": ("{x}: SLA (h)", "{x}：办理时限（小时）"),
+               "priority": ("{x}: priority", "{x}：优先级"),
+               "supervised_priority": ("{x}: priority once supervised", "{x}：督办后优先级")}
+# deeper keys of an issue type, issue_types.<type>.<field>[.<level>][.<part>]: the field's words (a *_by_level
+# field is its base field at one level), then the part's (a distribution's parameter)
+TYPE_FIELDS = {"service_time": ("service time", "办理用时"), "intake_time": ("intake time", "受理用时"),
+               "report_delay": ("report delay", "上报延迟"), "feedback_time": ("feedback time", "回访用时"),
+               "lead_time": ("lead time", "流转等待时间"), "time_limit": ("time limit", "督办时限"),
+               "level": ("share resolved", "办结占比")}
+FIELD_PARTS = {"mean": ("mean", "均值"), "cv": ("CV", "变异系数"), "value": ("value", "取值"), "low": ("low", "下限"),
+               "high": ("high", "上限"), "dist": ("distribution", "分布"), "file": ("file", "文件"),
+               "column": ("column", "列")}
 # values of the enumerated levers
 VALUES = {"equal": ("equal", "平均分配"), "households": ("by households", "按户数分配"),
           "own_grid": ("own grid", "本网格办理"), "community_pool": ("community pool", "社区统筹"),
@@ -216,6 +227,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "community": ("community", "社区"),
     "source": ("gridsim · {scenario} · {what} · {n} replications · seed {seed}",
                "gridsim · {scenario} · {what} · {n}次重复 · 随机种子 {seed}"),
+    "source_each": ("gridsim · {scenario} · {what} · {n} replications per candidate · seed {seed}",
+                    "gridsim · {scenario} · {what} · 每个候选方案{n}次重复 · 随机种子 {seed}"),
     "findings": ("Findings", "结论"),
     # table headers (the Excel workbook, report tables)
     "h_metric": ("metric", "指标"), "h_label": ("label", "名称"), "h_unit": ("unit", "单位"),
@@ -289,6 +302,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "sens_share": ("share of the variance of the point means", "占各参数组合均值方差的比例"),
     "sens_S1": ("S1 (factor alone)", "S1（单独作用）"), "sens_ST": ("ST (with interactions)", "ST（含交互作用）"),
     "sens_noise": ("noise share {x}", "噪声占比 {x}"),
+    "sens_small": ("Warning: the sample is too small for these indices (some are values no true index can have, "
+                   "0 ≤ S1 ≤ ST ≤ 1, or their intervals are wider than [0, 1]): read them as unreliable, and run more "
+                   "samples.", "警告：样本量不足以估计这些指数（部分估计值超出真实指数的可能范围0 ≤ S1 ≤ ST ≤ 1，"
+                   "或其区间比[0, 1]还宽）：这些指数不可靠，需要更多样本。"),
     "sens_what": ("sensitivity ({method}, {points} points)", "敏感性分析（{method}，{points}个参数组合）"),
 }
 _KINDS = {"role": ROLES, "level": LEVELS, "place": LEVELS, "weekday": WEEKDAYS, "word": WORDS}
@@ -386,8 +403,24 @@ def param_label(key: str, lang: str = "en", scenario: Any = None) -> str:
     parts = key.split(".")
     if len(parts) == 3 and parts[0] == "issue_types" and parts[2] in TYPE_PARAMS:
         return TYPE_PARAMS[parts[2]][i].format(x=part_label("type", parts[1], lang, scenario))
+    if len(parts) >= 3 and parts[0] == "issue_types":
+        return part_label("type", parts[1], lang, scenario) + ("：" if i else ": ") + _type_field(parts[2:], lang)
     # the last two parts: 'cadres.police.days' -> 'police days' (the last alone is often 'count')
     return words(" ".join(parts[-2:]))
+
+
+def _type_field(parts: list[str], lang: str) -> str:
+    """An issue type's field and its parts in words, in one language: ['lead_time_by_level', 'street', 'mean'] ->
+    'lead time at street, mean' / '街道流转等待时间均值' (Chinese never falls back to English words it has)."""
+    i = lang_index(lang)
+    field, rest = parts[0], parts[1:]
+    base = field.removesuffix("_by_level")
+    text = TYPE_FIELDS[base][i] if base in TYPE_FIELDS else words(base)
+    if (base != field or base == "level") and rest:  # a level's entry: 'at street' / '街道'
+        at = part_label("level", rest[0], lang)
+        text, rest = (f"{at}{text}" if i else f"{text} at {at}"), rest[1:]
+    more = [FIELD_PARTS[p][i] if p in FIELD_PARTS else words(p) for p in rest]
+    return "".join([text, *more]) if i else ", ".join([text, " ".join(more)] if more else [text])
 
 
 def value_label(key: str, value: Any, lang: str = "en") -> str:

@@ -104,7 +104,8 @@ def _unit_suffix(shown: Shown, lang: str) -> str:
     return " " + name
 
 
-def _with(s: str, shown: Shown, lang: str) -> str:
+def with_unit(s: str, shown: Shown, lang: str) -> str:
+    """A number already printed, with its unit ('0.66 h', '0.66小时', '0.66%')."""
     return s + _unit_suffix(shown, lang)
 
 
@@ -116,7 +117,7 @@ def format_value(metric: str, value: float | None, lang: str = "en", shown: Show
     shown = shown or shown_unit(metric, value)
     x = value * shown.scale
     d = plain_decimals(x) if stored_unit(metric) not in ("issues", "households", "count") or x != int(x) else 0
-    return _with(_text(x, d), shown, lang)
+    return with_unit(_text(x, d), shown, lang)
 
 
 def ci_parts(metric: str, mean: float | None, lo: float | None, hi: float | None,
@@ -142,10 +143,10 @@ def format_ci(metric: str, mean: float | None, lo: float | None, hi: float | Non
     if m == DASH:
         return DASH
     if a == DASH or lo == hi == mean:  # no interval, or the same in every replication: the value alone
-        return _with(m, shown, lang)
+        return with_unit(m, shown, lang)
     if shown.unit == "percent":
         return f"{m}% [{a}%, {b}%]"
-    return f"{_with(m, shown, lang)} [{a}, {b}]"
+    return f"{with_unit(m, shown, lang)} [{a}, {b}]"
 
 
 def diff_parts(metric: str, diff: float | None, lo: float | None, hi: float | None, significant: bool,
@@ -175,7 +176,7 @@ def format_diff(metric: str, diff: float | None, lo: float | None, hi: float | N
         return DASH
     if lo == hi == diff:  # the same difference in every replication
         a = DASH
-    return _with(x, shown, lang) + ("" if a == DASH else f" [{a}, {b}]")
+    return with_unit(x, shown, lang) + ("" if a == DASH else f" [{a}, {b}]")
 
 
 def significant(lo: float | None, hi: float | None) -> bool:
@@ -195,4 +196,4 @@ def better(metric: str) -> str:
 
 __all__ = ["CADRE_DAY_HOURS", "DAYS_FROM_HOURS", "Shown", "better", "ci_decimals", "ci_parts",
            "diff_parts", "format_ci", "format_diff", "format_value", "plain_decimals", "shown_unit",
-           "significant", "stored_shown", "stored_unit", "unit_header"]
+           "significant", "stored_shown", "stored_unit", "unit_header", "with_unit"]

@@ -118,15 +118,25 @@ def impossible(indices: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, A
         found += [(n, "negative", v, c) for n, v, c in both if v + c < 0]
         found += [(n, "wide", v, c) for n, v, c in both if 2 * c > 1]
         if found:
-            out[f] = [{"index": n, "kind": k, "value": v, "conf": c, "text": _problem_text(n, k, v, c, st)}
+            out[f] = [{"index": n, "kind": k, "value": v, "conf": c, "text": problem_text(n, k, v, c, st)}
                       for n, k, v, c in found]
     return out
 
 
-def _problem_text(index: str, kind: str, v: float, c: float, st: float) -> str:
-    return {"above_one": f"{index} = {v:.2f} > 1", "above_total": f"S1 = {v:.2f} > ST = {st:.2f}",
-            "negative": f"{index} = {v:.2f} < 0 beyond its interval (±{c:.2f})",
-            "wide": f"{index}'s 95% interval (±{c:.2f}) is wider than the range [0, 1] an index can take"}[kind]
+def index_text(x: float) -> str:
+    """An index with 2 decimals, or 2 significant figures where 2 decimals would print it as 0.00 (-0.00069, not
+    -0.00); never in scientific notation."""
+    if not math.isfinite(x):
+        return "–"
+    d = 2 if x == 0 or abs(x) >= 0.005 else 1 - math.floor(math.log10(abs(x)))
+    return f"{x:.{d}f}"
+
+
+def problem_text(index: str, kind: str, v: float, c: float, st: float) -> str:
+    v_, c_, st_ = index_text(v), index_text(c), index_text(st)
+    return {"above_one": f"{index} = {v_} > 1", "above_total": f"S1 = {v_} > ST = {st_}",
+            "negative": f"{index} = {v_} < 0 beyond its interval (±{c_})",
+            "wide": f"{index}'s 95% interval (±{c_}) is wider than the range [0, 1] an index can take"}[kind]
 
 
 def noise_share(values: np.ndarray) -> float:

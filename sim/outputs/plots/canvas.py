@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -135,16 +136,18 @@ class Figures:
     def role_label(self, role: str) -> str:
         return self.label({"community": "community_role", "street": "street_role"}.get(role, role))
 
-    def source(self, fig, what: str) -> None:
-        """The source line, just below everything else drawn (so it never covers an axis label)."""
+    def source(self, fig, what: str, each: str | None = None) -> None:
+        """The source line, just below everything else drawn (so it never covers an axis label). ``each``: the
+        replications of each of several candidates ('3–5') where they differ from the folder's count."""
         seed = self.f.summary.get("seeds", {}).get("root", "?")
         box = fig.get_tightbbox(fig.canvas.get_renderer())
-        text = self.label("source", scenario=self.f.summary.get("scenario", "?"), what=what, n=self.f.n, seed=seed)
+        text = self.label("source" if each is None else "source_each", scenario=self.f.summary.get("scenario", "?"),
+                          what=what, n=self.f.n if each is None else each, seed=seed)
         fig.text(box.x0 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(), _wrap(text, 25 * box.width),
                  fontsize=5.5, color="#555555", ha="left", va="top")
 
-    def save(self, fig, name: str, what: str) -> Path:
-        self.source(fig, what)
+    def save(self, fig, name: str, what: str, each: str | None = None) -> Path:
+        self.source(fig, what, each)
         path = self.out / f"{name}{LANG_SUFFIX[self.lang]}.{self.fmt}"  # zh beside en: neither overwrites the other
         fig.savefig(path)
         self.plt.close(fig)
@@ -257,6 +260,15 @@ def _occupied(ax, x0: float, x1: float):
             v = path.vertices[(path.vertices[:, 0] >= x0) & (path.vertices[:, 0] <= x1)]
             if v.size:
                 yield (v[:, 1].min() - lo) / (hi - lo), (v[:, 1].max() - lo) / (hi - lo)
+
+
+AXIS_LABEL_WIDTH = 32  # characters: a longer y label, upright beside a figure's short axes, runs into the title
+
+
+def axis_text(text: str, width: int = AXIS_LABEL_WIDTH) -> str:
+    """A long axis label on lines of at most ``width`` characters, broken between words (a Chinese label, with
+    no spaces, is left whole)."""
+    return textwrap.fill(text, width, break_long_words=False)
 
 
 def _wrap(text: str, width: float) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.outputs.glossary import metric_info, word
 from sim.outputs.numbers import format_value
-from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.canvas import Figures, axis_text
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 
@@ -90,7 +90,7 @@ def tradeoff_figures(fg: Figures) -> None:
         ax.axhline(q * s, color=PALETTE[1], lw=0.9, ls="--",
                    label=_w(fg, "threshold", target=f"{'≥' if op == '>=' else '≤'} {format_value(metric, q, fg.lang)}"))
         ax.set_xlabel(fg.label(cost_metric))
-        ax.set_ylabel(fg.label(metric))
+        ax.set_ylabel(axis_text(fg.label(metric)))
         ax.set_title(_w(fg, "title", metric=fg.metric_name(metric)))
         fig.tight_layout()
         fg.legend_below(ax)  # after the layout: its offset is a share of the axes' final height
@@ -98,7 +98,13 @@ def tradeoff_figures(fg: Figures) -> None:
         level = levels[0] if levels else math.nan  # one level for every check of a search
         what = _w(fg, "what_decided", n=len(rows), level=f"{100 * level:.4g}%") if bars == "decided" and \
             math.isfinite(level) else _w(fg, "what", n=len(rows))
-        fg.save(fig, f"optimize-{metric}", what)
+        fg.save(fig, f"optimize-{metric}", what, _replications(rows))
+
+
+def _replications(rows: list[dict[str, str]]) -> str:
+    """The candidates' replications, '3–5' where the checks stopped at different counts (not the answer's alone)."""
+    n = sorted({int(_f(r["replications"])) for r in rows if math.isfinite(_f(r.get("replications", "")))})
+    return "?" if not n else str(n[0]) if n[0] == n[-1] else f"{n[0]}–{n[-1]}"
 
 
 def _split(text: str) -> tuple[str, str, float]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs.glossary import param_label, part_label, unit_label, word
+from sim.outputs.glossary import param_label, unit_label, word
 from sim.outputs.numbers import stored_shown
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.style import PALETTE, WIDTH
@@ -24,15 +24,6 @@ from sim.outputs.plots.style import PALETTE, WIDTH
 
 def _w(fg: Figures, key: str, **kw: Any) -> str:
     return word("sens_" + key, fg.lang, **kw)  # the figure's words are in the glossary
-
-
-def factor_label(key: str, lang: str, scenario: Any = None) -> str:
-    """A factor as a reader sees it; a field of one issue type names the type by its label
-    (``assistance: service time mean``)."""
-    parts, label = key.split("."), param_label(key, lang, scenario)
-    if len(parts) > 3 and parts[0] == "issue_types":
-        return f"{part_label('type', parts[1], lang, scenario)}{': ' if lang == 'en' else '：'}{label}"
-    return label
 
 
 def _num(x: Any) -> float:
@@ -56,9 +47,11 @@ def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
     return _w(fg, key, metric=name) + (f" · {noise}" if noise else "")
 
 
-def _save(fg: Figures, fig, block: dict[str, Any], name: str) -> None:
-    fg.save(fig, name,
-            _w(fg, "what", method=str(block.get("method", "")).capitalize(), points=block.get("points")))
+def _save(fg: Figures, fig, block: dict[str, Any], name: str, metric: str) -> None:
+    what = _w(fg, "what", method=str(block.get("method", "")).capitalize(), points=block.get("points"))
+    if block.get("sample_too_small", {}).get(metric):  # the report's warning, where the bars are read too
+        what += " · " + _w(fg, "small")
+    fg.save(fig, name, what)
 
 
 def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any]) -> None:
@@ -77,11 +70,11 @@ def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str
         hi = mu[i] + conf[i] if math.isfinite(conf[i]) else mu[i]
         color = PALETTE[i % len(PALETTE)]
         ax.errorbar(mu[i], sigma[i], xerr=[[mu[i] - lo], [hi - mu[i]]], fmt="o", ms=4, color=color, capsize=2,
-                    lw=0.9, label=factor_label(k, fg.lang, fg.f.scenario))
+                    lw=0.9, label=param_label(k, fg.lang, fg.f.scenario))
     ax.set(xlim=(0, top), ylim=(0, top), xlabel=_w(fg, "mu_star", unit=unit), ylabel=_w(fg, "sigma", unit=unit))
     ax.set_title(_title(fg, block, metric, "t_morris"), fontsize=7.5)
     ax.legend(fontsize=5.5, loc="upper left")
-    _save(fg, fig, block, f"sensitivity-morris-{metric}")
+    _save(fg, fig, block, f"sensitivity-morris-{metric}", metric)
 
 
 def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any], order: list[str]) -> None:
@@ -92,10 +85,10 @@ def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str,
         c = np.array([_num(by_factor[k].get(f"{idx}_conf")) for k in order])
         ax.barh(y + off, v, height=0.34, color=PALETTE[j], label=_w(fg, idx))
         ax.errorbar(v, y + off, xerr=np.nan_to_num(c), fmt="none", ecolor="black", capsize=1.5, lw=0.7)
-    ax.set_yticks(y, [factor_label(k, fg.lang, fg.f.scenario) for k in order])
+    ax.set_yticks(y, [param_label(k, fg.lang, fg.f.scenario) for k in order])
     ax.axvline(0, color="black", lw=0.6)
     ax.set_xlabel(_w(fg, "share"))
     ax.grid(axis="y", visible=False)
     ax.set_title(_title(fg, block, metric, "t_sobol"), fontsize=7.5)
     ax.legend(fontsize=6)
-    _save(fg, fig, block, f"sensitivity-sobol-{metric}")
+    _save(fg, fig, block, f"sensitivity-sobol-{metric}", metric)

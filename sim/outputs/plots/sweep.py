@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from sim.outputs.glossary import value_label
-from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.canvas import Figures, axis_text
 from sim.outputs.plots.labels import DEFAULT_TARGETS, KEY_METRICS
 from sim.outputs.plots.style import PALETTE, PlotError
 
@@ -60,7 +60,7 @@ def sweep_figures(fg: Figures, targets: list[tuple[str, str, float]]) -> None:
                     ax.axhline(fg.metric_value(m, value), color="#555555", lw=0.8, ls="--",
                                label=fg.label("target_line", rule=fg.target_text([(metric, op, value)])))
             name = fg.metric_name(m)
-            ax.set(xlabel=fg.param_label(x), ylabel=fg.label(m), title=fg.label("t_sweep", metric=name, param=fg.param_label(x)))
+            ax.set(xlabel=fg.param_label(x), ylabel=axis_text(fg.label(m)), title=fg.label("t_sweep", metric=name, param=fg.param_label(x)))
             fg.legend_below(ax)
             fg.save(fig, f"sweep-{m}-by-{x.split('.')[-1]}", what)
     if len(factors) == 2 and not lhs:

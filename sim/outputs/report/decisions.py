@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sim.decide.sensitivity.analysis import index_text, problem_text
 from sim.outputs.glossary import metric_label, param_label
-from sim.outputs.numbers import format_ci, format_diff, format_value, stored_shown
+from sim.outputs.numbers import diff_parts, format_ci, format_diff, format_value, stored_shown, with_unit
 from sim.outputs.plots import Folder
 from sim.outputs.report.say import capital, listing, say
-from sim.outputs.report.sections import policy
+from sim.outputs.report.sections import index_ci, index_interval, policy
 
 
 def selection(f: Folder, lang: str) -> list[str]:
@@ -63,18 +64,21 @@ def selection(f: Folder, lang: str) -> list[str]:
     if order:
         out.append(say(lang, "Eliminated: {x}.", "已淘汰：{x}。", x=("；" if lang == "zh" else "; ").join(
             say(lang, "{p} after {n} replications", "{p}（{n}次重复后）", p=policy(f, p, lang), n=n) for p, n in order)))
-    mcb = format_diff(m, (lo + hi) / 2, lo, hi, False, lang)
-    mcb = mcb[mcb.index("["):] if "[" in mcb else mcb
+    # the bounds named below are the interval's ends: printed with its digits ([-0.66, 0], up to 0.66 h)
+    _, a, b, shown = diff_parts(m, (lo + hi) / 2, lo, hi, False)
+    mcb = f"[{a}, {b}]"
+    low_end, high_end = (with_unit(x.lstrip("+-"), shown, lang) for x in (a, b))
+    ahead_text, worse_text = (low_end, high_end) if minimize else (high_end, low_end)
     if worse <= 0 < ahead:
         out.append(say(lang, "Its MCB interval (mean minus the best of the others) is {i}: it is no worse than any other "
                              "policy, and may be better than the next best by up to {a}.",
                        "其多重比较区间（均值减其他方案中最优者）为{i}：不劣于任何其他方案，且可能比次优方案好至多{a}。",
-                       i=mcb, a=format_diff(m, ahead, None, None, False, lang).lstrip("+")))
+                       i=mcb, a=ahead_text))
     elif worse > 0:
         out.append(say(lang, "Its MCB interval (mean minus the best of the others) is {i}: it may be up to {w} worse than "
                              "the best of the others.",
                        "其多重比较区间（均值减其他方案中最优者）为{i}：可能比其他方案中最优者差至多{w}。",
-                       i=mcb, w=format_diff(m, worse, None, None, False, lang).lstrip("+")))
+                       i=mcb, w=worse_text))
     return out
 
 
@@ -174,10 +178,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         return format_value(m, x, lang, stored_shown(m, diff=True)) if morris else ("–" if x is None else f"{x:.2f}")
 
     def ci(d: dict[str, Any]) -> tuple[float, float]:
-        v, c = d.get(idx), d.get(f"{idx}_conf")
-        if v is None or c is None:
-            return math.nan, math.nan
-        return (max(0.0, v - c) if morris else v - c), v + c
+        return index_interval(d, morris)
 
     def name(k: str) -> str:
         return param_label(k, lang, f.scenario)
@@ -186,18 +187,22 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         ind, mname = b["indices"][m], metric_label(m, lang)
         top = order[0]
         lo, hi = ci(ind[top])
-        shown = format_ci(m, ind[top][idx], lo, hi, lang=lang, shown=stored_shown(m, diff=True)) if morris else \
-            f"{ind[top][idx]:.2f} [{lo:.2f}, {hi:.2f}]"
+        shown = index_ci(m, ind[top], morris, lang)
         text = say(lang, "**{m}**: the most influential factor is {k} ({i} = {v})",
                    "**{m}**：影响最大的因素是{k}（{i} = {v}）", m=mname, k=name(top), i=big, v=shown)
+        small = b.get("sample_too_small", {}).get(m)
         if len(order) > 1:
             lo2, hi2 = ci(ind[order[1]])
             sec = name(order[1])
-            text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
-                        "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
-                say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this sample "
-                          "size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
-                    s=sec, i=big, v=val(m, ind[order[1]][idx]))
+            if small:  # indices no true index can have: their intervals rank nothing
+                text += say(lang, "; next comes {s} ({i} = {v}), but the sample is too small to rank them.",
+                            "；其次是{s}（{i} = {v}），但样本量不足，无法据此排序。", s=sec, i=big, v=val(m, ind[order[1]][idx]))
+            else:
+                text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
+                            "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
+                    say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this "
+                              "sample size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
+                        s=sec, i=big, v=val(m, ind[order[1]][idx]))
         else:
             text += say(lang, ".", "。")
         if math.isfinite(lo) and lo <= 0:
@@ -214,7 +219,6 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             if wavy:
                 text += say(lang, " The effect of {w} varies across the design (σ > μ*): non-linear or interacting.",
                             "{w}的效应随参数组合变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
-        small = b.get("sample_too_small", {}).get(m)
         if small:
             text += say(lang, " Warning: the sample is too small for these indices: {x} (a true index has "
                               "0 ≤ S1 ≤ ST ≤ 1); read them as unreliable, and run more samples.",
@@ -238,8 +242,10 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
 
 def _problem(p: dict[str, Any], lang: str) -> str:
     """One Sobol estimate no true index can have (sim.decide.sensitivity.analysis.impossible), in words."""
-    if lang != "zh" or p["kind"] in ("above_one", "above_total"):
-        return p["text"]  # the English words, and the formulas, as the analysis wrote them
+    if p["kind"] in ("above_one", "above_total"):
+        return p["text"]  # formulas, as the analysis wrote them
+    if lang != "zh":  # from the values: a folder written before index_text has '-0.00' in its text
+        return problem_text(p["index"], p["kind"], p["value"], p["conf"], math.nan)
     if p["kind"] == "negative":
-        return f"{p['index']} = {p['value']:.2f} < 0，超出其区间（±{p['conf']:.2f}）"
-    return f"{p['index']}的95%区间（±{p['conf']:.2f}）比指数可能取值的范围[0, 1]还宽"
+        return f"{p['index']} = {index_text(p['value'])} < 0，超出其区间（±{index_text(p['conf'])}）"
+    return f"{p['index']}的95%区间（±{index_text(p['conf'])}）比指数可能取值的范围[0, 1]还宽"

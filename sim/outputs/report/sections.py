@@ -12,7 +12,7 @@ from typing import Any
 from sim.outputs.areas import AreaRow, areas, header
 from sim.outputs.glossary import better_label, emergency_label, label, metric_label, param_label, value_label
 from sim.outputs.grid_table import grid_rows, layout, worst
-from sim.outputs.numbers import better, format_ci, format_value, significant
+from sim.outputs.numbers import better, format_ci, format_value, significant, stored_shown
 from sim.outputs.plots import Folder
 from sim.outputs.report.document import Table
 from sim.outputs.report.say import listing, say
@@ -190,12 +190,13 @@ def key_table(f: Folder, lang: str) -> Table:
         return Table(head, rows, note, keep=1 + len(keys))  # a point's name and its levels name its row
     if f.command == "sensitivity":
         b = s.get("sensitivity") or {}
-        idx = "mu_star" if b.get("method") == "morris" else "ST"
+        morris = b.get("method") == "morris"
         rows = [[metric_label(m, lang), f"{i}. {param_label(k, lang, f.scenario)}",
-                 *[f"{b['indices'][m][k].get(c, math.nan) or 0:.3g}" for c in (idx, f"{idx}_conf")],
+                 index_ci(m, b["indices"][m][k], morris, lang),
                  "–" if b.get("noise_share", {}).get(m) is None else f"{100 * b['noise_share'][m]:.0f}%"]
                 for m, order in b.get("ranking", {}).items() for i, k in enumerate(order[:6], 1)]
-        return Table([h_metric, say(lang, "factor (ranked)", "因素（按影响排序）"), idx, f"{idx} ± (95%)",
+        return Table([h_metric, say(lang, "factor (ranked)", "因素（按影响排序）"),
+                      say(lang, "μ* [95% CI]", "μ* [95%置信区间]") if morris else say(lang, "ST [95% CI]", "ST [95%置信区间]"),
                       say(lang, "noise share", "噪声占比")], rows)
     metrics = s["metrics"]
     names = [n for n in KEY_METRICS if n in metrics]
@@ -207,11 +208,34 @@ def key_table(f: Folder, lang: str) -> Table:
     return Table([h_metric, h_mean, say(lang, "better", "更优方向")], rows)
 
 
+def index_interval(ind: dict[str, Any], morris: bool) -> tuple[float, float]:
+    """The 95% interval of a factor's μ* (Morris; never below zero, as μ* is not) or ST (Sobol) from its ± half-width."""
+    idx = "mu_star" if morris else "ST"
+    v, c = ind.get(idx), ind.get(f"{idx}_conf")
+    if v is None or c is None:
+        return math.nan, math.nan
+    return (max(0.0, v - c) if morris else v - c), v + c
+
+
+def index_ci(metric: str, ind: dict[str, Any], morris: bool, lang: str) -> str:
+    """A factor's μ* [95% CI] in the metric's unit (an effect is a change: a share's in percentage points), or its
+    ST [95% CI] as a plain index with 2 decimals; never in scientific notation."""
+    lo, hi = index_interval(ind, morris)
+    if morris:
+        return format_ci(metric, ind.get("mu_star"), lo, hi, lang=lang, shown=stored_shown(metric, diff=True))
+    st = ind.get("ST")
+    return "–" if st is None else f"{st:.2f}" if not math.isfinite(lo) else f"{st:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
 def results_heading(f: Folder, lang: str) -> str:
     found = (f.summary.get("optimum") or {}).get("found")
     if f.command == "optimize":
         return say(lang, "Key results of the chosen deployment", "选定方案的主要结果") if found else \
             say(lang, "Key results of the closest candidate", "最接近方案的主要结果")
+    if f.command == "sensitivity":  # the table holds indices, not means
+        return say(lang, "Effects of the factors (Morris μ* [95% CI])", "各因素的效应（Morris μ* [95%置信区间]）") \
+            if (f.summary.get("sensitivity") or {}).get("method") == "morris" else \
+            say(lang, "Sobol indices ST [95% CI]", "Sobol总效应指数ST [95%置信区间]")
     return say(lang, "Key results (mean [95% CI])", "主要结果（均值 [95%置信区间]）")
 
 
