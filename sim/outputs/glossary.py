@@ -83,7 +83,7 @@ METRICS: dict[str, Metric] = {
                                  "各网格入户走访覆盖率的简单平均", _S, "higher"),
     "coverage_min_grid": Metric("worst grid's share of households visited within the interval",
                                 "最差网格入户走访覆盖率", _S, "higher"),
-    "households_visited": Metric("households visited", "走访户数", "households", "higher"),
+    "households_visited": Metric("households visited at least once in the window", "统计期内至少走访一次的户数", "households", "higher"),
     "cadre_hours_on_duty": Metric("cadre time on duty", "干部在岗工作量", _C, "lower"),
     "cadre_hours_on_issues": Metric("cadre time on issues", "办理事项用时", _C),
     "cadre_hours_visiting": Metric("cadre time visiting", "入户走访用时", _C),
