@@ -201,3 +201,7 @@ def test_a_deeper_issue_type_key_names_its_type_and_its_field_in_one_language():
     assert param_label("issue_types.assistance.lead_time_by_level.street.mean", "zh", sc) == "帮扶求助：街道流转等待时间均值"
     assert param_label("issue_types.assistance.service_time_by_level.police", "en", sc) == \
         "assistance to residents: service time at police grid"
+
+
+def test_a_run_without_a_policy_is_the_base_scenario_in_chinese():
+    assert label("policy:base", "zh") == "基准情景" and label("policy:base", "en") == "base"

@@ -216,6 +216,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_heat": ("{metric} by design point", "各参数组合的{metric}"),
     "sweep_of": ("sweep of {factors}", "参数扫描：{factors}"),
     "target_line": ("target: {rule}", "目标：{rule}"),
+    "base_policy": ("base", "基准情景"),
     "target_line_default": ("illustrative, not published: {rule}", "示意阈值（非公开目标）：{rule}"),
     "emergency": ("emergency", "突发事件"), "wartime": ("wartime mode", "战时状态"), "warmup": ("warm-up", "预热期"),
     "all_types": ("all issues", "全部事项"), "sla_line": ("{type} SLA", "{type}时限"),
@@ -383,6 +384,8 @@ def part_label(kind: str, name: str, lang: str = "en", scenario: Any = None) -> 
         return own
     if kind in _KINDS and name in _KINDS[kind]:
         return _KINDS[kind][name][i]
+    if kind == "policy" and name == "base":  # a run without --policy: the file as written
+        return WORDS["base_policy"][i]
     return words(name)
 
 
