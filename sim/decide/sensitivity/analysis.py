@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiments.indices import problem_text
+
 NUM_LEVELS = 4  # Morris grid levels (SALib's default; even, so the steps are balanced)
 NUM_RESAMPLES = 1000  # bootstrap resamples for the *_conf half-widths
 CONF_LEVEL = 0.95
@@ -121,22 +123,6 @@ def impossible(indices: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, A
             out[f] = [{"index": n, "kind": k, "value": v, "conf": c, "text": problem_text(n, k, v, c, st)}
                       for n, k, v, c in found]
     return out
-
-
-def index_text(x: float) -> str:
-    """An index with 2 decimals, or 2 significant figures where 2 decimals would print it as 0.00 (-0.00069, not
-    -0.00); never in scientific notation."""
-    if not math.isfinite(x):
-        return "–"
-    d = 2 if x == 0 or abs(x) >= 0.005 else 1 - math.floor(math.log10(abs(x)))
-    return f"{x:.{d}f}"
-
-
-def problem_text(index: str, kind: str, v: float, c: float, st: float) -> str:
-    v_, c_, st_ = index_text(v), index_text(c), index_text(st)
-    return {"above_one": f"{index} = {v_} > 1", "above_total": f"S1 = {v_} > ST = {st_}",
-            "negative": f"{index} = {v_} < 0 beyond its interval (±{c_})",
-            "wide": f"{index}'s 95% interval (±{c_}) is wider than the range [0, 1] an index can take"}[kind]
 
 
 def noise_share(values: np.ndarray) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.decide.sensitivity.analysis import index_text, problem_text
+from sim.experiments.indices import index_text, problem_text
 from sim.outputs.glossary import metric_label, param_label
 from sim.outputs.numbers import diff_parts, format_ci, format_diff, format_value, stored_shown, with_unit
 from sim.outputs.plots import Folder
