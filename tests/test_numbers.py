@@ -133,3 +133,11 @@ def test_an_interval_end_near_zero_never_prints_as_zero():
     lo = text.split("[")[1].split(",")[0]
     assert lo.startswith("-") and float(lo) != 0, text
     assert format_diff("sla_attainment", 0.0004, 0.0, 0.0008, False).split("[")[1].startswith("0.0")  # a true zero
+
+
+def test_side_of_a_paired_difference_follows_the_metric_s_better_direction():
+    from sim.outputs.numbers import side
+
+    assert side("coverage_mean", 0.01, 0.03) == "better" and side("coverage_mean", -0.03, -0.01) == "worse"
+    assert side("resolution_hours_p90", -0.54, -0.43) == "better" and side("resolution_hours_p90", 0.1, 0.2) == "worse"
+    assert side("coverage_mean", -0.01, 0.02) is None and side("coverage_mean", None, 0.02) is None

@@ -194,6 +194,14 @@ def better(metric: str) -> str:
     return info[0].better if info else "none"
 
 
+def side(metric: str, lo: float | None, hi: float | None) -> str | None:
+    """Where a paired difference (a − b) lies: 'better' or 'worse' for a, when its CI is wholly on that side of
+    zero in ``metric``'s better direction; None when the CI holds zero (or the metric has no better direction)."""
+    if not significant(lo, hi) or better(metric) not in ("higher", "lower"):
+        return None
+    return "better" if (lo > 0) == (better(metric) == "higher") else "worse"
+
+
 __all__ = ["CADRE_DAY_HOURS", "DAYS_FROM_HOURS", "Shown", "better", "ci_decimals", "ci_parts",
            "diff_parts", "format_ci", "format_diff", "format_value", "plain_decimals", "shown_unit",
-           "significant", "stored_shown", "stored_unit", "unit_header", "with_unit"]
+           "side", "significant", "stored_shown", "stored_unit", "unit_header", "with_unit"]

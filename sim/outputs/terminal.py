@@ -12,7 +12,7 @@ from sim.experiments.commands import Comparison, Sweep
 from sim.experiments.statistics import MetricSummary
 from sim.outputs.glossary import param_label, value_label
 from sim.scenario import ROLES
-from sim.outputs.numbers import Shown, better, ci_parts, diff_parts, format_diff, significant, stored_shown, unit_header
+from sim.outputs.numbers import Shown, better, ci_parts, diff_parts, format_diff, side, significant, stored_shown, unit_header
 
 SHOWN = ["issues_arrived", "completion_rate", "completion_rate_reported", "wait_hours_mean", "resolution_hours_mean",
          "resolution_hours_p90", "true_resolution_hours_mean", "sla_attainment", "coverage_mean", "coverage_min_grid",
@@ -107,9 +107,9 @@ def verdict_table(result: Comparison) -> str:
         if best == base:
             diffs = {p: result.differences.get(p, {}).get(name) for p in have if p != base}
             # the reference is ahead of p where p − reference lies wholly on the worse side of zero
-            ahead = [p for p, d in diffs.items() if d is not None and (d.ci95[1] < 0 if sign > 0 else d.ci95[0] > 0)]
+            ahead = [p for p, d in diffs.items() if d is not None and side(name, *d.ci95) == "worse"]
             # behind: best mean over its own replications, yet the paired difference favours p (unequal replications)
-            behind = [p for p, d in diffs.items() if d is not None and (d.ci95[0] > 0 if sign > 0 else d.ci95[1] < 0)]
+            behind = [p for p, d in diffs.items() if d is not None and side(name, *d.ci95) == "better"]
             tied = [p for p in diffs if p not in ahead and p not in behind]
             vs = "the reference itself" + (f"; ahead of {', '.join(ahead)}" if ahead else "") + \
                 (f"; behind {', '.join(behind)} when paired" if behind else "") + \

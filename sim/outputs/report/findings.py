@@ -16,7 +16,7 @@ from typing import Any
 from sim.experiments.statistics import paired_differences
 from sim.outputs.glossary import metric_label
 from sim.outputs.grid_table import grid_rows, worst
-from sim.outputs.numbers import better, format_ci, format_diff, format_value, significant, stored_unit
+from sim.outputs.numbers import better, format_ci, format_diff, format_value, side, significant, stored_unit
 from sim.outputs.plots import Folder
 from sim.outputs.plots.sweep import DEFAULT_TARGETS
 from sim.outputs.report import decisions
@@ -180,9 +180,7 @@ def _pair(f: Folder, metric: str, a: str, b: str) -> dict[str, Any] | None:
 def _ahead(metric: str, d: dict[str, Any] | None) -> bool:
     """Whether a paired difference (best − other) is wholly on the better side of zero: significant alone is not
     enough when the best mean and the paired difference come from different replications."""
-    if d is None or None in d["ci95"]:
-        return False
-    return d["ci95"][0] > 0 if better(metric) == "higher" else d["ci95"][1] < 0
+    return d is not None and side(metric, *d["ci95"]) == "better"
 
 
 def _equal(f: Folder, metric: str) -> float | None:
@@ -262,10 +260,10 @@ def _against_reference(f: Folder, lang: str) -> list[str]:
         unclear = 0
         for metric in FINDING_METRICS:
             d = _pair(f, metric, p, ref)
-            unclear += d is not None and not _ahead(metric, d) and not _ahead(metric, _pair(f, metric, ref, p))
-            side = "better" if _ahead(metric, d) else "worse" if _ahead(metric, _pair(f, metric, ref, p)) else None
-            if side:
-                sides[side].append(say(lang, "{m} ({d})", "{m}（{d}）", m=metric_label(metric, lang),
+            where = None if d is None else side(metric, *d["ci95"])
+            unclear += d is not None and where is None
+            if where:
+                sides[where].append(say(lang, "{m} ({d})", "{m}（{d}）", m=metric_label(metric, lang),
                                        d=format_diff(metric, d["mean"], *d["ci95"], True, lang)))
         parts = [say(lang, "better on {x}", "在{x}上更优", x=listing(sides["better"], lang)) if sides["better"] else "",
                  say(lang, "worse on {x}", "在{x}上更差", x=listing(sides["worse"], lang)) if sides["worse"] else ""]
