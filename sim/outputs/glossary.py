@@ -330,6 +330,11 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
+def _entry_label(entry: Any, lang: str) -> str | None:
+    """An entry's own ``label_zh`` (in Chinese) or ``label``, if the scenario gives one."""
+    return (_get(entry, "label_zh") if lang == "zh" else None) or _get(entry, "label") or None
+
+
 def _own_label(scenario: Any, table: str, name: str, lang: str) -> str | None:
     """The ``label``/``label_zh`` a scenario gives its policy, issue type or named role."""
     if scenario is None:
@@ -338,10 +343,7 @@ def _own_label(scenario: Any, table: str, name: str, lang: str) -> str | None:
     if table == "roles":  # named roles live under cadres.roles
         container = _get(_get(scenario, "cadres"), "roles")
     entry = _get(container, name) if container is not None else None
-    if entry is None:
-        return None
-    found = _get(entry, "label_zh") if lang == "zh" else None
-    return found or _get(entry, "label") or None
+    return None if entry is None else _entry_label(entry, lang)
 
 
 def _operation_label(scenario: Any, name: str, lang: str) -> str | None:
@@ -351,14 +353,14 @@ def _operation_label(scenario: Any, name: str, lang: str) -> str | None:
     tasks = [t for em in _get(scenario, "emergencies") or [] for t in _get(em, "tasks") or []]
     for entry in [*(_get(scenario, "campaigns") or []), *tasks]:
         if _get(entry, "name") == name:
-            return (_get(entry, "label_zh") if lang == "zh" else None) or _get(entry, "label") or None
+            return _entry_label(entry, lang)
     return None
 
 
 def emergency_label(em: Any, lang: str = "en") -> str:
     """An emergency (a scenario's ``[[emergencies]]`` entry) as readers see it: its label/label_zh, else its name
     in words."""
-    own = (_get(em, "label_zh") if lang == "zh" else None) or _get(em, "label")
+    own = _entry_label(em, lang)
     name = _get(em, "name")
     return own or (words(name) if name else WORDS["emergency"][lang_index(lang)])
 
