@@ -41,7 +41,7 @@ _CHUNK = 1 << 18
 
 
 def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
-    """Known open issues (reported or discovered, not yet resolved) as a step function.
+    """Known open issues (reported or discovered, not yet resolved nor gone as petitions) as a step function.
 
     Returns the change times and the backlog just after each change; changes at one
     instant all show the backlog after the last of them.  Counted by search in the
@@ -49,7 +49,9 @@ def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
     the memory, for districts of millions of issues.
     """
     rep = np.sort(r.report[r.report < r.horizon])
-    end = np.sort(r.end[r.end < r.horizon])
+    left = r.left  # resolved, or gone as a petition
+    end = np.sort(left[left < r.horizon])
+    del left
     times = np.concatenate([rep, end])
     times.sort()
     level = np.empty(times.size)
@@ -211,6 +213,11 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         "escalation_rate": _share((done & (r.resolved_level > 0)).sum(), done.sum()),
         "hidden_found_by_visit_share": _share((hidden & r.found_by_visit).sum(), hidden.sum()),
     }
+    if r.worsened.size:  # some type worsens: what went up, or left, because it waited (of the issues known)
+        known = (r.report >= a) & (r.report < b)
+        out["escalated_by_delay_rate"] = _share((known & r.worsened).sum(), known.sum())
+        out["petitions"] = float(((r.petition >= a) & (r.petition < b)).sum())
+        out["petition_rate"] = _share((known & ~np.isnan(r.petition)).sum(), known.sum())
     for k, name in enumerate(r.issues.type_names):  # per type: what arrived, became known, got resolved
         of_type = r.issues.type == k
         out[f"arrived_{name}"] = float((m & of_type).sum())

@@ -53,6 +53,17 @@ def erlang_c(lam: float, mu: float, c: int) -> tuple[float, float]:
     return p_wait, p_wait / (c * mu - lam)
 
 
+def erlang_a(lam: float, mu: float, theta: float, c: int, states: int = 2000) -> float:
+    """The abandonment probability of an M/M/c+M (Erlang-A) queue, from its birth-death chain: rate lam up,
+    min(n, c) mu + max(n - c, 0) theta down; abandonments per hour theta E[(n - c)+] over arrivals lam."""
+    n = np.arange(states)
+    down = np.minimum(n[1:], c) * mu + np.maximum(n[1:] - c, 0) * theta
+    log_p = np.concatenate([[0.0], np.cumsum(np.log(lam) - np.log(down))])
+    p = np.exp(log_p - log_p.max())
+    p /= p.sum()
+    return float(theta * (np.maximum(n - c, 0) * p).sum() / lam)
+
+
 def priority_waits(lams: list[float], m1: list[float], m2: list[float]) -> list[float]:
     """Cobham: mean wait per class (class 0 first) of a non-preemptive priority M/G/1 queue."""
     w0 = sum(lam * s2 for lam, s2 in zip(lams, m2)) / 2
@@ -232,11 +243,16 @@ def check_drain(sc: Scenario, r) -> None:
     """The drain goes on until every issue of the window is resolved, or to its limit, and no longer."""
     H, E = r.horizon, r.run_end
     occur, end = r.issues.occur, r.end
-    counted_open = (occur >= r.warmup) & np.isnan(end)
+    counted_open = (occur >= r.warmup) & np.isnan(end) & ~petitioned(r)
     limit = H + sc.calendar.drain_days * 24.0
     assert E == pytest.approx(limit) if counted_open.any() else E <= limit + EPS
     if E > H + EPS and not counted_open.any():
         assert E == pytest.approx(np.nanmax(end[occur >= r.warmup])), "the drain went on after its last issue"
+
+
+def petitioned(r) -> np.ndarray:
+    """Per issue, whether it left the district's workflow as a petition (worsens_to)."""
+    return ~np.isnan(r.petition) if r.petition.size else np.zeros(len(r.report), bool)
 
 
 def check_issue_times(sc: Scenario, r) -> None:
@@ -319,13 +335,17 @@ def check_work_content(sc: Scenario, r) -> None:
             content += np.where(r.issues.sequential & (r.issues.level > k + 1), r.issues.attempts[:, k], 0.0)
     pooled = sc.dispatch.rule == "community_pool"
     by_distance = sc.dispatch.travel == "distance"  # police officers travel too; each stint its own trip
+    stints = np.zeros(n)
+    np.add.at(stints, ti, 1)
+    trip = np.full(n, r.issues.travel.max(initial=0.0)) if by_distance else r.issues.travel
+    # an issue that went up by itself skipped the work of the level it waited at: at least its resolving work
+    up = r.worsened if r.worsened.size else np.zeros(n, bool)
+    assert np.all(work_on[up & done] >= r.issues.service[up & done] - 1e-6)
+    done = done & ~up
     if not (pooled or by_distance):
         assert np.allclose(work_on[done], content[done], atol=1e-6), "resolved issue got the wrong amount of work"
         assert np.all(work_on[~done] <= content[~done] + 1e-6)
         return
-    stints = np.zeros(n)
-    np.add.at(stints, ti, 1)
-    trip = np.full(n, r.issues.travel.max(initial=0.0)) if by_distance else r.issues.travel
     assert np.all(work_on >= np.where(done, content, 0.0) - 1e-6)
     assert np.all(work_on <= content + stints * trip + 1e-6), "an issue got more work than its content and trips"
 
@@ -475,7 +495,8 @@ def backlog_steps(r) -> tuple[np.ndarray, np.ndarray]:
     """Times at which the backlog of known open issues changes, and its value just after."""
     known = ~np.isnan(r.report)
     rep = r.report[known]
-    end = r.end[~np.isnan(r.end)]
+    left = np.where(petitioned(r), r.petition if r.petition.size else np.nan, r.end)  # resolved, or a petition
+    end = left[~np.isnan(left)]
     times = np.concatenate([rep, end])
     step = np.concatenate([np.ones(len(rep)), -np.ones(len(end))])
     order = np.argsort(times, kind="stable")
@@ -568,7 +589,17 @@ def step_ends(r) -> np.ndarray:
     steps[:, 3] = t.service
     if t.feedback.size:
         steps[:, 4] = np.where(up, t.feedback, 0.0)
-    return np.concatenate([np.zeros((len(t), 1)), np.cumsum(steps, axis=1)], axis=1)
+    ends = np.concatenate([np.zeros((len(t), 1)), np.cumsum(steps, axis=1)], axis=1)
+    if not r.worsened.any():
+        return ends
+    # an issue that went up by itself skipped the step of each level it waited at (the intake or the grid's
+    # attempt, the community's or the street's attempt): any of them, so the ends of every such skip
+    alt = []
+    for skip in range(1, 8):
+        kept = steps.copy()
+        kept[:, [k for k in range(3) if skip >> k & 1]] = 0.0
+        alt.append(np.cumsum(kept, axis=1))
+    return np.concatenate([ends, np.where(r.worsened[:, None], np.concatenate(alt, axis=1), ends[:, :1])], axis=1)
 
 
 def mid_step_rows(sc: Scenario, r) -> tuple[np.ndarray, np.ndarray]:

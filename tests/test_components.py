@@ -25,7 +25,7 @@ def small() -> Simulation:
 def test_every_component_is_connected_to_what_it_declares():
     sim = small()
     parts = {"issues": sim.issues, "crew": sim.crew, "duty": sim.duty, "visits": sim.visits,
-             "reserves": sim.reserves, "tasks": sim.tasks, "wartime": sim.wartime}
+             "reserves": sim.reserves, "tasks": sim.tasks, "wartime": sim.wartime, "worsening": sim.worsening}
     for part in parts.values():
         for name in part.connects:
             assert getattr(part, name) is parts[name]

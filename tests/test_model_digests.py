@@ -5,6 +5,10 @@ must keep every number bit for bit; a test comparing two paths of the new code c
 change both paths share.  The digests in tests/data/model_digests.json were computed by the code
 at 8c740ba (before the arrays) and are compared as ``float.hex`` strings.  A change that alters
 numbers on purpose regenerates them (``python tests/test_model_digests.py``) and says why.
+
+The scenarios are frozen copies (tests/data/digest_scenarios/) of the shipped files as they were
+before issue 30 gave them worsening, chances by role and named departments: the shipped files
+may change, and these show that a scenario without the new fields still gives the old numbers.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ def digest(name: str, policy: str, sets: list[str]) -> dict[str, str]:
     from sim.model import simulate
     from sim.scenario import load_scenario, parse_set
 
-    sc = load_scenario(ROOT / "scenarios" / name, policy, parse_set(sets))
+    sc = load_scenario(Path(__file__).resolve().parent / "data" / "digest_scenarios" / name, policy, parse_set(sets))
     m = compute_metrics(simulate(sc, np.random.SeedSequence(7)))
     return {k: float(v).hex() for k, v in sorted(m.items()) if isinstance(v, (int, float))}
 

@@ -131,6 +131,11 @@ def issue_type(draw) -> dict[str, Any]:
         t["lead_time_by_level"] = {lv: draw(distribution(0.1, 24.0)) for lv in lead}
     if top > 0 and draw(st.integers(0, 2)) == 0:
         t["feedback_time"] = draw(distribution(0.05, 1.0))
+    if draw(st.integers(0, 2)) == 0:  # worsening: waited too long, it goes up by itself
+        t["worsens_after"] = draw(st.one_of(distribution(0.5, 48.0), ties(1.0, 8.0)))
+        t["worsens_to"] = draw(st.sampled_from(["next_level", "petition"]))
+        if offices := some(draw, [lv for lv in reached if lv != "grid"]):
+            t["worsens_after_by_level"] = {lv: draw(distribution(0.5, 48.0)) for lv in offices}
     if t["priority"] > 1 and (limits := some(draw, reached)):  # supervision (督办)
         t["time_limit_by_level"] = {lv: draw(st.sampled_from([0.5, 2.0, 8.0, 24.0, 72.0])) for lv in limits}
         t["supervised_priority"] = draw(st.integers(1, t["priority"] - 1))

@@ -28,7 +28,7 @@ def write_records(rec: Records, path: Path) -> None:
         "service_h": t.service,
         "intake_h": t.intake,
         "travel_h": t.travel,
-        "escalation_level": t.level,
+        "escalation_level": t.level,  # where it goes: drawn, then raised if it worsened
         "police": t.police,
         "sequential": t.sequential,
         "response_h": t.response if len(t.response) else np.zeros(len(t)),
@@ -45,6 +45,9 @@ def write_records(rec: Records, path: Path) -> None:
         "priority": rec.priority,
         "supervised_h": rec.supervised if rec.supervised.size else np.full(len(t), np.nan),
         "sla_hours": rec.sla_hours,
+        # worsening: went up (or left) because it waited, and when it left as a petition (nan: never)
+        "worsened": rec.worsened if rec.worsened.size else np.zeros(len(t), bool),
+        "petition_h": rec.petition if rec.petition.size else np.full(len(t), np.nan),
     })
     buf = pa.BufferOutputStream()
     pq.write_table(table, buf)

@@ -16,6 +16,8 @@ model's state and of the operations on it:
 - ``Tasks`` (tasks.py): emergency tasks in every grid;
 - ``Wartime`` (wartime.py): wartime mode — its triggers, mobilisation, wartime duty
   and the visit pause.
+- ``Worsening`` (worsening.py): issues left waiting unstarted past their patience,
+  which go up by themselves or leave as petitions.
 
 A component names the components it calls in ``connects``; ``elaborate`` hands each
 its connections before time 0 and fails (``ConnectError``) if one is missing, as

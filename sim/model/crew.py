@@ -72,6 +72,8 @@ class Crew(Component):
         self.state[c.id] = BUSY
         self.hand[c.id] = i
         iss.queued[i] = 0
+        if iss.here:
+            iss.here[i] = 1
         if math.isnan(iss.start[i]):
             iss.start[i] = self.env.now
         g = iss.i_grid[i]

@@ -32,7 +32,7 @@ from sim.model.calls import Call
 from sim.model.component import Component, Run
 from sim.model.dispatch import SkilledUnit, Unit
 from sim.model.district import District
-from sim.model.issues import HIDDEN, KNOWN, RESOLVED, IssueTable
+from sim.model.issues import HIDDEN, KNOWN, PETITION, RESOLVED, IssueTable
 from sim.model.roster import Roster
 from sim.scenario import LEVELS
 
@@ -41,7 +41,7 @@ FEEDBACK = 255  # the stage of an escalated issue's feedback task back at the gr
 
 
 class IssuePath(Component):
-    connects = ("crew", "visits", "wartime")
+    connects = ("crew", "visits", "wartime", "worsening")
 
     def __init__(self, run: Run, table: IssueTable, district: District, roster: Roster):
         super().__init__(run)
@@ -72,6 +72,7 @@ class IssuePath(Component):
         kind = t.type.astype(np.intp)
         self.i_grid = _typed(t.grid, "i")
         self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
+        t.level = np.frombuffer(self.i_level, dtype=np.uint8)  # live: where it ends is an outcome (worsening)
         self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
         self.i_police = bytearray(t.police.astype(np.uint8).tobytes())
         self.i_hidden = bytearray(t.hidden.astype(np.uint8).tobytes())
@@ -101,7 +102,9 @@ class IssuePath(Component):
         self.i_feedback = _typed(t.feedback)
         # issues waiting with nobody working on them: for a department's response, or in a lead step
         self.waiting: set[int] = set()
-        self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN or RESOLVED
+        self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN, RESOLVED or PETITION
+        worsens = any(it.worsens() for it in types)
+        self.here = bytearray(n if worsens else 0)  # taken at its current level (worsening waits for no other)
         # supervision (督办): per type, the hours allowed at each level, and the priority it raises to
         self.limits = [[it.time_limit_by_level.get(lv, 0.0) for lv in LEVELS] for it in types]
         self.raised_to = [it.supervised_priority for it in types]
@@ -127,6 +130,8 @@ class IssuePath(Component):
             self.hide(i)
         else:
             self.report_now(i)
+        if self.here and (self.status[i] == HIDDEN or self.queued[i]):
+            self.worsening.watch_grid(i)
 
     def hide(self, i: int) -> None:
         """The issue occurred unseen: its resident reports it after its delay, unless a visit finds it first."""
@@ -150,11 +155,7 @@ class IssuePath(Component):
             self.report_now(i)
 
     def report_now(self, i: int) -> None:
-        self.report[i] = self.env.now
-        self.status[i] = KNOWN
-        self.backlog += 1
-        if self.backlog_watched:
-            self.wartime.check_backlog(self.backlog)
+        self.known(i)
         if self.i_level[i] > 0 and self.i_intake[i] == 0.0 and not self.i_seq[i]:  # no intake: to its office
             self.escalate(i)
             return
@@ -167,6 +168,17 @@ class IssuePath(Component):
             unit.hold(i)
             self.run.after(hours, self.first_call_over, i)
         self.enqueue(unit, i)
+
+    def known(self, i: int) -> None:
+        """The district learns of the issue now (reported, found, or gone up by itself unseen)."""
+        self.report[i] = self.env.now
+        self.status[i] = KNOWN
+        self.backlog_by(1)
+
+    def backlog_by(self, change: int) -> None:
+        self.backlog += change
+        if self.backlog_watched:
+            self.wartime.check_backlog(self.backlog)
 
     def first_call_over(self, ev: Call) -> None:
         """The issue's first call is over: any cadre of its grid that takes its type may take it now."""
@@ -219,15 +231,54 @@ class IssuePath(Component):
         if self.i_kind:
             self.limit(i, lv)
         unit = self.office(i, lv)
+        if self.here:
+            self.here[i] = 0
         if lv == 3 and self.i_response and self.i_response[i] > 0:  # the department answers the call later
-            self.wait(i, self.i_response[i], lambda: self.enqueue(unit, i))
+            self.wait(i, self.i_response[i], lambda: self.join(unit, i, lv))
         else:
-            self.enqueue(unit, i)
+            self.join(unit, i, lv)
+
+    def join(self, unit: Unit, i: int, lv: int) -> None:
+        """The issue joins office ``unit`` of level ``lv``: its patience there runs from now."""
+        self.enqueue(unit, i)
+        if self.here and self.queued[i]:
+            self.worsening.watch_office(i, lv)
 
     def office(self, i: int, lv: int) -> Unit:
         """The unit of level ``lv`` (1 community, 2 street, 3 department) that serves issue ``i``."""
         g = self.i_grid[i]
         return self.level_units[lv - 1][(self.comm_of[g], self.street_of[g], self.i_dept[i])[lv - 1]]
+
+    # ------------------------------------------------------------ worsening (worsening.py decides when)
+
+    def withdraw(self, i: int) -> None:
+        """The issue leaves the queue it waits in at its current level, unstarted."""
+        lv = self.stage[i]
+        unit = self.office(i, lv) if lv else self.grid_place(i)
+        unit.withdraw(self.i_prio[i], self.report[i], i)
+        self.queued[i] = 0
+
+    def go_up(self, i: int) -> None:
+        """Waited too long: the issue goes up by itself into the next level's queue, with no intake step
+        (a direct issue drawn for an office: to that office), known from now if nobody had seen it; it
+        is resolved there (or, sequential, passed on as its type says) with the work it was drawn with."""
+        if self.status[i] == HIDDEN:
+            self.known(i)
+        st = self.stage[i]
+        up = self.i_level[i] if st == 0 and not self.i_seq[i] and self.i_level[i] > 0 else st + 1
+        if self.i_level[i] < up:
+            self.i_level[i] = up
+        self.escalate(i)
+
+    def petition(self, i: int) -> None:
+        """Waited too long: the issue leaves the district's workflow as a petition (越级上访), never resolved by
+        the district; the district learns of it now if nobody had seen it."""
+        if self.status[i] == KNOWN:
+            self.backlog_by(-1)
+        else:
+            self.report[i] = self.env.now
+        self.status[i] = PETITION
+        self.closed(i)
 
     # ------------------------------------------------------------ supervision
 
@@ -291,9 +342,11 @@ class IssuePath(Component):
             return
         self.end[i] = self.env.now
         self.status[i] = RESOLVED
-        self.backlog -= 1
-        if self.backlog_watched:
-            self.wartime.check_backlog(self.backlog)
+        self.backlog_by(-1)
+        self.closed(i)
+
+    def closed(self, i: int) -> None:
+        """The issue has left the workflow (resolved, or a petition): the drain may be over."""
         if self.i_occur[i] >= self.run.warmup:
             self.open_counted -= 1
             if self.run.draining and not self.open_counted:
@@ -321,7 +374,7 @@ class IssuePath(Component):
         records, so that a lost or duplicated issue shows as a count other than 1.
         """
         status = np.frombuffer(bytes(self.status), dtype=np.uint8)
-        location = ((status == HIDDEN) | (status == RESOLVED)).astype(np.int8)
+        location = ((status == HIDDEN) | (status == RESOLVED) | (status == PETITION)).astype(np.int8)
         for i in self.waiting:
             location[i] += 1
         np.add.at(location, hands[hands >= 0], 1)

@@ -13,7 +13,7 @@ and thinning of Poisson processes), at a fraction of the cost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,9 +21,10 @@ from sim.model.clock import Clock
 from sim.model.district import District
 from sim.model.streams import stream
 from sim.scenario import LEVELS, WORKPLACES, Profile, Scenario
+from sim.scenario.worsening import OFFICES
 
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
-NOT_YET, HIDDEN, KNOWN, RESOLVED = 0, 1, 2, 3
+NOT_YET, HIDDEN, KNOWN, RESOLVED, PETITION = 0, 1, 2, 3, 4  # PETITION: left the workflow (worsens_to)
 
 
 @dataclass
@@ -47,6 +48,10 @@ class IssueTable:
     response: np.ndarray  # hours a named department unit takes to respond before work starts (empty: no units)
     lead: np.ndarray  # (n, 4) hours the case waits at each level after the work there (n, 0: no lead times)
     feedback: np.ndarray  # hours of grid work after an escalated issue is resolved above (empty: none)
+    # hours after occurrence an issue still waiting unstarted at the grid worsens (inf: never; empty: no type
+    # worsens at the grid), and (n, 3) at community, street and department from joining their queue (n, 0: none)
+    worsen: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    worsen_office: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __len__(self) -> int:
         return len(self.occur)
@@ -110,6 +115,8 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
     units = scenario.levels.department.units
     any_lead = any(it.lead_time_by_level for it in scenario.issue_types.values())
     any_feedback = any(it.feedback_time is not None for it in scenario.issue_types.values())
+    any_worsen = any(it.worsens_after is not None for it in scenario.issue_types.values())
+    any_worsen_office = any(it.worsens_after_by_level for it in scenario.issue_types.values())
     parts = []
     for k, name in enumerate(names):
         it = scenario.issue_types[name]
@@ -163,10 +170,15 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
             lead[:, LEVELS.index(where)] = dist.sample(draw(f"lead_time.{where}"), n)
         feedback = (it.feedback_time.sample(draw("feedback_time"), n) if it.feedback_time is not None
                     else np.zeros(n if any_feedback else 0))
+        worsen = (it.worsens_after.sample(draw("worsens_after"), n) if it.worsens_after is not None
+                   else np.full(n if any_worsen else 0, np.inf))
+        worsen_office = np.full((n, len(OFFICES) if any_worsen_office else 0), np.inf)
+        for where, dist in it.worsens_after_by_level.items():
+            worsen_office[:, OFFICES.index(where)] = dist.sample(draw(f"worsens_after.{where}"), n)
         # indices in the smallest types that hold them: bytes per issue are what limits big districts
         parts.append((t, np.full(n, k, np.int16), grid.astype(np.int32), hidden, delay, service, intake, travel,
                       level.astype(np.int8), offset, police,
-                      sequential, attempts, response, lead, feedback))
+                      sequential, attempts, response, lead, feedback, worsen, worsen_office))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
     cols = [c[order] if len(c) else c for c in cols]  # an empty column (no such feature) stays empty

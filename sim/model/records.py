@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -80,6 +80,15 @@ class Records:
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
     # every role's name: sim.scenario.ROLES, then the scenario's named roles in file order
     role_names: tuple[str, ...] = ()
+    # per issue, whether it went up (or left as a petition) because it waited too long, and when it left as a
+    # petition (nan: never); both empty when no type worsens
+    worsened: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    petition: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def left(self) -> np.ndarray:
+        """When each issue left the district's workflow: resolved, or as a petition (nan: neither)."""
+        return self.end if not self.petition.size else np.where(np.isnan(self.end), self.petition, self.end)
 
     @property
     def group_size(self) -> np.ndarray:
@@ -127,7 +136,8 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
                      mobilised_periods: list[list[float]], post_holders: list[int], post_log: np.ndarray,
                      location: np.ndarray, run_end: float, events: int, transitions: int,
                      campaigns: Sequence[CampaignState] = (), tasks: Sequence[TaskState] = (),
-                     task_log: Sequence[float] = ()) -> Records:
+                     task_log: Sequence[float] = (), worsened: bytearray = bytearray(),
+                     petition: array = array("d")) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
     Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
@@ -205,4 +215,6 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         transitions=transitions,
         location_count=location,
         role_names=sc.cadres.role_names,
+        worsened=flags(worsened).astype(bool),
+        petition=np.frombuffer(petition) if len(petition) else np.zeros(0),
     )

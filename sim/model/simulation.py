@@ -9,6 +9,7 @@ scheduled: docs/architecture.md "Event order"; one pending per chain):
 - an issue arrives (IssuePath; one chain through the pre-drawn, time-sorted issue table);
 - a hidden issue is reported by its resident after its delay (IssuePath);
 - supervision looks at an issue whose time limit at its level is up (IssuePath);
+- an issue's patience at its level is up: it worsens if it still waits there unstarted (Worsening);
 - an issue's response or lead step is over, or its first call (a named role's) ends (IssuePath);
 - a cadre completes a stretch of work (Crew);
 - a duty group comes on or goes off duty (Duty; one event for all its cadres);
@@ -49,6 +50,7 @@ from sim.model.roster import Roster, build_roster
 from sim.model.tasks import Tasks
 from sim.model.visits import Visits
 from sim.model.wartime import Wartime
+from sim.model.worsening import Worsening
 from sim.scenario import Scenario
 
 
@@ -67,8 +69,10 @@ class Simulation:
         self.reserves = ReservedVisits(run, d, roster.cadres, self.crew.role_of, list(roster.groups.values()))
         self.tasks = Tasks(run, d.households)
         self.wartime = Wartime(run, d.n)
+        self.worsening = Worsening(run, table)
         elaborate({"issues": self.issues, "crew": self.crew, "duty": self.duty, "visits": self.visits,
-                   "reserves": self.reserves, "tasks": self.tasks, "wartime": self.wartime})
+                   "reserves": self.reserves, "tasks": self.tasks, "wartime": self.wartime,
+                   "worsening": self.worsening})
 
     def run(self) -> Records:
         run = self.shared
@@ -106,7 +110,8 @@ class Simulation:
             mobilised_periods=self.wartime.mobilised_periods, post_holders=[len(m) for m in self.post_holders],
             post_log=post_log(run.sc, self.post_holders, self.wartime.mobilised_periods, duty.turnout),
             location=location, run_end=now, transitions=duty.transitions, campaigns=self.reserves.campaigns,
-            tasks=self.tasks.tasks, task_log=self.tasks.log, events=run.events)
+            tasks=self.tasks.tasks, task_log=self.tasks.log, events=run.events,
+            worsened=self.worsening.worsened, petition=self.worsening.petition)
 
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
@@ -115,7 +120,7 @@ def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
     records = sim.run()
     # cadres, units and pending events refer to each other (cycles the garbage collector frees
     # only later): drop the run's state now, so it is not held while the caller computes metrics
-    for part in (sim.issues, sim.crew, sim.duty, sim.visits, sim.reserves, sim.tasks, sim.wartime):
+    for part in (sim.issues, sim.crew, sim.duty, sim.visits, sim.reserves, sim.tasks, sim.wartime, sim.worsening):
         part.__dict__.clear()
     sim.__dict__.clear()
     return records

@@ -33,6 +33,7 @@ from sim.scenario.headcount import check_headcount
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
 from sim.scenario.roles import Cadres, Levels, equal_positions, role_refs
 from sim.scenario.targets import Target
+from sim.scenario.worsening import Worsening
 
 # ---------------------------------------------------------------- calendar
 
@@ -94,7 +95,7 @@ def _level_shares(v: Any) -> Any:
     return v
 
 
-class IssueType(_Model):
+class IssueType(Worsening):
     rate_per_1000_households_per_week: Annotated[float, Field(ge=0, le=MAX_RATE)]
     priority: int = Field(default=3, ge=1, le=9, description="1 is served first")
     hidden_share: float = Field(default=0.0, ge=0, le=1)
@@ -136,11 +137,14 @@ class IssueType(_Model):
         return {lv for lv, share in self.level.items() if share > 0}
 
     def levels_reached(self) -> set[str]:
-        """The levels that work on this type: those that resolve it, and (sequential) those it passes."""
+        """The levels that work on this type: those that resolve it, (sequential) those it passes, and
+        those worsening sends it to."""
         drawn = self.resolved_at()
         if self.escalation == "direct":
-            return drawn | {"grid"}
-        return set(LEVELS[: 1 + max(LEVELS.index(lv) for lv in drawn)])
+            reached = drawn | {"grid"}
+        else:
+            reached = set(LEVELS[: 1 + max(LEVELS.index(lv) for lv in drawn)])
+        return reached | self.worsened_levels(reached, self.escalation == "sequential" or "grid" in drawn)
 
     @property
     def shares_text(self) -> str:
@@ -156,7 +160,7 @@ class IssueType(_Model):
                 raise FieldError(("service_time_by_level", where), NOTHING,
                                  f"this type is never resolved at {where} (its level shares: {self.shares_text}); "
                                  "give a time only for levels it reaches")
-        for field in ("lead_time_by_level", "time_limit_by_level"):
+        for field in ("lead_time_by_level", "time_limit_by_level", "worsens_after_by_level"):
             for where in getattr(self, field):
                 if where not in self.levels_reached():
                     raise FieldError((field, where), NOTHING,
