@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -80,6 +80,10 @@ class Records:
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
     # every role's name: sim.scenario.ROLES, then the scenario's named roles in file order
     role_names: tuple[str, ...] = ()
+    # overtime log: one row per stretch a cadre worked past its shift's end (cadre, start, end), when some
+    # issue type is finished before leaving (``overtime_possible``)
+    overtime: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    overtime_possible: bool = False
 
     @property
     def group_size(self) -> np.ndarray:
@@ -127,12 +131,12 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
                      mobilised_periods: list[list[float]], post_holders: list[int], post_log: np.ndarray,
                      location: np.ndarray, run_end: float, events: int, transitions: int,
                      campaigns: Sequence[CampaignState] = (), tasks: Sequence[TaskState] = (),
-                     task_log: Sequence[float] = ()) -> Records:
+                     task_log: Sequence[float] = (), overtime_log: Sequence[float] | None = None) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
     Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
     memory.  ``work_who``, ``work_when`` and ``duty_log`` are flat: rows of (cadre, issue), (start, end) and
-    (group, start, end).
+    (group, start, end); ``overtime_log`` rows of (cadre, start, end), None if no type allows overtime.
     """
     end_a = np.frombuffer(end)
     who = np.frombuffer(work_who, dtype=np.int32).reshape(-1, 2)
@@ -205,4 +209,6 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         transitions=transitions,
         location_count=location,
         role_names=sc.cadres.role_names,
+        overtime=np.array(overtime_log or (), dtype=float).reshape(-1, 3),
+        overtime_possible=overtime_log is not None,
     )

@@ -61,7 +61,7 @@ class Simulation:
         roster = build_roster(scenario, d, run.clock, table)
         self.post_holders = roster.post_holders
         self.issues = IssuePath(run, table, d, roster)
-        self.crew = Crew(run, roster, d)
+        self.crew = Crew(run, roster, d, table)
         self.duty = Duty(run, roster, d.ids, seeds)
         self.visits = Visits(run, d.households, idle_paces(scenario, roster))
         self.reserves = ReservedVisits(run, d, roster.cadres, self.crew.role_of, list(roster.groups.values()))
@@ -106,7 +106,8 @@ class Simulation:
             mobilised_periods=self.wartime.mobilised_periods, post_holders=[len(m) for m in self.post_holders],
             post_log=post_log(run.sc, self.post_holders, self.wartime.mobilised_periods, duty.turnout),
             location=location, run_end=now, transitions=duty.transitions, campaigns=self.reserves.campaigns,
-            tasks=self.tasks.tasks, task_log=self.tasks.log, events=run.events)
+            tasks=self.tasks.tasks, task_log=self.tasks.log, events=run.events,
+            overtime_log=None if crew.overtime is None else crew.overtime.log)
 
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:
