@@ -20,9 +20,9 @@ from sim.metrics import compute_metrics, visited
 from sim.model import simulate, simulation
 from sim.model.attendance import Turnout, stable_keys
 from sim.model.issues import IssueTable
-from sim.scenario import build_scenario
+from sim.scenario import build_scenario, load_scenario
 from sim.scenario.operations import Emergency
-from tests.oracles import check_invariants, check_overtime, check_work_within_duty, duty_by_cadre
+from tests.oracles import ci95, check_invariants, check_overtime, check_work_within_duty, duty_by_cadre
 
 ROOT = Path(__file__).resolve().parent.parent
 COST = 25.0  # yuan an hour of a grid worker's duty
@@ -197,3 +197,23 @@ def test_overtime_past_wartime_duty(issues_at, until, overtime, wartime_hours):
     assert r.overtime.tolist() == [[0.0, *overtime]]
     assert m["cadre_hours_overtime"] == pytest.approx(2.5 if until == 20.5 else 2.0)
     assert m["wartime_cadre_hours"] == pytest.approx(wartime_hours)
+
+
+def test_shuichuan_same_day_rule_is_reachable_when_cadres_stay():
+    """County scenario, policy shuichuan: its [[targets]] row asks sla_attainment 100% ± 5% (disputes settled
+    within 12 h, "糾紛不過夜"); with cadres leaving at midnight it is missed (94.7%, docs/scenarios.md).  Letting
+    them stay (dispute.finish_before_leaving) raises it on the same seeds (the CLI's replications): the paired
+    difference's 95% CI is above 0, no replication gets worse, and the mean is within the target's tolerance."""
+    path = ROOT / "scenarios" / "county_five_level.toml"
+    pair = []
+    for stay in (False, True):
+        sc = load_scenario(path, "shuichuan", [("issue_types.dispute.finish_before_leaving", stay)])
+        pair.append(np.array([compute_metrics(simulate(sc, np.random.SeedSequence(sc.seed, spawn_key=(k,))))
+                              ["sla_attainment"] for k in range(10)]))
+    leave, stay = pair
+    d = stay - leave
+    lo, _ = ci95(d)
+    assert lo > 0, (leave.mean(), stay.mean(), d)
+    assert (d >= 0).all()
+    target = next(t for t in load_scenario(path, "shuichuan").targets if t.metric == "sla_attainment")
+    assert abs(stay.mean() - target.value) <= target.tolerance * target.value, (leave.mean(), stay.mean())
