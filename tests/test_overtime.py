@@ -22,7 +22,7 @@ from sim.model.attendance import Turnout, stable_keys
 from sim.model.issues import IssueTable
 from sim.scenario import build_scenario, load_scenario
 from sim.scenario.operations import Emergency
-from tests.oracles import ci95, check_invariants, check_overtime, check_work_within_duty, duty_by_cadre
+from oracles import ci95, check_invariants, check_overtime, check_work_within_duty, duty_by_cadre
 
 ROOT = Path(__file__).resolve().parent.parent
 COST = 25.0  # yuan an hour of a grid worker's duty
