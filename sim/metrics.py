@@ -252,6 +252,9 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     busy = _overlap(r.work_start, r.work_end, a, b)
     roles = r.role_names or ROLES  # the built-in roles, then the scenario's named roles
     duty_role = np.bincount(row_role, weights=duty, minlength=len(roles))
+    over_cadre, over = overtime_hours(r, a, b)  # past shift ends: on duty too (docs/metrics.md)
+    if r.overtime_possible:
+        duty_role += np.bincount(r.cadre_role[over_cadre], weights=over, minlength=len(roles))
     busy_role = np.bincount(r.cadre_role[r.work_cadre], weights=busy, minlength=len(roles))
     on_post = post_hours(r, a, b)  # per post: on duty, but on the post, not on issues
     post_role = np.bincount(r.post_role, weights=on_post, minlength=len(roles))
@@ -262,6 +265,9 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
             out[f"cadre_hours_on_duty_{role}"] = float(duty_role[k] + post_role[k])
     posts = float(on_post.sum())
     out["cadre_hours_on_duty"] = float(duty.sum()) + posts
+    if r.overtime_possible:
+        out["cadre_hours_overtime"] = float(over.sum())
+        out["cadre_hours_on_duty"] += out["cadre_hours_overtime"]
     # where the hours on duty went: issues (travel included), visits, wartime posts, and the rest idle
     out["cadre_hours_on_issues"] = float(busy.sum())
     visiting = cov.visiting_hours if r.visits_enabled else 0.0
@@ -275,6 +281,9 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     if costed.any():  # what the hours cost, for the roles whose cost_per_hour is given
         cost = np.bincount(row_role, weights=np.nan_to_num(r.group_cost)[r.group_duty] * duty, minlength=len(roles))
         cost += np.bincount(r.post_role, weights=np.nan_to_num(r.post_cost) * on_post, minlength=len(roles))
+        if r.overtime_possible:  # at the cost of an hour of the cadre's duty group
+            cost += np.bincount(r.cadre_role[over_cadre], minlength=len(roles),
+                                weights=np.nan_to_num(r.group_cost)[r.cadre_group[over_cadre]] * over)
         for k in np.flatnonzero(costed).tolist():
             out[f"cost_{roles[k]}"] = float(cost[k])
         out["cost_total"] = float(cost[costed].sum())
@@ -282,11 +291,13 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         rostered = float((_overlap(r.group_start, r.group_end, a, b) * r.group_size[r.group_duty]).sum()
                          + post_hours(r, a, b, rostered=True).sum())
         out["cadre_hours_rostered"] = rostered
-        out["attendance_share"] = _share(out["cadre_hours_on_duty"], rostered)
+        out["attendance_share"] = _share(out["cadre_hours_on_duty"] - out.get("cadre_hours_overtime", 0.0), rostered)
     war = wartime_periods(r, a)
     # on duty in wartime, on issues or on posts
     out["wartime_cadre_hours"] = float(sum((_overlap(r.group_start, r.group_end, s, e) * size).sum()
                                            + post_hours(r, s, e).sum() for s, e in war))
+    if r.overtime_possible:
+        out["wartime_cadre_hours"] += float(sum(overtime_hours(r, s, e)[1].sum() for s, e in war))
     out["wartime_hours"] = float(sum(e - s for s, e in war))
     if r.post_holders.size:
         out["wartime_post_hours"] = posts
@@ -295,6 +306,11 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     if r.emergencies.size:
         out["backlog_mean_in_emergencies"] = backlog[2]
     return out
+
+
+def overtime_hours(r: Records, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per stretch of overtime, its cadre and its hours within [a, b]."""
+    return r.overtime[:, 0].astype(int), _overlap(r.overtime[:, 1], r.overtime[:, 2], a, b)
 
 
 def task_metrics(r: Records) -> dict[str, float]:

@@ -220,6 +220,7 @@ def check_invariants(sc: Scenario, r) -> None:
     check_issue_times(sc, r)
     duty = duty_by_cadre(r)
     check_work_within_duty(r, duty)
+    check_overtime(sc, r, duty)
     check_tasks_within_issues(r)
     check_work_content(sc, r)
     check_duty_is_schedule(sc, r, duty_by_cadre(r, rostered=True))
@@ -281,8 +282,17 @@ def check_issue_times(sc: Scenario, r) -> None:
     assert np.allclose(report[vis], occur[vis], rtol=0, atol=1e-9), "a visible issue is reported late"
 
 
+def overtime_by_cadre(r) -> dict[int, list[tuple[float, float]]]:
+    """Per cadre with overtime, its stretches of it (issue_types.NAME.finish_before_leaving)."""
+    out: dict[int, list[tuple[float, float]]] = {}
+    for c, a, b in r.overtime.tolist():
+        out.setdefault(int(c), []).append((a, b))
+    return out
+
+
 def check_work_within_duty(r, duty: dict[int, list[tuple[float, float]]]) -> None:
-    """No cadre works off duty, starts work as a shift ends, or does two things at once."""
+    """No cadre works off duty (but in overtime: check_overtime), starts work as a shift ends, or does two
+    things at once."""
     E, n = r.run_end, len(r.report)
     ws, we, wc, wi = r.work_start, r.work_end, r.work_cadre, r.work_issue
     assert np.all(we >= ws - EPS)
@@ -296,10 +306,11 @@ def check_work_within_duty(r, duty: dict[int, list[tuple[float, float]]]) -> Non
             assert a1 >= b0 - EPS, f"cadre {c}: overlapping duty intervals {(a0, b0)} {(a1, b1)}"
         for a, b in rows:
             assert -EPS <= a <= b + EPS and b <= E + EPS
+    over = overtime_by_cadre(r)
     for c in np.unique(wc).tolist():
         sel = np.flatnonzero(wc == c)
         iv = sorted(zip(ws[sel].tolist(), we[sel].tolist()))
-        rows = duty[c]
+        rows = merge(duty[c] + over[c]) if c in over else duty[c]  # overtime goes on from a shift's end
         for a, b in iv:
             # inside a duty interval, and not starting at its very end (no work starts as a shift ends)
             assert any(s - EPS <= a < e - 1e-9 and b <= e + EPS for s, e in rows), (
@@ -307,6 +318,36 @@ def check_work_within_duty(r, duty: dict[int, list[tuple[float, float]]]) -> Non
             )
         for (a0, b0), (a1, b1) in zip(iv, iv[1:]):
             assert a1 >= b0 - EPS, f"cadre {c} does two things at once: {(a0, b0)} and {(a1, b1)}"
+
+
+def check_overtime(sc: Scenario, r, duty: dict[int, list[tuple[float, float]]]) -> None:
+    """Overtime is work past a shift's end on an issue of a type finished before leaving, and nothing else.
+
+    Each stretch of overtime begins as one of its cadre's duty stretches ends, lies off duty and inside
+    one stretch of the cadre's work on such an issue, and ends as that work ends (done), as the cadre's
+    next shift starts, or as the run stops.  There is overtime only if some type allows it; and work on
+    such an issue is never cut at a shift end with its step unfinished (held over or handed back)."""
+    stays = np.array([sc.issue_types[n].finish_before_leaving for n in r.issues.type_names], bool)
+    assert r.overtime_possible == bool(stays.any())
+    assert r.overtime_possible or not r.overtime.size
+    ws, we, wc, wi = r.work_start, r.work_end, r.work_cadre, r.work_issue
+    for c, s, e in r.overtime.tolist():
+        c = int(c)
+        what = f"cadre {c} ({role_name(r, c)}) in overtime {s:.4f}-{e:.4f}"
+        assert e >= s - EPS and e <= r.run_end + EPS, what
+        assert any(abs(b - s) <= EPS for _, b in duty[c]), f"{what}: it does not begin as a shift ends"
+        assert measure(clip(duty[c], s, e)) <= EPS, f"{what}: on duty at the same time"
+        k = np.flatnonzero((wc == c) & (ws < s - 1e-9) & (we >= e - EPS))
+        assert k.size == 1, f"{what}: no work under way from before the shift's end through it"
+        kind = r.issues.type[wi[k[0]]]
+        assert stays[kind], f"{what}: on an issue of type {r.issues.type_names[kind]}, not finished before leaving"
+        assert abs(e - we[k[0]]) <= EPS or abs(e - r.run_end) <= EPS or any(abs(a - e) <= EPS for a, _ in duty[c]), \
+            f"{what}: it ends neither as the work ends, nor as a shift starts, nor at the run's end"
+    order, mid = mid_step_rows(sc, r)
+    ti, te = r.work_issue[order], r.work_end[order]
+    cut = mid & stays[r.issues.type[ti]] & (te < r.run_end - 1e-9)
+    assert not cut.any(), (f"work on issue {ti[cut][0]} (finished before leaving) stopped at {te[cut][0]:.4f} with "
+                           "its step unfinished")
 
 
 def check_tasks_within_issues(r) -> None:
@@ -827,8 +868,9 @@ def check_hours_balance(sc: Scenario, r, duty: dict[int, list[tuple[float, float
     (cadre, start, end, reserved) and the post log by cadre (post, cadre, start, end)."""
     a, b = r.warmup, r.horizon
     on_duty = 0.0
+    over = overtime_by_cadre(r)
     for c, rows in duty.items():
-        present = measure(clip(rows, a, b))
+        present = measure(clip(rows + over.get(c, []), a, b))  # overtime counts as on duty
         on_duty += present
         work, task = r.work_cadre == c, r.task_cadre == c
         used = measure(clip(list(zip(r.work_start[work].tolist(), r.work_end[work].tolist()))

@@ -139,6 +139,8 @@ def issue_type(draw) -> dict[str, Any]:
     if t["priority"] > 1 and (limits := some(draw, reached)):  # supervision (督办)
         t["time_limit_by_level"] = {lv: draw(st.sampled_from([0.5, 2.0, 8.0, 24.0, 72.0])) for lv in limits}
         t["supervised_priority"] = draw(st.integers(1, t["priority"] - 1))
+    if draw(st.integers(0, 2)) == 0:  # 纠纷不过夜: work on it goes on past a shift's end until done
+        t["finish_before_leaving"] = True
     return t
 
 
@@ -331,5 +333,5 @@ def test_same_seed_same_run(data, seed):
     a = simulate(sc, np.random.SeedSequence(seed))
     b = simulate(sc, np.random.SeedSequence(seed))
     for name in ("report", "start", "end", "work_start", "work_end", "work_cadre", "group_start", "wartime",
-                 "task_start", "absent_cadre"):
+                 "task_start", "absent_cadre", "overtime"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

@@ -11,8 +11,9 @@ from sim.model.clock import WeeklySchedule
 from sim.model.dispatch import Unit
 
 # a cadre's state: off duty, idle (visiting households if it visits), at work on an issue, in the reserved
-# visiting at the start of a shift (visits.mode = "scheduled"), or working on an emergency task (tasks.py)
-OFF, IDLE, BUSY, RESERVED, TASK = 0, 1, 2, 3, 4
+# visiting at the start of a shift (visits.mode = "scheduled"), working on an emergency task (tasks.py), or
+# off duty but staying to finish an issue of a type finished before leaving (overtime.py)
+OFF, IDLE, BUSY, RESERVED, TASK, OVERTIME = 0, 1, 2, 3, 4, 5
 
 
 class Cadre:

@@ -19,19 +19,21 @@ from array import array
 
 import numpy as np
 
-from sim.model.cadres import BUSY, IDLE, Cadre
+from sim.model.cadres import BUSY, IDLE, OFF, OVERTIME, Cadre
 from sim.model.calls import Call
 from sim.model.clock import TIE_HOURS
 from sim.model.component import Component, Run
 from sim.model.dispatch import SmallUnit, Unit
 from sim.model.district import District, Trips
+from sim.model.issues import IssueTable
+from sim.model.overtime import Overtime
 from sim.model.roster import Roster
 
 
 class Crew(Component):
     connects = ("issues", "visits", "reserves", "tasks")
 
-    def __init__(self, run: Run, roster: Roster, district: District):
+    def __init__(self, run: Run, roster: Roster, district: District, table: IssueTable):
         super().__init__(run)
         self.cadres = roster.cadres
         self.book = roster.book
@@ -51,6 +53,7 @@ class Crew(Component):
         # a stretch of work: (cadre, issue) and (start, end), 24 bytes in two flat logs
         self.work_who = array("i")
         self.work_when = array("d")
+        self.overtime = Overtime.of(run.sc, table)  # None unless some type is finished before leaving
 
     def _trips(self, roster: Roster, district: District) -> Trips:
         """Travel by distance: pooled cadres set out from their home grid, police officers from their
@@ -99,7 +102,11 @@ class Crew(Component):
         self.log_work(c, self.env.now, i)
         self.hand[c.id] = -1
         self.issues.work_done(i)
-        self.free(c)
+        if self.state[c.id] == OVERTIME:  # done after its shift: it goes off duty, taking nothing else
+            self.overtime.end(c.id, self.env.now)
+            self.state[c.id] = OFF
+        else:
+            self.free(c)
 
     def log_work(self, c: Cadre, end: float, i: int) -> None:
         self.work_who.extend((c.id, i))
@@ -146,11 +153,14 @@ class Crew(Component):
 
     def finish(self, now: float) -> None:
         """The run stops: work under way is logged up to now.  Work taken at this very instant (a cadre
-        freed as the drain ends takes the next issue) was never really started, as at a shift's end."""
+        freed as the drain ends takes the next issue) was never really started, as at a shift's end.  Overtime
+        under way ends now too."""
         iss = self.issues
-        for cid in np.flatnonzero(self.state_a == BUSY).tolist():
+        for cid in np.flatnonzero((self.state_a == BUSY) | (self.state_a == OVERTIME)).tolist():
             c, i = self.cadres[cid], self.hand[cid]
             if now - c.since > TIE_HOURS:
                 self.log_work(c, now, i)
             elif now - iss.start[i] <= TIE_HOURS:
                 iss.start[i] = math.nan
+        if self.overtime is not None:
+            self.overtime.finish(now)

@@ -13,8 +13,10 @@ queue if the cadre has no next shift within the run), or goes back to the front
 of its unit's queue, keeping the work already done (``handback``); no work starts
 at the instant a cadre's shift ends, and a task due to end then ends then.  With
 ``attendance`` below 1, each member turns up for each shift with that chance
-(attendance.py).  In the drain after the horizon, shift changes touch only the
-cadres whose work can still matter (``narrow_to_live_units``).
+(attendance.py).  A cadre at work on an issue of a type finished before leaving stays
+until it is done (overtime.py); if its next shift comes first, it is there for it.  In
+the drain after the horizon, shift changes touch only the cadres whose work can still
+matter (``narrow_to_live_units``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from array import array
 import numpy as np
 
 from sim.model.attendance import Turnout, stable_keys
-from sim.model.cadres import BUSY, IDLE, OFF, RESERVED, TASK, Cadre, DutyGroup
+from sim.model.cadres import BUSY, IDLE, OFF, OVERTIME, RESERVED, TASK, Cadre, DutyGroup
 from sim.model.calls import Call
 from sim.model.clock import TIE_HOURS
 from sim.model.component import Component, Run
@@ -123,6 +125,8 @@ class Duty(Component):
             if self.reserves.reserving:
                 self.reserves.shift_starts(grp, present)
             ids = grp.ids if grp.turnout is None else np.fromiter((c.id for c in present), np.intp, len(present))
+            if self.crew.overtime is not None and self.crew.overtime.since:
+                self.back_from_overtime(present, ids, now)
             moved = self.come_on(present, ids)
         else:
             self.transitions += len(grp.active) - len(grp.absent)
@@ -179,11 +183,13 @@ class Duty(Component):
         if self.reserves.campaigns_of:
             quick[:] = False
         stops = np.zeros(len(ids), bool)
+        staying: list[int] = []
         for k in np.flatnonzero((state != OFF) & ~quick).tolist():
             c = members[k]
             st = crew.state[c.id]
             if st == BUSY:
-                self.go_off_busy(c, now, resume, handed_back, finished)
+                if self.go_off_busy(c, now, resume, handed_back, finished):
+                    staying.append(c.id)
             elif st == TASK:
                 self.tasks.leave(c)
             else:  # reserved or idle: it stops visiting if it still visits (the wartime pause may have
@@ -198,28 +204,45 @@ class Duty(Component):
         visiting = quick & (visits.visiting_a[ids] == 1)
         visits.visiting_a[ids[visiting]] = 0
         crew.state_a[ids] = OFF
+        for cid in staying:
+            crew.state[cid] = OVERTIME
         return stops | visiting
 
+    def back_from_overtime(self, present: list[Cadre], ids: np.ndarray, now: float) -> None:
+        """Members still at work past their last shift's end as this one starts: the overtime ends, and
+        they go on working on duty."""
+        crew = self.crew
+        for k in np.flatnonzero(crew.state_a[ids] == OVERTIME).tolist():
+            crew.overtime.end(present[k].id, now)
+            crew.state[present[k].id] = BUSY
+
     def go_off_busy(self, c: Cadre, now: float, resume: bool, handed_back: list[tuple[Unit, int]],
-                    finished: list[int]) -> None:
-        """A cadre's shift ends in the middle of a task (or exactly as one starts or ends).
+                    finished: list[int]) -> bool:
+        """A cadre's shift ends in the middle of a task (or exactly as one starts or ends).  Returns whether
+        it stays to finish it (overtime).
 
         Ties at the shift end are settled so that no work happens off duty and no wait
         is understated: a task due to finish now is finished now; a task taken at this
         very instant (by a completion or an arrival that came before this event) was
         never really started and goes back to the queue in its place.  A task left unfinished
         stays with the cadre if ``resume`` (at_shift_end = "resume" and a next shift within the
-        run), else goes back to the queue.
+        run), else goes back to the queue.  An issue of a type finished before leaving, with work left,
+        stays in hand: the cadre works on (its pending completion stands) in overtime.
         """
         crew, iss = self.crew, self.issues
         i = crew.hand[c.id]
-        c.token += 1  # the pending completion, if any, is void
-        crew.hand[c.id] = -1
         if now - c.since <= TIE_HOURS:
+            c.token += 1  # the pending completion is void
+            crew.hand[c.id] = -1
             if now - iss.start[i] <= TIE_HOURS:
                 iss.start[i] = math.nan
             handed_back.append((c.unit, i))
-            return
+            return False
+        if crew.overtime is not None and crew.overtime.stays[i] and c.remaining - (now - c.since) > TIE_HOURS:
+            crew.overtime.begin(c.id, now)
+            return True
+        c.token += 1  # the pending completion, if any, is void
+        crew.hand[c.id] = -1
         crew.log_work(c, now, i)
         c.remaining -= now - c.since
         c.travel_left = max(0.0, c.travel_left - (now - c.since))
@@ -230,10 +253,14 @@ class Duty(Component):
         else:  # the issue keeps its own work left; travel is the next cadre's
             iss.remaining[i] = c.remaining - c.travel_left
             handed_back.append((c.unit, i))
+        return False
 
     def turn_up(self, grp: DutyGroup) -> list[Cadre]:
         """The members who turn up for the shift starting now (one draw each, attendance < 1)."""
-        came = (grp.turnout.draws(grp.ids, self.env.now) < grp.attendance).tolist()  # (no narrowing: ids of members)
+        came = grp.turnout.draws(grp.ids, self.env.now) < grp.attendance  # (no narrowing: ids of members)
+        if self.crew.overtime is not None and self.crew.overtime.since:
+            came |= self.crew.state_a[grp.ids] == OVERTIME  # still at work from the last shift: it is there
+        came = came.tolist()
         grp.absent = [c.id for c, here in zip(grp.members, came) if not here]
         return [c for c, here in zip(grp.members, came) if here]
 

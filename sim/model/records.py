@@ -84,6 +84,10 @@ class Records:
     # petition (nan: never); both empty when no type worsens
     worsened: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     petition: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # overtime log: one row per stretch a cadre worked past its shift's end (cadre, start, end), when some
+    # issue type is finished before leaving (``overtime_possible``)
+    overtime: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    overtime_possible: bool = False
 
     @property
     def left(self) -> np.ndarray:
@@ -137,12 +141,12 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
                      location: np.ndarray, run_end: float, events: int, transitions: int,
                      campaigns: Sequence[CampaignState] = (), tasks: Sequence[TaskState] = (),
                      task_log: Sequence[float] = (), worsened: bytearray = bytearray(),
-                     petition: array = array("d")) -> Records:
+                     petition: array = array("d"), overtime_log: Sequence[float] | None = None) -> Records:
     """A finished run's state and logs (compact arrays while it ran) as numpy arrays.
 
     Float arrays are wrapped, not copied (``np.frombuffer``): the records share the run's
     memory.  ``work_who``, ``work_when`` and ``duty_log`` are flat: rows of (cadre, issue), (start, end) and
-    (group, start, end).
+    (group, start, end); ``overtime_log`` rows of (cadre, start, end), None if no type allows overtime.
     """
     end_a = np.frombuffer(end)
     who = np.frombuffer(work_who, dtype=np.int32).reshape(-1, 2)
@@ -217,4 +221,6 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         role_names=sc.cadres.role_names,
         worsened=flags(worsened).astype(bool),
         petition=np.frombuffer(petition) if len(petition) else np.zeros(0),
+        overtime=np.array(overtime_log or (), dtype=float).reshape(-1, 3),
+        overtime_possible=overtime_log is not None,
     )

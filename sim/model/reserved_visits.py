@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 
-from sim.model.cadres import IDLE, OFF, RESERVED, Cadre, DutyGroup
+from sim.model.cadres import IDLE, OFF, OVERTIME, RESERVED, Cadre, DutyGroup
 from sim.model.calls import Call
 from sim.model.campaigns import CampaignState, build_campaigns
 from sim.model.clock import TIE_HOURS
@@ -184,7 +184,7 @@ class ReservedVisits(Component):
         for cid in cp.participants:
             self.campaign_share[cid] = max(self.campaign_share[cid], cp.share)
             c, grp = crew.cadres[cid], self.group_of[cid]
-            if crew.state[c.id] == OFF or not visits.allowed:
+            if crew.state[c.id] in (OFF, OVERTIME) or not visits.allowed:
                 continue
             # its share of the rest of the day's duty (the next midnight's reserve takes the next day's)
             until = now + cp.share * (min(grp.schedule.next_change(now), self.run.stop_at, _midnight_after(now)) - now)

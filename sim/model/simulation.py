@@ -63,7 +63,7 @@ class Simulation:
         roster = build_roster(scenario, d, run.clock, table)
         self.post_holders = roster.post_holders
         self.issues = IssuePath(run, table, d, roster)
-        self.crew = Crew(run, roster, d)
+        self.crew = Crew(run, roster, d, table)
         self.duty = Duty(run, roster, d.ids, seeds)
         self.visits = Visits(run, d.households, idle_paces(scenario, roster))
         self.reserves = ReservedVisits(run, d, roster.cadres, self.crew.role_of, list(roster.groups.values()))
@@ -111,7 +111,8 @@ class Simulation:
             post_log=post_log(run.sc, self.post_holders, self.wartime.mobilised_periods, duty.turnout),
             location=location, run_end=now, transitions=duty.transitions, campaigns=self.reserves.campaigns,
             tasks=self.tasks.tasks, task_log=self.tasks.log, events=run.events,
-            worsened=self.worsening.worsened, petition=self.worsening.petition)
+            worsened=self.worsening.worsened, petition=self.worsening.petition,
+            overtime_log=None if crew.overtime is None else crew.overtime.log)
 
 
 def simulate(scenario: Scenario, seeds: np.random.SeedSequence) -> Records:

@@ -93,6 +93,7 @@ METRICS: dict[str, Metric] = {
     "cadre_hours_idle": Metric("cadre time idle", "在岗空闲时间", _C),
     "cadre_hours_on_tasks": Metric("cadre time on emergency tasks", "突发任务用时", _C),
     "cadre_hours_rostered": Metric("cadre time rostered", "排班工作量", _C),
+    "cadre_hours_overtime": Metric("cadre time in overtime (past shift ends)", "加班时长", _C),
     "attendance_share": Metric("attendance", "出勤率", _S, "higher"),
     "cost_total": Metric("total cost", "总成本", "cost", "lower"),
     "wartime_hours": Metric("time in wartime mode", "战时状态时长", _H),

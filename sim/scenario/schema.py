@@ -120,6 +120,9 @@ class IssueType(Worsening):
     level: Annotated[dict[Literal["grid", "community", "street", "department"], NonNegativeFloat],
                      BeforeValidator(_level_shares)] = Field(default_factory=lambda: {"grid": 1.0})
     sla_hours: PositiveFloat = 72.0
+    # 纠纷不过夜: a cadre whose shift ends while working an issue of this type stays until it is done
+    # (overtime, counted as hours on duty; sim/model/overtime.py)
+    finish_before_leaving: bool = False
     profile: Profile | None = None
     label: str | None = Field(default=None, description="the type's name as readers see it (figures, reports)")
     label_zh: str | None = Field(default=None, description="the same in Chinese")
