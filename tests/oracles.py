@@ -241,10 +241,11 @@ def check_conservation(r) -> None:
 
 
 def check_drain(sc: Scenario, r) -> None:
-    """The drain goes on until every issue of the window is resolved, or to its limit, and no longer."""
+    """The drain goes on until every issue of the window is resolved (or gone as a petition), or to its
+    limit, and no longer."""
     H, E = r.horizon, r.run_end
-    occur, end = r.issues.occur, r.end
-    counted_open = (occur >= r.warmup) & np.isnan(end) & ~petitioned(r)
+    occur, end = r.issues.occur, r.left
+    counted_open = (occur >= r.warmup) & np.isnan(end)
     limit = H + sc.calendar.drain_days * 24.0
     assert E == pytest.approx(limit) if counted_open.any() else E <= limit + EPS
     if E > H + EPS and not counted_open.any():
