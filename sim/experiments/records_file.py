@@ -28,7 +28,7 @@ def write_records(rec: Records, path: Path) -> None:
         "service_h": t.service,
         "intake_h": t.intake,
         "travel_h": t.travel,
-        "escalation_level": t.level,
+        "escalation_level": t.level,  # where it ended: drawn, or (settled by attempt) the level that settled it
         "police": t.police,
         "sequential": t.sequential,
         "response_h": t.response if len(t.response) else np.zeros(len(t)),
