@@ -113,6 +113,20 @@ def test_a_grid_with_only_one_role_on_duty_settles_at_its_chance(role, p):
     assert compute_metrics(r)["resolved_share_grid"] == pytest.approx((r.resolved_level[window] == 0).mean())
 
 
+def test_a_named_role_and_a_police_grid_settle_at_their_own_chances():
+    data = ladder(gw=0, resolve_chance={"vol": 0.25, "police": 0.8, "grid_workers": 0.0})
+    data["grids"]["list"].append({"id": "G2", "community": "C1", "households": 1000})
+    data["cadres"]["roles"] = {"vol": {"per_grid": 1, "visits": False, **ALWAYS}}
+    data["cadres"]["police"] = {"units": [{"grids": ["G2"]}], "types": ["req"], **ALWAYS}
+    r = run(data)
+    done = r.resolved_level >= 0
+    for grid, p in ((0, 0.25), (1, 0.8)):  # G1: the role's members; G2: its police grid
+        mine = done & (r.issues.grid == grid)
+        assert_share(int((r.resolved_level[mine] == 0).sum()), int(mine.sum()), p, f"grid {grid}")
+    m = compute_metrics(r)
+    assert m["resolved_share_police"] > m["resolved_share_grid"] > 0
+
+
 def test_sunk_department_types_settle_at_the_grid_in_sequential_mode():
     level = {"grid": 0.5, "department": 0.5}
     data = ladder(gw=0, sunk=1, level=level)
