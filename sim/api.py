@@ -51,6 +51,7 @@ from sim.outputs.report import write_report
 from sim.outputs.terminal import comparison_table, results_table, sweep_table
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
 from sim.scenario.geometry import dumps as geojson_text
+from sim.scenario.settling import settles_by_attempt
 
 __all__ = [
     "ApiError", "Calibration", "CampaignError", "Comparison", "DesignError", "ExecutorError", "Interrupted",
@@ -156,11 +157,13 @@ def describe(sc: Scenario) -> str:
         f"{int(d.households.sum()):,} households (per grid {d.households.min()}-{d.households.max()})",
         "  issue types: " + ", ".join(
             f"{name} ({it.rate_per_1000_households_per_week:g}/1000 hh/week, priority {it.priority}, "
-            f"hidden {100 * it.hidden_share:.0f}%)" for name, it in sc.issue_types.items()),
+            f"hidden {100 * it.hidden_share:.0f}%{', settled by attempt' if settles_by_attempt(sc, name) else ''})"
+            for name, it in sc.issue_types.items()),
         f"  grid workers: {c.grid_workers.per_grid} per grid, {'+'.join(c.grid_workers.days)} "
         f"{c.grid_workers.start_hour:g}-{c.grid_workers.end_hour:g} h",
         (f"  sunk cadres: {c.sunk.count}, allocation {_allocation_text(c.sunk.allocation, c.sunk.per_grid)}, service days {'+'.join(c.sunk.service_days)}"
          f" ({c.sunk.days_per_cadre or len(c.sunk.service_days)} per cadre), {c.sunk.start_hour:g}-{c.sunk.end_hour:g} h"
+         + (f", settling {', '.join(c.sunk.department_types)} at the grid" if c.sunk.department_types else "")
          if c.sunk.count else "  sunk cadres: none"),
         *(f"  role {name}: {f'{r.per_grid} per grid' if r.per_grid is not None else f'{r.count} ({r.allocation})'}"
           f"{' in ' + ', '.join(r.grids) if r.grids else ''}, {'+'.join(r.days)} {r.start_hour:g}-{r.end_hour:g} h"

@@ -22,6 +22,7 @@ from scipy import stats
 from sim.metrics import compute_metrics
 from sim.model import simulate
 from sim.scenario import ROLES, WEEKDAYS, Scenario
+from sim.scenario.settling import settles_by_attempt
 
 EPS = 1e-6
 # the smallest valid scenario file: one grid, one issue type (bad-input cases add to it)
@@ -369,20 +370,19 @@ def check_work_content(sc: Scenario, r) -> None:
     done = ~np.isnan(r.end)
     work_on = np.zeros(n)
     np.add.at(work_on, ti, te - ts)
-    content = r.issues.service + np.where(r.issues.level > 0, r.issues.intake, 0.0)
-    if r.issues.feedback.size:  # the grid's feedback task after an office resolved it
-        content += np.where(r.issues.level > 0, r.issues.feedback, 0.0)
-    if r.issues.attempts.shape[1]:  # sequential: each level passed on (community, street) worked too
-        for k in range(2):
-            content += np.where(r.issues.sequential & (r.issues.level > k + 1), r.issues.attempts[:, k], 0.0)
+    steps = work_steps(sc, r)
+    content = steps.sum(axis=1)
     pooled = sc.dispatch.rule == "community_pool"
     by_distance = sc.dispatch.travel == "distance"  # police officers travel too; each stint its own trip
     stints = np.zeros(n)
     np.add.at(stints, ti, 1)
     trip = np.full(n, r.issues.travel.max(initial=0.0)) if by_distance else r.issues.travel
-    # an issue that went up by itself skipped the work of the level it waited at: at least its resolving work
+    # an issue that went up by itself skipped the work of the levels it waited at: its work is one of those
     up = r.worsened if r.worsened.size else np.zeros(n, bool)
-    assert np.all(work_on[up & done] >= r.issues.service[up & done] - 1e-6)
+    if up.any() and not (pooled or by_distance):
+        alt = np.stack([kept.sum(axis=1) for kept in (steps, *skipped(steps))], axis=1)[up & done]
+        assert np.any(np.abs(alt - work_on[up & done][:, None]) <= 1e-6, axis=1).all(), \
+            "an issue that went up by itself got the wrong amount of work"
     done = done & ~up
     if not (pooled or by_distance):
         assert np.allclose(work_on[done], content[done], atol=1e-6), "resolved issue got the wrong amount of work"
@@ -618,30 +618,49 @@ def subtract(base, cut) -> list[tuple[float, float]]:
     return merge(zip(points[:-1][keep], points[1:][keep]), tol=0.0)
 
 
-def step_ends(r) -> np.ndarray:
-    """Per issue, the work done when each of its steps is done, 0 first: (intake or the grid's attempt,
-    the community's and the street's attempts when passed on, the resolving work, the feedback)."""
+def work_steps(sc: Scenario, r) -> np.ndarray:
+    """Per issue, the work of each of its steps in order: (intake or the grid's attempt, the community's
+    and the street's attempts when passed on, the resolving work, the feedback).  An issue settled by
+    attempt (resolve_chance, sunk cadres' department_types) did the attempt of every level up to the one
+    that settled it, and the resolving work only at the department; a direct issue a sunk cadre settled at
+    the grid (department_types) did the department's work there (its service), with no intake."""
     t = r.issues
     up = t.level > 0
+    by_attempt = np.array([settles_by_attempt(sc, name) for name in t.type_names], bool)[t.type]
     steps = np.zeros((len(t), 5))
-    steps[:, 0] = np.where(up, t.intake, 0.0)  # direct: 0 means no intake step; sequential: the grid's attempt
+    # direct: 0 means no intake step; sequential: the grid's attempt
+    steps[:, 0] = np.where(up | by_attempt, t.intake, 0.0)
     if t.attempts.shape[1]:
         for k in range(2):
-            steps[:, 1 + k] = np.where(t.sequential & (t.level > k + 1), t.attempts[:, k], 0.0)
-    steps[:, 3] = t.service
+            passed = np.where(by_attempt, t.level > k, t.sequential & (t.level > k + 1))
+            steps[:, 1 + k] = np.where(passed, t.attempts[:, k], 0.0)
+    steps[:, 3] = np.where(by_attempt & (t.level < 3), 0.0, t.service)
     if t.feedback.size:
         steps[:, 4] = np.where(up, t.feedback, 0.0)
-    ends = np.concatenate([np.zeros((len(t), 1)), np.cumsum(steps, axis=1)], axis=1)
+    return steps
+
+
+def step_ends(sc: Scenario, r) -> np.ndarray:
+    """Per issue, the work done when each of its steps (work_steps) is done, 0 first.  An issue that went up
+    by itself skipped the step of each level it waited at (the intake or the grid's attempt, the community's
+    or the street's attempt): for it, the ends of every such skip too."""
+    steps = work_steps(sc, r)
+    ends = np.concatenate([np.zeros((len(steps), 1)), np.cumsum(steps, axis=1)], axis=1)
     if not r.worsened.any():
         return ends
-    # an issue that went up by itself skipped the step of each level it waited at (the intake or the grid's
-    # attempt, the community's or the street's attempt): any of them, so the ends of every such skip
-    alt = []
+    alt = np.concatenate([np.cumsum(kept, axis=1) for kept in skipped(steps)], axis=1)
+    return np.concatenate([ends, np.where(r.worsened[:, None], alt, ends[:, :1])], axis=1)
+
+
+def skipped(steps: np.ndarray) -> list[np.ndarray]:
+    """The steps of ``work_steps`` with each non-empty set of the first three (a level's step an issue that
+    went up by itself skipped: the intake or the grid's attempt, the community's, the street's) left out."""
+    out = []
     for skip in range(1, 8):
         kept = steps.copy()
         kept[:, [k for k in range(3) if skip >> k & 1]] = 0.0
-        alt.append(np.cumsum(kept, axis=1))
-    return np.concatenate([ends, np.where(r.worsened[:, None], np.concatenate(alt, axis=1), ends[:, :1])], axis=1)
+        out.append(kept)
+    return out
 
 
 def mid_step_rows(sc: Scenario, r) -> tuple[np.ndarray, np.ndarray]:
@@ -655,7 +674,7 @@ def mid_step_rows(sc: Scenario, r) -> tuple[np.ndarray, np.ndarray]:
     cum = np.cumsum(d)
     first = np.r_[True, ti[order][1:] != ti[order][:-1]] if order.size else np.zeros(0, bool)
     cum -= (cum - d)[np.maximum.accumulate(np.where(first, np.arange(order.size), 0))]
-    ends = step_ends(r)[ti[order]]
+    ends = step_ends(sc, r)[ti[order]]
     mid = ~np.any(np.abs(ends - cum[:, None]) <= TOL, axis=1)
     home = r.cadre_home[tc]
     away = (home >= 0) & (home != r.issues.grid[ti]) if sc.dispatch.rule == "community_pool" \

@@ -2,7 +2,8 @@
 
 Hypothesis draws districts of 1-4 grids over 2-21 days with random arrival
 rates, priorities, service distributions (tie-prone fixed durations among them),
-escalation shares and rules (direct, or sequential with each level's own attempt),
+escalation shares and rules (direct, or sequential with each level's own attempt, settled at levels
+drawn on arrival or by attempt: resolve_chance, sunk cadres' department_types),
 lead times, feedback, named departments with a response time, supervision (time
 limits by level), hidden shares, shifts (days and hours, whole-hour shifts among them),
 cadre counts and attendance, named roles with start and end dates and types, police,
@@ -141,7 +142,15 @@ def issue_type(draw) -> dict[str, Any]:
         t["supervised_priority"] = draw(st.integers(1, t["priority"] - 1))
     if draw(st.integers(0, 2)) == 0:  # 纠纷不过夜: work on it goes on past a shift's end until done
         t["finish_before_leaving"] = True
+    if t["escalation"] == "sequential" and draw(st.integers(0, 2)) == 0:
+        t["resolve_chance"] = resolve_chance(draw)
     return t
+
+
+def resolve_chance(draw) -> dict[str, float]:
+    """Settling by attempt: chances for some roles and offices (an empty table: the shares' own chances)."""
+    keys = some(draw, ["grid_workers", "sunk", "community", "street", "department"], 1)
+    return {k: 1.0 if k == "department" else draw(st.sampled_from([0.0, 0.3, 0.7, 1.0])) for k in keys}
 
 
 @st.composite
@@ -262,7 +271,7 @@ def scenarios(draw) -> dict[str, Any]:
         "issue_types": types,
         "cadres": {
             "grid_workers": {"per_grid": per_grid, **shift(draw), "visits": gw_visits, **attendance(draw, absences)},
-            "sunk": {"count": sunk_count, "service_days": sunk_days,
+            "sunk": {"count": sunk_count, "service_days": sunk_days, "department_types": some(draw, to_department, 1),
                      "days_per_cadre": draw(st.integers(1, len(sunk_days))),
                      "allocation": draw(st.sampled_from(["equal", "households"])),
                      "start_hour": sunk_h[0], "end_hour": sunk_h[1], "visits": sunk_visits, **attendance(draw, absences)},

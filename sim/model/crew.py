@@ -77,6 +77,8 @@ class Crew(Component):
         iss.queued[i] = 0
         if iss.here:
             iss.here[i] = 1
+        if iss.settling is not None:  # who works it may decide where it ends (settling.py)
+            iss.settling.taken(c.role, i)
         if math.isnan(iss.start[i]):
             iss.start[i] = self.env.now
         g = iss.i_grid[i]

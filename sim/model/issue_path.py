@@ -34,6 +34,7 @@ from sim.model.dispatch import SkilledUnit, Unit
 from sim.model.district import District
 from sim.model.issues import HIDDEN, KNOWN, PETITION, RESOLVED, IssueTable
 from sim.model.roster import Roster
+from sim.model.settling import Settling, needed
 from sim.scenario import LEVELS
 
 NAN = math.nan
@@ -64,6 +65,8 @@ class IssuePath(Component):
         self.backlog = 0  # issues known and not resolved
         self.backlog_watched = sc.wartime.trigger in ("backlog", "both")  # wartime may start on the backlog
         self.open_counted = 0  # issues that occurred after the warm-up and are not resolved yet (the drain)
+        # where issues end as an outcome (resolve_chance, sunk cadres' department_types): who settles them
+        self.settling = Settling(sc, table.type_names, table.type, table.settle, self) if needed(sc) else None
 
     def _columns(self, t: IssueTable) -> None:
         n = len(t)
@@ -332,7 +335,7 @@ class IssuePath(Component):
             self.resolve_or_escalate(i)
 
     def resolve_or_escalate(self, i: int) -> None:
-        if self.stage[i] < self.i_level[i]:
+        if self.stage[i] < self.i_level[i] and (self.settling is None or not self.settling.settles(i)):
             self.escalate(i)
             return
         if self.i_level[i] > 0 and self.stage[i] != FEEDBACK and self.i_feedback and self.i_feedback[i] > 0:

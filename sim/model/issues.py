@@ -22,6 +22,7 @@ from sim.model.district import District
 from sim.model.streams import stream
 from sim.scenario import LEVELS, WORKPLACES, Profile, Scenario
 from sim.scenario.worsening import OFFICES
+from sim.scenario.settling import settles_by_attempt
 
 # an issue's place in its life, kept as live model state (the conservation check counts on it)
 NOT_YET, HIDDEN, KNOWN, RESOLVED, PETITION = 0, 1, 2, 3, 4  # PETITION: left the workflow (worsens_to)
@@ -40,7 +41,9 @@ class IssueTable:
     service: np.ndarray  # hours of work at the resolving level
     intake: np.ndarray  # hours of grid intake before escalation
     travel: np.ndarray  # hours of travel when a pooled cadre serves another grid (by distance: the last trip)
-    level: np.ndarray  # 0 grid, 1 community, 2 street, 3 department
+    # 0 grid, 1 community, 2 street, 3 department: where the issue ends, drawn before the run, or (settled by
+    # attempt) 3 until a level settles it; during and after the run a view of the run's live state (IssuePath)
+    level: np.ndarray
     visit_offset: np.ndarray  # households of visiting, in units of the grid's size, until a visit finds it
     police: np.ndarray  # bool: taken by its grid's police unit (a police type in a grid that has one)
     sequential: np.ndarray  # bool: escalated level by level (the type's escalation = "sequential")
@@ -52,6 +55,9 @@ class IssueTable:
     # worsens at the grid), and (n, 3) at community, street and department from joining their queue (n, 0: none)
     worsen: np.ndarray = field(default_factory=lambda: np.zeros(0))
     worsen_office: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # settled by attempt (sim.scenario.settling): the uniform each level's settling draws from, in turn
+    # (the level draw's own; 0 for other types; empty when no type is settled by attempt)
+    settle: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
         return len(self.occur)
@@ -117,6 +123,7 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
     any_feedback = any(it.feedback_time is not None for it in scenario.issue_types.values())
     any_worsen = any(it.worsens_after is not None for it in scenario.issue_types.values())
     any_worsen_office = any(it.worsens_after_by_level for it in scenario.issue_types.values())
+    any_settled = any(settles_by_attempt(scenario, name) for name in names)
     parts = []
     for k, name in enumerate(names):
         it = scenario.issue_types[name]
@@ -142,8 +149,14 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         travel = (scenario.dispatch.travel_time.sample(draw("travel_time"), n) if scenario.dispatch.travel == "drawn"
                   else np.zeros(n))  # by distance it depends on who serves: the run fills it in
         shares = np.array([it.level.get(lv, 0.0) for lv in LEVELS])
-        level = np.minimum(np.searchsorted(np.cumsum(shares), draw("level").uniform(size=n), side="right"),
-                           len(LEVELS) - 1)
+        u_level = draw("level").uniform(size=n)
+        level = np.minimum(np.searchsorted(np.cumsum(shares), u_level, side="right"), len(LEVELS) - 1)
+        # settled by attempt: the level is an outcome; each level settles by the same uniform, in turn, so
+        # that with the chances the shares imply it ends where the drawn level would (CRN across both ways)
+        settled = settles_by_attempt(scenario, name)
+        settle = u_level if settled else np.zeros(n if any_settled else 0)
+        if settled:
+            level = np.full(n, len(LEVELS) - 1)
         offset = draw("visit_position").uniform(size=n) + failed_passes(
             draw("visit_passes").uniform(size=n), scenario.visits.discovery_probability)
         police = np.full(n, name in scenario.cadres.police.types) & (district.police_unit[grid] >= 0)
@@ -178,7 +191,7 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
         # indices in the smallest types that hold them: bytes per issue are what limits big districts
         parts.append((t, np.full(n, k, np.int16), grid.astype(np.int32), hidden, delay, service, intake, travel,
                       level.astype(np.int8), offset, police,
-                      sequential, attempts, response, lead, feedback, worsen, worsen_office))
+                      sequential, attempts, response, lead, feedback, worsen, worsen_office, settle))
     cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
     cols = [c[order] if len(c) else c for c in cols]  # an empty column (no such feature) stays empty

@@ -132,6 +132,7 @@ PARAMS = {
     "cadres.sunk.days_per_cadre": ("service days per cadre", "每人每周服务天数"),
     "cadres.sunk.allocation": ("sunk cadre allocation", "下沉干部分配方式"),
     "cadres.sunk.per_grid": ("sunk cadres per grid", "各网格下沉干部人数"),
+    "cadres.sunk.department_types": ("issue types sunk cadres settle at the grid", "下沉干部在网格办结的部门事项类型"),
     "cadres.sunk.start_hour": ("sunk cadres' start hour", "下沉干部上班时间"),
     "cadres.sunk.end_hour": ("sunk cadres' end hour", "下沉干部下班时间"),
     "cadres.grid_workers.per_grid": ("grid workers per grid", "每个网格的网格员人数"),
@@ -168,7 +169,7 @@ TYPE_PARAMS = {"rate_per_1000_households_per_week": ("{x}: rate per 1,000 househ
 TYPE_FIELDS = {"service_time": ("service time", "办理用时"), "intake_time": ("intake time", "受理用时"),
                "report_delay": ("report delay", "上报延迟"), "feedback_time": ("feedback time", "回访用时"),
                "lead_time": ("lead time", "流转等待时间"), "time_limit": ("time limit", "督办时限"),
-               "level": ("share resolved", "办结占比")}
+               "level": ("share resolved", "办结占比"), "resolve_chance": ("chance settled", "办结概率")}
 FIELD_PARTS = {"mean": ("mean", "均值"), "cv": ("CV", "变异系数"), "value": ("value", "取值"), "low": ("low", "下限"),
                "high": ("high", "上限"), "dist": ("distribution", "分布"), "file": ("file", "文件"),
                "column": ("column", "列")}
@@ -425,9 +426,11 @@ def _type_field(parts: list[str], lang: str) -> str:
     field, rest = parts[0], parts[1:]
     base = field.removesuffix("_by_level")
     text = TYPE_FIELDS[base][i] if base in TYPE_FIELDS else words(base)
-    if (base != field or base == "level") and rest:  # a level's entry: 'at street' / '街道'
-        at = part_label("level", rest[0], lang)
-        text, rest = (f"{at}{text}" if i else f"{text} at {at}"), rest[1:]
+    # a level's entry: 'at street' / '街道'; resolve_chance's, a role's or an office's: 'by sunk cadres' / '下沉干部'
+    owner = "level" if base != field or base == "level" else "role" if base == "resolve_chance" else None
+    if owner and rest:
+        at = part_label(owner, rest[0], lang)
+        text, rest = (f"{at}{text}" if i else f"{text} {'at' if owner == 'level' else 'by'} {at}"), rest[1:]
     more = [FIELD_PARTS[p][i] if p in FIELD_PARTS else words(p) for p in rest]
     return "".join([text, *more]) if i else ", ".join([text, " ".join(more)] if more else [text])
 

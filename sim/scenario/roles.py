@@ -59,6 +59,9 @@ class Sunk(Hours, RoleTerms, Visitor):
     start_hour: Hour = 9.0
     end_hour: Hour = 17.0
     visits: bool = True
+    # issue types that would go to a department and that a sunk cadre settles at the grid, bringing its
+    # department's reach with it (把问题带出网格; sim/scenario/settling.py)
+    department_types: list[str] = []
 
     @model_validator(mode="after")
     def _explicit_allocation(self) -> "Sunk":

@@ -32,6 +32,7 @@ from sim.scenario.grids import Grids
 from sim.scenario.headcount import check_headcount
 from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits, Wartime
 from sim.scenario.roles import Cadres, Levels, equal_positions, role_refs
+from sim.scenario.settling import check_scenario as check_settling, check_type as check_chance, last_level
 from sim.scenario.targets import Target
 from sim.scenario.worsening import Worsening
 
@@ -119,6 +120,8 @@ class IssueType(Worsening):
     escalation: Literal["direct", "sequential"] = "direct"
     level: Annotated[dict[Literal["grid", "community", "street", "department"], NonNegativeFloat],
                      BeforeValidator(_level_shares)] = Field(default_factory=lambda: {"grid": 1.0})
+    # sequential only: per role or office, the chance it settles what it works (settling.py); None: drawn from level
+    resolve_chance: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
     sla_hours: PositiveFloat = 72.0
     # 纠纷不过夜: a cadre whose shift ends while working an issue of this type stays until it is done
     # (overtime, counted as hours on duty; sim/model/overtime.py)
@@ -146,7 +149,9 @@ class IssueType(Worsening):
         if self.escalation == "direct":
             reached = drawn | {"grid"}
         else:
-            reached = set(LEVELS[: 1 + max(LEVELS.index(lv) for lv in drawn)])
+            top = max(LEVELS.index(lv) for lv in drawn) if self.resolve_chance is None else \
+                last_level(self.resolve_chance, self.level)
+            reached = set(LEVELS[: 1 + top])
         return reached | self.worsened_levels(reached, self.escalation == "sequential" or "grid" in drawn)
 
     @property
@@ -156,6 +161,7 @@ class IssueType(Worsening):
 
     @model_validator(mode="after")
     def _by_level_reachable(self) -> "IssueType":
+        check_chance(self.resolve_chance, self.escalation)
         # a place's own work applies where the type is resolved, or (sequential) passed on
         worked = self.levels_reached() if self.escalation == "sequential" else self.resolved_at()
         for where in self.service_time_by_level:
@@ -172,7 +178,7 @@ class IssueType(Worsening):
             raise FieldError("supervised_priority", self.supervised_priority,
                              f"supervision must raise the priority: give a number below this type's priority "
                              f"{self.priority} (1 is served first)")
-        if self.feedback_time is not None and not any(s > 0 for lv, s in self.level.items() if lv != "grid"):
+        if self.feedback_time is not None and self.levels_reached() == {"grid"}:
             raise FieldError("feedback_time", NOTHING, "this type is never escalated, so there is no feedback "
                              "to give after an office resolves it; drop feedback_time or add a level above grid")
         return self
@@ -250,6 +256,7 @@ class Scenario(_Model):
                     raise FieldError(("cadres", "roles", name, "grids", j), g, f"not a grid id; grids: {few(ids)}")
         self._task_refs()
         role_refs(self)  # named roles: their types and dates; role names in wartime
+        check_settling(self)  # resolve_chance keys, cadres.sunk.department_types
         for name in self.policies:
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
                 raise FieldError(("policies", name), NOTHING, f"policy name {name!r} may use only letters, digits, _ . -")
