@@ -7,7 +7,7 @@
 
 ``run``, ``compare``, ``sweep`` and ``calibrate`` write the same results
 folder as the command line and return the results; keyword options are those
-of :class:`Options`.  ``plot_folder`` and ``write_report`` read a results
+of :class:`Options`.  ``fit_records`` fits a scenario to a work-order export.  ``plot_folder`` and ``write_report`` read a results
 folder.  Everything the command line uses is here, so it reaches no lower layer.
 """
 
@@ -40,6 +40,11 @@ from sim.experiments.commands import ApiError, Comparison, Interrupted, Options,
 from sim.experiments.designs import DesignError
 from sim.experiments.executors import ExecutorError
 from sim.experiments.statistics import MetricSummary
+from sim.fit import FitError, FitResult
+from sim.fit import fit as fit_records
+from sim.fit.words import HELP as FIT_HELP
+from sim.fit.words import add_arguments as fit_arguments
+from sim.fit.words import fit_text
 from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
@@ -65,6 +70,7 @@ __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "o
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
 __all__ += ["disk_full", "disk_full_text"]
+__all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
 
 
 def workbook(out: str | Path, lang: str = "en") -> Path | None:
