@@ -87,6 +87,8 @@ def _csv(path: Path, sheet: str | None) -> list[list[Any]]:
     if sheet is not None:
         raise FitError(f"--sheet {sheet}: {path} is a CSV file, which has no sheets; drop --sheet")
     data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, tab-separated
+        data = data.decode("utf-16").encode("utf-8")
     if b"\0" in data[:4096]:
         raise FitError(f"{path}: a binary file, not CSV text; give a CSV file or an .xlsx workbook")
     for encoding in ("utf-8-sig", "gbk"):  # GBK: what Chinese Excel saves a CSV as
@@ -97,7 +99,8 @@ def _csv(path: Path, sheet: str | None) -> list[list[Any]]:
             continue
     else:
         raise FitError(f"{path}: neither UTF-8 nor GBK text; save it as CSV UTF-8 (or as .xlsx)")
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+    first = text.split("\n", 1)[0]
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter="\t" if first.count("\t") > first.count(",") else ","))
 
 
 def _xlsx(path: Path, sheet: str | None) -> list[list[Any]]:

@@ -1,0 +1,82 @@
+"""gridsim fit from the command line: --columns names columns the usual headers miss; bad input exits 2 with
+a message naming the file, the column or field, the value and what is allowed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fit_export import HEADER, make_export
+from sim.cli import main
+
+RENAMED = {"所属网格": "网格名称X", "事件类型": "问题分类"}  # headers no usual name matches
+
+
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory):
+    export = make_export(seed=11, weeks=4)
+    text = export.csv_text()
+    head, rest = text.split("\r\n", 1)
+    assert head == ",".join(HEADER)
+    for old, new in RENAMED.items():
+        head = head.replace(old, new)
+    path = tmp_path_factory.mktemp("cli") / "orders.csv"
+    path.write_text(head + "\r\n" + rest, encoding="utf-8")
+    return export, path
+
+
+def test_columns_maps_unusual_headers(renamed, tmp_path, capsys):
+    export, path = renamed
+    code = main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet",
+                 "--columns", "grid=网格名称X", "--columns", "type=问题分类"])
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads((tmp_path / "out" / "fit.json").read_text(encoding="utf-8"))
+    assert doc["columns"]["grid"] == "网格名称X" and doc["columns"]["type"] == "问题分类"
+    assert doc["rows"]["total"] == len(export.rows) and doc["rows"]["refused"] == len(export.refused)
+    out = capsys.readouterr()
+    assert "results:" in out.out and "households: 300 per grid assumed" in out.err
+    assert (tmp_path / "out" / "fitted.toml").is_file() and (tmp_path / "out" / "refused.csv").is_file()
+    assert main(["validate", str(tmp_path / "out" / "fitted.toml")]) == 0  # four weeks: some types too few to fit
+
+
+def test_a_missing_column_says_which_and_what_there_is(renamed, tmp_path, capsys):
+    _, path = renamed
+    assert main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "no column for grid, type" in err and "网格名称X" in err and "--columns" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--columns", "gird=网格名称X"], ["'gird' is not a field", "fields: id, grid, community"]),
+    (["--columns", "grid=网格"], ["--columns grid=网格: no such column", "columns: 工单编号"]),
+    (["--columns", "grid"], ["expected FIELD=COLUMN"]),
+    (["--sheet", "工单"], ["a CSV file, which has no sheets"]),
+    (["--export-time", "2020-01-01"], ["--export-time 2020-01-01 00:00: before the latest time"]),
+])
+def test_bad_options_exit_2(renamed, tmp_path, capsys, args, words):
+    _, path = renamed
+    extra = [] if args[0] == "--columns" else ["--columns", "grid=网格名称X", "--columns", "type=问题分类"]
+    assert main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet", *args, *extra]) == 2
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err, err
+
+
+@pytest.mark.parametrize("name,content,words", [
+    ("orders.xlsx", b"not a zip at all", ["not an Excel workbook (.xlsx)"]),
+    ("orders.csv", b"\x00\x01\x02binary", ["a binary file, not CSV text"]),
+    ("orders.csv", b"id,grid\n\x81\x20\xff\n", ["neither UTF-8 nor GBK"]),
+    ("missing.csv", None, ["no such file"]),
+])
+def test_a_bad_file_exits_2_naming_it(tmp_path, capsys, name, content, words):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["fit", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err
+    for w in words:
+        assert w in err, err
+    assert not (tmp_path / "out" / "fit.json").exists()
