@@ -80,3 +80,46 @@ def test_a_bad_file_exits_2_naming_it(tmp_path, capsys, name, content, words):
     for w in words:
         assert w in err, err
     assert not (tmp_path / "out" / "fit.json").exists()
+
+
+def test_scenario_gives_grids_and_staffing(renamed, tmp_path, capsys):
+    """With --scenario: its grid table's households make the rates, and its staffing is kept (its own issue
+    types, which the records do not have, are left out of what names them)."""
+    import tomllib
+
+    from fit_export import GRIDS
+    from sim.scenario import load_scenario
+
+    grids = ",\n".join(f'{{ id = "{g}", households = {400 + 10 * i}, community = "{c}", street = "{s}" }}'
+                       for i, (g, c, s) in enumerate(GRIDS))
+    base = tmp_path / "base.toml"
+    base.write_text(f"""name = "mine"
+[grids]
+list = [{grids}]
+[issue_types.leak]
+rate_per_1000_households_per_week = 1
+service_time = 2
+level = {{ department = 1 }}
+[cadres.grid_workers]
+per_grid = 2
+[levels.community]
+staff_per_unit = 3
+[levels.department.units.water]
+staff = 2
+types = ["leak"]
+""", encoding="utf-8")
+    export, path = renamed
+    code = main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet", "--scenario", str(base),
+                 "--columns", "grid=网格名称X", "--columns", "type=问题分类"])
+    assert code == 0, capsys.readouterr().err
+    assert "households: 300" not in capsys.readouterr().err
+    data = tomllib.loads((tmp_path / "out" / "fitted.toml").read_text(encoding="utf-8"))
+    assert data["name"] == "mine_fitted"
+    assert data["cadres"]["grid_workers"]["per_grid"] == 2 and data["levels"]["community"]["staff_per_unit"] == 3
+    assert "water" not in data["levels"]["department"].get("units", {})  # it took only 'leak'
+    households = sum(400 + 10 * i for i in range(len(GRIDS)))
+    doc = json.loads((tmp_path / "out" / "fit.json").read_text(encoding="utf-8"))
+    sc = load_scenario(tmp_path / "out" / "fitted.toml")
+    for key, t in doc["issue_types"].items():
+        assert sc.issue_types[key].rate_per_1000_households_per_week * households / 1000 == pytest.approx(
+            t["arrivals_per_week"]["mean"], rel=1e-4)

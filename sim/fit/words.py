@@ -19,7 +19,7 @@ _PARAGRAPHS = (
     "ISO 8601, 2024年3月5日, Excel serial numbers). Levels: 网格/社区/街道/部门 or grid/community/street/department; "
     "a department's name (住建局) is the department.",
     "Bad rows are refused one by one, each written to DIR/refused.csv with its row number and reason: a totals "
-    "row (合计), a duplicate id, no grid, no report time, a time that is not a date, resolved (or accepted) "
+    "row (合计), a duplicate id, no id, grid, type or report time, a time that is not a date, resolved (or accepted) "
     "before reported. Open orders are right-censored at the export time (the latest time in the file, or "
     "--export-time) and used, never dropped: Kaplan-Meier, and censored maximum likelihood for exponential, "
     "lognormal, gamma and Weibull, the best by AIC.",
