@@ -51,6 +51,8 @@ def _service(key: str, t: dict[str, Any], warnings: list[str]) -> dict[str, Any]
     by_level = {}
     for lv, share in sorted(_shares(t["level_share"]).items(), key=lambda kv: -kv[1]):
         work, res = t["work_hours"].get(lv, {}), t["resolution_hours"].get(lv, {})
+        if work.get("dist") == "weibull" or (not work.get("dist") and res.get("dist") == "weibull"):
+            warnings.append(f"{key} at {lv}: a Weibull fits best; written as the gamma of its mean and cv")
         if work.get("dist"):
             by_level[lv] = scenario_dist(work)
         elif res.get("dist"):
@@ -87,17 +89,21 @@ def _grids(est: dict[str, Any], base: Any, warnings: list[str]) -> list[dict[str
              "street": v["street"] or "S1"} for g, v in est["grids"].items()]
 
 
-def _only_types(table: Any, types: set[str]) -> Any:
-    """The base's tables with issue types it names that the records do not have left out (departments
-    left with no type are dropped)."""
-    if isinstance(table, dict):
-        out = {k: _only_types(v, types) for k, v in table.items()}
-        if isinstance(out.get("types"), list):
-            out["types"] = [t for t in out["types"] if t in types]
-        if "units" in out and isinstance(out["units"], dict):
-            out["units"] = {k: u for k, u in out["units"].items() if not isinstance(u, dict) or u.get("types", [1])}
-        return out
-    return table
+def _only_types(table: Any, types: set[str], warnings: list[str], path: str) -> Any:
+    """The base's tables with the issue types the records do not have left out of every ``types`` list; a
+    department unit left with none is dropped, and a list left empty is a warning (a role's empty list
+    would mean every type)."""
+    if not isinstance(table, dict):
+        return table
+    out = {k: _only_types(v, types, warnings, f"{path}.{k}") for k, v in table.items()}
+    if isinstance(out.get("types"), list) and out["types"]:
+        out["types"] = [t for t in out["types"] if t in types]
+        if not out["types"] and not path.startswith("levels.department.units."):
+            warnings.append(f"{path}.types: names only issue types the records do not have "
+                            f"({', '.join(table['types'])}); left empty: check it")
+    if isinstance(out.get("units"), dict) and path == "levels.department":
+        out["units"] = {k: u for k, u in out["units"].items() if not isinstance(u, dict) or u.get("types")}
+    return out
 
 
 def fitted_scenario(est: dict[str, Any], records: Path, base_path: Path | None) -> tuple[dict[str, Any], list[str]]:
@@ -126,7 +132,7 @@ def fitted_scenario(est: dict[str, Any], records: Path, base_path: Path | None) 
                                     "level": _shares(t["level_share"]), **_service(key, t, warnings)}
     if base is not None:
         raw = read_toml(base_path)
-        data.update({k: _only_types(raw[k], set(data["issue_types"])) for k in COPIED if k in raw})
+        data.update({k: _only_types(raw[k], set(data["issue_types"]), warnings, k) for k in COPIED if k in raw})
     else:
         warnings.append("staffing: the model's defaults (1 grid worker per grid Mon-Sat 8:30-17:30; community and "
                         "street offices 1 staff each, departments 2, Mon-Fri 8-17); give --scenario BASE.toml with "
