@@ -41,7 +41,7 @@ from sim.experiments.designs import DesignError
 from sim.experiments.executors import ExecutorError
 from sim.experiments.statistics import MetricSummary
 from sim.fit import FitError, FitResult
-from sim.fit import fit as fit_records
+from sim.fit import fit as _fit
 from sim.fit.words import HELP as FIT_HELP
 from sim.fit.words import add_arguments as fit_arguments
 from sim.fit.words import fit_text
@@ -228,6 +228,20 @@ def map_district(scenario: str | Path, out: str | Path | None = None, policy: st
 
 
 LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
+
+
+def fit_records(records: str | Path, out: str | Path, scenario: str | Path | None = None,
+                columns: list[str] | None = None, sheet: str | None = None, export_time: Any = None,
+                quiet: bool = False, lang: str = "en") -> FitResult:
+    """``gridsim fit``: a scenario fitted to a work-order export, written into ``out`` (fitted.toml, fit.json,
+    refused.csv) with its figures in ``lang``.  The three files are the results: figures that cannot be made
+    are a warning, not a failure (as a workbook is)."""
+    res = _fit(records, out, scenario, columns, sheet, export_time, quiet)
+    try:
+        figures(out, lang=lang)
+    except (PlotError, FontError, OSError) as e:
+        print(f"gridsim: warning: figures of {out} not written: {e}", file=sys.stderr)
+    return res
 
 
 def _in_languages(lang: str, make: Callable[[str], list[Path]]) -> list[Path]:

@@ -37,6 +37,8 @@ def test_columns_maps_unusual_headers(renamed, tmp_path, capsys):
     out = capsys.readouterr()
     assert "results:" in out.out and "households: 300 per grid assumed" in out.err
     assert (tmp_path / "out" / "fitted.toml").is_file() and (tmp_path / "out" / "refused.csv").is_file()
+    assert {p.name for p in (tmp_path / "out" / "figures").iterdir()} == {
+        "fit-weekly.png", "fit-hourly.png", "fit-times.png"}
     assert main(["validate", str(tmp_path / "out" / "fitted.toml")]) == 0  # four weeks: some types too few to fit
 
 

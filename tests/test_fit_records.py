@@ -14,7 +14,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from fit_export import TRUTH, WEEKS, make_export
+from fit_export import HOUR_WEIGHTS, TRUTH, WEEKS, make_export
 from sim.fit import fit
 from sim.scenario import load_scenario
 
@@ -122,3 +122,31 @@ def test_gridsim_runs_the_fitted_scenario(fitted, tmp_path):
                  "--set", "calendar.drain_days=3"])
     assert code == 0
     assert (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_hourly_profile_recovered(fitted):
+    # the truth's hour weights 1 (0-7 h), 4 (7-18 h), 2 (18-24 h), rescaled to mean 1; over each band the
+    # records hold >= 1,200 reports (relative SE <= 2.9%), so 10% is over three SE
+    _, res, _ = fitted
+    truth = HOUR_WEIGHTS / HOUR_WEIGHTS.mean()
+    got = np.asarray(res.estimates["profile"]["hour"])
+    for band in (slice(0, 7), slice(7, 18), slice(18, 24)):
+        assert got[band].mean() == pytest.approx(truth[band].mean(), rel=0.10), band
+
+
+def test_over_dispersion_is_found_when_weeks_differ_and_not_otherwise():
+    # 60 weeks of Poisson counts at 50 a week: the ratio is about 1 (chi-square test p well above 0.001);
+    # a rate drawn per week from a gamma with cv 0.4 gives a ratio near 1 + 50 * 0.16 = 9
+    from sim.fit.arrivals import Window, dispersion, per_week
+
+    rng = np.random.default_rng(5)
+    w = Window(0.0, 60 * 168.0, 0)
+    for rates, over in ((np.full(60, 50.0), False), (rng.gamma(1 / 0.16, 50 * 0.16, 60), True)):
+        times = np.concatenate([k * 168 + rng.uniform(0, 168, rng.poisson(r)) for k, r in enumerate(rates)])
+        d = dispersion(times, w)
+        assert d.df == 59
+        assert (d.p < 0.001) == over and (d.ratio > 4) == over
+        ci = per_week(times, w, d)["ci95"]
+        half = (ci[1] - ci[0]) / 2 / (len(times) / 60)  # relative half-width
+        poisson = 1.96 / np.sqrt(len(times))
+        assert half == pytest.approx(poisson * (np.sqrt(d.ratio) if over else 1), rel=0.05)

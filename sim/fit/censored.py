@@ -49,8 +49,11 @@ class Fitted:
     aic: dict[str, float]  # every family that could be fitted
 
     def frozen(self) -> stats.rv_continuous:
-        fam = next(f for f in FAMILIES if f.name == self.dist)
-        return fam.scipy(*([self.shape] if fam.shape else []), loc=0, scale=self.scale)
+        return _frozen(next(f for f in FAMILIES if f.name == self.dist), self.shape, self.scale)
+
+
+def _frozen(fam: Family, shape: float | None, scale: float) -> stats.rv_continuous:
+    return fam.scipy(*([shape] if fam.shape else []), loc=0, scale=scale)
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,23 @@ class Durations:
 def kaplan_meier(d: Durations) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Times, survival, and its 95% pointwise CI (Greenwood's variance, scipy's 'log-log' interval)."""
     res = stats.ecdf(_censored(d)).sf
-    ci = res.confidence_interval(0.95, method="log-log")
+    with warnings.catch_warnings():  # undefined where the survival is 0 or 1 (nan there): expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = res.confidence_interval(0.95, method="log-log")
     return res.quantiles, res.probabilities, ci.low.probabilities, ci.high.probabilities
+
+
+def curves(d: Durations, fit: Fitted | None, points: int = 120) -> dict[str, list[float]]:
+    """Kaplan-Meier with its CI, and the fitted survival at the same hours, thinned to about ``points`` steps
+    (for the figure of Kaplan-Meier against the fit)."""
+    t, s, lo, hi = kaplan_meier(d)
+    keep = np.unique(np.linspace(0, len(t) - 1, min(points, len(t))).round().astype(int))
+    t, s, lo, hi = t[keep], s[keep], lo[keep], hi[keep]
+    # where the interval is undefined (survival 1 before the first end, 0 after the last) it is the point
+    out = {"hours": t, "survival": s, "low": np.where(np.isnan(lo), s, lo), "high": np.where(np.isnan(hi), s, hi)}
+    if fit is not None:
+        out["fitted"] = fit.frozen().sf(t)
+    return {k: [round(float(x), 5) for x in v] for k, v in out.items()}
 
 
 def _censored(d: Durations) -> stats.CensoredData:
@@ -86,8 +104,7 @@ def _censored(d: Durations) -> stats.CensoredData:
 
 def _loglik(fam: Family, theta: np.ndarray, x: np.ndarray, ended: np.ndarray) -> float:
     """Censored log-likelihood at log-parameters ``theta`` (log shape, log scale; or log scale)."""
-    args = (math.exp(theta[0]),) if fam.shape else ()
-    dist = fam.scipy(*args, loc=0, scale=math.exp(theta[-1]))
+    dist = _frozen(fam, math.exp(theta[0]) if fam.shape else None, math.exp(theta[-1]))
     return float(dist.logpdf(x[ended]).sum() + dist.logsf(x[~ended]).sum())
 
 
@@ -141,7 +158,7 @@ def fit_durations(d: Durations) -> Fitted | None:
             ci = _mean_ci(fam, theta, x, d.ended)
         except np.linalg.LinAlgError:
             ci = (math.nan, math.nan)
-    frozen = fam.scipy(*([shape] if fam.shape else []), loc=0, scale=scale)
+    frozen = _frozen(fam, shape, scale)
     mean, sd = float(frozen.mean()), float(frozen.std())
     return Fitted(fam.name, shape, scale, mean, ci, float(frozen.ppf(0.9)), sd / mean,
                   {name: float(aic) for name, (_, _, aic) in fits.items()})

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from sim.fit.arrivals import Window, dispersion, per_week, profiles, weekly_series
-from sim.fit.censored import Durations, Fitted, fit_durations
+from sim.fit.censored import Durations, Fitted, curves, fit_durations
 from sim.fit.levels import level_shares
 from sim.fit.rows import LEVELS, Orders
 
@@ -49,7 +49,8 @@ def _by_level(o: Orders, idx: np.ndarray, start: np.ndarray) -> dict[str, Any]:
         ended = ~np.isnan(o.resolved[sel])
         hours = np.where(ended, o.resolved[sel], o.export) - start[sel]
         d = Durations(hours, ended)
-        out[lv] = _entry(d, fit_durations(d))
+        fit = fit_durations(d)
+        out[lv] = _entry(d, fit) | {"curves": curves(d, fit)}
     return out
 
 
@@ -71,6 +72,7 @@ def estimate(o: Orders, progress: Any = None) -> dict[str, Any]:
             "arrivals_per_week": per_week(times, w, disp),
             "dispersion": None if disp is None else asdict(disp),
             "weekly_counts": weekly_series(times, w),
+            "profile": profiles(times, w),
             "level_share": level_shares([o.level[i] for i in idx]),
             "resolution_hours": _by_level(o, idx, o.reported),
             "work_hours": _by_level(o, idx, o.accepted),

@@ -68,6 +68,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--export-time", type=_when, metavar="TIME",
                    help="when the export was made: open orders are censored there (default: the latest time in "
                    "the file)")
+    p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
+                   help="the figures (DIR/figures: weekly counts, hourly profiles, Kaplan-Meier against the fit) in "
+                   "English (default), Chinese (*.zh.png) or both")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
 
 
