@@ -49,6 +49,7 @@ from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
+from sim.outputs.fit_book import write_fit_workbook
 from sim.outputs.fonts import FontError
 from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
@@ -234,9 +235,14 @@ def fit_records(records: str | Path, out: str | Path, scenario: str | Path | Non
                 columns: list[str] | None = None, sheet: str | None = None, export_time: Any = None,
                 quiet: bool = False, lang: str = "en") -> FitResult:
     """``gridsim fit``: a scenario fitted to a work-order export, written into ``out`` (fitted.toml, fit.json,
-    refused.csv) with its figures in ``lang``.  The three files are the results: figures that cannot be made
-    are a warning, not a failure (as a workbook is)."""
+    refused.csv) with results.xlsx and its figures in ``lang``.  The three files are the results: a workbook
+    or figures that cannot be made are a warning, not a failure."""
     res = _fit(records, out, scenario, columns, sheet, export_time, quiet)
+    for one in LANGS.get(lang, ("en",)):
+        try:
+            write_fit_workbook(out, one)
+        except (WorkbookError, OSError) as e:
+            print(f"gridsim: warning: the workbook of {out} not written: {e}", file=sys.stderr)
     try:
         figures(out, lang=lang)
     except (PlotError, FontError, OSError) as e:

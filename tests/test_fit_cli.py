@@ -39,6 +39,14 @@ def test_columns_maps_unusual_headers(renamed, tmp_path, capsys):
     assert (tmp_path / "out" / "fitted.toml").is_file() and (tmp_path / "out" / "refused.csv").is_file()
     assert {p.name for p in (tmp_path / "out" / "figures").iterdir()} == {
         "fit-weekly.png", "fit-hourly.png", "fit-times.png"}
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "out" / "results.xlsx")
+    assert book.sheetnames == ["issue types", "times", "grids", "refused", "about"]
+    assert book["refused"].max_row == 1 + len(export.refused)
+    types = list(book["issue types"].iter_rows(min_row=2, values_only=True))
+    assert {r[1] for r in types} == {t["name_in_records"] for t in doc["issue_types"].values()}
+    assert sum(r[5] for r in types) == doc["rows"]["used"]
     assert main(["validate", str(tmp_path / "out" / "fitted.toml")]) == 0  # four weeks: some types too few to fit
 
 

@@ -27,7 +27,8 @@ _PARAGRAPHS = (
     "resolved) and work hours (accepted to resolved) per level, each with a 95% CI; per grid: arrivals), "
     "DIR/fitted.toml (a complete scenario 'gridsim run' accepts: grids from the records or from --scenario's grid "
     "table; staffing, dispatch and visits from --scenario, else the model's defaults with a warning) and "
-    "DIR/refused.csv. Records cannot show the issues nobody reported, nor what visits find: fitted.toml has "
+    "DIR/refused.csv, with DIR/results.xlsx and DIR/figures (weekly counts and hourly profiles against the fit, "
+    "Kaplan-Meier against the fitted distribution). Records cannot show the issues nobody reported, nor what visits find: fitted.toml has "
     "hidden_share 0 (see docs/records.md). Exit 2 on bad input (the message names the file, the column, the value "
     "and what is allowed).")
 COLUMNS = "".join(f"  {f:<10}{'(required) ' if f in REQUIRED else ''}{', '.join(HEADERS[f][:5])}\n" for f in FIELDS)
