@@ -235,8 +235,8 @@ def fit_records(records: str | Path, out: str | Path, scenario: str | Path | Non
                 columns: list[str] | None = None, sheet: str | None = None, export_time: Any = None,
                 quiet: bool = False, lang: str = "en") -> FitResult:
     """``gridsim fit``: a scenario fitted to a work-order export, written into ``out`` (fitted.toml, fit.json,
-    refused.csv) with results.xlsx and its figures in ``lang``.  The three files are the results: a workbook
-    or figures that cannot be made are a warning, not a failure."""
+    refused.csv) with results.xlsx, its figures and its report (Markdown and PDF) in ``lang``.  The three files
+    are the results: a workbook, figures or a report that cannot be made are a warning, not a failure."""
     res = _fit(records, out, scenario, columns, sheet, export_time, quiet)
     for one in LANGS.get(lang, ("en",)):
         try:
@@ -244,9 +244,9 @@ def fit_records(records: str | Path, out: str | Path, scenario: str | Path | Non
         except (WorkbookError, OSError) as e:
             print(f"gridsim: warning: the workbook of {out} not written: {e}", file=sys.stderr)
     try:
-        figures(out, lang=lang)
+        reports(out, lang)  # draws the figures it shows
     except (PlotError, FontError, OSError) as e:
-        print(f"gridsim: warning: figures of {out} not written: {e}", file=sys.stderr)
+        print(f"gridsim: warning: the report of {out} not written: {e}", file=sys.stderr)
     return res
 
 

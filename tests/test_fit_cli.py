@@ -39,6 +39,9 @@ def test_columns_maps_unusual_headers(renamed, tmp_path, capsys):
     assert (tmp_path / "out" / "fitted.toml").is_file() and (tmp_path / "out" / "refused.csv").is_file()
     assert {p.name for p in (tmp_path / "out" / "figures").iterdir()} == {
         "fit-weekly.png", "fit-hourly.png", "fit-times.png"}
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert report.index("## Findings") < report.index("## What records cannot show")
+    assert f"{doc['rows']['total']:,} rows read" in report and (tmp_path / "out" / "report.pdf").is_file()
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "out" / "results.xlsx")

@@ -150,3 +150,17 @@ def test_over_dispersion_is_found_when_weeks_differ_and_not_otherwise():
         half = (ci[1] - ci[0]) / 2 / (len(times) / 60)  # relative half-width
         poisson = 1.96 / np.sqrt(len(times))
         assert half == pytest.approx(poisson * (np.sqrt(d.ratio) if over else 1), rel=0.05)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_says_what_censoring_changed(fitted, lang):
+    from sim.outputs.report.document import markdown
+    from sim.outputs.report.fit_report import fit_document
+
+    _, res, by_name = fitted
+    text = markdown(fit_document(res.out, lang))
+    e = by_name["房屋安全隐患"]["resolution_hours"]["department"]
+    low = f"{100 * (1 - e['mean_closed_only'] / e['mean']):.0f}%"
+    line = next(x for x in text.splitlines() if ("部门" if lang == "zh" else "at the department") in x and low in x)
+    assert f"{e['mean_closed_only']:,.0f}" in line and f"{e['mean']:,.0f}" in line
+    assert "hidden_share" in text and ("## 结论" if lang == "zh" else "## Findings") in text

@@ -27,8 +27,9 @@ _PARAGRAPHS = (
     "resolved) and work hours (accepted to resolved) per level, each with a 95% CI; per grid: arrivals), "
     "DIR/fitted.toml (a complete scenario 'gridsim run' accepts: grids from the records or from --scenario's grid "
     "table; staffing, dispatch and visits from --scenario, else the model's defaults with a warning) and "
-    "DIR/refused.csv, with DIR/results.xlsx and DIR/figures (weekly counts and hourly profiles against the fit, "
-    "Kaplan-Meier against the fitted distribution). Records cannot show the issues nobody reported, nor what visits find: fitted.toml has "
+    "DIR/refused.csv, with DIR/results.xlsx, DIR/figures (weekly counts and hourly profiles against the fit, "
+    "Kaplan-Meier against the fitted distribution) and a report (DIR/report.md and .pdf; .zh with --lang zh). "
+    "Records cannot show the issues nobody reported, nor what visits find: fitted.toml has "
     "hidden_share 0 (see docs/records.md). Exit 2 on bad input (the message names the file, the column, the value "
     "and what is allowed).")
 COLUMNS = "".join(f"  {f:<10}{'(required) ' if f in REQUIRED else ''}{', '.join(HEADERS[f][:5])}\n" for f in FIELDS)
@@ -70,8 +71,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="when the export was made: open orders are censored there (default: the latest time in "
                    "the file)")
     p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
-                   help="the figures (DIR/figures: weekly counts, hourly profiles, Kaplan-Meier against the fit) in "
-                   "English (default), Chinese (*.zh.png) or both")
+                   help="the report, figures and workbook in English (default), Chinese (report.zh.md, *.zh.png, "
+                   "results.zh.xlsx) or both")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
 
 
