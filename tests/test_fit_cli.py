@@ -136,3 +136,34 @@ types = ["leak"]
     for key, t in doc["issue_types"].items():
         assert sc.issue_types[key].rate_per_1000_households_per_week * households / 1000 == pytest.approx(
             t["arrivals_per_week"]["mean"], rel=1e-4)
+
+
+def test_without_accepted_times_the_work_time_is_the_resolution_time(renamed, tmp_path, capsys):
+    """No 签收时间 column: no work hours; fitted.toml takes the fitted resolution time as the work time, and
+    says so."""
+    import csv
+    import io
+    import tomllib
+
+    _, path = renamed
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    drop = rows[0].index("签收时间")
+    lines = [[c for j, c in enumerate(r) if j != drop] for r in rows]
+    lines[1][lines[0].index("处置层级")] = ""  # one order with a blank level: used for arrivals, not for levels
+    bare = tmp_path / "bare.csv"
+    with open(bare, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(lines)
+    out = tmp_path / "out"
+    assert main(["fit", str(bare), "--out", str(out), "--quiet", "--columns", "grid=网格名称X",
+                 "--columns", "type=问题分类"]) == 0
+    err = capsys.readouterr().err
+    assert "no accepted times; its work time is the fitted resolution time" in err
+    doc = json.loads((out / "fit.json").read_text(encoding="utf-8"))
+    assert all(not t["work_hours"] for t in doc["issue_types"].values())
+    data = tomllib.loads((out / "fitted.toml").read_text(encoding="utf-8"))
+    t = doc["issue_types"]["consultation"]
+    assert data["issue_types"]["consultation"]["service_time"]["mean"] == pytest.approx(
+        t["resolution_hours"]["grid"]["mean"], rel=1e-3)
+    used = sum(t["arrivals_per_week"]["count"] for t in doc["issue_types"].values())
+    with_level = sum(s["n"] for t in doc["issue_types"].values() for s in t["level_share"].values())
+    assert used == doc["rows"]["used"] and with_level == used - 1

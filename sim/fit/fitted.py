@@ -126,6 +126,8 @@ def fitted_scenario(est: dict[str, Any], records: Path, base_path: Path | None) 
         "issue_types": {},
     }
     for key, t in est["issue_types"].items():
+        if not any(v["n"] for v in t["level_share"].values()):
+            warnings.append(f"{key}: no order has a level in the records; every one is taken as resolved at the grid")
         rate = t["arrivals_per_week"]["mean"] / households * 1000
         data["issue_types"][key] = {"label": key, "label_zh": t["name_in_records"],
                                     "rate_per_1000_households_per_week": _sig(rate, 6),
