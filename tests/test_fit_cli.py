@@ -67,6 +67,7 @@ def test_a_missing_column_says_which_and_what_there_is(renamed, tmp_path, capsys
     (["--columns", "grid"], ["expected FIELD=COLUMN"]),
     (["--sheet", "工单"], ["a CSV file, which has no sheets"]),
     (["--export-time", "2020-01-01"], ["--export-time 2020-01-01 00:00: before the latest time"]),
+    (["--out", "/dev/null"], ["--out /dev/null: a file, not a folder"]),
 ])
 def test_bad_options_exit_2(renamed, tmp_path, capsys, args, words):
     _, path = renamed

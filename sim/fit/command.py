@@ -20,7 +20,7 @@ import numpy as np
 from sim.experiments.atomic import atomic_write
 from sim.fit.estimates import estimate
 from sim.fit.fitted import fitted_scenario
-from sim.fit.reading import parse_columns, read_records
+from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import orders_from
 from sim.scenario import load_scenario
 from sim.scenario.loading import dump_toml
@@ -76,6 +76,8 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
             print(f"fit: {text}", file=sys.stderr, flush=True)
 
     records, out = Path(records), Path(out)
+    if out.exists() and not out.is_dir():
+        raise FitError(f"--out {out}: a file, not a folder; give a folder for fit.json, fitted.toml, refused.csv")
     say(f"reading {records}")
     raw = read_records(records, parse_columns(columns), sheet)
     orders = orders_from(raw, export_time)
@@ -84,6 +86,10 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     say(f"{rows['total']} rows: {rows['used']} used ({rows['open']} still open), {rows['refused']} refused")
     est = estimate(orders, say)
     toml_data, warnings = fitted_scenario(est, records, Path(scenario) if scenario else None)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FitError(f"--out {out}: cannot make the folder ({e.strerror or e})") from None
     atomic_write(out / "refused.csv", _refused_csv(orders.refused))
     export = orders.origin + timedelta(hours=orders.export)
     doc = {"rows": rows, "records": str(records), "columns": raw.columns,
