@@ -7,7 +7,7 @@
 
 ``run``, ``compare``, ``sweep`` and ``calibrate`` write the same results
 folder as the command line and return the results; keyword options are those
-of :class:`Options`.  ``plot_folder`` and ``write_report`` read a results
+of :class:`Options`.  ``fit_records`` fits a scenario to a work-order export.  ``plot_folder`` and ``write_report`` read a results
 folder.  Everything the command line uses is here, so it reaches no lower layer.
 """
 
@@ -40,10 +40,16 @@ from sim.experiments.commands import ApiError, Comparison, Interrupted, Options,
 from sim.experiments.designs import DesignError
 from sim.experiments.executors import ExecutorError
 from sim.experiments.statistics import MetricSummary
+from sim.fit import FitError, FitResult
+from sim.fit import fit as _fit
+from sim.fit.words import HELP as FIT_HELP
+from sim.fit.words import add_arguments as fit_arguments
+from sim.fit.words import fit_text
 from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
+from sim.outputs.fit_book import write_fit_workbook
 from sim.outputs.fonts import FontError
 from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
@@ -66,6 +72,7 @@ __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "o
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
 __all__ += ["disk_full", "disk_full_text"]
+__all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
 
 
 def workbook(out: str | Path, lang: str = "en") -> Path | None:
@@ -225,6 +232,25 @@ def map_district(scenario: str | Path, out: str | Path | None = None, policy: st
 
 
 LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
+
+
+def fit_records(records: str | Path, out: str | Path, scenario: str | Path | None = None,
+                columns: list[str] | None = None, sheet: str | None = None, export_time: Any = None,
+                quiet: bool = False, lang: str = "en") -> FitResult:
+    """``gridsim fit``: a scenario fitted to a work-order export, written into ``out`` (fitted.toml, fit.json,
+    refused.csv) with results.xlsx, its figures and its report (Markdown and PDF) in ``lang``.  The three files
+    are the results: a workbook, figures or a report that cannot be made are a warning, not a failure."""
+    res = _fit(records, out, scenario, columns, sheet, export_time, quiet)
+    for one in LANGS.get(lang, ("en",)):
+        try:
+            write_fit_workbook(out, one)
+        except (WorkbookError, OSError) as e:
+            print(f"gridsim: warning: the workbook of {out} not written: {e}", file=sys.stderr)
+    try:
+        reports(out, lang)  # draws the figures it shows
+    except (PlotError, FontError, OSError) as e:
+        print(f"gridsim: warning: the report of {out} not written: {e}", file=sys.stderr)
+    return res
 
 
 def _in_languages(lang: str, make: Callable[[str], list[Path]]) -> list[Path]:

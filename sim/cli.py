@@ -241,6 +241,10 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a field as in run (repeatable): check a variant without running it")
 
+    ft = sub.add_parser("fit", help="fit a scenario to a district's work-order records (工单)",
+                        description=api.FIT_HELP, formatter_class=fmt)
+    api.fit_arguments(ft)
+
     mp = sub.add_parser("map", help="write the scenario's grid polygons as GeoJSON", description=api.MAP_HELP)
     mp.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     mp.add_argument("--policy", metavar="NAME", help="apply this named policy first")
@@ -447,6 +451,16 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    res = api.fit_records(args.records, args.out, args.scenario, args.columns, args.sheet, args.export_time,
+                          args.quiet, args.lang)
+    print(api.fit_text(res))
+    for w in res.warnings:
+        print(f"gridsim: warning: {w}", file=sys.stderr)
+    print(f"results: {res.out}")
+    return 0
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM: stop like Ctrl-C (workers shut down, finished runs kept), exit code 143."""
 
@@ -469,13 +483,14 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate,
                 "plot": cmd_plot, "report": cmd_report, "calibrate": cmd_calibrate, "map": cmd_map,
-                "sensitivity": cmd_sensitivity, "optimize": cmd_optimize}
+                "sensitivity": cmd_sensitivity, "optimize": cmd_optimize, "fit": cmd_fit}
     try:
         return commands[args.command](args)
     except ScenarioError as e:
         print(f"gridsim: error: {e.render()}", file=sys.stderr)
         return 2
-    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError, PlotError, FontError) as e:
+    except (UsageError, CampaignError, DesignError, ExecutorError, api.ApiError, PlotError, FontError,
+            api.FitError) as e:
         print(f"gridsim: error: {e}", file=sys.stderr)
         return 2
     except api.CampaignStopped as e:

@@ -8,7 +8,8 @@ print.  ``lang="zh"`` labels everything in Chinese in the CJK font of ``sim.outp
 draw empty boxes) when that font file is missing; Chinese figures
 are named with a ``.zh`` suffix (``backlog-baseline.zh.png``) beside the English ones.
 Figures of a run (``run.py``), a comparison (``compare.py``), a sweep
-(``sweep.py``), a sensitivity analysis and an optimization, one function per figure.
+(``sweep.py``), a sensitivity analysis and an optimization, one function per figure; of a
+``gridsim fit`` folder (``fit.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.compare import compare_figures
+from sim.outputs.plots.fit import fit_figures
 from sim.outputs.plots.folder import Folder
 from sim.outputs.plots.optimize import allocation_map, tradeoff_figures
 from sim.outputs.plots.run import run_figures
@@ -30,6 +32,8 @@ __all__ = ["Folder", "PlotError", "parse_target", "plot_folder"]
 def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
                 targets: list[tuple[str, str, float]] | None = None) -> list[Path]:
     """Write every figure that fits the folder into ``path/figures``; return their paths."""
+    if (Path(path) / "fit.json").is_file() and not (Path(path) / "command.json").is_file():
+        return fit_figures(path, fmt, lang)  # a gridsim fit folder
     folder = Folder.load(path)
     fg = Figures(folder, fmt, lang, targets or DEFAULT_TARGETS, targets_given=bool(targets))
     if folder.command == "run":

@@ -17,6 +17,7 @@ from sim.outputs.plots.sweep import DEFAULT_TARGETS
 from sim.outputs.report import sections
 from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, markdown
 from sim.outputs.report.findings import Target, findings
+from sim.outputs.report.fit_report import fit_document
 from sim.outputs.report.pdf import write_pdf
 from sim.outputs.report.say import say
 
@@ -59,8 +60,9 @@ def _command(command: str, lang: str) -> str:
 
 def write_report(path: str | Path, lang: str = "en", targets: list[Target] | None = None) -> tuple[Path, Path]:
     """Write the folder's report in ``lang`` (Markdown and PDF); return their paths."""
-    doc = build(path, lang, targets)
     folder = Path(path)
+    fit = (folder / "fit.json").is_file() and not (folder / "command.json").is_file()  # a gridsim fit folder
+    doc = fit_document(folder, lang) if fit else build(path, lang, targets)
     md_path = folder / f"report{LANG_SUFFIX[lang]}.md"
     pdf_path = folder / f"report{LANG_SUFFIX[lang]}.pdf"
     atomic_write(md_path, markdown(doc))
