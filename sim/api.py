@@ -164,7 +164,10 @@ def describe(sc: Scenario) -> str:
         f"{int(d.households.sum()):,} households (per grid {d.households.min()}-{d.households.max()})",
         "  issue types: " + ", ".join(
             f"{name} ({it.rate_per_1000_households_per_week:g}/1000 hh/week, priority {it.priority}, "
-            f"hidden {100 * it.hidden_share:.0f}%{', settled by attempt' if settles_by_attempt(sc, name) else ''})"
+            f"hidden {100 * it.hidden_share:.0f}%{', settled by attempt' if settles_by_attempt(sc, name) else ''}"
+            f"{f', worsens after {it.worsens_after.mean_value():g} h on average' if it.worsens_after is not None else ''}"
+            f"{', into petitions' if it.worsens() and it.worsens_to == 'petition' else ''}"
+            f"{', finished before leaving' if it.finish_before_leaving else ''})"
             for name, it in sc.issue_types.items()),
         f"  grid workers: {c.grid_workers.per_grid} per grid, {'+'.join(c.grid_workers.days)} "
         f"{c.grid_workers.start_hour:g}-{c.grid_workers.end_hour:g} h",
@@ -180,7 +183,8 @@ def describe(sc: Scenario) -> str:
         + (f", {c.police.blocks} blocks of grids" if d.n_police_units and not c.police.units else ""),
         f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
         f"department {sc.levels.department.staff_per_unit}" + "".join(
-            f"; unit {name}: {u.staff} staff for {', '.join(u.types)}" for name, u in sc.levels.department.units.items()),
+            f"; unit {name}{f' ({u.label})' if u.label else ''}: {u.staff} staff for {', '.join(u.types)}"
+            for name, u in sc.levels.department.units.items()),
         f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}, travel "
         + (f"by distance between grid centroids ({sc.dispatch.overhead_hours:g} h + km / {sc.dispatch.speed_kmh:g} km/h)"
            if sc.dispatch.travel == "distance" else "drawn per issue (dispatch.travel_time)"),

@@ -83,7 +83,9 @@ def unit_of(metric: str) -> str:
 
 
 def lower_is_better(metric: str) -> bool:
-    return unit_of(metric) in ("hours", "cadre_hours")
+    # times and costs, and the shares and counts of issues that worsened (docs/metrics.md)
+    return unit_of(metric) in ("hours", "cadre_hours") or metric in ("escalated_by_delay_rate", "petitions",
+                                                                     "petition_rate")
 
 
 def scale_for(metric: str, unit: str) -> float | None:

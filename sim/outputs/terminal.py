@@ -17,9 +17,9 @@ from sim.outputs.numbers import Shown, better, ci_parts, diff_parts, format_diff
 SHOWN = ["issues_arrived", "completion_rate", "completion_rate_reported", "wait_hours_mean", "resolution_hours_mean",
          "resolution_hours_p90", "true_resolution_hours_mean", "sla_attainment", "coverage_mean", "coverage_min_grid",
          "backlog_mean", "backlog_max", *[f"utilization_{r}" for r in ROLES], "escalation_rate",
-         "cadre_hours_on_duty", "cadre_hours_overtime", "wartime_cadre_hours"]
+         "escalated_by_delay_rate", "petitions", "cadre_hours_on_duty", "cadre_hours_overtime", "wartime_cadre_hours"]
 VERDICT = ["resolution_hours_p90", "resolution_hours_mean", "sla_attainment", "coverage_mean", "coverage_min_grid",
-           "completion_rate_reported"]
+           "completion_rate_reported", "escalated_by_delay_rate", "petitions"]
 COST = "cadre_hours_on_duty"
 SAME = "same in every run"
 

@@ -224,6 +224,8 @@ class DepartmentUnit(Shift, RoleTerms):
 
     staff: int = Field(default=1, ge=1)
     types: list[str] = Field(min_length=1, description="issue types escalated to the department that go to this unit")
+    label: str | None = Field(default=None, description="the department's name as readers see it")
+    label_zh: str | None = Field(default=None, description="the same in Chinese")
     response_time: Distribution = Field(default_factory=lambda: Fixed(dist="fixed", value=0.0),
                                         description="hours from the call until the unit can start work")
 

@@ -19,13 +19,14 @@ def compare_figures(fg: Figures) -> None:
     have = s["by_policy"][s["reference"]]["metrics"]
     metrics = [m for m in KEY_METRICS if m in have]
     policies_figure(fg, metrics)
-    # the worst grid too: a policy may move it far more than the mean (allocation by households)
+    # the worst grid too (a policy may move it far more than the mean: allocation by households), and where issues
+    # end: escalation, and what went up because it waited
     differences_figure(fg, metrics + [m for m in DIFFERENCE_EXTRA if m in have and m not in metrics])
     selection_figure(fg)  # compare --select-best only
     compare_maps(fg)
 
 
-DIFFERENCE_EXTRA = ["coverage_min_grid"]
+DIFFERENCE_EXTRA = ["coverage_min_grid", "escalation_rate", "escalated_by_delay_rate", "petitions"]
 
 
 def policies_figure(fg: Figures, metrics: list[str]) -> None:

@@ -25,7 +25,7 @@ from sim.outputs.report.sections import params_text, policy
 
 # the metrics findings speak of, in the order a briefing reads them (cost is said separately)
 FINDING_METRICS = ["resolution_hours_p90", "resolution_hours_mean", "sla_attainment", "coverage_mean",
-                   "coverage_min_grid", "completion_rate_reported"]
+                   "coverage_min_grid", "completion_rate_reported", "escalated_by_delay_rate", "petitions"]
 COST = "cadre_hours_on_duty"
 Target = tuple[str, str, float]
 
@@ -243,6 +243,13 @@ def _wartime_visits(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
     cadres on wartime duty visit in every hour no issue takes, with no other emergency work to do."""
     if f.scenario.get("wartime", {}).get("pause_visits", True) or not (m.get("wartime_cadre_hours") or {}).get("mean"):
         return []
+    if any(e.get("tasks") for e in f.scenario.get("emergencies", [])):
+        return [say(lang, "Coverage includes wartime, when visits went on: cadres on wartime duty visit in every hour no "
+                          "issue or emergency task takes, and emergency work beyond the scenario's tasks (patrols, say) is "
+                          "not modelled, so coverage during and after an emergency may be overstated (see the coverage "
+                          "figure).",
+                    "入户走访覆盖率包含战时：战时未暂停走访，战时在岗干部把办理事项和应急任务以外的全部时间用于走访，而情景所列任务以外的"
+                    "应急工作（如巡查）未纳入模型，因此突发事件期间及其后的覆盖率可能偏高（见覆盖率图）。")]
     return [say(lang, "Coverage includes wartime, when visits went on: cadres on wartime duty visit in every hour no "
                       "issue takes, and emergency work that is not an issue (patrols, clearing) is not modelled, so "
                       "coverage during and after an emergency is overstated (see the coverage figure).",

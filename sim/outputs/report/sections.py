@@ -19,7 +19,8 @@ from sim.outputs.report.say import listing, say
 from sim.scenario import ScenarioError, load_scenario
 
 KEY_METRICS = ["completion_rate", "completion_rate_reported", "resolution_hours_mean", "resolution_hours_p90",
-               "sla_attainment", "coverage_mean", "coverage_min_grid", "backlog_mean", "cadre_hours_on_duty"]
+               "sla_attainment", "coverage_mean", "coverage_min_grid", "backlog_mean", "escalation_rate",
+               "escalated_by_delay_rate", "petitions", "cadre_hours_on_duty", "cadre_hours_overtime"]
 MAX_POINTS = 24  # sweep points listed in the report; every one is in points.csv and results.xlsx
 WORST_GRIDS = 5
 WORST_AREAS = 10  # communities listed in the report; every one is in results.xlsx (sheet areas)
