@@ -28,7 +28,7 @@ def write_records(rec: Records, path: Path) -> None:
         "service_h": t.service,
         "intake_h": t.intake,
         "travel_h": t.travel,
-        "escalation_level": t.level,  # where it ended: drawn, or the level that settled it, or where worsening took it
+        "escalation_level": t.level if t.drawn_level is None else t.drawn_level,  # as drawn (3: settled by attempt)
         "police": t.police,
         "sequential": t.sequential,
         "response_h": t.response if len(t.response) else np.zeros(len(t)),

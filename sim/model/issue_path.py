@@ -75,6 +75,7 @@ class IssuePath(Component):
         kind = t.type.astype(np.intp)
         self.i_grid = _typed(t.grid, "i")
         self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
+        t.drawn_level = t.level
         t.level = np.frombuffer(self.i_level, dtype=np.uint8)  # live: where it ends is an outcome (worsening)
         self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
         self.i_police = bytearray(t.police.astype(np.uint8).tobytes())

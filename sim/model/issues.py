@@ -58,6 +58,8 @@ class IssueTable:
     # settled by attempt (sim.scenario.settling): the uniform each level's settling draws from, in turn
     # (the level draw's own; 0 for other types; empty when no type is settled by attempt)
     settle: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the level drawn before the run (the same under every policy), kept when ``level`` becomes the run's outcome
+    drawn_level: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.occur)
