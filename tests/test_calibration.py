@@ -30,6 +30,7 @@ CALIBRATIONS = [
     ("dalad", None),
     ("tiefeng", None),
     ("tiefeng", "year_2021"),
+    ("tiefeng", "year_2020"),
     ("urad_front", None),
     ("county_five_level", None),
     ("county_five_level", "shuichuan"),
