@@ -149,7 +149,11 @@ def test_plots_read_only_the_folder(folders, monkeypatch):
         assert [t.get_text() for t in ax.get_yticklabels()] == ["baseline", "two days a week"]
         want = [tuple(scale * x for x in _ci(by[p]["metrics"][m])) for p in policies]
         np.testing.assert_allclose(_errorbars(ax, 0), want, err_msg=m)
-    shown = [*KEY_METRICS, "coverage_min_grid"]  # the worst grid too, after the key metrics
+    # the worst grid and where issues ended too, after the key metrics (a row only where the reference's mean is
+    # not 0: a difference cannot be a share of nothing)
+    extra = ["coverage_min_grid", "escalation_rate", "escalated_by_delay_rate", "petitions"]
+    shown = [m for m in [*KEY_METRICS, *extra] if by[s["reference"]]["metrics"].get(m, {}).get("mean")]
+    assert shown[:len(KEY_METRICS) + 2] == [*KEY_METRICS, "coverage_min_grid", "escalation_rate"]
     ref = {m: abs(by[s["reference"]]["metrics"][m]["mean"]) for m in shown}
     diff = s["differences"]["two_days"]["metrics"]
     ax = figs["differences"].axes[0]
@@ -157,8 +161,9 @@ def test_plots_read_only_the_folder(folders, monkeypatch):
     np.testing.assert_allclose(_errorbars(ax, 0), [[100 * x / ref[m] for x in _ci(diff[m])] for m in shown])
     # each row's difference in its own unit with its CI, beside it: the worst grid's in percentage points
     texts = [t.get_text() for t in ax.texts]
-    assert texts[-1].endswith("]") and " percentage points [" in texts[-1]
-    lo, hi = (float(x) for x in texts[-1].split("[")[1].rstrip("]").split(", "))
+    worst = texts[shown.index("coverage_min_grid")]
+    assert worst.endswith("]") and " percentage points [" in worst
+    lo, hi = (float(x) for x in worst.split("[")[1].rstrip("]").split(", "))
     assert lo <= 100 * diff["coverage_min_grid"]["ci95"][0] + 0.05 and hi >= 100 * diff["coverage_min_grid"]["ci95"][1] - 0.05
     for p in policies:
         ax = figs[f"utilization-{p}"].axes[0]

@@ -66,9 +66,13 @@ def _is_model(t: Any) -> bool:
 
 
 def _keys(cands: list[Any]) -> list[str] | None:
-    """The keys a table of one of these types may have, or None if it is not a table of a model."""
+    """The keys a table of one of these types may have (the required first), or None if it is not a table of a
+    model."""
     model = next((t for t in cands if _is_model(t)), None)
-    return None if model is None else [k for k, f in model.model_fields.items() if not f.exclude]
+    if model is None:
+        return None
+    keys = [(k, f) for k, f in model.model_fields.items() if not f.exclude]
+    return [k for k, f in keys if f.is_required()] + [k for k, f in keys if not f.is_required()]
 
 
 def _walk(root: type[BaseModel], loc: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], list[Any], Any]:
