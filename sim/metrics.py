@@ -40,6 +40,11 @@ def _overlap(start: np.ndarray, end: np.ndarray, a: float, b: float) -> np.ndarr
 _CHUNK = 1 << 18
 
 
+def _petitioned(r: Records, m: np.ndarray) -> int:
+    """How many of the issues ``m`` (of the window) left the workflow as petitions."""
+    return int((m & ~np.isnan(r.petition)).sum()) if r.petition.size else 0
+
+
 def backlog_series(r: Records) -> tuple[np.ndarray, np.ndarray]:
     """Known open issues (reported or discovered, not yet resolved nor gone as petitions) as a step function.
 
@@ -210,12 +215,14 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         "true_resolution_hours_mean": _mean(true_h),
         "true_resolution_hours_p90": _pct(true_h, 90),
         "sla_attainment": _share((done & (r.end - r.report <= r.sla_hours)).sum(), arrived),
-        "escalation_rate": _share((done & (r.resolved_level > 0)).sum(), done.sum()),
+        # a petition went above the district: it counts as escalated (never as resolved)
+        "escalation_rate": _share((done & (r.resolved_level > 0)).sum() + _petitioned(r, m),
+                                  done.sum() + _petitioned(r, m)),
         "hidden_found_by_visit_share": _share((hidden & r.found_by_visit).sum(), hidden.sum()),
     }
     if r.worsened.size:  # some type worsens: what went up, or left, because it waited (of the issues known)
         known = (r.report >= a) & (r.report < b)
-        out["escalated_by_delay_rate"] = _share((known & r.worsened).sum(), known.sum())
+        out["escalated_by_delay_rate"] = _share((known & r.escalated_by_delay).sum(), known.sum())
         out["petitions"] = float(((r.petition >= a) & (r.petition < b)).sum())
         out["petition_rate"] = _share((known & ~np.isnan(r.petition)).sum(), known.sum())
     for k, name in enumerate(r.issues.type_names):  # per type: what arrived, became known, got resolved

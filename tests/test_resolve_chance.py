@@ -209,3 +209,13 @@ def test_bad_settling_input_is_refused_with_the_field_named(tmp_path, capsys, pa
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert named in err and str(path) in err and "Traceback" not in err, err
+
+
+def test_settling_that_does_nothing_is_warned_about():
+    from sim.scenario import load_scenario, parse_set
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    sc = load_scenario(root / "baota.toml", None, parse_set(["cadres.sunk.count=0"]))
+    assert any("department_types = ['assistance'] has no effect" in w for w in sc.measurement_warnings())
+    sc = load_scenario(root / "baota.toml", None, parse_set(["issue_types.assistance.intake_time=0"]))
+    assert any("'assistance' has intake_time 0" in w for w in sc.measurement_warnings())

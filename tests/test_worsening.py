@@ -133,3 +133,38 @@ def test_validate_describes_worsening(capsys):
                  "--set", "issue_types.assistance.worsens_after.mean=500"]) == 0
     out = capsys.readouterr().out
     assert "assistance (1.2/1000 hh/week, priority 3, hidden 50%, worsens after 500 h on average)" in out
+
+
+def test_an_issue_headed_for_an_office_anyway_is_not_escalated_by_delay():
+    """A direct issue drawn for the community that waits too long for its intake goes to the community without
+    it: it skipped a step, but it ends where it was headed, so it is not in escalated_by_delay_rate."""
+    spec = queue(1, level="community", intake_time={"dist": "exponential", "mean": 1.0}, worsens_to="next_level")
+    spec["levels"] = {"community": {"staff_per_unit": 20} | ALWAYS}
+    sc = build_scenario(spec, ROOT / "worsening.toml")
+    r = simulate(sc, np.random.SeedSequence(3))
+    m = compute_metrics(r)
+    assert r.worsened.sum() > 100  # many waited too long for their intake (lam 2.4 against one cadre's 1 an hour)
+    assert not r.escalated_by_delay.any() and m["escalated_by_delay_rate"] == 0.0
+    assert m["escalation_rate"] == 1.0  # all end at the community, as drawn
+    # the ones that skipped their intake got only their office's work
+    done = r.worsened & ~np.isnan(r.end)
+    work = np.bincount(r.work_issue, weights=r.work_end - r.work_start, minlength=len(r.end))
+    assert np.allclose(work[done], r.issues.service[done])
+
+
+@pytest.mark.parametrize("field,value", [("worsens_after", "0"), ("worsens_after", '{dist="fixed",value=0}'),
+                                         ("worsens_after_by_level", "{community=0}")])
+def test_a_patience_of_zero_is_refused(field, value, capsys):
+    from sim.cli import main
+
+    assert main(["validate", str(ROOT / "scenarios" / "baota.toml"),
+                 "--set", f"issue_types.dispute.{field}={value}"]) == 2
+    err = capsys.readouterr().err
+    assert f"issue_types.dispute.{field}" in err and "a patience must be positive" in err
+
+
+def test_worsening_that_does_nothing_is_warned_about():
+    spec = queue(2)
+    del spec["issue_types"]["dispute"]["worsens_after"]  # worsens_to = "petition" stays, alone
+    sc = build_scenario(spec, ROOT / "w.toml")
+    assert any("worsens_to = \"petition\" has no effect" in w for w in sc.measurement_warnings())

@@ -262,17 +262,21 @@ class IssuePath(Component):
         unit.withdraw(self.i_prio[i], self.report[i], i)
         self.queued[i] = 0
 
-    def go_up(self, i: int) -> None:
+    def go_up(self, i: int) -> bool:
         """Waited too long: the issue goes up by itself into the next level's queue, with no intake step
         (a direct issue drawn for an office: to that office), known from now if nobody had seen it; it
-        is resolved there (or, sequential, passed on as its type says) with the work it was drawn with."""
+        is resolved there (or, sequential, passed on as its type says) with the work it was drawn with.
+        Returns whether it now ends higher than it would have: a level it was not headed for, or (settled by
+        attempt) past a level that might have settled it; not a direct issue that only skipped its intake."""
         if self.status[i] == HIDDEN:
             self.known(i)
         st = self.stage[i]
         up = self.i_level[i] if st == 0 and not self.i_seq[i] and self.i_level[i] > 0 else st + 1
+        higher = self.i_level[i] < up or (self.settling is not None and self.settling.by_attempt(i))
         if self.i_level[i] < up:
             self.i_level[i] = up
         self.escalate(i)
+        return higher
 
     def petition(self, i: int) -> None:
         """Waited too long: the issue leaves the district's workflow as a petition (越级上访), never resolved by

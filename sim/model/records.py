@@ -80,9 +80,10 @@ class Records:
     location_count: np.ndarray  # per issue: how many places (resolved, hidden, a queue, a hand) hold it
     # every role's name: sim.scenario.ROLES, then the scenario's named roles in file order
     role_names: tuple[str, ...] = ()
-    # per issue, whether it went up (or left as a petition) because it waited too long, and when it left as a
-    # petition (nan: never); both empty when no type worsens
+    # per issue, whether it went up by itself because it waited too long (``escalated_by_delay``: to a level it
+    # was not headed for, or as a petition), and when it left as a petition (nan: never); empty when no type worsens
     worsened: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    escalated_by_delay: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     petition: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # overtime log: one row per stretch a cadre worked past its shift's end (cadre, start, end), when some
     # issue type is finished before leaving (``overtime_possible``)
@@ -220,6 +221,7 @@ def assemble_records(sc: Scenario, table: IssueTable, district: District, *, rep
         location_count=location,
         role_names=sc.cadres.role_names,
         worsened=flags(worsened).astype(bool),
+        escalated_by_delay=flags(worsened) == 2,
         petition=np.frombuffer(petition) if len(petition) else np.zeros(0),
         overtime=np.array(overtime_log or (), dtype=float).reshape(-1, 3),
         overtime_possible=overtime_log is not None,

@@ -69,6 +69,10 @@ class Settling:
                     self.carried[i] = sunk
                     path.remaining[i] = path.i_service[i] if sunk else path.i_intake[i]
 
+    def by_attempt(self, i: int) -> bool:
+        """Whether issue ``i`` is settled by attempt (its level an outcome of each level's try)."""
+        return self.chance[self.kind[i]] is not None
+
     def settles(self, i: int) -> bool:
         """The work at the issue's level (below the one it would end at) is done: does this level settle it?
         If so its level becomes this one."""

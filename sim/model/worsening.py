@@ -26,6 +26,9 @@ from sim.model.component import Component, Run
 from sim.model.issues import HIDDEN, KNOWN, IssueTable
 
 
+SKIPPED, BEYOND = 1, 2  # how an issue worsened (Worsening.worsened)
+
+
 class Worsening(Component):
     connects = ("issues",)
 
@@ -37,7 +40,9 @@ class Worsening(Component):
         self.on = bool(len(self.at_grid) or self.at_office)
         to_petition = np.array([run.sc.issue_types[t].worsens_to == "petition" for t in table.type_names], bool)
         self.to_petition = bytearray(to_petition[table.type].astype(np.uint8).tobytes()) if self.on else bytearray()
-        self.worsened = bytearray(n if self.on else 0)  # went up (or left) because it waited
+        # 1: went up by itself, but to where it was headed anyway (a direct issue skipping its intake); 2: went up
+        # beyond where it was headed, or left as a petition, because it waited
+        self.worsened = bytearray(n if self.on else 0)
         self.petition = array("d", [math.nan]) * (n if self.on else 0)  # when it left as a petition
 
     def watch_grid(self, i: int) -> None:
@@ -61,12 +66,12 @@ class Worsening(Component):
             iss.withdraw(i)
         elif status != HIDDEN:
             return
-        self.worsened[i] = 1
         if self.to_petition[i] or lv == 3:
+            self.worsened[i] = BEYOND
             self.petition[i] = self.run.env.now
             iss.petition(i)
         else:
-            iss.go_up(i)
+            self.worsened[i] = BEYOND if iss.go_up(i) else SKIPPED
 
 
 def _floats(x: np.ndarray) -> array:

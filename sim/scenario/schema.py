@@ -34,7 +34,8 @@ from sim.scenario.operations import Campaign, Dated, Dispatch, Emergency, Visits
 from sim.scenario.roles import Cadres, Levels, equal_positions, role_refs
 from sim.scenario.settling import check_scenario as check_settling, check_type as check_chance, last_level
 from sim.scenario.targets import Target
-from sim.scenario.worsening import Worsening
+from sim.scenario.settling import settling_notes
+from sim.scenario.worsening import Worsening, worsening_notes
 
 # ---------------------------------------------------------------- calendar
 
@@ -442,6 +443,6 @@ class Scenario(_Model):
         for what in synthetic:
             out.append(f"{what} come from a synthetic layout of the grids (no grids.geojson), not the real map: "
                        "distances and neighbours are nominal")
-        return out
+        return out + worsening_notes(self) + settling_notes(self)
 
 

@@ -104,3 +104,19 @@ def chances(sc: Any, name: str) -> list[float] | None:
     if name in sc.cadres.sunk.department_types:
         out[ROLES.index("sunk")] = 1.0
     return out
+
+
+def settling_notes(sc: Any) -> list[str]:
+    """Settling fields that do nothing as given (warnings: a policy may add what they need)."""
+    sunk = sc.cadres.sunk
+    out = [f"cadres.sunk.department_types = {sunk.department_types} has no effect: there are no sunk cadres "
+           "(cadres.sunk.count = 0)"] if sunk.department_types and not sunk.count else []
+    for name in sunk.department_types:
+        it = sc.issue_types[name]
+        if it.escalation == "direct" and it.intake_time.mean_value == 0:
+            out.append(f"cadres.sunk.department_types: {name!r} has intake_time 0, so its issues go straight to their "
+                       "office and no sunk cadre takes them in at the grid: the entry has no effect")
+        if it.resolve_chance and "sunk" in it.resolve_chance:
+            out.append(f"issue_types.{name}.resolve_chance.sunk is not used: {name!r} is in "
+                       "cadres.sunk.department_types, so a sunk cadre settles it for sure")
+    return out

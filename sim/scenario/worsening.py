@@ -10,9 +10,11 @@ docs/scenario-reference.md (issue types, "Worsening").
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from sim.scenario.distributions import Distribution
+from pydantic import model_validator
+
+from sim.scenario.distributions import Distribution, FieldError
 from sim.scenario.fields import LEVELS, _Model
 
 OFFICES = LEVELS[1:]  # the levels above the grid
@@ -28,6 +30,16 @@ class Worsening(_Model):
     worsens_to: Literal["next_level", "petition"] = "next_level"
     # the same at the offices: hours from joining a level's queue it may wait there unstarted
     worsens_after_by_level: dict[Literal["community", "street", "department"], Distribution] = {}
+
+    @model_validator(mode="after")
+    def _patience_positive(self) -> "Worsening":
+        # a patience of 0 would send every issue up at the instant it occurs unless a cadre is idle then
+        for path, dist in [(("worsens_after",), self.worsens_after),
+                           *((("worsens_after_by_level", lv), d) for lv, d in self.worsens_after_by_level.items())]:
+            if dist is not None and dist.mean_value <= 0:
+                raise FieldError(path, dist.mean_value, "a patience must be positive on average (hours an issue may "
+                                 "wait unstarted); leave the field out for issues that never worsen")
+        return self
 
     def worsens(self) -> bool:
         return self.worsens_after is not None or bool(self.worsens_after_by_level)
@@ -52,3 +64,10 @@ class Worsening(_Model):
             out |= up
             frontier = up
         return out
+
+
+def worsening_notes(sc: Any) -> list[str]:
+    """Worsening fields that do nothing as given (warnings, not errors: a policy may add the rest)."""
+    return [f"issue_types.{name}.worsens_to = \"petition\" has no effect: the type has no worsens_after or "
+            "worsens_after_by_level, so its issues never worsen" for name, it in sc.issue_types.items()
+            if it.worsens_to == "petition" and not it.worsens()]
