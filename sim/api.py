@@ -7,7 +7,7 @@
 
 ``run``, ``compare``, ``sweep`` and ``calibrate`` write the same results
 folder as the command line and return the results; keyword options are those
-of :class:`Options`.  ``fit_records`` fits a scenario to a work-order export.  ``plot_folder`` and ``write_report`` read a results
+of :class:`Options`.  ``fit_records`` fits a scenario to a work-order export; ``check_records`` sets a scenario beside one.  ``plot_folder`` and ``write_report`` read a results
 folder.  Everything the command line uses is here, so it reaches no lower layer.
 """
 
@@ -45,6 +45,11 @@ from sim.fit import fit as _fit
 from sim.fit.words import HELP as FIT_HELP
 from sim.fit.words import add_arguments as fit_arguments
 from sim.fit.words import fit_text
+from sim.fit.check import CheckResult
+from sim.fit.check import check as check_records
+from sim.fit.check_words import HELP as CHECK_HELP
+from sim.fit.check_words import add_arguments as check_arguments
+from sim.fit.check_words import check_text
 from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
@@ -73,6 +78,7 @@ __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", 
             "selection_text"]
 __all__ += ["disk_full", "disk_full_text"]
 __all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
+__all__ += ["CHECK_HELP", "CheckResult", "check_arguments", "check_records", "check_text"]
 
 
 def workbook(out: str | Path, lang: str = "en") -> Path | None:
