@@ -46,7 +46,7 @@ from sim.fit.words import HELP as FIT_HELP
 from sim.fit.words import add_arguments as fit_arguments
 from sim.fit.words import fit_text
 from sim.fit.check import CheckResult
-from sim.fit.check import check as check_records
+from sim.fit.check import check as _check
 from sim.fit.check_words import HELP as CHECK_HELP
 from sim.fit.check_words import add_arguments as check_arguments
 from sim.fit.check_words import check_text
@@ -55,6 +55,7 @@ from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.fit_book import write_fit_workbook
+from sim.outputs.check_book import write_check_workbook
 from sim.outputs.fonts import FontError
 from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
@@ -260,6 +261,21 @@ def fit_records(records: str | Path, out: str | Path, scenario: str | Path | Non
         reports(out, lang)  # draws the figures it shows
     except (PlotError, FontError, OSError) as e:
         print(f"gridsim: warning: the report of {out} not written: {e}", file=sys.stderr)
+    return res
+
+
+def check_records(scenario: str | Path, against: str | Path, out: str | Path, sets: list[str] | None = None,
+                  replications: int | None = None, columns: list[str] | None = None, sheet: str | None = None,
+                  quiet: bool = False, lang: str = "en") -> CheckResult:
+    """``gridsim check``: the scenario beside a work-order export, written into ``out`` (check.json) with
+    results.xlsx and the figures in ``lang``.  check.json is the result: a workbook or figures that cannot be
+    made are a warning, not a failure."""
+    res = _check(scenario, against, out, sets, replications, columns, sheet, quiet)
+    try:
+        write_check_workbook(out)
+        figures(out, "png", lang)
+    except (WorkbookError, PlotError, FontError, OSError) as e:
+        print(f"gridsim: warning: the workbook or figures of {out} not written: {e}", file=sys.stderr)
     return res
 
 

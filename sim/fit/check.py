@@ -25,7 +25,8 @@ from scipy import stats
 from sim.experiments.atomic import atomic_write
 from sim.experiments.runs import replication_seed
 from sim.experiments.work_orders import work_orders
-from sim.fit.measures import MIN_CLOSED, Period, Reduced, judge, period_of, qq, quantiles, reduce, two_sample
+from sim.fit.measures import (MIN_CLOSED, QUANTILES, Period, Reduced, judge, period_of, qq, quantile_ci, quantiles,
+                              reduce, two_sample)
 from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import LEVELS, orders_from
 from sim.model import simulate
@@ -107,9 +108,10 @@ def _measures(rec: Reduced, sims: list[Reduced]) -> tuple[list[dict[str, Any]], 
         runs = [s.durations[(name, lv)] for s in sims if len(s.durations.get((name, lv), ())) >= MIN_CLOSED]
         if len(hours) < MIN_CLOSED or len(runs) < 2:
             continue
-        for i, q in enumerate(("p50", "p90")):
-            rows.append(_row(f"resolution_hours_{q}", "hours", quantiles(hours)[i],
-                             [quantiles(r)[i] for r in runs], type=name, level=lv))
+        for i, q in enumerate(QUANTILES):
+            rows.append(_row(f"resolution_hours_p{round(100 * q)}", "hours", quantiles(hours)[i],
+                             [quantiles(r)[i] for r in runs], type=name, level=lv)
+                        | {"records_ci95": quantile_ci(hours, q)})
         pooled = np.concatenate(runs)
         ks = two_sample(hours, pooled)
         rows.append({"measure": "resolution_ks", "type": name, "level": lv, "unit": "KS D", "records": ks["statistic"],

@@ -16,7 +16,8 @@ HELP = textwrap.fill(
     "and per type and level the median and 90th percentile of the closed orders' resolution hours with a "
     "two-sample Kolmogorov-Smirnov test (records against the runs pooled). A records value is consistent when "
     "it lies where 95% of single runs fall. Prints a verdict table in words and writes DIR/check.json (per "
-    "measure: records, simulated mean, ci95 and range95, consistent, difference). Exit 2 on bad input.", 78)
+    "measure: records, simulated mean, ci95 and range95, consistent, difference), DIR/results.xlsx and "
+    "DIR/figures (check-weekly: weekly series; check-qq: QQ plots of the resolution hours). Exit 2 on bad input.", 78)
 
 EXAMPLES = """\
 examples:
@@ -35,6 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--columns", action="append", default=[], metavar="FIELD=COLUMN",
                    help="read FIELD from the column headed COLUMN, as in fit (repeatable)")
     p.add_argument("--sheet", metavar="NAME", help="with an .xlsx file: the sheet to read (default: the first)")
+    p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
+                   help="figure labels in English (default), Chinese (*.zh.png) or both")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
 
 

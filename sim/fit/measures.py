@@ -98,6 +98,16 @@ def quantiles(hours: np.ndarray) -> list[float]:
     return [float(q) for q in np.quantile(hours, QUANTILES)]
 
 
+def quantile_ci(hours: np.ndarray, q: float) -> list[float]:
+    """A distribution-free 95% interval for the q-quantile of the sample's population: the order statistics
+    whose ranks bound the Binomial(n, q) count below it."""
+    x = np.sort(hours)
+    n = len(x)
+    lo = int(stats.binom.ppf(0.025, n, q))
+    hi = int(stats.binom.ppf(0.975, n, q))
+    return [float(x[max(lo - 1, 0)]), float(x[min(hi, n - 1)])]
+
+
 def two_sample(records: np.ndarray, pooled: np.ndarray) -> dict[str, float]:
     """Kolmogorov-Smirnov between the records' closed durations and the pooled simulated ones."""
     res = stats.ks_2samp(records, pooled)
