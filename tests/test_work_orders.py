@@ -118,3 +118,27 @@ def test_twin_fit_recovers_the_scenario(runs, tmp_path):
     missed = len(misses)
     allowed = stats.binom.ppf(0.999, checked, 0.05)
     assert checked >= 40 and missed <= allowed, misses
+
+
+def test_the_work_order_templates_read_alike(tmp_path):
+    """templates/work-orders-template.csv and .xlsx: the same six orders (two open, the departments named in two
+    ways), none refused, grids those of templates/grids-template.csv; the workbook explains its columns."""
+    from openpyxl import load_workbook
+
+    from sim.fit.reading import read_records
+    from sim.fit.rows import orders_from
+
+    here = Path(__file__).parent.parent / "templates"
+    got = {}
+    for ext in ("csv", "xlsx"):
+        o = orders_from(read_records(here / f"work-orders-template.{ext}"))
+        got[ext] = (o.id, o.grid, o.type, o.level, o.reported.tolist(), np.isnan(o.resolved).tolist())
+        assert len(o) == 6 and not o.refused and int(o.open.sum()) == 2
+        assert o.level.count("department") == 2
+    assert got["csv"] == got["xlsx"]
+    with (here / "grids-template.csv").open(encoding="utf-8") as fh:
+        assert set(got["csv"][1]) <= {r["id"] for r in csv.DictReader(fh)}
+    book = load_workbook(here / "work-orders-template.xlsx")
+    assert book.sheetnames == ["工单", "说明 notes"]
+    explained = {r[0] for r in book["说明 notes"].iter_rows(min_row=2, values_only=True)}
+    assert set(next(book["工单"].iter_rows(max_row=1, values_only=True))) <= explained

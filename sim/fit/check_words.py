@@ -52,7 +52,7 @@ def in_words(m: dict[str, Any]) -> str:
         return f"{what} (KS D {m['records']:.2f}, p {m['p_value']:.2g})"
     s, d = m["simulated"], m["difference"]
     if m["unit"] == "share":
-        size = f"{100 * abs(d):.0f} percentage points {'above' if d > 0 else 'below'}"
+        size = f"{100 * abs(d):.1f} percentage points {'above' if d > 0 else 'below'}"
     elif d is None:
         size = "the model has none"
     else:
@@ -74,8 +74,14 @@ def check_text(res: CheckResult) -> str:
     s = doc["summary"]
     lines = [f"{doc['period']['orders']} orders over {doc['period']['days']} days from {doc['period']['start']}; "
              f"{doc['replications']} simulated runs", ""]
+    grids = [m for m in doc["measures"] if m["measure"] == "grid_orders_per_week"]
+    # every inconsistent measure, and the consistent ones but those of single grids (hundreds in a district)
     for m in sorted(doc["measures"], key=lambda m: m["consistent"]):
-        lines.append(f"{'consistent  ' if m['consistent'] else 'INCONSISTENT'} {_label(m):<44} {in_words(m)}")
+        if not m["consistent"] or m["measure"] != "grid_orders_per_week":
+            lines.append(f"{'consistent  ' if m['consistent'] else 'INCONSISTENT'} {_label(m):<44} {in_words(m)}")
+    if grids:
+        lines.append(f"grids: {sum(m['consistent'] for m in grids)} of {len(grids)} consistent in orders per week "
+                     "(each in check.json and results.xlsx)")
     lines += ["", f"{s['inconsistent']} of {s['measures']} measures inconsistent (by chance about "
               f"{s['expected_by_chance']:.1f}): the model is {'consistent' if s['consistent'] else 'NOT consistent'} "
               "with the records"]

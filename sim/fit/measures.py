@@ -86,12 +86,13 @@ class Judged:
 
 
 def judge(records: float, simulated: list[float]) -> Judged:
-    """The records value against n >= 2 simulated values."""
+    """The records value against n >= 2 simulated values (every measure is a count, a share or a time: the
+    intervals stop at 0)."""
     x = np.asarray(simulated, dtype=float)
     n, m, s = len(x), float(x.mean()), float(x.std(ddof=1))
     t = float(stats.t.ppf(0.975, n - 1))
     half, spread = t * s / math.sqrt(n), t * s * math.sqrt(1 + 1 / n)
-    return Judged(float(records), m, [m - half, m + half], [m - spread, m + spread], n)
+    return Judged(float(records), m, [max(m - half, 0.0), m + half], [max(m - spread, 0.0), m + spread], n)
 
 
 def quantiles(hours: np.ndarray) -> list[float]:
