@@ -9,7 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from make_workbook import style  # the script beside this one
 
 HERE = Path(__file__).parent
 TIMES = ("上报时间", "签收时间", "办结时间")
@@ -57,12 +58,8 @@ def main() -> None:
     notes = book.create_sheet("说明 notes")
     for row in NOTES:
         notes.append(row)
-    for ws, widths in ((orders, (16, 11, 12, 11, 11, 16, 16, 16, 10, 10)), (notes, (18, 10, 70, 50))):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        for col, w in zip("ABCDEFGHIJ", widths):
-            ws.column_dimensions[col].width = w
+    style(orders, (16, 11, 12, 11, 11, 16, 16, 16, 10, 10))
+    style(notes, (18, 10, 70, 50))
     book.save(HERE / "work-orders-template.xlsx")
 
 
