@@ -247,11 +247,11 @@ LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
 
 def fit_records(records: str | Path, out: str | Path, scenario: str | Path | None = None,
                 columns: list[str] | None = None, sheet: str | None = None, export_time: Any = None,
-                quiet: bool = False, lang: str = "en") -> FitResult:
+                quiet: bool = False, lang: str = "en", work_by_simulation: bool = False) -> FitResult:
     """``gridsim fit``: a scenario fitted to a work-order export, written into ``out`` (fitted.toml, fit.json,
     refused.csv) with results.xlsx, its figures and its report (Markdown and PDF) in ``lang``.  The three files
     are the results: a workbook, figures or a report that cannot be made are a warning, not a failure."""
-    res = _fit(records, out, scenario, columns, sheet, export_time, quiet)
+    res = _fit(records, out, scenario, columns, sheet, export_time, quiet, work_by_simulation)
     for one in LANGS.get(lang, ("en",)):
         try:
             write_fit_workbook(out, one)

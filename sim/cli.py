@@ -457,7 +457,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     res = api.fit_records(args.records, args.out, args.scenario, args.columns, args.sheet, args.export_time,
-                          args.quiet, args.lang)
+                          args.quiet, args.lang, args.work_by_simulation)
     print(api.fit_text(res))
     for w in res.warnings:
         print(f"gridsim: warning: {w}", file=sys.stderr)
