@@ -73,6 +73,7 @@ def test_check_from_the_command_line(records, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "orders_per_week 政策咨询" in out and "measures inconsistent" in out
     assert (tmp_path / "c" / "check.json").is_file() and (tmp_path / "c" / "results.xlsx").is_file()
+    assert (tmp_path / "c" / "verdict.txt").read_text(encoding="utf-8").strip() in out
     assert {p.name for p in (tmp_path / "c" / "figures").iterdir()} == {"check-weekly.png", "check-qq.png"}
 
 
