@@ -76,9 +76,9 @@ def _work_by_simulation(data: dict[str, Any], est: dict[str, Any], warnings: lis
     found = {k.replace("|", " at ") for k in res["rounds"][-1]} if res["rounds"] else set()
     warnings[:] = [w for w in warnings if not any(w.startswith(f"{f}: no accepted times") for f in found)]
     if found:
-        warnings.append(f"work times found by simulation (records' mean resolution matched, "
-                        f"{'within' if res['converged'] else 'NOT within'} {100 * res['tolerance']:.0f}% after "
-                        f"{len(res['rounds'])} rounds): {', '.join(sorted(found))}; see fit.json work_by_simulation")
+        warnings.append(f"work times found by simulation ({'every' if res['converged'] else 'NOT every'} simulated "
+                        f"mean resolution in the records' CI after {len(res['rounds'])} rounds): "
+                        f"{', '.join(sorted(found))}; see fit.json work_by_simulation")
     return res
 
 
