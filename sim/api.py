@@ -7,7 +7,7 @@
 
 ``run``, ``compare``, ``sweep`` and ``calibrate`` write the same results
 folder as the command line and return the results; keyword options are those
-of :class:`Options`.  ``fit_records`` fits a scenario to a work-order export.  ``plot_folder`` and ``write_report`` read a results
+of :class:`Options`.  ``fit_records`` fits a scenario to a work-order export; ``check_records`` sets a scenario beside one.  ``plot_folder`` and ``write_report`` read a results
 folder.  Everything the command line uses is here, so it reaches no lower layer.
 """
 
@@ -45,11 +45,17 @@ from sim.fit import fit as _fit
 from sim.fit.words import HELP as FIT_HELP
 from sim.fit.words import add_arguments as fit_arguments
 from sim.fit.words import fit_text
+from sim.fit.check import CheckResult
+from sim.fit.check import check as _check
+from sim.fit.check_words import HELP as CHECK_HELP
+from sim.fit.check_words import add_arguments as check_arguments
+from sim.fit.check_words import check_text
 from sim.model.district import build_district
 from sim.outputs.geo import scenario_geojson
 from sim.outputs.plots import PlotError, parse_target, plot_folder
 from sim.outputs.excel import WorkbookError, write_workbook
 from sim.outputs.fit_book import write_fit_workbook
+from sim.outputs.check_book import write_check_workbook
 from sim.outputs.fonts import FontError
 from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
@@ -73,6 +79,7 @@ __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", 
             "selection_text"]
 __all__ += ["disk_full", "disk_full_text"]
 __all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
+__all__ += ["CHECK_HELP", "CheckResult", "check_arguments", "check_records", "check_text"]
 
 
 def workbook(out: str | Path, lang: str = "en") -> Path | None:
@@ -240,11 +247,11 @@ LANGS = {"en": ("en",), "zh": ("zh",), "both": ("en", "zh")}
 
 def fit_records(records: str | Path, out: str | Path, scenario: str | Path | None = None,
                 columns: list[str] | None = None, sheet: str | None = None, export_time: Any = None,
-                quiet: bool = False, lang: str = "en") -> FitResult:
+                quiet: bool = False, lang: str = "en", work_by_simulation: bool = False) -> FitResult:
     """``gridsim fit``: a scenario fitted to a work-order export, written into ``out`` (fitted.toml, fit.json,
     refused.csv) with results.xlsx, its figures and its report (Markdown and PDF) in ``lang``.  The three files
     are the results: a workbook, figures or a report that cannot be made are a warning, not a failure."""
-    res = _fit(records, out, scenario, columns, sheet, export_time, quiet)
+    res = _fit(records, out, scenario, columns, sheet, export_time, quiet, work_by_simulation)
     for one in LANGS.get(lang, ("en",)):
         try:
             write_fit_workbook(out, one)
@@ -254,6 +261,22 @@ def fit_records(records: str | Path, out: str | Path, scenario: str | Path | Non
         reports(out, lang)  # draws the figures it shows
     except (PlotError, FontError, OSError) as e:
         print(f"gridsim: warning: the report of {out} not written: {e}", file=sys.stderr)
+    return res
+
+
+def check_records(scenario: str | Path, against: str | Path, out: str | Path, sets: list[str] | None = None,
+                  replications: int | None = None, columns: list[str] | None = None, sheet: str | None = None,
+                  quiet: bool = False, lang: str = "en") -> CheckResult:
+    """``gridsim check``: the scenario beside a work-order export, written into ``out`` (check.json and the
+    verdict table, verdict.txt) with results.xlsx and the figures in ``lang``.  check.json is the result: a workbook or figures that cannot be
+    made are a warning, not a failure."""
+    res = _check(scenario, against, out, sets, replications, columns, sheet, quiet)
+    (Path(out) / "verdict.txt").write_text(check_text(res) + "\n", encoding="utf-8")  # the table as printed
+    try:
+        write_check_workbook(out)
+        figures(out, "png", lang)
+    except (WorkbookError, PlotError, FontError, OSError) as e:
+        print(f"gridsim: warning: the workbook or figures of {out} not written: {e}", file=sys.stderr)
     return res
 
 

@@ -245,6 +245,10 @@ def _parser() -> argparse.ArgumentParser:
                         description=api.FIT_HELP, formatter_class=fmt)
     api.fit_arguments(ft)
 
+    ck = sub.add_parser("check", help="set a scenario beside a district's work-order records (工单)",
+                        description=api.CHECK_HELP, formatter_class=fmt)
+    api.check_arguments(ck)
+
     mp = sub.add_parser("map", help="write the scenario's grid polygons as GeoJSON", description=api.MAP_HELP)
     mp.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     mp.add_argument("--policy", metavar="NAME", help="apply this named policy first")
@@ -453,10 +457,19 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     res = api.fit_records(args.records, args.out, args.scenario, args.columns, args.sheet, args.export_time,
-                          args.quiet, args.lang)
+                          args.quiet, args.lang, args.work_by_simulation)
     print(api.fit_text(res))
     for w in res.warnings:
         print(f"gridsim: warning: {w}", file=sys.stderr)
+    print(f"results: {res.out}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    out = args.out or f"results/{Path(args.scenario).stem}-check"
+    res = api.check_records(args.scenario, args.against, out, args.set, args.replications, args.columns,
+                            args.sheet, args.quiet, args.lang)
+    print(api.check_text(res))
     print(f"results: {res.out}")
     return 0
 
@@ -483,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "validate": cmd_validate,
                 "plot": cmd_plot, "report": cmd_report, "calibrate": cmd_calibrate, "map": cmd_map,
-                "sensitivity": cmd_sensitivity, "optimize": cmd_optimize, "fit": cmd_fit}
+                "sensitivity": cmd_sensitivity, "optimize": cmd_optimize, "fit": cmd_fit,
+                "check": cmd_check}
     try:
         return commands[args.command](args)
     except ScenarioError as e:

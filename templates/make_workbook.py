@@ -22,6 +22,15 @@ NOTES = [
 ]
 
 
+def style(ws, widths: tuple[int, ...]) -> None:
+    """A bold, frozen header row and the columns' widths (also used by make_work_orders.py)."""
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for col, w in zip("ABCDEFGHIJKLMNOP", widths):
+        ws.column_dimensions[col].width = w
+
+
 def main() -> None:
     rows = list(csv.reader((HERE / "grids-template.csv").open(encoding="utf-8", newline="")))
     book = Workbook()
@@ -32,12 +41,8 @@ def main() -> None:
     notes = book.create_sheet("说明 notes")
     for row in NOTES:
         notes.append(row)
-    for ws, widths in ((grids, (12, 12, 14, 12, 12, 13)), (notes, (14, 10, 70, 50))):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        for col, w in zip("ABCDEF", widths):
-            ws.column_dimensions[col].width = w
+    style(grids, (12, 12, 14, 12, 12, 13))
+    style(notes, (14, 10, 70, 50))
     book.save(HERE / "grids-template.xlsx")
 
 

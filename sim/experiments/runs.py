@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.records_file import write_records
+from sim.experiments.work_orders import write_work_orders
 from sim.metrics import compute_metrics, coverage, daily_backlog, mser5_truncation_days, run_series, wartime_periods
 from sim.model import simulate
 from sim.scenario import Scenario
@@ -58,7 +59,7 @@ class RunTask:
     replication: int
     seed: int
     scenario: Scenario
-    records_dir: str | None = None  # where to write this run's per-issue Parquet, if asked
+    records_dir: str | None = None  # where to write this run's per-issue Parquet and work orders, if asked
     series: bool = False  # keep the run's series for figures (run and compare, not big sweeps)
 
     @property
@@ -117,8 +118,10 @@ def execute(task: RunTask) -> RunOutcome:
             raise RuntimeError(f"injected failure ({FAIL_ENV}={os.environ[FAIL_ENV]})")
         rec = simulate(task.scenario, replication_seed(task.seed, task.replication))
         release_free_memory()  # the run's many small objects are gone; give their pages back
-        if task.records_dir:
-            write_records(rec, Path(task.records_dir) / f"{task.variant}-r{task.replication:04d}.parquet")
+        if task.records_dir:  # the work orders first: a run whose Parquet exists has both (--resume looks)
+            stem = Path(task.records_dir) / f"{task.variant}-r{task.replication:04d}"
+            write_work_orders(rec, task.scenario, stem.with_name(stem.name + "-orders.csv"))
+            write_records(rec, stem.with_name(stem.name + ".parquet"))
         # what needs the visit breakpoints first, then they go: the largest records of a run
         cov = coverage(rec) if rec.visits_enabled else None
         rec.visit_times = rec.visit_values = []

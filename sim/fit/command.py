@@ -22,6 +22,7 @@ from sim.fit.estimates import estimate
 from sim.fit.fitted import fitted_scenario
 from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import orders_from
+from sim.fit.work_search import search
 from sim.scenario import load_scenario
 from sim.scenario.loading import dump_toml
 
@@ -68,8 +69,22 @@ def _header(warnings: list[str]) -> str:
     return "".join(f"# {line}\n" for line in lines) + "\n"
 
 
+def _work_by_simulation(data: dict[str, Any], est: dict[str, Any], warnings: list[str], say: Any) -> dict[str, Any]:
+    """--work-by-simulation: the work times without accepted times found by simulation; the warnings that
+    called them upper bounds replaced by what was done."""
+    res = search(data, est, say)
+    found = {k.replace("|", " at ") for k in res["rounds"][-1]} if res["rounds"] else set()
+    warnings[:] = [w for w in warnings if not any(w.startswith(f"{f}: no accepted times") for f in found)]
+    if found:
+        warnings.append(f"work times found by simulation ({'every' if res['converged'] else 'NOT every'} simulated "
+                        f"mean resolution in the records' CI after {len(res['rounds'])} rounds): "
+                        f"{', '.join(sorted(found))}; see fit.json work_by_simulation")
+    return res
+
+
 def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None, columns: list[str] | None = None,
-        sheet: str | None = None, export_time: datetime | None = None, quiet: bool = False) -> FitResult:
+        sheet: str | None = None, export_time: datetime | None = None, quiet: bool = False,
+        work_by_simulation: bool = False) -> FitResult:
     """Fit a scenario to the work-order export ``records``; write DIR's three files and return what it found."""
     def say(text: str) -> None:
         if not quiet:
@@ -86,6 +101,7 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     say(f"{rows['total']} rows: {rows['used']} used ({rows['open']} still open), {rows['refused']} refused")
     est = estimate(orders, say)
     toml_data, warnings = fitted_scenario(est, records, Path(scenario) if scenario else None)
+    searched = _work_by_simulation(toml_data, est, warnings, say) if work_by_simulation else None
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -93,7 +109,8 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     atomic_write(out / "refused.csv", _refused_csv(orders.refused))
     export = orders.origin + timedelta(hours=orders.export)
     doc = {"rows": rows, "records": str(records), "columns": raw.columns,
-           "export_time": export.isoformat(sep=" ", timespec="seconds"), **est, "notes": list(NOTES), "warnings": warnings}
+           "export_time": export.isoformat(sep=" ", timespec="seconds"), **est, "notes": list(NOTES), "warnings": warnings,
+           **({"work_by_simulation": searched} if searched is not None else {})}
     atomic_write(out / "fit.json", json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default) + "\n")
     atomic_write(out / "fitted.toml", _header(warnings) + dump_toml(toml_data))
     load_scenario(out / "fitted.toml")  # what gridsim run will read: a scenario that does not load is a bug here

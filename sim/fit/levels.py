@@ -16,7 +16,8 @@ def wilson(k: int, n: int) -> list[float]:
     p, z2 = k / n, Z95 * Z95
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return [max(centre - half, 0.0), min(centre + half, 1.0)]
+    # exactly 0 and 1 at the ends (k = 0, k = n), where rounding would leave them a hair inside
+    return [0.0 if k == 0 else max(centre - half, 0.0), 1.0 if k == n else min(centre + half, 1.0)]
 
 
 def level_shares(levels: list[str]) -> dict[str, dict[str, float | list[float]]]:

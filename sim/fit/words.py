@@ -70,6 +70,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--export-time", type=_when, metavar="TIME",
                    help="when the export was made: open orders are censored there (default: the latest time in "
                    "the file)")
+    p.add_argument("--work-by-simulation", action="store_true",
+                   help="where the records have no accepted time, find the work time whose simulated resolution "
+                   "times match the records' (runs the fitted scenario, with --scenario's staffing, a few rounds), "
+                   "instead of taking the resolution time, which includes waiting")
     p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
                    help="the report, figures and workbook in English (default), Chinese (report.zh.md, *.zh.png, "
                    "results.zh.xlsx) or both")

@@ -9,7 +9,7 @@ draw empty boxes) when that font file is missing; Chinese figures
 are named with a ``.zh`` suffix (``backlog-baseline.zh.png``) beside the English ones.
 Figures of a run (``run.py``), a comparison (``compare.py``), a sweep
 (``sweep.py``), a sensitivity analysis and an optimization, one function per figure; of a
-``gridsim fit`` folder (``fit.py``).
+``gridsim fit`` folder (``fit.py``); of a ``gridsim check`` folder (``check.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.check import check_figures
 from sim.outputs.plots.compare import compare_figures
 from sim.outputs.plots.fit import fit_figures
 from sim.outputs.plots.folder import Folder
@@ -34,6 +35,8 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
     """Write every figure that fits the folder into ``path/figures``; return their paths."""
     if (Path(path) / "fit.json").is_file() and not (Path(path) / "command.json").is_file():
         return fit_figures(path, fmt, lang)  # a gridsim fit folder
+    if (Path(path) / "check.json").is_file() and not (Path(path) / "command.json").is_file():
+        return check_figures(path, fmt, lang)  # a gridsim check folder
     folder = Folder.load(path)
     fg = Figures(folder, fmt, lang, targets or DEFAULT_TARGETS, targets_given=bool(targets))
     if folder.command == "run":
