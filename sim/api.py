@@ -190,7 +190,8 @@ def describe(sc: Scenario) -> str:
         + (f", {c.police.blocks} blocks of grids" if d.n_police_units and not c.police.units else ""),
         f"  levels: community {sc.levels.community.staff_per_unit}/unit, street {sc.levels.street.staff_per_unit}/unit, "
         f"department {sc.levels.department.staff_per_unit}" + "".join(
-            f"; unit {name}{f' ({u.label})' if u.label else ''}: {u.staff} staff for {', '.join(u.types)}"
+            f"; unit {name}{f' ({u.label})' if u.label else ''}{f' ({u.label_zh})' if u.label_zh else ''}: "
+            f"{u.staff} staff for {', '.join(u.types)}"
             for name, u in sc.levels.department.units.items()),
         f"  dispatch: {sc.dispatch.rule}, unfinished tasks at shift end: {sc.dispatch.at_shift_end}, travel "
         + (f"by distance between grid centroids ({sc.dispatch.overhead_hours:g} h + km / {sc.dispatch.speed_kmh:g} km/h)"

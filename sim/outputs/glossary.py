@@ -74,7 +74,7 @@ METRICS: dict[str, Metric] = {
     "escalation_rate": Metric("resolved above grid level", "网格以上层级办结比例", _S),
     "escalated_by_delay_rate": Metric("escalated by delay (left waiting too long)", "因久拖未办而上交比例", _S, "lower"),
     "petitions": Metric("petitions above the district (越级上访)", "越级上访件数", _I, "lower"),
-    "petition_rate": Metric("share become petitions", "越级上访比例", _S, "lower"),
+    "petition_rate": Metric("share that became petitions", "越级上访比例", _S, "lower"),
     "lead_hours_mean": Metric("mean waiting time between levels", "层级流转平均时长", _H, "lower"),
     "supervised_share": Metric("supervised (overran a time limit)", "督办比例", _S, "lower"),
     "hidden_found_by_visit_share": Metric("hidden issues found by visits", "隐性诉求经走访发现比例", _S, "higher"),

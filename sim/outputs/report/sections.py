@@ -385,7 +385,8 @@ def method(f: Folder, lang: str) -> str:
         lang,
         "Objective: {obj}. Model: a discrete-event simulation (gridsim {g}, SimPy {sp}, Python {py}) of issues arriving "
         "per grid as non-homogeneous Poisson processes, some hidden until a household visit or a delayed report, served "
-        "by grid workers and sunk cadres on weekly shifts, escalated to community, street and department offices, with "
+        "by grid workers and sunk cadres on weekly shifts, escalated to community, street and department offices "
+        "(where the scenario says so, issues left waiting too long go up by themselves or leave as petitions), with "
         "wartime mode in emergencies. Data: the figures cited in the scenario file (scenario.resolved.toml in this "
         "folder); every other number there is marked as an assumption. Experimentation: {reps}, each {h} days with the "
         "first {w} discarded as warm-up ({mser}); root seed {seed}, replication k of every variant seeded by "
@@ -396,8 +397,8 @@ def method(f: Folder, lang: str) -> str:
         "window, the share of all households (each grid weighted by its households) visited in the last {d} days "
         "(visits.target_interval_days), averaged over the days; the worst grid's is the lowest grid's own share.",
         "目的：{obj}。模型：离散事件仿真（gridsim {g}、SimPy {sp}、Python {py}）。各网格事项按非齐次泊松过程发生，部分事项"
-        "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门；突发事件期间转入战时"
-        "状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
+        "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门（情景如有设定，久拖未办的事项会自行上交"
+        "或成为越级上访）；突发事件期间转入战时状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
         "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
         "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。单位：时长以小时计"
         "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。入户走访覆盖率为统计期内每天全部住户中"
