@@ -165,7 +165,7 @@ def describe(sc: Scenario) -> str:
         "  issue types: " + ", ".join(
             f"{name} ({it.rate_per_1000_households_per_week:g}/1000 hh/week, priority {it.priority}, "
             f"hidden {100 * it.hidden_share:.0f}%{', settled by attempt' if settles_by_attempt(sc, name) else ''}"
-            f"{f', worsens after {it.worsens_after.mean_value():g} h on average' if it.worsens_after is not None else ''}"
+            f"{f', worsens after {it.worsens_after.mean_value:g} h on average' if it.worsens_after is not None else ''}"
             f"{', into petitions' if it.worsens() and it.worsens_to == 'petition' else ''}"
             f"{', finished before leaving' if it.finish_before_leaving else ''})"
             for name, it in sc.issue_types.items()),

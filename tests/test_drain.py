@@ -58,7 +58,9 @@ def _drained_records(monkeypatch, narrow: bool, path: Path, policy: str, days: i
 
     if not narrow:
         monkeypatch.setattr(Duty, "narrow_to_live_units", lambda self, _=None: None)
-    sc = load_scenario(path, policy, parse_set([f"calendar.horizon_days={days}", "calendar.warmup_days=7"]))
+    # every cadre turns up: attendance draws tie cadres of every grid in, and the drain is then not narrowed
+    sets = [f"calendar.horizon_days={days}", "calendar.warmup_days=7", "cadres.sunk.attendance=1"]
+    sc = load_scenario(path, policy, parse_set(sets))
     return simulate(sc, np.random.SeedSequence(11))
 
 

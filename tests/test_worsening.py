@@ -124,3 +124,12 @@ def test_scenarios_without_worsening_have_no_worsening_metrics():
     del spec["issue_types"]["dispute"]["worsens_after"]
     m = metrics(spec, 1)[0]
     assert not {"escalated_by_delay_rate", "petitions", "petition_rate"} & set(m)
+
+
+def test_validate_describes_worsening(capsys):
+    from sim.cli import main
+
+    assert main(["validate", str(ROOT / "scenarios" / "baota.toml"),
+                 "--set", "issue_types.assistance.worsens_after.mean=500"]) == 0
+    out = capsys.readouterr().out
+    assert "assistance (1.2/1000 hh/week, priority 3, hidden 50%, worsens after 500 h on average)" in out

@@ -285,7 +285,7 @@ class Duty(Component):
         issue, or without a home grid (offices, police).  Not narrowed when attendance draws, reserved
         visits or campaigns, or emergency tasks still running tie cadres of other grids in."""
         if self.reserves.reserving or self.turnout is not None or \
-                any(ts.deadline > self.run.horizon for ts in self.tasks.tasks):
+                any(ts.starts(self.run.horizon) and ts.deadline > self.run.horizon for ts in self.tasks.tasks):
             return
         crew = self.crew
         grid, place = self.issues.open_places()

@@ -74,12 +74,34 @@ def run_findings(f: Folder, lang: str) -> list[str]:
                        t=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}",
                        c=_ci("coverage_mean", m["coverage_mean"], lang),
                        w=_ci("coverage_min_grid", m.get("coverage_min_grid"), lang), where=where))
+    out += _escalation(m, lang)
     if COST in m:
         war = (m.get("wartime_cadre_hours") or {}).get("mean") or 0.0
+        over = (m.get("cadre_hours_overtime") or {}).get("mean") or 0.0
         out.append(say(lang, "Cadres spent {c} on duty", "干部在岗工作量{c}", c=_ci(COST, m[COST], lang))
-                   + (say(lang, ", {w} of it in wartime mode.", "，其中战时状态下{w}。",
-                          w=format_value(COST, war, lang)) if war > 0 else say(lang, ".", "。")))
+                   + (say(lang, ", {w} of it in wartime mode", "，其中战时状态下{w}",
+                          w=format_value(COST, war, lang)) if war > 0 else "")
+                   + (say(lang, ", {o} of it past the end of their shifts to finish an issue",
+                          "，其中为办完事项而超出下班时间{o}", o=format_value(COST, over, lang)) if over > 0 else "")
+                   + (say(lang, "; at the scenario's rates it cost {t}", "；按情景中的费率，成本为{t}",
+                          t=_ci("cost_total", m["cost_total"], lang)) if "cost_total" in m else "")
+                   + say(lang, ".", "。"))
     return [*out, *_wartime_visits(f, m, lang), *_against_published(f, m, lang)]  # one topic a bullet
+
+
+def _escalation(m: dict[str, Any], lang: str) -> list[str]:
+    """Where issues ended, and (with worsening) how many went up, or left as petitions, because they waited."""
+    if "escalation_rate" not in m:
+        return []
+    text = say(lang, "{e} of the resolved issues were resolved above the grid", "已办结事项中{e}在网格以上层级办结",
+               e=_ci("escalation_rate", m["escalation_rate"], lang))
+    if "escalated_by_delay_rate" in m:
+        text += say(lang, "; {d} of the issues known in the window went up because nobody took them up in time, and "
+                          "{p} left the district's workflow as petitions above it (越级上访)",
+                    "；统计期内已知事项中{d}因久拖未办而自行上交，{p}成为越级上访",
+                    d=_ci("escalated_by_delay_rate", m["escalated_by_delay_rate"], lang),
+                    p=_ci("petitions", m["petitions"], lang))
+    return [text + say(lang, ".", "。")]
 
 
 def _against_published(f: Folder, m: dict[str, Any], lang: str) -> list[str]:
