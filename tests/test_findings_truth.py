@@ -53,10 +53,15 @@ FIXED = {"95% CI": "CI", "95%置信区间": "置信区间", "90% were resolved":
 PHRASES = {
     "en": {"on average to resolve": "resolution_hours_mean", "were resolved within": "resolution_hours_p90",
            "within their type's time limit": "sla_attainment", "of all households had been visited": "coverage_mean",
-           "worst-covered grid": "coverage_min_grid", "Cadres spent": COST, "in wartime mode": "wartime_cadre_hours"},
+           "worst-covered grid": "coverage_min_grid", "Cadres spent": COST, "in wartime mode": "wartime_cadre_hours",
+           "were resolved above the grid": "escalation_rate",
+           "because nobody took them up in time": "escalated_by_delay_rate", "as petitions above it": "petitions",
+           "past the end of their shifts": "cadre_hours_overtime", "at the scenario's rates it cost": "cost_total"},
     "zh": {"平均办理时长": "resolution_hours_mean", "的事项在": "resolution_hours_p90", "在规定时限内办结": "sla_attainment",
            "天内得到入户走访": "coverage_mean", "覆盖率最低的网格": "coverage_min_grid", "干部在岗工作量": COST,
-           "战时状态": "wartime_cadre_hours"},
+           "战时状态": "wartime_cadre_hours", "在网格以上层级办结": "escalation_rate",
+           "因久拖未办而自行上交": "escalated_by_delay_rate", "成为越级上访": "petitions",
+           "超出下班时间": "cadre_hours_overtime", "成本为": "cost_total"},
 }
 
 
