@@ -24,7 +24,8 @@ from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import orders_from
 from sim.fit.work_search import search
 from sim.scenario import load_scenario
-from sim.scenario.loading import dump_toml
+from sim.scenario.geometry import GRID_FIELDS
+from sim.scenario.loading import dump_toml, read_toml
 
 # what the fit assumes and what records cannot show: in fit.json and at the top of fitted.toml
 NOTES = (
@@ -82,6 +83,19 @@ def _work_by_simulation(data: dict[str, Any], est: dict[str, Any], warnings: lis
     return res
 
 
+def _grid_polygons(scenario: Path | None, out: Path) -> dict[str, Any] | None:
+    """--scenario's ``grids.geojson`` copied into DIR under its base name, so that the fit folder alone draws
+    the per-grid rate map: fit.json's ``grids_geojson`` (the file and the feature properties naming the grid
+    fields), or None without polygons."""
+    grids = read_toml(scenario).get("grids", {}) if scenario is not None else {}
+    name = grids.get("geojson") if isinstance(grids, dict) else None
+    if not isinstance(name, str):
+        return None
+    copy = out / Path(name).name
+    atomic_write(copy, (scenario.parent / name).read_bytes())  # the scenario loaded: the file is there
+    return {"file": copy.name, "properties": {k: grids[k] for k in GRID_FIELDS if isinstance(grids.get(k), str)}}
+
+
 def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None, columns: list[str] | None = None,
         sheet: str | None = None, export_time: datetime | None = None, quiet: bool = False,
         work_by_simulation: bool = False) -> FitResult:
@@ -111,6 +125,9 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     doc = {"rows": rows, "records": str(records), "columns": raw.columns,
            "export_time": export.isoformat(sep=" ", timespec="seconds"), **est, "notes": list(NOTES), "warnings": warnings,
            **({"work_by_simulation": searched} if searched is not None else {})}
+    polygons = _grid_polygons(Path(scenario) if scenario else None, out)
+    if polygons is not None:
+        doc["grids_geojson"] = polygons
     atomic_write(out / "fit.json", json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default) + "\n")
     atomic_write(out / "fitted.toml", _header(warnings) + dump_toml(toml_data))
     load_scenario(out / "fitted.toml")  # what gridsim run will read: a scenario that does not load is a bug here

@@ -28,7 +28,8 @@ _PARAGRAPHS = (
     "DIR/fitted.toml (a complete scenario 'gridsim run' accepts: grids from the records or from --scenario's grid "
     "table; staffing, dispatch and visits from --scenario, else the model's defaults with a warning) and "
     "DIR/refused.csv, with DIR/results.xlsx, DIR/figures (weekly counts and hourly profiles against the fit, "
-    "Kaplan-Meier against the fitted distribution) and a report (DIR/report.md and .pdf; .zh with --lang zh). "
+    "Kaplan-Meier against the fitted distribution; per-grid rates on a map when --scenario has grids.geojson, "
+    "which is copied into DIR) and a report (DIR/report.md and .pdf; .zh with --lang zh). "
     "Records cannot show the issues nobody reported, nor what visits find: fitted.toml has "
     "hidden_share 0 (see docs/records.md). Exit 2 on bad input (the message names the file, the column, the value "
     "and what is allowed).")

@@ -5,7 +5,8 @@
 - ``fit-hourly``: each type's reports by hour of the day against the fitted scenario's profile (one for all
   types: a type whose hours differ shows it);
 - ``fit-times``: per type, Kaplan-Meier of the resolution hours at each level (its 95% band) against the
-  fitted distribution.
+  fitted distribution;
+- ``fit-map-rates``: each grid's fitted rate on the district's polygons, when the fit kept them (``fit_map.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from scipy import stats
 
 from sim.outputs.plots.canvas import LANG_SUFFIX
+from sim.outputs.plots.fit_map import rate_map
 from sim.outputs.plots.style import PALETTE, WIDTH, PlotError, pyplot_styled
 
 WORDS = {
@@ -75,7 +77,8 @@ def fit_figures(folder: str | Path, fmt: str = "png", lang: str = "en") -> list[
         fig.savefig(path)
         plt.close(fig)
         written.append(path)
-    return written
+    drawn = rate_map(folder, doc, plt, lang, fmt)
+    return written + ([drawn] if drawn is not None else [])
 
 
 def _weekly(ax: Any, t: dict[str, Any], doc: dict[str, Any], w: dict[str, str]) -> None:

@@ -143,14 +143,20 @@ def run_maps(fg: Figures, variant: str, series: list[dict[str, list[float]]]) ->
             continue
         raw = _mean(series, key)
         scale, label = axis(metric, raw[np.isfinite(raw)].tolist(), fg.lang)
-        values = raw * scale
         fig, ax = fg.plt.subplots(figsize=(WIDTH, WIDTH))
-        cm, norm = _cmap(cmap), _norm([values])
-        _draw(fg, ax, d, polys, values, cm, norm)
-        _colorbar(fg, fig, ax, cm, norm, label)
+        draw_map(fg, fig, ax, d, raw * scale, cmap, label, polys)
         ax.set_title(fg.label(title), fontsize=7.5)
-        _note(fg, fig, d)
         fg.save(fig, f"map-{name}", fg.policy_label(variant))
+
+
+def draw_map(fg: Any, fig, ax, d: DistrictShapes, values: np.ndarray, cmap: str, label: str,
+             polys: list[Any] | None = None) -> None:
+    """One choropleth of ``values`` (in ``d``'s grid order) with its colour bar and note.  ``fg`` needs only
+    ``label`` and ``plt``: a fit folder, which is not a results folder, draws its map with it."""
+    cm, norm = _cmap(cmap), _norm([values])
+    _draw(fg, ax, d, _projected(d) if polys is None else polys, values, cm, norm)
+    _colorbar(fg, fig, ax, cm, norm, label)
+    _note(fg, fig, d)
 
 
 def compare_maps(fg: Figures) -> None:

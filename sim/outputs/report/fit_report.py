@@ -96,6 +96,10 @@ CANNOT = (
      "工单不含人员配置与值班时间：取自 --scenario，否则为模型默认值。"),
 )
 
+NO_MAP = ("No map of the per-grid rates: it needs the grids' polygons, a scenario with grids.geojson given to "
+          "gridsim fit as --scenario.",
+          "未绘制各网格工单率地图：需要网格边界，即以 --scenario 向 gridsim fit 提供含 grids.geojson 的情景。")
+
 
 def fit_document(folder: str | Path, lang: str = "en") -> Document:
     """The fit folder's report as a document (drawing its figures in ``lang``)."""
@@ -112,6 +116,8 @@ def fit_document(folder: str | Path, lang: str = "en") -> Document:
               Paragraph(say(lang, "gridsim fit warned of the following:", "gridsim fit 给出以下提示（程序原文，英文）：")),
               Bullets(list(doc["warnings"])))
     d.add(Heading(say(lang, "Figures", "图表")), *[Figure(p) for p in figs])
+    if "grids_geojson" not in doc:
+        d.add(Paragraph(say(lang, NO_MAP[0], NO_MAP[1])))
     d.add(Heading(say(lang, "Method", "方法")), Paragraph(say(
         lang, "Open orders are right-censored at the export and used in every time estimate: Kaplan-Meier for the "
         "curves, censored maximum likelihood for exponential, lognormal, gamma and Weibull, the best by AIC; the "
