@@ -83,6 +83,8 @@ def test_bad_options_exit_2(renamed, tmp_path, capsys, args, words):
     ("orders.csv", b"\x00\x01\x02binary", ["a binary file, not CSV text"]),
     ("orders.csv", b"id,grid\n\x81\x20\xff\n", ["neither UTF-8 nor GBK"]),
     ("missing.csv", None, ["no such file"]),
+    ("empty.csv", b"", ["empty, no header row and no orders"]),
+    ("bom.csv", b"\xef\xbb\xbf", ["empty, no header row and no orders"]),
 ])
 def test_a_bad_file_exits_2_naming_it(tmp_path, capsys, name, content, words):
     path = tmp_path / name

@@ -1,7 +1,8 @@
 """How many orders arrive: per week (per type, per grid) with a 95% CI, the weekday and hourly profiles,
 and whether the weekly counts vary more than a Poisson stream's (over-dispersion).
 
-The window runs from the first report to the export.  The CI of a rate is Garwood's exact Poisson
+The window runs from the first report to the last (not to the export: an export filtered by report date
+holds resolutions long after its period).  The CI of a rate is Garwood's exact Poisson
 interval, widened by the square root of the dispersion ratio when the weekly counts are over-dispersed
 (quasi-Poisson): a district's weeks differ more than chance alone would make them.
 """

@@ -56,7 +56,9 @@ def _by_level(o: Orders, idx: np.ndarray, start: np.ndarray) -> dict[str, Any]:
 
 def estimate(o: Orders, progress: Any = None) -> dict[str, Any]:
     """fit.json's estimates (without its rows and notes)."""
-    w = Window(float(o.reported.min()), o.export, o.origin.weekday())
+    # arrivals are counted between the first and the last report: an export filtered by report date (the period
+    # a platform's export asks for) holds resolutions long after its last report, which are no time of arrival
+    w = Window(float(o.reported.min()), float(o.reported.max()), o.origin.weekday())
     types = np.asarray(o.type, dtype=object)
     names = sorted(set(o.type), key=lambda t: (-o.type.count(t), t))
     keys = type_keys(names)

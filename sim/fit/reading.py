@@ -69,6 +69,9 @@ def read_records(path: str | Path, columns: dict[str, str] | None = None, sheet:
     if not path.is_file():
         raise FitError(f"{path}: no such file; give a work-order export (.csv or .xlsx)")
     table = _xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv(path, sheet)
+    if not any(c not in (None, "") for row in table for c in row):
+        raise FitError(f"{path}{f' (sheet {sheet})' if sheet else ''}: empty, no header row and no orders; give the "
+                       "export with its header row (docs/records.md)")
     start = _header_row(table, columns or {})
     header = [str(c).strip() if c is not None else "" for c in table[start]]
     found = _columns(path, header, columns or {})

@@ -88,10 +88,10 @@ CANNOT = (
      "隐患与未上报事项：工单只记录已上报或已发现的事项。无人上报的比例、居民延迟上报的时间以及走访能发现多少，"
      "均无法从工单得出（fitted.toml 中 hidden_share 为 0），需对照公开数据校准（gridsim calibrate）。"),
     ("Work versus waiting: report-to-resolution includes waiting for a cadre. Where accepted times are missing, "
-     "the fitted scenario's work time is the resolution time, an upper bound; finding the work time whose "
-     "simulated resolution matches the records is a later step.",
+     "the fitted scenario's work time is the resolution time, an upper bound, unless gridsim fit ran with "
+     "--work-by-simulation, which searches for the work time whose simulated resolution matches the records.",
      "处置与等待：从上报到办结包含等待时间。缺少签收时间时，拟合情景的处置时长取办结时长，是其上限；"
-     "通过模拟反推与记录相符的处置时长留待后续。"),
+     "若运行 gridsim fit 时加 --work-by-simulation，则通过模拟反推与记录相符的处置时长。"),
     ("Staffing and duty hours are not in records: they come from --scenario, else the model's defaults.",
      "工单不含人员配置与值班时间：取自 --scenario，否则为模型默认值。"),
 )
