@@ -16,7 +16,7 @@ from fit_export import HEADER, make_export
 from sim.fit.censored import Durations, fit_durations, kaplan_meier
 from sim.fit.dates import parse_datetime
 from sim.fit.reading import FitError, parse_columns, read_records
-from sim.fit.rows import level_of, orders_from
+from sim.fit.rows import level_of, unrecognised_levels, orders_from
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,11 @@ def test_not_a_date_is_refused_with_its_value():
                                         ("grid", "grid"), ("", "")])
 def test_levels_as_records_name_them(text, level):
     assert level_of(text) == level
+
+
+def test_level_texts_that_name_nothing_are_flagged():
+    # a status in the level column would be read as a department's name: fit warns about such texts
+    assert unrecognised_levels(["办理中", "住建局", "部门", "区级部门", "网格", "待定", ""]) == ["办理中", "待定"]
 
 
 def test_kaplan_meier_by_hand():

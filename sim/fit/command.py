@@ -21,7 +21,7 @@ from sim.experiments.atomic import atomic_write
 from sim.fit.estimates import estimate
 from sim.fit.fitted import fitted_scenario
 from sim.fit.reading import FitError, parse_columns, read_records
-from sim.fit.rows import orders_from
+from sim.fit.rows import unrecognised_levels, orders_from
 from sim.fit.work_search import search
 from sim.scenario import load_scenario
 from sim.scenario.geometry import GRID_FIELDS
@@ -115,6 +115,10 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     say(f"{rows['total']} rows: {rows['used']} used ({rows['open']} still open), {rows['refused']} refused")
     est = estimate(orders, say)
     toml_data, warnings = fitted_scenario(est, records, Path(scenario) if scenario else None)
+    if odd := unrecognised_levels(orders.level_text):
+        warnings.append(f"level texts read as a department's name (they name no level and no office): "
+                        f"{', '.join(odd[:8])}{' ...' if len(odd) > 8 else ''}; if they are statuses, not levels, map "
+                        "the right column with --columns level=COLUMN")
     searched = _work_by_simulation(toml_data, est, warnings, say) if work_by_simulation else None
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -86,7 +86,7 @@ def estimate(o: Orders, progress: Any = None) -> dict[str, Any]:
         grids[g] = {"community": _most([o.community[i] for i in idx]), "street": _most([o.street[i] for i in idx]),
                     "arrivals_per_week": per_week(o.reported[idx], w)}
     disp = dispersion(o.reported, w)
-    return {"window": {"start": o.origin.isoformat(sep=" "), "first_report_hours": w.start, "export_hours": w.end,
+    return {"window": {"start": o.origin.isoformat(sep=" "), "first_report_hours": w.start, "last_report_hours": w.end,
                        "weeks": w.weeks},
             "issue_types": issue_types, "grids": grids, "profile": profiles(o.reported, w),
             "dispersion": None if disp is None else asdict(disp),
