@@ -72,6 +72,8 @@ def test_check_from_the_command_line(records, tmp_path, capsys):
                  "--out", str(tmp_path / "c")]) == 0
     out = capsys.readouterr().out
     assert "orders_per_week 政策咨询" in out and "measures inconsistent" in out
+    # two runs are allowed, but the verdict says how little they can tell
+    assert "warning: only 2 simulated runs" in out
     assert (tmp_path / "c" / "check.json").is_file() and (tmp_path / "c" / "results.xlsx").is_file()
     assert (tmp_path / "c" / "verdict.txt").read_text(encoding="utf-8").strip() in out
     assert {p.name for p in (tmp_path / "c" / "figures").iterdir()} == {"check-weekly.png", "check-qq.png"}
@@ -108,3 +110,12 @@ def test_records_quantile_interval_covers_the_true_quantile():
             lo, hi = quantile_ci(rng.exponential(1.0, 60), q)
             hits += lo <= truth <= hi
         assert 920 <= hits <= 1000, (q, hits)
+
+
+def test_a_level_the_model_never_closes_is_said_not_dropped(records, tmp_path):
+    """With no street staff the model closes nothing at the street, where the records close orders: that
+    comparison cannot be made, and check says so instead of leaving it out unseen."""
+    path, _ = records
+    doc = check(TWIN, path, tmp_path, ["levels.street.staff_per_unit=0"], replications=5, quiet=True).doc
+    assert not any(m.get("level") == "street" and m["measure"].startswith("resolution") for m in doc["measures"])
+    assert any("at street not compared" in w for w in doc["warnings"]), doc["warnings"]

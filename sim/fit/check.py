@@ -90,7 +90,7 @@ def _difference(records: float, mean: float, unit: str) -> float | None:
     return None if mean == 0 else records / mean - 1
 
 
-def _measures(rec: Reduced, sims: list[Reduced]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _measures(rec: Reduced, sims: list[Reduced]) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     rows: list[dict[str, Any]] = []
     for name in sorted(set(rec.weekly) | {n for s in sims for n in s.weekly}):
         rows.append(_row("orders_per_week", "per week", rec.weekly.get(name, 0.0),
@@ -104,8 +104,13 @@ def _measures(rec: Reduced, sims: list[Reduced]) -> tuple[list[dict[str, Any]], 
             if shares[lv] > 0 or any(sim):
                 rows.append(_row("level_share", "share", shares[lv], sim, type=name, level=lv))
     plots: dict[str, Any] = {}
+    skipped = []  # records with enough closed orders that the model cannot be set beside: said, not dropped
     for (name, lv), hours in rec.durations.items():
         runs = [s.durations[(name, lv)] for s in sims if len(s.durations.get((name, lv), ())) >= MIN_CLOSED]
+        if len(hours) >= MIN_CLOSED and len(runs) < 2:
+            skipped.append(f"resolution times of {name} at {lv} not compared: the records close {len(hours)} orders "
+                           f"there, the model fewer than {MIN_CLOSED} in {len(sims) - len(runs)} of {len(sims)} runs "
+                           "(a level the model hardly reaches, or a queue it never clears)")
         if len(hours) < MIN_CLOSED or len(runs) < 2:
             continue
         for i, q in enumerate(QUANTILES):
@@ -119,7 +124,7 @@ def _measures(rec: Reduced, sims: list[Reduced]) -> tuple[list[dict[str, Any]], 
                      "p_value": ks["p_value"], "consistent": ks["p_value"] >= 0.05, "difference": ks["statistic"],
                      "n_records": len(hours), "n_simulated": len(pooled)})
         plots[f"{name}|{lv}"] = qq(hours, pooled)
-    return rows, plots
+    return rows, plots, skipped
 
 
 def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list[str] | None = None,
@@ -146,7 +151,10 @@ def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list
         raise FitError(f"--replications {n}: check needs at least 2 replications to judge the spread of runs")
     rec = reduce(orders, p)
     sims = _simulated(sc, sim_p, n, say)
-    rows, plots = _measures(rec, sims)
+    rows, plots, skipped = _measures(rec, sims)
+    if n < 5:  # the range 95% of single runs fall in is a t-interval: with few runs it is very wide
+        skipped.insert(0, f"only {n} simulated runs: the range single runs fall in is very wide, so few measures can be "
+                          "called inconsistent; give --replications 10 or more")
     bad = sum(not r["consistent"] for r in rows)
     chance = int(stats.binom.ppf(0.99, len(rows), 0.05))
     doc = {"scenario": str(scenario), "records": str(against), "replications": n,
@@ -158,7 +166,7 @@ def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list
                                      "simulated": [s.weekly_series.get(t, [0] * len(rec.weekly_series[t]))
                                                    for s in sims]} for t in rec.weekly_series},
                       "qq": plots},
-           "notes": list(NOTES)}
+           "notes": list(NOTES), "warnings": skipped}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -82,6 +82,7 @@ def check_text(res: CheckResult) -> str:
     if grids:
         lines.append(f"grids: {sum(m['consistent'] for m in grids)} of {len(grids)} consistent in orders per week "
                      "(each in check.json and results.xlsx)")
+    lines += [f"warning: {w}" for w in doc.get("warnings", [])]
     lines += ["", f"{s['inconsistent']} of {s['measures']} measures inconsistent (by chance about "
               f"{s['expected_by_chance']:.1f}): the model is {'consistent' if s['consistent'] else 'NOT consistent'} "
               "with the records"]
