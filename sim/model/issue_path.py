@@ -29,6 +29,7 @@ import numpy as np
 
 from sim.model.cadres import Cadre
 from sim.model.calls import Call
+from sim.model.columns import typed
 from sim.model.component import Component, Run
 from sim.model.dispatch import SkilledUnit, Unit
 from sim.model.district import District
@@ -73,37 +74,37 @@ class IssuePath(Component):
         sc = self.run.sc
         types = [sc.issue_types[name] for name in t.type_names]
         kind = t.type.astype(np.intp)
-        self.i_grid = _typed(t.grid, "i")
+        self.i_grid = typed(t.grid, "i")
         self.i_level = bytearray(t.level.astype(np.uint8).tobytes())
         t.drawn_level = t.level
         t.level = np.frombuffer(self.i_level, dtype=np.uint8)  # live: where it ends is an outcome (worsening)
         self.i_prio = bytearray(np.array([it.priority for it in types], np.uint8)[kind].tobytes())
         self.i_police = bytearray(t.police.astype(np.uint8).tobytes())
         self.i_hidden = bytearray(t.hidden.astype(np.uint8).tobytes())
-        self.i_service = _typed(t.service)
-        self.i_intake = _typed(t.intake)
-        self.i_travel = _typed(t.travel)
-        self.i_delay = _typed(t.report_delay)
-        self.i_offset = _typed(t.visit_offset)
-        self.i_occur = _typed(t.occur)
+        self.i_service = typed(t.service)
+        self.i_intake = typed(t.intake)
+        self.i_travel = typed(t.travel)
+        self.i_delay = typed(t.report_delay)
+        self.i_offset = typed(t.visit_offset)
+        self.i_occur = typed(t.occur)
         # the table's columns become views of these arrays: one copy of each column, not two
         t.grid = np.frombuffer(self.i_grid, dtype=np.int32)
         t.service, t.intake, t.travel = (np.frombuffer(a) for a in (self.i_service, self.i_intake, self.i_travel))
         t.report_delay, t.visit_offset, t.occur = (np.frombuffer(a) for a in (self.i_delay, self.i_offset, self.i_occur))
-        self.report = _typed(np.full(n, NAN))
-        self.start = _typed(np.full(n, NAN))
-        self.end = _typed(np.full(n, NAN))
-        self.remaining = _typed(np.zeros(n))
+        self.report = typed(np.full(n, NAN))
+        self.start = typed(np.full(n, NAN))
+        self.end = typed(np.full(n, NAN))
+        self.remaining = typed(np.zeros(n))
         self.found = bytearray(n)
         self.stage = bytearray(n)  # the level the issue is at (0: the grid, or its police grid)
         self.i_seq = bytearray(t.sequential.astype(np.uint8).tobytes())
-        self.i_attempt = [_typed(t.attempts[:, k]) for k in range(t.attempts.shape[1])]  # community, street
-        self.i_response = _typed(t.response)
+        self.i_attempt = [typed(t.attempts[:, k]) for k in range(t.attempts.shape[1])]  # community, street
+        self.i_response = typed(t.response)
         units = list(sc.levels.department.units)
         dept = [0 if (u := sc.department_unit(name)) is None else 1 + units.index(u) for name in t.type_names]
         self.i_dept = bytearray(np.array(dept, np.uint8)[kind].tobytes())
-        self.i_lead = [_typed(t.lead[:, k]) for k in range(t.lead.shape[1])]  # per level, or none
-        self.i_feedback = _typed(t.feedback)
+        self.i_lead = [typed(t.lead[:, k]) for k in range(t.lead.shape[1])]  # per level, or none
+        self.i_feedback = typed(t.feedback)
         # issues waiting with nobody working on them: for a department's response, or in a lead step
         self.waiting: set[int] = set()
         self.status = bytearray(n)  # NOT_YET, HIDDEN, KNOWN, RESOLVED or PETITION
@@ -113,8 +114,8 @@ class IssuePath(Component):
         self.limits = [[it.time_limit_by_level.get(lv, 0.0) for lv in LEVELS] for it in types]
         self.raised_to = [it.supervised_priority for it in types]
         supervised = any(it.time_limit_by_level for it in types)
-        self.i_kind = _typed(t.type, "H") if supervised else array("H")
-        self.supervised = _typed(np.full(n if supervised else 0, NAN))  # when its priority was raised
+        self.i_kind = typed(t.type, "H") if supervised else array("H")
+        self.supervised = typed(np.full(n if supervised else 0, NAN))  # when its priority was raised
         self.queued = bytearray(n)  # in a unit's queue now (supervision moves it up there)
 
     def begin(self) -> None:
@@ -248,6 +249,10 @@ class IssuePath(Component):
         if self.here and self.queued[i]:
             self.worsening.watch_office(i, lv)
 
+    def place(self, i: int, lv: int) -> Unit:
+        """The unit issue ``i`` waits in at level ``lv``: its grid's (or police grid's) at 0, else the office."""
+        return self.office(i, lv) if lv else self.grid_place(i)
+
     def office(self, i: int, lv: int) -> Unit:
         """The unit of level ``lv`` (1 community, 2 street, 3 department) that serves issue ``i``."""
         g = self.i_grid[i]
@@ -258,7 +263,7 @@ class IssuePath(Component):
     def withdraw(self, i: int) -> None:
         """The issue leaves the queue it waits in at its current level, unstarted."""
         lv = self.stage[i]
-        unit = self.office(i, lv) if lv else self.grid_place(i)
+        unit = self.place(i, lv)
         unit.withdraw(self.i_prio[i], self.report[i], i)
         self.queued[i] = 0
 
@@ -309,7 +314,7 @@ class IssuePath(Component):
         old, self.i_prio[i] = self.i_prio[i], new
         if not self.queued[i]:
             return
-        unit = self.office(i, lv) if lv else self.grid_place(i)
+        unit = self.place(i, lv)
         unit.raise_priority(old, new, self.report[i], i)
         # urgent now: it calls a cadre away, as an issue reported urgent does
         if new <= self.interrupt:
@@ -391,10 +396,3 @@ class IssuePath(Component):
             for i in unit.waiting():
                 location[i] += 1
         return location
-
-
-def _typed(x: np.ndarray, code: str = "d") -> array:
-    """A numpy column as a compact Python array (typecode 'd' float64, 'i' int32, 'H' uint16): fast scalar access."""
-    out = array(code)
-    out.frombytes(np.ascontiguousarray(x, dtype=np.dtype(code)).tobytes())
-    return out

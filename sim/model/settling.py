@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.model.columns import typed
 from sim.scenario import LEVELS, ROLES, Scenario
 from sim.scenario.settling import chances, settles_by_attempt
 
@@ -50,8 +51,8 @@ class Settling:
     def __init__(self, sc: Scenario, type_names: list[str], kind: np.ndarray, settle: np.ndarray, path: Any):
         n = len(kind)
         self.path = path  # the IssuePath: its stage, level, start, work columns
-        self.kind = array("H", np.ascontiguousarray(kind, dtype=np.uint16).tobytes())
-        self.left = array("d", np.ascontiguousarray(settle, dtype=float).tobytes())
+        self.kind = typed(kind, "H")
+        self.left = typed(settle)
         self.who = array("H", bytes(2 * n))  # the role of the cadre who last started work on it
         self.chance = [chances(sc, name) for name in type_names]
         self.carries = [carries(sc, name) for name in type_names]

@@ -22,6 +22,7 @@ from array import array
 import numpy as np
 
 from sim.model.calls import Call
+from sim.model.columns import typed
 from sim.model.component import Component, Run
 from sim.model.issues import HIDDEN, KNOWN, IssueTable
 
@@ -35,8 +36,8 @@ class Worsening(Component):
     def __init__(self, run: Run, table: IssueTable):
         super().__init__(run)
         n = len(table)
-        self.at_grid = _floats(table.worsen)  # hours after occurrence (inf: never); empty: no type worsens there
-        self.at_office = [_floats(table.worsen_office[:, k]) for k in range(table.worsen_office.shape[1])]
+        self.at_grid = typed(table.worsen)  # hours after occurrence (inf: never); empty: no type worsens there
+        self.at_office = [typed(table.worsen_office[:, k]) for k in range(table.worsen_office.shape[1])]
         self.on = bool(len(self.at_grid) or self.at_office)
         to_petition = np.array([run.sc.issue_types[t].worsens_to == "petition" for t in table.type_names], bool)
         self.to_petition = bytearray(to_petition[table.type].astype(np.uint8).tobytes()) if self.on else bytearray()
@@ -72,9 +73,3 @@ class Worsening(Component):
             iss.petition(i)
         else:
             self.worsened[i] = BEYOND if iss.go_up(i) else SKIPPED
-
-
-def _floats(x: np.ndarray) -> array:
-    out = array("d")
-    out.frombytes(np.ascontiguousarray(x, dtype=float).tobytes())
-    return out
