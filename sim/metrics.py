@@ -197,6 +197,7 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
     res_h = (r.end - r.report)[done]
     true_h = (r.end - r.issues.occur)[done]
     hidden = m & r.issues.hidden
+    petitioned = _petitioned(r, m)
 
     out: dict[str, float] = {
         "issues_arrived": float(arrived),
@@ -216,8 +217,7 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         "true_resolution_hours_p90": _pct(true_h, 90),
         "sla_attainment": _share((done & (r.end - r.report <= r.sla_hours)).sum(), arrived),
         # a petition went above the district: it counts as escalated (never as resolved)
-        "escalation_rate": _share((done & (r.resolved_level > 0)).sum() + _petitioned(r, m),
-                                  done.sum() + _petitioned(r, m)),
+        "escalation_rate": _share((done & (r.resolved_level > 0)).sum() + petitioned, done.sum() + petitioned),
         "hidden_found_by_visit_share": _share((hidden & r.found_by_visit).sum(), hidden.sum()),
     }
     if r.worsened.size:  # some type worsens: what went up, or left, because it waited (of the issues known)
