@@ -237,6 +237,32 @@ def test_counts_per_grid_are_proportional_to_households(profiled):
     assert_shares(np.bincount(table.grid, minlength=len(HOUSEHOLDS)), np.asarray(HOUSEHOLDS, float), "all per grid")
 
 
+def test_issue_weights_split_the_same_total_by_households_times_weight():
+    weights = [0.0, 3.0, 1.0, 0.5, 2.0, 1.0]
+    data = {"name": "weighted", "calendar": {"start": START, "horizon_days": 365, "warmup_days": 0},
+            "grids": {"list": [{"id": f"G{i + 1}", "households": h, "issue_weight": w}
+                               for i, (h, w) in enumerate(zip(HOUSEHOLDS, weights))]},
+            "issue_types": {"request": {"rate_per_1000_households_per_week": 5.0, "service_time": 1.0}}}
+    table = issues(build_scenario(data, Path("weighted.toml")), 7)
+    # the total is unchanged by the weights: 5 per 1,000 households a week over 6,000 households for 365 days
+    mu = 5.0 * sum(HOUSEHOLDS) / 1000 * 365 / 7
+    assert stats.poisson.ppf(ALPHA / 2, mu) <= len(table.grid) <= stats.poisson.ppf(1 - ALPHA / 2, mu)
+    expected = np.asarray(HOUSEHOLDS, float) * np.asarray(weights)
+    counts = np.bincount(table.grid, minlength=len(HOUSEHOLDS))
+    assert counts[0] == 0  # a weight of 0: no issue in that grid
+    assert_shares(counts[1:], expected[1:], "per weighted grid")
+
+
+def test_all_issue_weights_zero_is_refused():
+    from sim.scenario import ScenarioError
+
+    data = {"name": "none", "calendar": {"start": START, "horizon_days": 7},
+            "grids": {"list": [{"id": "G1", "households": 10, "issue_weight": 0}]},
+            "issue_types": {"request": {"rate_per_1000_households_per_week": 5.0, "service_time": 1.0}}}
+    with pytest.raises(ScenarioError, match="issue_weight"):
+        build_scenario(data, Path("none.toml"))
+
+
 # ---------------------------------------------------------------- emergencies
 
 E_RATES = {"hazard": 40.0, "request": 100.0}  # 240 and 600 issues a week

@@ -183,3 +183,21 @@ def test_an_export_filtered_by_report_date_is_not_under_counted(tmp_path):
         a = [x for x in res.estimates["issue_types"].values() if x["name_in_records"] == t.name][0]
         # about 13 x 70 = 910 orders: relative SE 3.3%, so 12% is over 3 SE
         assert a["arrivals_per_week"]["mean"] == pytest.approx(t.per_week, rel=0.12), t.name
+
+
+def test_a_busier_grid_gets_its_weight(tmp_path):
+    """Keep every order of the first grid and a third of the others': per household the first grid has three times
+    the others' orders, and the fitted scenario's issue_weight says so (within three standard errors)."""
+    export = make_export(weeks=26)
+    first = export.rows[0][3]
+    keep = [r for k, r in enumerate(export.rows) if r[3] == first or k % 3 == 0 or r[0] == "合计"]
+    path = tmp_path / "orders.csv"
+    path.write_text(type(export)(keep).csv_text(), encoding="utf-8")
+    res = fit(path, tmp_path / "out", quiet=True)
+    grids = tomllib.loads((res.out / "fitted.toml").read_text(encoding="utf-8"))["grids"]["list"]
+    w = {g["id"]: g["issue_weight"] for g in grids}
+    others = np.mean([v for k, v in w.items() if k != first])
+    n_first = res.estimates["grids"][first]["arrivals_per_week"]["count"]  # about 1,000 orders: 3% error
+    assert w[first] / others == pytest.approx(3.0, rel=3 / np.sqrt(n_first) + 0.03)
+    # the district's total is unchanged: weights average 1 over households (all equal here)
+    assert np.mean(list(w.values())) == pytest.approx(1.0, rel=1e-3)

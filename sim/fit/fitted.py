@@ -4,7 +4,8 @@ Grids come from ``--scenario``'s grid table (with its households, communities an
 records (communities and streets as the records give them; households a stated default, with a warning).
 Staffing (cadres, offices), dispatch, visits and wartime come from ``--scenario``, else the model's defaults,
 with a warning; without ``--scenario`` visits are off (records cannot show what visits find).  Rates are the
-records' arrivals per week over the district's households; work times per level are the fitted work times
+records' arrivals per week over the district's households, split over the grids as the records split them (each
+grid's ``issue_weight``); work times per level are the fitted work times
 (resolved - accepted) where ``accepted`` is recorded, else the fitted resolution times, which include waiting.
 """
 
@@ -71,7 +72,21 @@ def _service(key: str, t: dict[str, Any], warnings: list[str]) -> dict[str, Any]
     return out
 
 
+def _weighted(grids: list[dict[str, Any]], est: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each grid's ``issue_weight``: its share of the orders over its share of the households, so the model splits
+    a type's arrivals over grids as the records do.  Half an order is added to every grid, so that a grid with
+    none in a short export is taken as quiet, not as never having an issue."""
+    counts = [est["grids"].get(g["id"], {}).get("arrivals_per_week", {}).get("count", 0) + 0.5 for g in grids]
+    households = [g["households"] for g in grids]
+    hh, n = sum(households), sum(counts)
+    return [g | {"issue_weight": _sig((c / n) / (h / hh))} for g, c, h in zip(grids, counts, households)]
+
+
 def _grids(est: dict[str, Any], base: Any, warnings: list[str]) -> list[dict[str, Any]]:
+    return _weighted(_layout(est, base, warnings), est)
+
+
+def _layout(est: dict[str, Any], base: Any, warnings: list[str]) -> list[dict[str, Any]]:
     if base is not None:
         d = build_district(base)
         sunk = base.grids.table_sunk() or {}

@@ -35,6 +35,7 @@ class District:
     n_police_units: int
     centroids: np.ndarray | None = None  # (n, 2) longitude, latitude (degrees); only when the run needs geometry
     police_base: np.ndarray | None = None  # per police unit, the grid its officers set out from (with centroids)
+    issue_weight: np.ndarray | None = None  # per grid, issues per household relative to the others; None: all equal
 
     @property
     def n(self) -> int:
@@ -288,4 +289,11 @@ def build_district(scenario: Scenario) -> District:
         n_police_units=n_units,
         centroids=centroids,
         police_base=police_bases(unit, n_units, _xy(centroids)) if centroids is not None else None,
+        issue_weight=_weights([r.issue_weight for r in rows]),
     )
+
+
+def _weights(weights: list[float]) -> np.ndarray | None:
+    """The grids' issue weights; None when all are equal, so such a district draws exactly as before."""
+    w = np.array(weights, dtype=float)
+    return None if np.all(w == w[0]) and w[0] > 0 else w

@@ -117,7 +117,8 @@ def generate_issues(scenario: Scenario, district: District, seeds: np.random.See
     clock = Clock(scenario.calendar.start)
     horizon = scenario.horizon_hours
     hh = district.households.astype(float)
-    p_grid = hh / hh.sum()
+    weighted = hh if district.issue_weight is None else hh * district.issue_weight
+    p_grid = weighted / weighted.sum()
     names = list(scenario.issue_types)
     any_sequential = any(it.escalation == "sequential" for it in scenario.issue_types.values())
     units = scenario.levels.department.units

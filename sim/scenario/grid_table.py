@@ -23,7 +23,7 @@ from sim.scenario.errors import problems
 from sim.scenario.textfile import read_utf8
 
 REQUIRED = ("id", "households")
-OPTIONAL = ("community", "street", "population", "sunk_cadres")
+OPTIONAL = ("community", "street", "population", "sunk_cadres", "issue_weight")
 NAMES = ("id", "community", "street")  # text columns: a merged cell names every row it spans
 # what a spreadsheet's totals or subtotals row says in its name cells (合计 total, 总计 grand total, 小计 subtotal)
 TOTALS = re.compile(r"(合计|总计|小计|共计|总数|汇总|全区|sum|sub-?totals?|(grand )?totals?)[:：]?", re.IGNORECASE)

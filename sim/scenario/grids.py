@@ -32,6 +32,9 @@ class GridSpec(_Model):
     households: Annotated[int, Field(ge=1, le=MAX_HOUSEHOLDS)]
     population: NonNegativeFloat | None = None
     sunk_cadres: NonNegativeInt | None = None  # with cadres.sunk.allocation = "table"
+    # issues per household relative to the district's other grids (records show busier grids); the district's
+    # total stays rate x households, only its split over grids moves
+    issue_weight: NonNegativeFloat = 1.0
 
 
 class GridGenerator(_Model):
@@ -129,6 +132,10 @@ class Grids(_Model):
                 raise FieldError(where, r.id if self.list is not None else getattr(self, given[0]),
                                  f"grid id {r.id!r} is repeated; ids must be unique")
             seen.add(r.id)
+        if rows and not any(r.issue_weight > 0 for r in rows):
+            where = ("list", 0, "issue_weight") if self.list is not None else given[0]
+            raise FieldError(where, 0, "every grid's issue_weight is 0, so no issue could arise anywhere; give at "
+                             "least one grid a weight above 0 (1 is the default)")
         object.__setattr__(self, "rows", rows)
         return self
 
