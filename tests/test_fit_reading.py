@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
+from scipy import stats
 from openpyxl import Workbook
 
 from fit_export import HEADER, make_export
-from sim.fit.censored import Durations, fit_durations, kaplan_meier
+from sim.fit.censored import restricted_mean, Durations, fit_durations, kaplan_meier
 from sim.fit.dates import parse_datetime
 from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import level_of, unrecognised_levels, orders_from
@@ -135,6 +136,40 @@ def test_exponential_censored_fit_matches_its_closed_form():
     if f.dist == "exponential":
         half = 1.96 / math.sqrt(d.ended.sum())
         assert f.ci95 == pytest.approx((mle * math.exp(-half), mle * math.exp(half)), rel=1e-3)
+
+
+def test_restricted_mean_by_hand_and_without_censoring():
+    # times 1, 2, 2+, 3, 5+: S = 1 until 1, 0.8 until 2, 0.6 until 3 (the open 2 leaves 2 at risk and one ends):
+    # area up to the last end, 3: 1 + 0.8 + 0.6 = 2.4
+    r = restricted_mean(Durations(np.array([1.0, 2, 2, 3, 5]), np.array([True, True, False, True, False])))
+    assert r.mean == pytest.approx(2.4) and r.tau == 3
+    # uncensored: the plain mean, with the plain standard error times sqrt((n - 1) / n)
+    x = np.random.default_rng(4).gamma(2.0, 3.0, 500)
+    r = restricted_mean(Durations(x, np.ones(500, bool)))
+    assert r.mean == pytest.approx(x.mean(), rel=1e-12)
+    half = 1.959963984540054 * x.std(ddof=0) / math.sqrt(500)
+    assert r.ci95 == pytest.approx((x.mean() - half, x.mean() + half), rel=1e-9)
+
+
+def test_a_family_whose_mean_misses_kaplan_meier_is_passed_over():
+    # two clusters, 0.5 h and 100 h: a lognormal wins on AIC but its mean is far off; the fit's mean must be
+    # the sample's (every order ended, so Kaplan-Meier's mean is the plain mean)
+    rng = np.random.default_rng(2)
+    x = np.concatenate([0.5 + rng.uniform(0, 0.01, 800), 100 + rng.uniform(0, 1, 200)])
+    f = fit_durations(Durations(x, np.ones(len(x), bool)))
+    assert min(f.aic, key=f.aic.get) == "lognormal" and f.dist != "lognormal"
+    assert f.ci95[0] <= x.mean() <= f.ci95[1] and f.guard
+
+
+def test_no_family_agreeing_means_the_scale_is_set_to_match_kaplan_meier():
+    from sim.fit.censored import FAMILIES, MEAN_SET, RestrictedMean, _guarded, _restricted
+
+    fits = {f.name: (f, np.log([2.0, 3.0]) if f.shape else np.log([3.0]), aic) for f, aic in zip(FAMILIES, [4, 3, 2, 1])}
+    fam, theta, guard = _guarded(fits, RestrictedMean(20.0, (19.0, 21.0), 40.0))
+    assert fam.name == "weibull" and guard.endswith(MEAN_SET)
+    # E[min(X, 40)] of the rescaled Weibull, by simulation: about 20
+    x = np.minimum(stats.weibull_min(math.exp(theta[0]), scale=math.exp(theta[1])).rvs(200_000, random_state=1), 40)
+    assert x.mean() == pytest.approx(20.0, rel=0.01) and _restricted(fam, theta, 40.0) == pytest.approx(20.0)
 
 
 def test_too_few_closed_cannot_be_fitted():

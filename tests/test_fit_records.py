@@ -201,3 +201,23 @@ def test_a_busier_grid_gets_its_weight(tmp_path):
     assert w[first] / others == pytest.approx(3.0, rel=3 / np.sqrt(n_first) + 0.03)
     # the district's total is unchanged: weights average 1 over households (all equal here)
     assert np.mean(list(w.values())) == pytest.approx(1.0, rel=1e-3)
+
+
+def test_a_level_with_too_few_closed_orders_gets_the_censored_exponential_estimate():
+    from sim.fit.censored import Durations
+    from sim.fit.fitted import _service
+
+    open_only = Durations(np.array([10.0, 30.0, 20.0]), np.array([False, False, False]))
+    one_closed = Durations(np.array([10.0, 30.0, 20.0]), np.array([True, False, False]))
+    entry = {"grid": {"dist": "exponential", "mean": 2.0, "n": 50, "open": 0},
+             "street": {"dist": None, "n": 3, "open": 3, "mean_exponential": open_only.exponential_mean()},
+             "community": {"dist": None, "n": 3, "open": 2, "mean_exponential": one_closed.exponential_mean()}}
+    t = {"level_share": {"grid": {"mean": 0.8, "n": 50}, "community": {"mean": 0.1, "n": 3},
+                         "street": {"mean": 0.1, "n": 3}},
+         "work_hours": {}, "resolution_hours": entry}
+    warnings: list[str] = []
+    out = _service("x", t, warnings)
+    # censored exponential MLE: all hours over the closed count (60 / 1); with none closed, as if one were
+    assert out["service_time_by_level"]["community"] == {"dist": "exponential", "mean": 60.0}
+    assert out["service_time_by_level"]["street"] == {"dist": "exponential", "mean": 60.0}
+    assert any("0 closed order(s)" in w and "errs long" in w for w in warnings)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import integrate, optimize, special, stats
 
 MIN_HOURS = 1 / 60  # a duration of zero (closed at the minute it was reported) is read as one minute
 Z95 = 1.959963984540054
@@ -47,6 +47,8 @@ class Fitted:
     p90: float
     cv: float
     aic: dict[str, float]  # every family that could be fitted
+    # how the family was chosen where the best by AIC missed Kaplan-Meier's mean (None: the best by AIC)
+    guard: str | None = None
 
     def frozen(self) -> stats.rv_continuous:
         return _frozen(next(f for f in FAMILIES if f.name == self.dist), self.shape, self.scale)
@@ -73,6 +75,42 @@ class Durations:
     def closed_mean(self) -> float | None:
         """The mean over ended ones alone: biased low when some are censored (shown beside the fit)."""
         return float(self.hours[self.ended].mean()) if self.ended.any() else None
+
+    def exponential_mean(self) -> float:
+        """The censored exponential's maximum-likelihood mean, all hours over the ended count; with none ended,
+        all hours as if one were about to end (no estimate exists then: a guess that errs long, said so)."""
+        return float(np.maximum(self.hours, MIN_HOURS).sum() / max(int(self.ended.sum()), 1))
+
+
+@dataclass(frozen=True)
+class RestrictedMean:
+    """The Kaplan-Meier mean up to ``tau``, the last ended duration (the mean of min(duration, tau)), and its
+    95% CI: what the records show of the mean whatever the tail beyond them."""
+    mean: float
+    ci95: tuple[float, float]
+    tau: float
+
+
+MEAN_SET = "with its scale set to match Kaplan-Meier (no family's mean agrees with it)"
+
+
+def restricted_mean(d: Durations) -> RestrictedMean | None:
+    """The area under Kaplan-Meier up to the last ended duration, with the usual variance
+    sum_j A_j^2 d_j / (n_j (n_j - d_j)) (A_j the area beyond the j-th end time; Klein & Moeschberger, 4.5)."""
+    x = np.maximum(d.hours, MIN_HOURS)
+    if not d.ended.any():
+        return None
+    ts, deaths = np.unique(x[d.ended], return_counts=True)
+    at_risk = len(x) - np.searchsorted(np.sort(x), ts, side="left")
+    surv = np.cumprod(1 - deaths / at_risk)
+    widths = np.diff(ts)  # surv[j] holds from ts[j] to ts[j + 1]
+    pieces = surv[:-1] * widths
+    mean = float(ts[0] + pieces.sum())
+    beyond = np.concatenate([np.cumsum(pieces[::-1])[::-1], [0.0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > deaths, beyond**2 * deaths / (at_risk * (at_risk - deaths)), 0.0)
+    se = math.sqrt(float(terms.sum()))
+    return RestrictedMean(mean, (mean - Z95 * se, mean + Z95 * se), float(ts[-1]))
 
 
 def kaplan_meier(d: Durations) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -150,15 +188,61 @@ def fit_durations(d: Durations) -> Fitted | None:
             fits[fam.name] = (fam, theta, 2 * len(theta) - 2 * ll)
     if not fits:
         return None
-    fam, theta, _ = min(fits.values(), key=lambda v: v[2])
+    km = restricted_mean(d)
+    fam, theta, guard = _guarded(fits, km)
     shape = math.exp(theta[0]) if fam.shape else None
     scale = math.exp(theta[-1])
     with np.errstate(all="ignore"):
         try:
-            ci = _mean_ci(fam, theta, x, d.ended)
+            # a scale set to match Kaplan-Meier is no maximum of the likelihood: its CI is Kaplan-Meier's, relatively
+            ci = (_relative(km, fam, theta) if km is not None and guard and guard.endswith(MEAN_SET)
+                  else _mean_ci(fam, theta, x, d.ended))
         except np.linalg.LinAlgError:
             ci = (math.nan, math.nan)
     frozen = _frozen(fam, shape, scale)
     mean, sd = float(frozen.mean()), float(frozen.std())
     return Fitted(fam.name, shape, scale, mean, ci, float(frozen.ppf(0.9)), sd / mean,
-                  {name: float(aic) for name, (_, _, aic) in fits.items()})
+                  {name: float(aic) for name, (_, _, aic) in fits.items()}, guard)
+
+
+def _relative(km: RestrictedMean, fam: Family, theta: np.ndarray) -> tuple[float, float]:
+    m = _mean_of(fam, theta)
+    return m * km.ci95[0] / km.mean, m * km.ci95[1] / km.mean
+
+
+def _mean_of(fam: Family, theta: np.ndarray) -> float:
+    return fam.mean(math.exp(theta[0]) if fam.shape else 1.0, math.exp(theta[-1]))
+
+
+def _restricted(fam: Family, theta: np.ndarray, tau: float) -> float:
+    """E[min(X, tau)] = the area under the family's survival from 0 to tau."""
+    dist = _frozen(fam, math.exp(theta[0]) if fam.shape else None, math.exp(theta[-1]))
+    return float(integrate.quad(dist.sf, 0.0, tau, limit=200)[0])
+
+
+def _guarded(fits: dict[str, tuple[Family, np.ndarray, float]],
+             km: RestrictedMean | None) -> tuple[Family, np.ndarray, str | None]:
+    """The best family by AIC, unless its mean up to the last ended duration falls outside Kaplan-Meier's 95% CI
+    of the same: then the best by AIC that falls inside, else the best by AIC with its scale set so that it
+    matches Kaplan-Meier (the mean drives a queue's load; a family that misses it misleads)."""
+    ranked = sorted(fits.values(), key=lambda v: v[2])
+    if km is None or not math.isfinite(km.ci95[0]):
+        return ranked[0][0], ranked[0][1], None
+
+    def agrees(fam: Family, theta: np.ndarray) -> bool:
+        return km.ci95[0] <= _restricted(fam, theta, km.tau) <= km.ci95[1]
+
+    if agrees(*ranked[0][:2]):
+        return ranked[0][0], ranked[0][1], None
+    best = ranked[0][0].name
+    for fam, theta, _ in ranked[1:]:
+        if agrees(fam, theta):
+            return fam, theta, f"{fam.name}: the best by AIC whose mean agrees with Kaplan-Meier ({best} misses it)"
+    fam, theta, _ = ranked[0]
+
+    def gap(shift: float) -> float:
+        return _restricted(fam, np.append(theta[:-1], theta[-1] + shift), km.tau) - km.mean
+
+    # the restricted mean grows with the scale, from 0 to tau, and Kaplan-Meier's lies between
+    shift = optimize.brentq(gap, -30.0, 30.0, xtol=1e-10)
+    return fam, np.append(theta[:-1], theta[-1] + shift), f"{fam.name} {MEAN_SET}"

@@ -32,10 +32,10 @@ def type_keys(names: list[str]) -> dict[str, str]:
 
 def _entry(d: Durations, fit: Fitted | None) -> dict[str, Any]:
     out: dict[str, Any] = {"dist": None, "mean": None, "ci95": None, "p90": None, "n": d.n, "open": d.open,
-                           "mean_closed_only": d.closed_mean()}
+                           "mean_closed_only": d.closed_mean(), "mean_exponential": d.exponential_mean()}
     if fit is not None:
         out.update(dist=fit.dist, mean=fit.mean, ci95=list(fit.ci95), p90=fit.p90, cv=fit.cv,
-                   params={"shape": fit.shape, "scale": fit.scale}, aic=fit.aic)
+                   params={"shape": fit.shape, "scale": fit.scale}, aic=fit.aic, guard=fit.guard)
     return out
 
 

@@ -54,6 +54,10 @@ def _service(key: str, t: dict[str, Any], warnings: list[str]) -> dict[str, Any]
         work, res = t["work_hours"].get(lv, {}), t["resolution_hours"].get(lv, {})
         if work.get("dist") == "weibull" or (not work.get("dist") and res.get("dist") == "weibull"):
             warnings.append(f"{key} at {lv}: a Weibull fits best; written as the gamma of its mean and cv")
+        used = work if work.get("dist") else res
+        if used.get("guard"):
+            warnings.append(f"{key} at {lv}: the best family by AIC misses the records' mean; written as the "
+                            f"{used['guard']}")
         if work.get("dist"):
             by_level[lv] = scenario_dist(work)
         elif res.get("dist"):
@@ -61,10 +65,12 @@ def _service(key: str, t: dict[str, Any], warnings: list[str]) -> dict[str, Any]
             warnings.append(f"{key} at {lv}: no accepted times; its work time is the fitted resolution time, "
                             "which includes waiting (an upper bound)")
         else:
-            closed = res.get("mean_closed_only") or 1.0
-            by_level[lv] = {"dist": "exponential", "mean": _sig(closed)}
-            warnings.append(f"{key} at {lv}: fewer than 3 closed orders; work time exponential with the mean of "
-                            f"the closed ones ({closed:.3g} h, or 1 h without any)")
+            few = work if work.get("n") else res
+            guess, closed = few.get("mean_exponential") or 1.0, few.get("n", 0) - few.get("open", 0)
+            by_level[lv] = {"dist": "exponential", "mean": _sig(guess)}
+            warnings.append(f"{key} at {lv}: {closed} closed order(s), too few to fit; work time exponential with "
+                            f"the censored estimate, all hours open or closed over the closed count "
+                            f"({guess:.3g} h{', as if one were about to close: a guess that errs long' if not closed else ''})")
     first = next(iter(by_level))
     out: dict[str, Any] = {"service_time": by_level.pop(first)}
     if by_level:
