@@ -116,6 +116,11 @@ list = [{grids}]
 rate_per_1000_households_per_week = 1
 service_time = 2
 level = {{ department = 1 }}
+[issue_types.talks]
+label_zh = "矛盾纠纷"
+rate_per_1000_households_per_week = 1
+service_time = 2
+level = {{ grid = 0.5, department = 0.5 }}
 [cadres.grid_workers]
 per_grid = 2
 [levels.community]
@@ -123,6 +128,9 @@ staff_per_unit = 3
 [levels.department.units.water]
 staff = 2
 types = ["leak"]
+[levels.department.units.mediation]
+staff = 1
+types = ["talks"]
 """, encoding="utf-8")
     export, path = renamed
     code = main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet", "--scenario", str(base),
@@ -133,6 +141,10 @@ types = ["leak"]
     assert data["name"] == "mine_fitted"
     assert data["cadres"]["grid_workers"]["per_grid"] == 2 and data["levels"]["community"]["staff_per_unit"] == 3
     assert "water" not in data["levels"]["department"].get("units", {})  # it took only 'leak'
+    # the records' 矛盾纠纷 is the scenario's 'talks' (its label_zh), not the usual 'dispute': what names it stays
+    assert "talks" in data["issue_types"] and "dispute" not in data["issue_types"]
+    # and the unit that took it at the department is dropped: the records never close it there
+    assert "mediation" not in data["levels"]["department"].get("units", {})
     households = sum(400 + 10 * i for i in range(len(GRIDS)))
     doc = json.loads((tmp_path / "out" / "fit.json").read_text(encoding="utf-8"))
     sc = load_scenario(tmp_path / "out" / "fitted.toml")
@@ -170,3 +182,14 @@ def test_without_accepted_times_the_work_time_is_the_resolution_time(renamed, tm
     used = sum(t["arrivals_per_week"]["count"] for t in doc["issue_types"].values())
     with_level = sum(s["n"] for t in doc["issue_types"].values() for s in t["level_share"].values())
     assert used == doc["rows"]["used"] and with_level == used - 1
+
+
+def test_a_scenario_without_the_records_grids_exits_2(renamed, tmp_path, capsys):
+    base = tmp_path / "other.toml"
+    base.write_text('name = "other"\n[grids]\nlist = [{ id = "X1", households = 100 }]\n'
+                    '[issue_types.a]\nrate_per_1000_households_per_week = 1\nservice_time = 1\n', encoding="utf-8")
+    _, path = renamed
+    code = main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet", "--scenario", str(base),
+                 "--columns", "grid=网格名称X", "--columns", "type=问题分类"])
+    err = capsys.readouterr().err
+    assert code == 2 and "none of the records' 12 grid(s) is in its grid table" in err and "X1" in err

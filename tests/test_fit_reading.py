@@ -180,3 +180,14 @@ def test_columns_refuses_an_unknown_field():
     with pytest.raises(FitError, match="'gird' is not a field; fields: id, grid"):
         parse_columns(["gird=网格"])
     assert parse_columns(["grid = 网格名称"]) == {"grid": "网格名称"}
+    with pytest.raises(FitError, match="grid is required and cannot be left unread"):
+        parse_columns(["grid="])
+
+
+def test_an_optional_field_left_unread(small, tmp_path):
+    # 签收时间 is there, but --columns accepted= says it is no start of work: no work times are fitted
+    path = tmp_path / "orders.csv"
+    path.write_text(small.csv_text(), encoding="utf-8")
+    assert "accepted" in read_records(path).columns
+    raw = read_records(path, parse_columns(["accepted="]))
+    assert "accepted" not in raw.columns

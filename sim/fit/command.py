@@ -20,10 +20,11 @@ import numpy as np
 from sim.experiments.atomic import atomic_write
 from sim.fit.estimates import estimate
 from sim.fit.fitted import fitted_scenario
+from sim.fit.load import load_warnings, loads_json, office_loads
 from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import unrecognised_levels, orders_from
 from sim.fit.work_search import search
-from sim.scenario import load_scenario
+from sim.scenario import build_scenario, load_scenario
 from sim.scenario.geometry import GRID_FIELDS
 from sim.scenario.loading import dump_toml, read_toml
 
@@ -83,6 +84,14 @@ def _work_by_simulation(data: dict[str, Any], est: dict[str, Any], warnings: lis
     return res
 
 
+def _known_types(scenario: Path) -> dict[str, str]:
+    """--scenario's issue types by every name a record may give them: key, label, Chinese label."""
+    out: dict[str, str] = {}
+    for key, it in load_scenario(scenario).issue_types.items():
+        out.update({name: key for name in (it.label_zh, it.label, key) if name})
+    return out
+
+
 def _grid_polygons(scenario: Path | None, out: Path) -> dict[str, Any] | None:
     """--scenario's ``grids.geojson`` copied into DIR under its base name, so that the fit folder alone draws
     the per-grid rate map: fit.json's ``grids_geojson`` (the file and the feature properties naming the grid
@@ -113,13 +122,15 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     rows = {"total": orders.total_rows, "used": len(orders), "refused": len(orders.refused),
             "open": int(orders.open.sum())}
     say(f"{rows['total']} rows: {rows['used']} used ({rows['open']} still open), {rows['refused']} refused")
-    est = estimate(orders, say)
+    est = estimate(orders, say, _known_types(Path(scenario)) if scenario else None)
     toml_data, warnings = fitted_scenario(est, records, Path(scenario) if scenario else None)
     if odd := unrecognised_levels(orders.level_text):
         warnings.append(f"level texts read as a department's name (they name no level and no office): "
                         f"{', '.join(odd[:8])}{' ...' if len(odd) > 8 else ''}; if they are statuses, not levels, map "
                         "the right column with --columns level=COLUMN")
     searched = _work_by_simulation(toml_data, est, warnings, say) if work_by_simulation else None
+    loads = office_loads(build_scenario(toml_data, out / "fitted.toml"))
+    warnings.extend(load_warnings(loads))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -128,7 +139,7 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     export = orders.origin + timedelta(hours=orders.export)
     doc = {"rows": rows, "records": str(records), "columns": raw.columns,
            "export_time": export.isoformat(sep=" ", timespec="seconds"), **est, "notes": list(NOTES), "warnings": warnings,
-           **({"work_by_simulation": searched} if searched is not None else {})}
+           "office_load": loads_json(loads), **({"work_by_simulation": searched} if searched is not None else {})}
     polygons = _grid_polygons(Path(scenario) if scenario else None, out)
     if polygons is not None:
         doc["grids_geojson"] = polygons

@@ -20,11 +20,12 @@ TYPE_KEYS = {"政策咨询": "consultation", "咨询": "consultation", "帮扶�
              "环境卫生": "sanitation", "信息采集": "information", "投诉": "complaint", "建议": "suggestion"}
 
 
-def type_keys(names: list[str]) -> dict[str, str]:
-    """A scenario key per type name in the records, most frequent first, each unique."""
+def type_keys(names: list[str], known: dict[str, str] | None = None) -> dict[str, str]:
+    """A scenario key per type name in the records, most frequent first, each unique: the base scenario's key
+    where ``known`` (its types' keys, labels and Chinese labels -> key) names it, else the usual one."""
     keys: dict[str, str] = {}
     for i, name in enumerate(names, start=1):
-        key = TYPE_KEYS.get(name) or (re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+        key = (known or {}).get(name) or TYPE_KEYS.get(name) or (re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
                                       if re.fullmatch(r"[A-Za-z0-9 _.-]+", name) else "") or f"type_{i}"
         keys[name] = key if key not in keys.values() else f"{key}_{i}"
     return keys
@@ -54,14 +55,14 @@ def _by_level(o: Orders, idx: np.ndarray, start: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def estimate(o: Orders, progress: Any = None) -> dict[str, Any]:
-    """fit.json's estimates (without its rows and notes)."""
+def estimate(o: Orders, progress: Any = None, known: dict[str, str] | None = None) -> dict[str, Any]:
+    """fit.json's estimates (without its rows and notes); ``known`` as for ``type_keys``."""
     # arrivals are counted between the first and the last report: an export filtered by report date (the period
     # a platform's export asks for) holds resolutions long after its last report, which are no time of arrival
     w = Window(float(o.reported.min()), float(o.reported.max()), o.origin.weekday())
     types = np.asarray(o.type, dtype=object)
     names = sorted(set(o.type), key=lambda t: (-o.type.count(t), t))
-    keys = type_keys(names)
+    keys = type_keys(names, known)
     issue_types = {}
     for name in names:
         if progress:

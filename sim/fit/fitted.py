@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sim.fit.reading import FitError
 from sim.model.district import build_district
 from sim.scenario import load_scenario
 from sim.scenario.loading import read_toml
@@ -97,6 +98,12 @@ def _layout(est: dict[str, Any], base: Any, warnings: list[str]) -> list[dict[st
         d = build_district(base)
         sunk = base.grids.table_sunk() or {}
         unknown = sorted(set(est["grids"]) - set(d.ids))
+        if len(unknown) == len(est["grids"]):
+            raise FitError(f"--scenario: none of the records' {len(unknown)} grid(s) is in its grid table (records: "
+                           f"{', '.join(unknown[:3])}{', ...' if len(unknown) > 3 else ''}; scenario: "
+                           f"{', '.join(d.ids[:3])}{', ...' if len(d.ids) > 3 else ''}); the grid column must hold the "
+                           "grid table's ids: map another column with --columns grid=COLUMN, or give the district's "
+                           "own scenario")
         if unknown:
             warnings.append(f"{len(unknown)} grid(s) of the records are not in --scenario's grid table "
                             f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}); their orders still "
@@ -110,15 +117,16 @@ def _layout(est: dict[str, Any], base: Any, warnings: list[str]) -> list[dict[st
              "street": v["street"] or "S1"} for g, v in est["grids"].items()]
 
 
-def _only_types(table: Any, types: set[str], warnings: list[str], path: str) -> Any:
-    """The base's tables with the issue types the records do not have left out of every ``types`` list; a
-    department unit left with none is dropped, and a list left empty is a warning (a role's empty list
-    would mean every type)."""
+def _only_types(table: Any, types: set[str], department: set[str], warnings: list[str], path: str) -> Any:
+    """The base's tables with the issue types the records do not have left out of every ``types`` list (and out
+    of a department unit's, the types the records never close at the department); a department unit left with
+    none is dropped, and a list left empty is a warning (a role's empty list would mean every type)."""
     if not isinstance(table, dict):
         return table
-    out = {k: _only_types(v, types, warnings, f"{path}.{k}") for k, v in table.items()}
+    out = {k: _only_types(v, types, department, warnings, f"{path}.{k}") for k, v in table.items()}
     if isinstance(out.get("types"), list) and out["types"]:
-        out["types"] = [t for t in out["types"] if t in types]
+        allowed = department if path.startswith("levels.department.units.") else types
+        out["types"] = [t for t in out["types"] if t in allowed]
         if not out["types"] and not path.startswith("levels.department.units."):
             warnings.append(f"{path}.types: names only issue types the records do not have "
                             f"({', '.join(table['types'])}); left empty: check it")
@@ -155,7 +163,9 @@ def fitted_scenario(est: dict[str, Any], records: Path, base_path: Path | None) 
                                     "level": _shares(t["level_share"]), **_service(key, t, warnings)}
     if base is not None:
         raw = read_toml(base_path)
-        data.update({k: _only_types(raw[k], set(data["issue_types"]), warnings, k) for k in COPIED if k in raw})
+        department = {k for k, t in data["issue_types"].items() if t["level"].get("department", 0) > 0}
+        data.update({k: _only_types(raw[k], set(data["issue_types"]), department, warnings, k)
+                     for k in COPIED if k in raw})
     else:
         warnings.append("staffing: the model's defaults (1 grid worker per grid Mon-Sat 8:30-17:30; community and "
                         "street offices 1 staff each, departments 2, Mon-Fri 8-17); give --scenario BASE.toml with "

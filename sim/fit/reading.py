@@ -55,10 +55,14 @@ def parse_columns(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         field, sep, column = item.partition("=")
         field, column = field.strip(), column.strip()
-        if not sep or not column:
-            raise FitError(f"--columns {item!r}: expected FIELD=COLUMN, e.g. grid=网格名称")
+        if not sep:
+            raise FitError(f"--columns {item!r}: expected FIELD=COLUMN, e.g. grid=网格名称 (or FIELD= to leave an "
+                           "optional field unread)")
         if field not in FIELDS:
             raise FitError(f"--columns {item!r}: {field!r} is not a field; fields: {', '.join(FIELDS)}")
+        if not column and field in REQUIRED:
+            raise FitError(f"--columns {item!r}: {field} is required and cannot be left unread; optional fields: "
+                           f"{', '.join(f for f in FIELDS if f not in REQUIRED)}")
         out[field] = column
     return out
 
@@ -124,7 +128,7 @@ def _xlsx(path: Path, sheet: str | None) -> list[list[Any]]:
 
 def _header_row(table: list[list[Any]], columns: dict[str, str]) -> int:
     """The first row naming at least two fields (or a column given by --columns): titles above it are skipped."""
-    known = {_key(h) for names in HEADERS.values() for h in names} | {_key(c) for c in columns.values()}
+    known = {_key(h) for names in HEADERS.values() for h in names} | {_key(c) for c in columns.values() if c}
     for i, row in enumerate(table[:50]):
         if sum(_key(c) in known for c in row if c is not None) >= 2:
             return i
@@ -136,12 +140,14 @@ def _columns(path: Path, header: list[str], given: dict[str, str]) -> dict[str, 
     by_key = {_key(h): h for h in reversed(header) if h}  # the first of equal headers wins
     found = {}
     for field, column in given.items():
+        if not column:  # FIELD= : an optional field left unread (e.g. a 签收 that is no start of work)
+            continue
         if _key(column) not in by_key:
             raise FitError(f"{path}: --columns {field}={column}: no such column; columns: {', '.join(header)}")
         found[field] = by_key[_key(column)]
     taken = set(found.values())
     for field, names in HEADERS.items():
-        if field in found:
+        if field in found or field in given:
             continue
         hit = next((by_key[_key(n)] for n in names if _key(n) in by_key and by_key[_key(n)] not in taken), None)
         if hit is not None:

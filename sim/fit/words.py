@@ -42,6 +42,7 @@ examples:
   gridsim fit 工单导出.csv --out results/fit
   gridsim fit orders.xlsx --sheet 工单 --scenario scenarios/baota.toml --out results/fit
   gridsim fit orders.csv --columns grid=网格名称 --columns type=问题分类 --out results/fit
+  gridsim fit orders.csv --columns accepted= --work-by-simulation --scenario base.toml --out results/fit
   gridsim run results/fit/fitted.toml --replications 10
 """
 
@@ -66,7 +67,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="take grids (households, communities, streets), staffing, dispatch, visits and wartime from "
                    "this scenario; without it households are 300 per grid and staffing the model's defaults")
     p.add_argument("--columns", action="append", default=[], metavar="FIELD=COLUMN",
-                   help=f"read FIELD from the column headed COLUMN (repeatable); fields: {', '.join(FIELDS)}")
+                   help=f"read FIELD from the column headed COLUMN (repeatable); fields: {', '.join(FIELDS)}. "
+                   "FIELD= leaves an optional field unread: accepted= where 签收 is a sign-off, not the start of "
+                   "work (work times are then fitted from resolution times, or with --work-by-simulation)")
     p.add_argument("--sheet", metavar="NAME", help="with an .xlsx file: the sheet to read (default: the first)")
     p.add_argument("--export-time", type=_when, metavar="TIME",
                    help="when the export was made: open orders are censored there (default: the latest time in "

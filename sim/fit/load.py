@@ -1,0 +1,83 @@
+"""The offices' load in a fitted scenario: the work its issues bring each week against its staff's hours.
+
+A fitted work time that still holds waiting (a 签收 that is the grid's sign-off, not the start of an
+office's work; nights and weekends between them), or a base scenario whose office staffing is not the
+district's, makes an office's queue grow without bound: every wait and resolution time of a run is then an
+artefact of the run's length.  This says so before anyone runs it.
+
+Per level (community, street, department): offered hours per week = sum over issue types of arrivals per
+week x the share of them the level works (for a sequential type, every issue that reaches or passes the
+level) x the level's mean work time; staff hours per week = offices x staff x attendance x days x hours of
+the shift (the department's shared office plus its named units).  Load = offered / staff hours, the
+utilisation a queue would settle at (it has no steady state at 1 or above).  Emergencies' multipliers are
+left out (the records' rates already hold the period's emergencies), and so is the grid level, whose
+cadres also visit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sim.model.district import build_district
+from sim.scenario import Scenario
+from sim.scenario.fields import LEVELS
+
+SATURATED = 1.0  # no steady state: queues grow for as long as the run lasts
+NEAR = 0.9  # waits grow steeply as a queue nears this
+
+
+@dataclass(frozen=True)
+class Load:
+    level: str
+    offered_hours_per_week: float
+    staff_hours_per_week: float
+
+    @property
+    def load(self) -> float:
+        return self.offered_hours_per_week / self.staff_hours_per_week if self.staff_hours_per_week else float("inf")
+
+
+def _hours(shift: Any) -> float:
+    return len(shift.days) * (shift.end_hour - shift.start_hour) * shift.attendance
+
+
+def office_loads(sc: Scenario) -> list[Load]:
+    """Each office level that some issue type reaches: its offered and staffed hours per week."""
+    d = build_district(sc)
+    households = float(d.households.sum())
+    offered = dict.fromkeys(LEVELS[1:], 0.0)
+    for it in sc.issue_types.values():
+        per_week = it.rate_per_1000_households_per_week * households / 1000
+        for k, lv in enumerate(LEVELS[1:], start=1):
+            share = (sum(it.level.get(x, 0.0) for x in LEVELS[k:]) if it.escalation == "sequential"
+                     else it.level.get(lv, 0.0))
+            offered[lv] += per_week * share * it.service_time_by_level.get(lv, it.service_time).mean_value
+    lv = sc.levels
+    staff = {"community": d.n_communities * lv.community.staff_per_unit * _hours(lv.community),
+             "street": d.n_streets * lv.street.staff_per_unit * _hours(lv.street),
+             "department": lv.department.staff_per_unit * _hours(lv.department)
+             + sum(u.staff * _hours(u) for u in lv.department.units.values())}
+    return [Load(level, offered[level], staff[level]) for level in LEVELS[1:] if offered[level] > 0]
+
+
+def load_warnings(loads: list[Load]) -> list[str]:
+    """What a reader must know before running: saturated or nearly saturated offices."""
+    out = []
+    for x in loads:
+        if x.load >= NEAR:
+            state = ("saturated: its queue grows for as long as a run lasts, so waits and resolution times are "
+                     "artefacts of the run's length" if x.load >= SATURATED else "nearly saturated: waits will be long")
+            out.append(f"{x.level} offices: the fitted work needs {x.offered_hours_per_week:,.0f} h a week against "
+                       f"{x.staff_hours_per_week:,.0f} staff hours on duty (load {x.load:.2f}), {state}. The "
+                       "records' hours from 签收 (or report) to 办结 count nights, weekends and waiting as work; "
+                       "where they are not all work, refit with --work-by-simulation (and --columns accepted= if "
+                       "签收 is a sign-off), which finds the work time that reproduces the records' resolution "
+                       "times with the staffing given; and give --scenario with the district's office staffing")
+    return out
+
+
+def loads_json(loads: list[Load]) -> dict[str, dict[str, float]]:
+    """fit.json's ``office_load``: per level its offered and staffed hours a week and their ratio."""
+    return {x.level: {**{k: round(v, 3) for k, v in asdict(x).items() if k != "level"}, "load": round(x.load, 4)}
+            for x in loads}
