@@ -8,7 +8,7 @@ from sim.fit.load import load_warnings, office_loads
 from sim.scenario import build_scenario
 
 
-def scenario(escalation: str, community_staff: int = 1):
+def scenario(escalation: str, community_staff: int = 1, community_work: float = 4.0):
     # 1,000 households in two communities of one street: 10 issues a week of one type
     return build_scenario({
         "name": "load", "calendar": {"start": "2024-01-01", "horizon_days": 7, "warmup_days": 0},
@@ -21,7 +21,7 @@ def scenario(escalation: str, community_staff: int = 1):
         "issue_types": {"x": {"rate_per_1000_households_per_week": 10, "escalation": escalation,
                               "level": {"grid": 0.5, "community": 0.3, "department": 0.2},
                               "service_time": 1.0,
-                              "service_time_by_level": {"community": 4.0, "department": 10.0}}},
+                              "service_time_by_level": {"community": community_work, "department": 10.0}}},
     }, Path("load.toml"))
 
 
@@ -47,6 +47,14 @@ def test_sequential_issues_load_every_level_they_pass():
 
 
 def test_an_understaffed_office_is_said_saturated():
-    loads = office_loads(scenario("sequential", community_staff=0))
-    text = load_warnings(loads)
-    assert len(text) == 1 and text[0].startswith("community offices") and "saturated" in text[0]
+    # 10 a week x 0.5 x 9 h = 45 h against 45 staff hours: load 1; 8.5 h: 0.94, nearly
+    text = load_warnings(office_loads(scenario("sequential", community_work=9.0)))
+    assert len(text) == 1 and text[0].startswith("community offices") and "(load 1.00), saturated" in text[0]
+    text = load_warnings(office_loads(scenario("sequential", community_work=8.5)))
+    assert len(text) == 1 and "(load 0.94), nearly saturated" in text[0]
+    assert load_warnings(office_loads(scenario("sequential", community_work=8.0))) == []  # 0.89
+
+
+def test_an_office_without_staff_is_said_to_leave_its_issues_open():
+    text = load_warnings(office_loads(scenario("direct", community_staff=0)))
+    assert len(text) == 1 and text[0].startswith("community offices have no staff on duty")

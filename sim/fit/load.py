@@ -65,7 +65,11 @@ def load_warnings(loads: list[Load]) -> list[str]:
     """What a reader must know before running: saturated or nearly saturated offices."""
     out = []
     for x in loads:
-        if x.load >= NEAR:
+        if not x.staff_hours_per_week:
+            out.append(f"{x.level} offices have no staff on duty: the {x.offered_hours_per_week:,.0f} h a week of "
+                       "work the records bring there is never done, and those issues stay open (as --scenario's "
+                       "staffing has it: give it staff if that is not meant)")
+        elif x.load >= NEAR:
             state = ("saturated: its queue grows for as long as a run lasts, so waits and resolution times are "
                      "artefacts of the run's length" if x.load >= SATURATED else "nearly saturated: waits will be long")
             out.append(f"{x.level} offices: the fitted work needs {x.offered_hours_per_week:,.0f} h a week against "
