@@ -267,11 +267,11 @@ def fit_records(records: str | Path, out: str | Path, scenario: str | Path | Non
 
 def check_records(scenario: str | Path, against: str | Path, out: str | Path, sets: list[str] | None = None,
                   replications: int | None = None, columns: list[str] | None = None, sheet: str | None = None,
-                  quiet: bool = False, lang: str = "en") -> CheckResult:
+                  quiet: bool = False, lang: str = "en", export_time: Any = None) -> CheckResult:
     """``gridsim check``: the scenario beside a work-order export, written into ``out`` (check.json and the
     verdict table, verdict.txt) with results.xlsx and the figures in ``lang``.  check.json is the result: a workbook or figures that cannot be
     made are a warning, not a failure."""
-    res = _check(scenario, against, out, sets, replications, columns, sheet, quiet)
+    res = _check(scenario, against, out, sets, replications, columns, sheet, quiet, export_time)
     (Path(out) / "verdict.txt").write_text(check_text(res) + "\n", encoding="utf-8")  # the table as printed
     try:
         write_check_workbook(out)

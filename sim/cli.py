@@ -468,7 +468,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     out = args.out or f"results/{Path(args.scenario).stem}-check"
     res = api.check_records(args.scenario, args.against, out, args.set, args.replications, args.columns,
-                            args.sheet, args.quiet, args.lang)
+                            args.sheet, args.quiet, args.lang, args.export_time)
     print(api.check_text(res))
     print(f"results: {res.out}")
     return 0

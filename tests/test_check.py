@@ -4,6 +4,7 @@ the scenario that made them, and the scenario fitted to them, are consistent on 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,22 @@ def test_a_level_the_model_never_closes_is_said_not_dropped(records, tmp_path):
     doc = check(TWIN, path, tmp_path, ["levels.street.staff_per_unit=0"], replications=5, quiet=True).doc
     assert not any(m.get("level") == "street" and m["measure"].startswith("resolution") for m in doc["measures"])
     assert any("at street not compared" in w for w in doc["warnings"]), doc["warnings"]
+    # and it counts against the verdict: a level the records close and the model cannot is a difference
+    assert doc["summary"]["not_compared"] >= 1 and doc["summary"]["consistent"] is False
+
+
+def test_refused_rows_and_the_export_time_are_taken_as_fit_takes_them(records, tmp_path, capsys):
+    path, _ = records
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = lines[1].split(",")
+    bad[0] = "BAD-1"
+    bad[5] = "not a date"
+    (tmp_path / "orders.csv").write_text("\n".join([*lines, ",".join(bad)]) + "\n", encoding="utf-8")
+    latest = max(c for line in lines[1:] for c in line.split(",")[5:8] if c)  # ISO date-times sort as text
+    export = datetime.fromisoformat(latest) + timedelta(days=1)
+    assert main(["check", str(TWIN), "--against", str(tmp_path / "orders.csv"), "--replications", "2", "--quiet",
+                 "--out", str(tmp_path / "c"), "--export-time", f"{export:%Y-%m-%d %H:%M}"]) == 0
+    doc = json.loads((tmp_path / "c" / "check.json").read_text(encoding="utf-8"))
+    assert doc["period"]["refused"] == 1
+    assert any(w.startswith("1 of the records'") and "refused" in w for w in doc["warnings"])
+    assert "BAD-1" in (tmp_path / "c" / "refused.csv").read_text(encoding="utf-8-sig")

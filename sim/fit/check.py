@@ -14,8 +14,9 @@ import json
 import math
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from sim.experiments.work_orders import work_orders
 from sim.fit.measures import (MIN_CLOSED, QUANTILES, Period, Reduced, judge, period_of, qq, quantile_ci, quantiles,
                               reduce, two_sample)
 from sim.fit.reading import FitError, parse_columns, read_records
-from sim.fit.rows import LEVELS, orders_from
+from sim.fit.rows import LEVELS, orders_from, refused_csv
 from sim.model import simulate
 from sim.scenario import load_scenario, parse_set
 
@@ -129,7 +130,7 @@ def _measures(rec: Reduced, sims: list[Reduced]) -> tuple[list[dict[str, Any]], 
 
 def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list[str] | None = None,
           replications: int | None = None, columns: list[str] | None = None, sheet: str | None = None,
-          quiet: bool = False) -> CheckResult:
+          quiet: bool = False, export_time: datetime | None = None) -> CheckResult:
     """Simulate the records' period with ``scenario`` and write DIR/check.json; return what it found."""
     def say(text: str) -> None:
         if not quiet:
@@ -142,7 +143,7 @@ def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list
         overrides = parse_set(sets or [])
     except ValueError as e:
         raise FitError(str(e)) from None
-    orders = orders_from(read_records(against, parse_columns(columns), sheet))
+    orders = orders_from(read_records(against, parse_columns(columns), sheet), export_time)
     p = period_of(orders)
     say(f"{against}: {len(orders)} orders over {p.days} days from {p.start:%Y-%m-%d}")
     sc, sim_p = _scenario(scenario, overrides, p)
@@ -152,15 +153,22 @@ def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list
     rec = reduce(orders, p)
     sims = _simulated(sc, sim_p, n, say)
     rows, plots, skipped = _measures(rec, sims)
+    not_compared = len(skipped)
+    if orders.refused:
+        reasons = Counter(r.reason.split(" (")[0].split(" '")[0] for r in orders.refused)
+        skipped.insert(0, f"{len(orders.refused)} of the records' {orders.total_rows} rows refused as fit refuses them "
+                          f"({', '.join(f'{k}: {v}' for k, v in reasons.most_common(4))}); each in refused.csv")
     if n < 5:  # the range 95% of single runs fall in is a t-interval: with few runs it is very wide
         skipped.insert(0, f"only {n} simulated runs: the range single runs fall in is very wide, so few measures can be "
                           "called inconsistent; give --replications 10 or more")
     bad = sum(not r["consistent"] for r in rows)
     chance = int(stats.binom.ppf(0.99, len(rows), 0.05))
     doc = {"scenario": str(scenario), "records": str(against), "replications": n,
-           "period": {"start": f"{p.start:%Y-%m-%d}", "days": p.days, "orders": len(orders)},
+           "period": {"start": f"{p.start:%Y-%m-%d}", "days": p.days, "orders": len(orders),
+                      "refused": len(orders.refused)},
+           # a level the records close but the model cannot is a difference, not a gap in the evidence
            "summary": {"measures": len(rows), "inconsistent": bad, "expected_by_chance": 0.05 * len(rows),
-                       "consistent": bad <= chance},
+                       "not_compared": not_compared, "consistent": bad <= chance and not not_compared},
            "measures": rows,
            "series": {"weekly": {t: {"records": rec.weekly_series[t],
                                      "simulated": [s.weekly_series.get(t, [0] * len(rec.weekly_series[t]))
@@ -171,5 +179,6 @@ def check(scenario: str | Path, against: str | Path, out: str | Path, sets: list
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise FitError(f"--out {out}: cannot make the folder ({e.strerror or e})") from None
+    atomic_write(out / "refused.csv", refused_csv(orders.refused))
     atomic_write(out / "check.json", json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     return CheckResult(out, doc)

@@ -7,6 +7,7 @@ import textwrap
 from typing import Any
 
 from sim.fit.check import CheckResult
+from sim.fit.words import when_arg
 
 HELP = textwrap.fill(
     "Set the model beside a district's work-order records (the export gridsim fit reads). The scenario is run "
@@ -36,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--columns", action="append", default=[], metavar="FIELD=COLUMN",
                    help="read FIELD from the column headed COLUMN, as in fit (repeatable)")
     p.add_argument("--sheet", metavar="NAME", help="with an .xlsx file: the sheet to read (default: the first)")
+    p.add_argument("--export-time", type=when_arg, metavar="TIME",
+                   help="when the export was made: open orders are censored there, in the records and in every "
+                   "simulated run (default: the latest time in the file)")
     p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
                    help="figure labels in English (default), Chinese (*.zh.png) or both")
     p.add_argument("--quiet", action="store_true", help="no progress output, only the results")
@@ -83,7 +87,9 @@ def check_text(res: CheckResult) -> str:
         lines.append(f"grids: {sum(m['consistent'] for m in grids)} of {len(grids)} consistent in orders per week "
                      "(each in check.json and results.xlsx)")
     lines += [f"warning: {w}" for w in doc.get("warnings", [])]
+    missing = (f"; {s['not_compared']} comparison(s) the model could not make (see the warnings), each a difference"
+               if s.get("not_compared") else "")
     lines += ["", f"{s['inconsistent']} of {s['measures']} measures inconsistent (by chance about "
-              f"{s['expected_by_chance']:.1f}): the model is {'consistent' if s['consistent'] else 'NOT consistent'} "
-              "with the records"]
+              f"{s['expected_by_chance']:.1f}){missing}: the model is "
+              f"{'consistent' if s['consistent'] else 'NOT consistent'} with the records"]
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from sim.fit.estimates import estimate
 from sim.fit.fitted import fitted_scenario
 from sim.fit.load import load_warnings, loads_json, office_loads
 from sim.fit.reading import FitError, parse_columns, read_records
-from sim.fit.rows import unrecognised_levels, orders_from
+from sim.fit.rows import orders_from, refused_csv, unrecognised_levels
 from sim.fit.work_search import search
 from sim.scenario import build_scenario, load_scenario
 from sim.scenario.geometry import GRID_FIELDS
@@ -49,14 +49,6 @@ class FitResult:
     rows: dict[str, int]
     warnings: list[str]
     estimates: dict[str, Any]
-
-
-def _refused_csv(refused: list[Any]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["row", "id", "reason"])
-    w.writerows((r.row, r.id, r.reason) for r in refused)
-    return "\ufeff" + buf.getvalue()  # a BOM: Excel opens the Chinese reasons as UTF-8
 
 
 def _json_default(x: Any) -> Any:
@@ -135,7 +127,7 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise FitError(f"--out {out}: cannot make the folder ({e.strerror or e})") from None
-    atomic_write(out / "refused.csv", _refused_csv(orders.refused))
+    atomic_write(out / "refused.csv", refused_csv(orders.refused))
     export = orders.origin + timedelta(hours=orders.export)
     doc = {"rows": rows, "records": str(records), "columns": raw.columns,
            "export_time": export.isoformat(sep=" ", timespec="seconds"), **est, "notes": list(NOTES), "warnings": warnings,

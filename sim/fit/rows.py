@@ -7,6 +7,8 @@ midnight of the first report's day; the export time is the latest time in the fi
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +63,15 @@ class Orders:
 
     def __len__(self) -> int:
         return len(self.id)
+
+
+def refused_csv(refused: list[Refusal]) -> str:
+    """refused.csv: row, id and reason of each refused row."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "id", "reason"])
+    w.writerows((r.row, r.id, r.reason) for r in refused)
+    return "\ufeff" + buf.getvalue()  # a BOM: Excel opens the Chinese reasons as UTF-8
 
 
 def unrecognised_levels(texts: list[str]) -> list[str]:

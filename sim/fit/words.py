@@ -47,7 +47,7 @@ examples:
 """
 
 
-def _when(text: str) -> datetime:
+def when_arg(text: str) -> datetime:
     from sim.fit.dates import parse_datetime
 
     try:
@@ -71,7 +71,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "FIELD= leaves an optional field unread: accepted= where 签收 is a sign-off, not the start of "
                    "work (work times are then fitted from resolution times, or with --work-by-simulation)")
     p.add_argument("--sheet", metavar="NAME", help="with an .xlsx file: the sheet to read (default: the first)")
-    p.add_argument("--export-time", type=_when, metavar="TIME",
+    p.add_argument("--export-time", type=when_arg, metavar="TIME",
                    help="when the export was made: open orders are censored there (default: the latest time in "
                    "the file)")
     p.add_argument("--work-by-simulation", action="store_true",
