@@ -6,8 +6,6 @@ never sees a fit without the list of rows it refused.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from dataclasses import dataclass
