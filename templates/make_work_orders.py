@@ -15,7 +15,7 @@ from make_workbook import style  # the script beside this one
 HERE = Path(__file__).parent
 TIMES = ("上报时间", "签收时间", "办结时间")
 NOTES = [
-    ("column 列", "required 必填", "meaning", "说明"),
+    ("column 列", "column required 必须有此列", "meaning", "说明"),
     ("工单编号", "yes 是", "the order's number, unique; a second row with the same number is refused",
      "工单编号，唯一；重复编号的后一行被拒绝"),
     ("所属街道", "no 否", "the street (or township) of the order's grid", "所属街道（乡镇）"),
@@ -26,8 +26,11 @@ NOTES = [
      "事件类型；每一类成为拟合情景中的一个事件类型"),
     ("上报时间", "yes 是", "when it was reported or found (2024/3/4 9:12, 2024-03-04 09:12:00 or an Excel date)",
      "上报或发现时间"),
-    ("签收时间", "no 否", "when work on it first started; gives the work time (办结 − 签收)", "签收（开始处置）时间"),
-    ("办结时间", "yes 是", "when it was closed; BLANK while still open: keep open orders in the export",
+    ("签收时间", "no 否", "when work on it first started; gives the work time (办结 − 签收). If 签收 is only the grid's "
+     "sign-off, leave the column out (or fit with --columns accepted=)", "签收（开始处置）时间；若签收只是网格签收而非开始处置，"
+     "请删去此列（或拟合时加 --columns accepted=）"),
+    ("办结时间", "yes 是 (cells blank while open 未办结留空)", "when it was closed; BLANK while still open: keep open "
+     "orders in the export",
      "办结时间；未办结的留空，导出时务必包含未办结工单"),
     ("处置层级", "yes 是", "where it was resolved: 网格/社区/街道/部门, or the department's name (住建局)",
      "办结层级：网格、社区、街道、部门，或职能部门名称"),

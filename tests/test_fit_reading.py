@@ -191,3 +191,16 @@ def test_an_optional_field_left_unread(small, tmp_path):
     assert "accepted" in read_records(path).columns
     raw = read_records(path, parse_columns(["accepted="]))
     assert "accepted" not in raw.columns
+
+
+def test_thin_inputs_get_messages_that_say_what_to_do(tmp_path):
+    from sim.fit.dates import parse_datetime
+
+    with pytest.raises(ValueError, match=r"'2024-13-45 8:00' is not a date-time \(month must be in 1..12\)"):
+        parse_datetime("2024-13-45 8:00")
+    (tmp_path / "a.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(FitError, match="a folder, not a file; give the work-order export itself .* one of: a.csv"):
+        read_records(tmp_path)
+    (tmp_path / "s.toml").write_text('name = "s"', encoding="utf-8")
+    with pytest.raises(FitError, match="a scenario file, not a work-order export"):
+        read_records(tmp_path / "s.toml")

@@ -37,7 +37,10 @@ def parse_datetime(value: Any) -> datetime | None:
                              "an Excel serial number)") from None
     y, mo, d, h, mi, s = m.groups()
     sec = float(s or 0)
-    return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0)) + timedelta(seconds=sec)
+    try:
+        return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0)) + timedelta(seconds=sec)
+    except ValueError as err:  # e.g. month 13: say which text
+        raise ValueError(f"{text!r} is not a date-time ({err})") from None
 
 
 def _serial(x: float, value: Any) -> datetime:

@@ -70,8 +70,15 @@ def parse_columns(items: list[str] | None) -> dict[str, str]:
 def read_records(path: str | Path, columns: dict[str, str] | None = None, sheet: str | None = None) -> RawRows:
     """The rows of the export at ``path`` (CSV or .xlsx), each as cells by field."""
     path = Path(path)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))[:5]
+        raise FitError(f"{path}: a folder, not a file; give the work-order export itself (.csv or .xlsx)"
+                       + (f", e.g. one of: {', '.join(inside)}" if inside else ""))
     if not path.is_file():
         raise FitError(f"{path}: no such file; give a work-order export (.csv or .xlsx)")
+    if path.suffix.lower() == ".toml":
+        raise FitError(f"{path}: a scenario file, not a work-order export (.csv or .xlsx); the records come after "
+                       "--against in gridsim check SCENARIO --against RECORDS, and first in gridsim fit RECORDS")
     table = _xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv(path, sheet)
     if not any(c not in (None, "") for row in table for c in row):
         raise FitError(f"{path}{f' (sheet {sheet})' if sheet else ''}: empty, no header row and no orders; give the "
