@@ -5,7 +5,8 @@ office's work; nights and weekends between them), or a base scenario whose offic
 district's, makes an office's queue grow without bound: every wait and resolution time of a run is then an
 artefact of the run's length.  This says so before anyone runs it.
 
-Per level (community, street, department): offered hours per week = sum over issue types of arrivals per
+Per office (the community and street offices, the department's shared office, each named department unit with
+the types it lists): offered hours per week = sum over issue types of arrivals per
 week x the share of them the level works (for a sequential type, every issue that reaches or passes the
 level) x the level's mean work time; staff hours per week = offices x staff x attendance x days x hours of
 the shift (the department's shared office plus its named units).  Load = offered / staff hours, the
@@ -43,22 +44,33 @@ def _hours(shift: Any) -> float:
 
 
 def office_loads(sc: Scenario) -> list[Load]:
-    """Each office level that some issue type reaches: its offered and staffed hours per week."""
+    """Each office that some issue type reaches: the community and street offices, the department's shared
+    office, and each named department unit (``department.NAME``, taking the types it lists), with their
+    offered and staffed hours per week."""
     d = build_district(sc)
     households = float(d.households.sum())
-    offered = dict.fromkeys(LEVELS[1:], 0.0)
-    for it in sc.issue_types.values():
-        per_week = it.rate_per_1000_households_per_week * households / 1000
-        for k, lv in enumerate(LEVELS[1:], start=1):
-            share = (sum(it.level.get(x, 0.0) for x in LEVELS[k:]) if it.escalation == "sequential"
-                     else it.level.get(lv, 0.0))
-            offered[lv] += per_week * share * it.service_time_by_level.get(lv, it.service_time).mean_value
     lv = sc.levels
+    units = lv.department.units
+    offered: dict[str, float] = {}
+    for key, it in sc.issue_types.items():
+        per_week = it.rate_per_1000_households_per_week * households / 1000
+        for k, level in enumerate(LEVELS[1:], start=1):
+            share = (sum(it.level.get(x, 0.0) for x in LEVELS[k:]) if it.escalation == "sequential"
+                     else it.level.get(level, 0.0))
+            office = level if level != "department" else next(
+                (f"department.{name}" for name, u in units.items() if key in u.types), "department")
+            hours = per_week * share * it.service_time_by_level.get(level, it.service_time).mean_value
+            offered[office] = offered.get(office, 0.0) + hours
     staff = {"community": d.n_communities * lv.community.staff_per_unit * _hours(lv.community),
              "street": d.n_streets * lv.street.staff_per_unit * _hours(lv.street),
-             "department": lv.department.staff_per_unit * _hours(lv.department)
-             + sum(u.staff * _hours(u) for u in lv.department.units.values())}
-    return [Load(level, offered[level], staff[level]) for level in LEVELS[1:] if offered[level] > 0]
+             "department": lv.department.staff_per_unit * _hours(lv.department),
+             **{f"department.{name}": u.staff * _hours(u) for name, u in units.items()}}
+    return [Load(office, offered[office], staff[office]) for office in staff if offered.get(office, 0) > 0]
+
+
+def _name(office: str) -> str:
+    return (f"department unit {office.split('.', 1)[1]}" if office.startswith("department.")
+            else "the department's shared office" if office == "department" else f"{office} offices")
 
 
 def load_warnings(loads: list[Load]) -> list[str]:
@@ -66,13 +78,13 @@ def load_warnings(loads: list[Load]) -> list[str]:
     out = []
     for x in loads:
         if not x.staff_hours_per_week:
-            out.append(f"{x.level} offices have no staff on duty: the {x.offered_hours_per_week:,.0f} h a week of "
+            out.append(f"{_name(x.level)}: no staff on duty, so the {x.offered_hours_per_week:,.0f} h a week of "
                        "work the records bring there is never done, and those issues stay open (as --scenario's "
                        "staffing has it: give it staff if that is not meant)")
         elif x.load >= NEAR:
             state = ("saturated: its queue grows for as long as a run lasts, so waits and resolution times are "
                      "artefacts of the run's length" if x.load >= SATURATED else "nearly saturated: waits will be long")
-            out.append(f"{x.level} offices: the fitted work needs {x.offered_hours_per_week:,.0f} h a week against "
+            out.append(f"{_name(x.level)}: the fitted work needs {x.offered_hours_per_week:,.0f} h a week against "
                        f"{x.staff_hours_per_week:,.0f} staff hours on duty (load {x.load:.2f}), {state}. The "
                        "records' hours from 签收 (or report) to 办结 count nights, weekends and waiting as work; "
                        "where they are not all work, refit with --work-by-simulation (and --columns accepted= if "
