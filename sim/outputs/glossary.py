@@ -213,6 +213,9 @@ WORDS: dict[str, tuple[str, str]] = {
                     "none ({n} replications)", "灰色斜线：该网格差值的配对95%置信区间含零，与无差异无法区分（{n}次重复）"),
     "map_synthetic": ("synthetic layout (the scenario gives no geometry): grid areas ∝ √households",
                       "示意布局（情景未给出网格边界）：网格面积与户数平方根成正比"),
+    "map_layout_per_replication": ("each replication drew its own layout: drawn here is replication 0's, each grid's "
+                                   "value is its mean over the replications' layouts",
+                                   "各次重复各自生成网格布局：图中为第0次重复的布局，各网格数值为其在各次重复布局下的均值"),
     "map_km": ("km", "公里"),
     "t_policy": ("Policies compared: means and 95% CIs", "方案比较：均值与95%置信区间"),
     "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}之差（配对95%置信区间）"),
