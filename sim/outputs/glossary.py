@@ -276,6 +276,9 @@ WORDS: dict[str, tuple[str, str]] = {
                    "各指标的单位与其名称一致（同summary.json）：时长以小时计，干部工作量以人时计；比例以%表示，比例之差以百分点表示"),
     "grids_series": ("mean over replications of each run's per-grid values", "各次重复中网格数值的均值"),
     "grids_layout": ("layout only: this command keeps no per-grid series", "仅网格信息：本命令未保存网格序列"),
+    "grids_per_replication": ("each replication drew its own layout: a grid's numbers are means over the "
+                              "replications' layouts, its households replication 0's",
+                              "各次重复各自生成网格布局：各网格数值为其在各次重复布局下的均值，户数为第0次重复的"),
     # the selection figure (compare --select-best)
     "sel_title": ("Which policy is best on {metric}?", "哪个方案的{metric}最优？"),
     "sel_x": ("mean minus the best of the others: {axis}", "与其他方案中最优者之差：{axis}"),

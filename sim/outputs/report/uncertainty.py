@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.outputs.glossary import word
 from sim.outputs.grid_table import layout_per_replication
 from sim.outputs.report.say import say
 
@@ -39,6 +40,5 @@ def per_grid_note(scenario: dict[str, Any], lang: str) -> str:
     """What a grid's numbers mean when each replication drew its own layout ("" otherwise)."""
     if not layout_per_replication(scenario):
         return ""
-    return say(lang, " Each replication drew its own layout: a grid's numbers are means over the replications' "
-                     "layouts, its households replication 0's.",
-               "各次重复各自生成网格布局：各网格数值为其在各次重复布局下的均值，户数为第0次重复的。")
+    w = word("grids_per_replication", lang)
+    return say(lang, " {w}.", "{w}。", w=w[:1].upper() + w[1:])
