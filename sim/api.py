@@ -168,7 +168,9 @@ def describe(sc: Scenario) -> str:
         f"  calendar: from {sc.calendar.start}, {sc.calendar.horizon_days:g} days, warm-up {sc.calendar.warmup_days:g} days, "
         f"drain up to {sc.calendar.drain_days:g} days",
         f"  grids: {d.n} in {d.n_communities} communities, {d.n_streets} streets; "
-        f"{int(d.households.sum()):,} households (per grid {d.households.min()}-{d.households.max()})",
+        f"{int(d.households.sum()):,} households (per grid {d.households.min()}-{d.households.max()})"
+        + ("; replication 0's layout: each replication draws its own"
+           if sc.grids.generate is not None and sc.grids.generate.layout_per_replication else ""),
         "  issue types: " + ", ".join(
             f"{name} ({it.rate_per_1000_households_per_week:g}/1000 hh/week, priority {it.priority}, "
             f"hidden {100 * it.hidden_share:.0f}%{', settled by attempt' if settles_by_attempt(sc, name) else ''}"

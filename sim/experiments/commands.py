@@ -21,7 +21,7 @@ from sim.experiments.campaign import Plan, Schedule, open_campaign, summaries, w
 from sim.experiments.executors import default_workers
 from sim.experiments.sizing import SizeError, check, check_replications, estimate
 from sim.experiments.statistics import MetricSummary, paired_differences, summarize_metrics
-from sim.experiments.runs import RunOutcome, metric_names, variant_outcomes
+from sim.experiments.runs import RunOutcome, metric_names, replication_seed, variant_outcomes
 from sim.experiments.atomic import atomic_write
 from sim.experiments.results import csv_text, default_dir, failures_csv, grids_csv, points_csv, replications_csv, summary_dict, versions, wartime_csv, write_json
 from sim.model.district import build_district
@@ -244,8 +244,8 @@ def _execute(plan: Plan, o: Options, label: str,
 def _write_common(plan: Plan, o: Options, label: str, out: Path, outcomes: list[RunOutcome], n: int) -> dict[str, Any]:
     first = next(iter(plan.variants.values()))
     atomic_write(out / "wartime.csv", wartime_csv(outcomes, label))
-    if plan.series:  # the layout the per-grid figure draws
-        atomic_write(out / "grids.csv", grids_csv(build_district(first)))
+    if plan.series:  # the layout the per-grid figure draws (replication 0's, when each draws its own)
+        atomic_write(out / "grids.csv", grids_csv(build_district(first, replication_seed(plan.seed, 0))))
     fails = [x for x in outcomes if not x.ok]
     if fails:
         atomic_write(out / "failures.csv", failures_csv(outcomes, label))

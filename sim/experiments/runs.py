@@ -31,6 +31,7 @@ from sim.experiments.records_file import write_records
 from sim.experiments.work_orders import write_work_orders
 from sim.metrics import compute_metrics, coverage, daily_backlog, mser5_truncation_days, run_series, wartime_periods
 from sim.model import simulate
+from sim.model.streams import replication_root
 from sim.scenario import Scenario
 
 # A supported debugging aid (README, "Commands"): GRIDSIM_FAIL_RUN=<variant>/r<NNNN> makes that run
@@ -43,7 +44,7 @@ WORKER_DIED = "worker process died twice running this run (killed by a signal, o
 
 def replication_seed(seed: int, k: int) -> np.random.SeedSequence:
     """Replication k's SeedSequence: the k-th child of SeedSequence(seed)."""
-    return np.random.SeedSequence(seed, spawn_key=(k,))
+    return replication_root(seed, k)
 
 
 def seed_sequence_text(seed: int, k: int) -> str:

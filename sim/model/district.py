@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.streams import scenario_stream
+from sim.model.streams import replication_root, scenario_stream, stream
 from sim.scenario import GridSpec, Scenario
 from sim.scenario.layout import synthetic_district
 
@@ -72,13 +72,23 @@ class Trips:
         return 0.0 if a < 0 or a == grid else self.overhead + self.km(a, grid) / self.speed
 
 
-def grid_rows(scenario: Scenario) -> list[GridSpec]:
-    """The scenario's grids, generating them when the file asks for it."""
+def layout_stream(scenario: Scenario, seeds: np.random.SeedSequence | None) -> np.random.Generator:
+    """Where generated household counts come from: the scenario's seed (one layout for every run), or with
+    ``grids.generate.layout_per_replication`` the replication's ``seeds`` (None: replication 0's under the
+    scenario's seed), which every policy shares at that replication."""
+    gen = scenario.grids.generate
+    if gen is None or not gen.layout_per_replication:
+        return scenario_stream(scenario.seed, "grids")
+    return stream(seeds if seeds is not None else replication_root(scenario.seed, 0), "layout")
+
+
+def grid_rows(scenario: Scenario, seeds: np.random.SeedSequence | None = None) -> list[GridSpec]:
+    """The scenario's grids, generating them when the file asks for it (``seeds``: see :func:`layout_stream`)."""
     g = scenario.grids
     if g.generate is None:
         return list(g.rows)
     gen = g.generate
-    rng = scenario_stream(scenario.seed, "grids")
+    rng = layout_stream(scenario, seeds)
     hh = np.maximum(1, np.rint(gen.households.sample(rng, gen.count))).astype(int)
     comm = (np.arange(gen.count) * gen.communities) // gen.count
     street = (np.arange(gen.communities) * gen.streets) // gen.communities
@@ -248,8 +258,9 @@ def police_bases(unit: np.ndarray, n_units: int, xy: np.ndarray) -> np.ndarray:
     return base
 
 
-def build_district(scenario: Scenario) -> District:
-    rows = grid_rows(scenario)
+def build_district(scenario: Scenario, seeds: np.random.SeedSequence | None = None) -> District:
+    """The district of one run (``seeds``: the replication's, for a layout drawn per replication)."""
+    rows = grid_rows(scenario, seeds)
     ids = [r.id for r in rows]
     community, community_names = _index([f"{r.street}/{r.community}" for r in rows])
     street, street_names = _index([r.street for r in rows])

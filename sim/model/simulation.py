@@ -58,7 +58,7 @@ class Simulation:
     def __init__(self, scenario: Scenario, seeds: np.random.SeedSequence):
         self.shared = run = Run(scenario)
         self.env = run.env
-        self.d = d = build_district(scenario)
+        self.d = d = build_district(scenario, seeds)
         table = generate_issues(scenario, d, seeds)
         roster = build_roster(scenario, d, run.clock, table)
         self.post_holders = roster.post_holders

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-_STREAM_IDS = {"arrivals": 1, "attributes": 2, "grids": 3, "attendance": 4}
+_STREAM_IDS = {"arrivals": 1, "attributes": 2, "grids": 3, "attendance": 4, "layout": 5}
 
 
 def _key(text: str) -> int:
@@ -27,3 +27,8 @@ def stream(root: np.random.SeedSequence, name: str, *keys: str) -> np.random.Gen
 def scenario_stream(seed: int, name: str) -> np.random.Generator:
     """A stream tied to the scenario, not to a replication (e.g. generated grid sizes)."""
     return stream(np.random.SeedSequence(seed, spawn_key=(2**32 - 1,)), name)
+
+
+def replication_root(seed: int, k: int) -> np.random.SeedSequence:
+    """Replication k's SeedSequence: the k-th child of SeedSequence(seed), whatever the variant."""
+    return np.random.SeedSequence(seed, spawn_key=(k,))

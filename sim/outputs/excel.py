@@ -25,7 +25,7 @@ from typing import Any
 
 from sim.experiments.results import RunStore
 from sim.outputs.areas import LEVELS, areas, header
-from sim.outputs.grid_table import GRID_SERIES, grid_rows, number, read_csv, worst_first
+from sim.outputs.grid_table import GRID_SERIES, grid_rows, layout_per_replication, number, read_csv, worst_first
 from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
 from sim.outputs.sheets import Book
 from sim.outputs.numbers import better, ci_decimals, plain_decimals, stored_shown, stored_unit
@@ -182,7 +182,8 @@ def _grids_sheet(b: Book, folder: Path, variants: list[str], scenario: dict[str,
     off = len(head) - len(present)
     formats = [None] * off + ["0.0%" if m == "coverage_mean" else "#,##0.0" for _, _, m in present]
     b.sheet("grids", head, rows, formats)
-    return word("grids_series" if present else "grids_layout", L)
+    mixed = f"; {word('grids_per_replication', L)}" if layout_per_replication(scenario) else ""
+    return word("grids_series" if present else "grids_layout", L) + mixed
 
 
 def _areas_sheet(b: Book, folder: Path, variants: list[str], scenario: dict[str, Any], compare: bool) -> None:

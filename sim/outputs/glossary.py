@@ -213,6 +213,9 @@ WORDS: dict[str, tuple[str, str]] = {
                     "none ({n} replications)", "灰色斜线：该网格差值的配对95%置信区间含零，与无差异无法区分（{n}次重复）"),
     "map_synthetic": ("synthetic layout (the scenario gives no geometry): grid areas ∝ √households",
                       "示意布局（情景未给出网格边界）：网格面积与户数平方根成正比"),
+    "map_layout_per_replication": ("each replication drew its own layout: drawn here is replication 0's, each grid's "
+                                   "value is its mean over the replications' layouts",
+                                   "各次重复各自生成网格布局：图中为第0次重复的布局，各网格数值为其在各次重复布局下的均值"),
     "map_km": ("km", "公里"),
     "t_policy": ("Policies compared: means and 95% CIs", "方案比较：均值与95%置信区间"),
     "t_forest": ("Difference from {base} (paired 95% CI)", "与{base}之差（配对95%置信区间）"),
@@ -273,6 +276,9 @@ WORDS: dict[str, tuple[str, str]] = {
                    "各指标的单位与其名称一致（同summary.json）：时长以小时计，干部工作量以人时计；比例以%表示，比例之差以百分点表示"),
     "grids_series": ("mean over replications of each run's per-grid values", "各次重复中网格数值的均值"),
     "grids_layout": ("layout only: this command keeps no per-grid series", "仅网格信息：本命令未保存网格序列"),
+    "grids_per_replication": ("each replication drew its own layout: a grid's numbers are means over the "
+                              "replications' layouts, its households replication 0's",
+                              "各次重复各自生成网格布局：各网格数值为其在各次重复布局下的均值，户数为第0次重复的"),
     # the selection figure (compare --select-best)
     "sel_title": ("Which policy is best on {metric}?", "哪个方案的{metric}最优？"),
     "sel_x": ("mean minus the best of the others: {axis}", "与其他方案中最优者之差：{axis}"),

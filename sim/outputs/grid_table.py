@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,16 +68,33 @@ def grid_values(folder: Path, variant: str, runs: list[Any], key: str) -> list[f
     return out
 
 
+def layout_per_replication(scenario: dict[str, Any]) -> bool:
+    """Whether each replication drew its own generated layout (a resolved scenario's table): then per-grid
+    numbers are means over layouts, and grids.csv and the maps show replication 0's layout."""
+    gen = (scenario.get("grids") or {}).get("generate")
+    return isinstance(gen, dict) and gen.get("layout_per_replication") is True
+
+
+def _root_seed(folder: Path) -> int | None:
+    try:
+        return int(json.loads((folder / "summary.json").read_text(encoding="utf-8"))["seeds"]["root"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def layout(folder: Path) -> list[list[Any]]:
     """Grid id, community, street, households; from grids.csv, else built from the resolved scenario."""
     _, rows = read_csv(folder / "grids.csv")
     if not rows:
         try:  # a sweep keeps no grids.csv: the first point's layout (a sweep of the grids themselves differs per point)
             from sim.experiments.results import grids_csv
+            from sim.experiments.runs import replication_seed
             from sim.model.district import build_district
             from sim.scenario import load_scenario
 
-            text = grids_csv(build_district(load_scenario(folder / "scenario.resolved.toml")))
+            sc = load_scenario(folder / "scenario.resolved.toml")
+            root = _root_seed(folder)  # replication 0's, as the runs drew it, when each drew its own
+            text = grids_csv(build_district(sc, replication_seed(sc.seed if root is None else root, 0)))
         except Exception:  # the layout is a courtesy here: a scenario that no longer loads leaves it empty
             return []
         rows = list(csv.reader(io.StringIO(text)))[1:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     Field,
@@ -43,6 +43,9 @@ class GridGenerator(_Model):
     Grids are split into communities, and communities into streets, in equal
     contiguous blocks; household counts are drawn from ``households`` with the
     scenario's seed (a fixed stream, the same for every replication and policy).
+    With ``layout_per_replication``, each replication draws its own household counts
+    from its own seed instead (the same for every policy at that replication), so that
+    confidence intervals cover the layout's uncertainty too.
     """
 
     count: Annotated[int, Field(ge=1, le=MAX_GRIDS)]
@@ -50,6 +53,7 @@ class GridGenerator(_Model):
     streets: PositiveInt = 1
     households: Distribution
     people_per_household: PositiveFloat = 2.7
+    layout_per_replication: bool = False
 
     def ids(self) -> list[str]:
         """The generated grids' ids: G1..G9, G01..G99, ... by the width of ``count``."""
@@ -95,6 +99,24 @@ class Grids(_Model):
     def ids(self) -> list[str]:
         """The grids' ids in grid order, generated ones included (before the layout is drawn)."""
         return self.generate.ids() if self.generate is not None else [g.id for g in self.rows]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layout_only_generated(cls, data: Any) -> Any:
+        """``layout_per_replication`` redraws a generated layout: refuse it, by name, anywhere else."""
+        if not isinstance(data, dict):
+            return data
+        table = next((k for k in ("list", "csv", "xlsx", "geojson") if data.get(k) is not None), None)
+        fixed = f"{table} gives a table of grids: one layout, the same in every replication" if table else ""
+        gen = data.get("generate")
+        if isinstance(gen, dict) and "layout_per_replication" in gen and table:
+            where, value = ("generate", "layout_per_replication"), gen["layout_per_replication"]
+        elif "layout_per_replication" in data:
+            where, value = ("layout_per_replication",), data["layout_per_replication"]
+            fixed = "; ".join(x for x in ("it belongs in [grids.generate]", fixed) if x)
+        else:
+            return data
+        raise FieldError(where, value, f"draws a new generated layout in each replication, only with grids.generate; {fixed}")
 
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> "Grids":

@@ -111,6 +111,15 @@ def _check_levers(problem: Problem, data: dict[str, Any], path: Path, policy: st
             raise
 
 
+def _check_one_layout(problem: Problem, sc: Scenario) -> None:
+    """A grid-by-grid allocation fits one layout: refused when each replication draws its own."""
+    gen = sc.grids.generate
+    if problem.allocation and gen is not None and gen.layout_per_replication:
+        raise _bad(f"--lever {ALLOCATION_KEY}: places sunk cadres grid by grid, which fits one layout, and "
+                   "grids.generate.layout_per_replication = true draws a new layout in each replication; "
+                   "set it to false (a fixed layout) to allocate grid by grid")
+
+
 def _check_metrics(problem: Problem, sc: Scenario, path: Path) -> None:
     names = available_metrics(sc)
     for t in problem.targets:
@@ -203,6 +212,7 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
     data = read_toml(path)
     base = build_scenario(data, path, policy, o.overrides)
     district = build_district(base)
+    _check_one_layout(problem, base)
     _check_levers(problem, data, path, policy, o.overrides, district.ids)
     _check_metrics(problem, base, path)
     resolved = merge_inputs(data, path, policy, o.overrides)

@@ -22,6 +22,7 @@ import numpy as np
 from sim.experiments.statistics import summarize
 from sim.outputs.geo import DistrictShapes, folder_district
 from sim.outputs.glossary import metric_info
+from sim.outputs.grid_table import layout_per_replication
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.labels import axis, diff_label
 from sim.outputs.plots.style import WIDTH
@@ -105,7 +106,8 @@ def _scale_and_north(fg: Figures, ax, x0: float, y0: float, x1: float, y1: float
 
 
 def _note(fg: Figures, fig, d: DistrictShapes, extra: str = "") -> None:
-    lines = [x for x in (extra, "" if d.real else fg.label("map_synthetic")) if x]
+    lines = [x for x in (extra, "" if d.real else fg.label("map_synthetic"),
+                         fg.label("map_layout_per_replication") if layout_per_replication(fg.f.scenario) else "") if x]
     if lines:
         fig.text(0.5, 0.0, "\n".join(lines), fontsize=5.5, color="#555555", ha="center", va="top")
 

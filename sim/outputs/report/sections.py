@@ -16,6 +16,7 @@ from sim.outputs.numbers import better, format_ci, format_value, significant, st
 from sim.outputs.plots import Folder
 from sim.outputs.report.document import Table
 from sim.outputs.report.say import listing, say
+from sim.outputs.report.uncertainty import covers, per_grid_note
 from sim.scenario import ScenarioError, load_scenario
 
 KEY_METRICS = ["completion_rate", "completion_rate_reported", "resolution_hours_mean", "resolution_hours_p90",
@@ -284,7 +285,7 @@ def grids_to_act_on(f: Folder, lang: str) -> Table:
             say(lang, "p90 resolution", "办理时长第90百分位")]
     note = say(lang, "Means over replications{of}; every grid in results.xlsx (sheet grids).",
                "各次重复的均值{of}；全部网格见results.zh.xlsx的grids表。", of=_under(f, variant, lang) if variant else "")
-    return Table(head, out, note)
+    return Table(head, out, note + per_grid_note(f.scenario, lang))
 
 
 def area_columns(rows: list[AreaRow], lang: str) -> list[tuple[str, Callable[[AreaRow], str]]]:
@@ -329,7 +330,8 @@ def area_tables(f: Folder, lang: str) -> list[Table]:
                    "按由差到好排序：先按入户走访覆盖率由低到高，再按办理时长第90百分位由长到短。入户走访覆盖率：该区域住户中{d:g}天内"
                    "得到走访的比例（各网格按户数加权）；办理时长第90百分位：各网格办理时长第90百分位按户数加权的均值。各次重复的均值"
                    "{of}。{more}", d=interval, of=_under(f, variant, lang), more=more)
-        tables.append(Table([*first, *[h for h, _ in cols]], body, note, keep=len(first)))
+        tables.append(Table([*first, *[h for h, _ in cols]], body, note + per_grid_note(f.scenario, lang),
+                            keep=len(first)))
     return tables
 
 
@@ -391,7 +393,7 @@ def method(f: Folder, lang: str) -> str:
         "folder); every other number there is marked as an assumption. Experimentation: {reps}, each {h} days with the "
         "first {w} discarded as warm-up ({mser}); root seed {seed}, replication k of every variant seeded by "
         "SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random numbers) and "
-        "differences are paired. Intervals are Student-t 95% confidence intervals over replications. Units: durations "
+        "differences are paired. Intervals are Student-t 95% confidence intervals over replications. {covers} Units: durations "
         "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %, differences of shares in "
         "percentage points. Visit coverage ('share of households visited within the interval') is, on each day of the "
         "window, the share of all households (each grid weighted by its households) visited in the last {d} days "
@@ -400,10 +402,10 @@ def method(f: Folder, lang: str) -> str:
         "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门（情景如有设定，久拖未办的事项会自行上交"
         "或成为越级上访）；突发事件期间转入战时状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
         "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
-        "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。单位：时长以小时计"
+        "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。{covers}单位：时长以小时计"
         "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。入户走访覆盖率为统计期内每天全部住户中"
         "近{d}天内得到走访的比例（各网格按户数加权，visits.target_interval_days）的日均值；最差网格入户走访覆盖率为该比例最低的网格自身的值。",
-        obj=objective, g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
+        obj=objective, covers=covers(f.scenario, lang), g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
         reps=_replications(f, lang), h=f"{s.get('horizon_days', 0):g}", w=f"{s.get('warmup_days', 0):g}",
         mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"),
         d=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}")
