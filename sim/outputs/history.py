@@ -158,3 +158,11 @@ def min_over_bins(x: np.ndarray, y: np.ndarray, value: np.ndarray, xr: tuple[flo
     np.minimum.at(out, iy * bins + ix, value)
     out[~np.isfinite(out)] = np.nan
     return out.reshape(bins, bins)
+
+
+def percent(x: float) -> str:
+    """A share (0-1) in % with the digits a small one needs: 29.7%, 0.35%, 0%."""
+    p = 100 * x
+    if p == 0 or not math.isfinite(p):
+        return f"{p:g}%"
+    return f"{p:.{max(1, 1 - math.floor(math.log10(abs(p))))}f}%"

@@ -12,12 +12,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from sim.outputs.history import HistoryMatch, load_history, min_over_bins
+from sim.outputs.history import HistoryMatch, load_history, min_over_bins, percent
 from sim.outputs.plots.canvas import Figures, axis_text
 from sim.outputs.plots.folder import Folder
 from sim.outputs.plots.style import PALETTE, WIDTH
@@ -179,7 +178,7 @@ def _waves(fg: Figures, hm: HistoryMatch) -> None:
                     (w.wave, 100 * w.plausible_share), xytext=(4, 4), textcoords="offset points", fontsize=5.5,
                     color=PALETTE[3])
     for x, y in zip(waves[1:], share[1:]):
-        ax.annotate(_percent(y), (x, y), xytext=(-5, -9), textcoords="offset points", ha="right", fontsize=5.5)
+        ax.annotate(percent(y / 100), (x, y), xytext=(-5, -9), textcoords="offset points", ha="right", fontsize=5.5)
     positive = share[share > 0]
     if positive.size and positive.min() < 10:  # what later waves leave is a small share: a log scale shows it
         from matplotlib.ticker import FuncFormatter
@@ -195,9 +194,3 @@ def _waves(fg: Figures, hm: HistoryMatch) -> None:
     ax.set_title(_w(fg, "waves"), fontsize=8)
     fg.save(fig, "history-waves", _w(fg, "what_waves"))
 
-
-def _percent(x: float) -> str:
-    """A share in % with the digits a small one needs: 29.7%, 0.35%, 0%."""
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}%"
-    return f"{x:.{max(1, 1 - math.floor(math.log10(abs(x))))}f}%"
