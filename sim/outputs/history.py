@@ -19,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.outputs.plots.style import PlotError
 
-class HistoryError(Exception):
-    """The folder's history-matching files are missing or unreadable (exit code 2)."""
+
+class HistoryError(PlotError):
+    """The folder's history-matching files are missing or unreadable (exit code 2, as any folder that cannot be
+    drawn)."""
 
 
 @dataclass
