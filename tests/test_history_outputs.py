@@ -5,6 +5,7 @@ one with plausible sets and one where nothing is plausible."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -54,6 +55,29 @@ def test_the_three_figures_are_drawn_in_both_languages(folders, kind):
         assert sorted(p.name for p in written) == sorted(f"{n}{suffix}.png" for n in NAMES)
         for p in written:
             assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
+
+
+def drop_keys(folder: Path, keep: int) -> None:
+    """The folder as if only the first ``keep`` KEYs had been varied (their columns and box alone)."""
+    gone = KEYS[keep:]
+    for name in ("plausible.csv", "points.csv", "implausibility.csv"):
+        table = rows(folder / name)
+        with (folder / name).open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, [h for h in table[0] if h not in gone] if table else KEYS[:keep])
+            w.writeheader()
+            w.writerows({k: v for k, v in r.items() if k not in gone} for r in table)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    for k in gone:
+        del summary["history_match"]["vary"][k]
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+@pytest.mark.parametrize("keep", [1, 2])
+def test_one_or_two_varied_keys_are_drawn_too(tmp_path, keep):
+    write_folder(tmp_path / "hm")
+    drop_keys(tmp_path / "hm", keep)
+    written = plot_folder(tmp_path / "hm", "png", "en")
+    assert sorted(p.name for p in written) == sorted(f"{n}.png" for n in NAMES)
 
 
 def _findings(folder: Path, lang: str) -> str:

@@ -4,8 +4,8 @@
   design points that were run (faint, points.csv), a histogram of each KEY on the diagonal, every axis spanning
   the initial box (what was ruled out is the empty part of it);
 - ``history-implausibility``: per pair of KEYs, the minimum implausibility over the other dimensions in each cell
-  of a grid over the box (a minimum-implausibility projection of implausibility.csv): a cell is coloured where
-  some point projecting into it is below the cutoff, grey where every one is ruled out;
+  of a grid over the box (a minimum-implausibility projection of implausibility.csv), coloured up to twice the
+  cutoff (grey beyond), the cutoff drawn as a line around what is still plausible;
 - ``history-waves``: the share of the initial box still plausible after each wave (log scale when it falls below
   10%), each wave's emulators that failed their diagnostics named beside it (they ruled nothing out).
 """
@@ -25,7 +25,7 @@ BINS = 12  # cells per side of the implausibility projection: about 14 sample po
 WORDS = {
     "en": {"pairs": "Plausible parameter sets ({n}) in the initial box", "none": "no plausible set:\nevery point run\nis ruled out", "pairs_none": "No plausible parameter set in the initial box",
            "plausible": "plausible set", "run": "design point run", "count": "sets",
-           "impl": "Lowest implausibility over the other parameters", "cut": "grey: ruled out (at or above the cutoff {c:g})",
+           "impl": "Lowest implausibility over the other parameters", "impl_box": "Lowest implausibility across the initial box", "cut": "cutoff {c:g}:\nplausible inside the line", "cut_none": "cutoff {c:g} (on the colour bar):\nno point below it",
            "min_i": "minimum implausibility", "waves": "Share of the initial box still plausible",
            "wave": "wave", "share": "share of the initial box (%)", "failed": "emulator of {m} failed its check",
            "all_ok": "all emulators passed", "start": "initial box",
@@ -34,7 +34,7 @@ WORDS = {
            "what_waves": "shares of a uniform sample of the box; a failed emulator rules nothing out"},
     "zh": {"pairs": "初始参数范围内的可信参数组合（{n}组）", "none": "无可信参数组合：\n所有已运行的点\n均被排除", "pairs_none": "初始参数范围内没有可信参数组合",
            "plausible": "可信参数组合", "run": "已运行的设计点", "count": "组数",
-           "impl": "其余参数上的最小不可信度", "cut": "灰色：已排除（不低于阈值{c:g}）",
+           "impl": "其余参数上的最小不可信度", "impl_box": "初始范围内的最小不可信度", "cut": "阈值{c:g}：\n线内为可信区域", "cut_none": "阈值{c:g}（见色标）：\n没有低于阈值的点",
            "min_i": "最小不可信度", "waves": "初始参数范围中仍可信的比例",
            "wave": "轮次", "share": "占初始范围的比例（%）", "failed": "{m}的模拟器未通过检验",
            "all_ok": "模拟器均通过检验", "start": "初始范围",
@@ -119,11 +119,15 @@ def _pairs(fg: Figures, hm: HistoryMatch) -> None:
 
 def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
     import matplotlib as mpl
+    from matplotlib.lines import Line2D
 
     keys, s, cut = hm.keys, hm.sample, hm.cutoff
     value = s["I_max"]
-    norm = mpl.colors.Normalize(0, cut)
+    # colour up to twice the cutoff (grey beyond): where nothing is plausible, the reader still sees how near it came
+    norm = mpl.colors.Normalize(0, 2 * cut)
     cmap = mpl.colormaps["viridis"].with_extremes(over="#d9d9d9", bad="white")
+    edge = Line2D([], [], color=PALETTE[3], lw=1.2,
+                  label=_w(fg, "cut" if np.nanmin(value, initial=np.inf) < cut else "cut_none", c=cut))
     if len(keys) == 1:
         fig, ax = fg.plt.subplots(figsize=(WIDTH, 2.4))
         k = keys[0]
@@ -131,8 +135,8 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
         low = min_over_bins(s[k], np.zeros_like(s[k]), value, hm.box[k], (0.0, 1.0), BINS * 2)[0]
         ax.stairs(low, edges, color=PALETTE[0], lw=1.2)
         ax.axhline(cut, color=PALETTE[3], ls="--", lw=0.8, label=_w(fg, "cut", c=cut))
-        ax.set(xlim=hm.box[k], ylim=(0, max(2 * cut, float(np.nanmax(low)) * 1.05 if np.isfinite(low).any() else 0)),
-               xlabel=_label(fg, k, 40), ylabel=_w(fg, "min_i"))
+        top = float(np.nanmax(low)) if np.isfinite(low).any() else cut
+        ax.set(xlim=hm.box[k], ylim=(0, max(2 * cut, top * 1.05)), xlabel=_label(fg, k, 40), ylabel=_w(fg, "min_i"))
         ax.legend(fontsize=6)
     else:
         pairs = len(keys) - 1
@@ -144,9 +148,12 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
                     ax.set_axis_off()
                     continue
                 kx, ky = keys[j], keys[i]
+                xs, ys = np.linspace(*hm.box[kx], BINS + 1), np.linspace(*hm.box[ky], BINS + 1)
                 grid = min_over_bins(s[kx], s[ky], value, hm.box[kx], hm.box[ky], BINS)
-                mesh = ax.pcolormesh(np.linspace(*hm.box[kx], BINS + 1), np.linspace(*hm.box[ky], BINS + 1), grid,
-                                     cmap=cmap, norm=norm)
+                mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, norm=norm)
+                if np.nanmin(grid, initial=np.inf) < cut:  # the edge of what is still plausible
+                    ax.contour((xs[1:] + xs[:-1]) / 2, (ys[1:] + ys[:-1]) / 2, np.nan_to_num(grid, nan=2 * cut),
+                               levels=[cut], colors=[PALETTE[3]], linewidths=1.0)
                 ax.grid(False)
                 ax.tick_params(labelsize=5.5, labelbottom=i == len(keys) - 1, labelleft=j == 0)
                 if i == len(keys) - 1:
@@ -154,9 +161,14 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
                 if j == 0:
                     ax.set_ylabel(_label(fg, ky), fontsize=6)
         bar = fig.colorbar(mesh, ax=axes.ravel().tolist(), extend="max", shrink=0.8)
-        bar.set_label(_w(fg, "min_i") + "\n" + _w(fg, "cut", c=cut), fontsize=6)
+        bar.ax.axhline(cut, color=PALETTE[3], lw=1.5)
+        bar.set_label(_w(fg, "min_i"), fontsize=6)
         bar.ax.tick_params(labelsize=5.5)
-    fig.suptitle(_w(fg, "impl"), fontsize=8, fontweight="bold")
+        if pairs > 1:  # in the empty corner
+            axes[0, -1].legend(handles=[edge], loc="center left", bbox_to_anchor=(-0.1, 0.5), fontsize=6)
+        else:  # under the axis label (of up to three lines)
+            axes[0, 0].legend(handles=[edge], loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=6)
+    fig.suptitle(_w(fg, "impl" if len(keys) > 2 else "impl_box"), fontsize=8, fontweight="bold")
     last = max((w.wave for w in hm.waves), default=0)
     fg.save(fig, "history-implausibility", _w(fg, "what_impl", n=len(value), w=last))
 
