@@ -118,6 +118,30 @@ def test_the_report_states_the_plausible_sets_and_ranges_of_the_folder(folders, 
     assert "No parameter set is plausible" not in text and "没有可信的参数组合" not in text
 
 
+@pytest.mark.parametrize("last_share", [None, 0.01])
+def test_the_trade_off_is_said_when_the_ranges_span_much_more_than_is_plausible(tmp_path, last_share):
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    waves = rows(folder / "waves.csv")
+    last = max(int(w["wave"]) for w in waves)
+    if last_share is not None:  # the last wave left far less than the ranges span
+        for w in waves:
+            w["plausible_share"] = str(last_share) if int(w["wave"]) == last else w["plausible_share"]
+        with (folder / "waves.csv").open("w", newline="", encoding="utf-8") as fh:
+            out = csv.DictWriter(fh, list(waves[0]))
+            out.writeheader()
+            out.writerows(waves)
+    share = float(next(w["plausible_share"] for w in waves if int(w["wave"]) == last))
+    plausible = rows(folder / "plausible.csv")
+    spanned = float(np.prod([(max(float(r[k]) for r in plausible) - min(float(r[k]) for r in plausible))
+                             / (BOX[k][1] - BOX[k][0]) for k in KEYS]))
+    text = _findings(folder, "en")
+    said = re.search(r"The ranges together span ([\d.]+)% of the initial box, but only ([\d.]+)% of it", text)
+    assert bool(said) == (spanned >= 2 * share)
+    if said:
+        assert shown_close(said.group(1), 100 * spanned) and shown_close(said.group(2), 100 * share)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_nothing_plausible_is_a_finding_with_the_conflict_and_the_closest_run(folders, lang):
     folder = folders["none"]

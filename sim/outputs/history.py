@@ -127,6 +127,19 @@ def is_history(path: str | Path) -> bool:
     return p.is_file() and bool(_json(p).get("history_match"))
 
 
+def _scenario(path: Path) -> dict[str, Any]:
+    """The resolved scenario (for its labels): the folder's, else its last wave's (calibrate --vary keeps each
+    wave's runs in wave-N/); {} when neither reads, and labels fall back to words made from the names."""
+    waves = sorted(path.glob("wave-*/scenario.resolved.toml"), key=lambda p: int(p.parent.name[5:]) if
+                   p.parent.name[5:].isdigit() else -1)
+    for candidate in [path / "scenario.resolved.toml", *waves[::-1]]:
+        try:
+            return tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return {}
+
+
 def load_history(path: str | Path) -> HistoryMatch:
     """The folder's history match; a HistoryError naming the file when a part of it is missing."""
     path = Path(path)
@@ -135,10 +148,7 @@ def load_history(path: str | Path) -> HistoryMatch:
     if not isinstance(block, dict) or not isinstance(block.get("vary"), dict):
         raise HistoryError(f"{path / 'summary.json'}: no history_match block with 'vary'; "
                            "give the folder of a gridsim calibrate --vary")
-    try:
-        scenario = tomllib.loads((path / "scenario.resolved.toml").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        scenario = {}  # labels fall back to words made from the names
+    scenario = _scenario(path)
     keys = list(block["vary"])
     box = {k: (float(v[0]), float(v[1])) for k, v in block["vary"].items()}
     plausible = columns(path / "plausible.csv")

@@ -152,8 +152,7 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
                 grid = min_over_bins(s[kx], s[ky], value, hm.box[kx], hm.box[ky], BINS)
                 mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, norm=norm)
                 if np.nanmin(grid, initial=np.inf) < cut:  # the edge of what is still plausible
-                    ax.contour((xs[1:] + xs[:-1]) / 2, (ys[1:] + ys[:-1]) / 2, np.nan_to_num(grid, nan=2 * cut),
-                               levels=[cut], colors=[PALETTE[3]], linewidths=1.0)
+                    _edge(ax, xs, ys, grid, cut)
                 ax.grid(False)
                 ax.tick_params(labelsize=5.5, labelbottom=i == len(keys) - 1, labelleft=j == 0)
                 if i == len(keys) - 1:
@@ -171,6 +170,19 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
     fig.suptitle(_w(fg, "impl" if len(keys) > 2 else "impl_box"), fontsize=8, fontweight="bold")
     last = max((w.wave for w in hm.waves), default=0)
     fg.save(fig, "history-implausibility", _w(fg, "what_impl", n=len(value), w=last))
+
+
+def _edge(ax: Any, xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, cut: float) -> None:
+    """The cutoff as a line around the cells below it, closed along the box's sides too: the grid is padded by
+    a ring of ruled-out cells outside the box (the axes clip it to the box)."""
+    def centres(e: np.ndarray) -> np.ndarray:
+        c = (e[1:] + e[:-1]) / 2
+        step = e[1] - e[0]
+        return np.r_[e[0] - step / 2, c, e[-1] + step / 2]  # the ring's centres lie on the box's sides
+
+    padded = np.pad(np.nan_to_num(grid, nan=2 * cut), 1, constant_values=2 * cut)
+    ax.contour(centres(xs), centres(ys), padded, levels=[cut], colors=[PALETTE[3]], linewidths=1.0)
+    ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
 
 
 def _waves(fg: Figures, hm: HistoryMatch) -> None:

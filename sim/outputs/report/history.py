@@ -67,9 +67,10 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
         for k in hm.keys:
             a, b = plausible_range(hm, k)
             lo, hi = hm.box[k]
-            out.append(say(lang, "{k} lies in [{a}, {b}] (from [{lo:g}, {hi:g}]): {p} of its initial range.",
-                           "{k}位于[{a}, {b}]（初始范围[{lo:g}, {hi:g}]），占初始范围的{p}。", k=capital(_name(hm, k, lang)),
-                           a=num(a), b=num(b), lo=lo, hi=hi, p=percent((b - a) / (hi - lo))))
+            out.append(say(lang, "{k} lies in [{a}, {b}] (from [{lo}, {hi}]): {p} of its initial range.",
+                           "{k}位于[{a}, {b}]（初始范围[{lo}, {hi}]），占初始范围的{p}。", k=capital(_name(hm, k, lang)),
+                           a=num(a), b=num(b), lo=f"{lo:,g}", hi=f"{hi:,g}", p=percent((b - a) / (hi - lo))))
+        out += _trade_off(hm, share, lang)
     else:
         out.append(_nothing(hm, lang, runs, rule))
     for w in waves:
@@ -80,6 +81,25 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
                            "第{w}轮中，{m}的模拟器未通过留一法检验（最大标准化误差{x:.1f}；{o}个点超出3），该轮未据此排除任何区域。",
                            w=w.wave, m=_metric(hm, m, lang), x=e.get("loo_max_abs", math.nan), o=e.get("loo_outside", 0)))
     return out
+
+
+def range_box_share(hm: HistoryMatch) -> float:
+    """The share of the initial box inside the per-KEY plausible ranges (the product of their shares)."""
+    return float(np.prod([(plausible_range(hm, k)[1] - plausible_range(hm, k)[0]) / (hm.box[k][1] - hm.box[k][0])
+                          for k in hm.keys]))
+
+
+def _trade_off(hm: HistoryMatch, share: float, lang: str) -> list[str]:
+    """When the plausible region is much smaller than the box its per-KEY ranges span, the KEYs trade off: a
+    reader of the ranges alone would think more is plausible than is."""
+    spanned = range_box_share(hm)
+    if len(hm.keys) < 2 or not math.isfinite(share) or spanned < 2 * share:
+        return []
+    return [say(lang, "The ranges together span {r} of the initial box, but only {s} of it is plausible: the "
+                      "parameters trade off against each other (see the pairs plot), so not every combination "
+                      "within the ranges is plausible.",
+                "各参数的可信范围合起来占初始范围的{r}，但其中只有{s}可信：参数之间相互替代（见散点矩阵图），"
+                "范围内的组合并非都可信。", r=percent(spanned), s=percent(share))]
 
 
 def _nothing(hm: HistoryMatch, lang: str, runs: int, rule: str) -> str:
@@ -116,7 +136,7 @@ def varied_table(hm: HistoryMatch, lang: str) -> Table:
     for k in hm.keys:
         a, b = plausible_range(hm, k)
         lo, hi = hm.box[k]
-        rows.append([param_label(k, lang, hm.scenario), f"`{k}`", f"[{lo:g}, {hi:g}]",
+        rows.append([param_label(k, lang, hm.scenario), f"`{k}`", f"[{lo:,g}, {hi:,g}]",
                      f"[{num(a)}, {num(b)}]" if math.isfinite(a) else "–",
                      percent((b - a) / (hi - lo)) if math.isfinite(a) else "–"])
     return Table(head, rows, keep=1)
