@@ -28,7 +28,7 @@ WORDS = {
            "impl": "Lowest implausibility over the other parameters", "impl_box": "Lowest implausibility across the initial box", "cut": "cutoff {c:g}:\nplausible inside the line", "cut_none": "cutoff {c:g} (on the colour bar):\nno point below it",
            "min_i": "minimum implausibility", "waves": "Share of the initial box still plausible",
            "wave": "wave", "share": "share of the initial box (%)", "failed": "emulator of {m} failed its check",
-           "all_ok": "all emulators passed", "start": "initial box",
+           "all_ok": "all emulators passed", "start": "initial box", "runs": "{n} runs",
            "what_pairs": "history matching, {k} plausible sets, {r} runs",
            "what_impl": "{n:,} points sampled uniformly in the box, judged after wave {w}",
            "what_waves": "shares of a uniform sample of the box; a failed emulator rules nothing out"},
@@ -37,7 +37,7 @@ WORDS = {
            "impl": "其余参数上的最小不可信度", "impl_box": "初始范围内的最小不可信度", "cut": "阈值{c:g}：\n线内为可信区域", "cut_none": "阈值{c:g}（见色标）：\n没有低于阈值的点",
            "min_i": "最小不可信度", "waves": "初始参数范围中仍可信的比例",
            "wave": "轮次", "share": "占初始范围的比例（%）", "failed": "{m}的模拟器未通过检验",
-           "all_ok": "模拟器均通过检验", "start": "初始范围",
+           "all_ok": "模拟器均通过检验", "start": "初始范围", "runs": "{n}次运行",
            "what_pairs": "历史匹配，{k}组可信参数，{r}次运行",
            "what_impl": "在参数范围内均匀抽取{n:,}个点，按第{w}轮判断",
            "what_waves": "比例按均匀样本估计；未通过检验的模拟器不排除任何区域"},
@@ -212,7 +212,8 @@ def _waves(fg: Figures, hm: HistoryMatch) -> None:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     else:
         ax.set_ylim(-8, 110)  # room under a wave that left nothing for its label
-    ax.set_xticks(waves, [str(w) for w in waves])
+    runs = [_w(fg, "start")] + [_w(fg, "runs", n=f"{w.runs:,}") for w in hm.waves]
+    ax.set_xticks(waves, [f"{w}\n{r}" for w, r in zip(waves, runs)], fontsize=6)
     ax.set(xlabel=_w(fg, "wave"), ylabel=_w(fg, "share"), xlim=(-0.3, waves[-1] + 0.6))
     ax.legend(fontsize=6, loc="best")
     ax.set_title(_w(fg, "waves"), fontsize=8)
