@@ -15,7 +15,7 @@ import pytest
 from sim.cli import main
 from sim.outputs.excel import write_workbook
 from sim.outputs.glossary import metric_label
-from sim.outputs.history import HistoryError, load_history
+from sim.outputs.history import HistoryError, load_history, min_over_bins
 from sim.outputs.plots import plot_folder
 from sim.outputs.report import write_report
 from tests.history_folder import BOX, CUTOFF, KEYS, TARGETS, write_folder
@@ -55,6 +55,19 @@ def test_the_three_figures_are_drawn_in_both_languages(folders, kind):
         assert sorted(p.name for p in written) == sorted(f"{n}{suffix}.png" for n in NAMES)
         for p in written:
             assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
+
+
+def test_the_projection_is_the_minimum_over_the_points_in_each_cell():
+    rng = np.random.default_rng(3)
+    x, y, v = rng.random(500) * 4, 10 + rng.random(500) * 2, rng.exponential(3, 500)
+    v[7] = np.inf  # a point ruled out without bound still marks its cell as sampled
+    got = min_over_bins(x, y, v, (0.0, 4.0), (10.0, 12.0), 5)
+    for i in range(5):  # rows: y bins
+        for j in range(5):
+            inside = (np.floor(x / 0.8) == j) & (np.floor((y - 10) / 0.4) == i)
+            want = v[inside].min() if inside.any() else np.nan
+            assert (np.isnan(got[i, j]) and np.isnan(want)) or got[i, j] == min(want, 1e12)
+    assert not np.isnan(got).all()
 
 
 def drop_keys(folder: Path, keep: int) -> None:

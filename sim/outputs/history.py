@@ -167,10 +167,12 @@ def min_over_bins(x: np.ndarray, y: np.ndarray, value: np.ndarray, xr: tuple[flo
     minimum-implausibility projection of a sample onto two of its dimensions. Indexed [y bin, x bin]."""
     ix = np.clip(((x - xr[0]) / (xr[1] - xr[0]) * bins).astype(int), 0, bins - 1)
     iy = np.clip(((y - yr[0]) / (yr[1] - yr[0]) * bins).astype(int), 0, bins - 1)
+    cell = iy * bins + ix
     out = np.full(bins * bins, np.inf)
-    np.minimum.at(out, iy * bins + ix, value)
-    out[~np.isfinite(out)] = np.nan
-    return out.reshape(bins, bins)
+    np.minimum.at(out, cell, value)
+    seen = np.bincount(cell, minlength=bins * bins) > 0
+    # an infinite implausibility is far beyond any cutoff: a large finite value (drawn as ruled out), never "empty"
+    return np.where(seen, np.minimum(out, 1e12), np.nan).reshape(bins, bins)
 
 
 def percent(x: float) -> str:
