@@ -4,7 +4,8 @@ Sheets: ``summary`` (every metric: label, unit, mean, 95% CI, n, better directio
 ``comparison`` (compare: every policy, and its paired difference from the reference) or
 ``points`` (sweep: one row per design point), ``grids`` (per grid, worst coverage first),
 ``areas`` (per street, then per community, worst first: sim.outputs.areas),
-``replications`` (one row per replication and variant, every metric) and ``about``
+``replications`` (one row per replication and variant, every metric), for a history match
+(calibrate --vary) ``plausible``, ``waves`` and ``points`` (sim.outputs.history_book), and ``about``
 (scenario, seeds, versions, the command).  Numbers are stored as numbers, exactly as in
 summary.json and the CSV files, in the unit each metric's name says (durations in hours,
 however long; cadre time in cadre-hours; shares as fractions shown as %, their differences
@@ -27,11 +28,12 @@ from sim.experiments.results import RunStore
 from sim.outputs.areas import LEVELS, areas, header
 from sim.outputs.grid_table import GRID_SERIES, grid_rows, layout_per_replication, number, read_csv, worst_first
 from sim.outputs.glossary import better_label, label, metric_label, param_label, unit_label, value_label, word
+from sim.outputs.history_book import history_sheets
 from sim.outputs.sheets import Book
 from sim.outputs.numbers import better, ci_decimals, plain_decimals, stored_shown, stored_unit
 
 BOOK_NAMES = {"en": "results.xlsx", "zh": "results.zh.xlsx"}
-COMMANDS = ("run", "compare", "sweep", "sensitivity", "optimize")
+COMMANDS = ("run", "compare", "sweep", "sensitivity", "optimize", "calibrate")
 
 
 class WorkbookError(Exception):
@@ -257,6 +259,11 @@ def _command_line(s: dict[str, Any], c: dict[str, Any]) -> str:
         parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--design", str(c.get("design", "grid"))]
         parts += ["--samples", str(c["samples"])] if c.get("samples") else []
         parts += ["--policy", c["policy"]] if c.get("policy") else []
+    if s.get("history_match"):  # calibrate --vary: the box and the cutoff from the block
+        h = s["history_match"]
+        parts += [x for k, (lo, hi) in h.get("vary", {}).items() for x in ("--vary", f"{k}={lo:g}:{hi:g}")]
+        parts += ["--waves", str(len(h.get("waves", []))), "--cutoff", f"{h.get('cutoff', 3):g}",
+                  "--rule", str(h.get("rule", "max"))]
     parts += ["--replications", str(s.get("replications", "?")), "--seed", str(s.get("seeds", {}).get("root", "?"))]
     parts += [x for o in s.get("overrides", []) for x in ("--set", o)]
     return " ".join(parts)
@@ -314,6 +321,8 @@ def write_workbook(folder: Path, lang: str = "en") -> Path:
         raise WorkbookError(f"{folder / 'summary.json'}: command {command!r}; expected {', '.join(COMMANDS)}")
     b = Book(lang)
     _summary_sheet(b, s.get("metrics", {}), scenario)
+    if s.get("history_match"):  # calibrate --vary: the plausible sets, the waves, every point run
+        history_sheets(b, folder)
     if command == "compare":
         _comparison_sheet(b, s, scenario)
         variants = [p for p in s.get("policies", []) if s.get("by_policy", {}).get(p, {}).get("metrics")]

@@ -9,18 +9,20 @@ draw empty boxes) when that font file is missing; Chinese figures
 are named with a ``.zh`` suffix (``backlog-baseline.zh.png``) beside the English ones.
 Figures of a run (``run.py``), a comparison (``compare.py``), a sweep
 (``sweep.py``), a sensitivity analysis and an optimization, one function per figure; of a
-``gridsim fit`` folder (``fit.py``); of a ``gridsim check`` folder (``check.py``).
+``gridsim fit`` folder (``fit.py``); of a ``gridsim check`` folder (``check.py``); of a history match, ``calibrate --vary`` (``history.py``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sim.outputs.history import is_history
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.check import check_figures
 from sim.outputs.plots.compare import compare_figures
 from sim.outputs.plots.fit import fit_figures
 from sim.outputs.plots.folder import Folder
+from sim.outputs.plots.history import history_figures, history_folder
 from sim.outputs.plots.optimize import allocation_map, tradeoff_figures
 from sim.outputs.plots.run import run_figures
 from sim.outputs.plots.sensitivity import sensitivity_figures
@@ -37,6 +39,8 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
         return fit_figures(path, fmt, lang)  # a gridsim fit folder
     if (Path(path) / "check.json").is_file() and not (Path(path) / "command.json").is_file():
         return check_figures(path, fmt, lang)  # a gridsim check folder
+    if is_history(path):  # calibrate --vary: its CSVs and summary block, not its runs
+        return history_figures(Figures(history_folder(path), fmt, lang))
     folder = Folder.load(path)
     fg = Figures(folder, fmt, lang, targets or DEFAULT_TARGETS, targets_given=bool(targets))
     if folder.command == "run":

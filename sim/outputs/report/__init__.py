@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.experiments.atomic import atomic_write
+from sim.outputs.history import is_history
 from sim.outputs.plots import Folder, plot_folder
 from sim.outputs.plots.canvas import LANG_SUFFIX
 from sim.outputs.plots.sweep import DEFAULT_TARGETS
@@ -18,6 +19,7 @@ from sim.outputs.report import sections
 from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, markdown
 from sim.outputs.report.findings import Target, findings
 from sim.outputs.report.fit_report import fit_document
+from sim.outputs.report.history import history_document
 from sim.outputs.report.pdf import write_pdf
 from sim.outputs.report.say import say
 
@@ -62,7 +64,8 @@ def write_report(path: str | Path, lang: str = "en", targets: list[Target] | Non
     """Write the folder's report in ``lang`` (Markdown and PDF); return their paths."""
     folder = Path(path)
     fit = (folder / "fit.json").is_file() and not (folder / "command.json").is_file()  # a gridsim fit folder
-    doc = fit_document(folder, lang) if fit else build(path, lang, targets)
+    doc = fit_document(folder, lang) if fit else history_document(folder, lang) if is_history(folder) else \
+        build(path, lang, targets)
     md_path = folder / f"report{LANG_SUFFIX[lang]}.md"
     pdf_path = folder / f"report{LANG_SUFFIX[lang]}.pdf"
     atomic_write(md_path, markdown(doc))

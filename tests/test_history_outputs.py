@@ -1,0 +1,228 @@
+"""The outputs of a history match (calibrate --vary): figures in both languages, a report whose numbers are the
+folder's, and the workbook's sheets, on synthetic folders written by hand to the contract (tests/history_folder.py),
+one with plausible sets and one where nothing is plausible."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.outputs.excel import write_workbook
+from sim.outputs.glossary import metric_label
+from sim.outputs.history import HistoryError, load_history, min_over_bins
+from sim.outputs.plots import plot_folder
+from sim.outputs.report import write_report
+from tests.history_folder import BOX, CUTOFF, KEYS, TARGETS, write_folder
+
+NAMES = ["history-pairs", "history-implausibility", "history-waves"]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hm")
+    out = {}
+    for kind, conflict in (("found", False), ("none", True)):
+        write_folder(base / kind, conflict=conflict)
+        out[kind] = base / kind
+    return out
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def shown_close(shown: str, exact: float) -> bool:
+    """``shown`` (as printed) is ``exact`` rounded to the digits printed."""
+    digits = len(shown.split(".")[1]) if "." in shown else 0
+    return abs(number(shown) - exact) <= 0.5 * 10 ** -digits + 1e-12
+
+
+@pytest.mark.parametrize("kind", ["found", "none"])
+def test_the_three_figures_are_drawn_in_both_languages(folders, kind):
+    for lang, suffix in (("en", ""), ("zh", ".zh")):
+        written = plot_folder(folders[kind], "png", lang)
+        assert sorted(p.name for p in written) == sorted(f"{n}{suffix}.png" for n in NAMES)
+        for p in written:
+            assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
+
+
+def test_the_projection_is_the_minimum_over_the_points_in_each_cell():
+    rng = np.random.default_rng(3)
+    x, y, v = rng.random(500) * 4, 10 + rng.random(500) * 2, rng.exponential(3, 500)
+    v[7] = np.inf  # a point ruled out without bound still marks its cell as sampled
+    got = min_over_bins(x, y, v, (0.0, 4.0), (10.0, 12.0), 5)
+    for i in range(5):  # rows: y bins
+        for j in range(5):
+            inside = (np.floor(x / 0.8) == j) & (np.floor((y - 10) / 0.4) == i)
+            want = v[inside].min() if inside.any() else np.nan
+            assert (np.isnan(got[i, j]) and np.isnan(want)) or got[i, j] == min(want, 1e12)
+    assert not np.isnan(got).all()
+
+
+def drop_keys(folder: Path, keep: int) -> None:
+    """The folder as if only the first ``keep`` KEYs had been varied (their columns and box alone)."""
+    gone = KEYS[keep:]
+    for name in ("plausible.csv", "points.csv", "implausibility.csv"):
+        table = rows(folder / name)
+        with (folder / name).open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, [h for h in table[0] if h not in gone] if table else KEYS[:keep])
+            w.writeheader()
+            w.writerows({k: v for k, v in r.items() if k not in gone} for r in table)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    for k in gone:
+        del summary["history_match"]["vary"][k]
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+@pytest.mark.parametrize("keep", [1, 2])
+def test_one_or_two_varied_keys_are_drawn_too(tmp_path, keep):
+    write_folder(tmp_path / "hm")
+    drop_keys(tmp_path / "hm", keep)
+    written = plot_folder(tmp_path / "hm", "png", "en")
+    assert sorted(p.name for p in written) == sorted(f"{n}.png" for n in NAMES)
+
+
+def _findings(folder: Path, lang: str) -> str:
+    md, _ = write_report(folder, lang)
+    text = md.read_text(encoding="utf-8")
+    return text.split("\n## ", 2)[1]  # the findings section
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_states_the_plausible_sets_and_ranges_of_the_folder(folders, lang):
+    folder = folders["found"]
+    plausible = rows(folder / "plausible.csv")
+    waves = rows(folder / "waves.csv")
+    text = _findings(folder, lang)
+    n = re.search(r"(\d[\d,]*) plausible parameter sets" if lang == "en" else r"共(\d[\d,]*)组可信参数", text)
+    assert n and number(n.group(1)) == len(plausible)
+    last = max(int(w["wave"]) for w in waves)
+    share = float(next(w["plausible_share"] for w in waves if int(w["wave"]) == last))
+    runs = sum(int(w["runs"]) for w in {w["wave"]: w for w in waves}.values())
+    m = re.search(r"of ([\d,]+) runs, ([\d.]+)% of the initial box" if lang == "en" else
+                  r"([\d,]+)次运行，初始参数范围中仍有([\d.]+)%可信", text)
+    assert m and number(m.group(1)) == runs and shown_close(m.group(2), 100 * share)
+    for k in KEYS:
+        v = np.array([float(r[k]) for r in plausible])
+        line = next(x for x in text.splitlines() if f"`{k}`" in x)
+        a, b, lo, hi, p = re.search(r"\[([-\d.,]+), ([-\d.,]+)\].*?\[([-\d.,]+), ([-\d.,]+)\].*?([\d.]+)%", line).groups()
+        assert (number(lo), number(hi)) == BOX[k]
+        for shown, exact in ((a, v.min()), (b, v.max())):  # three significant digits
+            assert abs(number(shown) - exact) <= 0.005 * abs(exact), (k, shown, exact)
+        assert shown_close(p, 100 * (v.max() - v.min()) / (BOX[k][1] - BOX[k][0]))
+    bad = [w for w in waves if w["emulator_passed"] == "false"]
+    assert len(bad) == 1  # the folder's one failed emulator is named with its numbers
+    said = re.search(r"In wave (\d+), the emulator of (.+?) failed its leave-one-out check \(largest standardized "
+                     r"error ([\d.]+); (\d+) point" if lang == "en" else
+                     r"第(\d+)轮中，(.+?)的模拟器未通过留一法检验（最大标准化误差([\d.]+)；(\d+)个点", text)
+    assert said and int(said.group(1)) == int(bad[0]["wave"])
+    assert shown_close(said.group(3), float(bad[0]["loo_max_abs"])) and int(said.group(4)) == int(bad[0]["loo_outside"])
+    assert "No parameter set is plausible" not in text and "没有可信的参数组合" not in text
+
+
+@pytest.mark.parametrize("last_share", [None, 0.01])
+def test_the_trade_off_is_said_when_the_ranges_span_much_more_than_is_plausible(tmp_path, last_share):
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    waves = rows(folder / "waves.csv")
+    last = max(int(w["wave"]) for w in waves)
+    if last_share is not None:  # the last wave left far less than the ranges span
+        for w in waves:
+            w["plausible_share"] = str(last_share) if int(w["wave"]) == last else w["plausible_share"]
+        with (folder / "waves.csv").open("w", newline="", encoding="utf-8") as fh:
+            out = csv.DictWriter(fh, list(waves[0]))
+            out.writeheader()
+            out.writerows(waves)
+    share = float(next(w["plausible_share"] for w in waves if int(w["wave"]) == last))
+    plausible = rows(folder / "plausible.csv")
+    spanned = float(np.prod([(max(float(r[k]) for r in plausible) - min(float(r[k]) for r in plausible))
+                             / (BOX[k][1] - BOX[k][0]) for k in KEYS]))
+    text = _findings(folder, "en")
+    said = re.search(r"The ranges together span ([\d.]+)% of the initial box, but only ([\d.]+)% of it", text)
+    assert bool(said) == (spanned >= 2 * share)
+    if said:
+        assert shown_close(said.group(1), 100 * spanned) and shown_close(said.group(2), 100 * share)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_nothing_plausible_is_a_finding_with_the_conflict_and_the_closest_run(folders, lang):
+    folder = folders["none"]
+    points = rows(folder / "points.csv")
+    text = _findings(folder, lang)
+    assert ("No parameter set is plausible" if lang == "en" else "没有可信的参数组合") in text
+    named = text.split("Conflicting targets" if lang == "en" else "相互冲突的目标")[1].split("." if lang == "en" else "。")[0]
+    scenario = load_history(folder).scenario
+    assert [m for m in TARGETS if metric_label(m, lang, scenario) in named] == ["resolved_dispute"]  # as the block says
+    closest = min(points, key=lambda r: float(r["I_max"]))
+    top = re.search(r"largest implausibility ([\d.]+)\) gave" if lang == "en" else r"不可信度最大者为([\d.]+)）", text)
+    assert top and shown_close(top.group(1), float(closest["I_max"]))
+    for m, t in TARGETS.items():  # each target's output and implausibility at that run, and the target itself
+        got = re.findall(r"([\d,.]+) \(target ([\d,.]+) ±(\d+)%, implausibility ([\d.]+)\)" if lang == "en" else
+                         r"([\d,.]+)（目标([\d,.]+)±(\d+)%，不可信度([\d.]+)）", text)
+        assert any(number(v) == t["value"] and float(tol) == 100 * t["tolerance"]
+                   and shown_close(i, float(closest[f"I_{m}"]))
+                   and abs(number(y) - float(closest[m])) <= 0.005 * float(closest[m]) for y, v, tol, i in got), m
+    sample = rows(folder / "implausibility.csv")
+    assert all(float(r["I_max"]) >= CUTOFF for r in sample)
+    assert ("nor any of 2,000 points" if lang == "en" else "均匀抽取的2,000个点亦然") in text
+
+
+def test_the_sample_clause_is_left_out_when_the_sample_has_a_point_below_the_cutoff(tmp_path):
+    folder = tmp_path / "hm"
+    write_folder(folder, conflict=True)
+    path = folder / "implausibility.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[len(KEYS)] = "0.5"  # one sampled point not ruled out: "nor any point of the box" would be false
+    path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    text = _findings(folder, "en")
+    assert "No parameter set is plausible" in text and "points sampled uniformly" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_workbook_holds_the_plausible_sets_waves_and_points(folders, lang):
+    import openpyxl
+
+    folder = folders["found"]
+    wb = openpyxl.load_workbook(write_workbook(folder, lang))
+    for sheet, file in (("plausible", "plausible.csv"), ("waves", "waves.csv"), ("points", "points.csv")):
+        assert sheet in wb.sheetnames
+        want = rows(folder / file)
+        got = [[c.value for c in r] for r in wb[sheet].iter_rows()]
+        head = list(want[0])
+        assert got[0] == head and len(got) - 1 == len(want)
+        for r, w in zip(got[1:], want):
+            for h, cell in zip(head, r):
+                if w[h] in ("true", "false"):
+                    assert cell is (w[h] == "true")
+                elif not re.fullmatch(r"[-+\d.e]+", w[h]):  # a target's name
+                    assert cell == w[h]
+                else:
+                    assert cell == pytest.approx(float(w[h]), rel=1e-15)
+    assert [c.value for c in wb["plausible"][1]] == KEYS  # headed by the KEYs exactly: savable for --ensemble
+
+
+def test_gridsim_plot_and_report_take_the_folder(folders, capsys):
+    assert main(["plot", str(folders["none"]), "--lang", "both"]) == 0
+    assert main(["report", str(folders["none"]), "--lang", "en"]) == 0
+    assert (folders["none"] / "report.pdf").stat().st_size > 0
+
+
+def test_a_folder_without_plausible_csv_is_refused_with_its_name(tmp_path, capsys):
+    write_folder(tmp_path / "hm")
+    (tmp_path / "hm" / "plausible.csv").unlink()
+    with pytest.raises(HistoryError, match="plausible.csv"):
+        load_history(tmp_path / "hm")
+    assert main(["plot", str(tmp_path / "hm")]) == 2
+    assert "plausible.csv" in capsys.readouterr().err
