@@ -442,7 +442,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     o = _options(args)
     res = api.optimize(args.scenario, args.lever, args.target, cost=args.cost, confidence=args.confidence,
                        policy=args.policy, first_stage=args.replications or 10,
-                       max_runs=args.max_runs, options=o)
+                       max_runs=args.max_runs, options=o, ensemble=args.ensemble, ensemble_size=args.ensemble_size,
+                       ensemble_share=args.ensemble_share)
     print(f"{res.scenario_name} — optimize over {', '.join(res.problem.keys)} — seed {res.seed}")
     print(api.optimization_text(res))
     print(f"results: {res.out}")
