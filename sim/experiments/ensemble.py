@@ -63,8 +63,9 @@ class Ensemble:
                 "sets": [{"id": s.id, "row": s.row, "values": dict(s.values)} for s in self.sets]}
 
     def spec(self) -> dict[str, Any]:
-        """What makes a results folder this ensemble's (command.json, and the --resume fingerprint)."""
-        return {"file": self.file, "keys": list(self.keys), "rows": [s.row for s in self.sets]}
+        """What makes a results folder this ensemble's (command.json, and the --resume fingerprint): the keys and
+        rows, not the file's path (the values are in the resolved scenarios), so a moved file still resumes."""
+        return {"keys": list(self.keys), "rows": [s.row for s in self.sets]}
 
 
 def variant_name(s: ParameterSet | str, name: str) -> str:
