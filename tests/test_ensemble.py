@@ -265,7 +265,7 @@ def test_optimize_over_an_ensemble_covers_the_harder_set(tmp_path):
     """The cheapest deployment feasible in every set is the harder set's own optimum (optimize run on that set
     alone, and Erlang C); feasible in half the sets, the easier set's, with the harder set named as failing."""
     p = _rates(tmp_path, HARD)
-    fewest = [next(c for c in range(3, 12) if erlang_c(x, 1.0, c)[1] <= 0.5) for x in HARD]
+    fewest = [next(c for c in range(int(x) + 1, 12) if erlang_c(x, 1.0, c)[1] <= 0.5) for x in HARD]  # stable c only
     assert fewest == [4, 5]
     alone = [_optimize(tmp_path, f"alone{i}", overrides=[(RATE, 168 * x)]).optimum.levers for i, x in enumerate(HARD)]
     assert alone == [{"cadres.grid_workers.per_grid": c} for c in fewest]
