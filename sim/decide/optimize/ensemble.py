@@ -19,16 +19,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.decide.optimize.feasibility import FEASIBLE, INFEASIBLE, Check, Target
 from sim.decide.optimize.problem import ALLOCATION_KEY, Problem
+from sim.decide.optimize.search import Candidate, NeedRuns, Search
 from sim.experiments.commands import ApiError
 from sim.experiments.ensemble import Ensemble, load_ensemble, refuse_clash, scenario_problem, variant_name
 from sim.scenario import ScenarioError, build_scenario
-
-if TYPE_CHECKING:
-    from sim.decide.optimize.search import Candidate, Search
 
 
 @dataclass
@@ -99,8 +97,6 @@ class EnsembleFeasibility:
         return max(1, math.ceil(self.share * len(self.sets) - 1e-9))
 
     def check(self, search: Search, c: Candidate) -> EnsembleCheck:
-        from sim.decide.optimize.search import NeedRuns  # here: search.py imports this module's names for types
-
         if c.check is None:
             beta = search.beta / len(self.sets)  # Bonferroni over the sets
             c.check = EnsembleCheck(search.problem.targets, {s: Check(search.problem.targets, beta, search.n0,

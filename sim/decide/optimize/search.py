@@ -43,14 +43,11 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from sim.decide.optimize.feasibility import FEASIBLE, Check
-
-if TYPE_CHECKING:
-    from sim.decide.optimize.ensemble import EnsembleCheck
 from sim.decide.optimize.problem import ALLOCATION_KEY, Problem
 
 MAX_GREEDY = 20  # checks the allocation search may make per configuration (phases 2 and 3)
@@ -184,9 +181,9 @@ class Search:
                            "Choose a metric every run has, or a longer horizon")
         return float(v)
 
-    def check(self, c: Candidate) -> Check | EnsembleCheck:
+    def check(self, c: Candidate) -> Any:
         """The candidate's feasibility check, as far as the runs go (raises NeedRuns until it decides); over an
-        ensemble, one check per parameter set (``ensemble.py``)."""
+        ensemble, one check per parameter set (``ensemble.py``: an ``EnsembleCheck``)."""
         if self.ensemble is not None:
             return self.ensemble.check(self, c)
         if c.check is None:

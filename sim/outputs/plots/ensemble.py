@@ -62,6 +62,7 @@ def _figure(fg: Figures, p: str, base: str, metrics: list[str], by: dict, e: dic
         ax.set_ylim(-0.7, len(pts) - 0.3)
         ax.set_xlabel(diff_label(label, m, fg.lang), labelpad=1)
         ax.grid(axis="y", visible=False)
-    axes[0].set_title(fg.label("t_ensemble", policy=fg.policy_label(p), base=fg.policy_label(base)), fontsize=7.5)
+    axes[0].set_title(fg.label("t_ensemble", policy=fg.policy_label(p), base=fg.policy_label(base)) + "\n"
+                      + fg.label("t_ensemble_rows"), fontsize=7.5)
     fig.tight_layout(h_pad=0.5)
     fg.save(fig, f"ensemble-{p}", fg.label("ensemble_of", k=k, file=e["file"].rsplit("/", 1)[-1]))
