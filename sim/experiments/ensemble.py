@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def choose(sets: list[ParameterSet], keys: list[str], size: int | None, seed: in
     x = np.array([[s.values[k] for k in keys] for s in sets], float)
     sd = x.std(axis=0)
     z = np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
-    centres, _ = kmeans2(z, size, minit="++", seed=np.random.default_rng(seed))
+    with warnings.catch_warnings():  # an empty cluster is harmless here: its centre still picks a row
+        warnings.simplefilter("ignore", UserWarning)
+        centres, _ = kmeans2(z, size, minit="++", seed=np.random.default_rng(seed))
     taken: list[int] = []
     for c in centres:
         dist = ((z - c) ** 2).sum(axis=1)
