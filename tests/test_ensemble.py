@@ -20,6 +20,7 @@ from oracles import erlang_c
 from sim import api
 from sim.cli import main
 from sim.experiments.ensemble import EnsembleError, ParameterSet, choose, load_ensemble, read_plausible
+from sim.outputs.glossary import metric_label
 from sim.outputs.plots.folder import Folder
 from sim.outputs.report.findings import findings
 
@@ -203,6 +204,11 @@ def test_findings_say_the_counts_of_the_summary(compared):
     assert en[0].startswith("Over 3 plausible parameter sets")
     more = next(x for x in en if x.startswith("Against baseline, more"))
     assert "is better on mean resolution time in all 3 sets" in more
+    per = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]["per_policy"]["more"]
+    for m, r in per.items():  # every count the sentence gives is the summary's (for the metrics it speaks of)
+        if r["better"] and metric_label(m, "en") + " " in more:
+            said = "in all 3 sets" if r["better"] == r["sets"] else f"in {r['better']} of {r['sets']} sets"
+            assert f"is better on {metric_label(m, 'en')} {said}" in more, m
     same = next(x for x in en if x.startswith("Against baseline, same"))
     assert "not distinguishable in any set" in same
     assert any("在全部3个参数组中" in x for x in zh)
