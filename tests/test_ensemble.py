@@ -296,3 +296,17 @@ def test_optimize_refuses_a_bad_share_and_the_allocation_lever_with_exit_2(tmp_p
         code = main(["optimize", mmc, *lever, "--target", OPT["targets"][0], "--ensemble", str(p), *extra,
                      "--out", str(tmp_path / "o"), "--quiet"])
         assert code == 2 and words in capsys.readouterr().err
+
+
+def test_the_command_line_prints_the_robustness_table(compared, tmp_path, capsys):
+    """compare --ensemble on the command line (a resume of the finished folder: nothing runs again)."""
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    code = main(["compare", str(tmp / "mmc.toml"), "--policies", "baseline,more,same", "--ensemble",
+                 str(tmp / "plausible.csv"), "--set", "calendar.horizon_days=60", "--set", "replications=3",
+                 "--resume", str(tmp_path / "c1"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "3 replication(s) each in each of 3 parameter sets" in out
+    row = next(line for line in out.splitlines() if line.startswith("more ") and " wait_hours_mean " in line)
+    assert row.split()[3:6] == ["3/3", "0/3", "0/3"]  # better, worse, not distinguishable
