@@ -38,6 +38,7 @@ from sim.experiments.campaign import CampaignError, CampaignStopped
 from sim.experiments import commands as _commands
 from sim.experiments.commands import ApiError, Comparison, Interrupted, Options, Result, RunResult, Sweep, show_param
 from sim.experiments.designs import DesignError
+from sim.experiments.ensemble_compare import EnsembleComparison, compare_ensemble
 from sim.experiments.executors import ExecutorError
 from sim.experiments.statistics import MetricSummary
 from sim.fit import FitError, FitResult
@@ -61,6 +62,7 @@ from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
 from sim.outputs.report import write_report
 from sim.outputs.terminal import comparison_table, results_table, sweep_table
+from sim.outputs.ensemble_table import ensemble_table
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
 from sim.scenario.geometry import dumps as geojson_text
 from sim.scenario.settling import settles_by_attempt
@@ -78,6 +80,7 @@ __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "o
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
 __all__ += ["disk_full", "disk_full_text"]
+__all__ += ["EnsembleComparison", "ensemble_table"]
 __all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
 __all__ += ["CHECK_HELP", "CheckResult", "check_arguments", "check_records", "check_text"]
 
@@ -104,7 +107,18 @@ def _with_workbook(command: Callable[..., Any], folder: Callable[[Any], Path]) -
 
 
 run = _with_workbook(_commands.run, lambda r: r.out)
-compare = _with_workbook(_commands.compare, lambda r: r.out)
+def _compare(scenario: str | Path, policies: list[str] | None = None, replications: int | None = 0, *,
+             ensemble: str | Path | None = None, ensemble_size: int | None = None, **kw: Any) -> Comparison:
+    """``compare``; with ``ensemble`` (a plausible.csv), in each of ``ensemble_size`` of its parameter sets
+    (sim.experiments.ensemble_compare), metrics judged better or worse by the glossary's direction."""
+    if ensemble is None:
+        return _commands.compare(scenario, policies, replications, **kw)
+    if replications != 0:
+        kw["replications"] = replications
+    return compare_ensemble(scenario, policies, ensemble, better_direction, ensemble_size, **kw)
+
+
+compare = _with_workbook(_compare, lambda r: r.out)
 sweep = _with_workbook(_commands.sweep, lambda r: r.out)
 sensitivity = _with_workbook(_sensitivity.sensitivity, lambda r: r.out)
 optimize = _with_workbook(_optimize.optimize, lambda r: r.out)

@@ -127,6 +127,19 @@ LANG_HELP = ("figure labels in English (default), Chinese, or both side by side 
              "*.zh.png, in the CJK font shipped with the dependency mplfonts)")
 
 
+def _ensemble_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("over a plausible ensemble", "decide over every parameter set that history matching "
+                             "(gridsim calibrate --vary) left plausible: docs/ensemble.md")
+    g.add_argument("--ensemble", metavar="FILE", help="a plausible.csv: one column per scenario key (as in --set), "
+                   "one row per parameter set; each set's values are applied on top of every policy or candidate")
+    g.add_argument("--ensemble-size", type=_positive_int, metavar="K", help="run K of the file's sets, spread over "
+                   "it (k-means, reproducible from --seed); default: every set")
+    if p.prog.endswith("optimize"):
+        g.add_argument("--ensemble-share", type=float, default=1.0, metavar="S",
+                       help="a deployment must be shown feasible in at least this share of the sets (default 1.0: "
+                       "every set)")
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(prog="gridsim", description="Discrete-event simulation of cadre deployment "
@@ -149,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--policies", metavar="A,B,...",
                       help="policies to compare, the first is the reference (default: all, in file order); "
                       "separated by commas (full-width ，or 、 too)")
+    _ensemble_arguments(cmp_)
     sb = cmp_.add_argument_group("selecting the best policy", api.SELECT_HELP)
     sb.add_argument("--select-best", metavar="METRIC", help="select the policy with the best mean METRIC "
                     "(e.g. resolution_hours_p90); the procedure decides the replications (no --replications)")
@@ -182,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
                         epilog=EPILOG, formatter_class=fmt, description=api.OPTIMIZE_HELP)
     _common(op)
     api.optimize_arguments(op)
+    _ensemble_arguments(op)
 
     pl = sub.add_parser("plot", help="make the briefing figures of a results folder",
                         description="Write to RESULTS_DIR/figures/ every figure that fits what the folder holds "
@@ -363,11 +378,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     policies = _policy_list(args.policies)
     if args.select_best or args.delta is not None:
+        if args.ensemble:
+            raise UsageError("--select-best and --ensemble do not go together: select in one scenario, or compare "
+                             "over the ensemble")
         return _select_best(args, policies)
-    result = api.compare(args.scenario, policies, options=_options(args))
+    if args.ensemble_size and not args.ensemble:
+        raise UsageError("--ensemble-size K needs --ensemble FILE (the plausible.csv to take K sets from)")
+    result = api.compare(args.scenario, policies, options=_options(args), ensemble=args.ensemble,
+                         ensemble_size=args.ensemble_size)
     print(f"{result.scenario_name} — {len(result.policies)} policies on common random numbers — "
-          f"{result.replications} replication(s) each, seed {result.seed}")
+          f"{result.replications} replication(s) each" + (f" in each of {len(result.ensemble.sets)} parameter sets"
+                                                          if args.ensemble else "") + f", seed {result.seed}")
     print(comparison_table(result))
+    if args.ensemble:
+        print()
+        print(api.ensemble_table(result))
     return _after_run(args, result)
 
 
@@ -417,7 +442,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     o = _options(args)
     res = api.optimize(args.scenario, args.lever, args.target, cost=args.cost, confidence=args.confidence,
                        policy=args.policy, first_stage=args.replications or 10,
-                       max_runs=args.max_runs, options=o)
+                       max_runs=args.max_runs, options=o, ensemble=args.ensemble, ensemble_size=args.ensemble_size,
+                       ensemble_share=args.ensemble_share)
     print(f"{res.scenario_name} — optimize over {', '.join(res.problem.keys)} — seed {res.seed}")
     print(api.optimization_text(res))
     print(f"results: {res.out}")

@@ -338,7 +338,8 @@ def write_workbook(folder: Path, lang: str = "en") -> Path:
         variants = list(c.get("variants", [])) or [s.get("policy") or "base"]
     note = _grids_sheet(b, folder, variants, scenario, compare=command == "compare")
     _areas_sheet(b, folder, variants, scenario, compare=command == "compare")
-    params = [f["key"] for f in s.get("factors", [])] if command in ("sweep", "sensitivity") else []
+    params = [f["key"] for f in s.get("factors", [])] if command in ("sweep", "sensitivity") else \
+        ["variant", "set", *s["ensemble"]["keys"]] if "ensemble" in s else []  # compare --ensemble
     _replications_sheet(b, folder, params, scenario)
     _about_sheet(b, folder, s, c, note, scenario)
     path = folder / BOOK_NAMES[lang]

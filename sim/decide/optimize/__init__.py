@@ -61,6 +61,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-runs", type=int, metavar="N", help="stop the search after N runs in all")
 
 
+def ensemble_text(e: dict[str, Any]) -> str:
+    """Over a plausible ensemble: what feasible means, and the sets where the answer was not shown feasible."""
+    text = (f"over {e['size']} plausible parameter set(s) of {e['file']}: a deployment counts as feasible when shown "
+            f"feasible in at least {e['need']} of them (--ensemble-share {e['share']:g}; each set's check at the "
+            "error rate divided by the number of sets)")
+    fails = e.get("failing_at_answer") or []
+    if not fails:
+        return text + "; the answer is shown feasible in every set"
+    return text + "; at the answer, not shown feasible in: " + "; ".join(
+        f"{f['id']} (row {f['row']}: " + ", ".join(f"{k}={v:g}" for k, v in f["values"].items()) + f"; {f['verdict']})"
+        for f in fails)
+
+
 def _num(x: float) -> str:
     if x is None or not math.isfinite(x):
         return "-"
@@ -128,6 +141,8 @@ def optimization_text(res: Optimization, ci: Callable[[str, Any], str] | None = 
         lines.append(f"  decided with: each end of the interval is a one-sided bound at {100 * level:.4g}%, the "
                      f"{100 * (1 - p.confidence):g}% error rate shared over every look, target and check the search "
                      "may make; a plain 95% CI is narrower, and may clear a threshold this interval does not.")
+    if res.ensemble:
+        lines.append("  " + ensemble_text(res.ensemble))
     if res.optimum is not None:
         lines.append("  " + res.guarantee)
     if res.stopped:

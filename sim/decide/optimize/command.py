@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from sim.decide.calibrate import available_metrics
+from sim.decide.optimize.ensemble import feasibility_over
 from sim.decide.optimize.feasibility import FEASIBLE, Target
 from sim.decide.optimize.problem import ALLOCATION_KEY, Problem, ProblemError, make_problem
 from sim.decide.optimize.search import BadValue, Candidate, Search
@@ -56,6 +57,7 @@ class Optimization:
     seed: int
     stopped: str | None = None
     warnings: list[str] = field(default_factory=list)
+    ensemble: dict[str, Any] | None = None  # over a plausible ensemble: its sets, share, and the sets failing
 
     @property
     def answer(self) -> Candidate | None:
@@ -67,7 +69,9 @@ class Optimization:
     @property
     def guarantee(self) -> str:
         conf = f"{100 * self.problem.confidence:g}%"
-        return (f"With {conf} confidence the chosen deployment meets every target (each mean, over the scenario's "
+        where = "" if not self.ensemble else (f" in at least {self.ensemble['need']} of the {self.ensemble['size']} "
+                                              "plausible parameter sets")
+        return (f"With {conf} confidence the chosen deployment meets every target{where} (each mean, over the scenario's "
                 f"randomness, on the right side of its threshold); the error rate is shared out over the "
                 f"{self.decisions} checks the search may make and their targets (Bonferroni).")
 
@@ -135,11 +139,11 @@ def _check_metrics(problem: Problem, sc: Scenario, path: Path) -> None:
 class _Driver:
     """Feeds finished runs into the search, replays it, and says which runs it needs next."""
 
-    def __init__(self, make: Callable[[], Search], build: Callable[[dict[str, Any]], Scenario],
+    def __init__(self, make: Callable[[], Search], build: Callable[[dict[str, Any], str | None], Scenario],
                  load_series: Callable[[str], dict[str, list[float]] | None], quiet: bool):
         self.make, self.build, self.load_series, self.quiet = make, build, load_series, quiet
         self.runs: dict[tuple[str, int], dict[str, Any]] = {}
-        self.levers_of: dict[str, dict[str, Any]] = {}
+        self.levers_of: dict[str, tuple[dict[str, Any], str | None]] = {}  # variant -> levers, parameter set
         self.scenarios: dict[str, Scenario] = {}
         self.told: set[str] = set()
         self.search: Search | None = None
@@ -161,7 +165,9 @@ class _Driver:
             raise CampaignStopped(str(e)) from None
         self.search = search
         for c in search.candidates.values():
-            self.levers_of[c.name] = c.levers
+            self.levers_of[c.name] = (c.levers, None)
+            if search.ensemble is not None:
+                self.levers_of.update({v: (c.levers, s) for v, s in search.ensemble.variants(c.name).items()})
             if c.check is not None and c.check.verdict is not None and c.name not in self.told:
                 self.told.add(c.name)
                 self.note(f"{describe_levers(c.levers)}: {c.check.verdict} after {c.check.decided_at} replications")
@@ -169,7 +175,7 @@ class _Driver:
 
     def scenario_of(self, name: str) -> Scenario:
         if name not in self.scenarios:
-            self.scenarios[name] = self.build(self.levers_of[name])
+            self.scenarios[name] = self.build(*self.levers_of[name])
         return self.scenarios[name]
 
 
@@ -189,13 +195,16 @@ def describe_levers(levers: dict[str, Any]) -> str:
 def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cost: str = "cadre_hours_on_duty",
              confidence: float = 0.95, policy: str | None = None,
              first_stage: int = 10, max_runs: int | None = None, options: commands.Options | None = None,
+             ensemble: str | Path | None = None, ensemble_size: int | None = None, ensemble_share: float = 1.0,
              **kw) -> Optimization:
     """Find the cheapest candidate (by the mean of ``cost``) whose targets are shown met with ``confidence``.
 
     ``levers``: ``KEY=SPEC`` as for ``sweep --vary``, or ``cadres.sunk.per_grid=LO:HI``;
     ``targets``: ``METRIC<=X`` or ``METRIC>=X``; ``first_stage``: replications of every candidate before its check may decide;
     ``options.max_replications``: at most that many per candidate; ``max_runs``: a budget for the
-    whole search.  Raises ``ApiError`` (or ``ScenarioError``) on bad input, before running anything.
+    whole search; ``ensemble``: a plausible.csv, of which ``ensemble_size`` sets are run (``ensemble.py``), the
+    answer to be feasible in at least ``ensemble_share`` of them.  Raises ``ApiError`` (or ``ScenarioError``) on
+    bad input, before running anything.
     """
     o = commands.resolve_options(options, kw)
     path = Path(scenario)
@@ -217,10 +226,13 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
     _check_metrics(problem, base, path)
     resolved = merge_inputs(data, path, policy, o.overrides)
     seed = base.seed if o.seed is None else o.seed
+    feasibility = feasibility_over(ensemble, ensemble_size, ensemble_share, problem, data, path, policy, o.overrides,
+                                   seed)
     spec = {"levers": levers, "targets": [str(t) for t in problem.targets], "cost": cost,
             "confidence": problem.confidence,
             "first_stage": first_stage, "max_replications": o.max_replications, "max_runs": max_runs,
-            "policy": policy}
+            "policy": policy, **({"ensemble": {**feasibility.ensemble.spec(), "share": ensemble_share}}
+                                 if feasibility else {})}
     plan = Plan(command="optimize", scenario_file=str(path), variants={}, resolved={"base": resolved}, seed=seed,
                 replications=first_stage, records=o.records, series=problem.allocation is not None,
                 extra={"optimize": spec})
@@ -229,10 +241,12 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
 
     def make() -> Search:
         return Search(problem, {}, district.ids, np.asarray(district.households, float), first_stage,
-                      o.max_replications, max_runs)
+                      o.max_replications, max_runs, ensemble=feasibility)
 
-    def build(levers_: dict[str, Any]) -> Scenario:
-        return build_scenario(data, path, policy, o.overrides + lever_overrides(levers_))
+    sets = {s.id: s.overrides() for s in feasibility.ensemble.sets} if feasibility else {}
+
+    def build(levers_: dict[str, Any], set_id: str | None) -> Scenario:
+        return build_scenario(data, path, policy, o.overrides + sets.get(set_id, []) + lever_overrides(levers_))
 
     try:
         with open_campaign(plan, out, workers=o.workers, scheduler=o.scheduler, resume=o.resume,
@@ -243,6 +257,7 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
                         f"first stage {first_stage} replications, at most {o.max_replications} per candidate")
             every = campaign.run_driven(driver.schedule, "candidate", driver.scenario_of)
             res = _answer(problem, driver.search or search, every, out, base, seed)
+            res.ensemble = feasibility.block(res.answer) if feasibility else None
             res.warnings = [w for sc in (base,) for w in sc.measurement_warnings()]
             _write(res, resolved, every, o, plan, base)
     except KeyboardInterrupt:
@@ -250,8 +265,8 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
     return res
 
 
-def _used(c: Candidate, every: dict[tuple[str, int], RunOutcome]) -> list[RunOutcome]:
-    return [every[(c.name, r)] for r in range(c.replications) if (c.name, r) in every]
+def _used(search: Search, c: Candidate, every: dict[tuple[str, int], RunOutcome]) -> list[RunOutcome]:
+    return [every[k] for k in search.used(c) if k in every]
 
 
 def _answer(problem: Problem, search: Search, every: list[RunOutcome], out: Path, base: Scenario,
@@ -259,7 +274,7 @@ def _answer(problem: Problem, search: Search, every: list[RunOutcome], out: Path
     by_key = {(x.variant, x.replication): x for x in every if x.ok}
     metrics = {}
     for c in search.candidates.values():
-        rows = [x.metrics for x in _used(c, by_key)]
+        rows = [x.metrics for x in _used(search, c, by_key)]
         names = [problem.cost, *dict.fromkeys(t.metric for t in problem.targets)]
         metrics[c.name] = {n: summarize(m.get(n, math.nan) for m in rows) for n in names}
         if rows:
@@ -379,7 +394,8 @@ def optimum_block(res: Optimization) -> dict[str, Any]:
     return {"found": res.optimum is not None, **(cand(c) or {}), "next_cheaper": cand(res.next_cheaper),
             "confidence": p.confidence, "guarantee": res.guarantee if res.optimum else None,
             "checks_allowed": res.decisions,
-            "runs_used": res.runs_used, "candidates_evaluated": len(res.candidates), "stopped": res.stopped}
+            "runs_used": res.runs_used, "candidates_evaluated": len(res.candidates), "stopped": res.stopped,
+            **({"ensemble": res.ensemble} if res.ensemble else {})}
 
 
 def allocation_csv(res: Optimization, base: Scenario) -> str | None:

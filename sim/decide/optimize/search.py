@@ -76,7 +76,7 @@ class Candidate:
     levers: dict[str, Any]  # lever key -> value (the allocation: {grid id: cadres})
     phase: str  # what put it there: bisection, enumeration, per-grid bisection, greedy add, greedy removal
     configuration: int
-    check: Check | None = None  # None: sampled in the per-grid bisection only
+    check: Any = None  # a Check (an EnsembleCheck over an ensemble); None: sampled in the per-grid bisection only
     sampled: int = 0  # replications used without a check (per-grid bisection)
 
     @property
@@ -110,6 +110,7 @@ class Search:
     max_runs: int | None = None
     candidates: dict[str, Candidate] = field(default_factory=dict)
     stopped: str | None = None  # why the search ended early, if it did
+    ensemble: Any = None  # an EnsembleFeasibility: a candidate must be feasible in enough parameter sets
 
     # ------------------------------------------------------------ the plan
 
@@ -165,31 +166,44 @@ class Search:
             self.candidates[name] = Candidate(name, levers, phase, k)
         return self.candidates[name]
 
-    def _run(self, c: Candidate, r: int, upto: int) -> dict[str, Any]:
-        got = self.runs.get((c.name, r))
+    def _run(self, c: Candidate | str, r: int, upto: int) -> dict[str, Any]:
+        name = c if isinstance(c, str) else c.name  # a variant: the candidate, or the candidate in one set
+        got = self.runs.get((name, r))
         if got is None:
-            raise NeedRuns({c.name: [x for x in range(r, upto) if (c.name, x) not in self.runs]})
+            raise NeedRuns({name: [x for x in range(r, upto) if (name, x) not in self.runs]})
         return got
 
-    def _value(self, c: Candidate, r: int, run: dict[str, Any], metric: str) -> float:
+    def _value(self, variant: str, r: int, run: dict[str, Any], metric: str) -> float:
         v = run["metrics"].get(metric)
         if v is None or not math.isfinite(v):
-            raise BadValue(f"run {c.name}/r{r:04d} gave no value of {metric} ({v}; e.g. no issue counted after the "
+            raise BadValue(f"run {variant}/r{r:04d} gave no value of {metric} ({v}; e.g. no issue counted after the "
                            "warm-up); the check needs every replication it asks for, so the search stopped. "
                            "Choose a metric every run has, or a longer horizon")
         return float(v)
 
-    def check(self, c: Candidate) -> Check:
-        """The candidate's feasibility check, as far as the runs go (raises NeedRuns until it decides)."""
+    def check(self, c: Candidate) -> Any:
+        """The candidate's feasibility check, as far as the runs go (raises NeedRuns until it decides); over an
+        ensemble, one check per parameter set (``ensemble.py``: an ``EnsembleCheck``)."""
+        if self.ensemble is not None:
+            return self.ensemble.check(self, c)
         if c.check is None:
             c.check = Check(self.problem.targets, self.beta, self.n0, self.max_reps)
-        chk = c.check
+        return self.advance(c.name, c.check)
+
+    def advance(self, variant: str, chk: Check) -> Check:
+        """Feed a check the runs of ``variant`` in order until it decides (raises NeedRuns for missing ones)."""
         while chk.verdict is None:
             r = chk.replications
-            run = self._run(c, r, chk.next_look())
-            self._value(c, r, run, self.problem.cost)  # the cost must be a number too
-            chk.add([self._value(c, r, run, t.metric) for t in self.problem.targets])
+            run = self._run(variant, r, chk.next_look())
+            self._value(variant, r, run, self.problem.cost)  # the cost must be a number too
+            chk.add([self._value(variant, r, run, t.metric) for t in self.problem.targets])
         return chk
+
+    def used(self, c: Candidate) -> list[tuple[str, int]]:
+        """The runs (variant, replication) behind a candidate's numbers: its own, or its runs in every set."""
+        if self.ensemble is not None:
+            return self.ensemble.used(c)
+        return [(c.name, r) for r in range(c.replications)]
 
     def sample(self, c: Candidate, n: int) -> list[dict[str, Any]]:
         """The first ``n`` replications of a candidate (raises NeedRuns for the missing ones)."""

@@ -20,6 +20,7 @@ from sim.outputs.history import is_history
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.check import check_figures
 from sim.outputs.plots.compare import compare_figures
+from sim.outputs.plots.ensemble import ensemble_figures
 from sim.outputs.plots.fit import fit_figures
 from sim.outputs.plots.folder import Folder
 from sim.outputs.plots.history import history_figures, history_folder
@@ -47,6 +48,7 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
         run_figures(fg, folder.variants[0])
     elif folder.command == "compare":
         compare_figures(fg)
+        ensemble_figures(fg)  # compare --ensemble only
         for v in folder.variants:
             run_figures(fg, v)
     elif folder.command == "sweep":

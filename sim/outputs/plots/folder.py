@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiments.results import RunStore
+from sim.experiments.runs import RunOutcome
 from sim.outputs.plots.style import PlotError
 
 
@@ -39,6 +40,31 @@ def _with_results(s: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
              else {p: {"metrics": {}} for p in ok[1:]})
     ref = s.get("reference") if s.get("reference") in ok else (ok[0] if ok else None)
     return {**s, "policies": ok, "reference": ref, "by_policy": {p: by[p] for p in ok}, "differences": diffs}, failed
+
+
+@dataclass
+class PooledRun(RunOutcome):
+    """A run of ``compare --ensemble`` under its policy's name, numbered across the sets (set i's replication r is
+    i*n + r, so policies still pair within a set); ``origin`` is its own key, where its files are."""
+
+    origin: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.origin
+
+
+def _pooled(runs: list[RunOutcome], summary: dict[str, Any]) -> list[RunOutcome]:
+    e = summary["ensemble"]
+    index = {s["id"]: i for i, s in enumerate(e["sets"])}
+    n = e["replications_per_set"]
+    out: list[RunOutcome] = []
+    for o in runs:
+        where = e["variants"].get(o.variant)
+        if where is not None and o.replication < n:
+            out.append(PooledRun(**{**vars(o), "variant": where[1], "replication": index[where[0]] * n + o.replication},
+                                 origin=o.key))
+    return out
 
 
 @dataclass
@@ -76,6 +102,8 @@ class Folder:
             raise PlotError(f"{path}: holds no finished runs to plot")
         summary, failed = _with_results(summary) if command["command"] == "compare" else (summary, [])
         variants = [v for v in command["variants"] if v not in failed]
+        if "ensemble" in summary and command["command"] == "compare":  # read as one compare, pooled over the sets
+            variants, runs = [p for p in summary["policies"] if p not in failed], _pooled(runs, summary)
         return cls(path, command["command"], summary, scenario, variants, runs, failed)
 
     @property

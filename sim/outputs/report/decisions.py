@@ -141,6 +141,7 @@ def optimum(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "No candidate in the lever ranges was shown to meet every target. The closest: {l} ({v} after "
                              "{n} replications).", "决策变量范围内没有候选方案经检验满足全部目标。最接近者：{l}（{n}次重复后判定为{v}）。",
                        l=_levers(f, o["levers"], lang), v=_verdict(o["verdict"], lang), n=o["replications"]))
+    out += _over_ensemble(o.get("ensemble"), lang)
     if o.get("metrics"):
         out.append(say(lang, "Its targets: {t}.", "目标情况：{t}。", t=_against_targets(o, lang)))
     n = o.get("next_cheaper")
@@ -154,6 +155,21 @@ def optimum(f: Folder, lang: str) -> list[str]:
     if o.get("stopped"):
         out.append(say(lang, "It stopped early: {s}.", "搜索提前停止：{s}。", s=o["stopped"]))
     return out
+
+
+def _over_ensemble(e: dict[str, Any] | None, lang: str) -> list[str]:
+    """optimize --ensemble: what feasible meant, and the sets where the answer was not shown feasible."""
+    if not e:
+        return []
+    text = say(lang, "Over {k} plausible parameter sets, a deployment counted as feasible when shown feasible in at least "
+                     "{m} of them (its numbers pool every set's runs)",
+               "在{k}个合理参数组上，部署须在至少{m}组中经检验可行才算可行（其数值合并各组的全部运行）",
+               k=e["size"], m=e["need"])
+    fails = e.get("failing_at_answer") or []
+    if not fails:
+        return [text + say(lang, "; the answer is shown feasible in every set.", "；所选部署在每一组中均经检验可行。")]
+    return [text + say(lang, "; at the answer it was not shown feasible in {s}.", "；所选部署在{s}中未经检验可行。",
+                       s=", ".join(f"{x['id']} ({_verdict(x['verdict'], lang)})" for x in fails))]
 
 
 def _verdict(v: str, lang: str) -> str:

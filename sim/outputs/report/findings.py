@@ -20,6 +20,7 @@ from sim.outputs.numbers import better, format_ci, format_diff, format_value, si
 from sim.outputs.plots import Folder
 from sim.outputs.plots.sweep import DEFAULT_TARGETS
 from sim.outputs.report import decisions
+from sim.outputs.report.ensemble_findings import ensemble_findings
 from sim.outputs.report.say import capital, clauses, join, listing, say
 from sim.outputs.report.sections import params_text, policy
 
@@ -35,7 +36,8 @@ def findings(f: Folder, lang: str, targets: list[Target] | None = None) -> list[
     if f.command == "run":
         return run_findings(f, lang)
     if f.command == "compare":
-        return [p for p in [*compare_findings(f, lang), join(decisions.selection(f, lang), lang)] if p]
+        return [p for p in [*ensemble_findings(f, lang), *compare_findings(f, lang), join(decisions.selection(f, lang), lang)]
+                if p]
     if f.command == "sweep":
         return sweep_findings(f, lang, targets or [])
     if f.command == "optimize":

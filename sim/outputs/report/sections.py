@@ -339,7 +339,8 @@ def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     names = {p.stem.removesuffix(".zh"): p for p in written}
     if f.command == "compare":  # the map of differences is where a reader sees which grids a policy helps
         v = f.summary["reference"]
-        order = ["selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
+        order = [*[n for n in names if n.startswith("ensemble-")][:1],  # compare --ensemble: robustness first
+                 "selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
     elif f.command == "sweep":
         order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
     elif f.command == "sensitivity":

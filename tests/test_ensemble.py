@@ -1,0 +1,312 @@
+"""Decisions over a plausible ensemble (issue 32, part 2): reading and refusing plausible.csv, choosing a spread
+subset, compare --ensemble on an M/M/c queue whose answers are known (a fourth cadre lowers the wait in every
+set; a policy identical to the reference differs by exactly 0 under common random numbers), the per-set
+numbers against a paired t interval worked out here from replications.csv, the same results whatever the
+workers and after --resume, and optimize --ensemble against Erlang C and against optimize run on each set alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from oracles import erlang_c
+from sim import api
+from sim.cli import main
+from sim.experiments.ensemble import EnsembleError, ParameterSet, choose, load_ensemble, read_plausible
+from sim.outputs.glossary import metric_label
+from sim.outputs.plots.folder import Folder
+from sim.outputs.report.findings import findings
+
+ROOT = Path(__file__).resolve().parents[1]
+MMC = (ROOT / "scenarios" / "validation" / "mmc.toml").read_text()
+RATE = "issue_types.request.rate_per_1000_households_per_week"
+POLICIES = """
+[policies.baseline]
+description = "three cadres, as the file has it"
+[policies.more]
+cadres.grid_workers.per_grid = 4
+[policies.same]
+description = "a policy that changes nothing: identical runs to baseline"
+cadres.grid_workers.visits = false
+"""
+SHORT = [("calendar.horizon_days", 60), ("replications", 3)]
+LAMBDAS = [2.0, 2.4, 2.6]  # arrivals per hour (one grid of 1,000 households: rate = 168 x lambda)
+
+
+def _scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "mmc.toml"
+    path.write_text(MMC + POLICIES, encoding="utf-8")
+    return path
+
+
+def _plausible(tmp_path: Path, text: str, name: str = "plausible.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rates(tmp_path: Path, lambdas: list[float], name: str = "plausible.csv") -> Path:
+    return _plausible(tmp_path, RATE + "\n" + "".join(f"{168 * x:g}\n" for x in lambdas), name)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+# ---------------------------------------------------------------- reading and refusing plausible.csv
+
+
+def test_read_plausible_gives_one_set_per_row(tmp_path):
+    p = _plausible(tmp_path, f"{RATE},visits.households_per_hour\n403.2,1.5\n 336 , 2\n")
+    keys, sets = read_plausible(p)
+    assert keys == [RATE, "visits.households_per_hour"]
+    assert [(s.row, s.values) for s in sets] == [(1, {RATE: 403.2, "visits.households_per_hour": 1.5}),
+                                                 (2, {RATE: 336, "visits.households_per_hour": 2})]
+    assert sets[1].id == "set002" and sets[1].overrides() == [(RATE, 336), ("visits.households_per_hour", 2)]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("", ["empty"]),
+    (f"{RATE}\n", ["no rows"]),
+    (f"{RATE},{RATE}\n1,2\n", ["more than once", RATE]),
+    ("rate per week\n1\n", ["column 1", "'rate per week'", "not a scenario key"]),
+    (f"{RATE}\n403.2\nabc\n", ["row 2", f"column {RATE}", "'abc'", "not a finite number"]),
+    (f"{RATE}\nnan\n", ["row 1", "'nan'"]),
+    (f"{RATE},visits.households_per_hour\n1,2\n3\n", ["row 2", "1 value(s) for 2 column(s)"]),
+])
+def test_a_bad_plausible_csv_is_refused_naming_what_is_wrong(tmp_path, text, words):
+    p = _plausible(tmp_path, text)
+    with pytest.raises(EnsembleError) as e:
+        read_plausible(p)
+    assert str(p) in str(e.value)
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(EnsembleError, match="file not found"):
+        read_plausible(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("text,words", [
+    (f"{RATE}\n403.2\n-5\n", ["row 2", f"column {RATE} = -5"]),  # a value the scenario refuses
+    ("visits.no_such_field\n3\n", ["row 1", "column visits.no_such_field", "no_such_field"]),  # not a field
+])
+def test_the_command_line_refuses_what_the_scenario_refuses_with_exit_2(tmp_path, capsys, text, words):
+    sc, p = _scenario(tmp_path), _plausible(tmp_path, text)
+    code = main(["compare", str(sc), "--policies", "baseline,more", "--ensemble", str(p), "--replications", "2",
+                 "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert str(p) in err
+    for w in words:
+        assert w in err
+    assert not (tmp_path / "o" / "runs").exists()  # refused before running anything
+
+
+def test_a_set_that_would_overwrite_a_set_option_is_refused(tmp_path, capsys):
+    sc, p = _scenario(tmp_path), _rates(tmp_path, [2.0])
+    code = main(["compare", str(sc), "--policies", "baseline,more", "--ensemble", str(p), "--set", f"{RATE}=300",
+                 "--out", str(tmp_path / "o"), "--quiet"])
+    assert code == 2 and f"--set {RATE}" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- choosing K of N sets
+
+
+def test_every_set_is_run_when_k_is_at_least_their_number(tmp_path):
+    p = _rates(tmp_path, [1.0, 2.0, 3.0])
+    assert [s.row for s in load_ensemble(p, None, 1).sets] == [1, 2, 3]
+    assert [s.row for s in load_ensemble(p, 5, 1).sets] == [1, 2, 3]
+
+
+def test_a_subset_is_spread_over_the_ensemble_and_reproducible():
+    """Three well-separated clumps of ten rows (two keys): three sets take one row from each clump, the same rows
+    for the same seed."""
+    rng = np.random.default_rng(0)
+    centres = [(0.0, 0.0), (100.0, 5.0), (0.0, 10.0)]
+    sets = [ParameterSet(i + 1, {"a": float(c[0] + rng.normal(0, 1)), "b": float(c[1] + rng.normal(0, 0.05))})
+            for i, c in enumerate(x for x in centres for _ in range(10))]
+    for seed in (1, 2, 3):
+        chosen = choose(sets, ["a", "b"], 3, seed)
+        assert sorted((s.row - 1) // 10 for s in chosen) == [0, 1, 2]
+        assert chosen == choose(sets, ["a", "b"], 3, seed)
+        assert len({s.row for s in chosen}) == 3
+
+
+# ---------------------------------------------------------------- compare over an ensemble: a known answer
+
+
+def _compare(tmp_path: Path, out: str, workers: int = 1, resume: bool = False, lambdas=LAMBDAS):
+    return api.compare(_scenario(tmp_path), ["baseline", "more", "same"], ensemble=_rates(tmp_path, lambdas),
+                       options=api.Options(overrides=SHORT, out=tmp_path / out, workers=workers, resume=resume))
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ens")
+    return tmp, _compare(tmp, "c1", workers=1)
+
+
+def test_a_fourth_cadre_lowers_the_wait_in_every_set_and_an_identical_policy_differs_by_exactly_zero(compared):
+    tmp, res = compared
+    e = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]
+    assert e["size"] == 3 and e["keys"] == [RATE] and e["reference"] == "baseline"
+    assert [s["values"][RATE] for s in e["sets"]] == pytest.approx([168 * x for x in LAMBDAS])
+    more = e["per_policy"]["more"]["wait_hours_mean"]
+    # Erlang C: Wq(3) - Wq(4) is 0.36, 0.90 and 1.64 h at these loads: far outside a 3-replication CI's width
+    assert {k: more[k] for k in ("better", "worse", "indistinguishable", "sets")} == \
+        {"better": 3, "worse": 0, "indistinguishable": 0, "sets": 3}
+    assert more["diff_max"] < 0
+    same = e["per_policy"]["same"]
+    for m, r in same.items():  # the very same runs: every difference is 0 in every replication of every set
+        assert r["indistinguishable"] == r["sets"] == 3, m
+        assert r["diff_min"] == r["diff_max"] == r["diff_mean"] == 0.0, m
+    # with more load the fourth cadre saves more waiting (Erlang C: 0.36 < 0.90 < 1.64 h)
+    by_set = {r["set"]: float(r["diff"]) for r in _rows(tmp / "c1" / "ensemble.csv")
+              if r["policy"] == "more" and r["metric"] == "wait_hours_mean"}
+    assert by_set["set001"] > by_set["set002"] > by_set["set003"]
+    wq = [erlang_c(x, 1.0, 4)[1] - erlang_c(x, 1.0, 3)[1] for x in LAMBDAS]
+    assert sorted(wq, reverse=True) == wq  # the oracle orders them the same way
+
+
+def test_each_sets_difference_is_the_paired_t_interval_of_its_replications(compared):
+    """The per-set numbers against a paired Student-t interval worked out here from replications.csv."""
+    tmp, _ = compared
+    reps = _rows(tmp / "c1" / "replications.csv")
+    rows = {(r["set"], r["metric"]): r for r in _rows(tmp / "c1" / "ensemble.csv") if r["policy"] == "more"}
+    for s in ("set001", "set002", "set003"):
+        base = {r["replication"]: float(r["wait_hours_mean"]) for r in reps if r["set"] == s and r["policy"] == "baseline"}
+        more = {r["replication"]: float(r["wait_hours_mean"]) for r in reps if r["set"] == s and r["policy"] == "more"}
+        d = np.array([more[k] - base[k] for k in sorted(base)])
+        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+        got = rows[(s, "wait_hours_mean")]
+        assert float(got["diff"]) == pytest.approx(d.mean())
+        assert (float(got["diff_ci_lo"]), float(got["diff_ci_hi"])) == pytest.approx((d.mean() - half, d.mean() + half))
+        assert got["verdict"] == ("better" if d.mean() + half < 0 else "worse" if d.mean() - half > 0
+                                  else "indistinguishable")
+
+
+def test_findings_say_the_counts_of_the_summary(compared):
+    tmp, _ = compared
+    f = Folder.load(tmp / "c1")
+    assert f.variants == ["baseline", "more", "same"]  # the folder reads as one compare, pooled over the sets
+    assert len([o for o in f.runs if o.variant == "more"]) == 9
+    en, zh = findings(f, "en"), findings(f, "zh")
+    assert en[0].startswith("Over 3 plausible parameter sets")
+    more = next(x for x in en if x.startswith("Against baseline, more"))
+    assert "is better on mean resolution time in all 3 sets" in more
+    per = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]["per_policy"]["more"]
+    for m, r in per.items():  # every count the sentence gives is the summary's (for the metrics it speaks of)
+        if r["better"] and metric_label(m, "en") + " " in more:
+            said = "in all 3 sets" if r["better"] == r["sets"] else f"in {r['better']} of {r['sets']} sets"
+            assert f"is better on {metric_label(m, 'en')} {said}" in more, m
+    same = next(x for x in en if x.startswith("Against baseline, same"))
+    assert "not distinguishable in any set" in same
+    assert any("在全部3个参数组中" in x for x in zh)
+
+
+def test_the_figure_of_the_differences_is_drawn_in_both_languages(compared):
+    tmp, _ = compared
+    written = api.figures(tmp / "c1", lang="both")
+    names = {p.name for p in written}
+    assert {"ensemble-more.png", "ensemble-more.zh.png", "ensemble-same.png"} <= names
+
+
+def test_the_same_results_whatever_the_workers(compared, tmp_path):
+    tmp, _ = compared
+    _compare(tmp_path, "c2", workers=2)
+    a = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]
+    b = json.loads((tmp_path / "c2" / "summary.json").read_text())["ensemble"]
+    assert {**a, "file": None} == {**b, "file": None}
+    assert (tmp / "c1" / "ensemble.csv").read_text() == (tmp_path / "c2" / "ensemble.csv").read_text()
+
+
+def test_resume_runs_only_what_is_missing_and_gives_the_same_results(compared, tmp_path):
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    shutil.copy(tmp / "plausible.csv", tmp_path / "plausible.csv")
+    gone = tmp_path / "c1" / "runs" / "set002-more" / "r0001.json"
+    gone.unlink()
+    (tmp_path / "c1" / "summary.json").unlink()
+    kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "c1" / "runs").glob("*/r[0-9][0-9][0-9][0-9].json")}
+    _compare(tmp_path, "c1", resume=True)
+    assert gone.is_file()
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items())  # nothing finished was run again
+    assert (tmp_path / "c1" / "ensemble.csv").read_text() == (tmp / "c1" / "ensemble.csv").read_text()
+
+
+def test_resume_with_another_ensemble_is_refused(compared, tmp_path, capsys):
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    sc, p = _scenario(tmp_path), _rates(tmp_path, [2.0, 2.4, 2.7], "other.csv")
+    code = main(["compare", str(sc), "--policies", "baseline,more,same", "--ensemble", str(p), "--set",
+                 "calendar.horizon_days=60", "--replications", "3", "--resume", str(tmp_path / "c1"), "--quiet"])
+    assert code == 2 and "different command or scenario" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- optimize over an ensemble
+
+
+OPT = dict(levers=["cadres.grid_workers.per_grid=1:12:1"], targets=["wait_hours_mean<=0.5"])
+HARD = [2.4, 3.6]  # Erlang C: the fewest cadres for Wq <= 0.5 h are 4 (Wq 0.18 h) and 5 (Wq 0.29 h)
+
+
+def _optimize(tmp_path: Path, out: str, **kw):
+    return api.optimize(ROOT / "scenarios" / "validation" / "mmc.toml", OPT["levers"], OPT["targets"],
+                        options=api.Options(overrides=kw.pop("overrides", []) + [("calendar.horizon_days", 60)],
+                                            out=tmp_path / out, workers=2), **kw)
+
+
+@pytest.mark.slow
+def test_optimize_over_an_ensemble_covers_the_harder_set(tmp_path):
+    """The cheapest deployment feasible in every set is the harder set's own optimum (optimize run on that set
+    alone, and Erlang C); feasible in half the sets, the easier set's, with the harder set named as failing."""
+    p = _rates(tmp_path, HARD)
+    fewest = [next(c for c in range(int(x) + 1, 12) if erlang_c(x, 1.0, c)[1] <= 0.5) for x in HARD]  # stable c only
+    assert fewest == [4, 5]
+    alone = [_optimize(tmp_path, f"alone{i}", overrides=[(RATE, 168 * x)]).optimum.levers for i, x in enumerate(HARD)]
+    assert alone == [{"cadres.grid_workers.per_grid": c} for c in fewest]
+    every = _optimize(tmp_path, "every", ensemble=p)
+    assert every.optimum.levers == alone[1]
+    assert every.next_cheaper.levers == {"cadres.grid_workers.per_grid": 4}
+    block = json.loads((tmp_path / "every" / "summary.json").read_text())["optimum"]["ensemble"]
+    assert (block["size"], block["need"], block["failing_at_answer"]) == (2, 2, [])
+    half = _optimize(tmp_path, "half", ensemble=p, ensemble_share=0.5)
+    assert half.optimum.levers == alone[0]
+    block = json.loads((tmp_path / "half" / "summary.json").read_text())["optimum"]["ensemble"]
+    assert block["need"] == 1
+    assert [(f["id"], f["row"], f["verdict"]) for f in block["failing_at_answer"]] == [("set002", 2, "infeasible")]
+
+
+def test_optimize_refuses_a_bad_share_and_the_allocation_lever_with_exit_2(tmp_path, capsys):
+    p = _rates(tmp_path, HARD)
+    mmc = str(ROOT / "scenarios" / "validation" / "mmc.toml")
+    for extra, words in [(["--ensemble-share", "1.5"], "--ensemble-share 1.5"),
+                         (["--lever", "cadres.sunk.per_grid=0:3"], "per-grid allocation")]:
+        lever = [] if "--lever" in extra else ["--lever", OPT["levers"][0]]
+        code = main(["optimize", mmc, *lever, "--target", OPT["targets"][0], "--ensemble", str(p), *extra,
+                     "--out", str(tmp_path / "o"), "--quiet"])
+        assert code == 2 and words in capsys.readouterr().err
+
+
+def test_the_command_line_prints_the_robustness_table(compared, tmp_path, capsys):
+    """compare --ensemble on the command line (a resume of the finished folder: nothing runs again)."""
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    code = main(["compare", str(tmp / "mmc.toml"), "--policies", "baseline,more,same", "--ensemble",
+                 str(tmp / "plausible.csv"), "--set", "calendar.horizon_days=60", "--set", "replications=3",
+                 "--resume", str(tmp_path / "c1"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "3 replication(s) each in each of 3 parameter sets" in out
+    row = next(line for line in out.splitlines() if line.startswith("more ") and " wait_hours_mean " in line)
+    assert row.split()[3:6] == ["3/3", "0/3", "0/3"]  # better, worse, not distinguishable
