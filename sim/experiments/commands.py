@@ -175,13 +175,15 @@ def resolve_options(options: Options | None, kw: dict[str, Any]) -> Options:
     return replace(base, **kw)
 
 
-def _variant(path: Path, policy: str | None, overrides: list[tuple[str, Any]]) -> tuple[Scenario, dict[str, Any]]:
+def variant_scenario(path: Path, policy: str | None, overrides: list[tuple[str, Any]]) -> tuple[Scenario, dict[str, Any]]:
+    """A variant's scenario and the inputs it was read from (for the results folder's record of them)."""
     sc = load_scenario(path, policy, overrides)
     return sc, merge_inputs(read_toml(path), path, policy, overrides)
 
 
-def _plan(command: str, path: Path, variants: dict[str, tuple[Scenario, dict[str, Any]]], o: Options,
-          extra: dict[str, Any] | None = None) -> Plan:
+def plan_campaign(command: str, path: Path, variants: dict[str, tuple[Scenario, dict[str, Any]]], o: Options,
+                  extra: dict[str, Any] | None = None) -> Plan:
+    """The campaign of ``command`` over ``variants``: replications, seeds, runs and the folder's fingerprint."""
     first = next(iter(variants.values()))[0]
     reps = first.replications if o.replications == 0 else o.replications
     return Plan(command=command, scenario_file=str(path), variants={v: sc for v, (sc, _) in variants.items()},
@@ -218,8 +220,8 @@ def fresh_dir(name: str, command: str) -> Path:
 
 
 @contextmanager
-def _execute(plan: Plan, o: Options, label: str,
-             driven: Driven | None = None) -> Iterator[tuple[Path, list[RunOutcome], int, dict[str, Any]]]:
+def execute_plan(plan: Plan, o: Options, label: str,
+                 driven: Driven | None = None) -> Iterator[tuple[Path, list[RunOutcome], int, dict[str, Any]]]:
     """Run the plan into its folder, which stays locked for the block (where the command writes its tables).
 
     ``driven``: the procedure decides the runs; the outcomes are each variant's first ``counts()``."""
@@ -282,8 +284,8 @@ def run(scenario: str | Path, policy: str | None = None, *, options: Options | N
     o = resolve_options(options, kw)
     path = Path(scenario)
     name = policy or "base"
-    plan = _plan("run", path, {name: _variant(path, policy, o.overrides)}, o)
-    with _execute(plan, o, "policy") as (out, outcomes, n, meta):
+    plan = plan_campaign("run", path, {name: variant_scenario(path, policy, o.overrides)}, o)
+    with execute_plan(plan, o, "policy") as (out, outcomes, n, meta):
         res = _result(RunResult, plan, out, outcomes, meta, variant=name)
         atomic_write(out / "replications.csv", replications_csv(outcomes, "policy"))
         write_json(out / "summary.json", {**meta, "policy": policy, "metrics": summary_dict(res.summaries[name]),
@@ -304,11 +306,11 @@ def compare(scenario: str | Path, policies: list[str] | None = None, replication
             raise ApiError(f"{path}: defines no [policies.NAME]; nothing to compare")
     if len(set(policies)) != len(policies) or len(policies) < 2:
         raise ApiError(f"--policies {','.join(policies)}: name at least two different policies")
-    plan = _plan("compare", path, {p: _variant(path, p, o.overrides) for p in policies}, o,
+    plan = plan_campaign("compare", path, {p: variant_scenario(path, p, o.overrides) for p in policies}, o,
                  driven.extra if driven else None)
     if driven is not None:
         plan = replace(plan, replications=driven.max_replications)
-    with _execute(plan, o, "policy", driven) as (out, outcomes, n, meta):
+    with execute_plan(plan, o, "policy", driven) as (out, outcomes, n, meta):
         base = variant_outcomes(outcomes, policies[0])
         diffs = {p: paired_differences(base, variant_outcomes(outcomes, p)) for p in policies[1:]}
         res = _result(Comparison, plan, out, outcomes, meta, policies=policies, differences=diffs)
@@ -363,12 +365,12 @@ def run_points(command: str, path: Path, ids: dict[str, dict[str, Any]], policy:
     variants = {}
     for pid, params in ids.items():
         try:
-            variants[pid] = _variant(path, policy, o.overrides + list(params.items()))
+            variants[pid] = variant_scenario(path, policy, o.overrides + list(params.items()))
         except ScenarioError as e:
             e.problems = [f"{p} ({command} point {pid}: {params})" for p in e.problems]
             raise
-    plan = replace(_plan(command, path, variants, o, extra), series=False)
-    with _execute(plan, o, "point") as (out, outcomes, n, meta):
+    plan = replace(plan_campaign(command, path, variants, o, extra), series=False)
+    with execute_plan(plan, o, "point") as (out, outcomes, n, meta):
         res = _result(Sweep, plan, out, outcomes, meta, points=ids)
         atomic_write(out / "replications.csv", replications_csv(outcomes, "point", ids))
         atomic_write(out / "points.csv", points_csv(ids, res.summaries, metric_names(outcomes)))

@@ -115,11 +115,11 @@ def compare_ensemble(scenario: str | Path, policies: list[str] | None, ensemble:
     for s in ens.sets:
         for p in policies:
             try:
-                variants[variant_name(s, p)] = commands._variant(path, p, o.overrides + s.overrides())
+                variants[variant_name(s, p)] = commands.variant_scenario(path, p, o.overrides + s.overrides())
             except ScenarioError as e:
                 raise scenario_problem(ens.file, s, [str(x) for x in e.problems]) from None
-    plan = commands._plan("compare", path, variants, o, {"ensemble": ens.spec(), "policies": policies})
-    with commands._execute(plan, o, "variant") as (out, outcomes, n, meta):
+    plan = commands.plan_campaign("compare", path, variants, o, {"ensemble": ens.spec(), "policies": policies})
+    with commands.execute_plan(plan, o, "variant") as (out, outcomes, n, meta):
         per_set = {s.id: {p: paired_differences(variant_outcomes(outcomes, variant_name(s, policies[0])),
                                                 variant_outcomes(outcomes, variant_name(s, p)))
                           for p in policies[1:]} for s in ens.sets}
