@@ -23,7 +23,7 @@ from sim.decide.calibrate import check_targets
 from sim.decide.history.implausibility import DEFAULT_CUTOFF, RULES, combine
 from sim.decide.history.space import Box
 from sim.decide.history.waves import History, TargetSpec, WaveRecord, history_match
-from sim.decide.sensitivity.factors import parse_factors
+from sim.decide.sensitivity.factors import current_value, parse_factors
 from sim.experiments import commands
 from sim.experiments.atomic import atomic_write
 from sim.experiments.campaign import CampaignError, check_out
@@ -56,11 +56,19 @@ class HistoryMatch:
 
 
 def _box(vary: list[str], base) -> Box:
-    factors = parse_factors(vary, base)
+    try:
+        factors = parse_factors(vary, base)
+    except DesignError as e:
+        raise DesignError(str(e).replace("sensitivity samples", "calibrate samples")) from None
     levels = [f.key for f in factors if f.kind == "categorical"]
     if levels:
         raise DesignError(f"--vary {', '.join(levels)}: calibrate varies numeric fields over a range LO:HI, "
                           "not a list of levels")
+    unset = [f.key for f in factors if current_value(base, f.key) is None]
+    if unset:
+        raise DesignError(f"--vary {', '.join(unset)}: not a numeric field of the scenario (it has no value "
+                          "there); give the dotted path of a number the scenario sets, e.g. "
+                          "issue_types.<type>.rate_per_1000_households_per_week")
     return Box(tuple(factors))
 
 

@@ -22,7 +22,7 @@ from sim.decide.sensitivity.factors import SFactor
 MARGIN = 0.1  # widening of the candidates' box per side, as a share of its width
 BATCH = 4096  # candidates judged at once
 MAX_DRAWS = 262_144  # candidates judged at most per design before settling for fewer points
-CANDIDATES_PER_POINT = 20  # accepted candidates per wanted point before thinning
+CANDIDATES_PER_POINT = 10  # accepted candidates per wanted point before thinning
 
 
 @dataclass(frozen=True)
