@@ -29,7 +29,7 @@ HELP = (
     "simulation's own variance); per target, a Gaussian-process emulator of the metric over the box, checked by "
     "leave-one-out standardized errors (an emulator that fails does not rule anything out); then the "
     "implausibility of each x, I(x) = |target - E[f(x)]| / sqrt(Var_emulator(x) + Var_simulation(x) + "
-    "Var_target). The target's tolerance sets Var_target: it is read as a 95%% band, two standard deviations, so "
+    "Var_target). The target's tolerance sets Var_target: it is read as a 95% band, two standard deviations, so "
     "sd_target = tolerance x |value| / 2. A setting is plausible while I stays below --cutoff (default 3) for "
     "every target (--rule max) or all but one (--rule second) in every wave. Writes plausible.csv (one column per "
     "KEY, one row per plausible setting), points.csv (every point run, its means, variances and implausibility), "
@@ -40,9 +40,9 @@ HELP = (
 )
 EXAMPLES = """\
 examples:
-  gridsim calibrate scenarios/dalad.toml --replications 5 --waves 3 --runs-per-wave 40 \\
-      --vary issue_types.dispute.rate_per_1000_households_per_week=0.5:2 \\
-      --vary issue_types.dispute.service_time.mean=1:4
+  gridsim calibrate scenarios/validation/mmc10_twin.toml --replications 3 --waves 3 --runs-per-wave 25 \\
+      --vary issue_types.request.rate_per_1000_households_per_week=672:2016 \\
+      --vary issue_types.request.service_time.mean=0.5:1.5
 """
 
 
