@@ -56,6 +56,8 @@ def one(i: int, args: argparse.Namespace, tmp: Path) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--first", type=int, default=0, help="the first repeat's number (to split the repeats over runs: "
+                   "repeat i has its own truth and seed whatever runs it)")
     p.add_argument("--waves", type=int, default=3)
     p.add_argument("--runs-per-wave", type=int, default=25)
     p.add_argument("--replications", type=int, default=3)
@@ -65,7 +67,7 @@ def main() -> None:
     args = p.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-hm-") as tmp:
-        for i in range(args.repeats):
+        for i in range(args.first, args.first + args.repeats):
             r = one(i, args, Path(tmp))
             rows.append(r)
             print(f"repeat {i:2d}: load {r['load']:.3f}, mean {r['mean']:.2f} h: truth "

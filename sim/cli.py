@@ -431,6 +431,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.vary:
         return _history_match(args)
+    if args.fit_records:
+        raise UsageError("--records FIT_JSON goes with --vary (history matching)")
     cal = api.calibrate(args.scenario, args.policy, options=_options(args))
     res = cal.run
     print(f"{res.scenario_name} — calibration, policy {res.variant} — {res.replications} replication(s), "
@@ -441,7 +443,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _history_match(args: argparse.Namespace) -> int:
     hm = api.calibrate_history(args.scenario, args.vary, args.waves, args.runs_per_wave, args.cutoff, args.rule,
-                               args.policy, options=_options(args))
+                               args.policy, args.fit_records, options=_options(args))
     print(f"{hm.scenario_name} — history matching of {len(hm.history.targets)} target(s) over "
           f"{len(hm.keys)} field(s) — {hm.history.replications} replication(s) per point, seed {hm.seed}")
     print(api.history_text(hm))

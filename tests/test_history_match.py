@@ -197,3 +197,49 @@ def test_mm10_twin_keeps_the_truth_and_pins_the_load(tmp_path):
     loads = np.array([twin.point_load(r, m) for r, m in h.plausible])
     assert np.all(np.abs(loads / twin.load - 1) <= 0.10)
     assert h.waves[-1].plausible_share < 0.5  # the targets rule out most of the box
+
+
+# ---------------------------------------------------------------- --records fit.json
+
+
+def _fit_json(tmp_path: Path) -> Path:
+    doc = {"issue_types": {"request": {"arrivals_per_week": {"mean": 1344.0, "ci95": [1300.0, 1390.0]}},
+                           "not_in_the_scenario": {"arrivals_per_week": {"mean": 5.0, "ci95": [4.0, 6.0]}}}}
+    p = tmp_path / "fit.json"
+    p.write_text(json.dumps(doc))
+    return p
+
+
+def test_records_give_an_arrivals_target_with_the_ci_as_tolerance(tmp_path):
+    from sim.decide.history.records import records_targets
+    from sim.scenario import load_scenario
+
+    path, _ = _small(tmp_path)  # a 4-day horizon with 1 day of warm-up: a window of 3/7 weeks
+    (t,) = records_targets(_fit_json(tmp_path), load_scenario(path))
+    assert t.metric == "reported_request" and t.value == pytest.approx(1344 * 3 / 7)
+    assert t.tolerance == pytest.approx(45 / 1344)
+    # read as a 95% band: sd_target = half-width / 2 of the window's count
+    assert t.sd == pytest.approx(45 * 3 / 7 / 2)
+
+
+def test_cli_matches_the_records_targets_too(tmp_path):
+    path, _ = _small(tmp_path)
+    out = tmp_path / "o"
+    args = _cmd(path, "--out", str(out), "--records", str(_fit_json(tmp_path)))
+    args[args.index("--waves") + 1] = "1"
+    assert main(args) == 0
+    hm = json.loads((out / "summary.json").read_text())["history_match"]
+    assert set(hm["targets"]) == {UTIL, WAIT, "reported_request"}
+    assert "I_reported_request" in _rows(out / "points.csv")[0]
+
+
+@pytest.mark.parametrize("content,words", [("{not json", "not JSON"), ("[]", "no 'issue_types'"),
+                                           ('{"issue_types": {"x": {}}}', "none of its issue types")])
+def test_bad_records_exit_2(tmp_path, capsys, content, words):
+    path, _ = _small(tmp_path)
+    (tmp_path / "fit.json").write_text(content)
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--records", str(tmp_path / "fit.json"),
+                 "--quiet"]) == 2
+    assert words in capsys.readouterr().err
+    assert main(["calibrate", str(path), "--records", str(tmp_path / "fit.json"), "--quiet"]) == 2
+    assert "goes with --vary" in capsys.readouterr().err

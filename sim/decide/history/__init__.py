@@ -5,6 +5,7 @@ Andrianakis et al. 2015; the hmer package's workflow).
 - ``space.py``: the --vary box, Latin hypercube designs, rejection sampling of what is left;
 - ``implausibility.py``: the implausibility of a point for a target, and the rule combining targets;
 - ``waves.py``: the wave loop (design, run, emulate, rule out), with any simulator;
+- ``records.py``: targets from a fit.json (``--records``);
 - ``command.py``: the command, its results folder and resume;
 - here: the terminal text and the command's arguments.
 
@@ -59,6 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    f"(default {DEFAULT_RUNS_PER_WAVE})")
     p.add_argument("--cutoff", type=float, default=DEFAULT_CUTOFF, metavar="C",
                    help=f"history matching: implausibility cutoff (default {DEFAULT_CUTOFF:g})")
+    p.add_argument("--records", dest="fit_records", metavar="FIT_JSON",
+                   help="history matching: also match the arrivals per week of each issue type in this fit.json "
+                   "(from 'gridsim fit'), its 95%% CI as the target's tolerance band")
     p.add_argument("--rule", choices=list(RULES), default="max",
                    help="history matching: a setting is ruled out when the largest (max, default) or the "
                    "second-largest (second) target implausibility reaches the cutoff")

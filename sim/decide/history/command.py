@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.decide.calibrate import check_targets
 from sim.decide.history.implausibility import DEFAULT_CUTOFF, RULES, combine
+from sim.decide.history.records import records_targets
 from sim.decide.history.space import Box
 from sim.decide.history.waves import History, TargetSpec, WaveRecord, history_match
 from sim.decide.sensitivity.factors import current_value, parse_factors
@@ -72,8 +73,10 @@ def _box(vary: list[str], base) -> Box:
     return Box(tuple(factors))
 
 
-def _targets(path: Path, sc, extra: list[TargetSpec]) -> list[TargetSpec]:
-    check_targets(path, sc)
+def _targets(path: Path, sc, records: str | Path | None) -> list[TargetSpec]:
+    extra = records_targets(records, sc) if records else []
+    if sc.targets or not extra:  # the records' targets may stand alone
+        check_targets(path, sc)
     out = [TargetSpec(t.metric, t.value, t.tolerance, t.source) for t in sc.targets] + extra
     metrics = [t.metric for t in out]
     twice = sorted({m for m in metrics if metrics.count(m) > 1})
@@ -104,9 +107,10 @@ def _open_folder(out: Path, resume: bool, doc: dict[str, Any]) -> None:
 
 def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAULT_WAVES,
                       runs_per_wave: int = DEFAULT_RUNS_PER_WAVE, cutoff: float = DEFAULT_CUTOFF, rule: str = "max",
-                      policy: str | None = None, extra_targets: list[TargetSpec] | None = None, *,
+                      policy: str | None = None, records: str | Path | None = None, *,
                       options: commands.Options | None = None, **kw) -> HistoryMatch:
-    """History matching of the scenario's targets over the ``vary`` box (see docs/calibration.md).
+    """History matching of the scenario's targets (and ``records``' arrivals, a fit.json) over the ``vary`` box
+    (see docs/calibration.md).
 
     Raises DesignError (a bad --vary), ApiError (bad options or targets) or CampaignError (the folder)."""
     o = commands.resolve_options(options, kw)
@@ -117,7 +121,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
     path = Path(scenario)
     base = load_scenario(path, policy, o.overrides)
     box = _box(vary, base)
-    targets = _targets(path, base, extra_targets or [])
+    targets = _targets(path, base, records)
     reps = base.replications if o.replications == 0 else o.replications
     if reps is None or reps < 2:
         raise commands.ApiError("history matching needs --replications K of at least 2 (the simulation's own "
