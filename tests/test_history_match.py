@@ -243,3 +243,15 @@ def test_bad_records_exit_2(tmp_path, capsys, content, words):
     assert words in capsys.readouterr().err
     assert main(["calibrate", str(path), "--records", str(tmp_path / "fit.json"), "--quiet"]) == 2
     assert "goes with --vary" in capsys.readouterr().err
+
+
+def test_cli_no_plausible_setting_is_a_finding(tmp_path, capsys):
+    """Work times of 0.3 to 0.4 h at 8 arrivals an hour load 10 cadres 24-32%, never the target's 80%."""
+    path, _ = _small(tmp_path)
+    out = tmp_path / "o"
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.3:0.4", "--waves", "2", "--runs-per-wave", "6",
+                 "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert "no plausible setting" in capsys.readouterr().out
+    assert (out / "plausible.csv").read_text().splitlines() == [MEAN]
+    hm = json.loads((out / "summary.json").read_text())["history_match"]
+    assert hm["plausible"] == 0 and hm["ranges"] == {} and UTIL in hm["conflicts"]

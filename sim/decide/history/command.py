@@ -132,8 +132,12 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
             "replications": reps, "seed": seed, "policy": policy, "overrides": [f"{k}={v}" for k, v in o.overrides],
             "targets": [t.__dict__ for t in targets]}
     doc = {"command": "calibrate", "scenario_file": str(path), "history_match": spec}
-    _open_folder(out, o.resume, {**doc, "fingerprint": _fingerprint(doc)})
     commands.check_size([base], runs_per_wave, reps, replace(o, quiet=True))
+    _open_folder(out, o.resume, {**doc, "fingerprint": _fingerprint(doc)})
+    if not o.quiet:
+        print(f"gridsim: history matching of {len(targets)} target(s) over {len(box.factors)} field(s): up to "
+              f"{waves} wave(s) x {runs_per_wave} point(s) x {reps} replication(s) = {waves * runs_per_wave * reps:,} "
+              "run(s)", file=sys.stderr, flush=True)
     last: dict[str, Any] = {}
 
     def simulate(wave: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,9 +163,6 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
 
     hist = history_match(box, targets, simulate, waves, runs_per_wave, reps, cutoff, rule, seed, report)
     hm = HistoryMatch(hist, out, base.name, seed, list(last["meta"]["warnings"]))
-    if not len(hist.plausible):
-        hm.warnings.append("no plausible parameter set: the model cannot reproduce the targets within these "
-                           f"ranges; conflicting target(s): {', '.join(hist.conflicts())}")
     _write(hm, last)
     return hm
 
