@@ -61,7 +61,7 @@ def main() -> None:
     p.add_argument("--waves", type=int, default=3)
     p.add_argument("--runs-per-wave", type=int, default=25)
     p.add_argument("--replications", type=int, default=3)
-    p.add_argument("--horizon", type=float, default=20, help="days per run (2 of warm-up)")
+    p.add_argument("--horizon", type=float, default=60, help="days per run (2 of warm-up)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--json", type=Path, help="also write every repeat's numbers here")
     args = p.parse_args()
