@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.decide.calibrate import Calibration, calibrate, calibration_table
+from sim.decide.history import HELP as HISTORY_HELP
+from sim.decide.history import HistoryMatch, TargetSpec, calibrate_history, history_text
+from sim.decide.history import add_arguments as history_arguments
 from sim.decide.sensitivity import HELP as SENSITIVITY_HELP
 from sim.decide import sensitivity as _sensitivity
 from sim.decide.sensitivity import Sensitivity
@@ -82,6 +85,7 @@ __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", 
 __all__ += ["disk_full", "disk_full_text"]
 __all__ += ["EnsembleComparison", "ensemble_table"]
 __all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
+__all__ += ["HISTORY_HELP", "HistoryMatch", "TargetSpec", "calibrate_history", "history_arguments", "history_text"]
 __all__ += ["CHECK_HELP", "CheckResult", "check_arguments", "check_records", "check_text"]
 
 

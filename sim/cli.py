@@ -234,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
                          "whether it is within the tolerance. Only a figure the model predicts (evidence = "
                          "'predicted') tests the model; fitted, layout and other-district figures are shown as such. "
                          "A missed target is reported in the table (a finding, exit code 0). Writes "
-                         "calibration.csv into the results folder besides the usual files.")
+                         "calibration.csv into the results folder besides the usual files. " + api.HISTORY_HELP)
     cal.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) with [[targets]]")
     cal.add_argument("--policy", metavar="NAME", help="apply this named policy (its targets, if it has its own)")
     cal.add_argument("--replications", type=_positive_int, default=0, metavar="N",  # 0: the file's
@@ -244,8 +244,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a field by dotted path, as in 'gridsim run' (repeatable)")
     cal.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
     cal.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-calibrate-<timestamp>/)")
+    cal.add_argument("--resume", metavar="DIR", help="finish an interrupted calibrate in its folder DIR: give the "
+                     "same command again plus --resume DIR; finished runs are kept, the missing ones are run")
     cal.add_argument("--quiet", action="store_true", help="no progress output, only the results")
-    cal.set_defaults(resume=None, scheduler=None, records=False, force=False, precision=0.05,
+    api.history_arguments(cal)
+    cal.set_defaults(scheduler=None, records=False, force=False, precision=0.05,
                      precision_metric="resolution_hours_mean", max_replications=200)
 
     val = sub.add_parser("validate", help="check a scenario file and print what it defines",
@@ -452,12 +455,27 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    if args.vary:
+        return _history_match(args)
+    if args.fit_records:
+        raise UsageError("--records FIT_JSON goes with --vary (history matching)")
     cal = api.calibrate(args.scenario, args.policy, options=_options(args))
     res = cal.run
     print(f"{res.scenario_name} — calibration, policy {res.variant} — {res.replications} replication(s), "
           f"seed {res.seed}, warm-up {res.warmup_days:g} of {res.horizon_days:g} days")
     print(api.calibration_table(cal))
     return _report_end(res)  # a missed target is a finding (exit 0); failed runs exit 1
+
+
+def _history_match(args: argparse.Namespace) -> int:
+    hm = api.calibrate_history(args.scenario, args.vary, args.waves, args.runs_per_wave, args.cutoff, args.rule,
+                               args.policy, args.fit_records, options=_options(args))
+    print(f"{hm.scenario_name} — history matching of {len(hm.history.targets)} target(s) over "
+          f"{len(hm.keys)} field(s) — {hm.history.replications} replication(s) per point, seed {hm.seed}")
+    print(api.history_text(hm))
+    for w in hm.warnings:
+        print(f"gridsim: warning: {w}", file=sys.stderr)
+    return 0  # no plausible setting is a finding
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

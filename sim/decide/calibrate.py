@@ -87,7 +87,7 @@ def available_metrics(sc: Scenario) -> list[str]:
     return sorted(outcome.metrics)
 
 
-def _check_targets(path: Path, sc: Scenario) -> None:
+def check_targets(path: Path, sc: Scenario) -> None:
     if not sc.targets:
         where = f" (policy {sc.policy})" if sc.policy else ""
         raise commands.ApiError(f"{path}{where}: defines no [[targets]]; nothing to calibrate. "
@@ -109,7 +109,7 @@ def calibrate(scenario: str | Path, policy: str | None = None, *, options: comma
     o = commands.resolve_options(options, kw)
     path = Path(scenario)
     sc = load_scenario(path, policy, o.overrides)
-    _check_targets(path, sc)
+    check_targets(path, sc)
     if o.out is None:
         o = replace(o, out=default_dir(sc.name, "calibrate"))
     res = commands.run(path, policy, options=o)

@@ -1,0 +1,257 @@
+"""History matching (``calibrate --vary``): the implausibility formula, a deterministic toy whose non-implausible
+region is known analytically, the command end to end (files, exit codes, resume), and the M/M/10 twin of
+issue 32 (targets from the Erlang C formula)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.decide.history.implausibility import combine, implausibility, sd_target
+from sim.decide.history.space import Box
+from sim.decide.history.waves import TargetSpec, history_match
+from sim.decide.sensitivity.factors import SFactor
+from twin import MEAN, RATE, UTIL, WAIT, Twin
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+# ---------------------------------------------------------------- the formula by hand
+
+
+def test_implausibility_by_hand():
+    # z = 10, tolerance 0.2 -> sd_target = 0.2 * 10 / 2 = 1; Var_em 1 + Var_sim 2 + Var_target 1 = 4 -> I = 3 / 2
+    assert sd_target(10.0, 0.2) == pytest.approx(1.0)
+    assert implausibility(10.0, np.array([7.0]), np.array([1.0 + 2.0 + sd_target(10.0, 0.2) ** 2]))[0] == 1.5
+    assert sd_target(-4.0, 0.5) == pytest.approx(1.0)  # |z|
+    assert sd_target(0.0, 0.1) == pytest.approx(0.05)  # a zero target: the tolerance as an absolute error
+
+
+def test_rules_combine_targets():
+    i = np.array([[1.0, 4.0, 2.0], [5.0, np.nan, 0.5]])
+    assert combine(i, "max").tolist() == [4.0, 5.0]
+    assert combine(i, "second").tolist() == [2.0, 0.5]  # nan cannot rule out: counts as 0
+    assert combine(np.array([[3.5]]), "second").tolist() == [3.5]  # one target: second falls back to max
+    with pytest.raises(ValueError):
+        combine(i, "mean")
+
+
+# ---------------------------------------------------------------- a toy with a known answer
+
+
+BOX = Box((SFactor("a", "real", 0.0, 2.0), SFactor("b", "real", 0.0, 2.0)))
+
+
+def _toy(x: np.ndarray) -> np.ndarray:
+    return np.column_stack([x[:, 0] + x[:, 1], x[:, 0] - x[:, 1]])
+
+
+def _simulate(wave: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _toy(x), np.zeros((len(x), 2))  # deterministic: no simulation variance
+
+
+# a + b = 2 with sd 0.1 (tolerance 0.1), a - b = 0 with sd 0.05 (a zero target: tolerance 0.1 absolute, / 2)
+TOY = [TargetSpec("sum", 2.0, 0.1), TargetSpec("diff", 0.0, 0.1)]
+
+
+@pytest.mark.parametrize("rule", ["max", "second"])
+def test_toy_region_is_the_analytic_one(rule):
+    """Linear outputs are emulated exactly, so the region is |a + b - 2| < 3 x 0.1 and |a - b| < 3 x 0.05
+    (rule max: both; rule second: either), whatever the waves."""
+    h = history_match(BOX, TOY, _simulate, waves=2, runs_per_wave=15, replications=2, cutoff=3.0, rule=rule, seed=4)
+    f = _toy(h.sample)
+    margin = np.column_stack([0.3 - np.abs(f[:, 0] - 2.0), 0.15 - np.abs(f[:, 1])])
+    want = (margin.min(axis=1) > 0) if rule == "max" else (margin.max(axis=1) > 0)
+    clear = np.abs(margin).min(axis=1) > 1e-3  # points on the boundary may go either way
+    assert np.array_equal(h.region.inside(h.sample)[clear], want[clear])
+    assert h.waves[-1].plausible_share == pytest.approx(want.mean(), abs=0.002)
+    got = _toy(h.plausible)
+    ok = (np.abs(got[:, 0] - 2) < 0.3 + 1e-3) & (np.abs(got[:, 1]) < 0.15 + 1e-3)
+    assert len(h.plausible) >= 15 and (ok.all() if rule == "max" else (ok | (np.abs(got[:, 1]) < 0.151)
+                                                                      | (np.abs(got[:, 0] - 2) < 0.301)).all())
+    if rule == "max":  # a = (sum + diff) / 2 spans 1 +- (0.3 + 0.15) / 2 = [0.775, 1.225]
+        lo, hi = h.plausible[:, 0].min(), h.plausible[:, 0].max()
+        assert 0.775 - 1e-3 <= lo < 0.85 and 1.15 < hi <= 1.225 + 1e-3
+
+
+def test_toy_without_a_plausible_set_names_the_conflict():
+    """Two targets on the same output (a + b = 2 and a + b = 3.5) cannot both hold: nothing is plausible,
+    which is a finding naming both, not an error."""
+    def simulate(wave, x):
+        s = x.sum(axis=1)
+        return np.column_stack([s, s]), np.zeros((len(x), 2))
+
+    targets = [TargetSpec("low", 2.0, 0.1), TargetSpec("high", 3.5, 0.1)]
+    h = history_match(BOX, targets, simulate, waves=3, runs_per_wave=20, replications=2, cutoff=3.0, rule="max",
+                      seed=1)
+    assert h.waves[-1].plausible_share == 0 and len(h.plausible) == 0
+    assert set(h.conflicts()) == {"low", "high"}
+    assert len(h.waves) == 1  # nothing left to design a second wave in
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _small(tmp_path: Path) -> tuple[Path, Twin]:
+    twin = Twin(8.0, 1.0)
+    return twin.write(tmp_path / "twin.toml", horizon_days=4, warmup_days=1, tol_util=0.05, tol_wait=0.3), twin
+
+
+def _cmd(path: Path, *extra: str) -> list[str]:
+    return ["calibrate", str(path), *[a for v in Twin(8.0, 1.0).box() for a in ("--vary", v)], "--waves", "2",
+            "--runs-per-wave", "8", "--replications", "2", "--workers", "1", "--quiet", *extra]
+
+
+def test_cli_writes_the_history_match_folder(tmp_path, capsys):
+    path, _ = _small(tmp_path)
+    out = tmp_path / "o"
+    assert main(_cmd(path, "--out", str(out))) == 0
+    text = capsys.readouterr().out
+    assert "wave 1: 8 point(s), 16 run(s)" in text and "wave 2:" in text
+    keys = [RATE, MEAN]
+    with (out / "plausible.csv").open() as f:
+        assert next(csv.reader(f)) == keys
+    points = _rows(out / "points.csv")
+    assert list(points[0]) == ["wave", "point", *keys, UTIL, f"{UTIL}_var", f"I_{UTIL}", WAIT, f"{WAIT}_var",
+                               f"I_{WAIT}", "I_max", "plausible"]
+    assert [r["wave"] for r in points].count("1") == 8
+    p = points[0]  # I by hand from the point's own mean and variance
+    sd = 0.05 * 0.8 / 2
+    i = abs(0.8 - float(p[UTIL])) / np.sqrt(float(p[f"{UTIL}_var"]) + sd**2)
+    assert float(p[f"I_{UTIL}"]) == pytest.approx(i)
+    waves = _rows(out / "waves.csv")
+    assert [(r["wave"], r["target"]) for r in waves] == [("1", UTIL), ("1", WAIT), ("2", UTIL), ("2", WAIT)]
+    imp = _rows(out / "implausibility.csv")
+    assert len(imp) == 2000 and list(imp[0]) == [*keys, "I_max", "wave_ruled_out"]
+    # the wave that ruled a point out found it at or above the cutoff; a point still in is below it
+    assert all((float(r["I_max"]) >= 3) == (r["wave_ruled_out"] != "0") for r in imp)
+    s = json.loads((out / "summary.json").read_text())
+    hm = s["history_match"]
+    assert s["command"] == "calibrate" and hm["cutoff"] == 3.0 and hm["rule"] == "max"
+    assert set(hm["vary"]) == set(keys) and hm["targets"][UTIL]["sd_target"] == pytest.approx(sd)
+    assert [w["wave"] for w in hm["waves"]] == [1, 2] and hm["plausible"] == len(_rows(out / "plausible.csv"))
+    assert (out / "wave-1" / "points.csv").is_file() and (out / "wave-2" / "summary.json").is_file()
+
+
+def test_cli_resume_finishes_the_same_history_match(tmp_path):
+    path, _ = _small(tmp_path)
+    out = tmp_path / "o"
+    assert main(_cmd(path, "--out", str(out))) == 0
+    before = {f: (out / f).read_text() for f in ("points.csv", "plausible.csv", "waves.csv")}
+    shutil.rmtree(out / "wave-2" / "runs" / "p0003")  # as if interrupted in wave 2
+    for f in before:
+        (out / f).unlink()
+    assert main(_cmd(path, "--resume", str(out))) == 0
+    assert {f: (out / f).read_text() for f in before} == before
+    assert main(_cmd(path, "--out", str(out))) == 2  # a folder holding a history match
+    assert main([*_cmd(path, "--resume", str(out)), "--cutoff", "2"]) == 2  # another command's folder
+
+
+@pytest.mark.parametrize("vary,words", [
+    ("nothing.here=1:2", "not a numeric field"),
+    (f"{MEAN}=2:1", "LO < HI"),
+    (f"{MEAN}=1", "expected a range LO:HI"),
+    ("dispatch.rule=own_grid,pooled", "not a list of levels"),
+    ("issue_types.request.service_time.dist=1:2", "not a number"),
+])
+def test_bad_vary_exits_2_naming_it(tmp_path, capsys, vary, words):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", vary, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("extra,words", [(["--replications", "1"], "at least 2"), (["--waves", "0"], "--waves")])
+def test_bad_options_exit_2(tmp_path, capsys, extra, words):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--quiet", *extra]) == 2
+    assert words in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the twin (issue 32, done when)
+
+
+@pytest.mark.slow
+def test_mm10_twin_keeps_the_truth_and_pins_the_load(tmp_path):
+    """M/M/10 with lambda = 8/h and mean work time 1 h (load 0.8): targets utilisation 0.8 and the Erlang C mean
+    wait; arrival rate and work time unknown over 0.5x..1.5x the truth. The truth must stay non-implausible and
+    every plausible set must have a load within 10% of 0.8."""
+    from sim import api
+
+    twin = Twin(8.0, 1.0)
+    path = twin.write(tmp_path / "twin.toml")
+    hm = api.calibrate_history(path, twin.box(), waves=3, runs_per_wave=25,
+                               options=api.Options(replications=3, workers=2, out=tmp_path / "o", quiet=True))
+    h = hm.history
+    assert h.region.inside(np.array([[168 * twin.lam, twin.mean]]))[0]
+    assert len(h.plausible) > 0
+    loads = np.array([twin.point_load(r, m) for r, m in h.plausible])
+    assert np.all(np.abs(loads / twin.load - 1) <= 0.10)
+    assert h.waves[-1].plausible_share < 0.5  # the targets rule out most of the box
+
+
+# ---------------------------------------------------------------- --records fit.json
+
+
+def _fit_json(tmp_path: Path) -> Path:
+    doc = {"issue_types": {"request": {"arrivals_per_week": {"mean": 1344.0, "ci95": [1300.0, 1390.0]}},
+                           "not_in_the_scenario": {"arrivals_per_week": {"mean": 5.0, "ci95": [4.0, 6.0]}}}}
+    p = tmp_path / "fit.json"
+    p.write_text(json.dumps(doc))
+    return p
+
+
+def test_records_give_an_arrivals_target_with_the_ci_as_tolerance(tmp_path):
+    from sim.decide.history.records import records_targets
+    from sim.scenario import load_scenario
+
+    path, _ = _small(tmp_path)  # a 4-day horizon with 1 day of warm-up: a window of 3/7 weeks
+    (t,) = records_targets(_fit_json(tmp_path), load_scenario(path))
+    assert t.metric == "reported_request" and t.value == pytest.approx(1344 * 3 / 7)
+    assert t.tolerance == pytest.approx(45 / 1344)
+    # read as a 95% band: sd_target = half-width / 2 of the window's count
+    assert t.sd == pytest.approx(45 * 3 / 7 / 2)
+
+
+def test_cli_matches_the_records_targets_too(tmp_path):
+    path, _ = _small(tmp_path)
+    out = tmp_path / "o"
+    args = _cmd(path, "--out", str(out), "--records", str(_fit_json(tmp_path)))
+    args[args.index("--waves") + 1] = "1"
+    assert main(args) == 0
+    hm = json.loads((out / "summary.json").read_text())["history_match"]
+    assert set(hm["targets"]) == {UTIL, WAIT, "reported_request"}
+    assert "I_reported_request" in _rows(out / "points.csv")[0]
+
+
+@pytest.mark.parametrize("content,words", [("{not json", "not JSON"), ("[]", "no 'issue_types'"),
+                                           ('{"issue_types": {"x": {}}}', "none of its issue types")])
+def test_bad_records_exit_2(tmp_path, capsys, content, words):
+    path, _ = _small(tmp_path)
+    (tmp_path / "fit.json").write_text(content)
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--records", str(tmp_path / "fit.json"),
+                 "--quiet"]) == 2
+    assert words in capsys.readouterr().err
+    assert main(["calibrate", str(path), "--records", str(tmp_path / "fit.json"), "--quiet"]) == 2
+    assert "goes with --vary" in capsys.readouterr().err
+
+
+def test_cli_no_plausible_setting_is_a_finding(tmp_path, capsys):
+    """Work times of 0.3 to 0.4 h at 8 arrivals an hour load 10 cadres 24-32%, never the target's 80%."""
+    path, _ = _small(tmp_path)
+    out = tmp_path / "o"
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.3:0.4", "--waves", "2", "--runs-per-wave", "6",
+                 "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert "no plausible setting" in capsys.readouterr().out
+    assert (out / "plausible.csv").read_text().splitlines() == [MEAN]
+    hm = json.loads((out / "summary.json").read_text())["history_match"]
+    assert hm["plausible"] == 0 and hm["ranges"] == {} and UTIL in hm["conflicts"]
