@@ -22,7 +22,8 @@ from typing import Any
 
 from sim.decide.calibrate import Calibration, calibrate, calibration_table
 from sim.decide.history import HELP as HISTORY_HELP
-from sim.decide.history import HistoryMatch, TargetSpec, calibrate_history, history_text
+from sim.decide.history import HistoryMatch, TargetSpec, history_text
+from sim.decide.history import calibrate_history as _calibrate_history
 from sim.decide.history import add_arguments as history_arguments
 from sim.decide.sensitivity import HELP as SENSITIVITY_HELP
 from sim.decide import sensitivity as _sensitivity
@@ -127,6 +128,7 @@ sweep = _with_workbook(_commands.sweep, lambda r: r.out)
 sensitivity = _with_workbook(_sensitivity.sensitivity, lambda r: r.out)
 optimize = _with_workbook(_optimize.optimize, lambda r: r.out)
 select_best = _with_workbook(_selection.select_best, lambda r: r.comparison.out)
+calibrate_history = _with_workbook(_calibrate_history, lambda h: h.out)
 
 
 def better_direction(metric: str) -> str:

@@ -247,6 +247,10 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--resume", metavar="DIR", help="finish an interrupted calibrate in its folder DIR: give the "
                      "same command again plus --resume DIR; finished runs are kept, the missing ones are run")
     cal.add_argument("--quiet", action="store_true", help="no progress output, only the results")
+    cal.add_argument("--plot", action="store_true", help="make the figures (PNG) right after, as 'gridsim plot DIR' "
+                     "would (with --vary: the plausible sets, the implausibility and the box left per wave)")
+    cal.add_argument("--lang", choices=list(api.LANGS), default="en",
+                     help=LANG_HELP + "; zh or both also write the workbook in Chinese (results.zh.xlsx)")
     api.history_arguments(cal)
     cal.set_defaults(scheduler=None, records=False, force=False, precision=0.05,
                      precision_metric="resolution_hours_mean", max_replications=200)
@@ -464,6 +468,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"{res.scenario_name} — calibration, policy {res.variant} — {res.replications} replication(s), "
           f"seed {res.seed}, warm-up {res.warmup_days:g} of {res.horizon_days:g} days")
     print(api.calibration_table(cal))
+    _outputs(args, res.out)
     return _report_end(res)  # a missed target is a finding (exit 0); failed runs exit 1
 
 
@@ -475,6 +480,7 @@ def _history_match(args: argparse.Namespace) -> int:
     print(api.history_text(hm))
     for w in hm.warnings:
         print(f"gridsim: warning: {w}", file=sys.stderr)
+    _outputs(args, hm.out)
     return 0  # no plausible setting is a finding
 
 
