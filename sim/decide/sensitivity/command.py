@@ -250,6 +250,7 @@ def emulator_block(s: Sensitivity) -> dict[str, Any]:
     """summary.json's ``sensitivity.emulator``: the design, the estimation settings and each metric's diagnostics."""
     return {"design": "latin_hypercube", "design_points": s.size, "kernel": "linear trend + Matern 5/2 (ARD)",
             "nugget": "each point's variance of its mean over its replications", "mean_samples": emulated.MEAN_SAMPLES,
+            "mean_resamples": emulated.MEAN_RESAMPLES,
             "draws": emulated.DRAWS, "resamples_per_draw": emulated.RESAMPLES_PER_DRAW,
             "interval": list(emulated.INTERVAL), "diagnostics": {m: c.as_dict() for m, c in s.emulator.items()}}
 

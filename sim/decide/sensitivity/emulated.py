@@ -40,7 +40,8 @@ from sim.decide.sensitivity.factors import SFactor
 from sim.experiments.designs import DesignError
 
 POINTS_PER_FACTOR = 10  # default design: 10 D points
-MEAN_SAMPLES = 2**13  # Saltelli base N on the predicted mean (N(D + 2) predictions: cheap)
+MEAN_SAMPLES = 2**12  # Saltelli base N on the predicted mean (N(D + 2) predictions: cheap)
+MEAN_RESAMPLES = 200  # SALib's bootstrap of that sample (its Monte Carlo error is small: fewer resamples do)
 DRAW_POINTS = 3000  # cap on the posterior-draw sample's size (a joint draw factorises its covariance)
 DRAWS = 100  # joint posterior draws of the emulator
 RESAMPLES_PER_DRAW = 20  # bootstrap resamples of the Saltelli rows per draw
@@ -92,6 +93,16 @@ def indices(factors: list[SFactor], x: np.ndarray, means: np.ndarray, var_of_mea
             seed: int) -> tuple[dict[str, dict[str, float]], Check]:
     """Per factor S1, ST, their bootstrap half-widths and emulator intervals, of the output whose design point means
     at ``x`` (SALib's numbers) are ``means``; and the emulator's diagnostics."""
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread: on a machine busy with simulation workers a threaded BLAS spins (measured on 2 loaded cores:
+    # the joint draws' eigendecomposition took 24 s on 2 threads, 3 s on one)
+    with threadpool_limits(1):
+        return _indices(factors, x, means, var_of_mean, seed)
+
+
+def _indices(factors: list[SFactor], x: np.ndarray, means: np.ndarray, var_of_mean: np.ndarray | float,
+             seed: int) -> tuple[dict[str, dict[str, float]], Check]:
     from SALib.analyze.sobol import first_order, separate_output_values, total_order
 
     prob = {"num_vars": len(factors), "names": [f.key for f in factors], "bounds": [[f.low, f.high] for f in factors]}
@@ -102,7 +113,7 @@ def indices(factors: list[SFactor], x: np.ndarray, means: np.ndarray, var_of_mea
     if np.ptp(means) == 0:  # nothing varies: no factor explains any variance
         return {f.key: {k: 0.0 for k in analysis.COLUMNS["sobol"] + COLUMNS} for f in factors}, check
     xs = analysis.sample("sobol", prob, MEAN_SAMPLES, False, seed)
-    out = analysis.analyze("sobol", prob, xs, em.predict(_inputs(factors, xs))[0], False, seed)
+    out = analysis.analyze("sobol", prob, xs, em.predict(_inputs(factors, xs))[0], False, seed, MEAN_RESAMPLES)
     d = len(factors)
     n = 2 ** int(math.log2(DRAW_POINTS / (d + 2)))
     xd = analysis.sample("sobol", prob, n, False, seed)
