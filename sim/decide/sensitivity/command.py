@@ -204,9 +204,8 @@ def _analyse(method: str, factors: list[SFactor], names: list[str], size: int, s
             bad = int((~np.isfinite(values).all(axis=1)).sum())
             skipped[m] = f"no value at {bad} of {len(pids)} point(s) (a failed run, or undefined there)"
             continue
-        if emulator:  # each point's simulation variance of its mean is its nugget (unknown, so 0, with K = 1)
-            var = values.var(axis=1, ddof=1) / k if k > 1 else 0.0
-            indices[m], checks[m] = emulated.indices(factors, x, values.mean(axis=1), var, seed)
+        if emulator:
+            indices[m], checks[m] = emulated.indices(factors, x, values.mean(axis=1), emulated.nugget(values), seed)
         else:
             indices[m] = analysis.analyze(method, problem(factors), x, values.mean(axis=1), second_order, seed)
         noise[m] = analysis.noise_share(values)

@@ -8,8 +8,9 @@ Cannamela & Iooss 2014):
 1. ``design``: a Latin hypercube (scipy.stats.qmc, centred-discrepancy optimised) of
    P points over the factors' box, from the command's design seed.
 2. Per metric, ``sim.decide.emulator.fit_emulator`` on the point means, each point's
-   simulation variance of its mean (variance over its K replications / K) as its
-   nugget; its leave-one-out diagnostics say whether it can be trusted.
+   simulation variance of its mean as its nugget (``nugget``: the replication noise
+   common random numbers do not share); its leave-one-out diagnostics say whether it
+   can be trusted.
 3. ``S1``, ``ST``: SALib's Saltelli sample (base ``MEAN_SAMPLES``) and analyser on the
    emulator's predicted mean; ``S1_conf``, ``ST_conf`` are SALib's bootstrap
    half-widths (Monte Carlo error of that sample only: small).
@@ -69,6 +70,18 @@ def numeric_only(factors: list[SFactor]) -> None:
     if bad:
         raise DesignError(f"--emulator takes numeric factors only (KEY=LO:HI); categorical: {'; '.join(bad)}: "
                          "run these as separate scenarios, or use brute-force --method sobol or morris")
+
+
+def nugget(values: np.ndarray) -> np.ndarray | float:
+    """Each design point's simulation variance of its mean, from ``values[i, r]`` (point i, replication r on common
+    random numbers): the variance of its residuals e[i, r] of the two-way decomposition (as the noise share's), over
+    K.  The part b[r] every point shares moves all point means alike, changes no index, and is not noise to the
+    emulator.  0 with K = 1 (unknown: the emulator then interpolates)."""
+    p, k = values.shape
+    if k < 2:
+        return 0.0
+    resid = values - values.mean(axis=1, keepdims=True) - values.mean(axis=0, keepdims=True) + values.mean()
+    return (resid**2).sum(axis=1) / (k - 1) / k * p / max(p - 1, 1)
 
 
 def design(problem: dict[str, Any], points: int, seed: int) -> np.ndarray:
