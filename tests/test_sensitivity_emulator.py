@@ -154,3 +154,16 @@ def test_help_says_what_emulator_does_and_costs(capsys):
         main(["sensitivity", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--emulator" in text and "--design-points" in text and "instead of N(D+2)" in text
+
+
+def test_the_nugget_is_the_noise_common_random_numbers_do_not_share():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(200, 1)) * 5, rng.normal(size=(1, 4)) * 3  # point effects; noise shared by every point
+    assert np.allclose(emulated.nugget(a + b), 0.0)  # all the replication noise is shared: none is the emulator's
+    sd = np.where(np.arange(200) < 100, 0.5, 2.0)[:, None]  # heteroscedastic: kept per point
+    v = emulated.nugget(a + b + rng.normal(size=(200, 4)) * sd)
+    # the variance of a mean of K = 4 is sd^2 / 4; a point's estimate has 3 degrees of freedom (relative sd 0.82),
+    # so the mean of 100 is within 25% (3 of its standard errors)
+    assert np.mean(v[:100]) == pytest.approx(0.25 / 4, rel=0.25)
+    assert np.mean(v[100:]) == pytest.approx(4.0 / 4, rel=0.25)
+    assert emulated.nugget(np.ones((5, 1))) == 0.0  # K = 1: unknown
