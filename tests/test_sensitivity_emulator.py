@@ -133,6 +133,9 @@ def test_emulator_sobol_on_an_mmc_grid(tmp_path, capsys):
     d = b["emulator"]["diagnostics"]["wait_hours_mean"]
     assert d["points"] == 20 and isinstance(d["passed"], bool)
     assert len(list((out / "runs").iterdir())) == 20  # a folder per point
+    assert main(["report", str(out)]) == 0  # the report says where the indices come from, with the bars drawn
+    assert "Gaussian-process emulator" in (out / "report.md").read_text()
+    assert (out / "figures" / "sensitivity-sobol-wait_hours_mean.png").exists()
 
 
 @pytest.mark.parametrize("vary,extra,needle", [
