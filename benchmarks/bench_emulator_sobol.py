@@ -121,6 +121,8 @@ def main() -> None:
     ap.add_argument("--design-points", type=int, nargs="+", default=[30], help="emulator designs (gridsim's default "
                     "is 10 D = 30)")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--reuse", action="store_true", help="keep the folders in --out that are complete (and their "
+                    "times from --out's bench.json) and run only the others")
     a = ap.parse_args()
     base = a.out or Path(tempfile.mkdtemp(prefix="bench-emulator-sobol-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -131,8 +133,13 @@ def main() -> None:
     runs = {f"emulator-{p}": ["--emulator", "--design-points", str(p)] for p in a.design_points}
     runs["brute"] = ["--samples", str(a.samples)]
     found = {}
+    before = json.loads((base / "bench.json").read_text()) if a.reuse and (base / "bench.json").exists() else {}
     for name, extra in runs.items():
-        seconds = timed(command(base / name, a.replications, a.workers, extra))
+        old = before.get("brute_force") if name == "brute" else before.get("emulator", {}).get(name)
+        if a.reuse and old and (base / name / "sensitivity.csv").exists():
+            seconds = old["seconds"]
+        else:
+            seconds = timed(command(base / name, a.replications, a.workers, extra))
         block = json.loads((base / name / "summary.json").read_text())["sensitivity"]
         found[name] = indices(base / name)
         entry = {"points": block["points"], "runs": block["runs"], "seconds": seconds,
