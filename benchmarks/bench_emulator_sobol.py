@@ -23,6 +23,19 @@ emulator estimates the indices of the expected output; brute force those of the
 K-replication means, which also carry the part of the noise common random numbers do
 not share (the noise share, printed): with a noise share s, brute-force indices are
 about (1 - s) times the emulator's.  Writes DIR/bench.json.
+
+Measured (2 cores shared with other jobs; times are wall seconds, --workers 2):
+
+    python benchmarks/bench_emulator_sobol.py --samples 512 --replications 3 --workers 2 \
+        --design-points 30 60 --out /tmp/bench
+
+    brute force N = 512: 7,680 runs, 475 s; largest |brute force - exact| 0.037
+    emulator P = 30:        90 runs,  28 s; largest |emulator - exact| 0.049, |emulator - brute force| 0.085
+    emulator P = 60:       180 runs,  34 s; largest |emulator - exact| 0.040, |emulator - brute force| 0.063
+
+Within ±0.05 of the exact indices; the larger differences from brute force lie inside
+brute force's own 95% half-widths at N = 512 (0.02-0.17).  Emulating the raw output
+instead of its logarithm missed the interaction: largest |emulator - exact| 0.19.
 """
 
 from __future__ import annotations
