@@ -43,16 +43,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the Erlang C oracle
 SCENARIO = ROOT / "scenarios" / "validation" / "mmc.toml"
 SETS = ["calendar.horizon_days=45", "calendar.warmup_days=10"]
 BOX = [[3, 5], [200, 300], [0.8, 1.2]]  # the factors' ranges, for the exact indices
@@ -89,29 +88,13 @@ def indices(out: Path) -> dict[tuple[str, str], dict[str, float]]:
                 for r in csv.DictReader(fh)}
 
 
-def erlang_wait(c: int, lam: float, mean: float) -> float:
-    """Steady-state mean wait in an M/M/c queue (Erlang C), in the hours of ``mean``; lam per hour."""
-    a = lam * mean
-    top = a**c / math.factorial(c) / (1 - a / c)
-    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top) * mean / (c - a)
-
-
 def exact() -> dict[tuple[str, str], dict[str, float]]:
-    """S1 and ST of the expected wait and resolution time over the box, from Erlang C (1,000 households: the rate
-    per 1,000 a week / 168 is per hour)."""
-    from SALib.analyze import sobol as analyse
-    from SALib.sample import sobol as sampler
+    """S1 and ST of the expected wait and resolution time over the box, from Erlang C (tests/oracles.py)."""
+    from oracles import mmc_sobol_exact
 
     keys = [v.split("=")[0] for v in VARY]
-    prob = {"num_vars": 3, "names": keys, "bounds": BOX}
-    x = sampler.sample(prob, 2**14, calc_second_order=False, seed=1)
-    wait = np.array([erlang_wait(int(math.floor(c + 0.5)), r / 168, m) for c, r, m in x])
-    out = {}
-    for metric, y in (("wait_hours_mean", wait), ("resolution_hours_mean", wait + x[:, 2])):
-        si = analyse.analyze(prob, y, calc_second_order=False, seed=1)
-        for j, k in enumerate(keys):
-            out[(metric, k)] = {"S1": float(si["S1"][j]), "ST": float(si["ST"][j])}
-    return out
+    return {(metric, k): {"S1": float(s1[j]), "ST": float(st[j])}
+            for metric, (s1, st) in mmc_sobol_exact(BOX).items() for j, k in enumerate(keys)}
 
 
 def compare(em: dict, ref: dict) -> tuple[list[dict], float]:
