@@ -31,7 +31,7 @@ HELP = (
     "--trajectories and D factors. Sobol apportions variance: S1 (first order) and ST (total) with 95% bootstrap "
     "half-widths; it runs N(D+2) points for --samples N, N(2D+2) with --second-order. Sobol with --emulator runs "
     "only a Latin hypercube of --design-points P (default 10 per factor), fits a Gaussian-process emulator per metric "
-    "and takes the indices from it, with a 95% interval over the emulator's posterior draws: P runs where "
+    "and takes the indices from it, with a 95% interval over the emulator's posterior draws: P points where "
     "brute force needs N(D+2). Every point runs K "
     "--replications on common random numbers, so a factor the model ignores gets exactly zero; per metric, the "
     "noise share is the part of the variance of the point means due to replication noise (a warning above "
