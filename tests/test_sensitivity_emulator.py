@@ -126,7 +126,7 @@ def test_emulator_sobol_on_an_mmc_grid(tmp_path, capsys):
         assert float(row["S1_lo"]) <= float(row["S1_hi"]) and float(row["ST_lo"]) <= float(row["ST_hi"])
     s = json.loads((out / "summary.json").read_text())
     b = s["sensitivity"]
-    assert b["method"] == "sobol-emulator" and s["design"] == "latin_hypercube"
+    assert b["method"] == "sobol-emulator" and s["design"] == "lhs"
     assert b["points"] == b["design_points"] == 20  # 10 per factor
     assert b["runs"] == 40
     d = b["emulator"]["diagnostics"]["wait_hours_mean"]

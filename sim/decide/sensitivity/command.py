@@ -168,8 +168,8 @@ def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None
         what = (f"{size} trajectories x ({len(factors)} factors + 1)" if method == "morris" else
                 "Latin hypercube for an emulator" if emulator else
                 f"N = {size} x ({2 * len(factors) + 2 if second_order else len(factors) + 2})")
-        print(f"gridsim: sensitivity design ({'sobol-emulator' if emulator else method}, {what}): {len(x):,} point(s) x {reps} replication(s) "
-              f"= {len(x) * reps:,} run(s)", file=sys.stderr, flush=True)
+        print(f"gridsim: sensitivity design ({'sobol-emulator' if emulator else method}, {what}): {len(x):,} "
+              f"point(s) x {reps} replication(s) = {len(x) * reps:,} run(s)", file=sys.stderr, flush=True)
         if method == "sobol" and not emulator and size & (size - 1):
             print(f"gridsim: warning: --samples {size} is not a power of 2; Sobol' sequences balance best "
                   "at 2^k (e.g. 64, 128, 256)", file=sys.stderr)
@@ -183,7 +183,8 @@ def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None
         atomic_write(res.out / "sensitivity.csv",
                      csv_text(["factor", "metric", "method", *result.columns], result.rows()))
         write_json(res.out / "summary.json", {
-            **meta, "warnings": res.warnings, "design": "latin_hypercube" if emulator else method, "factors": [f.as_dict() for f in factors],
+            **meta, "warnings": res.warnings, "design": "lhs" if emulator else method,
+            "factors": [f.as_dict() for f in factors],
             "metrics": summary_dict(summarize_metrics(res.outcomes)),  # pooled over the whole design
             "points": {pid: {"params": params, "metrics": summary_dict(res.summaries[pid])}
                        for pid, params in ids.items()},
@@ -247,7 +248,7 @@ def _size_name(s: Sensitivity) -> str:
 
 def emulator_block(s: Sensitivity) -> dict[str, Any]:
     """summary.json's ``sensitivity.emulator``: the design, the estimation settings and each metric's diagnostics."""
-    return {"design": "latin_hypercube", "design_points": s.size, "kernel": "linear trend + Matern 5/2 (ARD)",
+    return {"design": "lhs", "design_points": s.size, "kernel": "linear trend + Matern 5/2 (ARD)",
             "nugget": "each point's variance of its mean over its replications", "mean_samples": emulated.MEAN_SAMPLES,
             "mean_resamples": emulated.MEAN_RESAMPLES,
             "draws": emulated.DRAWS, "resamples_per_draw": emulated.RESAMPLES_PER_DRAW,
