@@ -132,6 +132,10 @@ def test_emulator_sobol_on_an_mmc_grid(tmp_path, capsys):
     d = b["emulator"]["diagnostics"]["wait_hours_mean"]
     assert d["points"] == 20 and isinstance(d["passed"], bool)
     assert len(list((out / "runs").iterdir())) == 20  # a folder per point
+    from openpyxl import load_workbook  # the workbook's command line repeats --emulator and the design's size
+
+    cells = [str(c) for row in load_workbook(out / "results.xlsx")["about"].values for c in row if c]
+    assert any("--method sobol" in c and "--emulator --design-points 20" in c for c in cells)
     assert main(["report", str(out)]) == 0  # the report says where the indices come from, with the bars drawn
     assert "Gaussian-process emulator" in (out / "report.md").read_text()
     assert (out / "figures" / "sensitivity-sobol-wait_hours_mean.png").exists()
