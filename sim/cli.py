@@ -433,8 +433,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     res = api.sensitivity(args.scenario, args.vary, args.metric, args.method, args.trajectories, args.samples,
-                          args.second_order, args.policy, options=_options(args))
-    print(f"{res.sweep.scenario_name} — sensitivity ({res.method}) of {len(res.factors)} factor(s) — "
+                          args.second_order, args.policy, args.emulator, args.design_points, options=_options(args))
+    print(f"{res.sweep.scenario_name} — sensitivity ({res.label}) of {len(res.factors)} factor(s) — "
           f"{len(res.sweep.points)} point(s) x {res.sweep.replications} replication(s), seed {res.sweep.seed}")
     print(api.sensitivity_table(res))
     code = _report_end(res.sweep)

@@ -255,6 +255,7 @@ def _command_line(s: dict[str, Any], c: dict[str, Any]) -> str:
     if cmd == "sensitivity":
         parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--method", str(c.get("method"))]
         parts += [x for m in c.get("metrics", []) for x in ("--metric", m)]
+        parts += ["--emulator", "--design-points", str(c.get("size"))] if c.get("emulator") else []
     if cmd == "sweep":
         parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--design", str(c.get("design", "grid"))]
         parts += ["--samples", str(c["samples"])] if c.get("samples") else []

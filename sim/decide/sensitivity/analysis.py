@@ -72,15 +72,16 @@ def sample(method: str, problem: dict[str, Any], size: int, second_order: bool, 
 
 
 def analyze(method: str, problem: dict[str, Any], x: np.ndarray, y: np.ndarray, second_order: bool,
-            seed: int) -> dict[str, dict[str, float]]:
-    """Per factor, the indices (SALib's names) of one metric's point means ``y``."""
+            seed: int, num_resamples: int = NUM_RESAMPLES) -> dict[str, dict[str, float]]:
+    """Per factor, the indices (SALib's names) of one metric's point means ``y`` (``num_resamples`` bootstrap
+    resamples for the half-widths)."""
     names = problem["names"]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # constant outputs: SALib warns, the indices are 0 or nan
         if method == "morris":
             from SALib.analyze import morris
 
-            si = morris.analyze(problem, x, y, num_resamples=NUM_RESAMPLES, conf_level=CONF_LEVEL,
+            si = morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=CONF_LEVEL,
                                 num_levels=NUM_LEVELS, seed=design_rng(seed, 1))
             keys = ["mu_star", "mu_star_conf", "sigma", "mu"]
         else:
@@ -88,7 +89,7 @@ def analyze(method: str, problem: dict[str, Any], x: np.ndarray, y: np.ndarray, 
 
             if np.ptp(y) == 0:  # nothing varies: no factor explains any variance
                 return {n: {k: 0.0 for k in COLUMNS["sobol"]} for n in names}
-            si = sobol.analyze(problem, y, calc_second_order=second_order, num_resamples=NUM_RESAMPLES,
+            si = sobol.analyze(problem, y, calc_second_order=second_order, num_resamples=num_resamples,
                                conf_level=CONF_LEVEL, seed=design_rng(seed, 1))
             keys = COLUMNS["sobol"]
     out = {n: {k: float(np.asarray(si[k])[i]) for k in keys} for i, n in enumerate(names)}

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sim.decide.calibrate import available_metrics
-from sim.decide.sensitivity import analysis
+from sim.decide.sensitivity import analysis, emulated
 from sim.decide.sensitivity.factors import SFactor, parse_factors, problem
 from sim.experiments import commands
 from sim.experiments.atomic import atomic_write
@@ -46,6 +46,17 @@ class Sensitivity:
     second_order: bool
     sweep: commands.Sweep  # the design points' runs (folder, outcomes, failures, warnings)
     skipped: dict[str, str] = field(default_factory=dict)  # metric -> why it has no indices
+    emulator: dict[str, emulated.Check] | None = None  # --emulator: metric -> its emulator's diagnostics
+
+    @property
+    def label(self) -> str:
+        """The method as sensitivity.csv and summary.json name it: morris, sobol or sobol-emulator."""
+        return "sobol-emulator" if self.emulator is not None else self.method
+
+    @property
+    def columns(self) -> list[str]:
+        """sensitivity.csv's index columns."""
+        return analysis.COLUMNS[self.method] + (emulated.COLUMNS if self.emulator is not None else [])
 
     def impossible(self, metric: str) -> dict[str, list[dict[str, Any]]]:
         """Sobol: per factor, the estimates of ``metric``'s indices no true index can have ({} for Morris)."""
@@ -72,18 +83,20 @@ class Sensitivity:
 
     def rows(self) -> list[list[Any]]:
         """sensitivity.csv's rows: factor, metric, method, then the method's indices."""
-        cols = analysis.COLUMNS[self.method]
-        return [[f, m, self.method, *[self.indices[m][f][c] for c in cols]]
+        return [[f, m, self.label, *[self.indices[m][f][c] for c in self.columns]]
                 for m in self.metrics if m in self.indices for f in self.indices[m]]
 
     def to_frame(self):
         """sensitivity.csv as a pandas DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows(), columns=["factor", "metric", "method", *analysis.COLUMNS[self.method]])
+        return pd.DataFrame(self.rows(), columns=["factor", "metric", "method", *self.columns])
 
 
-def _size(method: str, trajectories: int | None, samples: int | None, second_order: bool) -> int:
+def _size(method: str, trajectories: int | None, samples: int | None, second_order: bool, emulator: bool,
+          design_points: int | None) -> int:
+    if emulator or design_points is not None:
+        return _design_size(method, samples, second_order, emulator, design_points)
     if method not in analysis.COLUMNS:
         raise commands.ApiError(f"--method {method}: allowed: morris, sobol")
     if method == "morris" and (samples is not None or second_order):
@@ -94,6 +107,21 @@ def _size(method: str, trajectories: int | None, samples: int | None, second_ord
     if size < 2:
         raise commands.ApiError(f"{'--trajectories' if method == 'morris' else '--samples'} {size}: at least 2")
     return size
+
+
+def _design_size(method: str, samples: int | None, second_order: bool, emulator: bool,
+                 design_points: int | None) -> int:
+    """--emulator's design points (0: POINTS_PER_FACTOR per factor, set once the factors are known)."""
+    if not emulator:
+        raise commands.ApiError("--design-points goes with --emulator (Sobol indices from an emulator)")
+    if method != "sobol":
+        raise commands.ApiError("--emulator goes with --method sobol")
+    if samples is not None or second_order:
+        raise commands.ApiError("--samples and --second-order go with brute-force Sobol; --emulator takes "
+                                "--design-points P")
+    if design_points is not None and design_points < 4:
+        raise commands.ApiError(f"--design-points {design_points}: at least 4")
+    return design_points or 0
 
 
 def _metrics(asked: list[str] | None, names: list[str]) -> list[str]:
@@ -108,15 +136,17 @@ def _metrics(asked: list[str] | None, names: list[str]) -> list[str]:
 
 def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None = None, method: str = "morris",
                 trajectories: int | None = None, samples: int | None = None, second_order: bool = False,
-                policy: str | None = None, *, options: commands.Options | None = None, **kw) -> Sensitivity:
+                policy: str | None = None, emulator: bool = False, design_points: int | None = None, *,
+                options: commands.Options | None = None, **kw) -> Sensitivity:
     """Global sensitivity of ``metrics`` to the ``vary`` factors (``KEY=LO:HI`` or ``KEY=a,b,...``).
 
     Raises DesignError (a bad --vary), ApiError (bad options or metrics) or ScenarioError (a design
-    point whose scenario is invalid, named with its values) before any run starts."""
+    point whose scenario is invalid, named with its values) before any run starts.  ``emulator``: Sobol indices
+    from an emulator fitted to a Latin hypercube of ``design_points`` points (default 10 per factor)."""
     o = commands.resolve_options(options, kw)
     if o.replications is None:
         raise commands.ApiError("--replications auto does not go with sensitivity: give K replications per point")
-    size = _size(method, trajectories, samples, second_order)
+    size = _size(method, trajectories, samples, second_order, emulator, design_points)
     path = Path(scenario)
     base = load_scenario(path, policy, o.overrides)
     seed = base.seed if o.seed is None else o.seed
@@ -124,30 +154,37 @@ def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None
     factors = parse_factors(vary, base)
     names = _metrics(metrics, available_metrics(base))
     prob = problem(factors)
-    x = analysis.sample(method, prob, size, second_order, seed)
+    if emulator:
+        emulated.numeric_only(factors)
+        size = size or emulated.POINTS_PER_FACTOR * len(factors)
+        x = emulated.design(prob, size, seed)
+    else:
+        x = analysis.sample(method, prob, size, second_order, seed)
     try:
         check_points(len(x), o.force)
     except SizeError as e:
         raise DesignError(str(e).replace("sweep design", "sensitivity design")) from None
     if not o.quiet:
         what = (f"{size} trajectories x ({len(factors)} factors + 1)" if method == "morris" else
+                "Latin hypercube for an emulator" if emulator else
                 f"N = {size} x ({2 * len(factors) + 2 if second_order else len(factors) + 2})")
-        print(f"gridsim: sensitivity design ({method}, {what}): {len(x):,} point(s) x {reps} replication(s) "
-              f"= {len(x) * reps:,} run(s)", file=sys.stderr, flush=True)
-        if method == "sobol" and size & (size - 1):
+        print(f"gridsim: sensitivity design ({'sobol-emulator' if emulator else method}, {what}): {len(x):,} "
+              f"point(s) x {reps} replication(s) = {len(x) * reps:,} run(s)", file=sys.stderr, flush=True)
+        if method == "sobol" and not emulator and size & (size - 1):
             print(f"gridsim: warning: --samples {size} is not a power of 2; Sobol' sequences balance best "
                   "at 2^k (e.g. 64, 128, 256)", file=sys.stderr)
     commands.check_size([base], len(x), reps, replace(o, quiet=True))
     ids = {point_id(i): {f.key: f.value(v) for f, v in zip(factors, row)} for i, row in enumerate(x)}
     extra = {"method": method, "vary": vary, "metrics": names, "size": size, "second_order": second_order,
-             "policy": policy}
+             "policy": policy, **({"emulator": True} if emulator else {})}
     with commands.run_points("sensitivity", path, ids, policy, o, extra) as (res, meta):
-        result = _analyse(method, factors, names, size, second_order, res, x, seed)
+        result = _analyse(method, factors, names, size, second_order, res, x, seed, emulator)
         res.warnings += _warnings(result)
         atomic_write(res.out / "sensitivity.csv",
-                     csv_text(["factor", "metric", "method", *analysis.COLUMNS[method]], result.rows()))
+                     csv_text(["factor", "metric", "method", *result.columns], result.rows()))
         write_json(res.out / "summary.json", {
-            **meta, "warnings": res.warnings, "design": method, "factors": [f.as_dict() for f in factors],
+            **meta, "warnings": res.warnings, "design": "lhs" if emulator else method,
+            "factors": [f.as_dict() for f in factors],
             "metrics": summary_dict(summarize_metrics(res.outcomes)),  # pooled over the whole design
             "points": {pid: {"params": params, "metrics": summary_dict(res.summaries[pid])}
                        for pid, params in ids.items()},
@@ -157,25 +194,30 @@ def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None
 
 
 def _analyse(method: str, factors: list[SFactor], names: list[str], size: int, second_order: bool,
-             res: commands.Sweep, x: np.ndarray, seed: int) -> Sensitivity:
+             res: commands.Sweep, x: np.ndarray, seed: int, emulator: bool = False) -> Sensitivity:
     pids = list(res.points)
     k = res.replications
     by = {(o.variant, o.replication): o.metrics for o in res.outcomes if o.ok}
-    indices, noise, skipped = {}, {}, {}
+    indices, noise, skipped, checks = {}, {}, {}, {}
     for m in names:
         values = np.array([[by.get((pid, r), {}).get(m, math.nan) for r in range(k)] for pid in pids], float)
         if not np.isfinite(values).all():
             bad = int((~np.isfinite(values).all(axis=1)).sum())
             skipped[m] = f"no value at {bad} of {len(pids)} point(s) (a failed run, or undefined there)"
             continue
-        indices[m] = analysis.analyze(method, problem(factors), x, values.mean(axis=1), second_order, seed)
+        if emulator:
+            indices[m], checks[m] = emulated.indices(factors, x, values.mean(axis=1), emulated.nugget(values), seed)
+        else:
+            indices[m] = analysis.analyze(method, problem(factors), x, values.mean(axis=1), second_order, seed)
         noise[m] = analysis.noise_share(values)
-    return Sensitivity(method, factors, names, indices, noise, size, second_order, res, skipped)
+    return Sensitivity(method, factors, names, indices, noise, size, second_order, res, skipped,
+                       checks if emulator else None)
 
 
 def _warnings(s: Sensitivity) -> list[str]:
     out = [f"{m}: not analysed: {why}" for m, why in s.skipped.items()]
     out += [w for m in s.indices if (w := s.sample_warning(m))]
+    out += [w for m, c in (s.emulator or {}).items() if (w := emulated.check_warning(m, c))]
     for m, share in s.noise.items():
         if share > analysis.NOISE_WARN:
             out.append(f"{m}: replication noise is {100 * share:.0f}% of the variance of the point means; "
@@ -188,15 +230,29 @@ def _warnings(s: Sensitivity) -> list[str]:
 def block(s: Sensitivity, points: int, replications: int) -> dict[str, Any]:
     """summary.json's ``sensitivity`` block."""
     return _json_safe({
-        "method": s.method, "library": "SALib", "factors": [f.as_dict() for f in s.factors],
-        "metrics": s.metrics, ("trajectories" if s.method == "morris" else "samples"): s.size,
+        "method": s.label, "library": "SALib", "factors": [f.as_dict() for f in s.factors],
+        "metrics": s.metrics, _size_name(s): s.size,
         "second_order": s.second_order, "num_levels": analysis.NUM_LEVELS if s.method == "morris" else None,
         "points": points, "replications": replications, "runs": points * replications,
         "conf_level": analysis.CONF_LEVEL, "num_resamples": analysis.NUM_RESAMPLES,
         "indices": s.indices, "noise_share": s.noise, "noise_warn": analysis.NOISE_WARN,
         "ranking": {m: s.ranking(m) for m in s.indices}, "skipped": s.skipped,
         "sample_too_small": {m: s.impossible(m) for m in s.indices if s.impossible(m)},
+        **({"emulator": emulator_block(s)} if s.emulator is not None else {}),
     })
+
+
+def _size_name(s: Sensitivity) -> str:
+    return "trajectories" if s.method == "morris" else "design_points" if s.emulator is not None else "samples"
+
+
+def emulator_block(s: Sensitivity) -> dict[str, Any]:
+    """summary.json's ``sensitivity.emulator``: the design, the estimation settings and each metric's diagnostics."""
+    return {"design": "lhs", "design_points": s.size, "kernel": "linear trend + Matern 5/2 (ARD)",
+            "nugget": "each point's variance of its mean over its replications", "mean_samples": emulated.MEAN_SAMPLES,
+            "mean_resamples": emulated.MEAN_RESAMPLES,
+            "draws": emulated.DRAWS, "resamples_per_draw": emulated.RESAMPLES_PER_DRAW,
+            "interval": list(emulated.INTERVAL), "diagnostics": {m: c.as_dict() for m, c in s.emulator.items()}}
 
 
 def _json_safe(x: Any) -> Any:

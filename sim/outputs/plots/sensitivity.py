@@ -77,14 +77,23 @@ def _morris(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str
     _save(fg, fig, block, f"sensitivity-morris-{metric}", metric)
 
 
+def _sobol_err(by_factor: dict[str, Any], order: list[str], idx: str, v: np.ndarray) -> np.ndarray:
+    """Error bars: the emulator's interval (``idx_lo``, ``idx_hi``) when there is one, else ± the bootstrap's."""
+    if all(f"{idx}_lo" in by_factor[k] for k in order):
+        lo = np.array([_num(by_factor[k].get(f"{idx}_lo")) for k in order])
+        hi = np.array([_num(by_factor[k].get(f"{idx}_hi")) for k in order])
+        return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))
+    return np.nan_to_num(np.array([_num(by_factor[k].get(f"{idx}_conf")) for k in order]))
+
+
 def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str, Any], order: list[str]) -> None:
     y = np.arange(len(order))
     fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.9 + 0.32 * len(order)))
     for j, (idx, off) in enumerate((("S1", 0.18), ("ST", -0.18))):
         v = np.array([_num(by_factor[k].get(idx)) for k in order])
-        c = np.array([_num(by_factor[k].get(f"{idx}_conf")) for k in order])
         ax.barh(y + off, v, height=0.34, color=PALETTE[j], label=_w(fg, idx))
-        ax.errorbar(v, y + off, xerr=np.nan_to_num(c), fmt="none", ecolor="black", capsize=1.5, lw=0.7)
+        ax.errorbar(v, y + off, xerr=_sobol_err(by_factor, order, idx, v), fmt="none", ecolor="black", capsize=1.5,
+                    lw=0.7)
     ax.set_yticks(y, [param_label(k, fg.lang, fg.f.scenario) for k in order])
     ax.axvline(0, color="black", lw=0.6)
     ax.set_xlabel(_w(fg, "share"))

@@ -189,6 +189,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
                "{k}（SALib），{d}个因素，{p}个参数组合，每个组合{r}次重复，共同随机数。",
                k=say(lang, "Morris screening", "Morris筛选法") if morris else say(lang, "Sobol indices", "Sobol指数"),
                d=len(b.get("factors", [])), p=b.get("points"), r=b.get("replications"))]
+    out += _emulator_sentence(b, lang)
 
     def val(m: str, x: float | None) -> str:  # an effect is a change: a share's in percentage points
         return format_value(m, x, lang, stored_shown(m, diff=True)) if morris else ("–" if x is None else f"{x:.2f}")
@@ -254,6 +255,21 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             for m, why in b.get("skipped", {}).items()]
     return out
 
+
+
+def _emulator_sentence(b: dict[str, Any], lang: str) -> list[str]:
+    """Sobol from an emulator: how the indices were computed, and which emulators failed their check."""
+    em = b.get("emulator")
+    if not em:
+        return []
+    failed = [metric_label(m, lang) for m, d in em.get("diagnostics", {}).items() if not d.get("passed")]
+    text = say(lang, "The indices come from a Gaussian-process emulator fitted to these points (Latin hypercube), "
+                     "not from the runs directly; their 95% intervals carry the emulator's uncertainty.",
+               "这些指数来自对上述参数组合（拉丁超立方设计）拟合的高斯过程代理模型，而非直接来自模拟；其95%区间包含代理模型的不确定性。")
+    if failed:
+        text += say(lang, " Warning: the emulator of {m} fails its leave-one-out check: do not trust those indices.",
+                    "警告：{m}的代理模型未通过留一法检验，其指数不可信。", m=listing(failed, lang))
+    return [text]
 
 
 def _problem(p: dict[str, Any], lang: str) -> str:

@@ -211,8 +211,11 @@ def key_table(f: Folder, lang: str) -> Table:
 
 
 def index_interval(ind: dict[str, Any], morris: bool) -> tuple[float, float]:
-    """The 95% interval of a factor's μ* (Morris; never below zero, as μ* is not) or ST (Sobol) from its ± half-width."""
+    """The 95% interval of a factor's μ* (Morris; never below zero, as μ* is not) or ST (Sobol) from its ± half-width,
+    or ST's emulator interval (``ST_lo``, ``ST_hi``) when the indices come from an emulator."""
     idx = "mu_star" if morris else "ST"
+    if not morris and ind.get("ST_lo") is not None and ind.get("ST_hi") is not None:
+        return ind["ST_lo"], ind["ST_hi"]  # an emulator's interval (docs/sensitivity.md)
     v, c = ind.get(idx), ind.get(f"{idx}_conf")
     if v is None or c is None:
         return math.nan, math.nan
