@@ -127,7 +127,7 @@ def main() -> None:
                              "metrics": METRICS, "replications": a.replications, "workers": a.workers},
                     "tolerance": TOLERANCE, "emulator": {}}
     runs = {f"emulator-{p}": ["--emulator", "--design-points", str(p)] for p in a.design_points}
-    runs["brute"] = ["--samples", str(a.samples)]
+    runs["brute"] = ["--samples", str(a.samples), *(["--force"] if 5 * a.samples > 10_000 else [])]
     found = {}
     before = json.loads((base / "bench.json").read_text()) if a.reuse and (base / "bench.json").exists() else {}
     for name, extra in runs.items():
