@@ -117,3 +117,23 @@ def test_report_and_docs_say_which_uncertainty_the_intervals_cover(compared):
     for readme in ("README.md", "README.zh.md"):
         text = (ROOT / readme).read_text(encoding="utf-8")
         assert "layout_per_replication" in text and "--ensemble" in text and "calibrate" in text
+
+
+def test_run_report_names_no_worst_grid_and_spells_the_override_as_toml(tmp_path):
+    """Each replication's worst grid is one of its own layout: the findings name none (the per-grid table's
+    worst grid, a mean over layouts, is not the grid whose coverage the metric averages); the override is
+    shown as --set takes it back (``true``), in summary.json, the report and the workbook."""
+    out = tmp_path / "r"
+    api.run(BAOTA, "baseline", replications=3, out=out, overrides=SMALL + PER, workers=1, quiet=True)
+    assert "grids.generate.layout_per_replication=true" in (out / "summary.json").read_text(encoding="utf-8")
+    for lang, sentence, named in (("en", "each replication's worst grid being one of its own layout", "(grid G"),
+                                  ("zh", "各次的最差网格是各自布局中的网格", "（网格G")):
+        assert main(["report", str(out), "--lang", lang]) == 0
+        md = (out / ("report.md" if lang == "en" else "report.zh.md")).read_text(encoding="utf-8")
+        assert sentence in md and named not in md.split("\n## ")[0]
+        assert "layout_per_replication=true" in md and "layout_per_replication=True" not in md
+    # without the option the findings do name the worst grid
+    fixed = tmp_path / "f"
+    api.run(BAOTA, "baseline", replications=2, out=fixed, overrides=SMALL, workers=1, quiet=True)
+    assert main(["report", str(fixed)]) == 0
+    assert "the worst-covered grid averaged" in (fixed / "report.md").read_text(encoding="utf-8")

@@ -141,3 +141,11 @@ def test_side_of_a_paired_difference_follows_the_metric_s_better_direction():
     assert side("coverage_mean", 0.01, 0.03) == "better" and side("coverage_mean", -0.03, -0.01) == "worse"
     assert side("resolution_hours_p90", -0.54, -0.43) == "better" and side("resolution_hours_p90", 0.1, 0.2) == "worse"
     assert side("coverage_mean", -0.01, 0.02) is None and side("coverage_mean", None, 0.02) is None
+
+
+def test_small_shares_keep_a_digit():
+    """0.52% and 0.48% are both about half a percent: neither is shown as 1% or 0%."""
+    from sim.outputs.numbers import share_percent
+
+    assert [share_percent(x) for x in (0.0052, 0.0048, 0.041, 0.0004, 0.0, 0.25, 1.0)] == \
+        ["0.5%", "0.5%", "4.1%", "0.04%", "0%", "25%", "100%"]

@@ -108,7 +108,7 @@ def sensitivity(out: Path, *args: str, vary=(CADRES, PACE), reps: int = 2) -> in
     return main(argv)
 
 
-def test_emulator_sobol_on_an_mmc_grid(tmp_path, capsys):
+def test_emulator_sobol_on_an_mmc_grid(tmp_path, capsys, monkeypatch):
     out = tmp_path / "em"
     assert sensitivity(out, "--method", "sobol", "--emulator") == 0
     printed = capsys.readouterr().out
@@ -136,9 +136,28 @@ def test_emulator_sobol_on_an_mmc_grid(tmp_path, capsys):
 
     cells = [str(c) for row in load_workbook(out / "results.xlsx")["about"].values for c in row if c]
     assert any("--method sobol" in c and "--emulator --design-points 20" in c for c in cells)
-    assert main(["report", str(out)]) == 0  # the report says where the indices come from, with the bars drawn
-    assert "Gaussian-process emulator" in (out / "report.md").read_text()
+    from sim.outputs.plots.canvas import Figures
+
+    labels, save = {}, Figures.save
+    monkeypatch.setattr(Figures, "save", lambda fg, fig, name, *a, **k: (labels.setdefault(
+        (name, fg.lang), fig.axes[0].get_xlabel()), save(fg, fig, name, *a, **k))[1])
+    for lang in ("en", "zh"):  # the report says where the indices come from, with the bars drawn
+        assert main(["report", str(out), "--lang", lang]) == 0
+    md, zh = (out / "report.md").read_text(), (out / "report.zh.md").read_text()
+    assert "Gaussian-process emulator" in md
     assert (out / "figures" / "sensitivity-sobol-wait_hours_mean.png").exists()
+    # the emulator's indices are of the expected output, not of the point means (which carry the noise)
+    assert labels["sensitivity-sobol-wait_hours_mean", "en"] == "share of the variance of the expected output"
+    assert labels["sensitivity-sobol-wait_hours_mean", "zh"] == "占期望输出方差的比例"
+    # its leave-one-out check, in both languages, from summary.json; the method section says how the indices and
+    # their interval were computed, not "over replications"
+    x = f"{d['max_abs_standardized_error']:.1f}"
+    assert f"{d['outside']} of 20 points beyond 3 standard errors, largest {x}" in md
+    assert f"20个点中{d['outside']}个超出3个标准误，最大{x}" in zh
+    assert "100 joint posterior draws of the emulator" in md and "代理模型100次联合后验抽样" in zh
+    share = b["noise_share"]["wait_hours_mean"]
+    assert 0 < share < 0.1 and "noise is 0% " not in md and "的0%" not in zh  # a small share keeps a digit
+    assert f" {100 * share:.1f}% of the variance of the point means" in md
 
 
 @pytest.mark.parametrize("vary,extra,needle", [
@@ -197,3 +216,15 @@ def test_emulator_sobol_of_an_mmc_grid_matches_erlang_c(tmp_path):
         for j, k in enumerate(keys):
             assert float(got[(metric, k)]["S1"]) == pytest.approx(s1[j], abs=0.05), (metric, k)
             assert float(got[(metric, k)]["ST"]) == pytest.approx(st[j], abs=0.05), (metric, k)
+
+
+def test_one_factors_interval_is_clipped_to_the_shares_an_index_can_be():
+    """With one factor S1 = ST = 1 exactly (it explains all the variance); the bootstrap of the draws spreads
+    around 1, but an index is a share: its interval stays in [0, 1] and, here, reaches 1."""
+    x = np.linspace(0.0, 1.0, 10)[:, None]
+    out, _ = emulated.indices([SFactor("a", "real", 0.0, 1.0)], x, np.sin(3 * x[:, 0]) + 2.0, 1e-4, 5)
+    a = out["a"]
+    assert a["S1"] == pytest.approx(1.0, abs=0.02) and a["ST"] == pytest.approx(1.0, abs=0.02)
+    for i in ("S1", "ST"):
+        assert 0.0 <= a[f"{i}_lo"] <= a[f"{i}_hi"] <= 1.0
+        assert a[f"{i}_hi"] == 1.0

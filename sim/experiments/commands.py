@@ -25,7 +25,7 @@ from sim.experiments.runs import RunOutcome, metric_names, replication_seed, var
 from sim.experiments.atomic import atomic_write
 from sim.experiments.results import csv_text, default_dir, failures_csv, grids_csv, points_csv, replications_csv, summary_dict, versions, wartime_csv, write_json
 from sim.model.district import build_district
-from sim.scenario import Scenario, ScenarioError, load_scenario, merge_inputs, read_toml
+from sim.scenario import Scenario, ScenarioError, load_scenario, merge_inputs, override_text, read_toml
 from sim.experiments.designs import Factor, make_design, point_id
 
 
@@ -254,7 +254,7 @@ def _write_common(plan: Plan, o: Options, label: str, out: Path, outcomes: list[
     elif (out / "failures.csv").exists():
         (out / "failures.csv").unlink()  # a resume has retried them all successfully
     return {"command": plan.command, "scenario": first.name, "scenario_file": plan.scenario_file,
-            "overrides": [f"{k}={v}" for k, v in o.overrides], "replications": n,
+            "overrides": [override_text(k, v) for k, v in o.overrides], "replications": n,
             "seeds": {"root": plan.seed, "scheme": "replication k of every variant: "
                       "SeedSequence(root, spawn_key=(k,)); streams derived from it by name"},
             "warmup_days": first.calendar.warmup_days, "horizon_days": first.calendar.horizon_days,

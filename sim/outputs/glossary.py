@@ -315,6 +315,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sens_sigma": ("σ: spread of the effects ({unit})", "σ：效应的离散程度（{unit}）"),
     "sens_diagonal": ("σ = μ*", "σ = μ*"),
     "sens_share": ("share of the variance of the point means", "占各参数组合均值方差的比例"),
+    "sens_share_expected": ("share of the variance of the expected output", "占期望输出方差的比例"),
     "sens_S1": ("S1 (factor alone)", "S1（单独作用）"), "sens_ST": ("ST (with interactions)", "ST（含交互作用）"),
     "sens_noise": ("noise share {x}", "噪声占比 {x}"),
     "sens_small": ("Warning: the sample is too small for these indices (some are values no true index can have, "

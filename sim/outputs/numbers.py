@@ -205,3 +205,9 @@ def side(metric: str, lo: float | None, hi: float | None) -> str | None:
 __all__ = ["CADRE_DAY_HOURS", "DAYS_FROM_HOURS", "Shown", "better", "ci_decimals", "ci_parts",
            "diff_parts", "format_ci", "format_diff", "format_value", "plain_decimals", "shown_unit",
            "side", "significant", "stored_shown", "stored_unit", "unit_header", "with_unit"]
+
+
+def share_percent(share: float) -> str:
+    """A share (0..1) in %, with digits enough that a small one is not rounded to 0% or 1% (0.0048 -> 0.5%)."""
+    p = 100 * share
+    return f"{p:.0f}%" if p == 0 or abs(p) >= 9.95 else f"{p:.1f}%" if abs(p) >= 0.095 else f"{p:.1g}%"

@@ -14,6 +14,7 @@ from sim.scenario.loading import (
     dump_toml,
     load_scenario,
     merge_inputs,
+    override_text,
     parse_set,
     parse_value,
     read_toml,
@@ -23,6 +24,6 @@ from sim.scenario.schema import Profile, Scenario, Target
 
 __all__ = [
     "DIST_NAMES", "Distribution", "apply_override", "deep_merge", "FieldError", "ScenarioError", "build_scenario", "dump_toml", "load_scenario",
-    "merge_inputs", "parse_set", "parse_value", "read_toml", "LEVELS", "ROLES", "WEEKDAYS", "WORKPLACES", "GridSpec", "Hours",
+    "merge_inputs", "override_text", "parse_set", "parse_value", "read_toml", "LEVELS", "ROLES", "WEEKDAYS", "WORKPLACES", "GridSpec", "Hours",
     "Attended", "Profile", "Scenario", "Target",
 ]

@@ -64,6 +64,24 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def override_text(key: str, value: Any) -> str:
+    """``key=value`` as ``--set`` takes it back (TOML spelling: ``true``, not Python's ``True``); a bare string
+    stays as typed."""
+    return f"{key}={value if isinstance(value, str) else _toml(value)}"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return tomli_w.dumps({"v": value})[4:].strip()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
 def apply_override(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     """Set a dotted ``key`` in nested tables (``cadres.sunk.count``), creating tables as needed.
 

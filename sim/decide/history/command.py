@@ -31,7 +31,7 @@ from sim.experiments.campaign import CampaignError, check_out
 from sim.experiments.designs import DesignError, point_id
 from sim.experiments.results import csv_text, summary_dict, write_json
 from sim.experiments.statistics import summarize_metrics
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, override_text
 
 DEFAULT_WAVES = 3
 DEFAULT_RUNS_PER_WAVE = 40
@@ -129,7 +129,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
     seed = base.seed if o.seed is None else o.seed
     out = Path(o.out) if o.out else commands.fresh_dir(base.name, "calibrate")
     spec = {"vary": vary, "waves": waves, "runs_per_wave": runs_per_wave, "cutoff": cutoff, "rule": rule,
-            "replications": reps, "seed": seed, "policy": policy, "overrides": [f"{k}={v}" for k, v in o.overrides],
+            "replications": reps, "seed": seed, "policy": policy, "overrides": [override_text(k, v) for k, v in o.overrides],
             "targets": [t.__dict__ for t in targets]}
     doc = {"command": "calibrate", "scenario_file": str(path), "history_match": spec}
     commands.check_size([base], runs_per_wave, reps, replace(o, quiet=True))

@@ -36,7 +36,7 @@ from sim.experiments.results import csv_text, grids_csv, replications_csv, summa
 from sim.experiments.runs import RunOutcome
 from sim.experiments.statistics import MetricSummary, summarize
 from sim.model.district import build_district
-from sim.scenario import Scenario, ScenarioError, build_scenario, dump_toml, merge_inputs, read_toml
+from sim.scenario import Scenario, ScenarioError, build_scenario, dump_toml, merge_inputs, override_text, read_toml
 from sim.scenario.loading import apply_override
 
 
@@ -433,7 +433,7 @@ def _write(res: Optimization, resolved: dict[str, Any], every: list[RunOutcome],
         atomic_write(out / "grids.csv", grids_csv(build_district(base)))  # the layout the maps draw
     write_json(out / "summary.json", {
         "command": "optimize", "scenario": res.scenario_name, "scenario_file": plan.scenario_file,
-        "overrides": [f"{k}={v}" for k, v in o.overrides], "replications": c.replications if c else 0,
+        "overrides": [override_text(k, v) for k, v in o.overrides], "replications": c.replications if c else 0,
         "seeds": {"root": res.seed, "scheme": "replication k of every candidate: SeedSequence(root, spawn_key=(k,)) "
                   "(common random numbers); streams derived from it by name"},
         "warmup_days": base.calendar.warmup_days, "horizon_days": base.calendar.horizon_days,

@@ -23,7 +23,8 @@ Cannamela & Iooss 2014):
    posterior draws of the emulator (``Emulator.sample``) on a smaller Saltelli sample,
    each draw's indices resampled ``RESAMPLES_PER_DRAW`` times (bootstrap of the sample
    rows): the interval carries the emulator's uncertainty and that sample's Monte
-   Carlo error together (Le Gratiet et al. 2014, §3).
+   Carlo error together (Le Gratiet et al. 2014, §3); clipped to [0, 1], as an index
+   is a share of the variance (one factor's S1 = 1 would otherwise get [0.87, 1.14]).
 
 The indices are those of the *expected* output (the emulator filters simulation
 noise out); brute-force Sobol on K-replication means also counts the part of the
@@ -158,7 +159,8 @@ def _indices(factors: list[SFactor], x: np.ndarray, means: np.ndarray, var_of_me
                 s1[i, :, j] = first_order(a[r], ab[r, j], b[r])
                 st[i, :, j] = total_order(a[r], ab[r, j], b[r])
     for j, f in enumerate(factors):
-        (s1_lo, s1_hi), (st_lo, st_hi) = (np.percentile(v[:, :, j], INTERVAL) for v in (s1, st))
+        # indices are shares of a variance: the bootstrap's spread past 0 or 1 is sampling error, not a share
+        (s1_lo, s1_hi), (st_lo, st_hi) = (np.clip(np.percentile(v[:, :, j], INTERVAL), 0.0, 1.0) for v in (s1, st))
         out[f.key].update(S1_lo=float(s1_lo), S1_hi=float(s1_hi), ST_lo=float(st_lo), ST_hi=float(st_hi))
     return out, check
 

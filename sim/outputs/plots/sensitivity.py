@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.outputs.glossary import param_label, unit_label, word
-from sim.outputs.numbers import stored_shown
+from sim.outputs.numbers import share_percent, stored_shown
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.style import PALETTE, WIDTH
 
@@ -43,7 +43,7 @@ def sensitivity_figures(fg: Figures) -> None:
 def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
     name = fg.metric_name(metric)
     share = _num(block.get("noise_share", {}).get(metric))
-    noise = _w(fg, "noise", x=f"{100 * share:.0f}%") if math.isfinite(share) else ""
+    noise = _w(fg, "noise", x=share_percent(share)) if math.isfinite(share) else ""
     return _w(fg, key, metric=name) + (f" · {noise}" if noise else "")
 
 
@@ -96,7 +96,8 @@ def _sobol(fg: Figures, block: dict[str, Any], metric: str, by_factor: dict[str,
                     lw=0.7)
     ax.set_yticks(y, [param_label(k, fg.lang, fg.f.scenario) for k in order])
     ax.axvline(0, color="black", lw=0.6)
-    ax.set_xlabel(_w(fg, "share"))
+    # an emulator's indices are of the expected output (it filters the noise out), brute force's of the point means
+    ax.set_xlabel(_w(fg, "share_expected" if block.get("method") == "sobol-emulator" else "share"))
     ax.grid(axis="y", visible=False)
     ax.set_title(_title(fg, block, metric, "t_sobol"), fontsize=7.5)
     ax.legend(fontsize=6)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.experiments.indices import index_text, problem_text
 from sim.outputs.glossary import metric_label, param_label
-from sim.outputs.numbers import diff_parts, format_ci, format_diff, format_value, stored_shown, with_unit
+from sim.outputs.numbers import diff_parts, format_ci, format_diff, format_value, share_percent, stored_shown, with_unit
 from sim.outputs.plots import Folder
 from sim.outputs.report.say import capital, listing, say
 from sim.outputs.report.sections import index_ci, index_interval, policy
@@ -246,8 +246,8 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
         share = b.get("noise_share", {}).get(m)
         if share is not None:
             noisy = share > b.get("noise_warn", 0.5)
-            text += say(lang, " Replication noise is {s:.0f}% of the variance of the point means{tail}",
-                        "重复噪声占各参数组合均值方差的{s:.0f}%{tail}", s=100 * share,
+            text += say(lang, " Replication noise is {s} of the variance of the point means{tail}",
+                        "重复噪声占各参数组合均值方差的{s}{tail}", s=share_percent(share),
                         tail=say(lang, ": these indices mostly measure noise; more replications are needed.",
                                  "：这些指数主要反映噪声，需要更多重复。") if noisy else say(lang, ".", "。"))
         out.append(text)
@@ -266,10 +266,20 @@ def _emulator_sentence(b: dict[str, Any], lang: str) -> list[str]:
     text = say(lang, "The indices come from a Gaussian-process emulator fitted to these points (Latin hypercube), "
                      "not from the runs directly; their 95% intervals carry the emulator's uncertainty.",
                "这些指数来自对上述参数组合（拉丁超立方设计）拟合的高斯过程代理模型，而非直接来自模拟；其95%区间包含代理模型的不确定性。")
+    text += "".join(_loo(metric_label(m, lang), d, lang) for m, d in em.get("diagnostics", {}).items())
     if failed:
         text += say(lang, " Warning: the emulator of {m} fails its leave-one-out check: do not trust those indices.",
                     "警告：{m}的代理模型未通过留一法检验，其指数不可信。", m=listing(failed, lang))
     return [text]
+
+
+def _loo(name: str, d: dict[str, Any], lang: str) -> str:
+    """One emulator's leave-one-out check (sim.decide.sensitivity.emulated.Check) in a sentence."""
+    return say(lang, " Leave-one-out check of the emulator of {m}: {o} of {p} points beyond {c:g} standard errors, "
+                     "largest {x:.1f} ({ok}).", "{m}代理模型的留一法检验：{p}个点中{o}个超出{c:g}个标准误，最大{x:.1f}（{ok}）。",
+               m=name, o=d.get("outside", "?"), p=d.get("points", "?"), c=d.get("cutoff", 3),
+               x=d.get("max_abs_standardized_error", math.nan),
+               ok=say(lang, "passed", "通过") if d.get("passed") else say(lang, "failed", "未通过"))
 
 
 def _problem(p: dict[str, Any], lang: str) -> str:

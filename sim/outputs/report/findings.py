@@ -15,7 +15,7 @@ from typing import Any
 
 from sim.experiments.statistics import paired_differences
 from sim.outputs.glossary import metric_label
-from sim.outputs.grid_table import grid_rows, worst
+from sim.outputs.grid_table import grid_rows, layout_per_replication, worst
 from sim.outputs.numbers import better, format_ci, format_diff, format_value, side, significant, stored_unit
 from sim.outputs.plots import Folder
 from sim.outputs.plots.sweep import DEFAULT_TARGETS
@@ -65,17 +65,11 @@ def run_findings(f: Folder, lang: str) -> list[str]:
                           s=_ci("sla_attainment", m["sla_attainment"], lang)) if "sla_attainment" in m
                       else say(lang, ".", "。")))
     if "coverage_mean" in m:
-        rows = grid_rows(f.path, f.variants[0], f.runs)
-        low = worst(rows, "grid_coverage", 1)
-        where = say(lang, " (grid {g}, {c}, {s})", "（网格{g}，街道{s}，社区{c}）", g=low[0].id, c=low[0].community,
-                    s=low[0].street) if low else ""
         # coverage_mean is a time average of the share of all households visited within the target interval
         out.append(say(lang, "On an average day of the window, {c} of all households had been visited in the last {t} "
-                             "days; the worst-covered grid averaged {w}{where}.",
-                       "统计期内平均每天有{c}的住户在近{t}天内得到入户走访；覆盖率最低的网格平均为{w}{where}。",
+                             "days; ", "统计期内平均每天有{c}的住户在近{t}天内得到入户走访；",
                        t=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}",
-                       c=_ci("coverage_mean", m["coverage_mean"], lang),
-                       w=_ci("coverage_min_grid", m.get("coverage_min_grid"), lang), where=where))
+                       c=_ci("coverage_mean", m["coverage_mean"], lang)) + _worst_grid(f, m, lang))
     out += _escalation(m, lang)
     if COST in m:
         war = (m.get("wartime_cadre_hours") or {}).get("mean") or 0.0
@@ -89,6 +83,20 @@ def run_findings(f: Folder, lang: str) -> list[str]:
                           t=_ci("cost_total", m["cost_total"], lang)) if "cost_total" in m else "")
                    + say(lang, ".", "。"))
     return [*out, *_wartime_visits(f, m, lang), *_against_published(f, m, lang)]  # one topic a bullet
+
+
+def _worst_grid(f: Folder, m: dict[str, Any], lang: str) -> str:
+    """The worst grid's coverage, naming the grid only when every replication had the same layout: with
+    ``layout_per_replication`` each replication's worst grid is one of its own layout, so no one grid is it."""
+    w = _ci("coverage_min_grid", m.get("coverage_min_grid"), lang)
+    if layout_per_replication(f.scenario):
+        return say(lang, "the worst-covered grid's share averaged {w} over the replications, each replication's worst "
+                         "grid being one of its own layout.",
+                   "各次重复中覆盖率最低的网格平均为{w}（每次重复的网格布局各不相同，各次的最差网格是各自布局中的网格）。", w=w)
+    low = worst(grid_rows(f.path, f.variants[0], f.runs), "grid_coverage", 1)
+    where = say(lang, " (grid {g}, {c}, {s})", "（网格{g}，街道{s}，社区{c}）", g=low[0].id, c=low[0].community,
+                s=low[0].street) if low else ""
+    return say(lang, "the worst-covered grid averaged {w}{where}.", "覆盖率最低的网格平均为{w}{where}。", w=w, where=where)
 
 
 def _escalation(m: dict[str, Any], lang: str) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 from sim.outputs.areas import AreaRow, areas, header
 from sim.outputs.glossary import better_label, emergency_label, label, metric_label, param_label, value_label
 from sim.outputs.grid_table import grid_rows, layout, worst
-from sim.outputs.numbers import better, format_ci, format_value, significant, stored_shown
+from sim.outputs.numbers import better, format_ci, format_value, share_percent, significant, stored_shown
 from sim.outputs.plots import Folder
 from sim.outputs.report.document import Table
 from sim.outputs.report.say import listing, say
@@ -195,7 +195,7 @@ def key_table(f: Folder, lang: str) -> Table:
         morris = b.get("method") == "morris"
         rows = [[metric_label(m, lang), f"{i}. {param_label(k, lang, f.scenario)}",
                  index_ci(m, b["indices"][m][k], morris, lang),
-                 "–" if b.get("noise_share", {}).get(m) is None else f"{100 * b['noise_share'][m]:.0f}%"]
+                 "–" if b.get("noise_share", {}).get(m) is None else share_percent(b["noise_share"][m])]
                 for m, order in b.get("ranking", {}).items() for i, k in enumerate(order[:6], 1)]
         return Table([h_metric, say(lang, "factor (ranked)", "因素（按影响排序）"),
                       say(lang, "μ* [95% CI]", "μ* [95%置信区间]") if morris else say(lang, "ST [95% CI]", "ST [95%置信区间]"),
@@ -208,6 +208,18 @@ def key_table(f: Folder, lang: str) -> Table:
                                  if m not in metrics}}
     rows = [[metric_label(n, lang), cell(n, metrics.get(n), lang), better_label(better(n), lang)] for n in names]
     return Table([h_metric, h_mean, say(lang, "better", "更优方向")], rows)
+
+
+def _emulator_intervals(f: Folder, lang: str) -> str:
+    """How ``sensitivity --emulator``'s indices and their intervals were computed (not over replications)."""
+    if ((f.summary.get("sensitivity") or {}).get("method")) != "sobol-emulator":
+        return ""
+    return say(lang, ", except the Sobol indices': those are of the expected output, computed (SALib) on the predictions "
+                     "of a Gaussian-process emulator fitted to the point means, and their 95% interval is the 2.5-97.5% "
+                     "range of the indices over 100 joint posterior draws of the emulator, each bootstrapped over the "
+                     "sample's rows, clipped to [0, 1] (docs/sensitivity.md)",
+               "；Sobol指数除外：指数针对期望输出，由对各参数组合均值拟合的高斯过程代理模型的预测值（SALib）计算，其95%区间为"
+               "代理模型100次联合后验抽样（每次对样本行自助重抽）所得指数的2.5%–97.5%分位范围，并截取到[0, 1]（docs/sensitivity.md）")
 
 
 def index_interval(ind: dict[str, Any], morris: bool) -> tuple[float, float]:
@@ -397,7 +409,7 @@ def method(f: Folder, lang: str) -> str:
         "folder); every other number there is marked as an assumption. Experimentation: {reps}, each {h} days with the "
         "first {w} discarded as warm-up ({mser}); root seed {seed}, replication k of every variant seeded by "
         "SeedSequence(root, spawn_key=(k,)), so all variants see the same issues (common random numbers) and "
-        "differences are paired. Intervals are Student-t 95% confidence intervals over replications. {covers} Units: durations "
+        "differences are paired. Intervals are Student-t 95% confidence intervals over replications{em}. {covers} Units: durations "
         "in hours (days when 72 h or more), cadre time in cadre-days of 8 hours, shares in %, differences of shares in "
         "percentage points. Visit coverage ('share of households visited within the interval') is, on each day of the "
         "window, the share of all households (each grid weighted by its households) visited in the last {d} days "
@@ -406,10 +418,10 @@ def method(f: Folder, lang: str) -> str:
         "须经入户走访或延迟上报才被发现；由网格员和按周排班的下沉干部办理，可逐级上报至社区、街道和区级部门（情景如有设定，久拖未办的事项会自行上交"
         "或成为越级上访）；突发事件期间转入战时状态。数据：情景文件所引用的公开数字（本文件夹中的scenario.resolved.toml），其余数字均标为假设。试验：{reps}，每次模拟"
         "{h}天，前{w}天作为预热期剔除（{mser}）；根随机种子{seed}，各方案第k次重复均以SeedSequence(root, spawn_key=(k,))"
-        "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间。{covers}单位：时长以小时计"
+        "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间{em}。{covers}单位：时长以小时计"
         "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。入户走访覆盖率为统计期内每天全部住户中"
         "近{d}天内得到走访的比例（各网格按户数加权，visits.target_interval_days）的日均值；最差网格入户走访覆盖率为该比例最低的网格自身的值。",
-        obj=objective, covers=covers(f.scenario, lang), g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
+        obj=objective, em=_emulator_intervals(f, lang), covers=covers(f.scenario, lang), g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
         reps=_replications(f, lang), h=f"{s.get('horizon_days', 0):g}", w=f"{s.get('warmup_days', 0):g}",
         mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"),
         d=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}")
