@@ -310,3 +310,27 @@ def test_the_command_line_prints_the_robustness_table(compared, tmp_path, capsys
     assert "3 replication(s) each in each of 3 parameter sets" in out
     row = next(line for line in out.splitlines() if line.startswith("more ") and " wait_hours_mean " in line)
     assert row.split()[3:6] == ["3/3", "0/3", "0/3"]  # better, worse, not distinguishable
+
+
+def test_an_ensemble_optimum_is_plotted_and_reported_with_the_set_its_interval_comes_from(tmp_path, capsys):
+    """The pooled mean need not lie in the hardest set's decision interval: the figure draws them apart (it used to
+    fail on a negative error bar), and terminal, candidates.csv, summary and report name the set."""
+    p = _rates(tmp_path, [2.4, 3.6])
+    out = tmp_path / "o"
+    code = main(["optimize", str(ROOT / "scenarios" / "validation" / "mmc.toml"), "--lever",
+                 "cadres.grid_workers.per_grid=4:6:1", "--target", "wait_hours_mean<=0.5", "--ensemble", str(p),
+                 "--replications", "5", "--set", "calendar.horizon_days=60", "--set", "calendar.warmup_days=7",
+                 "--plot", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0 and (out / "figures" / "optimize-wait_hours_mean.png").is_file()
+    rows = {r["cadres.grid_workers.per_grid"]: r for r in _rows(out / "candidates.csv")}
+    five = rows["5"]
+    assert five["chosen"] == "yes"
+    lo, hi, mean = (float(five[f"wait_hours_mean_{k}"]) for k in ("decided_lo", "decided_hi", "mean"))
+    assert not lo <= mean <= hi  # the case that crashed: the pooled mean outside the hardest set's interval
+    assert five["wait_hours_mean_decided_set"] == "set002"  # the higher arrival rate: the harder set
+    decision = json.loads((out / "summary.json").read_text())["optimum"]["decisions"][0]
+    assert decision["set"] == "set002" and decision["interval"] == pytest.approx([lo, hi])
+    assert "(set002, 5 replications)" in text and "all sets pooled" in text
+    assert main(["report", str(out)]) == 0
+    assert "in set002, the set where it is hardest to meet" in (out / "report.md").read_text()

@@ -70,15 +70,25 @@ class EnsembleCheck:
         missed = sum(c.status(k) == "missed" for c in self.checks.values())
         return "met" if met >= self.need else "missed" if missed > len(self.checks) - self.need else "open"
 
+    def _hardest(self, k: int) -> str | None:
+        """The set where target k is hardest to meet (the worst end of its decision interval)."""
+        have = [s for s, c in self.checks.items() if k in c.intervals]
+        if not have:
+            return None
+        if self.targets[k].op == "<=":
+            return max(have, key=lambda s: self.checks[s].intervals[k][1])
+        return min(have, key=lambda s: self.checks[s].intervals[k][0])
+
     @property
     def intervals(self) -> dict[int, tuple[float, float, int]]:
-        """Per target, the decision interval of the set where it is hardest to meet (the worst end)."""
-        out: dict[int, tuple[float, float, int]] = {}
-        for k, t in enumerate(self.targets):
-            have = [c.intervals[k] for c in self.checks.values() if k in c.intervals]
-            if have:
-                out[k] = max(have, key=lambda iv: iv[1]) if t.op == "<=" else min(have, key=lambda iv: iv[0])
-        return out
+        """Per target, the decision interval of the set where it is hardest to meet (``source`` names it): that
+        set's runs alone, so it need not hold the mean pooled over every set."""
+        return {k: self.checks[s].intervals[k] for k in range(len(self.targets))
+                if (s := self._hardest(k)) is not None}
+
+    def source(self, k: int) -> str:
+        """The set target k's decision interval comes from."""
+        return self._hardest(k) or ""
 
 
 @dataclass
