@@ -258,7 +258,8 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
             every = campaign.run_driven(driver.schedule, "candidate", driver.scenario_of)
             res = _answer(problem, driver.search or search, every, out, base, seed)
             res.ensemble = feasibility.block(res.answer) if feasibility else None
-            res.warnings = [w for sc in (base,) for w in sc.measurement_warnings()]
+            res.warnings = [w for sc in (base,) for w in sc.measurement_warnings()] + \
+                (feasibility.ensemble.warnings() if feasibility else [])
             _write(res, resolved, every, o, plan, base)
     except KeyboardInterrupt:
         raise commands.Interrupted(out) from None

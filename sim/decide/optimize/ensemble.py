@@ -25,7 +25,8 @@ from sim.decide.optimize.feasibility import FEASIBLE, INFEASIBLE, Check, Target
 from sim.decide.optimize.problem import ALLOCATION_KEY, Problem
 from sim.decide.optimize.search import Candidate, NeedRuns, Search
 from sim.experiments.commands import ApiError
-from sim.experiments.ensemble import Ensemble, load_ensemble, refuse_clash, scenario_problem, variant_name
+from sim.experiments.ensemble import (Ensemble, load_ensemble, refuse_clash, refuse_non_numeric, scenario_problem,
+                                     variant_name)
 from sim.scenario import ScenarioError, build_scenario
 
 
@@ -155,10 +156,12 @@ def feasibility_over(file: str | Path | None, size: int | None, share: float, pr
         raise ApiError(f"--lever {ALLOCATION_KEY} with --ensemble: the per-grid allocation follows one scenario's "
                    "per-grid measures; give a staffing lever such as cadres.sunk.count, or drop --ensemble")
     ens = load_ensemble(file, size, seed)
-    refuse_clash(ens.keys, overrides + [(lv.key, None) for lv in problem.levers], ens.file)
+    refuse_clash(ens.keys, overrides, ens.file)
+    refuse_clash(ens.keys, [(lv.key, None) for lv in problem.levers], ens.file, "--lever")
     for s in ens.sets:
         try:
-            build_scenario(data, path, policy, overrides + s.overrides())
+            sc = build_scenario(data, path, policy, overrides + s.overrides())
         except ScenarioError as e:
             raise scenario_problem(ens.file, s, [str(x) for x in e.problems]) from None
+        refuse_non_numeric(ens.file, ens.keys, sc)
     return EnsembleFeasibility(ens, float(share))
