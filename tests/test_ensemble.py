@@ -76,6 +76,7 @@ def test_read_plausible_gives_one_set_per_row(tmp_path):
 @pytest.mark.parametrize("text,words", [
     ("", ["empty"]),
     (f"{RATE}\n", ["no rows"]),
+    (f"{RATE};visits.households_per_hour\n403,2;1,5\n", ["header", "semicolon-separated", "must be comma-separated"]),
     (f"{RATE},{RATE}\n1,2\n", ["more than once", RATE]),
     ("rate per week\n1\n", ["column 1", "'rate per week'", "not a scenario key"]),
     (f"{RATE}\n403.2\nabc\n", ["row 2", f"column {RATE}", "'abc'", "not a finite number"]),
@@ -99,6 +100,7 @@ def test_a_missing_file_is_refused(tmp_path):
 @pytest.mark.parametrize("text,words", [
     (f"{RATE}\n403.2\n-5\n", ["row 2", f"column {RATE} = -5"]),  # a value the scenario refuses
     ("visits.no_such_field\n3\n", ["row 1", "column visits.no_such_field", "no_such_field"]),  # not a field
+    ("visits.enabled\n1\n", ["column visits.enabled", "a true/false field", "numeric scenario fields only"]),
 ])
 def test_the_command_line_refuses_what_the_scenario_refuses_with_exit_2(tmp_path, capsys, text, words):
     sc, p = _scenario(tmp_path), _plausible(tmp_path, text)
@@ -117,6 +119,16 @@ def test_a_set_that_would_overwrite_a_set_option_is_refused(tmp_path, capsys):
     code = main(["compare", str(sc), "--policies", "baseline,more", "--ensemble", str(p), "--set", f"{RATE}=300",
                  "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 2 and f"--set {RATE}" in capsys.readouterr().err
+
+
+def test_a_lever_on_a_column_of_the_ensemble_is_refused_naming_the_lever_and_the_file(tmp_path, capsys):
+    p = _plausible(tmp_path, "cadres.grid_workers.per_grid\n3\n")
+    code = main(["optimize", str(ROOT / "scenarios" / "validation" / "mmc.toml"), "--lever",
+                 "cadres.grid_workers.per_grid=3:8:1", "--target", "wait_hours_mean<=0.5", "--ensemble", str(p),
+                 "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--lever cadres.grid_workers.per_grid" in err and str(p) in err and "--set" not in err
 
 
 # ---------------------------------------------------------------- choosing K of N sets
@@ -212,6 +224,19 @@ def test_findings_say_the_counts_of_the_summary(compared):
     same = next(x for x in en if x.startswith("Against baseline, same"))
     assert "not distinguishable in any set" in same
     assert any("在全部3个参数组中" in x for x in zh)
+
+
+def test_each_policy_is_described_with_its_own_staffing_from_its_first_set(compared):
+    """An ensemble folder keeps a policy's resolved scenario as set001-<policy> only: the report reads that one
+    (it fell back to the base file's 3 grid workers for 'more', which has 4) and says which set it is."""
+    from sim.outputs.report.sections import staffing
+
+    tmp, _ = compared
+    f = Folder.load(tmp / "c1")
+    assert not (tmp / "c1" / "scenarios" / "more.resolved.toml").exists()
+    text = {p: staffing(f, p, "en") for p in ("baseline", "more")}
+    assert "3 grid workers per grid" in text["baseline"] and "4 grid workers per grid" in text["more"]
+    assert f"as set in set001, the first parameter set; the sets change only {RATE}" in text["more"]
 
 
 def test_the_figure_of_the_differences_is_drawn_in_both_languages(compared):
@@ -310,3 +335,58 @@ def test_the_command_line_prints_the_robustness_table(compared, tmp_path, capsys
     assert "3 replication(s) each in each of 3 parameter sets" in out
     row = next(line for line in out.splitlines() if line.startswith("more ") and " wait_hours_mean " in line)
     assert row.split()[3:6] == ["3/3", "0/3", "0/3"]  # better, worse, not distinguishable
+
+
+def test_an_ensemble_optimum_is_plotted_and_reported_with_the_set_its_interval_comes_from(tmp_path, capsys):
+    """The pooled mean need not lie in the hardest set's decision interval: the figure draws them apart (it used to
+    fail on a negative error bar), and terminal, candidates.csv, summary and report name the set."""
+    p = _rates(tmp_path, [2.4, 3.6])
+    out = tmp_path / "o"
+    code = main(["optimize", str(ROOT / "scenarios" / "validation" / "mmc.toml"), "--lever",
+                 "cadres.grid_workers.per_grid=4:6:1", "--target", "wait_hours_mean<=0.5", "--ensemble", str(p),
+                 "--replications", "5", "--set", "calendar.horizon_days=60", "--set", "calendar.warmup_days=7",
+                 "--plot", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0 and (out / "figures" / "optimize-wait_hours_mean.png").is_file()
+    rows = {r["cadres.grid_workers.per_grid"]: r for r in _rows(out / "candidates.csv")}
+    five = rows["5"]
+    assert five["chosen"] == "yes"
+    lo, hi, mean = (float(five[f"wait_hours_mean_{k}"]) for k in ("decided_lo", "decided_hi", "mean"))
+    assert not lo <= mean <= hi  # the case that crashed: the pooled mean outside the hardest set's interval
+    assert five["wait_hours_mean_decided_set"] == "set002"  # the higher arrival rate: the harder set
+    decision = json.loads((out / "summary.json").read_text())["optimum"]["decisions"][0]
+    assert decision["set"] == "set002" and decision["interval"] == pytest.approx([lo, hi])
+    assert "(set002, 5 replications)" in text and "all sets pooled" in text
+    assert main(["report", str(out)]) == 0
+    assert "in set002, the set where it is hardest to meet" in (out / "report.md").read_text()
+
+
+def test_the_method_section_of_an_ensemble_folder_says_what_covers_the_parameters(compared, tmp_path):
+    """Not 'only a comparison over an ensemble covers the parameters' in the very folder of one: the sets' counts do,
+    and the pooled CIs are no district's."""
+    from sim.outputs.report.uncertainty import covers
+
+    tmp, _ = compared
+    f = Folder.load(tmp / "c1")
+    text = covers(f.scenario, "en", f.summary)
+    assert "which only a comparison over an ensemble" not in text
+    assert "robustness counts over the 3 plausible parameter sets" in text and RATE in text
+    assert "not a confidence interval for any one district" in text
+    assert "which only a comparison over an ensemble" in covers(f.scenario, "en", {})  # a one-scenario folder
+    opt = {"optimum": {"ensemble": {"keys": [RATE], "size": 2, "need": 2}}}
+    assert "shown feasible in at least 2 of them" in covers(f.scenario, "en", opt)
+    assert "not one shown to hold in any single plausible district" in findings(f, "en")[0]
+
+
+def test_a_size_beyond_the_files_rows_is_warned_of(compared, tmp_path, capsys):
+    """--ensemble-size 5 on 3 rows runs the 3 (a resume of the finished folder: nothing runs again) and says so on
+    stderr and in summary.json's warnings."""
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    assert load_ensemble(tmp / "plausible.csv", 3, 1).warnings() == []
+    code = main(["compare", str(tmp / "mmc.toml"), "--policies", "baseline,more,same", "--ensemble",
+                 str(tmp / "plausible.csv"), "--ensemble-size", "5", "--set", "calendar.horizon_days=60",
+                 "--set", "replications=3", "--resume", str(tmp_path / "c1"), "--quiet"])
+    said = f"--ensemble-size 5: {tmp / 'plausible.csv'} has only 3 parameter set(s); all 3 are run"
+    assert code == 0 and said in capsys.readouterr().err
+    assert said in json.loads((tmp_path / "c1" / "summary.json").read_text())["warnings"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,14 @@ class Ensemble:
     keys: list[str]
     rows: int  # parameter sets in the file
     sets: list[ParameterSet]  # the ones chosen, in row order
+    asked: int | None = None  # --ensemble-size, when given
+
+    def warnings(self) -> list[str]:
+        """What the summary warns of the choice: a size beyond the file's rows runs them all, no more."""
+        if self.asked is None or self.asked <= self.rows:
+            return []
+        return [f"--ensemble-size {self.asked}: {self.file} has only {self.rows} parameter set(s); all {self.rows} "
+                "are run"]
 
     def block(self) -> dict[str, Any]:
         """What summary.json says of the ensemble (the command adds its own results to it)."""
@@ -103,6 +112,9 @@ def read_plausible(path: str | Path) -> tuple[list[str], list[ParameterSet]]:
         raise EnsembleError(f"{where}: empty; expected a header of scenario keys (one column per --vary KEY of "
                             "calibrate), then one row per plausible parameter set")
     keys = [k.strip() for k in lines[0]]
+    if len(keys) == 1 and ";" in keys[0]:  # a spreadsheet's export in a locale with decimal commas
+        raise EnsembleError(f"{where}: header {keys[0]!r} looks semicolon-separated; the file must be comma-separated "
+                            "(KEY1,KEY2 and numbers with a decimal point, as calibrate --vary writes it)")
     for j, k in enumerate(keys, 1):
         if not k or " " in k or k.startswith(".") or k.endswith(".") or ".." in k:
             raise EnsembleError(f"{where}: header, column {j}: {k!r} is not a scenario key (a dotted path as in "
@@ -153,15 +165,20 @@ def load_ensemble(path: str | Path, size: int | None, seed: int) -> Ensemble:
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
         raise EnsembleError(f"--ensemble-size {size}: a whole number >= 1 (how many of the file's sets to run)")
     keys, sets = read_plausible(path)
-    return Ensemble(str(path), keys, len(sets), choose(sets, keys, size, seed))
+    ens = Ensemble(str(path), keys, len(sets), choose(sets, keys, size, seed), size)
+    for w in ens.warnings():
+        print(f"gridsim: warning: {w}", file=sys.stderr, flush=True)
+    return ens
 
 
-def refuse_clash(keys: list[str], overrides: list[tuple[str, Any]], path: str) -> None:
-    """A --set on a key the ensemble sets would be overwritten in every set: say so rather than ignore it."""
+def refuse_clash(keys: list[str], overrides: list[tuple[str, Any]], path: str, option: str = "--set") -> None:
+    """A --set (or an optimize --lever) on a key the ensemble sets would be overwritten in every set: say so rather
+    than ignore it."""
     clash = [k for k, _ in overrides if k in keys]
     if clash:
-        raise EnsembleError(f"--set {clash[0]}: the ensemble ({path}) sets this key in every parameter set, so the "
-                            "--set would have no effect; drop it, or drop the column from the file")
+        what = "the search could not vary it" if option == "--lever" else "the --set would have no effect"
+        raise EnsembleError(f"{option} {clash[0]}: the ensemble ({path}) sets this key in every parameter set (a "
+                            f"column of the file), so {what}; drop the {option}, or drop the column from the file")
 
 
 def scenario_problem(path: str, s: ParameterSet, problems: list[str]) -> EnsembleError:
@@ -169,3 +186,16 @@ def scenario_problem(path: str, s: ParameterSet, problems: list[str]) -> Ensembl
     hit = next((k for k in s.values if any(k in p for p in problems)), None)
     at = f"row {s.row}" + (f", column {hit} = {s.values[hit]!r}" if hit else "")
     return EnsembleError(f"--ensemble {path}: {at}: the scenario refuses this parameter set: " + "; ".join(problems))
+
+
+def refuse_non_numeric(path: str, keys: list[str], scenario: Any) -> None:
+    """A column on a true/false or text field (``visits.enabled``, with 1 read as true) is no parameter a history
+    match varies: refuse it rather than let the scenario quietly coerce the number."""
+    for k in keys:
+        node = scenario
+        for part in k.split("."):
+            node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
+        if isinstance(node, (bool, str)):
+            kind = "a true/false field" if isinstance(node, bool) else "a text field"
+            raise EnsembleError(f"--ensemble {path}: column {k}: {kind}; a plausible.csv may set numeric scenario "
+                                "fields only (numbers such as visits.households_per_hour)")

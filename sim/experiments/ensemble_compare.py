@@ -23,7 +23,8 @@ from typing import Any
 from sim.experiments import commands
 from sim.experiments.atomic import atomic_write
 from sim.experiments.campaign import warmup_check
-from sim.experiments.ensemble import Ensemble, EnsembleError, load_ensemble, refuse_clash, scenario_problem, variant_name
+from sim.experiments.ensemble import (Ensemble, EnsembleError, load_ensemble, refuse_clash, refuse_non_numeric,
+                                     scenario_problem, variant_name)
 from sim.experiments.results import csv_text, replications_csv, summary_dict, write_json
 from sim.experiments.runs import RunOutcome, variant_outcomes
 from sim.experiments.statistics import MetricSummary, paired_differences, summarize_metrics
@@ -118,6 +119,7 @@ def compare_ensemble(scenario: str | Path, policies: list[str] | None, ensemble:
                 variants[variant_name(s, p)] = commands.variant_scenario(path, p, o.overrides + s.overrides())
             except ScenarioError as e:
                 raise scenario_problem(ens.file, s, [str(x) for x in e.problems]) from None
+            refuse_non_numeric(ens.file, ens.keys, variants[variant_name(s, p)][0])
     plan = commands.plan_campaign("compare", path, variants, o, {"ensemble": ens.spec(), "policies": policies})
     with commands.execute_plan(plan, o, "variant") as (out, outcomes, n, meta):
         per_set = {s.id: {p: paired_differences(variant_outcomes(outcomes, variant_name(s, policies[0])),
@@ -132,7 +134,7 @@ def compare_ensemble(scenario: str | Path, policies: list[str] | None, ensemble:
         res = EnsembleComparison("compare", sc.name, out, plan.seed, n, sc.calendar.warmup_days,
                                  sc.calendar.horizon_days, outcomes, sums,
                                  warmup_check([x for p in policies for x in pools[p]], first),
-                                 warnings=meta["warnings"], policies=policies, differences=diffs, ensemble=ens,
+                                 warnings=meta["warnings"] + ens.warnings(), policies=policies, differences=diffs, ensemble=ens,
                                  per_set=per_set, robustness=robust)
         _write(res, out, meta, n)
     return res
@@ -150,7 +152,7 @@ def _write(res: EnsembleComparison, out: Path, meta: dict[str, Any], n: int) -> 
     atomic_write(out / "ensemble.csv", csv_text(["set", "row", "policy", "metric", "diff", "diff_ci_lo", "diff_ci_hi",
                                                  "n", "verdict"], rows))
     write_json(out / "summary.json", {
-        **meta, "policies": policies, "reference": policies[0], "failed_policies": res.failed_policies,
+        **meta, "warnings": res.warnings, "policies": policies, "reference": policies[0], "failed_policies": res.failed_policies,
         "metrics": summary_dict(res.summaries[policies[0]]),
         "by_policy": {p: {"metrics": summary_dict(res.summaries[p])} for p in policies},
         "differences": {p: {"metrics": summary_dict(d)} for p, d in res.differences.items()},

@@ -304,6 +304,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "opt_what_decided": ("optimize, {n} candidates; vertical bars: the intervals each check decided with (each end "
                          "one-sided at {level}); horizontal bars: 95% CIs of the cost",
                          "优化，{n}个候选方案；竖线：各次检验判定所用的区间（两端各为{level}单侧界）；横线：成本的95%置信区间"),
+    "opt_decided_apart": ("interval decided with (the hardest parameter set's runs)", "判定所用区间（最难达标参数组的运行）"),
+    "opt_what_apart": ("optimize over parameter sets, {n} candidates; points: means over every set, thin bars: their "
+                       "95% CIs; wide pale bars: the interval each check decided with, from the set where the target "
+                       "is hardest to meet (each end one-sided at {level})",
+                       "多参数组优化，{n}个候选方案；点：各组合并均值，细线：其95%置信区间；宽浅色线：各次检验判定所用区间，"
+                       "来自最难达标的参数组（两端各为{level}单侧界）"),
     "opt_cadres": ("sunk cadres per grid", "各网格下沉干部人数"), "opt_cadres_unit": ("cadres", "人"),
     "opt_coverage": ("coverage reached with them", "由此达到的入户走访覆盖率"),
     "opt_map_title": ("Where the {n} sunk cadres go: the cheapest allocation meeting the targets",

@@ -88,7 +88,8 @@ def _ci(s) -> str:
 
 def shown(d: Decision, value: Callable[[str, float], str]) -> str:
     """What a check showed about one target, with the interval it decided with."""
-    iv = f"[{value(d.target.metric, d.low)}, {value(d.target.metric, d.high)}] at {d.replications} replications"
+    iv = (f"[{value(d.target.metric, d.low)}, {value(d.target.metric, d.high)}] at {d.replications} replications"
+          + (f" of {d.set}" if d.set else ""))
     thr = value(d.target.metric, d.target.threshold)
     if d.status == "met":
         return f"{d.target} shown met: {iv} lies on the right side of {thr}"
@@ -121,11 +122,11 @@ def optimization_text(res: Optimization, ci: Callable[[str, Any], str] | None = 
         m = res.metrics[c.name]
         lines.append(f"  {c.replications} replications; cost {p.cost}: {ci(p.cost, m[p.cost])}")
         by = {d.target: d for d in decisions(c)}
-        rows = [("target", "mean [95% CI]", "decided with", "shown")]
+        rows = [("target", "mean [95% CI]" + (", all sets pooled" if res.ensemble else ""), "decided with", "shown")]
         for t in p.targets:
             d = by.get(t)
             iv = "-" if d is None else (f"[{value(t.metric, d.low)}, {value(t.metric, d.high)}] "
-                                        f"({d.replications} replications)")
+                                        f"({d.set + ', ' if d.set else ''}{d.replications} replications)")
             rows.append((str(t), ci(t.metric, m[t.metric]), iv,
                          "-" if d is None else {"open": "not either way"}.get(d.status, d.status)))
             level = level or (d and d.level)
@@ -143,6 +144,10 @@ def optimization_text(res: Optimization, ci: Callable[[str, Any], str] | None = 
                      "may make; a plain 95% CI is narrower, and may clear a threshold this interval does not.")
     if res.ensemble:
         lines.append("  " + ensemble_text(res.ensemble))
+        if c is not None:
+            lines.append("  the mean and 95% CI pool every set's runs; the interval decided with is the one of the set "
+                         "named beside it, where the target is hardest to meet, from that set's runs alone (so it "
+                         "need not hold the pooled mean)")
     if res.optimum is not None:
         lines.append("  " + res.guarantee)
     if res.stopped:

@@ -258,7 +258,8 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
             every = campaign.run_driven(driver.schedule, "candidate", driver.scenario_of)
             res = _answer(problem, driver.search or search, every, out, base, seed)
             res.ensemble = feasibility.block(res.answer) if feasibility else None
-            res.warnings = [w for sc in (base,) for w in sc.measurement_warnings()]
+            res.warnings = [w for sc in (base,) for w in sc.measurement_warnings()] + \
+                (feasibility.ensemble.warnings() if feasibility else [])
             _write(res, resolved, every, o, plan, base)
     except KeyboardInterrupt:
         raise commands.Interrupted(out) from None
@@ -309,10 +310,12 @@ class Decision:
     high: float
     replications: int  # at the look that decided the target (or the last look, if open)
     level: float  # one-sided confidence of each bound: 1 - (error rate of the check) / (looks)
+    set: str = ""  # over an ensemble: the parameter set whose runs alone give the interval (the hardest one)
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": str(self.target), "status": self.status, "interval": [self.low, self.high],
-                "replications": self.replications, "one_sided_level": self.level}
+                "replications": self.replications, "one_sided_level": self.level,
+                **({"set": self.set} if self.set else {})}
 
 
 def decisions(c: Candidate) -> list[Decision]:
@@ -320,8 +323,9 @@ def decisions(c: Candidate) -> list[Decision]:
     chk = c.check
     if chk is None:
         return []
-    return [Decision(t, chk.status(k), *chk.intervals[k], chk.level)
-            for k, t in enumerate(chk.targets) if k in chk.intervals]
+    intervals = chk.intervals
+    return [Decision(t, chk.status(k), *intervals[k], chk.level, chk.source(k))
+            for k, t in enumerate(chk.targets) if k in intervals]
 
 
 def misses(res: Optimization, c: Candidate) -> list[tuple[Target, float]]:
@@ -346,8 +350,10 @@ def candidates_csv(res: Optimization, n0: int) -> str:
     p = res.problem
     keys = [lv.key for lv in p.levers]
     alloc = [ALLOCATION_KEY + " (total)"] if p.allocation else []
+    # over an ensemble, the set each decision interval comes from (the mean and CI pool every set)
+    ends = ("decided_lo", "decided_hi", "decided_at", *(("decided_set",) if res.ensemble else ()), "shown")
     metric_cols = [f"{t.metric}_{s}" for t in dict((t.metric, t) for t in p.targets).values()
-                   for s in ("mean", "ci_lo", "ci_hi", "decided_lo", "decided_hi", "decided_at", "shown")]
+                   for s in ("mean", "ci_lo", "ci_hi", *ends)]
     header = ["candidate", "configuration", *keys, *alloc, "replications", *metric_cols,
               f"cost_{p.cost}_mean", f"cost_{p.cost}_ci_lo", f"cost_{p.cost}_ci_hi", "verdict", "stage", "misses",
               "decision_level", "chosen"]
@@ -360,7 +366,8 @@ def candidates_csv(res: Optimization, n0: int) -> str:
             shown.setdefault(d.target.metric, d)  # the first target on a metric (the interval is the metric's)
         for metric in dict.fromkeys(t.metric for t in p.targets):
             s, d = m[metric], shown.get(metric)
-            vals += [s.mean, s.ci95[0], s.ci95[1], *((d.low, d.high, d.replications, d.status) if d else ("",) * 4)]
+            got = (d.low, d.high, d.replications, *((d.set,) if res.ensemble else ()), d.status) if d else None
+            vals += [s.mean, s.ci95[0], s.ci95[1], *(got or ("",) * (len(ends)))]
         cs = m[p.cost]
         missed = "; ".join(f"{t} by {_fmt(d)}" for t, d in misses(res, c))
         rows.append([c.name, c.configuration, *[commands.show_param(c.levers.get(k)) for k in keys],

@@ -25,7 +25,8 @@ from sim.decide.optimize.feasibility import FEASIBLE, INFEASIBLE, Check, Target
 from sim.decide.optimize.problem import ALLOCATION_KEY, Problem
 from sim.decide.optimize.search import Candidate, NeedRuns, Search
 from sim.experiments.commands import ApiError
-from sim.experiments.ensemble import Ensemble, load_ensemble, refuse_clash, scenario_problem, variant_name
+from sim.experiments.ensemble import (Ensemble, load_ensemble, refuse_clash, refuse_non_numeric, scenario_problem,
+                                     variant_name)
 from sim.scenario import ScenarioError, build_scenario
 
 
@@ -70,15 +71,25 @@ class EnsembleCheck:
         missed = sum(c.status(k) == "missed" for c in self.checks.values())
         return "met" if met >= self.need else "missed" if missed > len(self.checks) - self.need else "open"
 
+    def _hardest(self, k: int) -> str | None:
+        """The set where target k is hardest to meet (the worst end of its decision interval)."""
+        have = [s for s, c in self.checks.items() if k in c.intervals]
+        if not have:
+            return None
+        if self.targets[k].op == "<=":
+            return max(have, key=lambda s: self.checks[s].intervals[k][1])
+        return min(have, key=lambda s: self.checks[s].intervals[k][0])
+
     @property
     def intervals(self) -> dict[int, tuple[float, float, int]]:
-        """Per target, the decision interval of the set where it is hardest to meet (the worst end)."""
-        out: dict[int, tuple[float, float, int]] = {}
-        for k, t in enumerate(self.targets):
-            have = [c.intervals[k] for c in self.checks.values() if k in c.intervals]
-            if have:
-                out[k] = max(have, key=lambda iv: iv[1]) if t.op == "<=" else min(have, key=lambda iv: iv[0])
-        return out
+        """Per target, the decision interval of the set where it is hardest to meet (``source`` names it): that
+        set's runs alone, so it need not hold the mean pooled over every set."""
+        return {k: self.checks[s].intervals[k] for k in range(len(self.targets))
+                if (s := self._hardest(k)) is not None}
+
+    def source(self, k: int) -> str:
+        """The set target k's decision interval comes from."""
+        return self._hardest(k) or ""
 
 
 @dataclass
@@ -145,10 +156,12 @@ def feasibility_over(file: str | Path | None, size: int | None, share: float, pr
         raise ApiError(f"--lever {ALLOCATION_KEY} with --ensemble: the per-grid allocation follows one scenario's "
                    "per-grid measures; give a staffing lever such as cadres.sunk.count, or drop --ensemble")
     ens = load_ensemble(file, size, seed)
-    refuse_clash(ens.keys, overrides + [(lv.key, None) for lv in problem.levers], ens.file)
+    refuse_clash(ens.keys, overrides, ens.file)
+    refuse_clash(ens.keys, [(lv.key, None) for lv in problem.levers], ens.file, "--lever")
     for s in ens.sets:
         try:
-            build_scenario(data, path, policy, overrides + s.overrides())
+            sc = build_scenario(data, path, policy, overrides + s.overrides())
         except ScenarioError as e:
             raise scenario_problem(ens.file, s, [str(x) for x in e.problems]) from None
+        refuse_non_numeric(ens.file, ens.keys, sc)
     return EnsembleFeasibility(ens, float(share))

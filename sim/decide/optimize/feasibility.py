@@ -114,6 +114,10 @@ class Check:
         """Target k as the check left it: "met", "missed" or "open" (not shown either way)."""
         return {True: "met", False: "missed"}.get(self.met.get(k), "open")
 
+    def source(self, k: int) -> str:
+        """Where target k's decision interval comes from: "" (this candidate's own runs)."""
+        return ""
+
     def next_look(self) -> int:
         """The replications the next decision needs."""
         r = len(self.values)

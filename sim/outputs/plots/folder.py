@@ -119,11 +119,28 @@ class Folder:
         found = {o.replication: store.load_series(o.key) for o in self.runs if o.variant == variant}
         return {r: s for r, s in found.items() if s is not None}
 
+    def ensemble_set(self) -> str | None:
+        """An ensemble folder's first parameter set (whose resolved scenarios stand for a policy's), else None."""
+        sets = (self.summary.get("ensemble") or {}).get("sets") or []
+        return sets[0]["id"] if sets else None
+
+    def variant_path(self, variant: str) -> Path | None:
+        """A variant's resolved scenario file: its own (a compare keeps one per policy), or over an ensemble, its
+        first set's (``set001-<policy>``, the only way a policy is saved there); None when there is neither."""
+        first = self.ensemble_set()
+        for name in (variant, *([f"{first}-{variant}"] if first else [])):
+            path = self.path / "scenarios" / f"{name}.resolved.toml"
+            if path.is_file():
+                return path
+        return None
+
     def variant_scenario(self, variant: str) -> dict[str, Any]:
-        """The resolved scenario of one variant (a compare keeps one per policy), else the folder's."""
-        path = self.path / "scenarios" / f"{variant}.resolved.toml"
+        """The resolved scenario of one variant (``variant_path``), else the folder's."""
+        path = self.variant_path(variant)
+        if path is None:
+            return self.scenario
         try:
-            return tomllib.loads(path.read_text()) if path.is_file() else self.scenario
+            return tomllib.loads(path.read_text())
         except (OSError, ValueError):
             return self.scenario
 

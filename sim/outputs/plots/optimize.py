@@ -5,7 +5,9 @@
   one-sided bound at the check's level, wider than a 95% CI, so that a bar clear of the
   threshold is a candidate shown on that side); the threshold as a line, feasible candidates
   filled, the chosen one ringed, and the trade-off curve (the Pareto front: no other
-  candidate is both cheaper and better on the metric) drawn through its candidates.
+  candidate is both cheaper and better on the metric) drawn through its candidates.  Over an
+  ensemble the mean pools every set and the decision interval is the hardest set's alone, so the
+  mean gets its 95% CI and the decision intervals are drawn apart as wide pale bars.
 - ``map-allocation``: with the per-grid lever, the answer's sunk cadres per grid beside
   the coverage each grid reached with them (the runs of the answer), on the district map.
 """
@@ -75,8 +77,19 @@ def tradeoff_figures(fg: Figures) -> None:
         lo, hi = (np.array([_f(r[f"{metric}_{bars}_{end}"]) for r in rows]) for end in ("lo", "hi"))
         lo, hi = np.where(np.isnan(lo), m, lo), np.where(np.isnan(hi), m, hi)
         s = fg.metric_value(metric, 1.0)
+        # over an ensemble the mean pools every set while the decision interval is the hardest set's alone, so it
+        # need not hold the mean: then the mean gets its own 95% CI and the decision intervals are drawn apart
+        apart = bars == "decided" and (bool(opt.get("ensemble")) or bool(((m < lo) | (m > hi)).any()))
+        if apart:
+            lo95, hi95 = (np.array([_f(r[f"{metric}_ci_{end}"]) for r in rows]) for end in ("lo", "hi"))
+            ax_lo, ax_hi = np.where(np.isnan(lo95), m, lo95), np.where(np.isnan(hi95), m, hi95)
+        else:
+            ax_lo, ax_hi = lo, hi
         fig, ax = fg.plt.subplots(figsize=(WIDTH, 0.72 * WIDTH))
-        ax.errorbar(cost * cscale, m * s, yerr=[(m - lo) * s, (hi - m) * s],
+        if apart:
+            ax.vlines(cost * cscale, lo * s, hi * s, color=PALETTE[0], lw=3.0, alpha=0.3, zorder=1,
+                      label=_w(fg, "decided_apart"))
+        ax.errorbar(cost * cscale, m * s, yerr=[(m - ax_lo) * s, (ax_hi - m) * s],
                     xerr=[(cost - clo) * cscale, (chi - cost) * cscale], fmt="none", ecolor="#999999", lw=0.7)
         ax.scatter(cost[~feasible] * cscale, m[~feasible] * s, s=14, facecolor="white", edgecolor=PALETTE[5], lw=0.9,
                    label=_w(fg, "infeasible"), zorder=3)
@@ -96,7 +109,8 @@ def tradeoff_figures(fg: Figures) -> None:
         fg.legend_below(ax)  # after the layout: its offset is a share of the axes' final height
         levels = [x for x in (_f(r.get("decision_level", "")) for r in rows) if math.isfinite(x)]
         level = levels[0] if levels else math.nan  # one level for every check of a search
-        what = _w(fg, "what_decided", n=len(rows), level=f"{100 * level:.4g}%") if bars == "decided" and \
+        key = "what_apart" if apart else "what_decided"
+        what = _w(fg, key, n=len(rows), level=f"{100 * level:.4g}%") if bars == "decided" and \
             math.isfinite(level) else _w(fg, "what", n=len(rows))
         fg.save(fig, f"optimize-{metric}", what, _replications(rows))
 

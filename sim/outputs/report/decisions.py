@@ -108,15 +108,19 @@ def _against_targets(block: dict[str, Any], lang: str) -> str:
             return text
         iv = say(lang, "{i} after {n} replications (each end one-sided at {l})", "{i}（{n}次重复；两端各为{l}单侧界）",
                  i="[" + ", ".join(format_value(m, x, lang) for x in d["interval"]) + "]", n=d["replications"], l=f"{100 * d['one_sided_level']:.4g}%")
+        if d.get("set"):  # over an ensemble: one set's runs, not the pooled ones the mean above comes from
+            iv += say(lang, " in {s}, the set where it is hardest to meet (that set's runs alone)",
+                      "，取自最难达标的{s}（仅该组的运行）", s=d["set"])
         verdict = {"met": say(lang, "shown met: {i} lies on the right side", "经检验达标：{i}位于达标一侧", i=iv),
                    "missed": say(lang, "shown missed: {i} lies wholly on the wrong side", "经检验未达标：{i}整体位于未达标一侧",
                                  i=iv),
                    }.get(d["status"], say(lang, "not shown either way: {i} holds the threshold",
                                           "无法判定：{i}包含阈值", i=iv))
         return text + say(lang, "; ", "；") + verdict
+    pooled = say(lang, " (pooled over every set)", "（各组合并）") if any(d.get("set") for d in shown.values()) else ""
     return ("；" if lang == "zh" else "; ").join(
         # beside the target as typed (an identifier): in the unit its name says
-        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang, shown=stored_shown(m))}"
+        f"`{c['target']}`{say(lang, ': ', '：')}{format_ci(m, c['mean'], *c['ci95'], lang=lang, shown=stored_shown(m))}{pooled}"
         f"{say(lang, ', ', '，')}"
         f"{miss(m, c)}" for m, c in block["metrics"].items())
 

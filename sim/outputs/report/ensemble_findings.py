@@ -73,10 +73,11 @@ def ensemble_findings(f: Folder, lang: str) -> list[str]:
     out = [say(lang, "Over {k} plausible parameter sets ({of} in {file}; they vary {keys}), each policy was run against "
                      "{r} in every set on common random numbers, {n} replications a set; a set counts as better or worse "
                      "where the paired 95% CI within it lies wholly on that side of zero. The findings after the robustness pool every "
-                     "set's runs (paired by set and replication), so they can tell apart what no single set does.",
+                     "set's runs (paired by set and replication), so they can tell apart what no single set does: such a "
+                     "difference is an average over the sets, not one shown to hold in any single plausible district.",
                "在{k}个合理参数组（取自{file}中的{of}组；变动的参数为{keys}）中，各方案在每组内与{r}用公共随机数比较，每组{n}次重复；"
                "某组内差值的配对95%置信区间完全落在零的一侧时，该组计为更优或更差。稳健性之后的结论合并各组的全部运行（按参数组和重复配对），"
-               "因此可能区分出单个参数组区分不了的差异。",
+               "因此可能区分出单个参数组区分不了的差异：这类差异是各参数组的平均，并未显示在任何单个合理辖区中成立。",
                k=k, of=e["rows"], file=file, keys=", ".join(e["keys"]) if lang == "en" else "、".join(e["keys"]),
                r=policy(f, ref, lang), n=e["replications_per_set"])]
     for p, metrics in e["per_policy"].items():

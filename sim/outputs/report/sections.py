@@ -61,8 +61,7 @@ def _sunk_count(resolved: Path, sunk: dict[str, Any]) -> int:
 
 
 def _resolved_path(f: Folder, variant: str | None) -> Path:
-    per_policy = f.path / "scenarios" / f"{variant}.resolved.toml"
-    return per_policy if variant and per_policy.is_file() else f.path / "scenario.resolved.toml"
+    return (f.variant_path(variant) if variant else None) or f.path / "scenario.resolved.toml"
 
 
 def staffing(f: Folder, variant: str | None, lang: str) -> str:
@@ -90,8 +89,12 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
         when = say(lang, "on {d}", "服务日{d}", d=value_label("cadres.sunk.service_days", days, lang))
         if each is not None and each < len(days):
             when += say(lang, ", {k} of these days each", "，每人每周其中{k}天", k=each)
-    return say(lang, "{g} grids; {w}; {c} {when}.", "{g}个网格；{w}；{c}，{when}。", g=n_grids, w=workers, c=cadres,
-               when=when)
+    first = f.ensemble_set() if variant else None
+    where = say(lang, " (as set in {s}, the first parameter set; the sets change only {k})",
+                "（取自第一个参数组{s}；各参数组只改动{k}）", s=first,
+                k=", ".join((f.summary.get("ensemble") or {}).get("keys", []))) if first else ""
+    return say(lang, "{g} grids; {w}; {c} {when}{x}.", "{g}个网格；{w}；{c}，{when}{x}。", g=n_grids, w=workers, c=cadres,
+               when=when, x=where)
 
 
 def described(entry: dict[str, Any], lang: str) -> str:
@@ -421,7 +424,7 @@ def method(f: Folder, lang: str) -> str:
         "生成随机数，各方案面对相同的事项（共同随机数），差值为配对比较。区间为各次重复的Student-t 95%置信区间{em}。{covers}单位：时长以小时计"
         "（72小时及以上以天计），干部工作量以人日（8小时）计，比例以%表示，比例之差以百分点计。入户走访覆盖率为统计期内每天全部住户中"
         "近{d}天内得到走访的比例（各网格按户数加权，visits.target_interval_days）的日均值；最差网格入户走访覆盖率为该比例最低的网格自身的值。",
-        obj=objective, em=_emulator_intervals(f, lang), covers=covers(f.scenario, lang), g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
+        obj=objective, em=_emulator_intervals(f, lang), covers=covers(f.scenario, lang, f.summary), g=ver.get("gridsim", "?"), sp=ver.get("simpy", "?"), py=ver.get("python", "?"),
         reps=_replications(f, lang), h=f"{s.get('horizon_days', 0):g}", w=f"{s.get('warmup_days', 0):g}",
         mser=mser or say(lang, "no warm-up check", "未做预热期检验"), seed=seeds.get("root", "?"),
         d=f"{f.scenario.get('visits', {}).get('target_interval_days', 30):g}")
