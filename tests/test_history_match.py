@@ -137,6 +137,8 @@ def test_cli_writes_the_history_match_folder(tmp_path, capsys):
     s = json.loads((out / "summary.json").read_text())
     hm = s["history_match"]
     assert s["command"] == "calibrate" and hm["cutoff"] == 3.0 and hm["rule"] == "max"
+    # no CI pooled over the design points (different settings, not replications)
+    assert s["metrics"] == {} and json.loads((out / "wave-2" / "summary.json").read_text())["metrics"] == {}
     assert set(hm["vary"]) == set(keys) and hm["targets"][UTIL]["sd_target"] == pytest.approx(sd)
     assert [w["wave"] for w in hm["waves"]] == [1, 2] and hm["plausible"] == len(_rows(out / "plausible.csv"))
     assert (out / "wave-1" / "points.csv").is_file() and (out / "wave-2" / "summary.json").is_file()

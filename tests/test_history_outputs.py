@@ -226,3 +226,20 @@ def test_a_folder_without_plausible_csv_is_refused_with_its_name(tmp_path, capsy
         load_history(tmp_path / "hm")
     assert main(["plot", str(tmp_path / "hm")]) == 2
     assert "plausible.csv" in capsys.readouterr().err
+
+
+def test_no_interval_pooled_over_design_points_is_shown(tmp_path):
+    """The design points are different settings, not replications: an old folder's pooled ``metrics`` (a CI over
+    them) must not reach the workbook's summary sheet nor the report."""
+    import openpyxl
+
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["metrics"] = {"reported_dispute": {"mean": 3684.0, "std": 900.0, "ci95": [3483.0, 3886.0], "n": 75}}
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    wb = openpyxl.load_workbook(write_workbook(folder, "en"))
+    assert "summary" not in wb.sheetnames and "points" in wb.sheetnames
+    md, _ = write_report(folder, "en")
+    text = md.read_text(encoding="utf-8")
+    assert "3,483" not in text and "3,886" not in text and "n=75" not in text

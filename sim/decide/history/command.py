@@ -30,7 +30,6 @@ from sim.experiments.atomic import atomic_write
 from sim.experiments.campaign import CampaignError, check_out
 from sim.experiments.designs import DesignError, point_id
 from sim.experiments.results import csv_text, summary_dict, write_json
-from sim.experiments.statistics import summarize_metrics
 from sim.scenario import load_scenario
 
 DEFAULT_WAVES = 3
@@ -149,12 +148,12 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
             with commands.run_points("calibrate", path, ids, policy, ow, {"wave": wave, **spec}) as (res, meta):
                 write_json(folder / "summary.json", {
                     **meta, "wave": wave, "design": "history_match",
-                    "metrics": summary_dict(summarize_metrics(res.outcomes)),
+                    "metrics": {},  # pooled over different settings a CI means nothing: see "points"
                     "points": {pid: {"params": p, "metrics": summary_dict(res.summaries[pid])} for pid, p in ids.items()},
                     "warmup_check": res.warmup})
         except commands.Interrupted:
             raise commands.Interrupted(out) from None
-        last.update(meta=meta, outcomes=res.outcomes, failed=last.get("failed", 0) + meta["runs_failed"])
+        last.update(meta=meta, failed=last.get("failed", 0) + meta["runs_failed"])
         return _point_stats(res, list(ids), targets, reps)
 
     def report(r: WaveRecord) -> None:
@@ -224,7 +223,7 @@ def _write(hm: HistoryMatch, last: dict[str, Any]) -> None:
     meta = last["meta"]
     write_json(out / "summary.json", {
         **meta, "command": "calibrate", "warnings": hm.warnings, "runs_failed": last["failed"],
-        "metrics": summary_dict(summarize_metrics(last["outcomes"])),  # pooled over the last wave's points
+        "metrics": {},  # no CI pooled over design points (they are not replications): points.csv has each point's
         "history_match": block(hm)})
 
 
