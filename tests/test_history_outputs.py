@@ -243,3 +243,27 @@ def test_no_interval_pooled_over_design_points_is_shown(tmp_path):
     md, _ = write_report(folder, "en")
     text = md.read_text(encoding="utf-8")
     assert "3,483" not in text and "3,886" not in text and "n=75" not in text
+
+
+def test_the_implausibility_figure_says_what_each_cell_shows(tmp_path, monkeypatch):
+    """Each sample point carries the implausibility of the wave that ruled it out: the caption says so (not
+    'judged after wave N'), names the grey (twice the cutoff), and cells wave 1 ruled out entirely are hatched."""
+    from sim.outputs.plots import canvas
+
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    seen: dict[str, tuple[str, list]] = {}
+    save = canvas.Figures.save
+
+    def record(self, fig, name, what, each=None):
+        seen[name] = (what, [c for ax in fig.axes for c in ax.collections if c.get_hatch()])
+        return save(self, fig, name, what, each)
+
+    monkeypatch.setattr(canvas.Figures, "save", record)
+    plot_folder(folder, "png", "en")
+    what, hatched = seen["history-implausibility"]
+    assert "judged in the wave that ruled it out" in what and f"grey: {2 * CUTOFF:g} or more" in what
+    assert "judged after wave" not in what
+    # the folder's wave 1 ruled out every point with reported_dispute's I >= cutoff: some cells wholly
+    s = load_history(folder).sample
+    assert (s["wave_ruled_out"] == 1).any() and hatched
