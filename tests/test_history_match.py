@@ -142,6 +142,12 @@ def test_cli_writes_the_history_match_folder(tmp_path, capsys):
     assert set(hm["vary"]) == set(keys) and hm["targets"][UTIL]["sd_target"] == pytest.approx(sd)
     assert [w["wave"] for w in hm["waves"]] == [1, 2] and hm["plausible"] == len(_rows(out / "plausible.csv"))
     assert (out / "wave-1" / "points.csv").is_file() and (out / "wave-2" / "summary.json").is_file()
+    for m in (UTIL, WAIT):  # each target's range over every point run, said against its sd_target
+        r = max(float(p[m]) for p in points) - min(float(p[m]) for p in points)
+        assert hm["targets"][m]["range_over_points"] == pytest.approx(r)
+        t = hm["targets"][m]
+        assert f"  {m}: range {r:.4g} vs sd_target {t['sd_target']:.4g}" in text
+        assert ("cannot rule anything out" in text.split(f"  {m}: range")[1].split("\n")[0]) == (r <= t["sd_target"])
 
 
 def test_cli_resume_finishes_the_same_history_match(tmp_path):

@@ -267,3 +267,26 @@ def test_the_implausibility_figure_says_what_each_cell_shows(tmp_path, monkeypat
     # the folder's wave 1 ruled out every point with reported_dispute's I >= cutoff: some cells wholly
     s = load_history(folder).sample
     assert (s["wave_ruled_out"] == 1).any() and hatched
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_target_that_cannot_rule_anything_out_is_said_with_its_evidence(tmp_path, lang):
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    targets = summary["history_match"]["targets"]
+    flat, moving = "reported_dispute", "resolved_dispute"
+    sd = targets[flat]["sd_target"]
+    targets[flat].update(range_over_points=0.5 * sd, evidence="layout")
+    targets[moving].update(evidence="other_district")
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    text = _findings(folder, lang)
+    label = {m: metric_label(m, lang, load_history(folder).scenario) for m in TARGETS}
+    lines = {m: [x for x in text.splitlines() if label[m].lower() in x.lower()] for m in TARGETS}
+    said = "cannot rule out any part of the box" if lang == "en" else "不能排除参数范围的任何部分"
+    weak = "only weakly" if lang == "en" else "约束很弱"
+    assert any(said in x and weak in x for x in lines[flat])
+    assert not any(said in x for x in lines[moving]) and any(weak in x for x in lines[moving])
+    # without an evidence kind or a flat range, nothing is said
+    write_folder(tmp_path / "plain")
+    assert said not in _findings(tmp_path / "plain", lang) and weak not in _findings(tmp_path / "plain", lang)

@@ -76,7 +76,7 @@ def _targets(path: Path, sc, records: str | Path | None) -> list[TargetSpec]:
     extra = records_targets(records, sc) if records else []
     if sc.targets or not extra:  # the records' targets may stand alone
         check_targets(path, sc)
-    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source) for t in sc.targets] + extra
+    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source, t.evidence) for t in sc.targets] + extra
     metrics = [t.metric for t in out]
     twice = sorted({m for m in metrics if metrics.count(m) > 1})
     if twice:
@@ -186,10 +186,11 @@ def wave_line(r: WaveRecord) -> str:
 def block(hm: HistoryMatch) -> dict[str, Any]:
     """summary.json's ``history_match`` block (HM_SPEC)."""
     h = hm.history
+    spread = h.spread()
     return {
         "vary": {f.key: [f.low, f.high] for f in h.box.factors}, "cutoff": h.cutoff, "rule": h.rule,
-        "targets": {t.metric: {"value": t.value, "tolerance": t.tolerance, "sd_target": t.sd, "source": t.source}
-                    for t in h.targets},
+        "targets": {t.metric: {"value": t.value, "tolerance": t.tolerance, "sd_target": t.sd, "source": t.source,
+                               "evidence": t.evidence, "range_over_points": spread[t.metric]} for t in h.targets},
         "waves": [{"wave": r.wave, "points": r.points, "runs": r.runs, "plausible_share": r.plausible_share,
                    "emulators": r.emulators} for r in h.waves],
         "plausible": len(h.plausible), "ranges": hm.ranges(), "conflicts": h.conflicts(),

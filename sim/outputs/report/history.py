@@ -73,6 +73,7 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
         out += _trade_off(hm, share, lang)
     else:
         out.append(_nothing(hm, lang, runs, rule))
+    out += [x for x in (_weak(hm, m, t, lang) for m, t in hm.targets.items()) if x]
     for w in waves:
         for m in w.failed:
             e = w.emulators[m]
@@ -81,6 +82,37 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
                            "第{w}轮中，{m}的模拟器未通过留一法检验（最大标准化误差{x:.1f}；{o}个点超出3），该轮未据此排除任何区域。",
                            w=w.wave, m=_metric(hm, m, lang), x=e.get("loo_max_abs", math.nan), o=e.get("loo_outside", 0)))
     return out
+
+
+EVIDENCE = {"layout": ("a count of the layout (an input)", "布局的计数（输入量）"),
+            "other_district": ("another district's figure", "其他地区的数字")}
+
+
+def spread(hm: HistoryMatch, m: str, t: dict[str, Any]) -> float:
+    """The range of the target's simulated means over every point run (the block's; else from points.csv)."""
+    if "range_over_points" in t:
+        return float(t["range_over_points"])
+    v = hm.points.get(m)
+    return float(np.nanmax(v) - np.nanmin(v)) if v is not None and np.isfinite(v).any() else math.nan
+
+
+def _weak(hm: HistoryMatch, m: str, t: dict[str, Any], lang: str) -> str:
+    """A target that barely varies over the design (its range within sd_target) cannot rule anything out; one of a
+    weak kind of evidence constrains the parameters only weakly: said, so a plausible box is not read as a result."""
+    r, sd = spread(hm, m, t), float(t.get("sd_target", math.nan))
+    parts = []
+    if math.isfinite(r) and not r > sd:
+        parts.append(say(lang, "barely varies over the design points (range {r} against its sd_target {sd}), so it "
+                               "cannot rule out any part of the box",
+                         "在各设计点之间几乎不变（极差{r}，不超过其目标标准差{sd}），因此不能排除参数范围的任何部分",
+                         r=num(r), sd=num(sd)))
+    if t.get("evidence") in EVIDENCE:
+        en, zh = EVIDENCE[t["evidence"]]
+        parts.append(say(lang, "it is {e}, which constrains the parameters only weakly",
+                         "它是{e}，对参数的约束很弱", e=say(lang, en, zh)))
+    if not parts:
+        return ""
+    return say(lang, "{m} {p}.", "{m}{p}。", m=capital(_metric(hm, m, lang)), p=say(lang, "; ", "；").join(parts))
 
 
 def range_box_share(hm: HistoryMatch) -> float:
