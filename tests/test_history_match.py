@@ -185,6 +185,30 @@ def test_bad_options_exit_2(tmp_path, capsys, extra, words):
     assert words in capsys.readouterr().err
 
 
+def test_a_categorical_field_with_a_range_is_refused_without_advising_levels(tmp_path, capsys):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", "dispatch.rule=0:1", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "history matching needs a numeric field" in err and "list of levels, e.g." not in err
+
+
+def test_a_set_on_a_varied_key_is_refused(tmp_path, capsys):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--set", f"{MEAN}=1.0", "--quiet",
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"--set {MEAN}" in err and "no effect" in err and not (tmp_path / "o" / "wave-1").exists()
+
+
+@pytest.mark.parametrize("extra", [["--waves", "2"], ["--cutoff", "2"], ["--rule", "second"],
+                                   ["--runs-per-wave", "5"]])
+def test_history_options_without_vary_are_refused(tmp_path, capsys, extra):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), *extra, "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert extra[0] in err and "--vary" in err and not (tmp_path / "o").exists()
+
+
 # ---------------------------------------------------------------- the twin (issue 32, done when)
 
 

@@ -53,17 +53,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="KEY=LO:HI",
                    help="history matching: a numeric field and its range (whole-number fields are rounded); "
                    "repeatable. Without --vary, calibrate checks the scenario as it is")
-    p.add_argument("--waves", type=int, default=DEFAULT_WAVES, metavar="N",
+    p.add_argument("--waves", type=int, default=None, metavar="N",
                    help=f"history matching: number of waves (default {DEFAULT_WAVES})")
-    p.add_argument("--runs-per-wave", type=int, default=DEFAULT_RUNS_PER_WAVE, metavar="N",
+    p.add_argument("--runs-per-wave", type=int, default=None, metavar="N",
                    help=f"history matching: design points per wave, each run K --replications "
                    f"(default {DEFAULT_RUNS_PER_WAVE})")
-    p.add_argument("--cutoff", type=float, default=DEFAULT_CUTOFF, metavar="C",
+    p.add_argument("--cutoff", type=float, default=None, metavar="C",
                    help=f"history matching: implausibility cutoff (default {DEFAULT_CUTOFF:g})")
     p.add_argument("--records", dest="fit_records", metavar="FIT_JSON",
                    help="history matching: also match the arrivals per week of each issue type in this fit.json "
                    "(from 'gridsim fit'), its 95%% CI as the target's tolerance band")
-    p.add_argument("--rule", choices=list(RULES), default="max",
+    p.add_argument("--rule", choices=list(RULES), default=None,
                    help="history matching: a setting is ruled out when the largest (max, default) or the "
                    "second-largest (second) target implausibility reaches the cutoff")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,8 +59,11 @@ class HistoryMatch:
 def _box(vary: list[str], base) -> Box:
     try:
         factors = parse_factors(vary, base)
-    except DesignError as e:
-        raise DesignError(str(e).replace("sensitivity samples", "calibrate samples")) from None
+    except DesignError as e:  # sensitivity's advice to list levels does not hold here: calibrate refuses them
+        msg = str(e).replace("sensitivity samples", "calibrate samples")
+        msg = re.sub(r"give its values as a list of levels, e\.g\. \S+$", "history matching needs a numeric field "
+                     "(a rate, a mean, a count) and its range LO:HI", msg)
+        raise DesignError(msg) from None
     levels = [f.key for f in factors if f.kind == "categorical"]
     if levels:
         raise DesignError(f"--vary {', '.join(levels)}: calibrate varies numeric fields over a range LO:HI, "
@@ -104,8 +108,9 @@ def _open_folder(out: Path, resume: bool, doc: dict[str, Any]) -> None:
     write_json(out / "command.json", doc)
 
 
-def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAULT_WAVES,
-                      runs_per_wave: int = DEFAULT_RUNS_PER_WAVE, cutoff: float = DEFAULT_CUTOFF, rule: str = "max",
+def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None = DEFAULT_WAVES,
+                      runs_per_wave: int | None = DEFAULT_RUNS_PER_WAVE, cutoff: float | None = DEFAULT_CUTOFF,
+                      rule: str | None = "max",
                       policy: str | None = None, records: str | Path | None = None, *,
                       options: commands.Options | None = None, **kw) -> HistoryMatch:
     """History matching of the scenario's targets (and ``records``' arrivals, a fit.json) over the ``vary`` box
@@ -113,6 +118,10 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
 
     Raises DesignError (a bad --vary), ApiError (bad options or targets) or CampaignError (the folder)."""
     o = commands.resolve_options(options, kw)
+    waves = DEFAULT_WAVES if waves is None else waves  # None: not given on the command line
+    runs_per_wave = DEFAULT_RUNS_PER_WAVE if runs_per_wave is None else runs_per_wave
+    cutoff = DEFAULT_CUTOFF if cutoff is None else cutoff
+    rule = "max" if rule is None else rule
     if rule not in RULES:
         raise commands.ApiError(f"--rule {rule}: allowed: {', '.join(RULES)}")
     if waves < 1 or runs_per_wave < 2 or not cutoff > 0:
@@ -120,6 +129,10 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
     path = Path(scenario)
     base = load_scenario(path, policy, o.overrides)
     box = _box(vary, base)
+    clash = [k for k, _ in o.overrides if k in box.keys]
+    if clash:  # the varied value would win in every run: say so rather than ignore the --set
+        raise commands.ApiError(f"--set {clash[0]}: calibrate --vary varies this key over its range at every "
+                                "point, so the --set would have no effect; drop the --set, or the --vary")
     targets = _targets(path, base, records)
     reps = base.replications if o.replications == 0 else o.replications
     if reps is None or reps < 2:
