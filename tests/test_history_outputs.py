@@ -110,9 +110,10 @@ def test_the_report_states_the_plausible_sets_and_ranges_of_the_folder(folders, 
     last = max(int(w["wave"]) for w in waves)
     share = float(next(w["plausible_share"] for w in waves if int(w["wave"]) == last))
     runs = sum(int(w["runs"]) for w in {w["wave"]: w for w in waves}.values())
-    m = re.search(r"of ([\d,]+) runs, ([\d.]+)% of the initial box" if lang == "en" else
-                  r"([\d,]+)次运行，初始参数范围中仍有([\d.]+)%可信", text)
-    assert m and number(m.group(1)) == runs and shown_close(m.group(2), 100 * share)
+    m = re.search(r"\(([\d,]+) runs in all, ([\d,]+) per wave\), ([\d.]+)% of the initial box" if lang == "en" else
+                  r"共([\d,]+)次运行，每轮([\d,]+)次），初始参数范围中仍有([\d.]+)%可信", text)
+    per = {int(w["runs"]) for w in waves}  # the folder's waves have equal designs
+    assert m and number(m.group(1)) == runs and {number(m.group(2))} == per and shown_close(m.group(3), 100 * share)
     for k in KEYS:
         v = np.array([float(r[k]) for r in plausible])
         line = next(x for x in text.splitlines() if f"`{k}`" in x)
@@ -290,3 +291,42 @@ def test_a_target_that_cannot_rule_anything_out_is_said_with_its_evidence(tmp_pa
     # without an evidence kind or a flat range, nothing is said
     write_folder(tmp_path / "plain")
     assert said not in _findings(tmp_path / "plain", lang) and weak not in _findings(tmp_path / "plain", lang)
+
+
+def test_a_largest_error_just_below_3_does_not_read_as_3_and_none_beyond_is_said(tmp_path):
+    from sim.outputs.report.history import loo
+
+    assert loo(2.96, 0, "en") == ("2.96", "none") and loo(2.9996, 0, "en")[0] == "2.9996"
+    assert loo(4.6, 3, "en") == ("4.6", "3") and loo(2.1, 0, "zh") == ("2.1", "无")
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    waves = (folder / "waves.csv").read_text(encoding="utf-8").replace("2.1,0,true", "2.97,0,true")
+    (folder / "waves.csv").write_text(waves, encoding="utf-8")
+    md, _ = write_report(folder, "en")
+    text = md.read_text(encoding="utf-8")
+    assert "2.97, none beyond 3" in text and "3.0, 0 beyond 3" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("alone", [False, True])
+def test_targets_that_each_alone_rule_out_every_point_are_not_called_conflicting(tmp_path, lang, alone):
+    folder = tmp_path / "hm"
+    write_folder(folder, conflict=True)
+    m = "resolved_dispute"
+    if alone:  # every point run beyond the cutoff for this target on its own
+        head, *body = list(csv.reader((folder / "points.csv").open(encoding="utf-8")))
+        j = head.index(f"I_{m}")
+        for r in body:
+            r[j] = str(max(float(r[j]), CUTOFF + 1))
+        with (folder / "points.csv").open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([head, *body])
+    points = rows(folder / "points.csv")
+    assert all(float(p[f"I_{m}"]) >= CUTOFF for p in points) == alone
+    text = _findings(folder, lang)
+    if lang == "en":
+        assert f"none of the {len(points)} design points run" in text and "runs has" not in text
+        assert ("Each of these targets alone cannot be met" in text) == alone
+        assert ("Conflicting" in text or "together" in text) == (not alone)
+    else:
+        assert f"已运行的{len(points)}个设计点" in text
+        assert ("各自单独即无法" in text) == alone and ("相互冲突" in text) == (not alone)
