@@ -90,8 +90,13 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
         when = say(lang, "on {d}", "服务日{d}", d=value_label("cadres.sunk.service_days", days, lang))
         if each is not None and each < len(days):
             when += say(lang, ", {k} of these days each", "，每人每周其中{k}天", k=each)
-    return say(lang, "{g} grids; {w}; {c} {when}.", "{g}个网格；{w}；{c}，{when}。", g=n_grids, w=workers, c=cadres,
-               when=when)
+    return say(lang, "{g}; {w}; {c} {when}.", "{g}；{w}；{c}，{when}。", g=grids_phrase(n_grids, lang), w=workers,
+               c=cadres, when=when)
+
+
+def grids_phrase(n: int | str, lang: str) -> str:
+    """'1 grid', '16 grids' ('16个网格')."""
+    return say(lang, "{g} grid" + ("" if str(n) == "1" else "s"), "{g}个网格", g=n)
 
 
 def described(entry: dict[str, Any], lang: str) -> str:
