@@ -461,8 +461,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.vary:
         return _history_match(args)
-    if args.fit_records:
-        raise UsageError("--records FIT_JSON goes with --vary (history matching)")
+    given = [f"--{n}" for n, v in (("records", args.fit_records), ("waves", args.waves), ("cutoff", args.cutoff),
+                                   ("rule", args.rule), ("runs-per-wave", args.runs_per_wave)) if v is not None]
+    if given:  # history-matching options: without --vary nothing would use them
+        raise UsageError(f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} with --vary KEY=LO:HI (history "
+                         "matching); without --vary calibrate checks the scenario as it is")
     cal = api.calibrate(args.scenario, args.policy, options=_options(args))
     res = cal.run
     print(f"{res.scenario_name} — calibration, policy {res.variant} — {res.replications} replication(s), "

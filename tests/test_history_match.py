@@ -137,9 +137,17 @@ def test_cli_writes_the_history_match_folder(tmp_path, capsys):
     s = json.loads((out / "summary.json").read_text())
     hm = s["history_match"]
     assert s["command"] == "calibrate" and hm["cutoff"] == 3.0 and hm["rule"] == "max"
+    # no CI pooled over the design points (different settings, not replications)
+    assert s["metrics"] == {} and json.loads((out / "wave-2" / "summary.json").read_text())["metrics"] == {}
     assert set(hm["vary"]) == set(keys) and hm["targets"][UTIL]["sd_target"] == pytest.approx(sd)
     assert [w["wave"] for w in hm["waves"]] == [1, 2] and hm["plausible"] == len(_rows(out / "plausible.csv"))
     assert (out / "wave-1" / "points.csv").is_file() and (out / "wave-2" / "summary.json").is_file()
+    for m in (UTIL, WAIT):  # each target's range over every point run, said against its sd_target
+        r = max(float(p[m]) for p in points) - min(float(p[m]) for p in points)
+        assert hm["targets"][m]["range_over_points"] == pytest.approx(r)
+        t = hm["targets"][m]
+        assert f"  {m}: range {r:.4g} vs sd_target {t['sd_target']:.4g}" in text
+        assert ("cannot rule anything out" in text.split(f"  {m}: range")[1].split("\n")[0]) == (r <= t["sd_target"])
 
 
 def test_cli_resume_finishes_the_same_history_match(tmp_path):
@@ -175,6 +183,30 @@ def test_bad_options_exit_2(tmp_path, capsys, extra, words):
     path, _ = _small(tmp_path)
     assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--quiet", *extra]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_a_categorical_field_with_a_range_is_refused_without_advising_levels(tmp_path, capsys):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", "dispatch.rule=0:1", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "history matching needs a numeric field" in err and "list of levels, e.g." not in err
+
+
+def test_a_set_on_a_varied_key_is_refused(tmp_path, capsys):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--set", f"{MEAN}=1.0", "--quiet",
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"--set {MEAN}" in err and "no effect" in err and not (tmp_path / "o" / "wave-1").exists()
+
+
+@pytest.mark.parametrize("extra", [["--waves", "2"], ["--cutoff", "2"], ["--rule", "second"],
+                                   ["--runs-per-wave", "5"]])
+def test_history_options_without_vary_are_refused(tmp_path, capsys, extra):
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), *extra, "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert extra[0] in err and "--vary" in err and not (tmp_path / "o").exists()
 
 
 # ---------------------------------------------------------------- the twin (issue 32, done when)

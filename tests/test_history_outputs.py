@@ -110,9 +110,10 @@ def test_the_report_states_the_plausible_sets_and_ranges_of_the_folder(folders, 
     last = max(int(w["wave"]) for w in waves)
     share = float(next(w["plausible_share"] for w in waves if int(w["wave"]) == last))
     runs = sum(int(w["runs"]) for w in {w["wave"]: w for w in waves}.values())
-    m = re.search(r"of ([\d,]+) runs, ([\d.]+)% of the initial box" if lang == "en" else
-                  r"([\d,]+)次运行，初始参数范围中仍有([\d.]+)%可信", text)
-    assert m and number(m.group(1)) == runs and shown_close(m.group(2), 100 * share)
+    m = re.search(r"\(([\d,]+) runs in all, ([\d,]+) per wave\), ([\d.]+)% of the initial box" if lang == "en" else
+                  r"共([\d,]+)次运行，每轮([\d,]+)次），初始参数范围中仍有([\d.]+)%可信", text)
+    per = {int(w["runs"]) for w in waves}  # the folder's waves have equal designs
+    assert m and number(m.group(1)) == runs and {number(m.group(2))} == per and shown_close(m.group(3), 100 * share)
     for k in KEYS:
         v = np.array([float(r[k]) for r in plausible])
         line = next(x for x in text.splitlines() if f"`{k}`" in x)
@@ -201,7 +202,8 @@ def test_the_workbook_holds_the_plausible_sets_waves_and_points(folders, lang):
         want = rows(folder / file)
         got = [[c.value for c in r] for r in wb[sheet].iter_rows()]
         head = list(want[0])
-        assert got[0] == head and len(got) - 1 == len(want)
+        assert (got[0] == head if lang == "en" or sheet == "plausible" else len(got[0]) == len(head))
+        assert len(got) - 1 == len(want)
         for r, w in zip(got[1:], want):
             for h, cell in zip(head, r):
                 if w[h] in ("true", "false"):
@@ -211,6 +213,12 @@ def test_the_workbook_holds_the_plausible_sets_waves_and_points(folders, lang):
                 else:
                     assert cell == pytest.approx(float(w[h]), rel=1e-15)
     assert [c.value for c in wb["plausible"][1]] == KEYS  # headed by the KEYs exactly: savable for --ensemble
+    if lang == "zh":  # Chinese headers, as the other sheets of results.zh.xlsx; the KEYs and metric names kept
+        assert [c.value for c in wb["waves"][1]] == ["轮次", "设计点数", "运行次数", "初始范围仍可信比例", "目标",
+                                                     "留一法最大标准化误差", "超出3的点数", "模拟器通过检验"]
+        points = [c.value for c in wb["points"][1]]
+        assert points[:2 + len(KEYS)] == ["轮次", "设计点", *KEYS] and points[-2:] == ["综合不可信度", "可信"]
+        assert {"reported_dispute", "reported_dispute（均值的方差）", "reported_dispute不可信度"} <= set(points)
 
 
 def test_gridsim_plot_and_report_take_the_folder(folders, capsys):
@@ -226,3 +234,113 @@ def test_a_folder_without_plausible_csv_is_refused_with_its_name(tmp_path, capsy
         load_history(tmp_path / "hm")
     assert main(["plot", str(tmp_path / "hm")]) == 2
     assert "plausible.csv" in capsys.readouterr().err
+
+
+def test_no_interval_pooled_over_design_points_is_shown(tmp_path):
+    """The design points are different settings, not replications: an old folder's pooled ``metrics`` (a CI over
+    them) must not reach the workbook's summary sheet nor the report."""
+    import openpyxl
+
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["metrics"] = {"reported_dispute": {"mean": 3684.0, "std": 900.0, "ci95": [3483.0, 3886.0], "n": 75}}
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    wb = openpyxl.load_workbook(write_workbook(folder, "en"))
+    assert "summary" not in wb.sheetnames and "points" in wb.sheetnames
+    md, _ = write_report(folder, "en")
+    text = md.read_text(encoding="utf-8")
+    assert "3,483" not in text and "3,886" not in text and "n=75" not in text
+
+
+def test_the_implausibility_figure_says_what_each_cell_shows(tmp_path, monkeypatch):
+    """Each sample point carries the implausibility of the wave that ruled it out: the caption says so (not
+    'judged after wave N'), names the grey (twice the cutoff), and cells wave 1 ruled out entirely are hatched."""
+    from sim.outputs.plots import canvas
+
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    seen: dict[str, tuple[str, list]] = {}
+    save = canvas.Figures.save
+
+    def record(self, fig, name, what, each=None):
+        seen[name] = (what, [c for ax in fig.axes for c in ax.collections if c.get_hatch()])
+        return save(self, fig, name, what, each)
+
+    monkeypatch.setattr(canvas.Figures, "save", record)
+    plot_folder(folder, "png", "en")
+    what, hatched = seen["history-implausibility"]
+    assert "judged in the wave that ruled it out" in what and f"grey: {2 * CUTOFF:g} or more" in what
+    assert "judged after wave" not in what
+    # the folder's wave 1 ruled out every point with reported_dispute's I >= cutoff: some cells wholly
+    s = load_history(folder).sample
+    assert (s["wave_ruled_out"] == 1).any() and hatched
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_target_that_cannot_rule_anything_out_is_said_with_its_evidence(tmp_path, lang):
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    targets = summary["history_match"]["targets"]
+    flat, moving = "reported_dispute", "resolved_dispute"
+    sd = targets[flat]["sd_target"]
+    targets[flat].update(range_over_points=0.5 * sd, evidence="layout")
+    targets[moving].update(evidence="other_district")
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    text = _findings(folder, lang)
+    label = {m: metric_label(m, lang, load_history(folder).scenario) for m in TARGETS}
+    lines = {m: [x for x in text.splitlines() if label[m].lower() in x.lower()] for m in TARGETS}
+    said = "cannot rule out any part of the box" if lang == "en" else "不能排除参数范围的任何部分"
+    weak = "only weakly" if lang == "en" else "约束很弱"
+    assert any(said in x and weak in x for x in lines[flat])
+    assert not any(said in x for x in lines[moving]) and any(weak in x for x in lines[moving])
+    # without an evidence kind or a flat range, nothing is said
+    write_folder(tmp_path / "plain")
+    assert said not in _findings(tmp_path / "plain", lang) and weak not in _findings(tmp_path / "plain", lang)
+
+
+def test_a_largest_error_just_below_3_does_not_read_as_3_and_none_beyond_is_said(tmp_path):
+    from sim.outputs.report.history import loo
+
+    assert loo(2.96, 0, "en") == ("2.96", "none") and loo(2.9996, 0, "en")[0] == "2.9996"
+    assert loo(4.6, 3, "en") == ("4.6", "3") and loo(2.1, 0, "zh") == ("2.1", "无")
+    folder = tmp_path / "hm"
+    write_folder(folder)
+    waves = (folder / "waves.csv").read_text(encoding="utf-8").replace("2.1,0,true", "2.97,0,true")
+    (folder / "waves.csv").write_text(waves, encoding="utf-8")
+    md, _ = write_report(folder, "en")
+    text = md.read_text(encoding="utf-8")
+    assert "2.97, none beyond 3" in text and "3.0, 0 beyond 3" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("alone", [False, True])
+def test_targets_that_each_alone_rule_out_every_point_are_not_called_conflicting(tmp_path, lang, alone):
+    folder = tmp_path / "hm"
+    write_folder(folder, conflict=True)
+    m = "resolved_dispute"
+    if alone:  # every point run beyond the cutoff for this target on its own
+        head, *body = list(csv.reader((folder / "points.csv").open(encoding="utf-8")))
+        j = head.index(f"I_{m}")
+        for r in body:
+            r[j] = str(max(float(r[j]), CUTOFF + 1))
+        with (folder / "points.csv").open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([head, *body])
+    points = rows(folder / "points.csv")
+    assert all(float(p[f"I_{m}"]) >= CUTOFF for p in points) == alone
+    text = _findings(folder, lang)
+    if lang == "en":
+        assert f"none of the {len(points)} design points run" in text and "runs has" not in text
+        assert ("Each of these targets alone cannot be met" in text) == alone
+        assert ("Conflicting" in text or "together" in text) == (not alone)
+    else:
+        assert f"已运行的{len(points)}个设计点" in text
+        assert ("各自单独即无法" in text) == alone and ("相互冲突" in text) == (not alone)
+
+
+def test_one_grid_is_not_said_in_the_plural():
+    from sim.outputs.report.sections import grids_phrase
+
+    assert grids_phrase(1, "en") == "1 grid" and grids_phrase("16", "en") == "16 grids"
+    assert grids_phrase(1, "zh") == "1个网格"

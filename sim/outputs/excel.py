@@ -321,9 +321,10 @@ def write_workbook(folder: Path, lang: str = "en") -> Path:
     if command not in COMMANDS:
         raise WorkbookError(f"{folder / 'summary.json'}: command {command!r}; expected {', '.join(COMMANDS)}")
     b = Book(lang)
-    _summary_sheet(b, s.get("metrics", {}), scenario)
-    if s.get("history_match"):  # calibrate --vary: the plausible sets, the waves, every point run
-        history_sheets(b, folder)
+    if s.get("history_match"):  # calibrate --vary: the plausible sets, the waves, every point run; no pooled
+        history_sheets(b, folder)  # summary sheet (a CI over different settings means nothing)
+    else:
+        _summary_sheet(b, s.get("metrics", {}), scenario)
     if command == "compare":
         _comparison_sheet(b, s, scenario)
         variants = [p for p in s.get("policies", []) if s.get("by_policy", {}).get(p, {}).get("metrics")]

@@ -53,17 +53,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="KEY=LO:HI",
                    help="history matching: a numeric field and its range (whole-number fields are rounded); "
                    "repeatable. Without --vary, calibrate checks the scenario as it is")
-    p.add_argument("--waves", type=int, default=DEFAULT_WAVES, metavar="N",
+    p.add_argument("--waves", type=int, default=None, metavar="N",
                    help=f"history matching: number of waves (default {DEFAULT_WAVES})")
-    p.add_argument("--runs-per-wave", type=int, default=DEFAULT_RUNS_PER_WAVE, metavar="N",
+    p.add_argument("--runs-per-wave", type=int, default=None, metavar="N",
                    help=f"history matching: design points per wave, each run K --replications "
                    f"(default {DEFAULT_RUNS_PER_WAVE})")
-    p.add_argument("--cutoff", type=float, default=DEFAULT_CUTOFF, metavar="C",
+    p.add_argument("--cutoff", type=float, default=None, metavar="C",
                    help=f"history matching: implausibility cutoff (default {DEFAULT_CUTOFF:g})")
     p.add_argument("--records", dest="fit_records", metavar="FIT_JSON",
                    help="history matching: also match the arrivals per week of each issue type in this fit.json "
                    "(from 'gridsim fit'), its 95%% CI as the target's tolerance band")
-    p.add_argument("--rule", choices=list(RULES), default="max",
+    p.add_argument("--rule", choices=list(RULES), default=None,
                    help="history matching: a setting is ruled out when the largest (max, default) or the "
                    "second-largest (second) target implausibility reaches the cutoff")
 
@@ -71,7 +71,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def history_text(hm: HistoryMatch) -> str:
     """The waves, one line each, then the plausible range of each varied field (or the conflicting targets)."""
     h = hm.history
-    lines = [wave_line(r) for r in h.waves]
+    lines = [wave_line(r) for r in h.waves] + target_lines(hm)
     if not len(h.plausible):
         lines.append("no plausible setting: the model cannot reproduce the targets within these ranges; "
                      f"conflicting target(s): {', '.join(h.conflicts()) or '-'}")
@@ -84,3 +84,23 @@ def history_text(hm: HistoryMatch) -> str:
     lines.append(f"implausibility cutoff {h.cutoff:g} for {rule}; sd_target = tolerance x |value| / 2; "
                  f"results: {hm.out}")
     return "\n".join(lines)
+
+
+# What a target's kind of evidence lets it say about the parameters (sim.scenario.targets.EVIDENCE)
+WEAK = {"layout": "a count of the layout (an input): it constrains the parameters only weakly",
+        "other_district": "another district's figure: it constrains this district's parameters only weakly",
+        "fitted": "a figure a rate was fitted to: agreement is partly by construction"}
+
+
+def target_lines(hm: HistoryMatch) -> list[str]:
+    """Per target: its evidence, and whether it varies over the design points by more than its sd_target (one
+    that does not cannot rule anything out, so "all of the box plausible" is then no result)."""
+    h, spread = hm.history, hm.history.spread()
+    lines = ["targets (range of the simulated means over every point run, against sd_target):"]
+    for t in h.targets:
+        r = spread[t.metric]
+        flat = not r > t.sd
+        lines.append(f"  {t.metric}: range {r:.4g} vs sd_target {t.sd:.4g}"
+                     + (": barely varies over the box, it cannot rule anything out" if flat else "")
+                     + (f"; {WEAK[t.evidence]}" if t.evidence in WEAK else ""))
+    return lines

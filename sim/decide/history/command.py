@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +31,6 @@ from sim.experiments.atomic import atomic_write
 from sim.experiments.campaign import CampaignError, check_out
 from sim.experiments.designs import DesignError, point_id
 from sim.experiments.results import csv_text, summary_dict, write_json
-from sim.experiments.statistics import summarize_metrics
 from sim.scenario import load_scenario, override_text
 
 DEFAULT_WAVES = 3
@@ -59,8 +59,11 @@ class HistoryMatch:
 def _box(vary: list[str], base) -> Box:
     try:
         factors = parse_factors(vary, base)
-    except DesignError as e:
-        raise DesignError(str(e).replace("sensitivity samples", "calibrate samples")) from None
+    except DesignError as e:  # sensitivity's advice to list levels does not hold here: calibrate refuses them
+        msg = str(e).replace("sensitivity samples", "calibrate samples")
+        msg = re.sub(r"give its values as a list of levels, e\.g\. \S+$", "history matching needs a numeric field "
+                     "(a rate, a mean, a count) and its range LO:HI", msg)
+        raise DesignError(msg) from None
     levels = [f.key for f in factors if f.kind == "categorical"]
     if levels:
         raise DesignError(f"--vary {', '.join(levels)}: calibrate varies numeric fields over a range LO:HI, "
@@ -77,7 +80,7 @@ def _targets(path: Path, sc, records: str | Path | None) -> list[TargetSpec]:
     extra = records_targets(records, sc) if records else []
     if sc.targets or not extra:  # the records' targets may stand alone
         check_targets(path, sc)
-    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source) for t in sc.targets] + extra
+    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source, t.evidence) for t in sc.targets] + extra
     metrics = [t.metric for t in out]
     twice = sorted({m for m in metrics if metrics.count(m) > 1})
     if twice:
@@ -105,8 +108,9 @@ def _open_folder(out: Path, resume: bool, doc: dict[str, Any]) -> None:
     write_json(out / "command.json", doc)
 
 
-def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAULT_WAVES,
-                      runs_per_wave: int = DEFAULT_RUNS_PER_WAVE, cutoff: float = DEFAULT_CUTOFF, rule: str = "max",
+def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None = DEFAULT_WAVES,
+                      runs_per_wave: int | None = DEFAULT_RUNS_PER_WAVE, cutoff: float | None = DEFAULT_CUTOFF,
+                      rule: str | None = "max",
                       policy: str | None = None, records: str | Path | None = None, *,
                       options: commands.Options | None = None, **kw) -> HistoryMatch:
     """History matching of the scenario's targets (and ``records``' arrivals, a fit.json) over the ``vary`` box
@@ -114,6 +118,10 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
 
     Raises DesignError (a bad --vary), ApiError (bad options or targets) or CampaignError (the folder)."""
     o = commands.resolve_options(options, kw)
+    waves = DEFAULT_WAVES if waves is None else waves  # None: not given on the command line
+    runs_per_wave = DEFAULT_RUNS_PER_WAVE if runs_per_wave is None else runs_per_wave
+    cutoff = DEFAULT_CUTOFF if cutoff is None else cutoff
+    rule = "max" if rule is None else rule
     if rule not in RULES:
         raise commands.ApiError(f"--rule {rule}: allowed: {', '.join(RULES)}")
     if waves < 1 or runs_per_wave < 2 or not cutoff > 0:
@@ -121,6 +129,10 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
     path = Path(scenario)
     base = load_scenario(path, policy, o.overrides)
     box = _box(vary, base)
+    clash = [k for k, _ in o.overrides if k in box.keys]
+    if clash:  # the varied value would win in every run: say so rather than ignore the --set
+        raise commands.ApiError(f"--set {clash[0]}: calibrate --vary varies this key over its range at every "
+                                "point, so the --set would have no effect; drop the --set, or the --vary")
     targets = _targets(path, base, records)
     reps = base.replications if o.replications == 0 else o.replications
     if reps is None or reps < 2:
@@ -149,12 +161,12 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int = DEFAUL
             with commands.run_points("calibrate", path, ids, policy, ow, {"wave": wave, **spec}) as (res, meta):
                 write_json(folder / "summary.json", {
                     **meta, "wave": wave, "design": "history_match",
-                    "metrics": summary_dict(summarize_metrics(res.outcomes)),
+                    "metrics": {},  # pooled over different settings a CI means nothing: see "points"
                     "points": {pid: {"params": p, "metrics": summary_dict(res.summaries[pid])} for pid, p in ids.items()},
                     "warmup_check": res.warmup})
         except commands.Interrupted:
             raise commands.Interrupted(out) from None
-        last.update(meta=meta, outcomes=res.outcomes, failed=last.get("failed", 0) + meta["runs_failed"])
+        last.update(meta=meta, failed=last.get("failed", 0) + meta["runs_failed"])
         return _point_stats(res, list(ids), targets, reps)
 
     def report(r: WaveRecord) -> None:
@@ -187,10 +199,11 @@ def wave_line(r: WaveRecord) -> str:
 def block(hm: HistoryMatch) -> dict[str, Any]:
     """summary.json's ``history_match`` block (HM_SPEC)."""
     h = hm.history
+    spread = h.spread()
     return {
         "vary": {f.key: [f.low, f.high] for f in h.box.factors}, "cutoff": h.cutoff, "rule": h.rule,
-        "targets": {t.metric: {"value": t.value, "tolerance": t.tolerance, "sd_target": t.sd, "source": t.source}
-                    for t in h.targets},
+        "targets": {t.metric: {"value": t.value, "tolerance": t.tolerance, "sd_target": t.sd, "source": t.source,
+                               "evidence": t.evidence, "range_over_points": spread[t.metric]} for t in h.targets},
         "waves": [{"wave": r.wave, "points": r.points, "runs": r.runs, "plausible_share": r.plausible_share,
                    "emulators": r.emulators} for r in h.waves],
         "plausible": len(h.plausible), "ranges": hm.ranges(), "conflicts": h.conflicts(),
@@ -224,7 +237,7 @@ def _write(hm: HistoryMatch, last: dict[str, Any]) -> None:
     meta = last["meta"]
     write_json(out / "summary.json", {
         **meta, "command": "calibrate", "warnings": hm.warnings, "runs_failed": last["failed"],
-        "metrics": summary_dict(summarize_metrics(last["outcomes"])),  # pooled over the last wave's points
+        "metrics": {},  # no CI pooled over design points (they are not replications): points.csv has each point's
         "history_match": block(hm)})
 
 

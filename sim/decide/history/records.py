@@ -45,7 +45,7 @@ def records_targets(path: str | Path, sc: Scenario) -> list[TargetSpec]:
         if mean <= 0:
             continue
         out.append(TargetSpec(f"reported_{key}", mean * weeks, max((hi - lo) / 2 / mean, 1e-9),
-                              f"{path}: arrivals_per_week {mean:.4g} (95% CI {lo:.4g} to {hi:.4g}) x {weeks:.4g} weeks"))
+                              f"{path}: arrivals_per_week {mean:.4g} (95% CI {lo:.4g} to {hi:.4g}) x {weeks:.4g} weeks", "records"))
     if not out:
         raise ApiError(f"--records {path}: none of its issue types ({', '.join(doc['issue_types']) or 'none'}) "
                        f"is an issue type of {sc.name} ({', '.join(sc.issue_types)})")

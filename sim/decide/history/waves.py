@@ -42,6 +42,7 @@ class TargetSpec:
     value: float
     tolerance: float
     source: str = ""
+    evidence: str = ""  # the scenario target's kind (EVIDENCE); "records" for a fit.json's arrivals
 
     @property
     def sd(self) -> float:
@@ -137,6 +138,12 @@ class History:
 
     def point_plausible(self) -> np.ndarray:
         return combine(self.point_implausibility(), self.rule) < self.cutoff
+
+    def spread(self) -> dict[str, float]:
+        """Per target, the range of its simulated means over every point run: one within its sd_target cannot
+        rule anything out (the box barely moves it)."""
+        return {t.metric: float(np.nanmax(self.means[:, j]) - np.nanmin(self.means[:, j]))
+                if np.isfinite(self.means[:, j]).any() else float("nan") for j, t in enumerate(self.targets)}
 
     def conflicts(self) -> list[str]:
         """When nothing is plausible: the targets that rule out most of the box on their own (largest first)."""

@@ -30,7 +30,9 @@ WORDS = {
            "wave": "wave", "share": "share of the initial box (%)", "failed": "emulator of {m} failed its check",
            "all_ok": "all emulators passed", "start": "initial box", "runs": "{n} runs",
            "what_pairs": "history matching, {k} plausible sets, {r} runs",
-           "what_impl": "{n:,} points sampled uniformly in the box, judged after wave {w}",
+           "what_impl": "{n:,} points sampled uniformly in the box; each cell: the minimum implausibility of its points, each "
+                        "point as judged in the wave that ruled it out (or after the last wave, {w}); grey: {g:g} or more",
+           "first": "all ruled out\nin wave 1",
            "what_waves": "shares of a uniform sample of the box; a failed emulator rules nothing out"},
     "zh": {"pairs": "初始参数范围内的可信参数组合（{n}组）", "none": "无可信参数组合：\n所有已运行的点\n均被排除", "pairs_none": "初始参数范围内没有可信参数组合",
            "plausible": "可信参数组合", "run": "已运行的设计点", "count": "组数",
@@ -39,7 +41,9 @@ WORDS = {
            "wave": "轮次", "share": "占初始范围的比例（%）", "failed": "{m}的模拟器未通过检验",
            "all_ok": "模拟器均通过检验", "start": "初始范围", "runs": "{n}次运行",
            "what_pairs": "历史匹配，{k}组可信参数，{r}次运行",
-           "what_impl": "在参数范围内均匀抽取{n:,}个点，按第{w}轮判断",
+           "what_impl": "在参数范围内均匀抽取{n:,}个点；每格为格内各点的最小不可信度，每点取排除它的那一轮的值"
+                        "（未被排除的点取最后一轮即第{w}轮的值）；灰色为{g:g}及以上",
+           "first": "均在第1轮\n被排除",
            "what_waves": "比例按均匀样本估计；未通过检验的模拟器不排除任何区域"},
 }
 
@@ -120,6 +124,7 @@ def _pairs(fg: Figures, hm: HistoryMatch) -> None:
 def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
     import matplotlib as mpl
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     keys, s, cut = hm.keys, hm.sample, hm.cutoff
     value = s["I_max"]
@@ -128,6 +133,7 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
     cmap = mpl.colormaps["viridis"].with_extremes(over="#d9d9d9", bad="white")
     edge = Line2D([], [], color=PALETTE[3], lw=1.2,
                   label=_w(fg, "cut" if np.nanmin(value, initial=np.inf) < cut else "cut_none", c=cut))
+    hatch = Patch(facecolor="#777777", edgecolor="#ffffff", hatch="////", label=_w(fg, "first"))
     if len(keys) == 1:
         fig, ax = fg.plt.subplots(figsize=(WIDTH, 2.4))
         k = keys[0]
@@ -151,6 +157,11 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
                 xs, ys = np.linspace(*hm.box[kx], BINS + 1), np.linspace(*hm.box[ky], BINS + 1)
                 grid = min_over_bins(s[kx], s[ky], value, hm.box[kx], hm.box[ky], BINS)
                 mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, norm=norm)
+                if "wave_ruled_out" in s:  # hatched: cells whose every point wave 1 ruled out (an early, rough I)
+                    first = min_over_bins(s[kx], s[ky], (s["wave_ruled_out"] == 1).astype(float), hm.box[kx],
+                                          hm.box[ky], BINS)
+                    ax.pcolor(xs, ys, np.ma.masked_where(~(first == 1), first), hatch="////", facecolor="none",
+                              edgecolor="#ffffff", lw=0)
                 if np.nanmin(grid, initial=np.inf) < cut:  # the edge of what is still plausible
                     _edge(ax, xs, ys, grid, cut)
                 ax.grid(False)
@@ -164,12 +175,12 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
         bar.set_label(_w(fg, "min_i"), fontsize=6)
         bar.ax.tick_params(labelsize=5.5)
         if pairs > 1:  # in the empty corner
-            axes[0, -1].legend(handles=[edge], loc="center left", bbox_to_anchor=(-0.1, 0.5), fontsize=6)
+            axes[0, -1].legend(handles=[edge, hatch], loc="center left", bbox_to_anchor=(-0.1, 0.5), fontsize=6)
         else:  # under the axis label (of up to three lines)
-            axes[0, 0].legend(handles=[edge], loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=6)
+            axes[0, 0].legend(handles=[edge, hatch], loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=6)
     fig.suptitle(_w(fg, "impl" if len(keys) > 2 else "impl_box"), fontsize=8, fontweight="bold")
     last = max((w.wave for w in hm.waves), default=0)
-    fg.save(fig, "history-implausibility", _w(fg, "what_impl", n=len(value), w=last))
+    fg.save(fig, "history-implausibility", _w(fg, "what_impl", n=len(value), w=last, g=2 * cut))
 
 
 def _edge(ax: Any, xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, cut: float) -> None:

@@ -60,10 +60,11 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
         say(lang, "the second-largest", "第二大")
     out = []
     if n:
-        out.append(say(lang, "{n} plausible parameter sets: after {w} of {r} runs, {s} of the initial box is "
-                             "still plausible ({rule} implausibility over the targets below {c:g}).",
-                       "共{n}组可信参数：经过{w}、{r}次运行，初始参数范围中仍有{s}可信（各目标不可信度中{rule}者低于{c:g}）。",
-                       n=f"{n:,}", w=say(lang, "{k} wave" + ("" if len(waves) == 1 else "s"), "{k}轮", k=len(waves)), r=f"{runs:,}", s=percent(share), rule=rule, c=hm.cutoff))
+        out.append(say(lang, "{n} plausible parameter sets: after {w} ({r} runs in all, {e}), {s} of the initial box "
+                             "is still plausible ({rule} implausibility over the targets below {c:g}).",
+                       "共{n}组可信参数：经过{w}（共{r}次运行，{e}），初始参数范围中仍有{s}可信（各目标不可信度中{rule}者低于{c:g}）。",
+                       n=f"{n:,}", w=say(lang, "{k} wave" + ("" if len(waves) == 1 else "s"), "{k}轮", k=len(waves)),
+                       r=f"{runs:,}", e=_per_wave(waves, lang), s=percent(share), rule=rule, c=hm.cutoff))
         for k in hm.keys:
             a, b = plausible_range(hm, k)
             lo, hi = hm.box[k]
@@ -72,15 +73,64 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
                            a=num(a), b=num(b), lo=f"{lo:,g}", hi=f"{hi:,g}", p=percent((b - a) / (hi - lo))))
         out += _trade_off(hm, share, lang)
     else:
-        out.append(_nothing(hm, lang, runs, rule))
+        out.append(_nothing(hm, lang, rule))
+    out += [x for x in (_weak(hm, m, t, lang) for m, t in hm.targets.items()) if x]
     for w in waves:
         for m in w.failed:
             e = w.emulators[m]
+            x, o = loo(float(e.get("loo_max_abs", math.nan)), int(e.get("loo_outside", 0)), lang)
             out.append(say(lang, "In wave {w}, the emulator of {m} failed its leave-one-out check (largest standardized "
-                                 "error {x:.1f}; {o} point(s) beyond 3), so {m} ruled no space out in that wave.",
-                           "第{w}轮中，{m}的模拟器未通过留一法检验（最大标准化误差{x:.1f}；{o}个点超出3），该轮未据此排除任何区域。",
-                           w=w.wave, m=_metric(hm, m, lang), x=e.get("loo_max_abs", math.nan), o=e.get("loo_outside", 0)))
+                                 "error {x}; {o} point(s) beyond 3), so {m} ruled no space out in that wave.",
+                           "第{w}轮中，{m}的模拟器未通过留一法检验（最大标准化误差{x}；{o}个点超出3），该轮未据此排除任何区域。",
+                           w=w.wave, m=_metric(hm, m, lang), x=x, o=o))
     return out
+
+
+EVIDENCE = {"layout": ("a count of the layout (an input)", "布局的计数（输入量）"),
+            "other_district": ("another district's figure", "其他地区的数字")}
+
+
+def spread(hm: HistoryMatch, m: str, t: dict[str, Any]) -> float:
+    """The range of the target's simulated means over every point run (the block's; else from points.csv)."""
+    if "range_over_points" in t:
+        return float(t["range_over_points"])
+    v = hm.points.get(m)
+    return float(np.nanmax(v) - np.nanmin(v)) if v is not None and np.isfinite(v).any() else math.nan
+
+
+def _weak(hm: HistoryMatch, m: str, t: dict[str, Any], lang: str) -> str:
+    """A target that barely varies over the design (its range within sd_target) cannot rule anything out; one of a
+    weak kind of evidence constrains the parameters only weakly: said, so a plausible box is not read as a result."""
+    r, sd = spread(hm, m, t), float(t.get("sd_target", math.nan))
+    parts = []
+    if math.isfinite(r) and not r > sd:
+        parts.append(say(lang, "barely varies over the design points (range {r} against its sd_target {sd}), so it "
+                               "cannot rule out any part of the box",
+                         "在各设计点之间几乎不变（极差{r}，不超过其目标标准差{sd}），因此不能排除参数范围的任何部分",
+                         r=num(r), sd=num(sd)))
+    if t.get("evidence") in EVIDENCE:
+        en, zh = EVIDENCE[t["evidence"]]
+        parts.append(say(lang, "it is {e}, which constrains the parameters only weakly",
+                         "它是{e}，对参数的约束很弱", e=say(lang, en, zh)))
+    if not parts:
+        return ""
+    return say(lang, "{m} {p}.", "{m}{p}。", m=capital(_metric(hm, m, lang)), p=say(lang, "; ", "；").join(parts))
+
+
+def _per_wave(waves: list, lang: str) -> str:
+    """The runs of each wave: '75 per wave', or '40-75 per wave' when the later designs found fewer points."""
+    runs = sorted({w.runs for w in waves}) or [0]
+    each = f"{runs[0]:,}" if len(runs) == 1 else f"{runs[0]:,}–{runs[-1]:,}"
+    return say(lang, "{e} per wave", "每轮{e}次", e=each)
+
+
+def loo(x: float, outside: int, lang: str) -> tuple[str, str]:
+    """The largest leave-one-out error with the digits that keep one below 3 from reading as 3, and the count
+    beyond 3 ('none' for 0)."""
+    d = 1
+    while math.isfinite(x) and x < 3 <= round(x, d) and d < 6:
+        d += 1
+    return f"{x:.{d}f}", (say(lang, "none", "无") if not outside else str(outside))
 
 
 def range_box_share(hm: HistoryMatch) -> float:
@@ -102,21 +152,30 @@ def _trade_off(hm: HistoryMatch, share: float, lang: str) -> list[str]:
                 "范围内的组合并非都可信。", r=percent(spanned), s=percent(share))]
 
 
-def _nothing(hm: HistoryMatch, lang: str, runs: int, rule: str) -> str:
+def _nothing(hm: HistoryMatch, lang: str, rule: str) -> str:
     """No plausible set: a finding about the model, with the targets that conflict and what the closest run gave."""
-    text = say(lang, "No parameter set is plausible: with these ranges the model cannot reproduce the targets together "
-                     "(none of the {r} runs has {rule} implausibility below {c:g}",
-               "没有可信的参数组合：在这些参数范围内，模型无法同时再现各项目标（{r}次运行的不可信度中{rule}者均不低于{c:g}",
-               r=f"{runs:,}", rule=rule, c=hm.cutoff)
+    conflicts = [m for m in hm.block.get("conflicts", []) if m in hm.targets]
+    alone = bool(conflicts) and all(f"I_{m}" in hm.points and np.all(hm.points[f"I_{m}"] >= hm.cutoff)
+                                    for m in conflicts)  # each rules out every point on its own
+    text = say(lang, "No parameter set is plausible: with these ranges the model cannot reproduce the targets"
+                     + ("" if alone else " together") + " (none of the {r} design points run has {rule} "
+                     "implausibility below {c:g}",
+               "没有可信的参数组合：在这些参数范围内，模型无法" + ("" if alone else "同时") + "再现各项目标（已运行的{r}个设计点"
+               "的不可信度中{rule}者均不低于{c:g}",
+               r=f"{len(hm.points.get('I_max', [])) or sum(w.points for w in hm.waves):,}", rule=rule, c=hm.cutoff)
     sample = hm.sample.get("I_max")
     if sample is not None and sample.size and not np.any(sample < hm.cutoff):
         text += say(lang, ", nor any of {n:,} points sampled uniformly in the box", "，参数范围内均匀抽取的{n:,}个点亦然",
                     n=sample.size)
     text += say(lang, ").", "）。")
-    conflicts = [m for m in hm.block.get("conflicts", []) if m in hm.targets]
-    if conflicts:
+    names = ("、" if lang == "zh" else ", ").join(_metric(hm, m, lang) for m in conflicts)
+    if alone:
+        text += say(lang, " Each of these targets alone cannot be met anywhere in the box (it rules out every point "
+                          "run on its own): {t}.", "以下目标各自单独即无法在参数范围内达到（单独即排除所有已运行的点）：{t}。",
+                    t=names)
+    elif conflicts:
         text += say(lang, " Conflicting targets (those that rule out the most): {t}.", "相互冲突的目标（排除区域最多者）：{t}。",
-                    t=("、" if lang == "zh" else ", ").join(_metric(hm, m, lang) for m in conflicts))
+                    t=names)
     k = closest_run(hm)
     if k is None:
         return text
@@ -154,8 +213,8 @@ def targets_table(hm: HistoryMatch, lang: str) -> Table:
 
 def _emulator_cell(e: dict[str, Any], lang: str) -> str:
     verdict = say(lang, "passed", "通过") if e.get("passed") else say(lang, "FAILED", "未通过")
-    return say(lang, "{v} (max |e| {x:.1f}, {o} beyond 3)", "{v}（最大|e| {x:.1f}，{o}个超出3）", v=verdict,
-               x=e.get("loo_max_abs", math.nan), o=e.get("loo_outside", 0))
+    x, o = loo(float(e.get("loo_max_abs", math.nan)), int(e.get("loo_outside", 0)), lang)
+    return say(lang, "{v} (max |e| {x}, {o} beyond 3)", "{v}（最大|e| {x}，超出3：{o}）", v=verdict, x=x, o=o)
 
 
 def waves_table(hm: HistoryMatch, lang: str) -> Table:
@@ -179,11 +238,11 @@ def method(hm: HistoryMatch, lang: str) -> str:
         "sqrt(Var_emulator(x) + Var_simulation(x) + Var_target) is at or above the cutoff {c:g} for {which} target; "
         "z is the published value and Var_target = (tolerance × |z| / 2)². The share of the box left is estimated on a "
         "fixed uniform sample of it. Plausible sets: the last wave's runs not ruled out, completed where too few by "
-        "sample points the last wave's emulators do not rule out (plausible.csv).",
+        "space-filling points that no wave's emulators rule out (plausible.csv).",
         "历史匹配（Vernon、Goldstein和Bower，2010）：在尚未排除的参数区域内分轮进行空间填充设计，每个设计点重复运行；"
         "每个目标拟合一个高斯过程模拟器并以留一法误差检验；点x的不可信度I(x) = |z − E[f(x)]| / sqrt(Var_模拟器(x) + "
         "Var_模拟(x) + Var_目标)，{which_zh}目标的不可信度不低于阈值{c:g}即排除该点；z为公开数字，Var_目标 = (容差 × |z| / 2)²。"
-        "初始范围剩余比例按固定的均匀样本估计。可信参数组合：最后一轮未被排除的运行点，不足时以最后一轮模拟器未排除的样本点补足（plausible.csv）。",
+        "初始范围剩余比例按固定的均匀样本估计。可信参数组合：最后一轮未被排除的运行点，不足时以各轮模拟器均未排除的空间填充点补足（plausible.csv）。",
         c=hm.cutoff, which="any" if rule == "max" else "a second", which_zh="任一" if rule == "max" else "第二个")
 
 

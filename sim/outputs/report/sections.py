@@ -93,8 +93,13 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
     where = say(lang, " (as set in {s}, the first parameter set; the sets change only {k})",
                 "（取自第一个参数组{s}；各参数组只改动{k}）", s=first,
                 k=", ".join((f.summary.get("ensemble") or {}).get("keys", []))) if first else ""
-    return say(lang, "{g} grids; {w}; {c} {when}{x}.", "{g}个网格；{w}；{c}，{when}{x}。", g=n_grids, w=workers, c=cadres,
-               when=when, x=where)
+    return say(lang, "{g}; {w}; {c} {when}{x}.", "{g}；{w}；{c}，{when}{x}。", g=grids_phrase(n_grids, lang), w=workers,
+               c=cadres, when=when, x=where)
+
+
+def grids_phrase(n: int | str, lang: str) -> str:
+    """'1 grid', '16 grids' ('16个网格')."""
+    return say(lang, "{g} grid" + ("" if str(n) == "1" else "s"), "{g}个网格", g=n)
 
 
 def described(entry: dict[str, Any], lang: str) -> str:
