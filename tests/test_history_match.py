@@ -142,6 +142,11 @@ def test_cli_writes_the_history_match_folder(tmp_path, capsys):
     assert set(hm["vary"]) == set(keys) and hm["targets"][UTIL]["sd_target"] == pytest.approx(sd)
     assert [w["wave"] for w in hm["waves"]] == [1, 2] and hm["plausible"] == len(_rows(out / "plausible.csv"))
     assert (out / "wave-1" / "points.csv").is_file() and (out / "wave-2" / "summary.json").is_file()
+    # the results folder's contract at the top: the resolved scenario and every wave's replications
+    assert (out / "scenario.resolved.toml").read_text() == (out / "wave-1" / "scenario.resolved.toml").read_text()
+    reps = _rows(out / "replications.csv")
+    assert list(reps[0])[:2] == ["wave", "point"] and len(reps) == 2 * 8 * 2  # 2 waves x 8 points x 2 replications
+    assert [r["wave"] for r in reps].count("2") == 16
     for m in (UTIL, WAIT):  # each target's range over every point run, said against its sd_target
         r = max(float(p[m]) for p in points) - min(float(p[m]) for p in points)
         assert hm["targets"][m]["range_over_points"] == pytest.approx(r)

@@ -234,11 +234,30 @@ def _write(hm: HistoryMatch, last: dict[str, Any]) -> None:
     atomic_write(out / "implausibility.csv", csv_text([*keys, "I_max", "wave_ruled_out"],
                                                       ([*map(float, x), float(i), int(w)]
                                                        for x, i, w in zip(h.sample, i_s, ruled))))
+    _contract_files(out, [r.wave for r in h.waves])
     meta = last["meta"]
     write_json(out / "summary.json", {
         **meta, "command": "calibrate", "warnings": hm.warnings, "runs_failed": last["failed"],
         "metrics": {},  # no CI pooled over design points (they are not replications): points.csv has each point's
         "history_match": block(hm)})
+
+
+def _contract_files(out: Path, waves: list[int]) -> None:
+    """What every results folder holds at its top: the scenario as resolved (the waves share it, their points
+    being overrides of it) and replications.csv, every wave's rows under a leading ``wave`` column."""
+    first = out / f"wave-{waves[0]}" / "scenario.resolved.toml"
+    if first.is_file():
+        atomic_write(out / "scenario.resolved.toml", first.read_text(encoding="utf-8"))
+    header, rows = None, []
+    for w in waves:
+        path = out / f"wave-{w}" / "replications.csv"
+        if not path.is_file():
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = header or f"wave,{lines[0]}"
+        rows += [f"{w},{line}" for line in lines[1:] if line]
+    if header is not None:
+        atomic_write(out / "replications.csv", "\n".join([header, *rows]) + "\n")
 
 
 def _values(hm: HistoryMatch, row: np.ndarray) -> list[Any]:
