@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.outputs.history import is_history
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.plots.check import check_figures
 from sim.outputs.plots.compare import compare_figures
 from sim.outputs.plots.ensemble import ensemble_figures
 from sim.outputs.plots.fit import fit_figures
 from sim.outputs.plots.folder import Folder
-from sim.outputs.plots.history import history_figures, history_folder
 from sim.outputs.plots.optimize import allocation_map, tradeoff_figures
 from sim.outputs.plots.run import run_figures
 from sim.outputs.plots.sensitivity import sensitivity_figures
@@ -40,6 +38,11 @@ def plot_folder(path: str | Path, fmt: str = "png", lang: str = "en",
         return fit_figures(path, fmt, lang)  # a gridsim fit folder
     if (Path(path) / "check.json").is_file() and not (Path(path) / "command.json").is_file():
         return check_figures(path, fmt, lang)  # a gridsim check folder
+    # imported here: sim.outputs.history derives its error from this package's PlotError, so a top-level import
+    # would make the two packages' import order matter
+    from sim.outputs.history import is_history
+    from sim.outputs.plots.history import history_figures, history_folder
+
     if is_history(path):  # calibrate --vary: its CSVs and summary block, not its runs
         return history_figures(Figures(history_folder(path), fmt, lang))
     folder = Folder.load(path)
