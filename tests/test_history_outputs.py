@@ -264,7 +264,7 @@ def test_the_implausibility_figure_says_what_each_cell_shows(tmp_path, monkeypat
     save = canvas.Figures.save
 
     def record(self, fig, name, what, each=None):
-        seen[name] = (what, [c for ax in fig.axes for c in ax.collections if c.get_hatch()])
+        seen[name] = (what, [p for ax in fig.axes for p in ax.patches if p.get_hatch()])
         return save(self, fig, name, what, each)
 
     monkeypatch.setattr(canvas.Figures, "save", record)
@@ -275,6 +275,11 @@ def test_the_implausibility_figure_says_what_each_cell_shows(tmp_path, monkeypat
     # the folder's wave 1 ruled out every point with reported_dispute's I >= cutoff: some cells wholly
     s = load_history(folder).sample
     assert (s["wave_ruled_out"] == 1).any() and hatched
+    # one patch per such cell, never every cell of a panel (a masked pcolor hatched them all)
+    per_axes = {}
+    for patch in hatched:
+        per_axes[id(patch.axes)] = per_axes.get(id(patch.axes), 0) + 1
+    assert all(0 < n < 144 for n in per_axes.values()), per_axes
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

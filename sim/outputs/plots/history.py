@@ -124,7 +124,7 @@ def _pairs(fg: Figures, hm: HistoryMatch) -> None:
 def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
     import matplotlib as mpl
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch, Rectangle
 
     keys, s, cut = hm.keys, hm.sample, hm.cutoff
     value = s["I_max"]
@@ -160,8 +160,10 @@ def _implausibility(fg: Figures, hm: HistoryMatch) -> None:
                 if "wave_ruled_out" in s:  # hatched: cells whose every point wave 1 ruled out (an early, rough I)
                     first = min_over_bins(s[kx], s[ky], (s["wave_ruled_out"] == 1).astype(float), hm.box[kx],
                                           hm.box[ky], BINS)
-                    ax.pcolor(xs, ys, np.ma.masked_where(~(first == 1), first), hatch="////", facecolor="none",
-                              edgecolor="#ffffff", lw=0)
+                    # one patch per such cell: a masked pcolor still hatches the masked cells
+                    for yi, xi in zip(*np.nonzero(first == 1)):
+                        ax.add_patch(Rectangle((xs[xi], ys[yi]), xs[xi + 1] - xs[xi], ys[yi + 1] - ys[yi],
+                                               hatch="////", facecolor="none", edgecolor="#ffffff", lw=0))
                 if np.nanmin(grid, initial=np.inf) < cut:  # the edge of what is still plausible
                     _edge(ax, xs, ys, grid, cut)
                 ax.grid(False)
