@@ -106,8 +106,10 @@ def _scale_and_north(fg: Figures, ax, x0: float, y0: float, x1: float, y1: float
 
 
 def _note(fg: Figures, fig, d: DistrictShapes, extra: str = "") -> None:
+    folder = getattr(fg, "f", None)  # a fit's map has no results folder, and one layout
+    per_replication = folder is not None and layout_per_replication(folder.scenario)
     lines = [x for x in (extra, "" if d.real else fg.label("map_synthetic"),
-                         fg.label("map_layout_per_replication") if layout_per_replication(fg.f.scenario) else "") if x]
+                         fg.label("map_layout_per_replication") if per_replication else "") if x]
     if lines:
         fig.text(0.5, 0.0, "\n".join(lines), fontsize=5.5, color="#555555", ha="center", va="top")
 
