@@ -239,9 +239,17 @@ def test_mm10_twin_keeps_the_truth_and_pins_the_load(tmp_path):
 # ---------------------------------------------------------------- --records fit.json
 
 
-def _fit_json(tmp_path: Path) -> Path:
+def _fit_json(tmp_path: Path, levels: dict[str, tuple[int, int]] | None = None) -> Path:
+    """fit.json's arrivals, and with ``levels`` (level: (orders, of which open)) its level shares as gridsim fit
+    writes them; a type the scenario lacks has orders at every level, which must count nowhere."""
     doc = {"issue_types": {"request": {"arrivals_per_week": {"mean": 1344.0, "ci95": [1300.0, 1390.0]}},
                            "not_in_the_scenario": {"arrivals_per_week": {"mean": 5.0, "ci95": [4.0, 6.0]}}}}
+    if levels is not None:
+        for key, t in doc["issue_types"].items():
+            counts = levels if key == "request" else {lv: (50, 0) for lv in ("grid", "community", "street", "department")}
+            n = sum(k for k, _ in counts.values())
+            t["level_share"] = {lv: {"mean": k / n, "ci95": [0.0, 1.0], "n": k} for lv, (k, _) in counts.items()}
+            t["resolution_hours"] = {lv: {"n": k, "open": o} for lv, (k, o) in counts.items() if k}
     p = tmp_path / "fit.json"
     p.write_text(json.dumps(doc))
     return p
@@ -252,22 +260,79 @@ def test_records_give_an_arrivals_target_with_the_ci_as_tolerance(tmp_path):
     from sim.scenario import load_scenario
 
     path, _ = _small(tmp_path)  # a 4-day horizon with 1 day of warm-up: a window of 3/7 weeks
-    (t,) = records_targets(_fit_json(tmp_path), load_scenario(path))
+    (t,) = records_targets(_fit_json(tmp_path), load_scenario(path)).targets
     assert t.metric == "reported_request" and t.value == pytest.approx(1344 * 3 / 7)
     assert t.tolerance == pytest.approx(45 / 1344)
     # read as a 95% band: sd_target = half-width / 2 of the window's count
     assert t.sd == pytest.approx(45 * 3 / 7 / 2)
 
 
-def test_cli_matches_the_records_targets_too(tmp_path):
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson's 95% interval by its formula (Wilson 1927)."""
+    z = 1.959963984540054
+    p, z2 = k / n, z * z
+    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return centre - half, centre + half
+
+
+def test_records_give_the_district_s_level_shares_with_their_wilson_band(tmp_path):
+    """request: 90 orders at the grid, 10 at the community of which 4 still open, none at the street or department:
+    96 closed, 90 at the grid and 6 at the community; the other type's orders count nowhere.  The scenario resolves
+    at the grid, community and street, so the department constrains nothing, and says so."""
+    from sim.decide.history.records import records_targets
+    from sim.scenario import load_scenario
+
+    path, _ = _small(tmp_path)
+    sc = load_scenario(path, overrides=[("issue_types.request.level", {"grid": 0.7, "community": 0.2, "street": 0.1})])
+    got = records_targets(_fit_json(tmp_path, {"grid": (90, 0), "community": (10, 4)}), sc)
+    by = {t.metric: t for t in got.targets}
+    assert set(by) == {"reported_request", "resolved_share_grid", "resolved_share_community", "resolved_share_street"}
+    for metric, k in (("resolved_share_grid", 90), ("resolved_share_community", 6)):
+        lo, hi = _wilson(k, 96)
+        t = by[metric]
+        assert t.value == pytest.approx(k / 96) and t.evidence == "records"
+        assert t.tolerance == pytest.approx((hi - lo) / 2 / (k / 96))
+        assert t.sd == pytest.approx((hi - lo) / 4)  # the band read as 2 sd
+    # none at the street: a zero target, its tolerance the absolute half-width of Wilson's [0, z^2 / (n + z^2)]
+    z2 = 1.959963984540054**2
+    assert by["resolved_share_street"].value == 0
+    assert by["resolved_share_street"].tolerance == pytest.approx(z2 / (96 + z2) / 2)
+    (note,) = got.unused
+    assert "department (0 of 96 closed orders) constrains nothing" in note and "resolved_share_department" in note
+
+
+def test_level_shares_that_no_one_metric_matches_constrain_nothing_and_say_so(tmp_path):
+    from sim.decide.history.records import records_targets
+    from sim.scenario import load_scenario
+
+    path, _ = _small(tmp_path)
+    fit = _fit_json(tmp_path, {"grid": (90, 0), "community": (10, 0)})
+    # a police grid: the model counts its orders under resolved_share_police, the records at the grid
+    police = load_scenario(path, overrides=[("cadres.police.count", 1), ("cadres.police.types", ["request"])])
+    got = records_targets(fit, police)
+    assert [t.metric for t in got.targets] == ["reported_request"]
+    assert any("grid (90 of 100 closed orders) constrains nothing" in u and "resolved_share_police" in u
+               for u in got.unused)
+    # a type of the scenario the records lack: its shares would count issues the records cannot show
+    other = load_scenario(path, overrides=[("issue_types.extra", {"rate_per_1000_households_per_week": 1.0,
+                                                                  "service_time": {"dist": "fixed", "value": 1.0}})])
+    got = records_targets(fit, other)
+    assert [t.metric for t in got.targets] == ["reported_request"]
+    assert got.unused == [f"--records {fit}: the level shares constrain nothing: mmc_twin has issue types the "
+                          "records do not (extra), so its resolved_share_<level> counts issues the records cannot show"]
+
+
+def test_cli_matches_the_records_targets_too(tmp_path, capsys):
     path, _ = _small(tmp_path)
     out = tmp_path / "o"
-    args = _cmd(path, "--out", str(out), "--records", str(_fit_json(tmp_path)))
+    args = _cmd(path, "--out", str(out), "--records", str(_fit_json(tmp_path, {"grid": (96, 0)})))
     args[args.index("--waves") + 1] = "1"
     assert main(args) == 0
     hm = json.loads((out / "summary.json").read_text())["history_match"]
-    assert set(hm["targets"]) == {UTIL, WAIT, "reported_request"}
-    assert "I_reported_request" in _rows(out / "points.csv")[0]
+    assert set(hm["targets"]) == {UTIL, WAIT, "reported_request", "resolved_share_grid"}
+    assert {"I_reported_request", "I_resolved_share_grid"} <= set(_rows(out / "points.csv")[0])
+    # the levels the twin has no metric for are said
+    assert "community (0 of 96 closed orders) constrains nothing" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("content,words", [("{not json", "not JSON"), ("[]", "no 'issue_types'"),

@@ -228,3 +228,59 @@ def test_one_factors_interval_is_clipped_to_the_shares_an_index_can_be():
     for i in ("S1", "ST"):
         assert 0.0 <= a[f"{i}_lo"] <= a[f"{i}_hi"] <= 1.0
         assert a[f"{i}_hi"] == 1.0
+
+
+def emulator_result(ind: dict, points: int = 20):
+    """A Sensitivity of the emulator method on metric 'm' whose emulator passed its check."""
+    from types import SimpleNamespace
+
+    from sim.decide.sensitivity.command import Sensitivity
+
+    check = emulated.Check(points, 0, 1.0, True)
+    return Sensitivity("sobol", [], ["m"], {"m": ind}, {}, points, False, SimpleNamespace(replications=2),
+                       emulator={"m": check})
+
+
+def test_one_factor_that_explains_everything_is_no_sample_problem_with_the_emulator():
+    """y = 1 + a, b ignored: the true S1 = ST of a is 1; the emulator's Saltelli estimate is 1 plus Monte Carlo error
+    far below its bootstrap half-width, which is no problem of the design and no reason for more --samples."""
+    from sim.decide.sensitivity import sensitivity_table
+    from sim.decide.sensitivity.analysis import impossible
+    from sim.decide.sensitivity.command import _warnings
+
+    factors = [SFactor("a", "real", 0.0, 1.0), SFactor("b", "real", 0.0, 1.0)]
+    x = emulated.design({"bounds": [[0, 1]] * 2}, 20, seed=1)
+    ind, check = emulated.indices(factors, x, 1.0 + x[:, 0], 0.0, seed=1)
+    a = ind["a"]
+    assert check.passed and a["S1"] == pytest.approx(1.0, abs=a["S1_conf"]) and a["ST"] == pytest.approx(1.0, abs=a["ST_conf"])
+    assert max(a["S1"], a["ST"]) > 1  # the case that misled: brute force's rule flags it
+    assert impossible(ind)["a"][0]["kind"] == "above_one"
+    s = emulator_result(ind)
+    assert s.impossible("m") == {} and _warnings(s) == [] and "too small" not in sensitivity_table(s)
+
+
+def test_an_emulator_index_above_one_beyond_its_interval_still_warns_with_the_emulator_s_remedy():
+    from types import SimpleNamespace
+
+    from sim.decide.sensitivity import sensitivity_table
+    from sim.decide.sensitivity.command import Sensitivity, _warnings
+    from sim.outputs.report.decisions import sensitivity as report
+
+    ind = {"a": {"S1": 1.20, "S1_conf": 0.04, "ST": 1.02, "ST_conf": 0.03},  # 1.20 - 0.04 > 1; 1.02 - 0.03 is not
+           "b": {"S1": 0.01, "S1_conf": 0.01, "ST": 0.02, "ST_conf": 0.01}}
+    s = emulator_result(ind)
+    assert [(p["index"], p["kind"]) for p in s.impossible("m")["a"]] == [("S1", "above_one"), ("S1", "above_total")]
+    (w,) = _warnings(s)
+    assert "S1 = 1.20 > 1 beyond its interval (±0.04)" in w and "--design-points (now 20) or --replications" in w
+    assert "--samples" not in w
+    assert "more --design-points or --replications" in sensitivity_table(s)
+    # brute force on the same numbers: as before, both indices above 1 flagged, and more --samples
+    brute = Sensitivity("sobol", [], ["m"], {"m": ind}, {}, 16, False, SimpleNamespace(replications=2))
+    assert [p["text"] for p in brute.impossible("m")["a"]][:2] == ["S1 = 1.20 > 1", "ST = 1.02 > 1"]
+    assert _warnings(brute)[0].endswith("use more --samples (and --replications)")
+    block = {"method": "sobol-emulator", "factors": [{"key": "a"}, {"key": "b"}], "points": 20, "replications": 2,
+             "indices": {"m": ind}, "ranking": {"m": ["a", "b"]}, "sample_too_small": {"m": s.impossible("m")}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en, zh = " ".join(report(f, "en")), " ".join(report(f, "zh"))
+    assert "use more design points or replications" in en and "more samples" not in en
+    assert "S1 = 1.20 > 1，超出其区间（±0.04）" in zh and "更多设计点或重复" in zh and "需要更多样本" not in zh

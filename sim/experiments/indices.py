@@ -15,8 +15,10 @@ def index_text(x: float) -> str:
     return f"{x:.{d}f}"
 
 
-def problem_text(index: str, kind: str, v: float, c: float, st: float) -> str:
+def problem_text(index: str, kind: str, v: float, c: float, st: float, beyond: bool = False) -> str:
+    """One impossible index in words; ``beyond``: an index above 1 flagged only past its interval (an emulator's)."""
     v_, c_, st_ = index_text(v), index_text(c), index_text(st)
-    return {"above_one": f"{index} = {v_} > 1", "above_total": f"S1 = {v_} > ST = {st_}",
+    return {"above_one": f"{index} = {v_} > 1" + (f" beyond its interval (±{c_})" if beyond else ""),
+            "above_total": f"S1 = {v_} > ST = {st_}",
             "negative": f"{index} = {v_} < 0 beyond its interval (±{c_})",
             "wide": f"{index}'s 95% interval (±{c_}) is wider than the range [0, 1] an index can take"}[kind]

@@ -17,14 +17,14 @@ import numpy as np
 
 from sim.experiments.atomic import atomic_write
 from sim.fit.estimates import estimate
-from sim.fit.fitted import fitted_scenario
+from sim.fit.fitted import Base, fitted_scenario, read_base
 from sim.fit.load import load_warnings, loads_json, office_loads
 from sim.fit.reading import FitError, parse_columns, read_records
 from sim.fit.rows import orders_from, refused_csv, unrecognised_levels
 from sim.fit.work_search import search
-from sim.scenario import build_scenario, load_scenario
+from sim.scenario import Scenario, build_scenario, load_scenario
 from sim.scenario.geometry import GRID_FIELDS
-from sim.scenario.loading import dump_toml, read_toml
+from sim.scenario.loading import dump_toml
 
 # what the fit assumes and what records cannot show: in fit.json and at the top of fitted.toml
 NOTES = (
@@ -74,24 +74,24 @@ def _work_by_simulation(data: dict[str, Any], est: dict[str, Any], warnings: lis
     return res
 
 
-def _known_types(scenario: Path) -> dict[str, str]:
+def _known_types(scenario: Scenario) -> dict[str, str]:
     """--scenario's issue types by every name a record may give them: key, label, Chinese label."""
     out: dict[str, str] = {}
-    for key, it in load_scenario(scenario).issue_types.items():
+    for key, it in scenario.issue_types.items():
         out.update({name: key for name in (it.label_zh, it.label, key) if name})
     return out
 
 
-def _grid_polygons(scenario: Path | None, out: Path) -> dict[str, Any] | None:
+def _grid_polygons(base: Base | None, out: Path) -> dict[str, Any] | None:
     """--scenario's ``grids.geojson`` copied into DIR under its base name, so that the fit folder alone draws
     the per-grid rate map: fit.json's ``grids_geojson`` (the file and the feature properties naming the grid
     fields), or None without polygons."""
-    grids = read_toml(scenario).get("grids", {}) if scenario is not None else {}
+    grids = base.raw.get("grids", {}) if base is not None else {}
     name = grids.get("geojson") if isinstance(grids, dict) else None
     if not isinstance(name, str):
         return None
     copy = out / Path(name).name
-    atomic_write(copy, (scenario.parent / name).read_bytes())  # the scenario loaded: the file is there
+    atomic_write(copy, (base.path.parent / name).read_bytes())  # the scenario loaded: the file is there
     return {"file": copy.name, "properties": {k: grids[k] for k in GRID_FIELDS if isinstance(grids.get(k), str)}}
 
 
@@ -112,8 +112,9 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     rows = {"total": orders.total_rows, "used": len(orders), "refused": len(orders.refused),
             "open": int(orders.open.sum())}
     say(f"{rows['total']} rows: {rows['used']} used ({rows['open']} still open), {rows['refused']} refused")
-    est = estimate(orders, say, _known_types(Path(scenario)) if scenario else None)
-    toml_data, warnings = fitted_scenario(est, records, Path(scenario) if scenario else None)
+    base = read_base(Path(scenario)) if scenario else None
+    est = estimate(orders, say, _known_types(base.scenario) if base is not None else None)
+    toml_data, warnings = fitted_scenario(est, records, base)
     if odd := unrecognised_levels(orders.level_text):
         warnings.append(f"level texts read as a department's name (they name no level and no office): "
                         f"{', '.join(odd[:8])}{' ...' if len(odd) > 8 else ''}; if they are statuses, not levels, map "
@@ -130,7 +131,7 @@ def fit(records: str | Path, out: str | Path, scenario: str | Path | None = None
     doc = {"rows": rows, "records": str(records), "columns": raw.columns,
            "export_time": export.isoformat(sep=" ", timespec="seconds"), **est, "notes": list(NOTES), "warnings": warnings,
            "office_load": loads_json(loads), **({"work_by_simulation": searched} if searched is not None else {})}
-    polygons = _grid_polygons(Path(scenario) if scenario else None, out)
+    polygons = _grid_polygons(base, out)
     if polygons is not None:
         doc["grids_geojson"] = polygons
     atomic_write(out / "fit.json", json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default) + "\n")

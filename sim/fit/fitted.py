@@ -12,17 +12,32 @@ grid's ``issue_weight``); work times per level are the fitted work times
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sim.fit.reading import FitError
 from sim.model.district import build_district
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, build_scenario
 from sim.scenario.loading import read_toml
 
 DEFAULT_HOUSEHOLDS = 300  # per grid, when neither --scenario nor the records give households
 COPIED = ("cadres", "levels", "dispatch", "visits", "wartime")  # from --scenario, as the file has them
+
+
+@dataclass(frozen=True)
+class Base:
+    """--scenario, read and validated once: the scenario, and its file's own tables (copied as the file has them)."""
+    path: Path
+    raw: dict[str, Any]
+    scenario: Scenario
+
+
+def read_base(path: Path) -> Base:
+    """--scenario BASE.toml read once for everything the fit takes from it."""
+    raw = read_toml(path)
+    return Base(path, raw, build_scenario(raw, path))
 
 
 def _sig(x: float, digits: int = 4) -> float:
@@ -135,10 +150,10 @@ def _only_types(table: Any, types: set[str], department: set[str], warnings: lis
     return out
 
 
-def fitted_scenario(est: dict[str, Any], records: Path, base_path: Path | None) -> tuple[dict[str, Any], list[str]]:
+def fitted_scenario(est: dict[str, Any], records: Path, given: Base | None) -> tuple[dict[str, Any], list[str]]:
     """The scenario as TOML data, and the warnings of what it had to assume."""
     warnings: list[str] = []
-    base = load_scenario(base_path) if base_path is not None else None
+    base = given.scenario if given is not None else None
     grids = _grids(est, base, warnings)
     households = sum(g["households"] for g in grids)
     days = max(math.ceil(est["window"]["weeks"] * 7), 1)
@@ -161,8 +176,8 @@ def fitted_scenario(est: dict[str, Any], records: Path, base_path: Path | None) 
         data["issue_types"][key] = {"label": key, "label_zh": t["name_in_records"],
                                     "rate_per_1000_households_per_week": _sig(rate, 6),
                                     "level": _shares(t["level_share"]), **_service(key, t, warnings)}
-    if base is not None:
-        raw = read_toml(base_path)
+    if given is not None:
+        raw = given.raw
         department = {k for k, t in data["issue_types"].items() if t["level"].get("department", 0) > 0}
         data.update({k: _only_types(raw[k], set(data["issue_types"]), department, warnings, k)
                      for k in COPIED if k in raw})

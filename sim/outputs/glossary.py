@@ -328,6 +328,10 @@ WORDS: dict[str, tuple[str, str]] = {
                    "0 ≤ S1 ≤ ST ≤ 1, or their intervals are wider than [0, 1]): read them as unreliable, and run more "
                    "samples.", "警告：样本量不足以估计这些指数（部分估计值超出真实指数的可能范围0 ≤ S1 ≤ ST ≤ 1，"
                    "或其区间比[0, 1]还宽）：这些指数不可靠，需要更多样本。"),
+    "sens_small_emulator": ("Warning: the emulator gives indices no true index can have (0 ≤ S1 ≤ ST ≤ 1), beyond "
+                            "their Monte Carlo error: read them as unreliable, and use more design points or "
+                            "replications.", "警告：代理模型给出的指数超出真实指数的可能范围0 ≤ S1 ≤ ST ≤ 1，且超出其蒙特卡洛"
+                            "误差：这些指数不可靠，需要更多设计点或重复。"),
     "sens_what": ("sensitivity ({method}, {points} points)", "敏感性分析（{method}，{points}个参数组合）"),
 }
 _KINDS = {"role": ROLES, "level": LEVELS, "place": LEVELS, "weekday": WEEKDAYS, "word": WORDS}

@@ -62,7 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"history matching: implausibility cutoff (default {DEFAULT_CUTOFF:g})")
     p.add_argument("--records", dest="fit_records", metavar="FIT_JSON",
                    help="history matching: also match the arrivals per week of each issue type in this fit.json "
-                   "(from 'gridsim fit'), its 95%% CI as the target's tolerance band")
+                   "(from 'gridsim fit') and the district's share of closed orders at each level, their 95%% CIs "
+                   "as the targets' tolerance bands")
     p.add_argument("--rule", choices=list(RULES), default=None,
                    help="history matching: a setting is ruled out when the largest (max, default) or the "
                    "second-largest (second) target implausibility reaches the cutoff")

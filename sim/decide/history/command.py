@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.decide.calibrate import check_targets
 from sim.decide.history.implausibility import DEFAULT_CUTOFF, RULES, combine
-from sim.decide.history.records import records_targets
+from sim.decide.history.records import RecordsTargets, records_targets
 from sim.decide.history.space import Box
 from sim.decide.history.waves import History, TargetSpec, WaveRecord, history_match
 from sim.decide.sensitivity.factors import current_value, parse_factors
@@ -76,17 +76,18 @@ def _box(vary: list[str], base) -> Box:
     return Box(tuple(factors))
 
 
-def _targets(path: Path, sc, records: str | Path | None) -> list[TargetSpec]:
-    extra = records_targets(records, sc) if records else []
-    if sc.targets or not extra:  # the records' targets may stand alone
+def _targets(path: Path, sc, records: str | Path | None) -> tuple[list[TargetSpec], list[str]]:
+    """The targets to match, and what ``records`` holds that constrains nothing (said as warnings)."""
+    extra = records_targets(records, sc) if records else RecordsTargets([], [])
+    if sc.targets or not extra.targets:  # the records' targets may stand alone
         check_targets(path, sc)
-    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source, t.evidence) for t in sc.targets] + extra
+    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source, t.evidence) for t in sc.targets] + extra.targets
     metrics = [t.metric for t in out]
     twice = sorted({m for m in metrics if metrics.count(m) > 1})
     if twice:
         raise commands.ApiError(f"{path}: targets name {', '.join(twice)} more than once; history matching "
                                 "needs one target per metric")
-    return out
+    return out, extra.unused
 
 
 def _fingerprint(doc: dict[str, Any]) -> str:
@@ -113,8 +114,8 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
                       rule: str | None = "max",
                       policy: str | None = None, records: str | Path | None = None, *,
                       options: commands.Options | None = None, **kw) -> HistoryMatch:
-    """History matching of the scenario's targets (and ``records``' arrivals, a fit.json) over the ``vary`` box
-    (see docs/calibration.md).
+    """History matching of the scenario's targets (and ``records``' arrivals and level shares, a fit.json) over the
+    ``vary`` box (see docs/calibration.md).
 
     Raises DesignError (a bad --vary), ApiError (bad options or targets) or CampaignError (the folder)."""
     o = commands.resolve_options(options, kw)
@@ -133,7 +134,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
     if clash:  # the varied value would win in every run: say so rather than ignore the --set
         raise commands.ApiError(f"--set {clash[0]}: calibrate --vary varies this key over its range at every "
                                 "point, so the --set would have no effect; drop the --set, or the --vary")
-    targets = _targets(path, base, records)
+    targets, unused = _targets(path, base, records)
     reps = base.replications if o.replications == 0 else o.replications
     if reps is None or reps < 2:
         raise commands.ApiError("history matching needs --replications K of at least 2 (the simulation's own "
@@ -174,7 +175,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
             print(f"gridsim: {wave_line(r)}", file=sys.stderr, flush=True)
 
     hist = history_match(box, targets, simulate, waves, runs_per_wave, reps, cutoff, rule, seed, report)
-    hm = HistoryMatch(hist, out, base.name, seed, list(last["meta"]["warnings"]))
+    hm = HistoryMatch(hist, out, base.name, seed, unused + list(last["meta"]["warnings"]))
     _write(hm, last)
     return hm
 

@@ -4,19 +4,37 @@ Each issue type of fit.json that the scenario has gives one target: its ``arriva
 metric ``reported_<type>`` (issues of the type reported in the run's window), the value scaled to the
 window's weeks ((horizon - warm-up) / 7).  The records' 95% CI is the target's uncertainty: the tolerance
 is the CI's half-width over the value, which history matching reads as a 95% band (2 sd), so sd_target is
-the records' own standard error.  (Level shares are not used yet: their places do not map one to one onto
-the model's ``resolved_share_<place>``.)
+the records' own standard error.
+
+The level shares give one target per level (grid, community, street, department) on the model's
+``resolved_share_<level>``.  The model has no share per type and level, so the target is the district's:
+the records' closed orders at the level over all their closed orders with a level (open orders are not
+resolved anywhere yet, as the model counts them), summed over the types, with Wilson's 95% interval of that
+count as the band, its half-width over the share as the tolerance (absolute when the share is 0).  A level
+constrains nothing, and is said in ``unused``, where the model has no such metric, where police grids make
+the model count the records' grid level under two metrics, or where the scenario has issue types the
+records do not (its shares would count issues the records cannot show).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.decide.calibrate import available_metrics
 from sim.decide.history.waves import TargetSpec
 from sim.experiments.commands import ApiError
-from sim.scenario import Scenario
+from sim.scenario import LEVELS, Scenario
+
+
+@dataclass(frozen=True)
+class RecordsTargets:
+    """What a fit.json gives history matching: its targets, and what in it constrains nothing here (sentences)."""
+
+    targets: list[TargetSpec]
+    unused: list[str]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -31,10 +49,27 @@ def _read(path: Path) -> dict[str, Any]:
     return doc
 
 
-def records_targets(path: str | Path, sc: Scenario) -> list[TargetSpec]:
-    """One target per issue type of fit.json that ``sc`` has (ApiError when none is, or the file is not fit.json)."""
+def tolerance(value: float, lo: float, hi: float) -> float:
+    """A 95% interval [lo, hi] as a target's tolerance: its half-width over the value (as an absolute error when the
+    value is 0, as history matching reads it then), so that sd_target is a quarter of the interval's width."""
+    half = (hi - lo) / 2
+    return max(half / abs(value) if value else half, 1e-9)
+
+
+def records_targets(path: str | Path, sc: Scenario) -> RecordsTargets:
+    """The targets of fit.json that ``sc`` can be matched to (ApiError when none of its issue types is ``sc``'s, or
+    the file is not fit.json)."""
     path = Path(path)
     doc = _read(path)
+    arrivals = _arrival_targets(path, doc, sc)
+    if not arrivals:
+        raise ApiError(f"--records {path}: none of its issue types ({', '.join(doc['issue_types']) or 'none'}) "
+                       f"is an issue type of {sc.name} ({', '.join(sc.issue_types)})")
+    unused: list[str] = []
+    return RecordsTargets(arrivals + _level_targets(path, doc, sc, unused), unused)
+
+
+def _arrival_targets(path: Path, doc: dict[str, Any], sc: Scenario) -> list[TargetSpec]:
     weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
     out = []
     for key, t in doc["issue_types"].items():
@@ -44,9 +79,66 @@ def records_targets(path: str | Path, sc: Scenario) -> list[TargetSpec]:
         mean, (lo, hi) = float(a["mean"]), map(float, a["ci95"])
         if mean <= 0:
             continue
-        out.append(TargetSpec(f"reported_{key}", mean * weeks, max((hi - lo) / 2 / mean, 1e-9),
+        out.append(TargetSpec(f"reported_{key}", mean * weeks, tolerance(mean, lo, hi),
                               f"{path}: arrivals_per_week {mean:.4g} (95% CI {lo:.4g} to {hi:.4g}) x {weeks:.4g} weeks", "records"))
-    if not out:
-        raise ApiError(f"--records {path}: none of its issue types ({', '.join(doc['issue_types']) or 'none'}) "
-                       f"is an issue type of {sc.name} ({', '.join(sc.issue_types)})")
+    return out
+
+
+def closed_by_level(types: dict[str, Any]) -> dict[str, int] | None:
+    """Per level, the closed orders of ``types`` (fit.json's entries) resolved there: each level's orders
+    (``level_share``'s n) less those still open there (``resolution_hours``' open); None when a type has no level
+    shares."""
+    out = dict.fromkeys(LEVELS, 0)
+    for t in types.values():
+        shares = t.get("level_share")
+        if not isinstance(shares, dict):
+            return None
+        for lv in LEVELS:
+            n = int((shares.get(lv) or {}).get("n", 0))
+            still_open = int((t.get("resolution_hours", {}).get(lv) or {}).get("open", 0)) if n else 0
+            out[lv] += n - still_open
+    return out
+
+
+def share_metrics(sc: Scenario) -> set[str]:
+    """The ``resolved_share_<place>`` metrics of ``sc``: those of a one-day trial run (as calibrate checks targets),
+    and those a short run may miss for a rare place: a level some arriving type has a share at, and police when
+    police grids take some type."""
+    arriving = [it for it in sc.issue_types.values() if it.rate_per_1000_households_per_week > 0]
+    places = {lv for it in arriving for lv, share in it.level.items() if share > 0}
+    if sc.cadres.police.types and (sc.cadres.police.count or sc.cadres.police.units):
+        places.add("police")
+    return {m for m in available_metrics(sc) if m.startswith("resolved_share_")} | {f"resolved_share_{p}" for p in places}
+
+
+def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[str]) -> list[TargetSpec]:
+    """The district's share of closed orders at each level, as targets on ``resolved_share_<level>``; what cannot be
+    a target is appended to ``unused``."""
+    from scipy.stats import binomtest
+
+    head = f"--records {path}: the level shares"
+    missing = [k for k in sc.issue_types if k not in doc["issue_types"]]
+    if missing:
+        unused.append(f"{head} constrain nothing: {sc.name} has issue types the records do not "
+                      f"({', '.join(missing)}), so its resolved_share_<level> counts issues the records cannot show")
+        return []
+    closed = closed_by_level({k: t for k, t in doc["issue_types"].items() if k in sc.issue_types})
+    total = sum(closed.values()) if closed is not None else 0
+    if not total:
+        unused.append(f"{head} constrain nothing: {'no closed order has a level' if closed is not None else 'fit.json has none'}")
+        return []
+    metrics, out = share_metrics(sc), []
+    for lv, k in closed.items():
+        metric = f"resolved_share_{lv}"
+        if lv == "grid" and "resolved_share_police" in metrics:
+            unused.append(f"{head}: grid ({k} of {total} closed orders) constrains nothing: the records' grid level "
+                          "holds police grids' orders too, which the model counts apart (resolved_share_police)")
+        elif metric not in metrics:
+            unused.append(f"{head}: {lv} ({k} of {total} closed orders) constrains nothing: {sc.name} has no metric "
+                          f"{metric} (it resolves no issue there)")
+        else:
+            ci = binomtest(k, total).proportion_ci(0.95, method="wilson")
+            out.append(TargetSpec(metric, k / total, tolerance(k / total, ci.low, ci.high),
+                                  f"{path}: {k} of {total} closed orders resolved at {lv}, all types (95% CI "
+                                  f"{ci.low:.4g} to {ci.high:.4g}; the model has no share per type)", "records"))
     return out

@@ -133,7 +133,7 @@ def sensitivity_table(s: Sensitivity, effect_unit: Callable[[str], tuple[float, 
         lines.append(f"{m} — noise share {note}{unit}{flag}{_check_text(s, m)}")
         if s.impossible(m):
             lines.append(f"  (the sample is too small for these indices: {s.impossible_text(m)}; a true index has "
-                         "0 <= S1 <= ST <= 1: more --samples)")
+                         f"0 <= S1 <= ST <= 1: {s.remedy})")
         rows = [head]
         for i, f in enumerate(s.ranking(m), 1):
             d = s.indices[m][f]

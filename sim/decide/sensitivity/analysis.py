@@ -101,11 +101,13 @@ def analyze(method: str, problem: dict[str, Any], x: np.ndarray, y: np.ndarray, 
     return out
 
 
-def impossible(indices: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def impossible(indices: dict[str, dict[str, Any]], emulator: bool = False) -> dict[str, list[dict[str, Any]]]:
     """Per factor, the Sobol estimates no true index can have, or intervals too wide to say anything: the sign that
     the sample is too small.
 
-    True indices satisfy 0 <= S1 <= ST <= 1.  Flagged (``kind``): ``above_one``, S1 or ST above 1;
+    True indices satisfy 0 <= S1 <= ST <= 1.  Flagged (``kind``): ``above_one``, S1 or ST above 1 (with
+    ``emulator``, indices of an emulator's predictions on a large Saltelli sample, only beyond its 95% half-width:
+    one factor that explains everything gives S1 = 1.0000011 ± 0.04 there, that sample's Monte Carlo error);
     ``above_total``, S1 above ST with S1's whole 95% interval above the ST estimate (a small
     excess is estimation noise); ``negative``, an index whose whole 95% interval lies below 0;
     ``wide``, an interval wider than [0, 1] itself, which says nothing about the index.
@@ -116,12 +118,12 @@ def impossible(indices: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, A
         if not all(isinstance(x, float) and math.isfinite(x) for x in (s1, s1c, st, stc)):
             continue
         both = (("S1", s1, s1c), ("ST", st, stc))
-        found = [(n, "above_one", v, c) for n, v, c in both if v > 1]
+        found = [(n, "above_one", v, c) for n, v, c in both if (v - c if emulator else v) > 1]
         found += [("S1", "above_total", s1, s1c)] if s1 - s1c > st else []
         found += [(n, "negative", v, c) for n, v, c in both if v + c < 0]
         found += [(n, "wide", v, c) for n, v, c in both if 2 * c > 1]
         if found:
-            out[f] = [{"index": n, "kind": k, "value": v, "conf": c, "text": problem_text(n, k, v, c, st)}
+            out[f] = [{"index": n, "kind": k, "value": v, "conf": c, "text": problem_text(n, k, v, c, st, emulator)}
                       for n, k, v, c in found]
     return out
 

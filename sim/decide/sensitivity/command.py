@@ -60,7 +60,7 @@ class Sensitivity:
 
     def impossible(self, metric: str) -> dict[str, list[dict[str, Any]]]:
         """Sobol: per factor, the estimates of ``metric``'s indices no true index can have ({} for Morris)."""
-        return analysis.impossible(self.indices[metric]) if self.method == "sobol" else {}
+        return analysis.impossible(self.indices[metric], self.emulator is not None) if self.method == "sobol" else {}
 
     def impossible_text(self, metric: str) -> str:
         """``impossible`` in words: 'factor: problem, problem; factor: ...' ('' when there is none)."""
@@ -71,8 +71,15 @@ class Sensitivity:
         what = self.impossible_text(metric)
         if not what:
             return None
+        if self.emulator is not None:
+            return emulated.sample_warning(metric, what, self.size)
         return (f"{metric}: the Sobol sample (N = {self.size}) is too small for these indices (a true index has "
                 f"0 <= S1 <= ST <= 1): {what}; use more --samples (and --replications)")
+
+    @property
+    def remedy(self) -> str:
+        """What makes impossible indices go away: the design's size, not --samples, with --emulator."""
+        return "more --design-points or --replications" if self.emulator is not None else "more --samples"
 
     @property
     def out(self) -> Path:

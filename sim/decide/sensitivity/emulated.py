@@ -18,7 +18,10 @@ Cannamela & Iooss 2014):
    interaction's share of the variance); the expected output is exp(m + v/2).
 3. ``S1``, ``ST``: SALib's Saltelli sample (base ``MEAN_SAMPLES``) and analyser on the
    emulator's predicted mean; ``S1_conf``, ``ST_conf`` are SALib's bootstrap
-   half-widths (Monte Carlo error of that sample only: small).
+   half-widths (Monte Carlo error of that sample only: small).  An index above 1 is flagged only
+   beyond that half-width (``analysis.impossible``): with one factor that explains everything the
+   estimate is 1 plus that error; what is flagged says the predictions swing across the box, which a
+   denser design mends (``sample_warning``), not --samples.
 4. ``S1_lo``..``ST_hi``: the 2.5-97.5% range of the indices over ``DRAWS`` joint
    posterior draws of the emulator (``Emulator.sample``) on a smaller Saltelli sample,
    each draw's indices resampled ``RESAMPLES_PER_DRAW`` times (bootstrap of the sample
@@ -172,3 +175,12 @@ def check_warning(metric: str, c: Check) -> str | None:
     return (f"{metric}: THE EMULATOR FAILS ITS LEAVE-ONE-OUT CHECK ({c.outside} of {c.points} design points "
             f"beyond {LOO_CUTOFF:g} standard errors; largest {c.max_abs:.1f}): its Sobol indices and intervals are "
             "not to be trusted; use more --design-points or --replications, narrower ranges, or brute-force Sobol")
+
+
+def sample_warning(metric: str, what: str, points: int) -> str:
+    """The warning for ``metric``'s emulator indices that no true index can have beyond their Monte Carlo error
+    (``what``, analysis.impossible's text).  The Saltelli sample is fixed (MEAN_SAMPLES), so --samples mends nothing:
+    a few extreme predictions carry the variance, an emulator swinging between too few or too noisy design points."""
+    return (f"{metric}: the emulator's Sobol indices are values no true index can have (0 <= S1 <= ST <= 1), beyond "
+            f"the Monte Carlo error of its Saltelli sample (N = {MEAN_SAMPLES:,}): {what}; its predictions swing "
+            f"across the box: use more --design-points (now {points}) or --replications, or narrower ranges")

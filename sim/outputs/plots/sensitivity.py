@@ -50,7 +50,7 @@ def _title(fg: Figures, block: dict[str, Any], metric: str, key: str) -> str:
 def _save(fg: Figures, fig, block: dict[str, Any], name: str, metric: str) -> None:
     what = _w(fg, "what", method=str(block.get("method", "")).capitalize(), points=block.get("points"))
     if block.get("sample_too_small", {}).get(metric):  # the report's warning, where the bars are read too
-        what += " · " + _w(fg, "small")
+        what += " · " + _w(fg, "small_emulator" if block.get("method") == "sobol-emulator" else "small")
     fg.save(fig, name, what)
 
 

@@ -187,7 +187,7 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
     b = f.summary.get("sensitivity") or {}
     if f.command != "sensitivity" or not b:
         return []
-    morris = b.get("method") == "morris"
+    morris, emulator = b.get("method") == "morris", b.get("method") == "sobol-emulator"
     idx, big = ("mu_star", "μ*") if morris else ("ST", "ST")
     out = [say(lang, "{k} (SALib) of {d} factor(s) over {p} design points x {r} replication(s) on common random numbers.",
                "{k}（SALib），{d}个因素，{p}个参数组合，每个组合{r}次重复，共同随机数。",
@@ -216,8 +216,10 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             lo2, hi2 = ci(ind[order[1]])
             sec = name(order[1])
             if small:  # indices no true index can have: their intervals rank nothing
-                text += say(lang, "; next comes {s} ({i} = {v}), but the sample is too small to rank them.",
-                            "；其次是{s}（{i} = {v}），但样本量不足，无法据此排序。", s=sec, i=big, v=val(m, ind[order[1]][idx]))
+                text += say(lang, "; next comes {s} ({i} = {v}), but {why} to rank them.",
+                            "；其次是{s}（{i} = {v}），但{why}，无法据此排序。", s=sec, i=big, v=val(m, ind[order[1]][idx]),
+                            why=say(lang, "the emulator's indices are too unreliable", "代理模型的指数不可靠") if emulator
+                            else say(lang, "the sample is too small", "样本量不足"))
             else:
                 text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
                             "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
@@ -241,12 +243,12 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
                 text += say(lang, " The effect of {w} varies across the design (σ > μ*): non-linear or interacting.",
                             "{w}的效应随参数组合变化（σ > μ*）：非线性或存在交互作用。", w=listing(wavy, lang))
         if small:
-            text += say(lang, " Warning: the sample is too small for these indices: {x} (a true index has "
-                              "0 ≤ S1 ≤ ST ≤ 1); read them as unreliable, and run more samples.",
-                        "警告：样本量不足以估计这些指数：{x}（真实指数满足0 ≤ S1 ≤ ST ≤ 1）；这些指数不可靠，需要更多样本。",
-                        x=("；" if lang == "zh" else "; ").join(
-                            name(k) + say(lang, ": ", "：") + ("、" if lang == "zh" else ", ").join(
-                                _problem(x, lang) for x in v) for k, v in small.items()))
+            listed = ("；" if lang == "zh" else "; ").join(name(k) + say(lang, ": ", "：") + (
+                "、" if lang == "zh" else ", ").join(_problem(x, lang, emulator) for x in v) for k, v in small.items())
+            text += _emulator_small(listed, lang) if emulator else \
+                say(lang, " Warning: the sample is too small for these indices: {x} (a true index has "
+                          "0 ≤ S1 ≤ ST ≤ 1); read them as unreliable, and run more samples.",
+                    "警告：样本量不足以估计这些指数：{x}（真实指数满足0 ≤ S1 ≤ ST ≤ 1）；这些指数不可靠，需要更多样本。", x=listed)
         share = b.get("noise_share", {}).get(m)
         if share is not None:
             noisy = share > b.get("noise_warn", 0.5)
@@ -277,6 +279,16 @@ def _emulator_sentence(b: dict[str, Any], lang: str) -> list[str]:
     return [text]
 
 
+def _emulator_small(problems: str, lang: str) -> str:
+    """The warning for emulator indices no true index can have beyond their Monte Carlo error: the emulator's
+    predictions swing, which more design points or replications mend (its Saltelli sample is fixed)."""
+    return say(lang, " Warning: the emulator gives indices no true index can have, beyond their Monte Carlo error: {x} "
+                     "(a true index has 0 ≤ S1 ≤ ST ≤ 1); read them as unreliable, and use more design points or "
+                     "replications, or narrower ranges.",
+               "警告：代理模型给出的指数超出真实指数的可能范围，且超出其蒙特卡洛误差：{x}（真实指数满足0 ≤ S1 ≤ ST ≤ 1）；"
+               "这些指数不可靠，需要更多设计点或重复，或缩小取值范围。", x=problems)
+
+
 def _loo(name: str, d: dict[str, Any], lang: str) -> str:
     """One emulator's leave-one-out check (sim.decide.sensitivity.emulated.Check) in a sentence."""
     return say(lang, " Leave-one-out check of the emulator of {m}: {o} of {p} points beyond {c:g} standard errors, "
@@ -286,8 +298,11 @@ def _loo(name: str, d: dict[str, Any], lang: str) -> str:
                ok=say(lang, "passed", "通过") if d.get("passed") else say(lang, "failed", "未通过"))
 
 
-def _problem(p: dict[str, Any], lang: str) -> str:
-    """One Sobol estimate no true index can have (sim.decide.sensitivity.analysis.impossible), in words."""
+def _problem(p: dict[str, Any], lang: str, emulator: bool = False) -> str:
+    """One Sobol estimate no true index can have (sim.decide.sensitivity.analysis.impossible), in words; an
+    emulator's index above 1 is flagged beyond its interval, which the Chinese says in Chinese."""
+    if p["kind"] == "above_one" and emulator and lang == "zh":
+        return f"{p['index']} = {index_text(p['value'])} > 1，超出其区间（±{index_text(p['conf'])}）"
     if p["kind"] in ("above_one", "above_total"):
         return p["text"]  # formulas, as the analysis wrote them
     if lang != "zh":  # from the values: a folder written before index_text has '-0.00' in its text
