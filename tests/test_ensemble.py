@@ -223,6 +223,9 @@ def test_findings_say_the_counts_of_the_summary(compared):
             assert f"is better on {metric_label(m, 'en')} {said}" in more, m
     same = next(x for x in en if x.startswith("Against baseline, same"))
     assert "not distinguishable in any set" in same
+    # 'more' is better than baseline in every set (above), and 'same' runs exactly as baseline: so it is ahead of both
+    assert any("On mean resolution time, more does best in all 3 sets, ahead of every other policy" in x for x in en)
+    assert not any("**" in x or "(paired 95% CIs)" in x for x in en)  # the pooled compare findings are gone
     assert any("在全部3个参数组中" in x for x in zh)
 
 
@@ -375,7 +378,7 @@ def test_the_method_section_of_an_ensemble_folder_says_what_covers_the_parameter
     assert "which only a comparison over an ensemble" in covers(f.scenario, "en", {})  # a one-scenario folder
     opt = {"optimum": {"ensemble": {"keys": [RATE], "size": 2, "need": 2}}}
     assert "shown feasible in at least 2 of them" in covers(f.scenario, "en", opt)
-    assert "not one shown to hold in any single plausible district" in findings(f, "en")[0]
+    assert "none of them is a finding about one district" in findings(f, "en")[-1]
 
 
 def test_a_size_beyond_the_files_rows_is_warned_of(compared, tmp_path, capsys):
@@ -390,3 +393,136 @@ def test_a_size_beyond_the_files_rows_is_warned_of(compared, tmp_path, capsys):
     said = f"--ensemble-size 5: {tmp / 'plausible.csv'} has only 3 parameter set(s); all 3 are run"
     assert code == 0 and said in capsys.readouterr().err
     assert said in json.loads((tmp_path / "c1" / "summary.json").read_text())["warnings"]
+
+
+# ---------------------------------------------------------------- findings and figures set by set, never pooled
+
+
+P90 = "resolution_hours_p90"
+# per set, the paired differences (policy - baseline) of p90 resolution time in its 2 replications
+SMALL = [(-1.0, -0.2), (-0.9, -0.3), (-1.1, -0.1)]  # no set tells it apart (t(1) is 12.7); pooled, t(5) does
+SPLIT = [(-2.0, -2.1), (2.0, 2.1), (-0.1, 0.1)]  # better in set 1, worse in set 2, neither in set 3
+
+
+def _constructed(tmp_path: Path) -> Folder:
+    """A compare --ensemble folder built by hand: 3 sets of 2 replications, baseline at 50 + 10 i + r hours in set
+    i, 'small' a little better in every set, 'split' better in one set and worse in another."""
+    from sim.experiments.ensemble_compare import robustness
+    from sim.experiments.results import summary_dict
+    from sim.experiments.runs import RunOutcome
+    from sim.experiments.statistics import paired_differences, summarize_metrics
+    from sim.outputs.numbers import better
+
+    def run(p: str, i: int, r: int, d: float) -> RunOutcome:
+        return RunOutcome(p, 2 * i + r, 0, {P90: 50 + 10 * i + r + d, "cadre_hours_on_duty": 100.0})
+    runs = {"baseline": [run("baseline", i, r, 0) for i in range(3) for r in range(2)],
+            "small": [run("small", i, r, SMALL[i][r]) for i in range(3) for r in range(2)],
+            "split": [run("split", i, r, SPLIT[i][r]) for i in range(3) for r in range(2)]}
+    sets = [{"id": f"set00{i + 1}", "row": i + 1, "values": {RATE: 300 + i}} for i in range(3)]
+    per_set = {s["id"]: {p: paired_differences(runs["baseline"][2 * i:2 * i + 2], runs[p][2 * i:2 * i + 2])
+                         for p in ("small", "split")} for i, s in enumerate(sets)}
+    summary = {"policies": list(runs), "reference": "baseline", "replications": 2,
+               "by_policy": {p: {"metrics": summary_dict(summarize_metrics(r))} for p, r in runs.items()},
+               "differences": {p: {"metrics": summary_dict(paired_differences(runs["baseline"], runs[p]))}
+                               for p in ("small", "split")},
+               "ensemble": {"file": str(tmp_path / "plausible.csv"), "rows": 3, "size": 3, "keys": [RATE], "sets": sets,
+                            "replications_per_set": 2, "reference": "baseline",
+                            "per_policy": robustness(per_set, ["small", "split"], better)}}
+    return Folder(tmp_path, "compare", summary, {}, list(runs), [o for r in runs.values() for o in r])
+
+
+def _t_verdict(ds: tuple[float, float]) -> str:
+    d = np.array(ds)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    return "better" if d.mean() + half < 0 else "worse" if d.mean() - half > 0 else "same"
+
+
+def test_findings_give_the_per_set_truth_where_pooling_shows_a_difference_no_set_does(tmp_path):
+    f = _constructed(tmp_path)
+    # the case, worked out here: pooled over the 6 pairs 'small' is better (t(5)), in no set alone (t(1))
+    pooled = np.array([d for ds in SMALL for d in ds])
+    half = stats.t.ppf(0.975, 5) * pooled.std(ddof=1) / math.sqrt(6)
+    assert pooled.mean() + half < 0 and [_t_verdict(x) for x in SMALL] == ["same"] * 3
+    assert f.summary["differences"]["small"]["metrics"][P90]["ci95"][1] < 0  # the folder's pooled CI says so too
+    assert [_t_verdict(x) for x in SPLIT] == ["better", "worse", "same"]
+    for lang in ("en", "zh"):
+        text = findings(f, lang)
+        joined = "\n".join(text)
+        assert "**" not in joined and "does best" not in joined and "最优：" not in joined  # no pooled best
+        small = next(x for x in text if x.startswith(say_against(lang, "small")))
+        split = next(x for x in text if x.startswith(say_against(lang, "split")))
+        name = metric_label(P90, lang)
+        if lang == "en":
+            assert "is not distinguishable in any set on any key metric" in small
+            assert f"is better on {name} in 1 of 3 sets, worse in 1" in split
+            # set 1: split is best, but split - small is (-1.0, -1.9), a t(1) CI holding zero; sets 2 and 3: small
+            # is best, and tells apart from baseline in neither
+            assert "no policy is ahead of every other in any set" in joined
+            assert "none of them is a finding about one district" in text[-1]
+        else:
+            assert "在任何参数组中各项主要指标均无法区分" in small
+            assert f"在3个参数组中的1个里{name}更优，在1个里更差" in split
+            assert "没有任何一组中有方案领先其他所有方案" in joined
+            assert "均不是关于某一辖区的结论" in text[-1]
+        # the pooled difference, as the compare findings would quote it, is quoted nowhere
+        from sim.outputs.numbers import format_diff
+        d = f.summary["differences"]["small"]["metrics"][P90]
+        assert format_diff(P90, d["mean"], *d["ci95"], True, lang) not in joined
+
+
+def say_against(lang: str, p: str) -> str:
+    return f"Against baseline, {p}" if lang == "en" else f"与baseline相比，{p}"
+
+
+def test_every_pooled_figure_says_so_and_the_policies_figure_shows_each_set(compared, monkeypatch):
+    """Over an ensemble, each figure drawn from the pooled runs carries the pooled-over-sets banner (both languages);
+    the figures drawn set by set do not, and the policies figure has one dot per set at that set's mean, worked
+    out here from replications.csv."""
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.labels import SCALE
+
+    tmp, _ = compared
+    seen: dict[str, tuple[list[str], object]] = {}
+    save = Figures.save
+
+    def spy(self, fig, name, what, each=None, per_set=False):
+        path = save(self, fig, name, what, each, per_set)
+        texts = [t.get_text() for t in fig.texts] + [ax.get_title() for ax in fig.axes]
+        seen[f"{name}.{self.lang}"] = (texts, fig)
+        return path
+    monkeypatch.setattr(Figures, "save", spy)
+    api.figures(tmp / "c1", lang="both")
+    banner = {"en": "Pooled over 3 plausible parameter sets", "zh": "合并3个合理参数组的全部运行"}
+    assert {"ensemble-more.en", "policies.en", "differences.zh", "backlog-baseline.en"} <= set(seen)
+    for key, (texts, _) in seen.items():
+        name, lang = key.rsplit(".", 1)
+        pooled = any(banner[lang] in t for t in texts)
+        assert pooled == (not (name.startswith("ensemble-") or name == "policies")), key
+    texts, fig = seen["policies.en"]
+    assert any("Each policy in each of 3 plausible parameter sets" in t for t in texts)
+    assert any("3个合理参数组中各方案的结果" in t for t in seen["policies.zh"][0])
+    reps = _rows(tmp / "c1" / "replications.csv")
+    m = "resolution_hours_mean"
+    want = [np.mean([float(r[m]) for r in reps if r["set"] == s and r["policy"] == "more"]) * SCALE.get(m, 1.0)
+            for s in ("set001", "set002", "set003")]
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith(metric_label(m, "en"))
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o" and set(line.get_ydata()) == {1}]
+    assert len(dots) == 1 and list(dots[0].get_xdata()) == pytest.approx(want)
+
+
+def test_the_report_of_an_ensemble_folder_gives_means_over_the_sets_not_pooled_cis(compared, tmp_path):
+    from sim.outputs.report.ensemble_results import ensemble_key_table
+
+    tmp, _ = compared
+    f = Folder.load(tmp / "c1")
+    table = ensemble_key_table(f, "en")
+    row = next(r for r in table.rows if r[0] == metric_label("resolution_hours_mean", "en"))
+    reps = _rows(tmp / "c1" / "replications.csv")
+    per_set = [np.mean([float(r["resolution_hours_mean"]) for r in reps if r["set"] == s and r["policy"] == "more"])
+               for s in ("set001", "set002", "set003")]
+    from sim.outputs.numbers import format_value
+    assert row[2] == (f"{format_value('resolution_hours_mean', np.mean(per_set))} "
+                      f"({format_value('resolution_hours_mean', min(per_set))} to "
+                      f"{format_value('resolution_hours_mean', max(per_set))})")
+    assert "*" not in "".join(c for r in table.rows for c in r)

@@ -223,6 +223,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_ensemble": ("{policy} − {base} in each plausible parameter set", "各合理参数组中{policy}与{base}之差"),
     "t_ensemble_rows": ("(paired 95% CI; a row per set, sorted)", "（配对95%置信区间；每行一个参数组，按差值排序）"),
     "ensemble_of": ("{k} plausible parameter sets of {file}", "{file}中的{k}个合理参数组"),
+    "t_ensemble_policy": ("Each policy in each of {k} plausible parameter sets", "{k}个合理参数组中各方案的结果"),
+    "t_ensemble_policy_rows": ("(a dot per set: its mean over the replications; a line joins one set's dots;\n"
+                               "◆ mean over the sets; dashed: {base}'s)",
+                               "（每点为一个参数组各次重复的均值；同一参数组的点以细线相连；\n◆为各参数组的平均；虚线：{base}）"),
+    "pooled_sets": ("Pooled over {k} plausible parameter sets: an average over them, not one district; per set: "
+                    "figures ensemble-*", "合并{k}个合理参数组的全部运行：为各参数组的平均，并非某一辖区的结果；"
+                    "各参数组的结果见ensemble-*图"),
     "t_sweep": ("{metric} against {param}", "{metric}随{param}的变化"),
     "t_heat": ("{metric} by design point", "各参数组合的{metric}"),
     "sweep_of": ("sweep of {factors}", "参数扫描：{factors}"),
