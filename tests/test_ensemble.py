@@ -214,19 +214,20 @@ def test_findings_say_the_counts_of_the_summary(compared):
     assert len([o for o in f.runs if o.variant == "more"]) == 9
     en, zh = findings(f, "en"), findings(f, "zh")
     assert en[0].startswith("Over 3 plausible parameter sets")
-    more = next(x for x in en if x.startswith("Against baseline, more"))
-    assert "is better on mean resolution time in all 3 sets" in more
-    per = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]["per_policy"]["more"]
-    for m, r in per.items():  # every count the sentence gives is the summary's (for the metrics it speaks of)
-        if r["better"] and metric_label(m, "en") + " " in more:
-            said = "in all 3 sets" if r["better"] == r["sets"] else f"in {r['better']} of {r['sets']} sets"
-            assert f"is better on {metric_label(m, 'en')} {said}" in more, m
-    same = next(x for x in en if x.startswith("Against baseline, same"))
-    assert "not distinguishable in any set" in same
+    mean = next(x for x in en if x.startswith("Mean resolution time, against baseline:"))
+    assert "more is better in all 3 sets" in mean and "same in no set" in mean
+    per = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]["per_policy"]
+    for m, r in per["more"].items():  # every count a sentence gives is the summary's (for the metrics it speaks of)
+        said = [x for x in en if x.startswith(metric_label(m, "en")[:1].upper() + metric_label(m, "en")[1:] + ", against")]
+        if r["better"] and said:
+            n = "in all 3 sets" if r["better"] == r["sets"] else f"in {r['better']} of {r['sets']} sets"
+            assert f"more is better {n}" in said[0], m
+    assert all(r["indistinguishable"] == 3 for r in per["same"].values())
+    assert not any("same is" in x or "same lowers" in x or "same raises" in x for x in en)  # never told apart
     # 'more' is better than baseline in every set (above), and 'same' runs exactly as baseline: so it is ahead of both
-    assert any("On mean resolution time, more does best in all 3 sets, ahead of every other policy" in x for x in en)
+    assert "More does best in all 3 sets, ahead of every other policy" in mean
     assert not any("**" in x or "(paired 95% CIs)" in x for x in en)  # the pooled compare findings are gone
-    assert any("在全部3个参数组中" in x for x in zh)
+    assert any("more在全部3个参数组中更优" in x for x in zh)
 
 
 def test_each_policy_is_described_with_its_own_staffing_from_its_first_set(compared):
@@ -449,29 +450,22 @@ def test_findings_give_the_per_set_truth_where_pooling_shows_a_difference_no_set
         text = findings(f, lang)
         joined = "\n".join(text)
         assert "**" not in joined and "does best" not in joined and "最优：" not in joined  # no pooled best
-        small = next(x for x in text if x.startswith(say_against(lang, "small")))
-        split = next(x for x in text if x.startswith(say_against(lang, "split")))
         name = metric_label(P90, lang)
+        p90 = next(x for x in text if x.lower().startswith(name.lower()))
         if lang == "en":
-            assert "is not distinguishable in any set on any key metric" in small
-            assert f"is better on {name} in 1 of 3 sets, worse in 1" in split
+            assert "small in no set" in p90 and "split is better in 1 of 3 sets, worse in 1" in p90
             # set 1: split is best, but split - small is (-1.0, -1.9), a t(1) CI holding zero; sets 2 and 3: small
             # is best, and tells apart from baseline in neither
-            assert "no policy is ahead of every other in any set" in joined
+            assert "No policy is ahead of every other in any set" in p90
             assert "none of them is a finding about one district" in text[-1]
         else:
-            assert "在任何参数组中各项主要指标均无法区分" in small
-            assert f"在3个参数组中的1个里{name}更优，在1个里更差" in split
-            assert "没有任何一组中有方案领先其他所有方案" in joined
+            assert "small在任何参数组中均无法区分" in p90 and "split在3个参数组中的1个里更优，在1个里更差" in p90
+            assert "没有任何一组中有方案领先其他所有方案" in p90
             assert "均不是关于某一辖区的结论" in text[-1]
         # the pooled difference, as the compare findings would quote it, is quoted nowhere
         from sim.outputs.numbers import format_diff
         d = f.summary["differences"]["small"]["metrics"][P90]
         assert format_diff(P90, d["mean"], *d["ci95"], True, lang) not in joined
-
-
-def say_against(lang: str, p: str) -> str:
-    return f"Against baseline, {p}" if lang == "en" else f"与baseline相比，{p}"
 
 
 def test_every_pooled_figure_says_so_and_the_policies_figure_shows_each_set(compared, monkeypatch):

@@ -18,7 +18,7 @@ from sim.outputs.glossary import metric_label
 from sim.outputs.numbers import better as better_side, format_diff, side
 from sim.outputs.plots import Folder
 from sim.outputs.plots.ensemble import set_means
-from sim.outputs.report.say import clauses, listing, say
+from sim.outputs.report.say import capital, clauses, listing, say
 from sim.outputs.report.sections import policy
 
 # as the compare findings, and where issues end (which has no better direction), cost last
@@ -37,8 +37,8 @@ def _range(metric: str, r: dict[str, Any], lang: str) -> str:
 
 
 def _clause(metric: str, r: dict[str, Any], lang: str) -> str | None:
-    """One metric over the sets, or None where no set tells the policies apart."""
-    name = metric_label(metric, lang)
+    """One policy on one metric over the sets ('is better in 9 of 10 sets, never worse (difference ...)'), or None
+    where no set tells it apart from the reference."""
     n = r["sets"]  # fewer than k where some set gave the metric no value
 
     def sets(x: int) -> str:
@@ -48,32 +48,31 @@ def _clause(metric: str, r: dict[str, Any], lang: str) -> str | None:
         lower, higher = (r["better"], r["worse"]) if r["better"] is not None else (r["lower"], r["higher"])
         if not lower and not higher:
             return None
+        words = {"lowers": say(lang, "lowers it", "降低"), "raises": say(lang, "raises it", "提高")}
         main, other = ("lowers", "raises") if lower >= higher else ("raises", "lowers")
         x, y = (lower, higher) if main == "lowers" else (higher, lower)
-        text = say(lang, "{v} {m} {s}", "{s}{v}{m}", s=sets(x), m=name,
-                   v=say(lang, main, "降低" if main == "lowers" else "提高"))
-        text += "" if x == n else say(lang, ", never {w} it", "，从未{w}", w=say(lang, other, "提高" if other == "raises" else "降低")) \
-            if not y else say(lang, ", {w} it in {y}", "，在{y}个里{w}", y=y,
-                              w=say(lang, other, "提高" if other == "raises" else "降低"))
+        text = say(lang, "{v} {s}", "{s}{v}", s=sets(x), v=words[main])
+        text += "" if x == n else say(lang, ", never {w}", "，从未{w}", w=say(lang, other.removesuffix("s"), words[other])) if not y else \
+            say(lang, ", {w} in {y}", "，在{y}个里{w}", y=y, w=words[other])
     else:
         better, worse = r["better"], r["worse"]
         if not better and not worse:
             return None
         if better >= worse:
-            text = say(lang, "is better on {m} {s}", "{s}{m}更优", m=name, s=sets(better))
+            text = say(lang, "is better {s}", "{s}更优", s=sets(better))
             text += "" if better == n else say(lang, ", never worse", "，从未更差") if not worse else \
                 say(lang, ", worse in {w}", "，在{w}个里更差", w=worse)
         else:
-            text = say(lang, "is worse on {m} {s}", "{s}{m}更差", m=name, s=sets(worse))
+            text = say(lang, "is worse {s}", "{s}更差", s=sets(worse))
             text += "" if worse == n else say(lang, ", never better", "，从未更优") if not better else \
                 say(lang, ", better in {b}", "，在{b}个里更优", b=better)
     return text + say(lang, " ({r})", "（{r}）", r=_range(metric, r, lang))
 
 
 def ensemble_findings(f: Folder, lang: str) -> list[str]:
-    """What the sets are; then per policy, the metrics on which some set tells it apart from the reference, each
-    with its counts, range and mean over the sets, and those on which no set does; with three or more policies,
-    which does best in how many sets; last, what in the folder pools the sets."""
+    """What the sets are; then per key metric, each policy's counts against the reference with the range and mean
+    of its difference over the sets (and with three or more policies, which does best in how many sets); the
+    metrics on which no set tells any policy apart; last, what in the folder pools the sets."""
     e = f.summary.get("ensemble")
     if not e:
         return []
@@ -89,50 +88,46 @@ def ensemble_findings(f: Folder, lang: str) -> list[str]:
                "差值的范围和平均均取各组自身的平均差值。",
                k=k, of=e["rows"], file=file, keys=", ".join(e["keys"]) if lang == "en" else "、".join(e["keys"]),
                r=policy(f, ref, lang), n=e["replications_per_set"])]
-    for p, metrics in e["per_policy"].items():
-        out.append(_policy(f, p, metrics, ref, lang))
-    if len(f.summary["policies"]) > 2:  # with two, the counts against the reference already say it
-        best = {m: _best(f, m, lang) for m in METRICS}
-        out += [text for text, _ in best.values() if text]
-        none = [metric_label(m, lang) for m, (text, sets) in best.items() if sets and not text]
-        if none:
-            out.append(say(lang, "On {m}, no policy is ahead of every other in any set.",
-                           "在{m}上，没有任何一组中有方案领先其他所有方案。", m=listing(none, lang)))
+    unclear = []
+    for m in METRICS:
+        text = _metric(f, m, e["per_policy"], lang)
+        if text:
+            out.append(text)
+        elif any(m in x for x in e["per_policy"].values()):
+            unclear.append(metric_label(m, lang))
+    if unclear:
+        out.append(say(lang, "On {m}, no set tells any policy apart from {r}.", "在{m}上，没有任何参数组能区分各方案与{r}。",
+                       m=listing(unclear, lang), r=policy(f, ref, lang)))
     return out + [say(lang, "The key results below give each policy's mean over the sets with their range. The "
-                            "terminal's first table, comparison.csv, results.xlsx and the figures marked as pooled pool "
+                            "terminal's second table, comparison.csv, results.xlsx and the figures marked as pooled pool "
                             "every set's runs: their means are averages over the {k} plausible sets, and their CIs count "
                             "the sets' differences as noise, so none of them is a finding about one district.",
-                      "下文主要结果列出各方案在各参数组上的平均及其范围。终端的第一张表、comparison.csv、results.xlsx以及标明“合并”的图"
+                      "下文主要结果列出各方案在各参数组上的平均及其范围。终端的第二张表、comparison.csv、results.xlsx以及标明“合并”的图"
                       "把各参数组的运行合并计算：其均值是{k}个合理参数组的平均，其置信区间把各组之间的差异当作随机误差，均不是关于某一辖区的结论。",
                       k=k)]
 
 
-def _policy(f: Folder, p: str, metrics: dict[str, Any], ref: str, lang: str) -> str:
-    parts, unclear = [], []
-    for m in METRICS:
-        r = metrics.get(m)
-        if r is None:
-            continue
-        c = _clause(m, r, lang)
-        if c is None:
-            unclear.append(metric_label(m, lang))
-        else:
-            parts.append(c)
-    text = say(lang, "Against {r}, {p} ", "与{r}相比，{p}", r=policy(f, ref, lang), p=policy(f, p, lang))
-    text += clauses(parts, lang) if parts else say(lang, "is not distinguishable in any set on any key metric",
-                                                   "在任何参数组中各项主要指标均无法区分")
-    if parts and unclear:
-        text += say(lang, "; on {m} no set tells them apart", "；在{m}上没有一组能区分二者", m=listing(unclear, lang))
-    return text + say(lang, ".", "。")
+def _metric(f: Folder, metric: str, per_policy: dict[str, dict[str, Any]], lang: str) -> str | None:
+    """'P90 resolution time, against baseline: A is better in all 10 sets (...); B in no set. A does best in ...', or
+    None where no set tells any policy apart from the reference."""
+    said = {p: _clause(metric, r[metric], lang) for p, r in per_policy.items() if metric in r}
+    if not any(said.values()):
+        return None
+    parts = [say(lang, "{p} {c}", "{p}{c}", p=policy(f, p, lang), c=c) if c else
+             say(lang, "{p} in no set", "{p}在任何参数组中均无法区分", p=policy(f, p, lang)) for p, c in said.items()]
+    text = say(lang, "{m}, against {r}: {x}.", "{m}（与{r}相比）：{x}。", m=capital(metric_label(metric, lang)),
+               r=policy(f, f.summary["reference"], lang), x=("；" if lang == "zh" else "; ").join(parts))
+    if len(f.summary["policies"]) > 2:  # with two, the counts against the reference already say which does best
+        text += say(lang, " ", "") + _best(f, metric, lang)
+    return text.rstrip()
 
 
-def _best(f: Folder, metric: str, lang: str) -> tuple[str | None, bool]:
-    """(sentence, whether the metric has sets): which policy does best on ``metric`` in how many sets, "does best"
-    where its paired 95% CI within the set puts it ahead of every other policy; no sentence where no set shows one
-    (or the metric has no better direction)."""
+def _best(f: Folder, metric: str, lang: str) -> str:
+    """Which policy does best on ``metric`` in how many sets, "does best" where its paired 95% CI within the set puts
+    it ahead of every other policy; that none does in any set; "" for a metric with no better direction, or a cost."""
     pols = f.summary["policies"]
     if better_side(metric) not in ("higher", "lower") or metric == COST:
-        return None, False
+        return ""
     sign = 1 if better_side(metric) == "higher" else -1
     means = {p: set_means(f, p, metric) for p in pols}
     runs = {p: f.by_set(p) for p in pols}
@@ -148,14 +143,13 @@ def _best(f: Folder, metric: str, lang: str) -> tuple[str | None, bool]:
         if all(d is not None and side(metric, *d.ci95) == "better" for d in ds):
             shown[b] = shown.get(b, 0) + 1
     if not shown:
-        return None, n > 0
+        return say(lang, "No policy is ahead of every other in any set.", "没有任何一组中有方案领先其他所有方案。") if n else ""
     order = sorted(shown, key=lambda p: -shown[p])
     each = [say(lang, "{b} in {x}", "{b}在{x}组中最优", b=policy(f, p, lang), x=shown[p]) for p in order]
-    each[0] = say(lang, "{b} does best {s}", "{b}{s}最优", b=policy(f, order[0], lang),
+    each[0] = say(lang, "{b} does best {s}", "{b}{s}最优", b=capital(policy(f, order[0], lang)),
                   s=say(lang, "in all {n} sets", "在全部{n}组中", n=n) if shown[order[0]] == n else
                   say(lang, "in {x} of {n} sets", "在{n}组中的{x}组", x=shown[order[0]], n=n))
     rest = n - sum(shown.values())
-    return say(lang, "On {m}, {e}, ahead of every other policy (paired 95% CIs within the set){r}.",
-               "在{m}上，{e}，领先其他所有方案（组内配对95%置信区间）{r}。", m=metric_label(metric, lang),
-               e=clauses(each, lang), r=say(lang, "; in the other {z} no policy is", "；其余{z}组中没有方案做到", z=rest)
-               if rest else ""), True
+    return say(lang, "{e}, ahead of every other policy (paired 95% CIs within the set){r}.",
+               "{e}，领先其他所有方案（组内配对95%置信区间）{r}。", e=clauses(each, lang),
+               r=say(lang, "; in the other {z} no policy is", "；其余{z}组中没有方案做到", z=rest) if rest else "")
