@@ -520,3 +520,8 @@ def test_the_report_of_an_ensemble_folder_gives_means_over_the_sets_not_pooled_c
                       f"({format_value('resolution_hours_mean', min(per_set))} to "
                       f"{format_value('resolution_hours_mean', max(per_set))})")
     assert "*" not in "".join(c for r in table.rows for c in r)
+    # the report's figures: the per-set ones only, a difference figure per policy and then the means per set
+    from sim.outputs.report.sections import telling_figures
+    written = [tmp / "c1" / "figures" / f"{n}.png" for n in
+               ("policies", "differences", "ensemble-more", "map-coverage-difference", "ensemble-same", "backlog-baseline")]
+    assert [p.stem for p in telling_figures(f, written)] == ["ensemble-more", "ensemble-same", "policies"]

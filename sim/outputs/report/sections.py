@@ -362,11 +362,13 @@ def area_tables(f: Folder, lang: str) -> list[Table]:
 
 def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     names = {p.stem.removesuffix(".zh"): p for p in written}
+    cap = 3
     if f.command == "compare":  # the map of differences is where a reader sees which grids a policy helps
         v = f.summary["reference"]
         sets = [n for n in names if n.startswith("ensemble-")]  # compare --ensemble: set by set first, never pooled
         order = [*sets, "policies"] if sets else \
             ["selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
+        cap = len(order) if sets else cap  # an ensemble's: a figure per policy, then the means per set
     elif f.command == "sweep":
         order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
     elif f.command == "sensitivity":
@@ -376,8 +378,7 @@ def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     else:
         v = f.variants[0]
         order = [f"backlog-{v}", "map-coverage", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
-    shown = [names[n] for n in order if n in names]
-    return shown if f.summary.get("ensemble") else shown[:3]  # an ensemble's: a figure per policy, then the means
+    return [names[n] for n in order if n in names][:cap]
 
 
 def _replications(f: Folder, lang: str) -> str:
