@@ -525,3 +525,20 @@ def test_the_report_of_an_ensemble_folder_gives_means_over_the_sets_not_pooled_c
     written = [tmp / "c1" / "figures" / f"{n}.png" for n in
                ("policies", "differences", "ensemble-more", "map-coverage-difference", "ensemble-same", "backlog-baseline")]
     assert [p.stem for p in telling_figures(f, written)] == ["ensemble-more", "ensemble-same", "policies"]
+
+
+def test_the_workbook_has_each_sets_verdicts_and_says_what_it_pools(compared, tmp_path):
+    import openpyxl
+    from sim.outputs.excel import write_workbook
+
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    wb = openpyxl.load_workbook(write_workbook(tmp_path / "c1", "en"))
+    rows = list(wb["ensemble"].iter_rows(values_only=True))
+    want = _rows(tmp / "c1" / "ensemble.csv")
+    assert rows[0] == ("set", "row", "policy", "metric", "diff", "diff_ci_lo", "diff_ci_hi", "n", "verdict")
+    assert [(r[0], r[2], r[3], r[8]) for r in rows[1:]] == [(w["set"], w["policy"], w["metric"], w["verdict"]) for w in want]
+    given = [(r[4], float(w["diff"])) for r, w in zip(rows[1:], want) if w["diff"]]  # blank: no value in that set
+    assert len(given) > len(want) / 2 and [a for a, _ in given] == pytest.approx([b for _, b in given])
+    about = dict(r[:2] for r in wb["about"].iter_rows(values_only=True))
+    assert "pool the runs of all 3 sets" in about["plausible parameter sets"]
