@@ -52,7 +52,7 @@ def _clause(metric: str, r: dict[str, Any], lang: str) -> str | None:
         main, other = ("lowers", "raises") if lower >= higher else ("raises", "lowers")
         x, y = (lower, higher) if main == "lowers" else (higher, lower)
         text = say(lang, "{v} {s}", "{s}{v}", s=sets(x), v=words[main])
-        text += "" if x == n else say(lang, ", never {w}", "，从未{w}", w=say(lang, other.removesuffix("s"), words[other])) if not y else \
+        text += "" if x == n else say(lang, ", never {w}", "，从未{w}", w=words[other]) if not y else \
             say(lang, ", {w} in {y}", "，在{y}个里{w}", y=y, w=words[other])
     else:
         better, worse = r["better"], r["worse"]
