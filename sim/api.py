@@ -66,7 +66,7 @@ from sim.outputs.glossary import metric_info
 from sim.outputs.numbers import format_ci, format_value, stored_shown, unit_header
 from sim.outputs.report import write_report
 from sim.outputs.terminal import comparison_table, results_table, sweep_table
-from sim.outputs.ensemble_table import ensemble_table
+from sim.outputs.ensemble_table import ensemble_table, pooled_heading
 from sim.scenario import ROLES, Scenario, ScenarioError, load_scenario, parse_set
 from sim.scenario.geometry import dumps as geojson_text
 from sim.scenario.settling import settles_by_attempt
@@ -84,7 +84,7 @@ __all__ += ["OPTIMIZE_HELP", "Optimization", "optimization_text", "optimize", "o
 __all__ += ["BestPolicy", "CampaignStopped", "SELECT_HELP", "better_direction", "metric_unit", "select_best",
             "selection_text"]
 __all__ += ["disk_full", "disk_full_text"]
-__all__ += ["EnsembleComparison", "ensemble_table"]
+__all__ += ["EnsembleComparison", "ensemble_table", "pooled_heading"]
 __all__ += ["FIT_HELP", "FitError", "FitResult", "fit_arguments", "fit_records", "fit_text"]
 __all__ += ["HISTORY_HELP", "HistoryMatch", "TargetSpec", "calibrate_history", "history_arguments", "history_text"]
 __all__ += ["CHECK_HELP", "CheckResult", "check_arguments", "check_records", "check_text"]

@@ -396,10 +396,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"{result.scenario_name} — {len(result.policies)} policies on common random numbers — "
           f"{result.replications} replication(s) each" + (f" in each of {len(result.ensemble.sets)} parameter sets"
                                                           if args.ensemble else "") + f", seed {result.seed}")
-    print(comparison_table(result))
-    if args.ensemble:
-        print()
-        print(api.ensemble_table(result))
+    if args.ensemble:  # set by set first; then the pooled table, said to be pooled and without a best policy
+        print(api.ensemble_table(result) + "\n\n" + api.pooled_heading(result))
+    print(comparison_table(result, verdict=not args.ensemble))
     return _after_run(args, result)
 
 

@@ -214,16 +214,20 @@ def test_findings_say_the_counts_of_the_summary(compared):
     assert len([o for o in f.runs if o.variant == "more"]) == 9
     en, zh = findings(f, "en"), findings(f, "zh")
     assert en[0].startswith("Over 3 plausible parameter sets")
-    more = next(x for x in en if x.startswith("Against baseline, more"))
-    assert "is better on mean resolution time in all 3 sets" in more
-    per = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]["per_policy"]["more"]
-    for m, r in per.items():  # every count the sentence gives is the summary's (for the metrics it speaks of)
-        if r["better"] and metric_label(m, "en") + " " in more:
-            said = "in all 3 sets" if r["better"] == r["sets"] else f"in {r['better']} of {r['sets']} sets"
-            assert f"is better on {metric_label(m, 'en')} {said}" in more, m
-    same = next(x for x in en if x.startswith("Against baseline, same"))
-    assert "not distinguishable in any set" in same
-    assert any("在全部3个参数组中" in x for x in zh)
+    mean = next(x for x in en if x.startswith("Mean resolution time, against baseline:"))
+    assert "more is better in all 3 sets" in mean and "same in no set" in mean
+    per = json.loads((tmp / "c1" / "summary.json").read_text())["ensemble"]["per_policy"]
+    for m, r in per["more"].items():  # every count a sentence gives is the summary's (for the metrics it speaks of)
+        said = [x for x in en if x.startswith(metric_label(m, "en")[:1].upper() + metric_label(m, "en")[1:] + ", against")]
+        if r["better"] and said:
+            n = "in all 3 sets" if r["better"] == r["sets"] else f"in {r['better']} of {r['sets']} sets"
+            assert f"more is better {n}" in said[0], m
+    assert all(r["indistinguishable"] == 3 for r in per["same"].values())
+    assert not any("same is" in x or "same lowers" in x or "same raises" in x for x in en)  # never told apart
+    # 'more' is better than baseline in every set (above), and 'same' runs exactly as baseline: so it is ahead of both
+    assert "More does best in all 3 sets, ahead of every other policy" in mean
+    assert not any("**" in x or "(paired 95% CIs)" in x for x in en)  # the pooled compare findings are gone
+    assert any("more在全部3个参数组中更优" in x for x in zh)
 
 
 def test_each_policy_is_described_with_its_own_staffing_from_its_first_set(compared):
@@ -375,7 +379,7 @@ def test_the_method_section_of_an_ensemble_folder_says_what_covers_the_parameter
     assert "which only a comparison over an ensemble" in covers(f.scenario, "en", {})  # a one-scenario folder
     opt = {"optimum": {"ensemble": {"keys": [RATE], "size": 2, "need": 2}}}
     assert "shown feasible in at least 2 of them" in covers(f.scenario, "en", opt)
-    assert "not one shown to hold in any single plausible district" in findings(f, "en")[0]
+    assert "none of them is a finding about one district" in findings(f, "en")[-1]
 
 
 def test_a_size_beyond_the_files_rows_is_warned_of(compared, tmp_path, capsys):
@@ -390,3 +394,151 @@ def test_a_size_beyond_the_files_rows_is_warned_of(compared, tmp_path, capsys):
     said = f"--ensemble-size 5: {tmp / 'plausible.csv'} has only 3 parameter set(s); all 3 are run"
     assert code == 0 and said in capsys.readouterr().err
     assert said in json.loads((tmp_path / "c1" / "summary.json").read_text())["warnings"]
+
+
+# ---------------------------------------------------------------- findings and figures set by set, never pooled
+
+
+P90 = "resolution_hours_p90"
+# per set, the paired differences (policy - baseline) of p90 resolution time in its 2 replications
+SMALL = [(-1.0, -0.2), (-0.9, -0.3), (-1.1, -0.1)]  # no set tells it apart (t(1) is 12.7); pooled, t(5) does
+SPLIT = [(-2.0, -2.1), (2.0, 2.1), (-0.1, 0.1)]  # better in set 1, worse in set 2, neither in set 3
+
+
+def _constructed(tmp_path: Path) -> Folder:
+    """A compare --ensemble folder built by hand: 3 sets of 2 replications, baseline at 50 + 10 i + r hours in set
+    i, 'small' a little better in every set, 'split' better in one set and worse in another."""
+    from sim.experiments.ensemble_compare import robustness
+    from sim.experiments.results import summary_dict
+    from sim.experiments.runs import RunOutcome
+    from sim.experiments.statistics import paired_differences, summarize_metrics
+    from sim.outputs.numbers import better
+
+    def run(p: str, i: int, r: int, d: float) -> RunOutcome:
+        return RunOutcome(p, 2 * i + r, 0, {P90: 50 + 10 * i + r + d, "cadre_hours_on_duty": 100.0})
+    runs = {"baseline": [run("baseline", i, r, 0) for i in range(3) for r in range(2)],
+            "small": [run("small", i, r, SMALL[i][r]) for i in range(3) for r in range(2)],
+            "split": [run("split", i, r, SPLIT[i][r]) for i in range(3) for r in range(2)]}
+    sets = [{"id": f"set00{i + 1}", "row": i + 1, "values": {RATE: 300 + i}} for i in range(3)]
+    per_set = {s["id"]: {p: paired_differences(runs["baseline"][2 * i:2 * i + 2], runs[p][2 * i:2 * i + 2])
+                         for p in ("small", "split")} for i, s in enumerate(sets)}
+    summary = {"policies": list(runs), "reference": "baseline", "replications": 2,
+               "by_policy": {p: {"metrics": summary_dict(summarize_metrics(r))} for p, r in runs.items()},
+               "differences": {p: {"metrics": summary_dict(paired_differences(runs["baseline"], runs[p]))}
+                               for p in ("small", "split")},
+               "ensemble": {"file": str(tmp_path / "plausible.csv"), "rows": 3, "size": 3, "keys": [RATE], "sets": sets,
+                            "replications_per_set": 2, "reference": "baseline",
+                            "per_policy": robustness(per_set, ["small", "split"], better)}}
+    return Folder(tmp_path, "compare", summary, {}, list(runs), [o for r in runs.values() for o in r])
+
+
+def _t_verdict(ds: tuple[float, float]) -> str:
+    d = np.array(ds)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    return "better" if d.mean() + half < 0 else "worse" if d.mean() - half > 0 else "same"
+
+
+def test_findings_give_the_per_set_truth_where_pooling_shows_a_difference_no_set_does(tmp_path):
+    f = _constructed(tmp_path)
+    # the case, worked out here: pooled over the 6 pairs 'small' is better (t(5)), in no set alone (t(1))
+    pooled = np.array([d for ds in SMALL for d in ds])
+    half = stats.t.ppf(0.975, 5) * pooled.std(ddof=1) / math.sqrt(6)
+    assert pooled.mean() + half < 0 and [_t_verdict(x) for x in SMALL] == ["same"] * 3
+    assert f.summary["differences"]["small"]["metrics"][P90]["ci95"][1] < 0  # the folder's pooled CI says so too
+    assert [_t_verdict(x) for x in SPLIT] == ["better", "worse", "same"]
+    for lang in ("en", "zh"):
+        text = findings(f, lang)
+        joined = "\n".join(text)
+        assert "**" not in joined and "does best" not in joined and "最优：" not in joined  # no pooled best
+        name = metric_label(P90, lang)
+        p90 = next(x for x in text if x.lower().startswith(name.lower()))
+        if lang == "en":
+            assert "small in no set" in p90 and "split is better in 1 of 3 sets, worse in 1" in p90
+            # set 1: split is best, but split - small is (-1.0, -1.9), a t(1) CI holding zero; sets 2 and 3: small
+            # is best, and tells apart from baseline in neither
+            assert "No policy is ahead of every other in any set" in p90
+            assert "none of them is a finding about one district" in text[-1]
+        else:
+            assert "small在任何参数组中均无法区分" in p90 and "split在3个参数组中的1个里更优，在1个里更差" in p90
+            assert "没有任何一组中有方案领先其他所有方案" in p90
+            assert "均不是关于某一辖区的结论" in text[-1]
+        # the pooled difference, as the compare findings would quote it, is quoted nowhere
+        from sim.outputs.numbers import format_diff
+        d = f.summary["differences"]["small"]["metrics"][P90]
+        assert format_diff(P90, d["mean"], *d["ci95"], True, lang) not in joined
+
+
+def test_every_pooled_figure_says_so_and_the_policies_figure_shows_each_set(compared, monkeypatch):
+    """Over an ensemble, each figure drawn from the pooled runs carries the pooled-over-sets banner (both languages);
+    the figures drawn set by set do not, and the policies figure has one dot per set at that set's mean, worked
+    out here from replications.csv."""
+    from sim.outputs.plots.canvas import Figures
+    from sim.outputs.plots.labels import SCALE
+
+    tmp, _ = compared
+    seen: dict[str, tuple[list[str], object]] = {}
+    save = Figures.save
+
+    def spy(self, fig, name, what, each=None, per_set=False):
+        path = save(self, fig, name, what, each, per_set)
+        texts = [t.get_text() for t in fig.texts] + [ax.get_title() for ax in fig.axes]
+        seen[f"{name}.{self.lang}"] = (texts, fig)
+        return path
+    monkeypatch.setattr(Figures, "save", spy)
+    api.figures(tmp / "c1", lang="both")
+    banner = {"en": "Pooled over 3 plausible parameter sets", "zh": "合并3个合理参数组的全部运行"}
+    assert {"ensemble-more.en", "policies.en", "differences.zh", "backlog-baseline.en"} <= set(seen)
+    for key, (texts, _) in seen.items():
+        name, lang = key.rsplit(".", 1)
+        pooled = any(banner[lang] in t for t in texts)
+        assert pooled == (not (name.startswith("ensemble-") or name == "policies")), key
+    texts, fig = seen["policies.en"]
+    assert any("Each policy in each of 3 plausible parameter sets" in t for t in texts)
+    assert any("3个合理参数组中各方案的结果" in t for t in seen["policies.zh"][0])
+    reps = _rows(tmp / "c1" / "replications.csv")
+    m = "resolution_hours_mean"
+    want = [np.mean([float(r[m]) for r in reps if r["set"] == s and r["policy"] == "more"]) * SCALE.get(m, 1.0)
+            for s in ("set001", "set002", "set003")]
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith(metric_label(m, "en"))
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o" and set(line.get_ydata()) == {1}]
+    assert len(dots) == 1 and list(dots[0].get_xdata()) == pytest.approx(want)
+
+
+def test_the_report_of_an_ensemble_folder_gives_means_over_the_sets_not_pooled_cis(compared, tmp_path):
+    from sim.outputs.report.ensemble_results import ensemble_key_table
+
+    tmp, _ = compared
+    f = Folder.load(tmp / "c1")
+    table = ensemble_key_table(f, "en")
+    row = next(r for r in table.rows if r[0] == metric_label("resolution_hours_mean", "en"))
+    reps = _rows(tmp / "c1" / "replications.csv")
+    per_set = [np.mean([float(r["resolution_hours_mean"]) for r in reps if r["set"] == s and r["policy"] == "more"])
+               for s in ("set001", "set002", "set003")]
+    from sim.outputs.numbers import format_value
+    assert row[2] == (f"{format_value('resolution_hours_mean', np.mean(per_set))} "
+                      f"({format_value('resolution_hours_mean', min(per_set))} to "
+                      f"{format_value('resolution_hours_mean', max(per_set))})")
+    assert "*" not in "".join(c for r in table.rows for c in r)
+    # the report's figures: the per-set ones only, a difference figure per policy and then the means per set
+    from sim.outputs.report.sections import telling_figures
+    written = [tmp / "c1" / "figures" / f"{n}.png" for n in
+               ("policies", "differences", "ensemble-more", "map-coverage-difference", "ensemble-same", "backlog-baseline")]
+    assert [p.stem for p in telling_figures(f, written)] == ["ensemble-more", "ensemble-same", "policies"]
+
+
+def test_the_workbook_has_each_sets_verdicts_and_says_what_it_pools(compared, tmp_path):
+    import openpyxl
+    from sim.outputs.excel import write_workbook
+
+    tmp, _ = compared
+    shutil.copytree(tmp / "c1", tmp_path / "c1")
+    wb = openpyxl.load_workbook(write_workbook(tmp_path / "c1", "en"))
+    rows = list(wb["ensemble"].iter_rows(values_only=True))
+    want = _rows(tmp / "c1" / "ensemble.csv")
+    assert rows[0] == ("set", "row", "policy", "metric", "diff", "diff_ci_lo", "diff_ci_hi", "n", "verdict")
+    assert [(r[0], r[2], r[3], r[8]) for r in rows[1:]] == [(w["set"], w["policy"], w["metric"], w["verdict"]) for w in want]
+    given = [(r[4], float(w["diff"])) for r, w in zip(rows[1:], want) if w["diff"]]  # blank: no value in that set
+    assert len(given) > len(want) / 2 and [a for a, _ in given] == pytest.approx([b for _, b in given])
+    about = dict(r[:2] for r in wb["about"].iter_rows(values_only=True))
+    assert "pool the runs of all 3 sets" in about["plausible parameter sets"]

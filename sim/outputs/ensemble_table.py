@@ -34,3 +34,10 @@ def ensemble_table(res: EnsembleComparison) -> str:
     note = ("better / worse: the paired 95% CI of (policy - reference) within the set lies wholly on the better / "
             "worse side of zero; the range is of the sets' mean differences; per set: ensemble.csv")
     return head + "\n" + (table(rows, 3) if len(rows) > 1 else "(no results)") + "\n" + note
+
+
+def pooled_heading(res: EnsembleComparison) -> str:
+    """The line above the usual comparison table of an ensemble folder: what pooling the sets means."""
+    return (f"pooled over the {len(res.ensemble.sets)} sets (set i's replication r as replication i*n + r): means "
+            "averaged over the plausible sets, CIs that count the sets' differences as noise; no one district's "
+            "numbers (per set: the table above, ensemble.csv)")

@@ -281,6 +281,8 @@ def _about_sheet(b: Book, folder: Path, s: dict[str, Any], c: dict[str, Any], gr
         items += [("a_policies", ("、" if L == "zh" else ", ").join(label(f"policy:{p}", L, scenario)
                                                                   for p in s.get("policies", []))),
                   ("a_reference", label(f"policy:{s.get('reference')}", L, scenario))]
+        if s.get("ensemble"):
+            items.append(("a_pooled", word("pooled_note", L, k=len(s["ensemble"].get("sets", [])))))
     if s.get("command") == "optimize":
         o = c.get("optimize", {})
         items += [("a_levers", "; ".join(o.get("levers", []))), ("a_targets", "; ".join(o.get("targets", []))),
@@ -327,6 +329,8 @@ def write_workbook(folder: Path, lang: str = "en") -> Path:
         _summary_sheet(b, s.get("metrics", {}), scenario)
     if command == "compare":
         _comparison_sheet(b, s, scenario)
+        if "ensemble" in s and (folder / "ensemble.csv").is_file():  # set by set, beside the pooled sheets
+            _csv_sheet(b, "ensemble", folder / "ensemble.csv")
         variants = [p for p in s.get("policies", []) if s.get("by_policy", {}).get(p, {}).get("metrics")]
     elif command in ("sweep", "sensitivity"):
         _points_sheet(b, s, scenario)

@@ -223,6 +223,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_ensemble": ("{policy} − {base} in each plausible parameter set", "各合理参数组中{policy}与{base}之差"),
     "t_ensemble_rows": ("(paired 95% CI; a row per set, sorted)", "（配对95%置信区间；每行一个参数组，按差值排序）"),
     "ensemble_of": ("{k} plausible parameter sets of {file}", "{file}中的{k}个合理参数组"),
+    "t_ensemble_policy": ("Each policy in each of {k} plausible parameter sets", "{k}个合理参数组中各方案的结果"),
+    "t_ensemble_policy_rows": ("(a dot per set: its mean over the replications; a line joins one set's dots;\n"
+                               "◆ mean over the sets; dashed: {base}'s)",
+                               "（每点为一个参数组各次重复的均值；同一参数组的点以细线相连；\n◆为各参数组的平均；虚线：{base}）"),
+    "pooled_sets": ("Pooled over {k} plausible parameter sets: an average over them, not one district; per set: "
+                    "figures ensemble-*", "合并{k}个合理参数组的全部运行：为各参数组的平均，并非某一辖区的结果；"
+                    "各参数组的结果见ensemble-*图"),
     "t_sweep": ("{metric} against {param}", "{metric}随{param}的变化"),
     "t_heat": ("{metric} by design point", "各参数组合的{metric}"),
     "sweep_of": ("sweep of {factors}", "参数扫描：{factors}"),
@@ -274,6 +281,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "a_folder": ("results folder", "结果文件夹"), "a_warnings": ("warnings", "提示（程序原文，英文）"),
     "a_runs_failed": ("runs failed", "运行失败次数"), "a_grids": ("per-grid numbers", "网格数据说明"),
     "a_units": ("units", "单位说明"),
+    "a_pooled": ("plausible parameter sets", "合理参数组"),
+    "pooled_note": ("summary and comparison pool the runs of all {k} sets (set i's replication r as i*n + r): "
+                    "averages over the plausible sets, with CIs that count the sets' differences as noise, no one "
+                    "district's; sheet ensemble gives each set's paired difference and verdict",
+                    "summary和comparison表合并全部{k}个参数组的运行（第i组第r次重复记为第i*n + r次）：为各合理参数组的平均，"
+                    "其置信区间把组间差异当作随机误差，并非某一辖区的结果；各组的配对差值与判定见ensemble表"),
     "units_note": ("each metric in the unit its name says, as in summary.json: durations in hours, cadre time in "
                    "cadre-hours; shares as %, their differences in percentage points",
                    "各指标的单位与其名称一致（同summary.json）：时长以小时计，干部工作量以人时计；比例以%表示，比例之差以百分点表示"),

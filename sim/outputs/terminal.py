@@ -52,7 +52,9 @@ def results_table(metrics: dict[str, MetricSummary]) -> str:
     return table(rows, 2)
 
 
-def comparison_table(result: Comparison) -> str:
+def comparison_table(result: Comparison, verdict: bool = True) -> str:
+    """Every policy's means and paired differences from the first; with ``verdict``, the best policy per key metric
+    below (not over an ensemble, whose pooled runs name no one district's best)."""
     base = result.policies[0]
     failed = result.failed_policies
     rows = [("metric", "unit", "policy", "mean", "95% CI", f"diff vs {base}", "paired 95% CI", "")]
@@ -82,7 +84,7 @@ def comparison_table(result: Comparison) -> str:
         notes.append(f"the reference policy {base} has no results, so there are no paired differences"
                      + (f"; to compare the others, put one of them first: --policies {','.join(ok)}" if ok else ""))
     out = (table(rows, 3) if len(rows) > 1 else "(no results)") + "\n" + "\n".join(notes)
-    verdict = verdict_table(result)
+    verdict = verdict_table(result) if verdict else ""
     return out + ("\n\nverdict (best mean per key metric; paired differences against " + base + ")\n" + verdict
                   if verdict else "")
 

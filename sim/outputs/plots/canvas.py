@@ -146,7 +146,24 @@ class Figures:
         fig.text(box.x0 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(), _wrap(text, 25 * box.width),
                  fontsize=5.5, color="#555555", ha="left", va="top")
 
-    def save(self, fig, name: str, what: str, each: str | None = None) -> Path:
+    def pooled_sets(self) -> int:
+        """How many plausible parameter sets the folder's runs pool (compare --ensemble), else 0."""
+        e = self.f.summary.get("ensemble") if self.f.command == "compare" else None
+        return len(e.get("sets") or []) if e else 0
+
+    def _pooled_banner(self, fig) -> None:
+        """Above everything drawn, that a figure of pooled runs is an average over the plausible sets: its means
+        and bands mix districts, so it must not read as one district's."""
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        text = self.label("pooled_sets", k=self.pooled_sets())
+        fig.text(box.x0 / fig.get_figwidth(), (box.y1 + 0.07) / fig.get_figheight(), _wrap(text, 21 * box.width),
+                 fontsize=6.5, color="#8a5a00", ha="left", va="bottom")
+
+    def save(self, fig, name: str, what: str, each: str | None = None, per_set: bool = False) -> Path:
+        """Write the figure with its source line; over an ensemble, a figure not drawn ``per_set`` says that it
+        pools the sets."""
+        if self.pooled_sets() and not per_set:
+            self._pooled_banner(fig)
         self.source(fig, what, each)
         path = self.out / f"{name}{LANG_SUFFIX[self.lang]}.{self.fmt}"  # zh beside en: neither overwrites the other
         fig.savefig(path)

@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.outputs.numbers import format_diff, significant, stored_unit
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.ensemble import ensemble_policies_figure
 from sim.outputs.plots.labels import KEY_METRICS
 from sim.outputs.plots.selection import selection_figure
 from sim.outputs.plots.maps import compare_maps
@@ -18,7 +19,8 @@ def compare_figures(fg: Figures) -> None:
     s = fg.f.summary
     have = s["by_policy"][s["reference"]]["metrics"]
     metrics = [m for m in KEY_METRICS if m in have]
-    policies_figure(fg, metrics)
+    # over a plausible ensemble, each policy's value in each set rather than pooled means and CIs
+    (ensemble_policies_figure if fg.pooled_sets() else policies_figure)(fg, metrics)
     # the worst grid too (a policy may move it far more than the mean: allocation by households), and where issues
     # end: escalation, and what went up because it waited
     differences_figure(fg, metrics + [m for m in DIFFERENCE_EXTRA if m in have and m not in metrics])

@@ -1,7 +1,10 @@
-"""The figure of ``compare --ensemble``: per policy, each plausible parameter set's paired difference from the
-reference with its 95% CI, one panel per key metric, sets sorted by the difference, zero marked.  Read from the
-folder's ensemble.csv; a set whose CI lies wholly on the better side is drawn green, on the worse side vermilion,
-else grey."""
+"""The figures of ``compare --ensemble`` drawn set by set, never pooled.
+
+Per policy, each plausible parameter set's paired difference from the reference with its 95% CI, one panel per
+key metric, sets sorted by the difference, zero marked (read from the folder's ensemble.csv; a set whose CI lies
+wholly on the better side is drawn green, on the worse side vermilion, else grey).  And in place of the compare's
+figure of every policy's means, each policy's mean in each set, a line joining one set's means across the
+policies, and the mean over the sets: a reader sees how far the sets spread, which pooled CIs would hide."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import numpy as np
 
 from sim.outputs.numbers import better, significant
 from sim.outputs.plots.canvas import Figures
+from sim.outputs.plots.folder import Folder
 from sim.outputs.plots.labels import KEY_METRICS, axis, diff_label
+from sim.outputs.numbers import stored_unit
 from sim.outputs.plots.style import PALETTE, WIDTH
 
 # the key metrics, the worst grid and where issues end (as the compare differences figure)
@@ -65,4 +70,45 @@ def _figure(fg: Figures, p: str, base: str, metrics: list[str], by: dict, e: dic
     axes[0].set_title(fg.label("t_ensemble", policy=fg.policy_label(p), base=fg.policy_label(base)) + "\n"
                       + fg.label("t_ensemble_rows"), fontsize=7.5)
     fig.tight_layout(h_pad=0.5)
-    fg.save(fig, f"ensemble-{p}", fg.label("ensemble_of", k=k, file=e["file"].rsplit("/", 1)[-1]))
+    fg.save(fig, f"ensemble-{p}", _of(e, fg), per_set=True)
+
+
+def _of(e: dict, fg: Figures) -> str:
+    return fg.label("ensemble_of", k=len(e["sets"]), file=e["file"].replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def set_means(f: Folder, policy: str, metric: str) -> list[float]:
+    """The policy's mean of the metric in each set, in the sets' order (nan where no run of the set gave one)."""
+    out = []
+    for runs in f.by_set(policy):
+        v = [x for x in ((o.metrics or {}).get(metric) for o in runs) if x is not None and math.isfinite(x)]
+        out.append(sum(v) / len(v) if v else math.nan)
+    return out
+
+
+def ensemble_policies_figure(fg: Figures, metrics: list[str]) -> None:
+    """Each key metric of every policy in each set: a dot per set, a thin line joining one set's dots across the
+    policies (the sets are paired), a diamond at the mean over the sets, the reference's dashed."""
+    policies = fg.f.summary["policies"]
+    fig, axes = fg.plt.subplots(len(metrics), 1, figsize=(WIDTH, 0.55 + 0.62 * len(metrics) +
+                                                          0.08 * len(policies) * len(metrics)))
+    axes = np.atleast_1d(axes)
+    y = np.arange(len(policies))
+    for ax, m in zip(axes, metrics):
+        means = np.array([[fg.metric_value(m, x) for x in set_means(fg.f, p, m)] for p in policies])  # policy x set
+        for col in means.T:
+            ax.plot(col, y, color="#bbbbbb", lw=0.4, zorder=1)
+        for i, p in enumerate(policies):
+            ax.plot(means[i], np.full(means.shape[1], i), "o", ms=2.2, alpha=0.75, color=PALETTE[i % len(PALETTE)],
+                    zorder=2)
+            ax.plot(np.nanmean(means[i]), i, "D", ms=4, mfc=PALETTE[i % len(PALETTE)], mec="#222222", mew=0.6, zorder=3)
+        ax.axvline(np.nanmean(means[0]), color="#777777", lw=0.7, ls="--")
+        ax.set_yticks(y, [fg.policy_label(p) for p in policies])
+        ax.set_ylim(len(policies) - 0.4, -0.6)
+        ax.set_xlabel(fg.label(m), labelpad=1)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlim(0, 100.0 if stored_unit(m) == "share" else max(ax.get_xlim()[1], 1e-9) * 1.05)  # as the compare's
+    axes[0].set_title(fg.label("t_ensemble_policy", k=fg.pooled_sets()) + "\n"
+                      + fg.label("t_ensemble_policy_rows", base=fg.policy_label(policies[0])), fontsize=7.5)
+    fig.tight_layout(h_pad=0.6)
+    fg.save(fig, "policies", fg.policies_label(policies) + " · " + _of(fg.f.summary["ensemble"], fg), per_set=True)

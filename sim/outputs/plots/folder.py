@@ -119,6 +119,16 @@ class Folder:
         found = {o.replication: store.load_series(o.key) for o in self.runs if o.variant == variant}
         return {r: s for r, s in found.items() if s is not None}
 
+    def by_set(self, variant: str) -> list[list[RunOutcome]]:
+        """Over an ensemble, a policy's runs set by set, in the order of ``ensemble.sets`` (set i's replication r is
+        pooled as i*n + r, so pairs across policies stay within a set); elsewhere one list of all its runs."""
+        runs = [o for o in self.runs if o.variant == variant]
+        e = self.summary.get("ensemble") if self.command == "compare" else None
+        if not e:
+            return [runs]
+        n, k = e["replications_per_set"], len(e["sets"])
+        return [[o for o in runs if o.replication // n == i] for i in range(k)]
+
     def ensemble_set(self) -> str | None:
         """An ensemble folder's first parameter set (whose resolved scenarios stand for a policy's), else None."""
         sets = (self.summary.get("ensemble") or {}).get("sets") or []

@@ -16,6 +16,7 @@ from sim.outputs.plots import Folder, plot_folder
 from sim.outputs.plots.canvas import LANG_SUFFIX
 from sim.outputs.plots.sweep import DEFAULT_TARGETS
 from sim.outputs.report import sections
+from sim.outputs.report.ensemble_results import ensemble_heading, ensemble_key_table
 from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, markdown
 from sim.outputs.report.findings import Target, findings
 from sim.outputs.report.fit_report import fit_document
@@ -42,7 +43,10 @@ def build(path: str | Path, lang: str = "en", targets: list[Target] | None = Non
                 Bullets(list(warnings)))
     doc.add(Heading(say(lang, "Scenario", "情景")),
             Bullets(sections.scenario_lines(f, lang) + sections.design_lines(f, lang)))
-    doc.add(Heading(sections.results_heading(f, lang)), sections.key_table(f, lang))
+    if f.command == "compare" and f.summary.get("ensemble"):  # means over the sets, not pooled runs
+        doc.add(Heading(ensemble_heading(f, lang)), ensemble_key_table(f, lang))
+    else:
+        doc.add(Heading(sections.results_heading(f, lang)), sections.key_table(f, lang))
     grids = sections.grids_to_act_on(f, lang)
     if grids.rows:
         doc.add(Heading(say(lang, "Grids to act on", "需重点关注的网格")), grids)

@@ -35,9 +35,11 @@ def findings(f: Folder, lang: str, targets: list[Target] | None = None) -> list[
     """The paragraphs of the findings, for the folder's command."""
     if f.command == "run":
         return run_findings(f, lang)
+    if f.command == "compare" and f.summary.get("ensemble"):  # set by set only: no pooled claim
+        ref = f.summary["by_policy"][f.summary["reference"]]["metrics"]
+        return ensemble_findings(f, lang) + _wartime_visits(f, ref, lang)
     if f.command == "compare":
-        return [p for p in [*ensemble_findings(f, lang), *compare_findings(f, lang), join(decisions.selection(f, lang), lang)]
-                if p]
+        return [p for p in [*compare_findings(f, lang), join(decisions.selection(f, lang), lang)] if p]
     if f.command == "sweep":
         return sweep_findings(f, lang, targets or [])
     if f.command == "optimize":

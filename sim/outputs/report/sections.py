@@ -287,7 +287,9 @@ def _grid_variant(f: Folder) -> str | None:
 
 
 def _under(f: Folder, variant: str, lang: str) -> str:
-    return say(lang, " under {p}", "（方案：{p}）", p=policy(f, variant, lang)) if f.command == "compare" else ""
+    k = len((f.summary.get("ensemble") or {}).get("sets") or [])  # an ensemble's grid tables pool its sets
+    return "" if f.command != "compare" else say(lang, " under {p}", "（方案：{p}）", p=policy(f, variant, lang)) + \
+        (say(lang, ", pooled over the {k} plausible parameter sets", "，合并{k}个合理参数组", k=k) if k else "")
 
 
 def grids_to_act_on(f: Folder, lang: str) -> Table:
@@ -360,10 +362,13 @@ def area_tables(f: Folder, lang: str) -> list[Table]:
 
 def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     names = {p.stem.removesuffix(".zh"): p for p in written}
+    cap = 3
     if f.command == "compare":  # the map of differences is where a reader sees which grids a policy helps
         v = f.summary["reference"]
-        order = [*[n for n in names if n.startswith("ensemble-")][:1],  # compare --ensemble: robustness first
-                 "selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
+        sets = [n for n in names if n.startswith("ensemble-")]  # compare --ensemble: set by set first, never pooled
+        order = [*sets, "policies"] if sets else \
+            ["selection", "differences", "map-coverage-difference", f"backlog-{v}", f"grid-coverage-{v}"]
+        cap = len(order) if sets else cap  # an ensemble's: a figure per policy, then the means per set
     elif f.command == "sweep":
         order = [n for n in names if n.startswith("heatmap")] + [n for n in names if n.startswith("sweep-")]
     elif f.command == "sensitivity":
@@ -373,7 +378,7 @@ def telling_figures(f: Folder, written: list[Path]) -> list[Path]:
     else:
         v = f.variants[0]
         order = [f"backlog-{v}", "map-coverage", f"resolution-ecdf-{v}", f"grid-coverage-{v}"]
-    return [names[n] for n in order if n in names][:3]
+    return [names[n] for n in order if n in names][:cap]
 
 
 def _replications(f: Folder, lang: str) -> str:

@@ -67,11 +67,12 @@ def _over_ensemble(summary: dict[str, Any], layout: str, lang: str) -> str:
                          keys=", ".join(e["keys"]), k=e["size"], m=e["need"])
     return own + say(lang, "Uncertainty in the parameters ({keys}) is covered by the robustness counts over the {k} "
                            "plausible parameter sets (in how many sets a policy is better, worse or not "
-                           "distinguishable). The pooled 95% CIs further down pool the sets and the replications "
-                           "alike, set-to-set differences counted as noise: they are not a confidence interval for "
-                           "any one district, and a difference only they show, in no single set, is an average over "
-                           "the sets, not one that holds in each plausible district.",
-                     "参数（{keys}）的不确定性由{k}个合理参数组上的稳健性计数体现（方案在几个参数组中更优、更差或无法区分）。"
-                     "后文合并的95%置信区间把各参数组与各次重复一并合并，组间差异被当作随机波动：它们不是任何单一辖区的置信区间；"
+                           "distinguishable); the findings and the key results are read set by set. The pooled 95% CIs of "
+                           "comparison.csv, results.xlsx and the figures marked as pooled pool the sets and the "
+                           "replications alike, set-to-set differences counted as noise: they are not a confidence "
+                           "interval for any one district, and a difference only they show, in no single set, is an "
+                           "average over the sets, not one that holds in each plausible district.",
+                     "参数（{keys}）的不确定性由{k}个合理参数组上的稳健性计数体现（方案在几个参数组中更优、更差或无法区分）；结论与主要结果均逐组统计。"
+                     "comparison.csv、results.xlsx和标明“合并”的图中的95%置信区间把各参数组与各次重复一并合并，组间差异被当作随机波动：它们不是任何单一辖区的置信区间；"
                      "只有合并后才显示、没有任何单个参数组显示的差异，是各参数组的平均，并非在每个合理辖区都成立。",
                      keys=", ".join(e["keys"]), k=e["size"])
