@@ -72,7 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def history_text(hm: HistoryMatch) -> str:
     """The waves, one line each, then the plausible range of each varied field (or the conflicting targets)."""
     h = hm.history
-    lines = [wave_line(r) for r in h.waves] + target_lines(hm)
+    lines = [wave_line(r) for r in h.waves] + target_lines(hm) + [f"note: {r.note()}" for r in hm.replaced]
     if not len(h.plausible):
         lines.append("no plausible setting: the model cannot reproduce the targets within these ranges; "
                      f"conflicting target(s): {', '.join(h.conflicts()) or '-'}")
