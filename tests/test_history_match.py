@@ -370,6 +370,21 @@ def test_a_metric_both_the_scenario_and_the_records_target_keeps_the_records_one
         assert words in markdown(history_document(out, lang))
 
 
+def test_records_over_another_period_than_the_run_s_window_are_said(tmp_path):
+    """The twin's window: 3 days from 2024-01-02 (a day of warm-up from 2024-01-01), 3/7 weeks."""
+    from sim.decide.history.records import records_targets
+    from sim.scenario import load_scenario
+
+    path, _ = _small(tmp_path)
+    sc, fit = load_scenario(path), _fit_json(tmp_path)
+    doc = json.loads(fit.read_text())
+    for start, weeks, said in (("2024-01-02 00:00:00", 3 / 7, False), ("2024-01-02 00:00:00", 1.0, True),
+                               ("2023-06-01 00:00:00", 3 / 7, True)):
+        fit.write_text(json.dumps({**doc, "window": {"start": start, "weeks": weeks}}))
+        unused = records_targets(fit, sc).unused
+        assert any("match the records against a run over their own period" in u for u in unused) == said, start
+
+
 def test_two_scenario_targets_on_one_metric_are_still_refused(tmp_path, capsys):
     path, _ = _small(tmp_path)
     path.write_text(path.read_text() + f'\n[[targets]]\nmetric = "{UTIL}"\nvalue = 0.5\ntolerance = 0.1\n')

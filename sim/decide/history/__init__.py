@@ -63,7 +63,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--records", dest="fit_records", metavar="FIT_JSON",
                    help="history matching: also match the arrivals per week of each issue type in this fit.json "
                    "(from 'gridsim fit') and the district's share of closed orders at each level, their 95%% CIs "
-                   "as the targets' tolerance bands")
+                   "as the targets' tolerance bands; where a [[targets]] entry names the same metric, the records' target "
+                   "is kept and the scenario's dropped (a note says so)")
     p.add_argument("--rule", choices=list(RULES), default=None,
                    help="history matching: a setting is ruled out when the largest (max, default) or the "
                    "second-largest (second) target implausibility reaches the cutoff")

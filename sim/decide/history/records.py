@@ -82,7 +82,7 @@ def window_warning(path: Path, doc: dict[str, Any], sc: Scenario) -> list[str]:
     weeks = float(w["weeks"])
     run_start = dt.datetime.combine(sc.calendar.start, dt.time()) + dt.timedelta(days=sc.calendar.warmup_days)
     run_weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
-    if abs((run_start - start).total_seconds()) <= 86400 and abs(run_weeks - weeks) <= max(1.0, 0.02 * weeks):
+    if abs((run_start - start).total_seconds()) <= 86400 and abs(run_weeks - weeks) <= max(1 / 7, 0.02 * weeks):
         return []
     return [f"--records {path}: the records cover {weeks:.4g} weeks from {start.date()}, the run's window "
             f"{run_weeks:.4g} weeks from {run_start.date()}: the targets are the records' weekly arrivals and "
