@@ -335,6 +335,79 @@ def test_cli_matches_the_records_targets_too(tmp_path, capsys):
     assert "community (0 of 96 closed orders) constrains nothing" in capsys.readouterr().err
 
 
+def test_a_metric_both_the_scenario_and_the_records_target_keeps_the_records_one(tmp_path, capsys):
+    """The twin's own [[targets]] gets a published count of requests (500, ±10%); the records give the same metric
+    (1344 a week over the 3/7-week window, ±45/1344): one target is matched, the records', and the note, the block
+    and the report say which was kept and which dropped."""
+    from sim.outputs.report.document import markdown
+    from sim.outputs.report.history import history_document
+
+    path, _ = _small(tmp_path)
+    path.write_text(path.read_text() + '\n[[targets]]\nmetric = "reported_request"\nvalue = 500\ntolerance = 0.1\n'
+                    'source = "a yearbook"\n')
+    out = tmp_path / "o"
+    args = _cmd(path, "--out", str(out), "--records", str(_fit_json(tmp_path)))
+    args[args.index("--waves") + 1] = "1"
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    hm = json.loads((out / "summary.json").read_text())["history_match"]
+    assert list(hm["targets"]) == [UTIL, WAIT, "reported_request"]
+    kept = hm["targets"]["reported_request"]
+    assert kept["value"] == pytest.approx(1344 * 3 / 7) and kept["evidence"] == "records"
+    assert kept["tolerance"] == pytest.approx(45 / 1344)
+    assert hm["replaced"] == {"reported_request": {"value": 500, "tolerance": 0.1, "source": "a yearbook",
+                                                   "evidence": "predicted"}}
+    (note,) = hm["notes"]
+    assert note.startswith("reported_request: the scenario's target 500 (tolerance 0.1; a yearbook) is dropped, "
+                           f"the records' {1344 * 3 / 7:.6g}")
+    assert f"note: {note}" in text
+    # the points are judged against the records' value: I by hand from a point's own mean and variance
+    p = _rows(out / "points.csv")[0]
+    sd = 45 / 1344 * (1344 * 3 / 7) / 2
+    assert float(p["I_reported_request"]) == pytest.approx(
+        abs(1344 * 3 / 7 - float(p["reported_request"])) / np.sqrt(float(p["reported_request_var"]) + sd**2))
+    for lang, words in (("en", "a yearbook) dropped"), ("zh", "舍弃场景的目标（500")):
+        assert words in markdown(history_document(out, lang))
+
+
+def test_records_over_another_period_than_the_run_s_window_are_said(tmp_path):
+    """The twin's window: 3 days from 2024-01-02 (a day of warm-up from 2024-01-01), 3/7 weeks."""
+    from sim.decide.history.records import records_targets
+    from sim.scenario import load_scenario
+
+    path, _ = _small(tmp_path)
+    sc, fit = load_scenario(path), _fit_json(tmp_path)
+    doc = json.loads(fit.read_text())
+    for start, weeks, said in (("2024-01-02 00:00:00", 3 / 7, False), ("2024-01-02 00:00:00", 1.0, True),
+                               ("2023-06-01 00:00:00", 3 / 7, True)):
+        fit.write_text(json.dumps({**doc, "window": {"start": start, "weeks": weeks}}))
+        unused = records_targets(fit, sc).unused
+        assert any("match the records against a run over their own period" in u for u in unused) == said, start
+
+
+def test_two_scenario_targets_on_one_metric_are_still_refused(tmp_path, capsys):
+    path, _ = _small(tmp_path)
+    path.write_text(path.read_text() + f'\n[[targets]]\nmetric = "{UTIL}"\nvalue = 0.5\ntolerance = 0.1\n')
+    assert main(_cmd(path, "--out", str(tmp_path / "o"))) == 2
+    assert f"[[targets]] name {UTIL} more than once" in capsys.readouterr().err
+
+
+def test_a_target_at_a_place_a_one_day_run_misses_is_accepted(tmp_path):
+    """1% of requests resolved at the department: a one-day trial run of 2 requests an hour resolves none there
+    (its metrics lack resolved_share_department, 0.99^48 = 62% of the time), but the shares say the place exists."""
+    from sim.decide.calibrate import available_metrics, resolving_places, target_metrics
+    from sim.scenario import load_scenario
+
+    path = Twin(2.0, 1.0).write(tmp_path / "twin.toml")
+    sc = load_scenario(path, overrides=[("issue_types.request.level", {"grid": 0.99, "department": 0.01})])
+    assert resolving_places(sc) == {"grid", "department"}
+    names = set(target_metrics(sc))
+    assert {"resolved_share_department", "resolution_hours_mean_department"} <= names
+    assert set(available_metrics(sc)) <= names and "resolved_share_street" not in names
+    police = load_scenario(path, overrides=[("cadres.police.count", 1), ("cadres.police.types", ["request"])])
+    assert resolving_places(police) == {"grid", "police"}
+
+
 @pytest.mark.parametrize("content,words", [("{not json", "not JSON"), ("[]", "no 'issue_types'"),
                                            ('{"issue_types": {"x": {}}}', "none of its issue types")])
 def test_bad_records_exit_2(tmp_path, capsys, content, words):

@@ -63,7 +63,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--records", dest="fit_records", metavar="FIT_JSON",
                    help="history matching: also match the arrivals per week of each issue type in this fit.json "
                    "(from 'gridsim fit') and the district's share of closed orders at each level, their 95%% CIs "
-                   "as the targets' tolerance bands")
+                   "as the targets' tolerance bands; where a [[targets]] entry names the same metric, the records' target "
+                   "is kept and the scenario's dropped (a note says so)")
     p.add_argument("--rule", choices=list(RULES), default=None,
                    help="history matching: a setting is ruled out when the largest (max, default) or the "
                    "second-largest (second) target implausibility reaches the cutoff")
@@ -72,7 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def history_text(hm: HistoryMatch) -> str:
     """The waves, one line each, then the plausible range of each varied field (or the conflicting targets)."""
     h = hm.history
-    lines = [wave_line(r) for r in h.waves] + target_lines(hm)
+    lines = [wave_line(r) for r in h.waves] + target_lines(hm) + [f"note: {r.note()}" for r in hm.replaced]
     if not len(h.plausible):
         lines.append("no plausible setting: the model cannot reproduce the targets within these ranges; "
                      f"conflicting target(s): {', '.join(h.conflicts()) or '-'}")

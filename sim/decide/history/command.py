@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.decide.calibrate import check_targets
 from sim.decide.history.implausibility import DEFAULT_CUTOFF, RULES, combine
-from sim.decide.history.records import RecordsTargets, records_targets
+from sim.decide.history.records import RecordsTargets, Replaced, merge_targets, records_targets
 from sim.decide.history.space import Box
 from sim.decide.history.waves import History, TargetSpec, WaveRecord, history_match
 from sim.decide.sensitivity.factors import current_value, parse_factors
@@ -46,6 +46,7 @@ class HistoryMatch:
     scenario_name: str
     seed: int
     warnings: list[str]
+    replaced: list[Replaced] = field(default_factory=list)  # scenario targets the records' replace
 
     @property
     def keys(self) -> list[str]:
@@ -76,18 +77,20 @@ def _box(vary: list[str], base) -> Box:
     return Box(tuple(factors))
 
 
-def _targets(path: Path, sc, records: str | Path | None) -> tuple[list[TargetSpec], list[str]]:
-    """The targets to match, and what ``records`` holds that constrains nothing (said as warnings)."""
+def _targets(path: Path, sc, records: str | Path | None) -> tuple[list[TargetSpec], list[str], list[Replaced]]:
+    """The targets to match, what ``records`` holds that constrains nothing (said as warnings), and the scenario's
+    targets that the records' replace (one target per metric)."""
     extra = records_targets(records, sc) if records else RecordsTargets([], [])
     if sc.targets or not extra.targets:  # the records' targets may stand alone
         check_targets(path, sc)
-    out = [TargetSpec(t.metric, t.value, t.tolerance, t.source, t.evidence) for t in sc.targets] + extra.targets
-    metrics = [t.metric for t in out]
+    own = [TargetSpec(t.metric, t.value, t.tolerance, t.source, t.evidence) for t in sc.targets]
+    metrics = [t.metric for t in own]
     twice = sorted({m for m in metrics if metrics.count(m) > 1})
     if twice:
-        raise commands.ApiError(f"{path}: targets name {', '.join(twice)} more than once; history matching "
+        raise commands.ApiError(f"{path}: [[targets]] name {', '.join(twice)} more than once; history matching "
                                 "needs one target per metric")
-    return out, extra.unused
+    out, replaced = merge_targets(own, extra.targets)
+    return out, extra.unused, replaced
 
 
 def _fingerprint(doc: dict[str, Any]) -> str:
@@ -134,7 +137,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
     if clash:  # the varied value would win in every run: say so rather than ignore the --set
         raise commands.ApiError(f"--set {clash[0]}: calibrate --vary varies this key over its range at every "
                                 "point, so the --set would have no effect; drop the --set, or the --vary")
-    targets, unused = _targets(path, base, records)
+    targets, unused, replaced = _targets(path, base, records)
     reps = base.replications if o.replications == 0 else o.replications
     if reps is None or reps < 2:
         raise commands.ApiError("history matching needs --replications K of at least 2 (the simulation's own "
@@ -175,7 +178,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
             print(f"gridsim: {wave_line(r)}", file=sys.stderr, flush=True)
 
     hist = history_match(box, targets, simulate, waves, runs_per_wave, reps, cutoff, rule, seed, report)
-    hm = HistoryMatch(hist, out, base.name, seed, unused + list(last["meta"]["warnings"]))
+    hm = HistoryMatch(hist, out, base.name, seed, unused + list(last["meta"]["warnings"]), replaced)
     _write(hm, last)
     return hm
 
@@ -209,6 +212,10 @@ def block(hm: HistoryMatch) -> dict[str, Any]:
                    "emulators": r.emulators} for r in h.waves],
         "plausible": len(h.plausible), "ranges": hm.ranges(), "conflicts": h.conflicts(),
         "sample_size": len(h.sample), "replications": h.replications,
+        "notes": [r.note() for r in hm.replaced],
+        "replaced": {r.dropped.metric: {"value": r.dropped.value, "tolerance": r.dropped.tolerance,
+                                        "source": r.dropped.source, "evidence": r.dropped.evidence}
+                     for r in hm.replaced},
     }
 
 

@@ -18,12 +18,13 @@ records do not (its shares would count issues the records cannot show).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.decide.calibrate import available_metrics
+from sim.decide.calibrate import target_metrics
 from sim.decide.history.waves import TargetSpec
 from sim.experiments.commands import ApiError
 from sim.scenario import LEVELS, Scenario
@@ -65,8 +66,29 @@ def records_targets(path: str | Path, sc: Scenario) -> RecordsTargets:
     if not arrivals:
         raise ApiError(f"--records {path}: none of its issue types ({', '.join(doc['issue_types']) or 'none'}) "
                        f"is an issue type of {sc.name} ({', '.join(sc.issue_types)})")
-    unused: list[str] = []
+    unused = window_warning(path, doc, sc)
     return RecordsTargets(arrivals + _level_targets(path, doc, sc, unused), unused)
+
+
+def window_warning(path: Path, doc: dict[str, Any], sc: Scenario) -> list[str]:
+    """A warning when the run's window (after the warm-up) is not the records' period (fit.json's ``window``): the
+    targets are the records' weekly means and overall shares, which hold for another window only if the district's
+    work is the same throughout (e.g. Tiefeng's testing day in April 2022 adds 3,000 epidemic orders at the grid and
+    the community, so 2021 alone has a higher street share than the records' period)."""
+    w = doc.get("window")
+    if not isinstance(w, dict) or not w.get("start") or not w.get("weeks"):
+        return []
+    start = dt.datetime.fromisoformat(str(w["start"]))
+    weeks = float(w["weeks"])
+    run_start = dt.datetime.combine(sc.calendar.start, dt.time()) + dt.timedelta(days=sc.calendar.warmup_days)
+    run_weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
+    if abs((run_start - start).total_seconds()) <= 86400 and abs(run_weeks - weeks) <= max(1 / 7, 0.02 * weeks):
+        return []
+    return [f"--records {path}: the records cover {weeks:.4g} weeks from {start.date()}, the run's window "
+            f"{run_weeks:.4g} weeks from {run_start.date()}: the targets are the records' weekly arrivals and "
+            "overall level shares, right for another window only if the district's work is the same throughout "
+            "(a surge, a season or a change in one and not the other moves them); match the records against a run "
+            "over their own period where you can"]
 
 
 def _arrival_targets(path: Path, doc: dict[str, Any], sc: Scenario) -> list[TargetSpec]:
@@ -100,17 +122,6 @@ def closed_by_level(types: dict[str, Any]) -> dict[str, int] | None:
     return out
 
 
-def share_metrics(sc: Scenario) -> set[str]:
-    """The ``resolved_share_<place>`` metrics of ``sc``: those of a one-day trial run (as calibrate checks targets),
-    and those a short run may miss for a rare place: a level some arriving type has a share at, and police when
-    police grids take some type."""
-    arriving = [it for it in sc.issue_types.values() if it.rate_per_1000_households_per_week > 0]
-    places = {lv for it in arriving for lv, share in it.level.items() if share > 0}
-    if sc.cadres.police.types and (sc.cadres.police.count or sc.cadres.police.units):
-        places.add("police")
-    return {m for m in available_metrics(sc) if m.startswith("resolved_share_")} | {f"resolved_share_{p}" for p in places}
-
-
 def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[str]) -> list[TargetSpec]:
     """The district's share of closed orders at each level, as targets on ``resolved_share_<level>``; what cannot be
     a target is appended to ``unused``."""
@@ -127,7 +138,7 @@ def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[s
     if not total:
         unused.append(f"{head} constrain nothing: {'no closed order has a level' if closed is not None else 'fit.json has none'}")
         return []
-    metrics, out = share_metrics(sc), []
+    metrics, out = set(target_metrics(sc)), []
     for lv, k in closed.items():
         metric = f"resolved_share_{lv}"
         if lv == "grid" and "resolved_share_police" in metrics:
@@ -142,3 +153,25 @@ def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[s
                                   f"{path}: {k} of {total} closed orders resolved at {lv}, all types (95% CI "
                                   f"{ci.low:.4g} to {ci.high:.4g}; the model has no share per type)", "records"))
     return out
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A metric both the scenario's [[targets]] and the records give a target on: the records' is matched, the
+    scenario's dropped (history matching needs one target per metric)."""
+
+    kept: TargetSpec
+    dropped: TargetSpec
+
+    def note(self) -> str:
+        k, d = self.kept, self.dropped
+        return (f"{k.metric}: the scenario's target {d.value:.6g} (tolerance {d.tolerance:.3g}; {d.source or 'no source'}) "
+                f"is dropped, the records' {k.value:.6g} (tolerance {k.tolerance:.3g}; {k.source}) is kept: both name "
+                "the metric, and --records asked for the district's own data and its CI")
+
+
+def merge_targets(own: list[TargetSpec], records: list[TargetSpec]) -> tuple[list[TargetSpec], list[Replaced]]:
+    """The scenario's targets and the records', one per metric: where both name a metric, the records' (the
+    district's data with its CI, what --records was given for) is kept and the scenario's dropped."""
+    by = {t.metric: t for t in records}
+    return [t for t in own if t.metric not in by] + records, [Replaced(by[t.metric], t) for t in own if t.metric in by]

@@ -211,6 +211,23 @@ def targets_table(hm: HistoryMatch, lang: str) -> Table:
     return Table(head, rows, note)
 
 
+def replaced_lines(hm: HistoryMatch, lang: str) -> list[str]:
+    """Per metric both the scenario's [[targets]] and --records gave a target on: which one was matched (the
+    records') and which dropped (the scenario's), each with its value, tolerance and source."""
+    out = []
+    for m, d in hm.block.get("replaced", {}).items():
+        k = hm.targets.get(m, {})
+        out.append(say(lang, "Both the scenario's [[targets]] and the records give a target on {m}: the records' ({v}, "
+                             "±{t:.3g}%; {s}) was matched and the scenario's ({v2}, ±{t2:.3g}%; {s2}) dropped, since "
+                             "--records asked for the district's own data and its confidence interval.",
+                       "场景的[[targets]]与工单记录都给出了“{m}”的目标：采用记录的目标（{v}，±{t:.3g}%；{s}），舍弃场景的目标"
+                       "（{v2}，±{t2:.3g}%；{s2}），因为--records要求以本地区自己的数据及其置信区间为准。",
+                       m=_metric(hm, m, lang), v=num(float(k.get("value", math.nan))),
+                       t=100 * float(k.get("tolerance", 0)), s=k.get("source", ""), v2=num(float(d["value"])),
+                       t2=100 * float(d.get("tolerance", 0)), s2=d.get("source", "")))
+    return out
+
+
 def _emulator_cell(e: dict[str, Any], lang: str) -> str:
     verdict = say(lang, "passed", "通过") if e.get("passed") else say(lang, "FAILED", "未通过")
     x, o = loo(float(e.get("loo_max_abs", math.nan)), int(e.get("loo_outside", 0)), lang)
@@ -259,6 +276,7 @@ def history_document(folder: str | Path, lang: str = "en") -> Document:
                 Bullets(list(hm.summary["warnings"])))
     doc.add(Heading(say(lang, "What was varied", "调整的参数")), varied_table(hm, lang),
             Heading(say(lang, "Targets and their uncertainty", "目标及其不确定性")), targets_table(hm, lang),
+            Bullets(replaced_lines(hm, lang)),
             Heading(say(lang, "Waves", "各轮结果")), waves_table(hm, lang),
             Heading(say(lang, "Figures", "图表")), *[Figure(p) for p in figs],
             Heading(say(lang, "Method", "方法")), Paragraph(method(hm, lang)))
