@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the Erlang C oracle
 SCENARIO = ROOT / "scenarios" / "validation" / "mmc.toml"
-SETS = ["calendar.horizon_days=45", "calendar.warmup_days=10"]
+WARMUP_DAYS = 10
 BOX = [[3, 5], [200, 300], [0.8, 1.2]]  # the factors' ranges, for the exact indices
 VARY = ["cadres.grid_workers.per_grid=3:5", "issue_types.request.rate_per_1000_households_per_week=200:300",
         "issue_types.request.service_time.mean=0.8:1.2"]
@@ -61,11 +62,10 @@ METRICS = ["wait_hours_mean", "resolution_hours_mean"]
 TOLERANCE = 0.05
 
 
-def command(out: Path, replications: int, workers: int, extra: list[str]) -> list[str]:
+def command(out: Path, a: argparse.Namespace, seed: int, extra: list[str]) -> list[str]:
     cmd = [sys.executable, "-m", "sim.cli", "sensitivity", str(SCENARIO), "--method", "sobol", "--quiet",
-           "--replications", str(replications), "--workers", str(workers), "--out", str(out), *extra]
-    for s in SETS:
-        cmd += ["--set", s]
+           "--replications", str(a.replications), "--workers", str(a.workers), "--seed", str(seed), "--out", str(out),
+           "--set", f"calendar.horizon_days={a.days}", "--set", f"calendar.warmup_days={WARMUP_DAYS}", *extra]
     for v in VARY:
         cmd += ["--vary", v]
     for m in METRICS:
@@ -111,11 +111,16 @@ def compare(em: dict, ref: dict) -> tuple[list[dict], float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=512, help="brute-force Sobol base N")
-    ap.add_argument("--replications", type=int, default=3)
+    ap.add_argument("--samples", type=int, default=1024, help="brute-force Sobol base N")
+    ap.add_argument("--replications", type=int, default=6)
+    ap.add_argument("--days", type=int, default=90, help="each run's horizon (the first %d days are warm-up)"
+                    % WARMUP_DAYS)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--design-points", type=int, nargs="+", default=[30], help="emulator designs (gridsim's default "
                     "is 10 D = 30)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1], help="one emulator study per seed and design "
+                    "(its Latin hypercube and its replications' random numbers); brute force runs once, seed 1")
+    ap.add_argument("--no-brute-force", action="store_true", help="compare with the exact indices only")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--reuse", action="store_true", help="keep the folders in --out that are complete (and their "
                     "times from --out's bench.json) and run only the others")
@@ -123,22 +128,25 @@ def main() -> None:
     base = a.out or Path(tempfile.mkdtemp(prefix="bench-emulator-sobol-"))
     base.mkdir(parents=True, exist_ok=True)
     ex = exact()
-    result: dict = {"case": {"scenario": str(SCENARIO.relative_to(ROOT)), "set": SETS, "vary": VARY,
-                             "metrics": METRICS, "replications": a.replications, "workers": a.workers},
-                    "tolerance": TOLERANCE, "emulator": {}}
-    runs = {f"emulator-{p}": ["--emulator", "--design-points", str(p)] for p in a.design_points}
-    runs["brute"] = ["--samples", str(a.samples), *(["--force"] if 5 * a.samples > 10_000 else [])]
-    found = {}
     before = json.loads((base / "bench.json").read_text()) if a.reuse and (base / "bench.json").exists() else {}
-    for name, extra in runs.items():
-        old = before.get("brute_force") if name == "brute" else before.get("emulator", {}).get(name)
+    done = {**before.get("emulator", {}), **({"brute": before["brute_force"]} if "brute_force" in before else {})}
+    result: dict = {"case": {"scenario": str(SCENARIO.relative_to(ROOT)), "days": a.days, "warmup_days": WARMUP_DAYS,
+                             "vary": VARY, "metrics": METRICS, "replications": a.replications, "workers": a.workers},
+                    "tolerance": TOLERANCE, "emulator": {}, "by_design": {}}
+    runs = {f"emulator-{p}-s{seed}": (seed, ["--emulator", "--design-points", str(p)])
+            for p in a.design_points for seed in a.seeds}
+    if not a.no_brute_force:
+        runs["brute"] = (1, ["--samples", str(a.samples), *(["--force"] if 5 * a.samples > 10_000 else [])])
+    found = {}
+    for name, (seed, extra) in runs.items():
+        old = done.get(name)
         if a.reuse and old and (base / name / "sensitivity.csv").exists():
             seconds = old["seconds"]
         else:
-            seconds = timed(command(base / name, a.replications, a.workers, extra))
+            seconds = timed(command(base / name, a, seed, extra))
         block = json.loads((base / name / "summary.json").read_text())["sensitivity"]
         found[name] = indices(base / name)
-        entry = {"points": block["points"], "runs": block["runs"], "seconds": seconds,
+        entry = {"seed": seed, "points": block["points"], "runs": block["runs"], "seconds": seconds,
                  "noise_share": block["noise_share"]}
         if name == "brute":
             result["brute_force"] = {**entry, "samples": a.samples}
@@ -146,24 +154,37 @@ def main() -> None:
             entry["diagnostics"] = block["emulator"]["diagnostics"]
             result["emulator"][name] = entry
         (base / "bench.json").write_text(json.dumps(result, indent=1))
-    bf = {k: {"S1": v["S1"], "ST": v["ST"], "S1_lo": v["S1"] - v["S1_conf"], "S1_hi": v["S1"] + v["S1_conf"],
-              "ST_lo": v["ST"] - v["ST_conf"], "ST_hi": v["ST"] + v["ST_conf"]} for k, v in found["brute"].items()}
-    result["brute_force"]["against_exact"], worst = compare(bf, ex)
-    result["brute_force"]["max_abs_difference_exact"] = worst
-    print(f"brute force (N = {a.samples}): {result['brute_force']['runs']} runs, "
-          f"{result['brute_force']['seconds']:.0f} s; largest |brute force - exact| {worst:.3f}")
-    for name in result["emulator"]:
-        e = result["emulator"][name]
-        for ref_name, ref in (("brute_force", found["brute"]), ("exact", ex)):
+    refs = [("exact", ex)]
+    if "brute" in found:
+        bf = {k: {"S1": v["S1"], "ST": v["ST"], "S1_lo": v["S1"] - v["S1_conf"], "S1_hi": v["S1"] + v["S1_conf"],
+                  "ST_lo": v["ST"] - v["ST_conf"], "ST_hi": v["ST"] + v["ST_conf"]} for k, v in found["brute"].items()}
+        result["brute_force"]["against_exact"], worst = compare(bf, ex)
+        result["brute_force"]["max_abs_difference_exact"] = worst
+        print(f"brute force (N = {a.samples}): {result['brute_force']['runs']} runs, "
+              f"{result['brute_force']['seconds']:.0f} s; largest |brute force - exact| {worst:.3f}")
+        refs.append(("brute_force", found["brute"]))
+    for name, e in result["emulator"].items():
+        for ref_name, ref in refs:
             rows, worst = compare(found[name], ref)
             e[f"against_{ref_name}"], e[f"max_abs_difference_{ref_name}"] = rows, worst
             e[f"holds_{ref_name}"] = worst <= TOLERANCE
-            print(f"\n{name}: {e['runs']} runs, {e['seconds']:.0f} s; against {ref_name}: largest |difference| "
-                  f"{worst:.3f} ({'within' if worst <= TOLERANCE else 'OUTSIDE'} ±{TOLERANCE}); reference in the "
-                  f"emulator's 95% interval {sum(r['in_interval'] for r in rows)} of {len(rows)}")
-            for r in rows:
-                print(f"  {r['metric']:22s} {r['factor'][:40]:40s} {r['index']}  emulator {r['emulator']:.3f} "
-                      f"[{r['lo']:.3f}, {r['hi']:.3f}]  {ref_name} {r['reference']:.3f}  diff {r['difference']:+.3f}")
+            e[f"in_interval_{ref_name}"] = sum(r["in_interval"] for r in rows)
+        print(f"{name}: {e['runs']} runs, {e['seconds']:.0f} s; largest |difference| from "
+              + ", ".join(f"{r} {e[f'max_abs_difference_{r}']:.3f} (in the 95% interval {e[f'in_interval_{r}']} "
+                          f"of {len(e[f'against_{r}'])})" for r, _ in refs))
+    for p in a.design_points:
+        studies = [e for n, e in result["emulator"].items() if e["points"] == p]
+        summary = {"studies": len(studies), "runs": studies[0]["runs"],
+                   "median_seconds": float(statistics.median(e["seconds"] for e in studies))}
+        for r, _ in refs:
+            worst = [e[f"max_abs_difference_{r}"] for e in studies]
+            summary[r] = {"within_tolerance": sum(w <= TOLERANCE for w in worst), "largest": max(worst),
+                          "median_largest": float(statistics.median(worst))}
+        result["by_design"][str(p)] = summary
+        print(f"P = {p}: {summary['studies']} studies of {summary['runs']} runs (median {summary['median_seconds']:.0f}"
+              " s); " + "; ".join(f"against {r}: {summary[r]['within_tolerance']} of {summary['studies']} within "
+                                   f"±{TOLERANCE} (largest {summary[r]['largest']:.3f}, median "
+                                   f"{summary[r]['median_largest']:.3f})" for r, _ in refs))
     (base / "bench.json").write_text(json.dumps(result, indent=1))
     print(base / "bench.json")
 

@@ -25,6 +25,13 @@ Gaussian process with its hyperparameters held (Rasmussen & Williams 2006, §5.4
 r_i = [K⁻¹y]_i / [K⁻¹]_ii, var_i = 1 / [K⁻¹]_ii.  An emulator passes when at most
 ``LOO_MAX_OUT_SHARE`` of the points lie beyond ``LOO_CUTOFF`` (and never more than
 one with fewer than 20 points); one that fails should not rule space out.
+
+**Noise** (``smooth_noise``): a point's variance from K replications has K − 1 degrees
+of freedom; at K = 2 or 3 one point in twenty is off by a factor of ten, and a point
+whose noise is underestimated pins the process to its noise.  As in stochastic kriging
+(Ankenman, Nelson & Staum 2010), the variances are smoothed first: a second emulator of
+their logarithm, corrected for the log's bias (E log(s²/σ²) = ψ(ν/2) − log(ν/2) for ν
+degrees of freedom) with the log's sampling variance ψ'(ν/2) as its nugget.
 """
 
 from __future__ import annotations
@@ -108,6 +115,28 @@ class Emulator:
         resid = (self.y - self._trend(self.x_unit)) / self.scale
         d = np.diag(kinv)
         return Diagnostics((kinv @ resid) / np.sqrt(d))
+
+
+def noise_emulator(x: np.ndarray, var: np.ndarray, dof: float, lo: np.ndarray, hi: np.ndarray,
+                   seed: int = 0) -> Emulator | None:
+    """An emulator of log σ² from sample variances ``var`` (rows of ``x``) with ``dof`` degrees of freedom each;
+    None when they cannot be smoothed on the log scale (a variance not positive, fewer than 1 degree of freedom,
+    too few points): see the module's docstring."""
+    from scipy.special import digamma, polygamma
+
+    var = np.asarray(var, dtype=float)
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    if dof < 1 or len(var) < x.shape[1] + 3 or not np.all(np.isfinite(var) & (var > 0)):
+        return None
+    bias = float(digamma(dof / 2) - math.log(dof / 2))
+    return fit_emulator(x, np.log(var) - bias, float(polygamma(1, dof / 2)), lo, hi, seed)
+
+
+def smooth_noise(x: np.ndarray, var: np.ndarray, dof: float, lo: np.ndarray, hi: np.ndarray,
+                 seed: int = 0) -> np.ndarray:
+    """The variances ``var`` at ``x`` smoothed by ``noise_emulator`` (unchanged when it cannot fit one)."""
+    em = noise_emulator(x, var, dof, lo, hi, seed)
+    return np.asarray(var, dtype=float) if em is None else np.exp(em.predict(x)[0])
 
 
 def fit_emulator(x: np.ndarray, y: np.ndarray, var_of_mean: np.ndarray | float, lo: np.ndarray, hi: np.ndarray,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.decide.emulator import Emulator, fit_emulator
+from sim.decide.emulator import Emulator, fit_emulator, noise_emulator
 from sim.decide.history.implausibility import combine, implausibility, sd_target
 from sim.decide.history.space import Box, latin_hypercube, sample_region, uniform
 
@@ -158,21 +158,22 @@ class History:
         return [self.targets[j].metric for j in order if share[j] > 0 and share[j] >= top / 2]
 
 
-def _fit(x: np.ndarray, y: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+def _fit(x: np.ndarray, y: np.ndarray, v: np.ndarray, dof: int, lo: np.ndarray, hi: np.ndarray,
          seed: int) -> tuple[Emulator | None, Emulator | float]:
-    """An emulator of the mean and one of log Var_simulation (a pooled variance when some point has none)."""
+    """An emulator of the mean, and one of log Var_simulation from the points' variances of their means (``dof``
+    degrees of freedom each), which also smooths the mean emulator's nugget; a pooled variance when some point has
+    none."""
     ok = np.isfinite(y) & np.isfinite(v)
     x, y, v = x[ok], y[ok], v[ok]
     if len(x) < x.shape[1] + 3:
         return None, float(np.median(v)) if len(v) else 0.0
-    em = fit_emulator(x, y, v, lo, hi, seed)
-    if np.all(v > 0):
-        # the log of a sample variance from K replications has variance about 2 / (K - 1): a small nugget
-        return em, fit_emulator(x, np.log(v), 0.1, lo, hi, seed)
-    return em, float(np.median(v))
+    noise = noise_emulator(x, v, dof, lo, hi, seed)
+    if noise is None:
+        return fit_emulator(x, y, v, lo, hi, seed), float(np.median(v))
+    return fit_emulator(x, y, np.exp(noise.predict(x)[0]), lo, hi, seed), noise
 
 
-def _fit_wave(region: Region, x: np.ndarray, means: np.ndarray, var: np.ndarray, box: Box,
+def _fit_wave(region: Region, x: np.ndarray, means: np.ndarray, var: np.ndarray, box: Box, dof: int,
               seed: int) -> tuple[WaveModel, dict[str, dict[str, float | int | bool | None]]]:
     train = region.inside(x)
     xs = x[train]
@@ -181,7 +182,7 @@ def _fit_wave(region: Region, x: np.ndarray, means: np.ndarray, var: np.ndarray,
     lo, hi = np.where(wide, box.lo, lo), np.where(wide, box.hi, hi)
     ems, noise, passed, diag = {}, {}, {}, {}
     for j, t in enumerate(region.targets):
-        em, noise[t.metric] = _fit(xs, means[train, j], var[train, j], lo, hi, seed)
+        em, noise[t.metric] = _fit(xs, means[train, j], var[train, j], dof, lo, hi, seed)
         ems[t.metric] = em
         d = em.diagnostics() if em is not None else None
         passed[t.metric] = bool(d is not None and d.passed)
@@ -210,7 +211,7 @@ def history_match(box: Box, targets: list[TargetSpec], simulate: Simulator, wave
         m, v = simulate(w, design)
         x, wave_of = np.vstack([x, design]), np.concatenate([wave_of, np.full(len(design), w)])
         means, var = np.vstack([means, m]), np.vstack([var, v])
-        model, diag = _fit_wave(region, x, means, var, box, seed)
+        model, diag = _fit_wave(region, x, means, var, box, replications - 1, seed)
         region.models.append(model)
         share = float(region.inside(sample).mean())
         records.append(WaveRecord(w, len(design), len(design) * replications, share, diag))

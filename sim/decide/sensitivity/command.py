@@ -213,7 +213,8 @@ def _analyse(method: str, factors: list[SFactor], names: list[str], size: int, s
             skipped[m] = f"no value at {bad} of {len(pids)} point(s) (a failed run, or undefined there)"
             continue
         if emulator:
-            indices[m], checks[m] = emulated.indices(factors, x, values.mean(axis=1), emulated.nugget(values), seed)
+            indices[m], checks[m] = emulated.indices(factors, x, values.mean(axis=1),
+                                                       emulated.noise(factors, x, values, seed), seed)
         else:
             indices[m] = analysis.analyze(method, problem(factors), x, values.mean(axis=1), second_order, seed)
         noise[m] = analysis.noise_share(values)

@@ -9,8 +9,9 @@ Cannamela & Iooss 2014):
    P points over the factors' box, from the command's design seed.
 2. Per metric, ``sim.decide.emulator.fit_emulator`` on the point means, each point's
    simulation variance of its mean as its nugget (``nugget``: the replication noise
-   common random numbers do not share); its leave-one-out diagnostics say whether it
-   can be trusted.  When every point mean is positive (times, counts, most shares) it
+   common random numbers do not share, smoothed over the design by ``noise``: with
+   K - 1 degrees of freedom a point's own estimate is too rough to trust alone); its
+   leave-one-out diagnostics say whether it can be trusted.  When every point mean is positive (times, counts, most shares) it
    emulates their logarithm (nugget by the delta method, var / mean^2): a queue's wait
    grows multiplicatively, so on the log scale the factors' effects are nearly additive
    and stationary, which a Gaussian process with one length scale per factor fits
@@ -44,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.decide.emulator import LOO_CUTOFF, fit_emulator
+from sim.decide.emulator import LOO_CUTOFF, fit_emulator, smooth_noise
 from sim.decide.sensitivity import analysis
 from sim.decide.sensitivity.factors import SFactor
 from sim.experiments.designs import DesignError
@@ -92,6 +93,16 @@ def nugget(values: np.ndarray) -> np.ndarray | float:
         return 0.0
     resid = values - values.mean(axis=1, keepdims=True) - values.mean(axis=0, keepdims=True) + values.mean()
     return (resid**2).sum(axis=1) / (k - 1) / k * p / max(p - 1, 1)
+
+
+def noise(factors: list[SFactor], x: np.ndarray, values: np.ndarray, seed: int) -> np.ndarray | float:
+    """``nugget(values)`` smoothed over the design (``sim.decide.emulator.smooth_noise``: K - 1 degrees of freedom
+    per point): the emulator's nugget."""
+    v = nugget(values)
+    if isinstance(v, float):
+        return v
+    lo, hi = np.array([f.low for f in factors]), np.array([f.high for f in factors])
+    return smooth_noise(_inputs(factors, x), v, values.shape[1] - 1, lo, hi, seed)
 
 
 def design(problem: dict[str, Any], points: int, seed: int) -> np.ndarray:

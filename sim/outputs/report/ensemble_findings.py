@@ -108,13 +108,13 @@ def ensemble_findings(f: Folder, lang: str) -> list[str]:
 
 
 def _metric(f: Folder, metric: str, per_policy: dict[str, dict[str, Any]], lang: str) -> str | None:
-    """'P90 resolution time, against baseline: A is better in all 10 sets (...); B in no set. A does best in ...', or
-    None where no set tells any policy apart from the reference."""
+    """'P90 resolution time, against baseline: A is better in all 10 sets (...); B is told apart from it in no
+    set. A does best in ...', or None where no set tells any policy apart from the reference."""
     said = {p: _clause(metric, r[metric], lang) for p, r in per_policy.items() if metric in r}
     if not any(said.values()):
         return None
     parts = [say(lang, "{p} {c}", "{p}{c}", p=policy(f, p, lang), c=c) if c else
-             say(lang, "{p} in no set", "{p}在任何参数组中均无法区分", p=policy(f, p, lang)) for p, c in said.items()]
+             say(lang, "{p} is told apart from it in no set", "{p}在任何参数组中均无法区分", p=policy(f, p, lang)) for p, c in said.items()]
     text = say(lang, "{m}, against {r}: {x}.", "{m}（与{r}相比）：{x}。", m=capital(metric_label(metric, lang)),
                r=policy(f, f.summary["reference"], lang), x=("；" if lang == "zh" else "; ").join(parts))
     if len(f.summary["policies"]) > 2:  # with two, the counts against the reference already say which does best
