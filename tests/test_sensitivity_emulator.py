@@ -195,18 +195,20 @@ def test_the_nugget_is_the_noise_common_random_numbers_do_not_share():
 
 
 def test_emulator_sobol_of_an_mmc_grid_matches_erlang_c(tmp_path):
-    """The simulation model itself: Sobol from an emulator of 60 points x 3 replications is within the issue's ±0.05
-    of the exact indices of the expected wait and resolution time (Erlang C; benchmarks/bench_emulator_sobol.py
-    also compares brute force)."""
+    """The simulation model itself: Sobol from an emulator of 30 points x 6 replications of 90 days is within the
+    issue's ±0.05 of the exact indices of the expected wait and resolution time (Erlang C).  The setting is the
+    benchmark's (benchmarks/bench_emulator_sobol.py), where 12 of 12 studies (6 seeds, 30 and 60 points) held,
+    the largest difference 0.045, so this seed is not a lucky one; with 3 replications of 45 days (8 times the
+    noise) 5 of 16 did not."""
     from oracles import mmc_sobol_exact
 
     box = [[3, 5], [200, 300], [0.8, 1.2]]
     keys = ["cadres.grid_workers.per_grid", "issue_types.request.rate_per_1000_households_per_week",
             "issue_types.request.service_time.mean"]
     out = tmp_path / "em"
-    argv = ["sensitivity", str(MMC), "--set", "calendar.horizon_days=45", "--set", "calendar.warmup_days=10",
-            "--replications", "3", "--out", str(out), "--quiet", "--workers", "1", "--method", "sobol", "--emulator",
-            "--design-points", "60", "--metric", "wait_hours_mean", "--metric", "resolution_hours_mean"]
+    argv = ["sensitivity", str(MMC), "--set", "calendar.horizon_days=90", "--set", "calendar.warmup_days=10",
+            "--replications", "6", "--out", str(out), "--quiet", "--workers", "1", "--method", "sobol", "--emulator",
+            "--design-points", "30", "--metric", "wait_hours_mean", "--metric", "resolution_hours_mean"]
     for k, (lo, hi) in zip(keys, box):
         argv += ["--vary", f"{k}={lo}:{hi}"]
     assert main(argv) == 0
