@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,15 +96,30 @@ def _arrival_targets(path: Path, doc: dict[str, Any], sc: Scenario) -> list[Targ
     weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
     out = []
     for key, t in doc["issue_types"].items():
-        a = t.get("arrivals_per_week") if isinstance(t, dict) else None
-        if key not in sc.issue_types or not isinstance(a, dict):
+        if key not in sc.issue_types:
             continue
-        mean, (lo, hi) = float(a["mean"]), map(float, a["ci95"])
+        mean, lo, hi = _arrivals(path, key, t)
         if mean <= 0:
             continue
         out.append(TargetSpec(f"reported_{key}", mean * weeks, tolerance(mean, lo, hi),
                               f"{path}: arrivals_per_week {mean:.4g} (95% CI {lo:.4g} to {hi:.4g}) x {weeks:.4g} weeks", "records"))
     return out
+
+
+def _arrivals(path: Path, key: str, t: Any) -> tuple[float, float, float]:
+    """fit.json's ``arrivals_per_week`` of the type ``key``: its mean and 95% CI (ApiError naming the entry when it
+    is not the object 'gridsim fit' writes, ``{"mean": m, "ci95": [lo, hi]}`` with finite numbers, lo <= hi)."""
+    a = t.get("arrivals_per_week") if isinstance(t, dict) else None
+    try:
+        mean, (lo, hi) = float(a["mean"]), (float(x) for x in a["ci95"])
+        ok = all(math.isfinite(x) for x in (mean, lo, hi)) and lo <= hi
+    except (TypeError, KeyError, ValueError):
+        ok = False
+    if not ok:
+        raise ApiError(f"--records {path}: issue_types.{key}.arrivals_per_week is "
+                       f"{'missing' if a is None else json.dumps(a)}; expected "
+                       '{"mean": M, "ci95": [LO, HI]} with finite numbers, LO <= HI, as \'gridsim fit\' writes it')
+    return mean, lo, hi
 
 
 def closed_by_level(types: dict[str, Any]) -> dict[str, int] | None:
