@@ -41,7 +41,7 @@ examples:
   gridsim run scenarios/baota.toml --policy staggered_days --replications 20
   gridsim run scenarios/baota.toml --set cadres.sunk.count=800 --set cadres.sunk.service_days=Mon+Thu
   gridsim compare scenarios/baota.toml --policies baseline,staggered_days,pooled --replications 30
-  gridsim compare scenarios/baota.toml --policies baseline,staggered_days,two_days,by_households \
+  gridsim compare scenarios/baota.toml --policies baseline,staggered_days,two_days,by_households \\
                 --select-best resolution_hours_p90 --delta 0.25
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:200 \\
                 --vary cadres.sunk.service_days=Wed,Mon+Thu --replications 10
@@ -128,12 +128,20 @@ LANG_HELP = ("figure labels in English (default), Chinese, or both side by side 
 
 
 def _ensemble_arguments(p: argparse.ArgumentParser) -> None:
+    writes = ("the optimum block of summary.json gains 'ensemble' (the sets, the share needed, the sets where the "
+              "answer was not shown feasible); candidates.csv names, per target, the set it was decided in "
+              "(METRIC_decided_set)" if p.prog.endswith("optimize") else
+              "each set runs every policy on common random numbers; writes ensemble.csv (per set, policy and metric: "
+              "the paired difference from the first policy, its 95% CI, n and the verdict better, worse or "
+              "indistinguishable), an 'ensemble' block in summary.json (per policy and metric: how many sets are "
+              "better, worse, indistinguishable; the range of the differences) and figures/ensemble-POLICY.png; "
+              "comparison.csv then pools the sets. Not with --select-best")
     g = p.add_argument_group("over a plausible ensemble", "decide over every parameter set that history matching "
-                             "(gridsim calibrate --vary) left plausible: docs/ensemble.md")
+                             f"(gridsim calibrate --vary) left plausible; {writes}. See docs/ensemble.md")
     g.add_argument("--ensemble", metavar="FILE", help="a plausible.csv: one column per scenario key (as in --set), "
                    "one row per parameter set; each set's values are applied on top of every policy or candidate")
     g.add_argument("--ensemble-size", type=_positive_int, metavar="K", help="run K of the file's sets, spread over "
-                   "it (k-means, reproducible from --seed); default: every set")
+                   "it (k-means, reproducible from --seed); default, or a K above the file's rows: every set")
     if p.prog.endswith("optimize"):
         g.add_argument("--ensemble-share", type=float, default=1.0, metavar="S",
                        help="a deployment must be shown feasible in at least this share of the sets (default 1.0: "
