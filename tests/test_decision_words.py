@@ -87,6 +87,21 @@ def test_a_next_cheaper_candidate_shown_to_miss_says_so_with_its_interval():
     assert "coverage_mean>=0.9 shown missed" in text and "lies wholly on the wrong side of 0.9" in text
 
 
+def test_the_guarantee_over_an_ensemble_names_the_sets_in_both_languages():
+    """The English sentence is the command's guarantee; the Chinese one must not drop its 'in at least 2 of the 3
+    plausible parameter sets' and claim every target met outright."""
+    res = optimization(STRADDLING)
+    res.ensemble = {"size": 3, "need": 2, "share": 0.5, "failing_at_answer": []}
+    block = optimum_block(res)
+    folder = SimpleNamespace(command="optimize", summary={"optimum": block}, scenario=None)
+    en, zh = (" ".join(optimum(folder, lang)) for lang in ("en", "zh"))
+    assert "meets every target in at least 2 of the 3 plausible parameter sets" in en
+    assert "选定配置在3个合理参数组中的至少2组中满足全部目标" in zh
+    res.ensemble = None
+    assert "选定配置满足全部目标" in " ".join(optimum(SimpleNamespace(
+        command="optimize", summary={"optimum": optimum_block(res)}, scenario=None), "zh"))
+
+
 # ---------------------------------------------------------------- select-best
 
 
