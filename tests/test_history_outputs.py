@@ -126,7 +126,7 @@ def test_the_report_states_the_plausible_sets_and_ranges_of_the_folder(folders, 
     assert len(bad) == 1  # the folder's one failed emulator is named with its numbers
     said = re.search(r"In wave (\d+), the emulator of (.+?) failed its leave-one-out check \(largest standardized "
                      r"error ([\d.]+); (\d+) point" if lang == "en" else
-                     r"第(\d+)轮中，(.+?)的模拟器未通过留一法检验（最大标准化误差([\d.]+)；(\d+)个点", text)
+                     r"第(\d+)轮中，(.+?)的代理模型未通过留一法检验（最大标准化误差([\d.]+)；(\d+)个点", text)
     assert said and int(said.group(1)) == int(bad[0]["wave"])
     assert shown_close(said.group(3), float(bad[0]["loo_max_abs"])) and int(said.group(4)) == int(bad[0]["loo_outside"])
     assert "No parameter set is plausible" not in text and "没有可信的参数组合" not in text
@@ -215,7 +215,7 @@ def test_the_workbook_holds_the_plausible_sets_waves_and_points(folders, lang):
     assert [c.value for c in wb["plausible"][1]] == KEYS  # headed by the KEYs exactly: savable for --ensemble
     if lang == "zh":  # Chinese headers, as the other sheets of results.zh.xlsx; the KEYs and metric names kept
         assert [c.value for c in wb["waves"][1]] == ["轮次", "设计点数", "运行次数", "初始范围仍可信比例", "目标",
-                                                     "留一法最大标准化误差", "超出3的点数", "模拟器通过检验"]
+                                                     "留一法最大标准化误差", "超出3的点数", "代理模型通过检验"]
         points = [c.value for c in wb["points"][1]]
         assert points[:2 + len(KEYS)] == ["轮次", "设计点", *KEYS] and points[-2:] == ["综合不可信度", "可信"]
         assert {"reported_dispute", "reported_dispute（均值的方差）", "reported_dispute不可信度"} <= set(points)

@@ -81,7 +81,7 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
             x, o = loo(float(e.get("loo_max_abs", math.nan)), int(e.get("loo_outside", 0)), lang)
             out.append(say(lang, "In wave {w}, the emulator of {m} failed its leave-one-out check (largest standardized "
                                  "error {x}; {o} point(s) beyond 3), so {m} ruled no space out in that wave.",
-                           "第{w}轮中，{m}的模拟器未通过留一法检验（最大标准化误差{x}；{o}个点超出3），该轮未据此排除任何区域。",
+                           "第{w}轮中，{m}的代理模型未通过留一法检验（最大标准化误差{x}；{o}个点超出3），该轮未据此排除任何区域。",
                            w=w.wave, m=_metric(hm, m, lang), x=x, o=o))
     return out
 
@@ -238,11 +238,11 @@ def waves_table(hm: HistoryMatch, lang: str) -> Table:
     metrics = list(hm.targets) or sorted({m for w in hm.waves for m in w.emulators})
     head = [say(lang, "wave", "轮次"), say(lang, "design points", "设计点"), say(lang, "runs", "运行次数"),
             say(lang, "share of the box left", "初始范围剩余比例"),
-            *[say(lang, "emulator: {m}", "模拟器：{m}", m=_metric(hm, m, lang)) for m in metrics]]
+            *[say(lang, "emulator: {m}", "代理模型：{m}", m=_metric(hm, m, lang)) for m in metrics]]
     rows = [[str(w.wave), f"{w.points:,}", f"{w.runs:,}", percent(w.plausible_share),
              *[_emulator_cell(w.emulators[m], lang) if m in w.emulators else "–" for m in metrics]] for w in hm.waves]
     note = say(lang, "Emulator check: leave-one-out standardized errors |e|; an emulator that fails it rules no space "
-                     "out in its wave.", "模拟器检验：留一法标准化误差|e|；未通过检验的模拟器在该轮不排除任何区域。")
+                     "out in its wave.", "代理模型检验：留一法标准化误差|e|；未通过检验的代理模型在该轮不排除任何区域。")
     return Table(head, rows, note)
 
 
@@ -257,9 +257,9 @@ def method(hm: HistoryMatch, lang: str) -> str:
         "fixed uniform sample of it. Plausible sets: the last wave's runs not ruled out, completed where too few by "
         "space-filling points that no wave's emulators rule out (plausible.csv).",
         "历史匹配（Vernon、Goldstein和Bower，2010）：在尚未排除的参数区域内分轮进行空间填充设计，每个设计点重复运行；"
-        "每个目标拟合一个高斯过程模拟器并以留一法误差检验；点x的不可信度I(x) = |z − E[f(x)]| / sqrt(Var_模拟器(x) + "
+        "每个目标拟合一个高斯过程代理模型并以留一法误差检验；点x的不可信度I(x) = |z − E[f(x)]| / sqrt(Var_代理模型(x) + "
         "Var_模拟(x) + Var_目标)，{which_zh}目标的不可信度不低于阈值{c:g}即排除该点；z为公开数字，Var_目标 = (容差 × |z| / 2)²。"
-        "初始范围剩余比例按固定的均匀样本估计。可信参数组合：最后一轮未被排除的运行点，不足时以各轮模拟器均未排除的空间填充点补足（plausible.csv）。",
+        "初始范围剩余比例按固定的均匀样本估计。可信参数组合：最后一轮未被排除的运行点，不足时以各轮代理模型均未排除的空间填充点补足（plausible.csv）。",
         c=hm.cutoff, which="any" if rule == "max" else "a second", which_zh="任一" if rule == "max" else "第二个")
 
 
