@@ -277,6 +277,10 @@ def test_scenario_section_describes_the_policy_that_ran(folders):
     sweep = scenario_lines(Folder.load(folders / "sweep"), "en")  # its first point has 400 sunk cadres
     assert sweep[0].startswith("**baota**, as the file describes its base (before the design below): ")
     assert sweep[1] == "358 grids; 1 grid worker per grid; sunk cadres in the numbers the design sets, on Wed."
+    # without description_zh a Chinese report shows no English text, and then leaves no colon hanging after nothing
+    f = Folder.load(folders / "sweep")
+    f.scenario.pop("description_zh")
+    assert scenario_lines(f, "zh")[0] == "**baota**，基准情景（未计下述试验设计）："
 
 
 def test_panel_titles_fit_their_panel():

@@ -136,9 +136,11 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
     elif f.command in ("sweep", "sensitivity", "optimize") or f.summary.get("overrides"):
         what = say(lang, "the search", "搜索") if f.command == "optimize" else say(lang, "the --set changes", "--set修改") \
             if f.command == "run" else say(lang, "the design", "试验设计")
+        d = described(sc, lang)  # none in Chinese without description_zh: no colon left hanging then
         lines = [say(lang, "{n}, as the file describes its base (before {w} below): {d}",
-                     "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what,
-                     d=described(sc, lang)), staffing(f, None, lang)]
+                     "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what, d=d) if d else
+                 say(lang, "{n}, its base (before {w} below):", "{n}，基准情景（未计下述{w}）：", n=name, w=what),
+                 staffing(f, None, lang)]
     else:
         lines = [f"{name}{say(lang, ': ', '：')}{described(sc, lang)}" if described(sc, lang) else name,
                  staffing(f, None, lang)]
