@@ -198,6 +198,20 @@ def test_a_sobol_result_with_s1_above_st_warns_in_the_report():
     assert "too small" not in " ".join(sensitivity(f, "en"))
 
 
+def test_overlapping_emulator_intervals_point_at_the_design_not_at_a_sample_size():
+    """With --emulator there is no --samples to raise: the remedy is design points or replications."""
+    ind = {"a": {"ST": 0.67, "ST_lo": 0.55, "ST_hi": 0.81}, "b": {"ST": 0.51, "ST_lo": 0.40, "ST_hi": 0.64}}
+    block = {"method": "sobol-emulator", "factors": [{"key": "a"}, {"key": "b"}], "points": 20, "replications": 2,
+             "indices": {"wait_hours_mean": ind}, "ranking": {"wait_hours_mean": ["a", "b"]}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en, zh = " ".join(sensitivity(f, "en")), " ".join(sensitivity(f, "zh"))
+    assert "not settled with this design" in en and "sample size" not in en
+    assert "在当前设计点和重复次数下二者次序未定" in zh and "样本量" not in zh
+    block["method"] = "sobol"
+    ind.update({"a": {"ST": 0.67, "ST_conf": 0.13}, "b": {"ST": 0.51, "ST_conf": 0.12}})
+    assert "not settled at this sample size" in " ".join(sensitivity(f, "en"))
+
+
 def test_the_terminal_and_summary_warn_when_the_sobol_sample_is_too_small():
     from sim.decide.sensitivity import sensitivity_table
     from sim.decide.sensitivity.command import Sensitivity, _warnings

@@ -230,9 +230,11 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             else:
                 text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
                             "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
-                    say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this "
-                              "sample size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
-                        s=sec, i=big, v=val(m, ind[order[1]][idx]))
+                    say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled {at}.",
+                        "；其区间与{s}（{i} = {v}）重叠，{at}二者次序未定。", s=sec, i=big, v=val(m, ind[order[1]][idx]),
+                        at=say(lang, "with this design (its points and replications set the emulator's uncertainty)",
+                               "在当前设计点和重复次数下") if emulator else
+                        say(lang, "at this sample size", "在当前样本量下"))
         else:
             text += say(lang, ".", "。")
         if math.isfinite(lo) and lo <= 0:
