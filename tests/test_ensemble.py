@@ -350,8 +350,10 @@ def test_an_ensemble_optimum_is_plotted_and_reported_with_the_set_its_interval_c
                  "cadres.grid_workers.per_grid=4:6:1", "--target", "wait_hours_mean<=0.5", "--ensemble", str(p),
                  "--replications", "5", "--set", "calendar.horizon_days=60", "--set", "calendar.warmup_days=7",
                  "--plot", "--out", str(out)])
-    text = capsys.readouterr().out
+    said = capsys.readouterr()
+    text = said.out
     assert code == 0 and (out / "figures" / "optimize-wait_hours_mean.png").is_file()
+    assert "size: 2 variant(s) x 5 replication(s) = 10 run(s)" in said.err  # a candidate's first stage in 2 sets
     rows = {r["cadres.grid_workers.per_grid"]: r for r in _rows(out / "candidates.csv")}
     five = rows["5"]
     assert five["chosen"] == "yes"
