@@ -43,15 +43,20 @@ examples:
   gridsim compare scenarios/baota.toml --policies baseline,staggered_days,pooled --replications 30
   gridsim compare scenarios/baota.toml --policies baseline,staggered_days,two_days,by_households \\
                 --select-best resolution_hours_p90 --delta 0.25
+  gridsim compare scenarios/baota.toml --policies baseline,second_grid_worker \\
+                --ensemble results/baota-hm/plausible.csv --ensemble-size 10 --replications 3
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:200 \\
                 --vary cadres.sunk.service_days=Wed,Mon+Thu --replications 10
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:1 --design lhs --samples 64
-
+"""
+# after a command's own examples (calibrate, sensitivity, optimize), which replace run's and compare's
+EXIT_CODES = """
 exit codes: 0 success; 2 bad input (the message names file, field, value and
 what is allowed); 1 anything else, including runs that failed (failures.csv).
 Scenario fields: docs/scenario-reference.md.  Seeds and common random numbers:
 README.md, "Reproducibility".
 """
+EPILOG += EXIT_CODES
 
 
 class UsageError(Exception):
@@ -196,12 +201,12 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--samples", type=_positive_int, metavar="N", help="points of an lhs design")
 
     sa = sub.add_parser("sensitivity", help="which assumptions matter: Morris screening or Sobol indices (SALib)",
-                        epilog=EPILOG, formatter_class=fmt, description=api.SENSITIVITY_HELP)
+                        epilog=EXIT_CODES, formatter_class=fmt, description=api.SENSITIVITY_HELP)
     _common(sa)
     api.sensitivity_arguments(sa)
 
     op = sub.add_parser("optimize", help="the cheapest deployment meeting the targets, with a stated confidence",
-                        epilog=EPILOG, formatter_class=fmt, description=api.OPTIMIZE_HELP)
+                        epilog=EXIT_CODES, formatter_class=fmt, description=api.OPTIMIZE_HELP)
     _common(op)
     api.optimize_arguments(op)
     _ensemble_arguments(op)
@@ -236,7 +241,7 @@ def _parser() -> argparse.ArgumentParser:
                     "(default: resolution_hours_p90<=72 and coverage_mean>=0.95); repeatable")
 
     cal = sub.add_parser("calibrate", help="compare a scenario's outputs with the published figures in its [[targets]]",
-                         formatter_class=fmt, description="Run a scenario (optionally under one of its policies) and "
+                         epilog=EXIT_CODES, formatter_class=fmt, description="Run a scenario (optionally under one of its policies) and "
                          "set each of its [[targets]] (a published figure: metric, value, relative tolerance, "
                          "kind of evidence, source) against the simulated mean and 95% CI: relative error, and "
                          "whether it is within the tolerance. Only a figure the model predicts (evidence = "

@@ -139,6 +139,7 @@ def test_help_prints_no_format_escapes_or_joined_lines(command, capsys):
         main([command, "--help"])
     text = capsys.readouterr().out
     assert "%%" not in text and "by_households                 --select-best" not in text
+    assert text.count("examples:") == 1 and "exit codes: 0 success; 2 bad input" in text
 
 
 @pytest.mark.parametrize("command,writes", [("compare", ["ensemble.csv", "'ensemble' block", "ensemble-POLICY"]),
