@@ -349,3 +349,20 @@ def test_one_grid_is_not_said_in_the_plural():
 
     assert grids_phrase(1, "en") == "1 grid" and grids_phrase("16", "en") == "16 grids"
     assert grids_phrase(1, "zh") == "1个网格"
+
+
+def test_the_targets_table_gives_each_target_s_unit(tmp_path):
+    """A reader sees 772 (issues) and 0.8 (a share as a fraction, where the other reports write 80%), never a bare
+    number: the metric's column carries the unit of the value beside it."""
+    from sim.outputs.report.history import targets_table
+
+    write_folder(tmp_path / "hm")
+    summary = json.loads((tmp_path / "hm" / "summary.json").read_text(encoding="utf-8"))
+    t = summary["history_match"]["targets"]
+    t["utilization_grid_workers"] = {**t["reported_dispute"], "value": 0.8}
+    (tmp_path / "hm" / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    hm = load_history(tmp_path / "hm")
+    for lang, issues, share in (("en", " (issues)", " (share, 0–1)"), ("zh", "（件）", "（比例，0–1）")):
+        rows = {r[1]: r[0] for r in targets_table(hm, lang).rows}
+        assert rows["772"] == metric_label("reported_dispute", lang, hm.scenario) + issues
+        assert rows["0.800"].endswith(share)

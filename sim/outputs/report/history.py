@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs.glossary import metric_label, param_label
+from sim.outputs.glossary import UNITS, metric_label, param_label, unit_label
 from sim.outputs.history import HistoryMatch, load_history, percent
+from sim.outputs.numbers import stored_unit
 from sim.outputs.plots.history import history_figures, history_folder
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, Table
@@ -39,6 +40,13 @@ def _name(hm: HistoryMatch, key: str, lang: str) -> str:
 
 def _metric(hm: HistoryMatch, m: str, lang: str) -> str:
     return metric_label(m, lang, hm.scenario)
+
+
+def _metric_unit(hm: HistoryMatch, m: str, lang: str) -> str:
+    """The metric with the unit its value is given in: the stored one (a share as a fraction, not in %)."""
+    u = stored_unit(m)
+    unit = say(lang, "share, 0–1", "比例，0–1") if u == "share" else unit_label(u, lang) if u in UNITS else ""
+    return say(lang, "{m} ({u})", "{m}（{u}）", m=_metric(hm, m, lang), u=unit) if unit else _metric(hm, m, lang)
 
 
 def plausible_range(hm: HistoryMatch, key: str) -> tuple[float, float]:
@@ -204,7 +212,7 @@ def varied_table(hm: HistoryMatch, lang: str) -> Table:
 def targets_table(hm: HistoryMatch, lang: str) -> Table:
     head = [say(lang, "target", "目标"), say(lang, "published value", "公开数字"), say(lang, "tolerance", "容差"),
             say(lang, "sd of the target", "目标标准差"), say(lang, "source", "来源")]
-    rows = [[_metric(hm, m, lang), num(float(t["value"])), f"±{100 * float(t.get('tolerance', 0)):g}%",
+    rows = [[_metric_unit(hm, m, lang), num(float(t["value"])), f"±{100 * float(t.get('tolerance', 0)):g}%",
              num(float(t.get("sd_target", math.nan))), str(t.get("source", ""))] for m, t in hm.targets.items()]
     note = say(lang, "The tolerance is read as a 95% band, two standard deviations: sd = tolerance × |value| / 2.",
                "容差视为95%区间（两个标准差）：标准差 = 容差 × |公开数字| / 2。")
