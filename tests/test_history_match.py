@@ -447,6 +447,20 @@ def test_a_malformed_arrivals_entry_of_a_matched_type_exits_2_naming_it(tmp_path
     assert "none of its issue types" not in err and "internal error" not in err
 
 
+@pytest.mark.parametrize("levels,named", [({"grid": {"n": "x"}}, 'level_share.grid is {"n": "x"}'),
+                                          ({"grid": 5}, "level_share.grid is 5"),
+                                          ({"grid": {"n": 2.5}}, 'level_share.grid is {"n": 2.5}')])
+def test_a_malformed_level_count_exits_2_naming_it(tmp_path, capsys, levels, named):
+    path, _ = _small(tmp_path)
+    doc = {"issue_types": {"request": {"arrivals_per_week": {"mean": 1344.0, "ci95": [1300.0, 1390.0]},
+                                       "level_share": levels}}}
+    (tmp_path / "fit.json").write_text(json.dumps(doc))
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--records", str(tmp_path / "fit.json"),
+                 "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"issue_types.request.{named}; expected" in err and "internal error" not in err
+
+
 def test_cli_no_plausible_setting_is_a_finding(tmp_path, capsys):
     """Work times of 0.3 to 0.4 h at 8 arrivals an hour load 10 cadres 24-32%, never the target's 80%."""
     path, _ = _small(tmp_path)

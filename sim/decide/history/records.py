@@ -122,20 +122,33 @@ def _arrivals(path: Path, key: str, t: Any) -> tuple[float, float, float]:
     return mean, lo, hi
 
 
-def closed_by_level(types: dict[str, Any]) -> dict[str, int] | None:
+def closed_by_level(types: dict[str, Any], path: Path | None = None) -> dict[str, int] | None:
     """Per level, the closed orders of ``types`` (fit.json's entries) resolved there: each level's orders
     (``level_share``'s n) less those still open there (``resolution_hours``' open); None when a type has no level
-    shares."""
+    shares (ApiError naming the entry when a count is not a whole number)."""
     out = dict.fromkeys(LEVELS, 0)
-    for t in types.values():
+    for key, t in types.items():
         shares = t.get("level_share")
         if not isinstance(shares, dict):
             return None
+        hours = t.get("resolution_hours")
         for lv in LEVELS:
-            n = int((shares.get(lv) or {}).get("n", 0))
-            still_open = int((t.get("resolution_hours", {}).get(lv) or {}).get("open", 0)) if n else 0
+            n = _count(path, f"issue_types.{key}.level_share.{lv}", shares.get(lv), "n")
+            still_open = _count(path, f"issue_types.{key}.resolution_hours.{lv}",
+                                hours.get(lv) if isinstance(hours, dict) else None, "open") if n else 0
             out[lv] += n - still_open
     return out
+
+
+def _count(path: Path | None, where: str, entry: Any, field: str) -> int:
+    """``entry[field]``, a whole number of orders (0 where the entry is absent)."""
+    if not entry:
+        return 0
+    v = entry.get(field, 0) if isinstance(entry, dict) else None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) or v < 0:
+        raise ApiError(f"--records {path}: {where} is {json.dumps(entry)}; expected {{\"{field}\": a whole number "
+                       ">= 0, ...}, as 'gridsim fit' writes it")
+    return int(v)
 
 
 def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[str]) -> list[TargetSpec]:
@@ -149,7 +162,7 @@ def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[s
         unused.append(f"{head} constrain nothing: {sc.name} has issue types the records do not "
                       f"({', '.join(missing)}), so its resolved_share_<level> counts issues the records cannot show")
         return []
-    closed = closed_by_level({k: t for k, t in doc["issue_types"].items() if k in sc.issue_types})
+    closed = closed_by_level({k: t for k, t in doc["issue_types"].items() if k in sc.issue_types}, path)
     total = sum(closed.values()) if closed is not None else 0
     if not total:
         unused.append(f"{head} constrain nothing: {'no closed order has a level' if closed is not None else 'fit.json has none'}")
