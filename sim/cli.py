@@ -41,17 +41,22 @@ examples:
   gridsim run scenarios/baota.toml --policy staggered_days --replications 20
   gridsim run scenarios/baota.toml --set cadres.sunk.count=800 --set cadres.sunk.service_days=Mon+Thu
   gridsim compare scenarios/baota.toml --policies baseline,staggered_days,pooled --replications 30
-  gridsim compare scenarios/baota.toml --policies baseline,staggered_days,two_days,by_households \
+  gridsim compare scenarios/baota.toml --policies baseline,staggered_days,two_days,by_households \\
                 --select-best resolution_hours_p90 --delta 0.25
+  gridsim compare scenarios/baota.toml --policies baseline,second_grid_worker \\
+                --ensemble results/baota-hm/plausible.csv --ensemble-size 10 --replications 3
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:200 \\
                 --vary cadres.sunk.service_days=Wed,Mon+Thu --replications 10
   gridsim sweep scenarios/baota.toml --vary cadres.sunk.count=600:1400:1 --design lhs --samples 64
-
+"""
+# after a command's own examples (calibrate, sensitivity, optimize), which replace run's and compare's
+EXIT_CODES = """
 exit codes: 0 success; 2 bad input (the message names file, field, value and
 what is allowed); 1 anything else, including runs that failed (failures.csv).
 Scenario fields: docs/scenario-reference.md.  Seeds and common random numbers:
 README.md, "Reproducibility".
 """
+EPILOG += EXIT_CODES
 
 
 class UsageError(Exception):
@@ -128,12 +133,20 @@ LANG_HELP = ("figure labels in English (default), Chinese, or both side by side 
 
 
 def _ensemble_arguments(p: argparse.ArgumentParser) -> None:
+    writes = ("the optimum block of summary.json gains 'ensemble' (the sets, the share needed, the sets where the "
+              "answer was not shown feasible); candidates.csv names, per target, the set it was decided in "
+              "(METRIC_decided_set)" if p.prog.endswith("optimize") else
+              "each set runs every policy on common random numbers; writes ensemble.csv (per set, policy and metric: "
+              "the paired difference from the first policy, its 95% CI, n and the verdict better, worse or "
+              "indistinguishable), an 'ensemble' block in summary.json (per policy and metric: how many sets are "
+              "better, worse, indistinguishable; the range of the differences) and figures/ensemble-POLICY.png; "
+              "comparison.csv then pools the sets. Not with --select-best")
     g = p.add_argument_group("over a plausible ensemble", "decide over every parameter set that history matching "
-                             "(gridsim calibrate --vary) left plausible: docs/ensemble.md")
+                             f"(gridsim calibrate --vary) left plausible; {writes}. See docs/ensemble.md")
     g.add_argument("--ensemble", metavar="FILE", help="a plausible.csv: one column per scenario key (as in --set), "
                    "one row per parameter set; each set's values are applied on top of every policy or candidate")
     g.add_argument("--ensemble-size", type=_positive_int, metavar="K", help="run K of the file's sets, spread over "
-                   "it (k-means, reproducible from --seed); default: every set")
+                   "it (k-means, reproducible from --seed); default, or a K above the file's rows: every set")
     if p.prog.endswith("optimize"):
         g.add_argument("--ensemble-share", type=float, default=1.0, metavar="S",
                        help="a deployment must be shown feasible in at least this share of the sets (default 1.0: "
@@ -188,12 +201,12 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--samples", type=_positive_int, metavar="N", help="points of an lhs design")
 
     sa = sub.add_parser("sensitivity", help="which assumptions matter: Morris screening or Sobol indices (SALib)",
-                        epilog=EPILOG, formatter_class=fmt, description=api.SENSITIVITY_HELP)
+                        epilog=EXIT_CODES, formatter_class=fmt, description=api.SENSITIVITY_HELP)
     _common(sa)
     api.sensitivity_arguments(sa)
 
     op = sub.add_parser("optimize", help="the cheapest deployment meeting the targets, with a stated confidence",
-                        epilog=EPILOG, formatter_class=fmt, description=api.OPTIMIZE_HELP)
+                        epilog=EXIT_CODES, formatter_class=fmt, description=api.OPTIMIZE_HELP)
     _common(op)
     api.optimize_arguments(op)
     _ensemble_arguments(op)
@@ -228,7 +241,7 @@ def _parser() -> argparse.ArgumentParser:
                     "(default: resolution_hours_p90<=72 and coverage_mean>=0.95); repeatable")
 
     cal = sub.add_parser("calibrate", help="compare a scenario's outputs with the published figures in its [[targets]]",
-                         formatter_class=fmt, description="Run a scenario (optionally under one of its policies) and "
+                         epilog=EXIT_CODES, formatter_class=fmt, description="Run a scenario (optionally under one of its policies) and "
                          "set each of its [[targets]] (a published figure: metric, value, relative tolerance, "
                          "kind of evidence, source) against the simulated mean and 95% CI: relative error, and "
                          "whether it is within the tolerance. Only a figure the model predicts (evidence = "

@@ -129,3 +129,23 @@ cadres.sunk.count = 0
     assert code == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "no_sunk" in ln]
     assert any(ln.split()[-1] == "-" for ln in lines), lines  # no sunk cadre: no utilization to show
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "optimize", "sensitivity", "calibrate"])
+def test_help_prints_no_format_escapes_or_joined_lines(command, capsys):
+    """argparse %-formats option help but not descriptions or epilogs: a '%%' there prints as it is; a lone
+    backslash at a line's end inside the epilog's string joins two example lines with a run of spaces."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "%%" not in text and "by_households                 --select-best" not in text
+    assert text.count("examples:") == 1 and "exit codes: 0 success; 2 bad input" in text
+
+
+@pytest.mark.parametrize("command,writes", [("compare", ["ensemble.csv", "'ensemble' block", "ensemble-POLICY"]),
+                                            ("optimize", ["gains 'ensemble'", "METRIC_decided_set"])])
+def test_ensemble_help_says_what_it_writes(command, writes, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(w in text for w in writes) and "a K above the file's rows: every set" in text

@@ -87,6 +87,21 @@ def test_a_next_cheaper_candidate_shown_to_miss_says_so_with_its_interval():
     assert "coverage_mean>=0.9 shown missed" in text and "lies wholly on the wrong side of 0.9" in text
 
 
+def test_the_guarantee_over_an_ensemble_names_the_sets_in_both_languages():
+    """The English sentence is the command's guarantee; the Chinese one must not drop its 'in at least 2 of the 3
+    plausible parameter sets' and claim every target met outright."""
+    res = optimization(STRADDLING)
+    res.ensemble = {"size": 3, "need": 2, "share": 0.5, "failing_at_answer": []}
+    block = optimum_block(res)
+    folder = SimpleNamespace(command="optimize", summary={"optimum": block}, scenario=None)
+    en, zh = (" ".join(optimum(folder, lang)) for lang in ("en", "zh"))
+    assert "meets every target in at least 2 of the 3 plausible parameter sets" in en
+    assert "选定配置在3个合理参数组中的至少2组中满足全部目标" in zh
+    res.ensemble = None
+    assert "选定配置满足全部目标" in " ".join(optimum(SimpleNamespace(
+        command="optimize", summary={"optimum": optimum_block(res)}, scenario=None), "zh"))
+
+
 # ---------------------------------------------------------------- select-best
 
 
@@ -181,6 +196,20 @@ def test_a_sobol_result_with_s1_above_st_warns_in_the_report():
     assert "样本量不足" in zh and "S1 = 0.60 > ST = 0.40" in zh
     block["sample_too_small"] = {}
     assert "too small" not in " ".join(sensitivity(f, "en"))
+
+
+def test_overlapping_emulator_intervals_point_at_the_design_not_at_a_sample_size():
+    """With --emulator there is no --samples to raise: the remedy is design points or replications."""
+    ind = {"a": {"ST": 0.67, "ST_lo": 0.55, "ST_hi": 0.81}, "b": {"ST": 0.51, "ST_lo": 0.40, "ST_hi": 0.64}}
+    block = {"method": "sobol-emulator", "factors": [{"key": "a"}, {"key": "b"}], "points": 20, "replications": 2,
+             "indices": {"wait_hours_mean": ind}, "ranking": {"wait_hours_mean": ["a", "b"]}}
+    f = SimpleNamespace(command="sensitivity", summary={"sensitivity": block}, scenario=None)
+    en, zh = " ".join(sensitivity(f, "en")), " ".join(sensitivity(f, "zh"))
+    assert "not settled with this design" in en and "sample size" not in en
+    assert "在当前设计点和重复次数下二者次序未定" in zh and "样本量" not in zh
+    block["method"] = "sobol"
+    ind.update({"a": {"ST": 0.67, "ST_conf": 0.13}, "b": {"ST": 0.51, "ST_conf": 0.12}})
+    assert "not settled at this sample size" in " ".join(sensitivity(f, "en"))
 
 
 def test_the_terminal_and_summary_warn_when_the_sobol_sample_is_too_small():

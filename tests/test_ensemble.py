@@ -350,8 +350,10 @@ def test_an_ensemble_optimum_is_plotted_and_reported_with_the_set_its_interval_c
                  "cadres.grid_workers.per_grid=4:6:1", "--target", "wait_hours_mean<=0.5", "--ensemble", str(p),
                  "--replications", "5", "--set", "calendar.horizon_days=60", "--set", "calendar.warmup_days=7",
                  "--plot", "--out", str(out)])
-    text = capsys.readouterr().out
+    said = capsys.readouterr()
+    text = said.out
     assert code == 0 and (out / "figures" / "optimize-wait_hours_mean.png").is_file()
+    assert "size: 2 variant(s) x 5 replication(s) = 10 run(s)" in said.err  # a candidate's first stage in 2 sets
     rows = {r["cadres.grid_workers.per_grid"]: r for r in _rows(out / "candidates.csv")}
     five = rows["5"]
     assert five["chosen"] == "yes"
@@ -542,3 +544,13 @@ def test_the_workbook_has_each_sets_verdicts_and_says_what_it_pools(compared, tm
     assert len(given) > len(want) / 2 and [a for a, _ in given] == pytest.approx([b for _, b in given])
     about = dict(r[:2] for r in wb["about"].iter_rows(values_only=True))
     assert "pool the runs of all 3 sets" in about["plausible parameter sets"]
+
+
+def test_two_sets_read_as_both_not_all_2():
+    from sim.outputs.report.ensemble_findings import _clause
+
+    r = {"sets": 2, "better": 2, "worse": 0, "indistinguishable": 0, "diff_min": -0.2, "diff_max": -0.1,
+         "diff_mean": -0.15}
+    assert _clause("wait_hours_mean", r, "en").startswith("is better in both sets (")
+    assert _clause("wait_hours_mean", {**r, "sets": 3, "better": 3}, "en").startswith("is better in all 3 sets (")
+    assert "在全部2个参数组中" in _clause("wait_hours_mean", r, "zh")

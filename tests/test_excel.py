@@ -213,3 +213,31 @@ def test_lang_both_writes_the_chinese_workbook_beside(tmp_path):
                  "--out", str(out), *[f"--set={k}={v}" for k, v in TINY]]) == 0
     en, zh = openpyxl.load_workbook(out / "results.xlsx"), openpyxl.load_workbook(out / "results.zh.xlsx")
     assert en["summary"]["A1"].value == "metric" and zh["summary"]["A1"].value != "metric"
+
+
+def test_the_reconstructed_command_of_a_history_match_and_an_ensemble_reruns_the_same_options():
+    """Parsed back by gridsim's own parser, the about sheet's line gives what the folder's command was asked: the
+    points per wave (default 40 otherwise), the --vary as typed, and compare/optimize's --ensemble, size and share."""
+    import shlex
+
+    from sim.cli import _parser
+    from sim.outputs.excel import _command_line
+
+    vary = ["issue_types.request.service_time.mean=0.5:1.5"]
+    s = {"command": "calibrate", "scenario_file": "t.toml", "replications": 2, "seeds": {"root": 1},
+         "history_match": {"vary": {"issue_types.request.service_time.mean": [0.5, 1.5]}, "waves": [{}], "cutoff": 2.5,
+                           "rule": "second"}}
+    c = {"history_match": {"vary": vary, "waves": 2, "runs_per_wave": 10, "policy": "p"}}
+    a = _parser().parse_args(shlex.split(_command_line(s, c))[1:])
+    assert (a.vary, a.waves, a.runs_per_wave, a.cutoff, a.rule, a.policy) == (vary, 2, 10, 2.5, "second", "p")
+    e = {"file": "/x/plausible.csv", "size": 3, "sets": []}
+    cmp_ = {"command": "compare", "scenario_file": "t.toml", "policies": ["a", "b"], "replications": 2,
+            "seeds": {"root": 1}, "ensemble": e}
+    a = _parser().parse_args(shlex.split(_command_line(cmp_, {}))[1:])
+    assert (a.ensemble, a.ensemble_size, a.policies) == ("/x/plausible.csv", 3, "a,b")
+    opt = {"command": "optimize", "scenario_file": "t.toml", "replications": 3, "seeds": {"root": 1},
+           "optimum": {"ensemble": {**e, "share": 0.5}}}
+    c = {"optimize": {"levers": ["cadres.grid_workers.per_grid=8:14:1"], "targets": ["wait_hours_mean<=0.3"],
+                      "cost": "cadre_hours_on_duty"}}
+    a = _parser().parse_args(shlex.split(_command_line(opt, c))[1:])
+    assert (a.ensemble, a.ensemble_size, a.ensemble_share) == ("/x/plausible.csv", 3, 0.5)

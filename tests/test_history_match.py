@@ -183,11 +183,23 @@ def test_bad_vary_exits_2_naming_it(tmp_path, capsys, vary, words):
     assert words in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("extra,words", [(["--replications", "1"], "at least 2"), (["--waves", "0"], "--waves")])
+@pytest.mark.parametrize("extra,words", [(["--replications", "1"], "at least 2"),
+                                         (["--waves", "0"], "--waves 0: must be at least 1"),
+                                         (["--runs-per-wave", "1"], "--runs-per-wave 1: must be at least 2"),
+                                         (["--cutoff", "-1"], "--cutoff -1: must be above 0")])
 def test_bad_options_exit_2(tmp_path, capsys, extra, words):
     path, _ = _small(tmp_path)
     assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--quiet", *extra]) == 2
     assert words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("vary", [f"{MEAN}=0.5:1.5:0.1", MEAN])
+def test_a_malformed_vary_is_not_told_to_list_levels(tmp_path, capsys, vary):
+    """calibrate refuses lists of levels, so its message must not offer them (sensitivity's does)."""
+    path, _ = _small(tmp_path)
+    assert main(["calibrate", str(path), "--vary", vary, "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "LO:HI" in err and "levels" not in err and "a,b" not in err and "own_grid" not in err
 
 
 def test_a_categorical_field_with_a_range_is_refused_without_advising_levels(tmp_path, capsys):
@@ -418,6 +430,35 @@ def test_bad_records_exit_2(tmp_path, capsys, content, words):
     assert words in capsys.readouterr().err
     assert main(["calibrate", str(path), "--records", str(tmp_path / "fit.json"), "--quiet"]) == 2
     assert "goes with --vary" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("entry,shown", [({}, "is missing"), ({"arrivals_per_week": {"mean": 1344.0}}, '{"mean": 1344.0}'),
+                                         ({"arrivals_per_week": "x"}, 'is "x"'),
+                                         ({"arrivals_per_week": {"mean": 1.0, "ci95": [2.0, 1.0]}}, "[2.0, 1.0]")])
+def test_a_malformed_arrivals_entry_of_a_matched_type_exits_2_naming_it(tmp_path, capsys, entry, shown):
+    """The type is the scenario's (request), so the entry is used: a bad one is named, never a KeyError (exit 1)
+    nor 'none of its issue types (request) is an issue type of ... (request)'."""
+    path, _ = _small(tmp_path)
+    (tmp_path / "fit.json").write_text(json.dumps({"issue_types": {"request": entry}}))
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--records", str(tmp_path / "fit.json"),
+                 "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'fit.json'}: issue_types.request.arrivals_per_week is" in err and shown in err
+    assert "none of its issue types" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("levels,named", [({"grid": {"n": "x"}}, 'level_share.grid is {"n": "x"}'),
+                                          ({"grid": 5}, "level_share.grid is 5"),
+                                          ({"grid": {"n": 2.5}}, 'level_share.grid is {"n": 2.5}')])
+def test_a_malformed_level_count_exits_2_naming_it(tmp_path, capsys, levels, named):
+    path, _ = _small(tmp_path)
+    doc = {"issue_types": {"request": {"arrivals_per_week": {"mean": 1344.0, "ci95": [1300.0, 1390.0]},
+                                       "level_share": levels}}}
+    (tmp_path / "fit.json").write_text(json.dumps(doc))
+    assert main(["calibrate", str(path), "--vary", f"{MEAN}=0.5:1.5", "--records", str(tmp_path / "fit.json"),
+                 "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"issue_types.request.{named}; expected" in err and "internal error" not in err
 
 
 def test_cli_no_plausible_setting_is_a_finding(tmp_path, capsys):

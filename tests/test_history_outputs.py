@@ -126,7 +126,7 @@ def test_the_report_states_the_plausible_sets_and_ranges_of_the_folder(folders, 
     assert len(bad) == 1  # the folder's one failed emulator is named with its numbers
     said = re.search(r"In wave (\d+), the emulator of (.+?) failed its leave-one-out check \(largest standardized "
                      r"error ([\d.]+); (\d+) point" if lang == "en" else
-                     r"第(\d+)轮中，(.+?)的模拟器未通过留一法检验（最大标准化误差([\d.]+)；(\d+)个点", text)
+                     r"第(\d+)轮中，(.+?)的代理模型未通过留一法检验（最大标准化误差([\d.]+)；(\d+)个点", text)
     assert said and int(said.group(1)) == int(bad[0]["wave"])
     assert shown_close(said.group(3), float(bad[0]["loo_max_abs"])) and int(said.group(4)) == int(bad[0]["loo_outside"])
     assert "No parameter set is plausible" not in text and "没有可信的参数组合" not in text
@@ -215,7 +215,7 @@ def test_the_workbook_holds_the_plausible_sets_waves_and_points(folders, lang):
     assert [c.value for c in wb["plausible"][1]] == KEYS  # headed by the KEYs exactly: savable for --ensemble
     if lang == "zh":  # Chinese headers, as the other sheets of results.zh.xlsx; the KEYs and metric names kept
         assert [c.value for c in wb["waves"][1]] == ["轮次", "设计点数", "运行次数", "初始范围仍可信比例", "目标",
-                                                     "留一法最大标准化误差", "超出3的点数", "模拟器通过检验"]
+                                                     "留一法最大标准化误差", "超出3的点数", "代理模型通过检验"]
         points = [c.value for c in wb["points"][1]]
         assert points[:2 + len(KEYS)] == ["轮次", "设计点", *KEYS] and points[-2:] == ["综合不可信度", "可信"]
         assert {"reported_dispute", "reported_dispute（均值的方差）", "reported_dispute不可信度"} <= set(points)
@@ -349,3 +349,20 @@ def test_one_grid_is_not_said_in_the_plural():
 
     assert grids_phrase(1, "en") == "1 grid" and grids_phrase("16", "en") == "16 grids"
     assert grids_phrase(1, "zh") == "1个网格"
+
+
+def test_the_targets_table_gives_each_target_s_unit(tmp_path):
+    """A reader sees 772 (issues) and 0.8 (a share as a fraction, where the other reports write 80%), never a bare
+    number: the metric's column carries the unit of the value beside it."""
+    from sim.outputs.report.history import targets_table
+
+    write_folder(tmp_path / "hm")
+    summary = json.loads((tmp_path / "hm" / "summary.json").read_text(encoding="utf-8"))
+    t = summary["history_match"]["targets"]
+    t["utilization_grid_workers"] = {**t["reported_dispute"], "value": 0.8}
+    (tmp_path / "hm" / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    hm = load_history(tmp_path / "hm")
+    for lang, issues, share in (("en", " (issues)", " (share, 0–1)"), ("zh", "（件）", "（比例，0–1）")):
+        rows = {r[1]: r[0] for r in targets_table(hm, lang).rows}
+        assert rows["772"] == metric_label("reported_dispute", lang, hm.scenario) + issues
+        assert rows["0.800"].endswith(share)

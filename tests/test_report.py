@@ -25,7 +25,7 @@ from sim.outputs.plots.maps import fitted
 from sim.outputs.report.document import Bullets, Document, Heading, Paragraph, Table, markdown
 from sim.outputs.report.findings import compare_findings, run_findings, sweep_findings
 from sim.outputs.report.pdf import TEXT_WIDTH_PT, source, table_parts, write_pdf
-from sim.outputs.report.sections import scenario_lines
+from sim.outputs.report.sections import scenario_lines, staffing
 from tests.pdftext import read_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,6 +277,15 @@ def test_scenario_section_describes_the_policy_that_ran(folders):
     sweep = scenario_lines(Folder.load(folders / "sweep"), "en")  # its first point has 400 sunk cadres
     assert sweep[0].startswith("**baota**, as the file describes its base (before the design below): ")
     assert sweep[1] == "358 grids; 1 grid worker per grid; sunk cadres in the numbers the design sets, on Wed."
+    # without description_zh a Chinese report shows no English text, and then leaves no colon hanging after nothing
+    f = Folder.load(folders / "sweep")
+    f.scenario.pop("description_zh")
+    assert scenario_lines(f, "zh")[0] == "**baota**，基准情景（未计下述试验设计）："
+    # a district without sunk cadres has no service day to name
+    run = Folder.load(folders / "run")
+    run.scenario["cadres"]["sunk"]["count"] = 0
+    assert staffing(run, None, "en") == "358 grids; 1 grid worker per grid; no sunk cadres."
+    assert staffing(run, None, "zh").endswith("；无下沉干部。")
 
 
 def test_panel_titles_fit_their_panel():

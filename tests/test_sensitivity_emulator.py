@@ -179,6 +179,7 @@ def test_help_says_what_emulator_does_and_costs(capsys):
         main(["sensitivity", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--emulator" in text and "--design-points" in text and "instead of N(D+2)" in text
+    assert "sobol-emulator" in text and "S1_lo, S1_hi, ST_lo, ST_hi" in text
 
 
 def test_the_nugget_is_the_noise_common_random_numbers_do_not_share():

@@ -260,14 +260,30 @@ def _command_line(s: dict[str, Any], c: dict[str, Any]) -> str:
         parts += [x for v in c.get("vary", []) for x in ("--vary", v)] + ["--design", str(c.get("design", "grid"))]
         parts += ["--samples", str(c["samples"])] if c.get("samples") else []
         parts += ["--policy", c["policy"]] if c.get("policy") else []
-    if s.get("history_match"):  # calibrate --vary: the box and the cutoff from the block
-        h = s["history_match"]
-        parts += [x for k, (lo, hi) in h.get("vary", {}).items() for x in ("--vary", f"{k}={lo:g}:{hi:g}")]
-        parts += ["--waves", str(len(h.get("waves", []))), "--cutoff", f"{h.get('cutoff', 3):g}",
-                  "--rule", str(h.get("rule", "max"))]
+    parts += _history_and_ensemble(s, c)
     parts += ["--replications", str(s.get("replications", "?")), "--seed", str(s.get("seeds", {}).get("root", "?"))]
     parts += [x for o in s.get("overrides", []) for x in ("--set", o)]
     return " ".join(parts)
+
+
+def _history_and_ensemble(s: dict[str, Any], c: dict[str, Any]) -> list[str]:
+    """calibrate --vary's options (as command.json holds them: the --vary strings as typed, the waves and points per
+    wave asked for), and compare/optimize --ensemble's file, size and share: without them the line would rerun
+    another command."""
+    parts: list[str] = []
+    if s.get("history_match"):
+        h, asked = s["history_match"], c.get("history_match", {})
+        vary = asked.get("vary") or [f"{k}={lo:g}:{hi:g}" for k, (lo, hi) in h.get("vary", {}).items()]
+        parts += [x for v in vary for x in ("--vary", v)]
+        parts += ["--waves", str(asked.get("waves", len(h.get("waves", []))))]
+        parts += ["--runs-per-wave", str(asked["runs_per_wave"])] if asked.get("runs_per_wave") else []
+        parts += ["--cutoff", f"{h.get('cutoff', 3):g}", "--rule", str(h.get("rule", "max"))]
+        parts += ["--policy", asked["policy"]] if asked.get("policy") else []
+    e = s.get("ensemble") or (s.get("optimum") or {}).get("ensemble")
+    if e:
+        parts += ["--ensemble", str(e.get("file")), "--ensemble-size", str(e.get("size"))]
+        parts += ["--ensemble-share", f"{e['share']:g}"] if "share" in e else []
+    return parts
 
 
 def _about_sheet(b: Book, folder: Path, s: dict[str, Any], c: dict[str, Any], grids_note: str,

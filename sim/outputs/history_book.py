@@ -15,7 +15,7 @@ SHEETS = (("plausible", "plausible.csv"), ("waves", "waves.csv"), ("points", "po
 
 # Chinese headers of the waves and points sheets (plausible keeps the KEYs: it must stay savable for --ensemble)
 ZH = {"wave": "轮次", "points": "设计点数", "runs": "运行次数", "plausible_share": "初始范围仍可信比例", "target": "目标",
-      "loo_max_abs": "留一法最大标准化误差", "loo_outside": "超出3的点数", "emulator_passed": "模拟器通过检验",
+      "loo_max_abs": "留一法最大标准化误差", "loo_outside": "超出3的点数", "emulator_passed": "代理模型通过检验",
       "point": "设计点", "I_max": "综合不可信度", "plausible": "可信"}
 
 

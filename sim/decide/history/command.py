@@ -61,7 +61,8 @@ def _box(vary: list[str], base) -> Box:
     try:
         factors = parse_factors(vary, base)
     except DesignError as e:  # sensitivity's advice to list levels does not hold here: calibrate refuses them
-        msg = str(e).replace("sensitivity samples", "calibrate samples")
+        msg = str(e).replace("sensitivity samples", "calibrate samples").replace(" or a list of levels a,b,...", "")
+        msg = msg.replace(" or KEY=a,b,...", "").replace(" or dispatch.rule=own_grid,pooled", "")
         msg = re.sub(r"give its values as a list of levels, e\.g\. \S+$", "history matching needs a numeric field "
                      "(a rate, a mean, a count) and its range LO:HI", msg)
         raise DesignError(msg) from None
@@ -128,8 +129,11 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
     rule = "max" if rule is None else rule
     if rule not in RULES:
         raise commands.ApiError(f"--rule {rule}: allowed: {', '.join(RULES)}")
-    if waves < 1 or runs_per_wave < 2 or not cutoff > 0:
-        raise commands.ApiError("--waves must be at least 1, --runs-per-wave at least 2, --cutoff above 0")
+    for name, value, ok, allowed in (("--waves", waves, waves >= 1, "at least 1"),
+                                     ("--runs-per-wave", runs_per_wave, runs_per_wave >= 2, "at least 2"),
+                                     ("--cutoff", cutoff, cutoff > 0, "above 0")):
+        if not ok:
+            raise commands.ApiError(f"{name} {value:g}: must be {allowed}")
     path = Path(scenario)
     base = load_scenario(path, policy, o.overrides)
     box = _box(vary, base)

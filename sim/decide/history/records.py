@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,9 @@ def _arrival_targets(path: Path, doc: dict[str, Any], sc: Scenario) -> list[Targ
     weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
     out = []
     for key, t in doc["issue_types"].items():
-        a = t.get("arrivals_per_week") if isinstance(t, dict) else None
-        if key not in sc.issue_types or not isinstance(a, dict):
+        if key not in sc.issue_types:
             continue
-        mean, (lo, hi) = float(a["mean"]), map(float, a["ci95"])
+        mean, lo, hi = _arrivals(path, key, t)
         if mean <= 0:
             continue
         out.append(TargetSpec(f"reported_{key}", mean * weeks, tolerance(mean, lo, hi),
@@ -106,20 +106,49 @@ def _arrival_targets(path: Path, doc: dict[str, Any], sc: Scenario) -> list[Targ
     return out
 
 
-def closed_by_level(types: dict[str, Any]) -> dict[str, int] | None:
+def _arrivals(path: Path, key: str, t: Any) -> tuple[float, float, float]:
+    """fit.json's ``arrivals_per_week`` of the type ``key``: its mean and 95% CI (ApiError naming the entry when it
+    is not the object 'gridsim fit' writes, ``{"mean": m, "ci95": [lo, hi]}`` with finite numbers, lo <= hi)."""
+    a = t.get("arrivals_per_week") if isinstance(t, dict) else None
+    try:
+        mean, (lo, hi) = float(a["mean"]), (float(x) for x in a["ci95"])
+        ok = all(math.isfinite(x) for x in (mean, lo, hi)) and lo <= hi
+    except (TypeError, KeyError, ValueError):
+        ok = False
+    if not ok:
+        raise ApiError(f"--records {path}: issue_types.{key}.arrivals_per_week is "
+                       f"{'missing' if a is None else json.dumps(a)}; expected "
+                       '{"mean": M, "ci95": [LO, HI]} with finite numbers, LO <= HI, as \'gridsim fit\' writes it')
+    return mean, lo, hi
+
+
+def closed_by_level(types: dict[str, Any], path: Path | None = None) -> dict[str, int] | None:
     """Per level, the closed orders of ``types`` (fit.json's entries) resolved there: each level's orders
     (``level_share``'s n) less those still open there (``resolution_hours``' open); None when a type has no level
-    shares."""
+    shares (ApiError naming the entry when a count is not a whole number)."""
     out = dict.fromkeys(LEVELS, 0)
-    for t in types.values():
+    for key, t in types.items():
         shares = t.get("level_share")
         if not isinstance(shares, dict):
             return None
+        hours = t.get("resolution_hours")
         for lv in LEVELS:
-            n = int((shares.get(lv) or {}).get("n", 0))
-            still_open = int((t.get("resolution_hours", {}).get(lv) or {}).get("open", 0)) if n else 0
+            n = _count(path, f"issue_types.{key}.level_share.{lv}", shares.get(lv), "n")
+            still_open = _count(path, f"issue_types.{key}.resolution_hours.{lv}",
+                                hours.get(lv) if isinstance(hours, dict) else None, "open") if n else 0
             out[lv] += n - still_open
     return out
+
+
+def _count(path: Path | None, where: str, entry: Any, field: str) -> int:
+    """``entry[field]``, a whole number of orders (0 where the entry is absent)."""
+    if not entry:
+        return 0
+    v = entry.get(field, 0) if isinstance(entry, dict) else None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) or v < 0:
+        raise ApiError(f"--records {path}: {where} is {json.dumps(entry)}; expected {{\"{field}\": a whole number "
+                       ">= 0, ...}, as 'gridsim fit' writes it")
+    return int(v)
 
 
 def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[str]) -> list[TargetSpec]:
@@ -133,7 +162,7 @@ def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[s
         unused.append(f"{head} constrain nothing: {sc.name} has issue types the records do not "
                       f"({', '.join(missing)}), so its resolved_share_<level> counts issues the records cannot show")
         return []
-    closed = closed_by_level({k: t for k, t in doc["issue_types"].items() if k in sc.issue_types})
+    closed = closed_by_level({k: t for k, t in doc["issue_types"].items() if k in sc.issue_types}, path)
     total = sum(closed.values()) if closed is not None else 0
     if not total:
         unused.append(f"{head} constrain nothing: {'no closed order has a level' if closed is not None else 'fit.json has none'}")

@@ -30,7 +30,7 @@ HELP = (
     "(--cost, default cadre_hours_on_duty) is minimised. Every candidate runs on the same seeds (common random "
     "numbers) and is declared feasible only by a sequential check (one-sided t intervals at replications "
     "n0, x1.4, x2, ...) whose error rate is shared over every look, target and check the search may make: with --confidence 0.95, the chosen deployment meets every "
-    "target with 95%% confidence. --replications N is the first stage (default 10) each candidate runs before "
+    "target with 95% confidence. --replications N is the first stage (default 10) each candidate runs before "
     "its check may decide; --max-replications caps a candidate; --max-runs caps the whole search. Writes "
     "optimum.toml (a scenario 'gridsim run' takes as it is), candidates.csv, allocation.csv (per-grid lever) and "
     "an 'optimum' block in summary.json. No feasible candidate is a finding (exit 0): the closest is shown."

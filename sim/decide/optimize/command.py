@@ -236,7 +236,7 @@ def optimize(scenario: str | Path, levers: list[str], targets: list[str], *, cos
     plan = Plan(command="optimize", scenario_file=str(path), variants={}, resolved={"base": resolved}, seed=seed,
                 replications=first_stage, records=o.records, series=problem.allocation is not None,
                 extra={"optimize": spec})
-    commands.check_size([base], 1, first_stage, o)
+    commands.check_size([base], len(feasibility.ensemble.sets) if feasibility else 1, first_stage, o)
     out = Path(o.out) if o.out else commands.fresh_dir(base.name, "optimize")
 
     def make() -> Search:

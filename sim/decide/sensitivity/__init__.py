@@ -75,7 +75,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "points x K replications, fit a Gaussian process per metric (checked by leave-one-out; a warning "
                    "when it fails) and compute S1/ST from it, with a 95%% interval over its posterior draws. Costs P "
                    "x K runs (P = 10 D by default) instead of N(D+2) x K, plus seconds to a minute of fitting per "
-                   "metric; the indices are of the expected output (noise filtered out)")
+                   "metric; the indices are of the expected output (noise filtered out). sensitivity.csv's method is then "
+                   "sobol-emulator, its interval columns S1_lo, S1_hi, ST_lo, ST_hi; summary.json's 'sensitivity' "
+                   "block gains 'emulator' (per metric its leave-one-out diagnostics)")
     p.add_argument("--design-points", type=int, metavar="P",
                    help="--emulator: points of the design (default 10 per factor; more for a bumpy response)")
 

@@ -135,12 +135,13 @@ def optimum(f: Folder, lang: str) -> list[str]:
     if o.get("found"):
         out.append(say(lang, "The cheapest deployment shown to meet every target: **{l}**, at {c} of {m} ({n} "
                              "replications). {g}",
-                       "经检验满足全部目标的最省配置：**{l}**，{m}为{c}（{n}次重复）。在{p}置信度下，选定配置满足全部目标"
+                       "经检验满足全部目标的最省配置：**{l}**，{m}为{c}（{n}次重复）。在{p}置信度下，选定配置{w}满足全部目标"
                        "（各指标在情景随机性下的均值均位于阈值的达标一侧）；误差率按搜索可能进行的{k}次检验及其目标分摊"
                        "（Bonferroni校正）。",
                        l=_levers(f, o["levers"], lang), c=format_ci(c["metric"], c["mean"], *c["ci95"], lang=lang),
                        m=metric_label(c["metric"], lang), n=o["replications"], g=o.get("guarantee", ""),
-                       p=f"{100 * o.get('confidence', 0.95):g}%", k=o.get("checks_allowed", "?")))
+                       p=f"{100 * o.get('confidence', 0.95):g}%", k=o.get("checks_allowed", "?"),
+                       w=_in_sets_zh(o.get("ensemble"))))
     elif o.get("levers"):
         out.append(say(lang, "No candidate in the lever ranges was shown to meet every target. The closest: {l} ({v} after "
                              "{n} replications).", "决策变量范围内没有候选方案经检验满足全部目标。最接近者：{l}（{n}次重复后判定为{v}）。",
@@ -159,6 +160,12 @@ def optimum(f: Folder, lang: str) -> list[str]:
     if o.get("stopped"):
         out.append(say(lang, "It stopped early: {s}.", "搜索提前停止：{s}。", s=o["stopped"]))
     return out
+
+
+def _in_sets_zh(e: dict[str, Any] | None) -> str:
+    """The guarantee's 'in at least m of the K plausible parameter sets' (the English comes with the command's
+    guarantee sentence), or nothing without an ensemble."""
+    return f"在{e['size']}个合理参数组中的至少{e['need']}组中" if e else ""
 
 
 def _over_ensemble(e: dict[str, Any] | None, lang: str) -> list[str]:
@@ -223,9 +230,11 @@ def sensitivity(f: Folder, lang: str) -> list[str]:
             else:
                 text += say(lang, ", clearly ahead of {s} (their 95% intervals do not overlap).",
                             "，明显大于{s}（二者95%区间不重叠）。", s=sec) if lo > hi2 else \
-                    say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled at this "
-                              "sample size.", "；其区间与{s}（{i} = {v}）重叠，在当前样本量下二者次序未定。",
-                        s=sec, i=big, v=val(m, ind[order[1]][idx]))
+                    say(lang, "; its interval overlaps that of {s} ({i} = {v}), so their order is not settled {at}.",
+                        "；其区间与{s}（{i} = {v}）重叠，{at}二者次序未定。", s=sec, i=big, v=val(m, ind[order[1]][idx]),
+                        at=say(lang, "with this design (its points and replications set the emulator's uncertainty)",
+                               "在当前设计点和重复次数下") if emulator else
+                        say(lang, "at this sample size", "在当前样本量下"))
         else:
             text += say(lang, ".", "。")
         if math.isfinite(lo) and lo <= 0:

@@ -42,7 +42,7 @@ def _clause(metric: str, r: dict[str, Any], lang: str) -> str | None:
     n = r["sets"]  # fewer than k where some set gave the metric no value
 
     def sets(x: int) -> str:
-        return say(lang, "in all {n} sets", "在全部{n}个参数组中", n=n) if x == n else \
+        return say(lang, "in both sets" if n == 2 else "in all {n} sets", "在全部{n}个参数组中", n=n) if x == n else \
             say(lang, "in {x} of {n} sets", "在{n}个参数组中的{x}个里", x=x, n=n)
     if r["better"] is None or metric == COST:  # no better direction (lower or higher), or a cost
         lower, higher = (r["better"], r["worse"]) if r["better"] is not None else (r["lower"], r["higher"])
@@ -147,7 +147,7 @@ def _best(f: Folder, metric: str, lang: str) -> str:
     order = sorted(shown, key=lambda p: -shown[p])
     each = [say(lang, "{b} in {x}", "{b}在{x}组中最优", b=policy(f, p, lang), x=shown[p]) for p in order]
     each[0] = say(lang, "{b} does best {s}", "{b}{s}最优", b=capital(policy(f, order[0], lang)),
-                  s=say(lang, "in all {n} sets", "在全部{n}组中", n=n) if shown[order[0]] == n else
+                  s=say(lang, "in both sets" if n == 2 else "in all {n} sets", "在全部{n}组中", n=n) if shown[order[0]] == n else
                   say(lang, "in {x} of {n} sets", "在{n}组中的{x}组", x=shown[order[0]], n=n))
     rest = n - sum(shown.values())
     return say(lang, "{e}, ahead of every other policy (paired 95% CIs within the set){r}.",

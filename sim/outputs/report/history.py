@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs.glossary import metric_label, param_label
+from sim.outputs.glossary import UNITS, metric_label, param_label, unit_label
 from sim.outputs.history import HistoryMatch, load_history, percent
+from sim.outputs.numbers import stored_unit
 from sim.outputs.plots.history import history_figures, history_folder
 from sim.outputs.plots.canvas import Figures
 from sim.outputs.report.document import Bullets, Document, Figure, Heading, Paragraph, Table
@@ -39,6 +40,13 @@ def _name(hm: HistoryMatch, key: str, lang: str) -> str:
 
 def _metric(hm: HistoryMatch, m: str, lang: str) -> str:
     return metric_label(m, lang, hm.scenario)
+
+
+def _metric_unit(hm: HistoryMatch, m: str, lang: str) -> str:
+    """The metric with the unit its value is given in: the stored one (a share as a fraction, not in %)."""
+    u = stored_unit(m)
+    unit = say(lang, "share, 0–1", "比例，0–1") if u == "share" else unit_label(u, lang) if u in UNITS else ""
+    return say(lang, "{m} ({u})", "{m}（{u}）", m=_metric(hm, m, lang), u=unit) if unit else _metric(hm, m, lang)
 
 
 def plausible_range(hm: HistoryMatch, key: str) -> tuple[float, float]:
@@ -81,7 +89,7 @@ def findings(hm: HistoryMatch, lang: str) -> list[str]:
             x, o = loo(float(e.get("loo_max_abs", math.nan)), int(e.get("loo_outside", 0)), lang)
             out.append(say(lang, "In wave {w}, the emulator of {m} failed its leave-one-out check (largest standardized "
                                  "error {x}; {o} point(s) beyond 3), so {m} ruled no space out in that wave.",
-                           "第{w}轮中，{m}的模拟器未通过留一法检验（最大标准化误差{x}；{o}个点超出3），该轮未据此排除任何区域。",
+                           "第{w}轮中，{m}的代理模型未通过留一法检验（最大标准化误差{x}；{o}个点超出3），该轮未据此排除任何区域。",
                            w=w.wave, m=_metric(hm, m, lang), x=x, o=o))
     return out
 
@@ -204,7 +212,7 @@ def varied_table(hm: HistoryMatch, lang: str) -> Table:
 def targets_table(hm: HistoryMatch, lang: str) -> Table:
     head = [say(lang, "target", "目标"), say(lang, "published value", "公开数字"), say(lang, "tolerance", "容差"),
             say(lang, "sd of the target", "目标标准差"), say(lang, "source", "来源")]
-    rows = [[_metric(hm, m, lang), num(float(t["value"])), f"±{100 * float(t.get('tolerance', 0)):g}%",
+    rows = [[_metric_unit(hm, m, lang), num(float(t["value"])), f"±{100 * float(t.get('tolerance', 0)):g}%",
              num(float(t.get("sd_target", math.nan))), str(t.get("source", ""))] for m, t in hm.targets.items()]
     note = say(lang, "The tolerance is read as a 95% band, two standard deviations: sd = tolerance × |value| / 2.",
                "容差视为95%区间（两个标准差）：标准差 = 容差 × |公开数字| / 2。")
@@ -238,11 +246,11 @@ def waves_table(hm: HistoryMatch, lang: str) -> Table:
     metrics = list(hm.targets) or sorted({m for w in hm.waves for m in w.emulators})
     head = [say(lang, "wave", "轮次"), say(lang, "design points", "设计点"), say(lang, "runs", "运行次数"),
             say(lang, "share of the box left", "初始范围剩余比例"),
-            *[say(lang, "emulator: {m}", "模拟器：{m}", m=_metric(hm, m, lang)) for m in metrics]]
+            *[say(lang, "emulator: {m}", "代理模型：{m}", m=_metric(hm, m, lang)) for m in metrics]]
     rows = [[str(w.wave), f"{w.points:,}", f"{w.runs:,}", percent(w.plausible_share),
              *[_emulator_cell(w.emulators[m], lang) if m in w.emulators else "–" for m in metrics]] for w in hm.waves]
     note = say(lang, "Emulator check: leave-one-out standardized errors |e|; an emulator that fails it rules no space "
-                     "out in its wave.", "模拟器检验：留一法标准化误差|e|；未通过检验的模拟器在该轮不排除任何区域。")
+                     "out in its wave.", "代理模型检验：留一法标准化误差|e|；未通过检验的代理模型在该轮不排除任何区域。")
     return Table(head, rows, note)
 
 
@@ -257,9 +265,9 @@ def method(hm: HistoryMatch, lang: str) -> str:
         "fixed uniform sample of it. Plausible sets: the last wave's runs not ruled out, completed where too few by "
         "space-filling points that no wave's emulators rule out (plausible.csv).",
         "历史匹配（Vernon、Goldstein和Bower，2010）：在尚未排除的参数区域内分轮进行空间填充设计，每个设计点重复运行；"
-        "每个目标拟合一个高斯过程模拟器并以留一法误差检验；点x的不可信度I(x) = |z − E[f(x)]| / sqrt(Var_模拟器(x) + "
+        "每个目标拟合一个高斯过程代理模型并以留一法误差检验；点x的不可信度I(x) = |z − E[f(x)]| / sqrt(Var_代理模型(x) + "
         "Var_模拟(x) + Var_目标)，{which_zh}目标的不可信度不低于阈值{c:g}即排除该点；z为公开数字，Var_目标 = (容差 × |z| / 2)²。"
-        "初始范围剩余比例按固定的均匀样本估计。可信参数组合：最后一轮未被排除的运行点，不足时以各轮模拟器均未排除的空间填充点补足（plausible.csv）。",
+        "初始范围剩余比例按固定的均匀样本估计。可信参数组合：最后一轮未被排除的运行点，不足时以各轮代理模型均未排除的空间填充点补足（plausible.csv）。",
         c=hm.cutoff, which="any" if rule == "max" else "a second", which_zh="任一" if rule == "max" else "第二个")
 
 

@@ -80,9 +80,10 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
     workers = say(lang, "grid workers per grid as the design sets", "每格网格员人数按试验设计取值") \
         if "cadres.grid_workers.per_grid" in varied else \
         say(lang, "{w} grid worker{s} per grid", "每格{w}名网格员", w=per_grid, s="" if per_grid == 1 else "s")
-    cadres = say(lang, "sunk cadres in the numbers the design sets,", "下沉干部人数按试验设计取值") \
-        if varied & {"cadres.sunk.count", "cadres.sunk.per_grid", "cadres.sunk.allocation"} else \
-        say(lang, "{s} sunk cadres", "{s}名下沉干部", s=f"{_sunk_count(_resolved_path(f, variant), sunk):,}")
+    sized = bool(varied & {"cadres.sunk.count", "cadres.sunk.per_grid", "cadres.sunk.allocation"})
+    count = None if sized else _sunk_count(_resolved_path(f, variant), sunk)
+    cadres = say(lang, "sunk cadres in the numbers the design sets,", "下沉干部人数按试验设计取值") if sized else \
+        say(lang, "{s} sunk cadres", "{s}名下沉干部", s=f"{count:,}")
     if varied & {"cadres.sunk.service_days", "cadres.sunk.days_per_cadre"}:
         when = say(lang, "on the days the design sets", "服务日按试验设计取值")
     else:
@@ -92,9 +93,11 @@ def staffing(f: Folder, variant: str | None, lang: str) -> str:
     first = f.ensemble_set() if variant else None
     where = say(lang, " (as set in {s}, the first parameter set; the sets change only {k})",
                 "（取自第一个参数组{s}；各参数组只改动{k}）", s=first,
-                k=", ".join((f.summary.get("ensemble") or {}).get("keys", []))) if first else ""
-    return say(lang, "{g}; {w}; {c} {when}{x}.", "{g}；{w}；{c}，{when}{x}。", g=grids_phrase(n_grids, lang), w=workers,
-               c=cadres, when=when, x=where)
+                k=say(lang, ", ", "、").join((f.summary.get("ensemble") or {}).get("keys", []))) if first else ""
+    sunk_words = say(lang, "no sunk cadres", "无下沉干部") if count == 0 else \
+        say(lang, "{c} {when}", "{c}，{when}", c=cadres, when=when)  # no service days for no one
+    return say(lang, "{g}; {w}; {s}{x}.", "{g}；{w}；{s}{x}。", g=grids_phrase(n_grids, lang), w=workers, s=sunk_words,
+               x=where)
 
 
 def grids_phrase(n: int | str, lang: str) -> str:
@@ -136,9 +139,11 @@ def scenario_lines(f: Folder, lang: str) -> list[str]:
     elif f.command in ("sweep", "sensitivity", "optimize") or f.summary.get("overrides"):
         what = say(lang, "the search", "搜索") if f.command == "optimize" else say(lang, "the --set changes", "--set修改") \
             if f.command == "run" else say(lang, "the design", "试验设计")
+        d = described(sc, lang)  # none in Chinese without description_zh: no colon left hanging then
         lines = [say(lang, "{n}, as the file describes its base (before {w} below): {d}",
-                     "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what,
-                     d=described(sc, lang)), staffing(f, None, lang)]
+                     "{n}，情景文件对基准情景的描述（未计下述{w}）：{d}", n=name, w=what, d=d) if d else
+                 say(lang, "{n}, its base (before {w} below):", "{n}，基准情景（未计下述{w}）：", n=name, w=what),
+                 staffing(f, None, lang)]
     else:
         lines = [f"{name}{say(lang, ': ', '：')}{described(sc, lang)}" if described(sc, lang) else name,
                  staffing(f, None, lang)]

@@ -37,8 +37,8 @@ def covers(scenario: dict[str, Any], lang: str, summary: dict[str, Any] | None =
                      "they do not cover uncertainty in the parameters themselves, which only a comparison over an "
                      "ensemble of plausible parameter sets does (compare --ensemble plausible.csv, the sets from "
                      "gridsim calibrate --vary).",
-               "区间涵盖给定情景参数下仿真自身的随机性{layout}；不涵盖参数本身的不确定性，后者只有在一组合理参数集上"
-               "比较才能体现（compare --ensemble plausible.csv，参数集来自gridsim calibrate --vary）。", layout=layout)
+               "区间涵盖给定情景参数下仿真自身的随机性{layout}；不涵盖参数本身的不确定性，后者只有在多个合理参数组上"
+               "比较才能体现（compare --ensemble plausible.csv，参数组来自gridsim calibrate --vary）。", layout=layout)
 
 
 def per_grid_note(scenario: dict[str, Any], lang: str) -> str:
@@ -64,7 +64,7 @@ def _over_ensemble(summary: dict[str, Any], layout: str, lang: str) -> str:
                                "counted as noise: they are not a confidence interval for any one district.",
                          "参数（{keys}）的不确定性由{k}个合理参数组体现：部署须在至少{m}组中经检验可行才算可行。"
                          "候选方案的均值和95%置信区间合并了各组的运行，组间差异被当作随机波动，因此不是任何单一辖区的置信区间。",
-                         keys=", ".join(e["keys"]), k=e["size"], m=e["need"])
+                         keys=say(lang, ", ", "、").join(e["keys"]), k=e["size"], m=e["need"])
     return own + say(lang, "Uncertainty in the parameters ({keys}) is covered by the robustness counts over the {k} "
                            "plausible parameter sets (in how many sets a policy is better, worse or not "
                            "distinguishable); the findings and the key results are read set by set. The pooled 95% CIs of "
@@ -75,4 +75,4 @@ def _over_ensemble(summary: dict[str, Any], layout: str, lang: str) -> str:
                      "参数（{keys}）的不确定性由{k}个合理参数组上的稳健性计数体现（方案在几个参数组中更优、更差或无法区分）；结论与主要结果均逐组统计。"
                      "comparison.csv、results.xlsx和标明“合并”的图中的95%置信区间把各参数组与各次重复一并合并，组间差异被当作随机波动：它们不是任何单一辖区的置信区间；"
                      "只有合并后才显示、没有任何单个参数组显示的差异，是各参数组的平均，并非在每个合理辖区都成立。",
-                     keys=", ".join(e["keys"]), k=e["size"])
+                     keys=say(lang, ", ", "、").join(e["keys"]), k=e["size"])
