@@ -175,12 +175,14 @@ def test_cli_resume_finishes_the_same_history_match(tmp_path):
     (f"{MEAN}=1", "expected a range LO:HI"),
     ("dispatch.rule=own_grid,pooled", "not a list of levels"),
     ("issue_types.request.service_time.dist=1:2", "not a number"),
+    (f"{MEAN}=-1:1.5", "its LO, -1.0, is not allowed: issue_types.request.service_time.mean = -1.0: must be greater"),
 ])
 def test_bad_vary_exits_2_naming_it(tmp_path, capsys, vary, words):
     path, _ = _small(tmp_path)
     assert main(["calibrate", str(path), "--vary", vary, "--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # refused before the folder is written
 
 
 @pytest.mark.parametrize("extra,words", [(["--replications", "1"], "at least 2"),

@@ -25,7 +25,7 @@ from sim.decide.history.implausibility import DEFAULT_CUTOFF, RULES, combine
 from sim.decide.history.records import RecordsTargets, Replaced, merge_targets, records_targets
 from sim.decide.history.space import Box
 from sim.decide.history.waves import History, TargetSpec, WaveRecord, history_match
-from sim.decide.sensitivity.factors import current_value, parse_factors
+from sim.decide.sensitivity.factors import check_ends, current_value, parse_factors
 from sim.experiments import commands
 from sim.experiments.atomic import atomic_write
 from sim.experiments.campaign import CampaignError, check_out
@@ -137,6 +137,7 @@ def calibrate_history(scenario: str | Path, vary: list[str], waves: int | None =
     path = Path(scenario)
     base = load_scenario(path, policy, o.overrides)
     box = _box(vary, base)
+    check_ends(list(box.factors), lambda extra: load_scenario(path, policy, [*o.overrides, *extra]))
     clash = [k for k, _ in o.overrides if k in box.keys]
     if clash:  # the varied value would win in every run: say so rather than ignore the --set
         raise commands.ApiError(f"--set {clash[0]}: calibrate --vary varies this key over its range at every "

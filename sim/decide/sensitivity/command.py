@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.decide.calibrate import available_metrics
 from sim.decide.sensitivity import analysis, emulated
-from sim.decide.sensitivity.factors import SFactor, parse_factors, problem
+from sim.decide.sensitivity.factors import SFactor, check_ends, parse_factors, problem
 from sim.experiments import commands
 from sim.experiments.atomic import atomic_write
 from sim.experiments.designs import DesignError, point_id
@@ -159,6 +159,7 @@ def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None
     seed = base.seed if o.seed is None else o.seed
     reps = base.replications if o.replications == 0 else o.replications
     factors = parse_factors(vary, base)
+    check_ends(factors, lambda extra: load_scenario(path, policy, [*o.overrides, *extra]))
     names = _metrics(metrics, available_metrics(base))
     prob = problem(factors)
     if emulator:

@@ -21,11 +21,12 @@ how LO and HI are written, so ``visits.households_per_hour=4:8`` stays real.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sim.experiments.designs import DesignError
-from sim.scenario import Scenario, parse_value
+from sim.scenario import Scenario, ScenarioError, parse_value
 
 KINDS = ("real", "integer", "categorical")
 
@@ -120,6 +121,21 @@ def parse_factors(varies: list[str], base: Scenario) -> list[SFactor]:
     if twice:
         raise DesignError(f"--vary names a key twice: {', '.join(twice)}")
     return factors
+
+
+def check_ends(factors: list[SFactor], load: Callable[[list[tuple[str, Any]]], Any]) -> None:
+    """DesignError naming the --vary, the end and the scenario's objection when a factor's LO or HI (or a level) makes
+    an invalid scenario, the others at the scenario's values: before any folder is written or run started, not at
+    the first design point that happens to come near it.  ``load``: the scenario with these overrides added."""
+    for f in factors:
+        ends = [(f"level {v!r}", v) for v in f.levels] or [("LO", f.value(f.low)), ("HI", f.value(f.high))]
+        for end, value in ends:
+            try:
+                load([(f.key, value)])
+            except ScenarioError as e:
+                where = f" (from --set {f.key})"  # the override is the --vary's, not a --set the user gave
+                why = "; ".join(p.replace(where, "") for p in e.problems)
+                raise DesignError(f"--vary {f.key}: its {end}, {value!r}, is not allowed: {why}") from None
 
 
 def problem(factors: list[SFactor]) -> dict[str, Any]:
