@@ -379,6 +379,10 @@ def test_the_method_section_of_an_ensemble_folder_says_what_covers_the_parameter
     assert "robustness counts over the 3 plausible parameter sets" in text and RATE in text
     assert "not a confidence interval for any one district" in text
     assert "which only a comparison over an ensemble" in covers(f.scenario, "en", {})  # a one-scenario folder
+    for command in ("sensitivity", "sweep"):  # a study that varies the parameters does not disown them
+        text = covers(f.scenario, "en", {"command": command})
+        assert "do not cover uncertainty in the parameters" not in text and "how much each matters" in text
+        assert "各参数影响多大" in covers(f.scenario, "zh", {"command": command})
     opt = {"optimum": {"ensemble": {"keys": [RATE], "size": 2, "need": 2}}}
     assert "shown feasible in at least 2 of them" in covers(f.scenario, "en", opt)
     assert "none of them is a finding about one district" in findings(f, "en")[-1]

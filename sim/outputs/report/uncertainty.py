@@ -33,6 +33,13 @@ def covers(scenario: dict[str, Any], lang: str, summary: dict[str, Any] | None =
     over = _over_ensemble(summary or {}, layout, lang)
     if over:
         return over
+    if (summary or {}).get("command") in ("sensitivity", "sweep"):
+        return say(lang, "At each design point the intervals cover the simulation's own randomness at that point's "
+                         "parameters{layout}; the study varies the parameters over the ranges given to say how much "
+                         "each matters, not which of their values is true (gridsim calibrate --vary rules values out "
+                         "against the published figures).",
+                   "每个设计点上的区间涵盖该点参数下仿真自身的随机性{layout}；本研究在给定范围内变动参数，回答各参数影响多大，"
+                   "而非参数的真值是多少（gridsim calibrate --vary 依据公开数字排除不合理的取值）。", layout=layout)
     return say(lang, "The intervals cover the simulation's own randomness given the scenario's parameters{layout}; "
                      "they do not cover uncertainty in the parameters themselves, which only a comparison over an "
                      "ensemble of plausible parameter sets does (compare --ensemble plausible.csv, the sets from "
