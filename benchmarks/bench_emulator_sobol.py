@@ -1,41 +1,39 @@
 """Benchmark (not a test): Sobol indices from an emulator against brute-force Sobol on the same small case.
 
-Run:  .venv/bin/python benchmarks/bench_emulator_sobol.py [--samples 512] [--replications 3] [--workers 2]
-                                                           [--design-points 30] [--out DIR]
+Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_emulator_sobol.py [--samples 1024] [--replications 6]
+          [--days 90] [--workers 2] [--design-points 30 60] [--seeds 1 2 3] [--no-brute-force] [--out DIR]
 
-The case: scenarios/validation/mmc.toml (one grid, an M/M/c queue) over 45 days, with
-three factors: the cadres on duty c = 3..5 (a whole number), the arrival rate and the
-mean work time (utilisation 0.24..0.71), on the mean wait and the mean resolution time.
+The case: scenarios/validation/mmc.toml (one grid, an M/M/c queue), runs of --days days (10 of warm-up),
+with three factors: the cadres on duty c = 3..5 (a whole number), the arrival rate and the mean work time
+(utilisation 0.24..0.71), on the mean wait and the mean resolution time.
 
-A third reference needs no simulation: the steady-state expected wait of an M/M/c queue
-is Erlang C's, W(c, lambda, mu), and the expected resolution time W + 1/mu; their exact
-Sobol indices come from SALib at N = 2^14 on the formulas (``exact``).  The emulator
-estimates the indices of the expected output, so it is compared with both.
+A third reference needs no simulation: the steady-state expected wait of an M/M/c queue is Erlang C's,
+and the expected resolution time W + 1/mu; their exact Sobol indices follow by quadrature on the
+definitions (tests/oracles.py, ``exact``).  The emulator estimates the indices of the expected output, so
+it is compared with both.
 
-    gridsim sensitivity mmc.toml --method sobol --samples N ...             (N(D+2) = 5N points)
-    gridsim sensitivity mmc.toml --method sobol --emulator [--design-points P] ...   (P = 30 points)
+    gridsim sensitivity mmc.toml --method sobol --samples N ...                         (N(D+2) = 5N points)
+    gridsim sensitivity mmc.toml --method sobol --emulator --design-points P --seed S ...   (P points)
 
-both with K replications per point on common random numbers.  Each is timed as a
-separate process.  Per metric and factor it prints S1 and ST of both, their
-difference, and whether the brute-force value lies within the emulator's 95% interval;
-the issue's criterion is |emulator - brute force| <= 0.05 for every index.  The
-emulator estimates the indices of the expected output; brute force those of the
-K-replication means, which also carry the part of the noise common random numbers do
-not share (the noise share, printed): with a noise share s, brute-force indices are
-about (1 - s) times the emulator's.  Writes DIR/bench.json.
+both with K replications per point on common random numbers; one emulator study per design size and
+seed (its own Latin hypercube and random numbers), brute force once (seed 1).  Each is timed as a separate
+process.  Per study it prints the largest |difference| over the 12 indices from each reference and how
+many references lie in the emulator's 95% interval; per design size, how many studies hold the issue's
+criterion (|difference| <= 0.05).  Writes DIR/bench.json.
 
-Measured (2 cores shared with other jobs; times are wall seconds, --workers 2):
+Measured (2 cores shared with other jobs; --workers 2; see docs/sensitivity.md for the table):
 
-    python benchmarks/bench_emulator_sobol.py --samples 512 --replications 3 --workers 2 \
-        --design-points 30 60 --out /tmp/bench
+    python benchmarks/bench_emulator_sobol.py --samples 1024 --replications 6 --days 90 \
+        --design-points 30 60 --seeds 1 2 3 4 5 6 --out /tmp/bench
 
-    brute force N = 512: 7,680 runs, 475 s; largest |brute force - exact| 0.037
-    emulator P = 30:        90 runs,  28 s; largest |emulator - exact| 0.049, |emulator - brute force| 0.085
-    emulator P = 60:       180 runs,  34 s; largest |emulator - exact| 0.040, |emulator - brute force| 0.063
+    brute force (N = 1024): 30720 runs, 1619 s; largest |brute force - exact| 0.023
+    P = 30: 6 studies of 180 runs (median 29 s); against exact: 6 of 6 within ±0.05 (largest 0.045);
+            against brute force: 5 of 6 (largest 0.064)
+    P = 60: 6 studies of 360 runs (median 42 s); against exact: 6 of 6 within ±0.05 (largest 0.030);
+            against brute force: 5 of 6 (largest 0.053)
 
-Within ±0.05 of the exact indices; the larger differences from brute force lie inside
-brute force's own 95% half-widths at N = 512 (0.02-0.17).  Emulating the raw output
-instead of its logarithm missed the interaction: largest |emulator - exact| 0.19.
+With --replications 3 --days 45 (8 times the noise per point), 9 of 16 studies (seeds 1-8) held
+against the exact indices, the largest difference 0.12.
 """
 
 from __future__ import annotations
