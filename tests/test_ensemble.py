@@ -309,6 +309,11 @@ def test_optimize_over_an_ensemble_covers_the_harder_set(tmp_path):
     assert every.next_cheaper.levers == {"cadres.grid_workers.per_grid": 4}
     block = json.loads((tmp_path / "every" / "summary.json").read_text())["optimum"]["ensemble"]
     assert (block["size"], block["need"], block["failing_at_answer"]) == (2, 2, [])
+    from sim.outputs.plots import Folder
+    from sim.outputs.report.decisions import optimum
+
+    said = next(x for x in optimum(Folder.load(tmp_path / "every"), "en") if x.startswith("The next cheaper"))
+    assert "was not shown feasible in 2 of the 2 sets after" in said  # not 'infeasible': an open set counts against
     half = _optimize(tmp_path, "half", ensemble=p, ensemble_share=0.5)
     assert half.optimum.levers == alone[0]
     block = json.loads((tmp_path / "half" / "summary.json").read_text())["optimum"]["ensemble"]

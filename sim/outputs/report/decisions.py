@@ -151,9 +151,14 @@ def optimum(f: Folder, lang: str) -> list[str]:
         out.append(say(lang, "Its targets: {t}.", "目标情况：{t}。", t=_against_targets(o, lang)))
     n = o.get("next_cheaper")
     if n:
+        e = o.get("ensemble")
+        # over an ensemble, 'infeasible' means not shown feasible in enough sets: a set still open counts against it
+        v = (say(lang, "not shown feasible in {k} of the {n} sets", "未能在{n}个参数组中的{k}组内经检验可行",
+                 k=e.get("need", "?"), n=e.get("size", "?")) if e and n["verdict"] == "infeasible"
+             else _verdict(n["verdict"], lang))
         out.append(say(lang, "The next cheaper candidate, {l}, was {v} after {r} replications: {t}.",
                        "次省的候选方案{l}在{r}次重复后判定为{v}：{t}。", l=_levers(f, n["levers"], lang),
-                       v=_verdict(n["verdict"], lang), r=n["replications"], t=_against_targets(n, lang)))
+                       v=v, r=n["replications"], t=_against_targets(n, lang)))
     out.append(say(lang, "The search looked at {c} candidates in {r} runs (every one in candidates.csv).",
                    "搜索共考察{c}个候选方案，运行{r}次（全部见candidates.csv）。", c=o["candidates_evaluated"],
                    r=o["runs_used"]))

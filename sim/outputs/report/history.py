@@ -210,12 +210,12 @@ def varied_table(hm: HistoryMatch, lang: str) -> Table:
 
 
 def targets_table(hm: HistoryMatch, lang: str) -> Table:
-    head = [say(lang, "target", "目标"), say(lang, "published value", "公开数字"), say(lang, "tolerance", "容差"),
+    head = [say(lang, "target", "目标"), say(lang, "value matched", "匹配值"), say(lang, "tolerance", "容差"),
             say(lang, "sd of the target", "目标标准差"), say(lang, "source", "来源")]
     rows = [[_metric_unit(hm, m, lang), num(float(t["value"])), f"±{100 * float(t.get('tolerance', 0)):g}%",
              num(float(t.get("sd_target", math.nan))), str(t.get("source", ""))] for m, t in hm.targets.items()]
     note = say(lang, "The tolerance is read as a 95% band, two standard deviations: sd = tolerance × |value| / 2.",
-               "容差视为95%区间（两个标准差）：标准差 = 容差 × |公开数字| / 2。")
+               "容差视为95%区间（两个标准差）：标准差 = 容差 × |匹配值| / 2。")
     return Table(head, rows, note)
 
 
