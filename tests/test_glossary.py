@@ -143,7 +143,8 @@ def _zh_texts() -> list[tuple[str, str]]:
 
 # the only Latin words a Chinese reader meets: the program's name, an option, the seeding formula, method names
 LATIN_IN_ZH = {"gridsim", "set", "SeedSequence", "root", "spawn_key", "k", "MCB", "Morris", "Sobol", "S1", "ST",
-               "wartime", "pause_visits", "false", "summary", "json"}  # a scenario key and a file the reader may open
+               "wartime", "pause_visits", "false", "summary", "json", "ensemble",
+               "comparison", "i", "n", "r"}  # keys and files the reader may open
 
 
 def test_chinese_terms_carry_no_english_words():

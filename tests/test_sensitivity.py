@@ -128,7 +128,7 @@ def test_the_number_of_runs_is_printed_before_starting(tmp_path, capsys):
     (["visits.enabled=0:1"], [], "true,false"),
     (["issue_types.request.service_time.mean=-2:1"], [], "its LO, -2.0, is not allowed: "
                                                           "issue_types.request.service_time.mean = -2.0: must be greater than 0"),
-    (["issue_types.request.service_time.mean=0.5:1", "dispatch.rule=own_grid,nowhere"], [], "its level 'nowhere'"),
+    (["issue_types.request.service_time.mean=0.5:1", "dispatch.rule=own_grid,nowhere"], [], "its level, 'nowhere', is not allowed"),
     ([CADRES, CADRES], [], "twice"),
     ([CADRES], ["--metric", "no_such_metric"], "no_such_metric"),
     ([CADRES], ["--replications", "auto"], "auto"),

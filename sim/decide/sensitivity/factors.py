@@ -128,7 +128,7 @@ def check_ends(factors: list[SFactor], load: Callable[[list[tuple[str, Any]]], A
     an invalid scenario, the others at the scenario's values: before any folder is written or run started, not at
     the first design point that happens to come near it.  ``load``: the scenario with these overrides added."""
     for f in factors:
-        ends = [(f"level {v!r}", v) for v in f.levels] or [("LO", f.value(f.low)), ("HI", f.value(f.high))]
+        ends = [("level", v) for v in f.levels] or [("LO", f.value(f.low)), ("HI", f.value(f.high))]
         for end, value in ends:
             try:
                 load([(f.key, value)])
