@@ -132,11 +132,16 @@ def noise_emulator(x: np.ndarray, var: np.ndarray, dof: float, lo: np.ndarray, h
     return fit_emulator(x, np.log(var) - bias, float(polygamma(1, dof / 2)), lo, hi, seed)
 
 
+def noise_at(em: Emulator, x: np.ndarray) -> np.ndarray:
+    """The variance a ``noise_emulator`` predicts at the rows of ``x``."""
+    return np.exp(em.predict(x)[0])
+
+
 def smooth_noise(x: np.ndarray, var: np.ndarray, dof: float, lo: np.ndarray, hi: np.ndarray,
                  seed: int = 0) -> np.ndarray:
     """The variances ``var`` at ``x`` smoothed by ``noise_emulator`` (unchanged when it cannot fit one)."""
     em = noise_emulator(x, var, dof, lo, hi, seed)
-    return np.asarray(var, dtype=float) if em is None else np.exp(em.predict(x)[0])
+    return np.asarray(var, dtype=float) if em is None else noise_at(em, x)
 
 
 def fit_emulator(x: np.ndarray, y: np.ndarray, var_of_mean: np.ndarray | float, lo: np.ndarray, hi: np.ndarray,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.decide.emulator import Emulator, fit_emulator, noise_emulator
+from sim.decide.emulator import Emulator, fit_emulator, noise_at, noise_emulator
 from sim.decide.history.implausibility import combine, implausibility, sd_target
 from sim.decide.history.space import Box, latin_hypercube, sample_region, uniform
 
@@ -59,7 +59,7 @@ class WaveModel:
 
     def var_simulation(self, metric: str, x: np.ndarray) -> np.ndarray:
         v = self.noise[metric]
-        return np.full(len(x), v) if isinstance(v, float) else np.exp(v.predict(x)[0])
+        return np.full(len(x), v) if isinstance(v, float) else noise_at(v, x)
 
     def implausibilities(self, x: np.ndarray, targets: list[TargetSpec]) -> np.ndarray:
         """Rows: points; columns: targets; 0 where the target's emulator failed or is missing."""
@@ -170,7 +170,7 @@ def _fit(x: np.ndarray, y: np.ndarray, v: np.ndarray, dof: int, lo: np.ndarray, 
     noise = noise_emulator(x, v, dof, lo, hi, seed)
     if noise is None:
         return fit_emulator(x, y, v, lo, hi, seed), float(np.median(v))
-    return fit_emulator(x, y, np.exp(noise.predict(x)[0]), lo, hi, seed), noise
+    return fit_emulator(x, y, noise_at(noise, x), lo, hi, seed), noise
 
 
 def _fit_wave(region: Region, x: np.ndarray, means: np.ndarray, var: np.ndarray, box: Box, dof: int,

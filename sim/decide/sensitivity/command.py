@@ -159,16 +159,15 @@ def sensitivity(scenario: str | Path, vary: list[str], metrics: list[str] | None
     seed = base.seed if o.seed is None else o.seed
     reps = base.replications if o.replications == 0 else o.replications
     factors = parse_factors(vary, base)
-    if emulator:
-        emulated.numeric_only(factors)
-    check_ends(factors, lambda extra: load_scenario(path, policy, [*o.overrides, *extra]))
-    names = _metrics(metrics, available_metrics(base))
     prob = problem(factors)
     if emulator:
+        emulated.numeric_only(factors)
         size = size or emulated.POINTS_PER_FACTOR * len(factors)
         x = emulated.design(prob, size, seed)
     else:
         x = analysis.sample(method, prob, size, second_order, seed)
+    check_ends(factors, lambda extra: load_scenario(path, policy, [*o.overrides, *extra]))
+    names = _metrics(metrics, available_metrics(base))
     try:
         check_points(len(x), o.force)
     except SizeError as e:
