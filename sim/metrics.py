@@ -17,6 +17,9 @@ import numpy as np
 from sim.model.records import Records
 from sim.scenario import LEVELS, ROLES, WORKPLACES
 
+# per place where issues were resolved (WORKPLACES), present only when some issue of the window was resolved there
+PLACE_METRICS = ("resolved_share_{}", "resolution_hours_mean_{}")
+
 COVERAGE_STEP_HOURS = 1.0  # coverage is sampled on this grid of times to average it
 
 
@@ -232,11 +235,12 @@ def compute_metrics(r: Records, cov: Coverage | None = None) -> dict[str, float]
         out[f"resolved_{name}"] = float((resolved & of_type).sum())
     # where issues were resolved: each level (a police grid counts apart from the grid level)
     resolver = r.issues.resolver
+    share_at, hours_at = PLACE_METRICS
     for k, where in enumerate(WORKPLACES):
         here = done & (resolver == k)
         if (m & (resolver == k)).any():
-            out[f"resolved_share_{where}"] = _share(here.sum(), done.sum())
-            out[f"resolution_hours_mean_{where}"] = _mean((r.end - r.report)[here])
+            out[share_at.format(where)] = _share(here.sum(), done.sum())
+            out[hours_at.format(where)] = _mean((r.end - r.report)[here])
     if r.issues.lead.shape[1]:
         out["lead_hours_mean"] = _mean(lead_hours(r)[done])
     if r.supervised.size:  # some type has time limits: the share that overran one and was supervised

@@ -29,6 +29,7 @@ from pathlib import Path
 from sim.experiments import commands
 from sim.experiments.runs import RunTask, execute
 from sim.experiments.statistics import MetricSummary
+from sim.metrics import PLACE_METRICS
 from sim.experiments.atomic import atomic_write
 from sim.experiments.results import csv_text, default_dir
 from sim.scenario import Scenario, Target, load_scenario
@@ -85,10 +86,6 @@ def available_metrics(sc: Scenario) -> list[str]:
     if outcome.metrics is None:
         raise commands.ApiError(f"a one-day trial run of {sc.name} failed: {(outcome.error or '').splitlines()[0]}")
     return sorted(outcome.metrics)
-
-
-# the metrics computed per place where issues are resolved, only when some issue of the window was resolved there
-PLACE_METRICS = ("resolved_share_{}", "resolution_hours_mean_{}")
 
 
 def resolving_places(sc: Scenario) -> set[str]:

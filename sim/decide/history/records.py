@@ -28,7 +28,10 @@ from typing import Any
 from sim.decide.calibrate import target_metrics
 from sim.decide.history.waves import TargetSpec
 from sim.experiments.commands import ApiError
+from sim.metrics import PLACE_METRICS
 from sim.scenario import LEVELS, Scenario
+
+SHARE_AT, _ = PLACE_METRICS  # the model's share of resolved issues per place
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ def records_targets(path: str | Path, sc: Scenario) -> RecordsTargets:
     return RecordsTargets(arrivals + _level_targets(path, doc, sc, unused), unused)
 
 
+def _window_weeks(sc: Scenario) -> float:
+    """The run's window after the warm-up, in weeks."""
+    return (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
+
+
 def window_warning(path: Path, doc: dict[str, Any], sc: Scenario) -> list[str]:
     """A warning when the run's window (after the warm-up) is not the records' period (fit.json's ``window``): the
     targets are the records' weekly means and overall shares, which hold for another window only if the district's
@@ -82,7 +90,7 @@ def window_warning(path: Path, doc: dict[str, Any], sc: Scenario) -> list[str]:
     start = dt.datetime.fromisoformat(str(w["start"]))
     weeks = float(w["weeks"])
     run_start = dt.datetime.combine(sc.calendar.start, dt.time()) + dt.timedelta(days=sc.calendar.warmup_days)
-    run_weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
+    run_weeks = _window_weeks(sc)
     if abs((run_start - start).total_seconds()) <= 86400 and abs(run_weeks - weeks) <= max(1 / 7, 0.02 * weeks):
         return []
     return [f"--records {path}: the records cover {weeks:.4g} weeks from {start.date()}, the run's window "
@@ -93,7 +101,7 @@ def window_warning(path: Path, doc: dict[str, Any], sc: Scenario) -> list[str]:
 
 
 def _arrival_targets(path: Path, doc: dict[str, Any], sc: Scenario) -> list[TargetSpec]:
-    weeks = (sc.calendar.horizon_days - sc.calendar.warmup_days) / 7.0
+    weeks = _window_weeks(sc)
     out = []
     for key, t in doc["issue_types"].items():
         if key not in sc.issue_types:
@@ -169,8 +177,8 @@ def _level_targets(path: Path, doc: dict[str, Any], sc: Scenario, unused: list[s
         return []
     metrics, out = set(target_metrics(sc)), []
     for lv, k in closed.items():
-        metric = f"resolved_share_{lv}"
-        if lv == "grid" and "resolved_share_police" in metrics:
+        metric = SHARE_AT.format(lv)
+        if lv == "grid" and SHARE_AT.format("police") in metrics:
             unused.append(f"{head}: grid ({k} of {total} closed orders) constrains nothing: the records' grid level "
                           "holds police grids' orders too, which the model counts apart (resolved_share_police)")
         elif metric not in metrics:
